@@ -1,0 +1,341 @@
+"""Distributions: small value objects shared by both engines.
+
+A distribution is written in YAML as a one-key mapping (or a bare number,
+which means "always this value"):
+
+    0.3                              fixed
+    {fixed: 0.3}                     fixed
+    {beta: [a, b]}                   Beta(a, b) on [0, 1]
+    {mean: 0.3, sd: 0.03}            normal, optionally bounded:
+    {normal: [0.3, 0.03], min: 0, max: 1}
+    {triangular: [lo, mode, hi]}
+    {uniform: [lo, hi]}
+    {lognormal: {mean: m, sd: s}}    lognormal with that mean and sd
+    {exponential: mean}              exponential with that mean
+    {gamma: {mean: m, sd: s}}        gamma with that mean and sd
+
+Every object has ``sample(rng, size=None)``, an analytic ``mean``, its
+``support`` (lo, hi) and a ``__repr__`` that reads like the YAML.  The
+units are those of the field that holds it (minutes, days, RUB, a share).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+Rng = np.random.Generator
+
+
+class DistributionError(ValueError):
+    """A distribution spec that cannot be built (bad shape or parameters)."""
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """Always ``value``."""
+
+    value: float
+
+    def sample(self, rng: Rng, size: int | None = None) -> Any:
+        """Return ``value`` (an array of it when ``size`` is given)."""
+        if size is None:
+            return float(self.value)
+        return np.full(size, float(self.value))
+
+    @property
+    def mean(self) -> float:
+        return float(self.value)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.value, self.value)
+
+    def __repr__(self) -> str:
+        return f"{self.value:g}"
+
+
+@dataclass(frozen=True)
+class Beta:
+    """Beta(a, b) on [0, 1]; mean a / (a + b)."""
+
+    a: float
+    b: float
+
+    def __post_init__(self) -> None:
+        if not (self.a > 0 and self.b > 0):
+            raise DistributionError("beta needs a > 0 and b > 0")
+
+    def sample(self, rng: Rng, size: int | None = None) -> Any:
+        return rng.beta(self.a, self.b, size)
+
+    @property
+    def mean(self) -> float:
+        return self.a / (self.a + self.b)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+    def __repr__(self) -> str:
+        return f"{{beta: [{self.a:g}, {self.b:g}]}}"
+
+
+@dataclass(frozen=True)
+class Normal:
+    """Normal(mean, sd), truncated to [lo, hi] when bounds are given.
+
+    Truncation is exact (inverse-CDF sampling), so ``mean`` is the mean of
+    the truncated distribution, not ``mu``.
+    """
+
+    mu: float
+    sd: float
+    lo: float = -math.inf
+    hi: float = math.inf
+
+    def __post_init__(self) -> None:
+        if not self.sd >= 0:
+            raise DistributionError("normal needs sd >= 0")
+        if not self.lo < self.hi:
+            raise DistributionError("normal needs min < max")
+        if self.sd == 0 and not self.lo <= self.mu <= self.hi:
+            raise DistributionError("normal with sd 0 needs min <= mean <= max")
+
+    def _bounds(self) -> tuple[float, float]:
+        return ((self.lo - self.mu) / self.sd, (self.hi - self.mu) / self.sd)
+
+    def sample(self, rng: Rng, size: int | None = None) -> Any:
+        if self.sd == 0:
+            return Fixed(self.mu).sample(rng, size)
+        a, b = self._bounds()
+        u = rng.random(size)
+        return stats.truncnorm.ppf(u, a, b, loc=self.mu, scale=self.sd)
+
+    @property
+    def mean(self) -> float:
+        if self.sd == 0:
+            return self.mu
+        a, b = self._bounds()
+        return float(stats.truncnorm.mean(a, b, loc=self.mu, scale=self.sd))
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.lo, self.hi)
+
+    def __repr__(self) -> str:
+        bounds = ""
+        if math.isfinite(self.lo):
+            bounds += f", min: {self.lo:g}"
+        if math.isfinite(self.hi):
+            bounds += f", max: {self.hi:g}"
+        return f"{{normal: [{self.mu:g}, {self.sd:g}]{bounds}}}"
+
+
+@dataclass(frozen=True)
+class Triangular:
+    """Triangular(lo, mode, hi); mean (lo + mode + hi) / 3."""
+
+    lo: float
+    mode: float
+    hi: float
+
+    def __post_init__(self) -> None:
+        if not (self.lo <= self.mode <= self.hi and self.lo < self.hi):
+            raise DistributionError("triangular needs lo <= mode <= hi and lo < hi")
+
+    def sample(self, rng: Rng, size: int | None = None) -> Any:
+        return rng.triangular(self.lo, self.mode, self.hi, size)
+
+    @property
+    def mean(self) -> float:
+        return (self.lo + self.mode + self.hi) / 3.0
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.lo, self.hi)
+
+    def __repr__(self) -> str:
+        return f"{{triangular: [{self.lo:g}, {self.mode:g}, {self.hi:g}]}}"
+
+
+@dataclass(frozen=True)
+class Uniform:
+    """Uniform on [lo, hi)."""
+
+    lo: float
+    hi: float
+
+    def __post_init__(self) -> None:
+        if not self.lo < self.hi:
+            raise DistributionError("uniform needs lo < hi")
+
+    def sample(self, rng: Rng, size: int | None = None) -> Any:
+        return rng.uniform(self.lo, self.hi, size)
+
+    @property
+    def mean(self) -> float:
+        return (self.lo + self.hi) / 2.0
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.lo, self.hi)
+
+    def __repr__(self) -> str:
+        return f"{{uniform: [{self.lo:g}, {self.hi:g}]}}"
+
+
+@dataclass(frozen=True)
+class LogNormal:
+    """Lognormal given by the mean and sd of the variable itself (not its log)."""
+
+    m: float
+    s: float
+
+    def __post_init__(self) -> None:
+        if not (self.m > 0 and self.s >= 0):
+            raise DistributionError("lognormal needs mean > 0 and sd >= 0")
+
+    @property
+    def _log_params(self) -> tuple[float, float]:
+        sigma2 = math.log1p((self.s / self.m) ** 2)
+        return math.log(self.m) - sigma2 / 2.0, math.sqrt(sigma2)
+
+    def sample(self, rng: Rng, size: int | None = None) -> Any:
+        mu, sigma = self._log_params
+        return rng.lognormal(mu, sigma, size)
+
+    @property
+    def mean(self) -> float:
+        return self.m
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+    def __repr__(self) -> str:
+        return f"{{lognormal: {{mean: {self.m:g}, sd: {self.s:g}}}}}"
+
+
+@dataclass(frozen=True)
+class Gamma:
+    """Gamma given by its mean and sd."""
+
+    m: float
+    s: float
+
+    def __post_init__(self) -> None:
+        if not (self.m > 0 and self.s > 0):
+            raise DistributionError("gamma needs mean > 0 and sd > 0")
+
+    def sample(self, rng: Rng, size: int | None = None) -> Any:
+        shape = (self.m / self.s) ** 2
+        return rng.gamma(shape, self.s**2 / self.m, size)
+
+    @property
+    def mean(self) -> float:
+        return self.m
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+    def __repr__(self) -> str:
+        return f"{{gamma: {{mean: {self.m:g}, sd: {self.s:g}}}}}"
+
+
+@dataclass(frozen=True)
+class Exponential:
+    """Exponential with the given mean."""
+
+    m: float
+
+    def __post_init__(self) -> None:
+        if not self.m > 0:
+            raise DistributionError("exponential needs mean > 0")
+
+    def sample(self, rng: Rng, size: int | None = None) -> Any:
+        return rng.exponential(self.m, size)
+
+    @property
+    def mean(self) -> float:
+        return self.m
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+    def __repr__(self) -> str:
+        return f"{{exponential: {self.m:g}}}"
+
+
+Distribution = Fixed | Beta | Normal | Triangular | Uniform | LogNormal | Gamma | Exponential
+DISTRIBUTION_TYPES = (Fixed, Beta, Normal, Triangular, Uniform, LogNormal, Gamma, Exponential)
+
+
+def _numbers(value: Any, n: int, name: str) -> list[float]:
+    if not isinstance(value, list | tuple) or len(value) != n:
+        raise DistributionError(f"{name} takes a list of {n} numbers")
+    return [_number(v, name) for v in value]
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DistributionError(f"{name} takes numbers, got {value!r}")
+    return float(value)
+
+
+def _mean_sd(value: Any, name: str) -> tuple[float, float]:
+    if not isinstance(value, dict) or set(value) != {"mean", "sd"}:
+        raise DistributionError(f"{name} takes {{mean: m, sd: s}}")
+    return _number(value["mean"], name), _number(value["sd"], name)
+
+
+def parse_distribution(spec: Any) -> Distribution:
+    """Build a distribution from its YAML form (see the module docstring).
+
+    Raises:
+        DistributionError: the spec has an unknown form or bad parameters.
+    """
+    if isinstance(spec, DISTRIBUTION_TYPES):
+        return spec
+    if isinstance(spec, int | float) and not isinstance(spec, bool):
+        return Fixed(float(spec))
+    if not isinstance(spec, dict) or not spec:
+        raise DistributionError(
+            f"expected a number or a distribution such as {{beta: [a, b]}}, got {spec!r}"
+        )
+    keys = set(spec)
+    if keys <= {"mean", "sd", "min", "max"} and {"mean", "sd"} <= keys:
+        mu, sd = _number(spec["mean"], "normal"), _number(spec["sd"], "normal")
+        return Normal(mu, sd, _number(spec.get("min", -math.inf), "min"),
+                      _number(spec.get("max", math.inf), "max"))
+    if "normal" in keys and keys <= {"normal", "min", "max"}:
+        mu, sd = _numbers(spec["normal"], 2, "normal")
+        return Normal(mu, sd, _number(spec.get("min", -math.inf), "min"),
+                      _number(spec.get("max", math.inf), "max"))
+    if len(keys) != 1:
+        raise DistributionError(f"a distribution has one kind, got keys {sorted(keys)}")
+    (kind, value), = spec.items()
+    if kind == "fixed":
+        return Fixed(_number(value, kind))
+    if kind == "beta":
+        return Beta(*_numbers(value, 2, kind))
+    if kind == "triangular":
+        return Triangular(*_numbers(value, 3, kind))
+    if kind == "uniform":
+        return Uniform(*_numbers(value, 2, kind))
+    if kind == "lognormal":
+        return LogNormal(*_mean_sd(value, kind))
+    if kind == "gamma":
+        return Gamma(*_mean_sd(value, kind))
+    if kind == "exponential":
+        return Exponential(_number(value, kind))
+    raise DistributionError(
+        f"unknown distribution {kind!r}; expected one of fixed, beta, normal, "
+        "triangular, uniform, lognormal, gamma, exponential"
+    )

@@ -1,0 +1,302 @@
+"""The SimPy reference engine: the executable specification of the dynamics.
+
+One SimPy process brings the leads in and routes each to a manager
+(MODEL.md section 3); one process per manager works through that manager's
+task list during their shifts (section 4 and the calls of section 5); one
+process per leaving manager hands their open leads to others (section 6).
+Readable first: the fast engine must give the same answers, not the same
+code.
+
+A manager's tasks are contact attempts and presentation calls.  A task is
+due at its planned time; a free manager on shift takes, among the due
+tasks, a fresh lead's first attempt before anything else (``new_first``) or
+simply the task due longest (``due_first``).  Every call or dial takes its
+base minutes divided by ``talk_share`` (the rest of the shift is CRM work,
+spread over the calls) and by the manager's ramp throughput.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+
+import numpy as np
+import simpy
+
+from simsales.params import value
+from simsales.world import (
+    AWAITING_PRESENTATION,
+    EXPIRED,
+    IN_CHAIN,
+    LOST_NO_OFFER,
+    LOST_NONTARGET,
+    LOST_UNQUALIFIED,
+    NO_CONTACT,
+    OFFER,
+    Outcomes,
+    World,
+    contact_decay,
+)
+
+MINUTES_PER_DAY = 1440.0
+ATTEMPT, PRESENTATION = 0, 1
+
+
+class _Task:
+    __slots__ = ("k", "kind", "lead")
+
+    def __init__(self, lead: int, kind: int, k: int = 0) -> None:
+        self.lead, self.kind, self.k = lead, kind, k
+
+
+class _Simulation:
+    """The state of one DES run; see the module docstring for the rules."""
+
+    def __init__(self, world: World, rng: np.random.Generator, log: list | None) -> None:
+        self.world, self.rng, self.log = world, rng, log
+        self.sc = sc = world.scenario
+        self.leads, self.roster = world.leads, world.roster
+        self.env = simpy.Environment()
+        self.horizon = sc.horizon_minutes
+        m = self.roster.n_managers
+        self.out = Outcomes.empty(len(self.leads), m)
+        chain = sc.touch_chain
+        self.offsets = list(chain.offsets)
+        self.p_contact = [value(chain.contact_chance(k)) for k in range(len(self.offsets))]
+        decay = chain.decay
+        self.decay_args = (
+            decay.half_life if decay else None,
+            decay.floor if decay else 0.0,
+            np.array([a for a, _ in decay.table]) if decay and decay.table else None,
+            np.array([f for _, f in decay.table]) if decay and decay.table else None,
+        )
+        self.talk_share = value(sc.team.talk_share)
+        self.quality = np.array([value(c.quality) for c in sc.channels])
+        f = sc.funnel
+        self.p_qualify = value(f.qualify)
+        price = f.price
+        self.p_offer = value(f.offer.p) * (1.0 + price.change) ** price.elasticity
+        # Per manager: two queues of (due, seq, task): fresh first attempts and the rest.
+        self.fresh: list[list] = [[] for _ in range(m)]
+        self.rest: list[list] = [[] for _ in range(m)]
+        self.wake: list[simpy.Event | None] = [None] * m
+        self.seq = itertools.count()
+        self.last_routed = -1
+
+    # -- events -------------------------------------------------------------
+
+    def record(self, *event: object) -> None:
+        if self.log is not None:
+            self.log.append((round(self.env.now, 6),) + event)
+
+    # -- routing (MODEL.md section 3) ---------------------------------------
+
+    def candidates(self, t: float) -> np.ndarray:
+        """Managers on shift at ``t``; else those whose next shift starts first."""
+        r = self.roster
+        d = int(t // MINUTES_PER_DAY)
+        if d >= r.n_days:
+            return np.empty(0, dtype=np.int64)
+        start, end = r.shift_start[:, d], r.shift_end[:, d]
+        on = np.flatnonzero((start <= t) & (t < end))
+        if on.size:
+            return on
+        for day in range(d, r.n_days):
+            start, end = r.shift_start[:, day], r.shift_end[:, day]
+            later = (end > start) & (start > t)
+            if later.any():
+                first = start[later].min()
+                return np.flatnonzero(later & (start == first))
+        return np.empty(0, dtype=np.int64)
+
+    def route(self, t: float) -> int:
+        """The manager who gets a lead (or a reassigned task) at ``t``; -1 if none."""
+        cands = self.candidates(t)
+        if cands.size == 0:
+            return -1
+        policy = self.sc.routing.policy
+        m = self.roster.n_managers
+        if policy == "weighted":
+            d = min(int(t // MINUTES_PER_DAY), self.roster.n_days - 1)
+            w = self.roster.throughput[cands, d] * self.roster.skill[cands]
+            cum = np.cumsum(w)
+            pick = int(np.searchsorted(cum, self.rng.random() * cum[-1], side="right"))
+            chosen = int(cands[min(pick, cands.size - 1)])
+        else:
+            if policy == "least_loaded":
+                load = np.array([len(self.fresh[c]) + len(self.rest[c]) for c in cands])
+                cands = cands[load == load.min()]
+            # Round robin: the first candidate after the last manager routed to.
+            chosen = int(cands[np.argmin((cands - self.last_routed - 1) % m)])
+        self.last_routed = chosen
+        return chosen
+
+    def give(self, manager: int, due: float, task: _Task) -> None:
+        """Put a task in a manager's list and wake them if they are idle."""
+        fresh = task.kind == ATTEMPT and task.k == 0 and self.sc.touch_chain.priority == "new_first"
+        heapq.heappush((self.fresh if fresh else self.rest)[manager], (due, next(self.seq), task))
+        self.out.manager[task.lead] = manager
+        wake = self.wake[manager]
+        if wake is not None and not wake.triggered:
+            wake.succeed()
+
+    # -- processes ----------------------------------------------------------
+
+    def arrivals(self):
+        env, created = self.env, self.leads.created
+        for lead in range(len(created)):
+            yield env.timeout(created[lead] - env.now)
+            manager = self.route(env.now)
+            self.record("assign", lead, manager)
+            if manager >= 0:
+                self.give(manager, created[lead] + self.offsets[0], _Task(lead, ATTEMPT, 0))
+
+    def leaver(self, manager: int, t: float):
+        yield self.env.timeout(t - self.env.now)
+        tasks = sorted(self.fresh[manager] + self.rest[manager], key=lambda e: e[:2])
+        self.fresh[manager], self.rest[manager] = [], []
+        for due, _, task in tasks:
+            other = self.route(self.env.now)
+            self.record("reassign", task.lead, manager, other)
+            if other >= 0:
+                self.give(other, due, task)
+
+    def shift_at(self, manager: int, t: float) -> tuple[float, float] | None:
+        """The shift the manager is in at ``t``, or their next one."""
+        r = self.roster
+        for day in range(int(t // MINUTES_PER_DAY), r.n_days):
+            s, e = r.shift_start[manager, day], r.shift_end[manager, day]
+            if e > s and e > t:
+                return s, e
+        return None
+
+    def next_task(self, manager: int, now: float) -> tuple[float, _Task] | None:
+        """Pop the task to do now (dropping attempts past lead_ttl); None if none is due."""
+        ttl = self.sc.touch_chain.lead_ttl
+        while True:
+            fresh, rest = self.fresh[manager], self.rest[manager]
+            if fresh and fresh[0][0] <= now:
+                due, _, task = heapq.heappop(fresh)
+            elif rest and rest[0][0] <= now:
+                due, _, task = heapq.heappop(rest)
+            else:
+                return None
+            if task.kind == ATTEMPT and now > self.leads.created[task.lead] + ttl:
+                self.out.end[task.lead] = EXPIRED
+                self.record("expire", task.lead, manager)
+                continue
+            return due, task
+
+    def manager(self, m: int):
+        env = self.env
+        leave_t = self.roster.leave_day[m] * MINUTES_PER_DAY
+        while env.now < min(self.horizon, leave_t):
+            shift = self.shift_at(m, env.now)
+            if shift is None:
+                return
+            start, end = shift
+            if env.now < start:
+                yield env.timeout(start - env.now)
+                continue
+            picked = self.next_task(m, env.now)
+            if picked is None:
+                queued = [q[0][0] for q in (self.fresh[m], self.rest[m]) if q]
+                until = min([end, self.horizon] + queued)
+                self.wake[m] = env.event()
+                yield env.any_of([env.timeout(until - env.now), self.wake[m]])
+                self.wake[m] = None
+                continue
+            yield from self.work(m, picked[1])
+
+    # -- the work itself (MODEL.md sections 4 and 5) ------------------------
+
+    def minutes(self, m: int, base: float) -> float:
+        d = min(int(self.env.now // MINUTES_PER_DAY), self.roster.n_days - 1)
+        return base / (self.talk_share * self.roster.throughput[m, d])
+
+    def work(self, m: int, task: _Task):
+        env, out, lead = self.env, self.out, task.lead
+        now = env.now
+        if task.kind == ATTEMPT:
+            out.attempts[lead] += 1
+            if math.isnan(out.first_attempt[lead]):
+                out.first_attempt[lead] = now
+            age = now - self.leads.created[lead]
+            p = self.p_contact[task.k] * contact_decay(age, *self.decay_args)
+            contact = self.rng.random() < p
+            self.record("attempt", lead, m, task.k, contact)
+            if not contact:
+                duration = self.minutes(m, self.sc.touch_chain.dial_minutes)
+                self.busy(m, duration)
+                yield env.timeout(duration)
+                k = task.k + 1
+                if k < len(self.offsets):
+                    due = max(self.leads.created[lead] + self.offsets[k], env.now)
+                    self.give(m, due, _Task(lead, ATTEMPT, k))
+                else:
+                    out.end[lead] = NO_CONTACT
+                return
+            out.contact[lead] = now
+            duration = self.minutes(m, float(self.sc.touch_chain.call_minutes.sample(self.rng)))
+            self.busy(m, duration)
+            if not self.leads.target[lead]:
+                out.end[lead] = LOST_NONTARGET
+                yield env.timeout(duration)
+                return
+            p_q = min(1.0, self.p_qualify * self.quality[self.leads.channel[lead]])
+            if self.rng.random() >= p_q:
+                out.end[lead] = LOST_UNQUALIFIED
+                yield env.timeout(duration)
+                return
+            out.end[lead] = AWAITING_PRESENTATION
+            delay = float(self.sc.funnel.offer.delay_days.sample(self.rng)) * MINUTES_PER_DAY
+            yield env.timeout(duration)
+            self.give(m, env.now + delay, _Task(lead, PRESENTATION))
+            return
+        # A presentation call, then an invoice or an installment link, or a loss.
+        d = min(int(now // MINUTES_PER_DAY), self.roster.n_days - 1)
+        duration = self.minutes(m, float(self.sc.funnel.offer.call_minutes.sample(self.rng)))
+        self.busy(m, duration)
+        p = min(1.0, self.p_offer * self.roster.conversion[m, d])
+        offer = self.rng.random() < p
+        self.record("present", lead, m, offer)
+        yield env.timeout(duration)
+        out.end[lead] = OFFER if offer else LOST_NO_OFFER
+        if offer:
+            out.offer_time[lead] = env.now
+
+    def busy(self, m: int, duration: float) -> None:
+        now = self.env.now
+        self.out.busy_minutes[m] += max(0.0, min(now + duration, self.horizon) - now)
+
+    # -- the run ------------------------------------------------------------
+
+    def run(self) -> Outcomes:
+        env, r = self.env, self.roster
+        env.process(self.arrivals())
+        for m in range(r.n_managers):
+            env.process(self.manager(m))
+            leave_t = r.leave_day[m] * MINUTES_PER_DAY
+            if 0 < leave_t < self.horizon:
+                env.process(self.leaver(m, leave_t))
+        env.run(until=self.horizon)
+        self.close_chains()
+        return self.out
+
+    def close_chains(self) -> None:
+        """At the horizon, attempts still queued past lead_ttl count as expired."""
+        late = self.leads.created + self.sc.touch_chain.lead_ttl < self.horizon
+        stale = (self.out.end == IN_CHAIN) & late
+        self.out.end[stale] = EXPIRED
+
+
+def simulate(world: World, rng: np.random.Generator, log: list | None = None) -> Outcomes:
+    """Run the reference engine on one replication of one plan.
+
+    Args:
+        world: the resolved scenario, its lead stream and roster.
+        rng: this replication's stream for the dynamics.
+        log: if given, events are appended as ``(minute, kind, lead, ...)``.
+    """
+    return _Simulation(world, rng, log).run()
