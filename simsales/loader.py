@@ -42,13 +42,13 @@ def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None) -> d
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, val in node.value:
-            sub = path + (key.value,)
+            sub = (*path, key.value)
             out[sub] = key.start_mark.line + 1
             _line_index(val, sub, out)
             out[sub] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, val in enumerate(node.value):
-            _line_index(val, path + (i,), out)
+            _line_index(val, (*path, i), out)
     return out
 
 

@@ -88,7 +88,7 @@ class _Simulation:
 
     def record(self, *event: object) -> None:
         if self.log is not None:
-            self.log.append((round(self.env.now, 6),) + event)
+            self.log.append((round(self.env.now, 6), *event))
 
     # -- routing (MODEL.md section 3) ---------------------------------------
 
@@ -202,7 +202,7 @@ class _Simulation:
             picked = self.next_task(m, env.now)
             if picked is None:
                 queued = [q[0][0] for q in (self.fresh[m], self.rest[m]) if q]
-                until = min([end, self.horizon] + queued)
+                until = min([end, self.horizon, *queued])
                 self.wake[m] = env.event()
                 yield env.any_of([env.timeout(until - env.now), self.wake[m]])
                 self.wake[m] = None
