@@ -148,9 +148,17 @@ class Channel(Strict):
 
 
 class Routing(Strict):
-    """How a new lead is assigned to a manager (MODEL.md section 3)."""
+    """How a new lead is assigned to a manager (MODEL.md section 3).
 
-    policy: Literal["round_robin", "least_loaded", "weighted"] = "round_robin"
+    ``round_robin``, ``least_loaded`` (fewest queued tasks) and ``weighted``
+    (at random, in proportion to ramp x skill) assign a lead at once to a
+    manager on shift.  ``shared_queue`` keeps new leads in one department
+    queue that the first free manager on shift takes from (the call-centre
+    rule, and the textbook M/M/c queue); the lead then stays with that
+    manager.
+    """
+
+    policy: Literal["round_robin", "least_loaded", "weighted", "shared_queue"] = "round_robin"
     onboarding_days: int = Field(5, ge=0, description="days after joining with no leads")
 
 
@@ -366,6 +374,28 @@ class HiringPlan(Strict):
     on_cap: Literal["defer", "refuse"] = "defer"
 
 
+class Benchmarks(Strict):
+    """Market values to compare the scenario with (all optional).
+
+    Shares are in [0, 1]: ``contact_rate`` (contacts / leads), the stage
+    probabilities ``qualify``, ``offer``, ``invoice_paid``, ``link_filled``,
+    ``bank_approved``, and ``c2`` (lead to payment); ``sla_p50_min`` is the
+    median minutes to the first attempt; ``revenue_per_manager`` is net
+    revenue per average manager over the horizon, in the scenario's currency.
+    See :mod:`simsales.benchmark_gap`.
+    """
+
+    contact_rate: float | None = Field(None, ge=0, le=1)
+    qualify: float | None = Field(None, ge=0, le=1)
+    offer: float | None = Field(None, ge=0, le=1)
+    invoice_paid: float | None = Field(None, ge=0, le=1)
+    link_filled: float | None = Field(None, ge=0, le=1)
+    bank_approved: float | None = Field(None, ge=0, le=1)
+    c2: float | None = Field(None, ge=0, le=1)
+    sla_p50_min: float | None = Field(None, ge=0)
+    revenue_per_manager: float | None = Field(None, ge=0)
+
+
 class Scenario(Strict):
     """A whole scenario file."""
 
@@ -384,6 +414,7 @@ class Scenario(Strict):
     team: Team
     economics: Economics = Economics()
     plans: list[HiringPlan] = Field(min_length=1)
+    benchmarks: Benchmarks | None = None
 
     @model_validator(mode="after")
     def _unique_plans(self) -> Scenario:

@@ -19,6 +19,7 @@ from simsales.params import value
 from simsales.scenario import HiringPlan, Ramp, Scenario, Team
 
 MIN_THROUGHPUT = 0.05  # a ramp factor below this would make calls take forever
+NEVER = 10**9  # leave_day of a manager who stays
 
 
 def ramp_factor(ramp: Ramp, tenure_days: np.ndarray) -> np.ndarray:
@@ -138,7 +139,7 @@ def build_roster(
         start = max(join_day, 0)
         mgr_tl.append(tl_index)
         mgr_join.append(join_day)
-        mgr_leave.append(int(min(start + math.ceil(after), 10 * n_days + 10**6)))
+        mgr_leave.append(NEVER if math.isinf(after) else min(start + math.ceil(after), NEVER))
 
     for group in team.managers:
         for _ in range(group.count):

@@ -77,9 +77,11 @@ class _Simulation:
         self.p_qualify = value(f.qualify)
         price = f.price
         self.p_offer = value(f.offer.p) * (1.0 + price.change) ** price.elasticity
-        # Per manager: two queues of (due, seq, task): fresh first attempts and the rest.
-        self.fresh: list[list] = [[] for _ in range(m)]
-        self.rest: list[list] = [[] for _ in range(m)]
+        # Per manager, and at index m the department's shared queue: two heaps of
+        # (due, seq, task), fresh leads' first attempts and the rest.
+        self.pool = m
+        self.fresh: list[list] = [[] for _ in range(m + 1)]
+        self.rest: list[list] = [[] for _ in range(m + 1)]
         self.wake: list[simpy.Event | None] = [None] * m
         self.seq = itertools.count()
         self.last_routed = -1
@@ -111,11 +113,17 @@ class _Simulation:
         return np.empty(0, dtype=np.int64)
 
     def route(self, t: float) -> int:
-        """The manager who gets a lead (or a reassigned task) at ``t``; -1 if none."""
+        """The manager who gets a lead (or a reassigned task) at ``t``; -1 if none.
+
+        Under ``shared_queue`` the task goes to the shared queue (``self.pool``)
+        and the first free manager on shift takes it.
+        """
+        policy = self.sc.routing.policy
+        if policy == "shared_queue":
+            return self.pool
         cands = self.candidates(t)
         if cands.size == 0:
             return -1
-        policy = self.sc.routing.policy
         m = self.roster.n_managers
         if policy == "weighted":
             d = min(int(t // MINUTES_PER_DAY), self.roster.n_days - 1)
@@ -136,7 +144,14 @@ class _Simulation:
         """Put a task in a manager's list and wake them if they are idle."""
         fresh = task.kind == ATTEMPT and task.k == 0 and self.sc.touch_chain.priority == "new_first"
         heapq.heappush((self.fresh if fresh else self.rest)[manager], (due, next(self.seq), task))
-        self.out.manager[task.lead] = manager
+        if manager == self.pool:
+            for m in range(self.pool):
+                self.wake_up(m)
+        else:
+            self.out.manager[task.lead] = manager
+            self.wake_up(manager)
+
+    def wake_up(self, manager: int) -> None:
         wake = self.wake[manager]
         if wake is not None and not wake.triggered:
             wake.succeed()
@@ -172,16 +187,23 @@ class _Simulation:
         return None
 
     def next_task(self, manager: int, now: float) -> tuple[float, _Task] | None:
-        """Pop the task to do now (dropping attempts past lead_ttl); None if none is due."""
+        """Pop the task to do now (dropping attempts past lead_ttl); None if none is due.
+
+        Fresh first attempts come first, then the rest; within each, the
+        earliest due of the manager's own queue and the shared queue.
+        """
         ttl = self.sc.touch_chain.lead_ttl
         while True:
-            fresh, rest = self.fresh[manager], self.rest[manager]
-            if fresh and fresh[0][0] <= now:
-                due, _, task = heapq.heappop(fresh)
-            elif rest and rest[0][0] <= now:
-                due, _, task = heapq.heappop(rest)
-            else:
+            queue = None
+            for heaps in (self.fresh, self.rest):
+                due_now = [h for h in (heaps[manager], heaps[self.pool]) if h and h[0][0] <= now]
+                if due_now:
+                    queue = min(due_now, key=lambda h: h[0][:2])
+                    break
+            if queue is None:
                 return None
+            due, _, task = heapq.heappop(queue)
+            self.out.manager[task.lead] = manager
             if task.kind == ATTEMPT and now > self.leads.created[task.lead] + ttl:
                 self.out.end[task.lead] = EXPIRED
                 self.record("expire", task.lead, manager)
@@ -201,7 +223,8 @@ class _Simulation:
                 continue
             picked = self.next_task(m, env.now)
             if picked is None:
-                queued = [q[0][0] for q in (self.fresh[m], self.rest[m]) if q]
+                queues = (self.fresh[m], self.rest[m], self.fresh[self.pool], self.rest[self.pool])
+                queued = [q[0][0] for q in queues if q]
                 until = min([end, self.horizon, *queued])
                 self.wake[m] = env.event()
                 yield env.any_of([env.timeout(until - env.now), self.wake[m]])

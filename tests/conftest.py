@@ -1,0 +1,85 @@
+"""Shared test fixtures: small scenarios built from YAML text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simsales.loader import parse_scenario
+from simsales.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SMALL = DATA / "small.yaml"
+Q3 = ROOT / "scenarios" / "q3.yaml"
+
+
+def queue_scenario(
+    *,
+    servers: int,
+    arrivals_per_min: float,
+    mean_call_min: float,
+    days: int,
+    patience_min: float | None = None,
+    seed: int = 1,
+    replications: int = 4,
+) -> Scenario:
+    """The textbook M/M/c (or M/M/c+M with exponential patience) as a scenario.
+
+    Poisson leads around the clock, c managers always on shift with their
+    whole shift on calls, one attempt with contact chance 1, exponential
+    call length; with ``patience_min`` the contact chance decays as
+    exp(-age / patience), i.e. a half-life of patience * ln 2, and failed
+    attempts take no time.  Nobody qualifies, so the call is all the work.
+    """
+    decay = None
+    if patience_min is not None:
+        import math
+
+        decay = {"half_life": patience_min * math.log(2), "floor": 0.0}
+    doc = {
+        "name": "M/M/c",
+        "start": "2026-01-05",
+        "horizon_days": days,
+        "replications": replications,
+        "seed": seed,
+        "calendar": {"default": "00:00-24:00"},
+        "channels": [{"name": "poisson", "leads_per_day": arrivals_per_min * 1440}],
+        "routing": {"policy": "shared_queue", "onboarding_days": 0},
+        "touch_chain": {
+            "offsets": [0],
+            "p_contact": [1.0],
+            "decay": decay,
+            "dial_minutes": 0,
+            "call_minutes": {"exponential": mean_call_min},
+            "priority": "due_first",
+            "lead_ttl": "1000d",
+        },
+        "funnel": {
+            "qualify": 0.0,
+            "offer": {"p": 0.5},
+            "invoice_paid": {"p": 0.85},
+            "link_filled": {"p": 0.8},
+            "bank_approved": {"p": 0.85},
+            "price": {"check": 50000},
+        },
+        "team": {
+            "team_leads": [{"name": "tl"}],
+            "managers": [{"team_lead": "tl", "count": servers, "tenure_days": 1000}],
+            "shifts": [{"name": "always", "pattern": "7/0", "start": "00:00", "hours": 24}],
+            "talk_share": 1.0,
+        },
+        "plans": [{"name": "hold"}],
+    }
+    if decay is None:
+        del doc["touch_chain"]["decay"]
+    return parse_scenario(yaml.safe_dump(doc, sort_keys=False), "<queue>")
+
+
+@pytest.fixture(scope="session")
+def small() -> Scenario:
+    from simsales.loader import load_scenario
+
+    return load_scenario(SMALL)
