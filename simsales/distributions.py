@@ -295,6 +295,15 @@ def _mean_sd(value: Any, name: str) -> tuple[float, float]:
     return _number(value["mean"], name), _number(value["sd"], name)
 
 
+def _flow_mapping(text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise DistributionError(f"cannot read {text!r} as a distribution") from None
+
+
 def parse_distribution(spec: Any) -> Distribution:
     """Build a distribution from its YAML form (see the module docstring).
 
@@ -303,6 +312,8 @@ def parse_distribution(spec: Any) -> Distribution:
     """
     if isinstance(spec, DISTRIBUTION_TYPES):
         return spec
+    if isinstance(spec, str) and spec.lstrip().startswith("{"):
+        spec = _flow_mapping(spec)  # the repr of a distribution reads back
     if isinstance(spec, int | float) and not isinstance(spec, bool):
         return Fixed(float(spec))
     if not isinstance(spec, dict) or not spec:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import numpy as np
 from pydantic import BaseModel, PlainSerializer, PlainValidator
 
-from simsales.distributions import Distribution, parse_distribution
+from simsales.distributions import Distribution, Fixed, parse_distribution
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,9 @@ def _uncertain(lo: float, hi: float, what: str):
 
 
 def _as_yaml(value: Any) -> Any:
+    """Numbers stay numbers; a distribution dumps as the YAML that makes it."""
+    if isinstance(value, Fixed):
+        return value.value
     return value if isinstance(value, int | float) else repr(value)
 
 

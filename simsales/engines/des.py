@@ -145,8 +145,13 @@ class _Simulation:
         fresh = task.kind == ATTEMPT and task.k == 0 and self.sc.touch_chain.priority == "new_first"
         heapq.heappush((self.fresh if fresh else self.rest)[manager], (due, next(self.seq), task))
         if manager == self.pool:
+            # A task due now needs one idle manager: the first not yet woken.  A
+            # task due later wakes them all, so each can plan its wait.
             for m in range(self.pool):
-                self.wake_up(m)
+                if self.wake[m] is not None and not self.wake[m].triggered:
+                    self.wake_up(m)
+                    if due <= self.env.now:
+                        break
         else:
             self.out.manager[task.lead] = manager
             self.wake_up(manager)
