@@ -1,0 +1,91 @@
+"""The command line end to end: what a user types, what they see, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from simsales.cli import app
+from simsales.output import atomic_write
+
+from .conftest import SMALL
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_validate_ok():
+    result = invoke("validate", SMALL)
+    assert result.exit_code == 0
+    assert "ok" in result.output and "hold, grow" in result.output
+
+
+def test_run_table_shows_plans_side_by_side():
+    result = invoke("run", SMALL, "-n", "3", "--workers", "1", "--engine", "des")
+    assert result.exit_code == 0, result.output
+    for text in ("hold", "grow", "revenue_net", "p_plan", "sla_p50_min"):
+        assert text in result.output
+
+
+def test_run_json_is_the_documented_object(tmp_path):
+    result = invoke("run", SMALL, "-n", "3", "--seed", "4", "--format", "json",
+                    "--plan", "grow", "--out", tmp_path / "out", "--engine", "des")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["seed"] == 4 and doc["replications"] == 3
+    assert list(doc["plans"]) == ["grow"]
+    grow = doc["plans"]["grow"]
+    assert set(grow["revenue_net"]) == {"mean", "p10", "p50", "p90"}
+    assert 0 <= grow["p_plan"] <= 1
+    frame = pd.read_csv(tmp_path / "out" / "replications_grow.csv", index_col=0)
+    assert len(frame) == 3 and "revenue_net" in frame
+    pd.testing.assert_frame_equal(frame, pd.read_parquet(tmp_path / "out" / "replications_grow.parquet"),
+                                  check_dtype=False)
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["plans"] == doc["plans"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda t: t.replace("talk_share: 0.6", "talk_shar: 0.6"), "team.talk_shar: unknown key"),
+        (lambda t: t.replace("talk_share: 0.6", "talk_share: [0.6"), "YAML syntax error"),
+        (lambda t: t.replace("qualify: {beta: [40, 60]}", "qualify: 2"), "funnel.qualify"),
+        (lambda t: t.replace("leads_per_day: 20", "leads_per_day: -1"), "channels[1].leads_per_day"),
+        (lambda t: t.split("plans:")[0] + "plans: []\n", "plans"),
+    ],
+)
+def test_bad_scenarios_exit_2_with_file_field_and_no_traceback(tmp_path, mutate, expected):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(mutate(SMALL.read_text()))
+    for command in (["validate", bad], ["run", bad, "-n", "1"]):
+        result = invoke(*command)
+        assert result.exit_code == 2
+        assert f"{bad}" in result.output and expected in result.output
+        assert "Traceback" not in result.output
+
+
+def test_missing_file_and_unknown_plan_exit_2(tmp_path):
+    result = invoke("run", tmp_path / "nope.yaml")
+    assert result.exit_code == 2 and "no such file" in result.output
+    result = invoke("run", SMALL, "--plan", "nope", "-n", "1")
+    assert result.exit_code == 2 and "no plan named 'nope'" in result.output
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "summary.json"
+    target.write_text("old")
+
+    def broken(tmp):
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        atomic_write(target, broken)
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]

@@ -1,0 +1,89 @@
+"""The span rule and the roster, on teams small enough to count by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import yaml
+
+from simsales.loader import parse_scenario
+from simsales.team import build_roster, ramp_factor
+
+from .conftest import SMALL
+
+
+def scenario_with(team: dict, plan: dict):
+    doc = yaml.safe_load(SMALL.read_text())
+    doc["horizon_days"] = 92  # July to September
+    doc["team"].update(team)
+    doc["team"]["attrition"] = {"monthly": 0.0, "probation_monthly": 0.0}
+    doc["plans"] = [plan]
+    return parse_scenario(yaml.safe_dump(doc), "<hiring>")
+
+
+TEAM = {
+    "team_leads": [{"name": "old", "tenure_days": 400}, {"name": "new", "tenure_days": 10}],
+    "managers": [{"team_lead": "old", "count": 5, "tenure_days": 300}],
+    "span_max": 7,
+    "hires_per_lead_month": 3,
+    "lead_adaptation_days": 60,
+}
+
+
+def test_span_rule_defers_what_a_team_lead_cannot_take():
+    plan = {"name": "p", "time_to_hire_days": 10, "months": [{"month": "2026-07", "managers": 6}]}
+    ledger = build_roster(scenario_with(TEAM, plan), plan_of(plan), np.random.default_rng(0)).ledger
+    # July: only "old" is adapted, with room for 2 (span 7, team 5).  "new"
+    # adapts on day 50 (tenure 10 + 50 = 60), so August (day 31) is still
+    # closed to it; September (day 62) opens it: 3 hires, the last deferred one
+    # waits.
+    assert list(ledger.made) == [2, 0, 3]
+    assert list(ledger.deferred) == [4, 0, 0]
+    assert [tl for _, tl in ledger.manager_joins] == [0, 0, 1, 1, 1]
+    assert [day for day, _ in ledger.manager_joins] == [10, 10, 72, 72, 72]
+
+
+def test_refuse_drops_the_excess_for_good():
+    plan = {"name": "p", "on_cap": "refuse", "months": [{"month": "2026-07", "managers": 6}]}
+    ledger = build_roster(scenario_with(TEAM, plan), plan_of(plan), np.random.default_rng(0)).ledger
+    assert list(ledger.made) == [2, 0, 0] and list(ledger.refused) == [4, 0, 0]
+
+
+def test_a_new_team_lead_must_adapt_before_hiring():
+    team = dict(TEAM, lead_adaptation_days=30)
+    plan = {"name": "p", "time_to_hire_days": 0,
+            "months": [{"month": "2026-07", "managers": 2, "team_leads": 1},
+                       {"month": "2026-08", "managers": 8}]}
+    roster = build_roster(scenario_with(team, plan), plan_of(plan), np.random.default_rng(0))
+    # August (day 31): old has 0 room (7), new (tenure 41) 3, the July hire (tenure 31) 3.
+    assert list(roster.ledger.made) == [2, 6, 2]
+    assert list(roster.team_lead_join_day) == [-400, -10, 0]
+
+
+def test_ramp_table_and_coaching_load_slow_the_new_hires():
+    team = dict(TEAM, span_max=20, hires_per_lead_month=10,
+                coaching={"free_load": 0, "ramp_slowdown": 0.5, "team_penalty": 0.1,
+                          "min_team_factor": 0.5},
+                ramp={"months": [0.4, 0.7, 0.9]}, skill=1.0)
+    plan = {"name": "p", "time_to_hire_days": 0, "months": [{"month": "2026-07", "managers": 4}]}
+    roster = build_roster(scenario_with(team, plan), plan_of(plan), np.random.default_rng(0))
+    hires = roster.join_day >= 0
+    # Four hires in ramp load "old": the clock runs at 1 / (1 + 0.5 x 4) = 1/3.
+    assert roster.coaching_load[0, 0] == 4
+    assert (roster.throughput[hires, 40] == 0.4).all()  # 40 days = 13 ramp-clock days
+    assert (roster.throughput[~hires, 40] == 1.0).all()
+    # The rest of the team loses 10% per ramping manager: 1 - 0.4 = 0.6.
+    np.testing.assert_allclose(roster.conversion[~hires, 0], 0.6)
+    np.testing.assert_allclose(ramp_factor(roster_ramp(team), np.array([0, 31, 61, 92])),
+                               [0.4, 0.7, 0.9, 1.0])
+
+
+def roster_ramp(team):
+    from simsales.scenario import Ramp
+
+    return Ramp(**team["ramp"])
+
+
+def plan_of(plan: dict):
+    from simsales.scenario import HiringPlan
+
+    return HiringPlan(**plan)
