@@ -50,12 +50,11 @@ class World:
 class Outcomes:
     """What the engine decided, in minutes from the start.
 
-    Per lead (N): ``manager`` (owner at the end), ``attempts`` made,
-    ``first_attempt`` and ``contact`` times (NaN if none), ``end`` code,
-    ``offer_time`` (NaN unless end == OFFER) and ``offer_manager_factor``
-    is not needed: the offer draw is the engine's.  Per manager (M):
-    ``busy_minutes`` (wall-clock minutes spent on calls and dials,
-    talk_share included).
+    Per lead (N): ``manager`` (owner at the end, -1 if never assigned),
+    ``attempts`` made, ``first_attempt`` and ``contact`` times (NaN if none),
+    the ``end`` code, and ``offer_time`` (NaN unless end == OFFER).  Per
+    manager (M): ``busy_minutes``, wall-clock minutes spent on calls and
+    dials within the horizon (the talk_share overhead included).
     """
 
     manager: np.ndarray
