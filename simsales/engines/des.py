@@ -141,7 +141,14 @@ class _Simulation:
         return chosen
 
     def give(self, manager: int, due: float, task: _Task) -> None:
-        """Put a task in a manager's list and wake them if they are idle."""
+        """Put a task in a manager's list and wake them if they are idle.
+
+        A follow-up of a call that ended after its manager left is routed anew.
+        """
+        if manager != self.pool and self.env.now >= self.roster.leave_day[manager] * MINUTES_PER_DAY:
+            manager = self.route(self.env.now)
+            if manager < 0:
+                return
         fresh = task.kind == ATTEMPT and task.k == 0 and self.sc.touch_chain.priority == "new_first"
         heapq.heappush((self.fresh if fresh else self.rest)[manager], (due, next(self.seq), task))
         if manager == self.pool:
