@@ -53,9 +53,12 @@ def validate(file: Annotated[Path, typer.Argument(help="scenario YAML file")]) -
 
 
 # Further commands live next to the code they drive; each module registers its own.
-from simsales import cli_run  # noqa: E402
+from simsales import cli_levers, cli_regress, cli_report, cli_run  # noqa: E402
 
 cli_run.register(app)
+cli_report.register(app)
+cli_levers.register(app)
+cli_regress.register(app)
 
 
 def main() -> None:

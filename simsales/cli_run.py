@@ -85,8 +85,10 @@ def register(app: typer.Typer) -> None:
         out_dir: Annotated[Path | None, typer.Option("--out", help="write per-replication "
                                                      "results and summary.json here")] = None,
         format: Annotated[Literal["table", "json"], typer.Option("--format")] = "table",
-        engine: EngineOpt = "des",
+        engine: EngineOpt = "fast",
         workers: WorkersOpt = None,
+        report: Annotated[bool, typer.Option("--report", help="also write the HTML report, workbook "
+                                             "and charts (into --out, else reports/FILE-STEM)")] = False,
     ) -> None:
         """Run the scenario: every plan side by side."""
         scenario = load(file)
@@ -102,3 +104,18 @@ def register(app: typer.Typer) -> None:
             typer.echo(to_json(document) if document else json.dumps({}))
         else:
             out.print(summary_table(result, scenario.currency))
+            if len(result.plans) > 1:
+                from simsales.cli_report import print_comparison
+
+                print_comparison(result, scenario, out)
+            if scenario.benchmarks is not None:
+                from simsales.benchmark_gap import benchmark_gaps, gap_table
+
+                gaps = benchmark_gaps(scenario, result, lambda sc: simulate(
+                    sc, plans, replications, seed, engine, workers))
+                out.print(gap_table(gaps, scenario.currency))
+        if report:
+            from simsales.cli import err
+            from simsales.cli_report import write_report_files
+
+            write_report_files(result, scenario, file, out_dir, out if format == "table" else err)

@@ -89,3 +89,14 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
         atomic_write(target, broken)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_atomic_write_gives_the_usual_file_mode(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = atomic_write(tmp_path / "a.txt", lambda tmp: tmp.write_text("x"))
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -1,0 +1,1 @@
+"""Reports: tables, charts (PNG and SVG), a self-contained HTML page and an Excel workbook."""

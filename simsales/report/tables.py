@@ -1,0 +1,182 @@
+"""The tables every report shows, as plain data (DataFrames and strings).
+
+The HTML page, the workbook and the charts all read these, so a number is
+computed once and reads the same everywhere.  Funnel and loss counts are
+means over replications.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simsales import __version__
+from simsales.metrics import KEY_METRICS
+from simsales.montecarlo import RunResult
+from simsales.report.units import fmt, percent
+from simsales.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A funnel stage: its count column and the stage its conversion is taken from."""
+
+    key: str
+    label: str
+    parent: str | None
+
+
+# MODEL.md section 5, in order.  "Assigned" is every lead (routing is
+# immediate), so it is not drawn apart from "New leads".
+STAGES = (
+    Stage("leads", "New leads", None),
+    Stage("in_work", "In work (first attempt made)", "leads"),
+    Stage("contacts", "Contact established", "in_work"),
+    Stage("qualified", "Qualified", "contacts"),
+    Stage("offers", "Invoice issued or link sent", "qualified"),
+    Stage("links_filled", "Installment link filled", "links_sent"),
+    Stage("total_invoices", "Total invoices", "offers"),
+    Stage("bank_approved", "Approved by the bank", "links_filled"),
+    Stage("won", "Won (paid in horizon)", "total_invoices"),
+)
+PARENT_LABELS = {s.key: s.label for s in STAGES} | {"links_sent": "Installment links sent"}
+
+
+@dataclass(frozen=True)
+class Loss:
+    """Where leads are lost: a metric and its reason class (MODEL.md section 5)."""
+
+    key: str
+    label: str
+    reason_class: str
+
+
+LOSSES = (
+    Loss("untouched_leads", "Never attempted", "before qualification, capacity"),
+    Loss("chains_cut", "Chain cut short (no time)", "before qualification, capacity"),
+    Loss("lost_no_contact", "No contact (chain ran out)", "before qualification"),
+    Loss("lost_nontarget", "Non-target (reached)", "non-target"),
+    Loss("lost_before_qualification", "Not qualified", "before qualification, target"),
+    Loss("lost_after_qualification", "Lost after qualification", "after qualification, target"),
+)
+
+# A plan is short of capacity when more than this share of leads is never
+# attempted or has its chain cut for lack of time.
+CAPACITY_SHORT_SHARE = 0.05
+
+
+def funnel_counts(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per replication, the count of every stage of :data:`STAGES` (and ``links_sent``)."""
+    frame = metrics[[s.key for s in STAGES if s.key in metrics] + ["links_sent"]].copy()
+    frame["in_work"] = metrics["leads"] - metrics["untouched_leads"]
+    return frame
+
+
+def funnel_table(result: RunResult) -> pd.DataFrame:
+    """One row per (plan, stage): mean count and conversion from the parent stage."""
+    rows = []
+    for plan, plan_result in result.plans.items():
+        counts = funnel_counts(plan_result.metrics).mean()
+        for stage in STAGES:
+            parent = counts[stage.parent] if stage.parent else np.nan
+            rows.append({"plan": plan, "stage": stage.label, "count": counts[stage.key],
+                         "conversion": counts[stage.key] / parent if parent else np.nan,
+                         "of": PARENT_LABELS.get(stage.parent, "")})
+    return pd.DataFrame(rows)
+
+
+def losses_table(result: RunResult) -> pd.DataFrame:
+    """One row per (plan, loss): mean count and share of leads."""
+    rows = []
+    for plan, plan_result in result.plans.items():
+        means = plan_result.metrics.mean()
+        for loss in LOSSES:
+            rows.append({"plan": plan, "loss": loss.label, "reason_class": loss.reason_class,
+                         "count": means[loss.key],
+                         "share_of_leads": means[loss.key] / means["leads"] if means["leads"] else 0.0})
+    return pd.DataFrame(rows)
+
+
+def side_by_side(result: RunResult, metrics: tuple[str, ...] = KEY_METRICS) -> pd.DataFrame:
+    """One row per (metric, plan): mean, P10, P50, P90 over replications."""
+    summary = result.summary()
+    return pd.DataFrame([{"metric": metric, "plan": plan, **summary[plan][metric]}
+                         for metric in metrics for plan in summary])
+
+
+def p_plan(result: RunResult) -> dict[str, float | None]:
+    return {plan: s["p_plan"] for plan, s in result.summary().items()}
+
+
+def bottlenecks(result: RunResult) -> dict[str, str]:
+    """Per plan, one paragraph: where leads are lost, and whether capacity is short."""
+    losses = losses_table(result)
+    out = {}
+    for plan, plan_result in result.plans.items():
+        rows = losses[losses["plan"] == plan].set_index("loss")
+        means = plan_result.metrics.mean()
+        share = rows["share_of_leads"]
+        capacity = share["Never attempted"] + share["Chain cut short (no time)"]
+        worst = share.idxmax()
+        verdict = (f"capacity is short: {percent(capacity)} of leads are never attempted or cut "
+                   f"short, so more managers or a faster first touch pay off first"
+                   if capacity > CAPACITY_SHORT_SHARE else
+                   f"capacity holds ({percent(capacity)} of leads untouched or cut short); "
+                   f"conversion is the lever")
+        where = "; ".join(f"{loss.lower()} {percent(s)}" for loss, s in share.items())
+        out[plan] = (
+            f"The biggest loss is \u201c{worst}\u201d ({percent(share[worst])} of leads). "
+            f"Share of leads lost: {where}. Median SLA "
+            f"{fmt(means['sla_p50_min'], 'sla_p50_min')}, P90 {fmt(means['sla_p90_min'], 'sla_p90_min')}, "
+            f"utilisation {percent(means['utilisation'])}: {verdict}.")
+    return out
+
+
+def _show(value: object) -> str:
+    """A scenario value as the YAML would write it."""
+    return f"{value:g}" if isinstance(value, int | float) else repr(value)
+
+
+def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
+    """The scenario's key assumptions as (what, value) pairs, in plain words."""
+    sc, team, funnel, chain = scenario, scenario.team, scenario.funnel, scenario.touch_chain
+    managers = sum(g.count for g in team.managers)
+    items = [
+        ("Horizon", f"{sc.horizon_days} days from {sc.start}"),
+        ("Revenue plan (net)", f"{sc.revenue_plan:,.0f} {sc.currency}" if sc.revenue_plan else "none"),
+        ("Team at start", f"{managers} managers under {len(team.team_leads)} team leads; "
+                          f"span_max {team.span_max}, at most {team.hires_per_lead_month} hires "
+                          f"per team lead per month"),
+        ("Shifts", "; ".join(f"{s.name}: {s.pattern} from {s.start}, {s.hours:g} h, "
+                             f"share {s.share:g}" for s in team.shifts)
+         + f"; talk share {_show(team.talk_share)}"),
+        ("Ramp", f"months {team.ramp.months}" if team.ramp.months else f"logistic {team.ramp.logistic}"),
+        ("Touch chain", f"attempts at {', '.join(f'{o:g}' for o in chain.offsets)} minutes; contact "
+                        f"chance {', '.join(_show(p) for p in chain.p_contact)}; "
+                        f"priority {chain.priority}"),
+        ("Funnel", f"qualify {_show(funnel.qualify)}, offer {_show(funnel.offer.p)}, installment "
+                   f"share {_show(funnel.installment_share)}, invoice paid {_show(funnel.invoice_paid.p)}, "
+                   f"link filled {_show(funnel.link_filled.p)}, bank approves "
+                   f"{_show(funnel.bank_approved.p)}, refunds {_show(funnel.refunds.share)}"),
+        ("Average check", f"{_show(funnel.price.check)} {sc.currency}"),
+    ]
+    items += [(f"Channel {c.name}", f"{_show(c.leads_per_day)} leads/day, CPL {c.cpl:,.0f} "
+                                    f"{sc.currency}, non-target {_show(c.nontarget_share)}, "
+                                    f"quality {_show(c.quality)}") for c in sc.channels]
+    items += [(f"Plan {p.name}", ", ".join(f"{m.month}: +{m.managers} managers"
+                                           + (f", +{m.team_leads} team lead(s)" if m.team_leads else "")
+                                           for m in p.months) or "no hires")
+              for p in sc.plans]
+    return items
+
+
+def reproduce(result: RunResult, scenario: Scenario, file: str, baseline: str | None = None) -> str:
+    """The command that makes this report again, and the version that made it."""
+    plans = "" if list(result.plans) == [p.name for p in scenario.plans] else \
+        "".join(f" --plan {p}" for p in result.plans)
+    if baseline is not None and baseline != next(iter(result.plans)):
+        plans += f" --baseline {baseline}"
+    return (f"simsales report {file}{plans} --seed {result.seed} -n {result.replications} "
+            f"--engine {result.engine}  # simsales {__version__}")

@@ -1,0 +1,42 @@
+"""Write a whole report: charts, the HTML page and, on request, the workbook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from simsales.compare import compare
+from simsales.montecarlo import RunResult
+from simsales.output import atomic_write_text
+from simsales.report.html import render
+from simsales.report.plots import Chart, write_charts
+from simsales.report.xlsx import write_workbook
+from simsales.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What :func:`write_report` wrote."""
+
+    html: Path
+    charts: list[Chart]
+    xlsx: Path | None
+
+
+def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, source: str,
+                 baseline: str | None = None, xlsx: bool = False) -> ReportFiles:
+    """``report.html`` and ``charts/*.png|svg`` in ``out_dir`` (and ``report.xlsx`` with ``xlsx``).
+
+    Args:
+        result: the run; its plans are compared against ``baseline`` (default: the first).
+        scenario: the scenario that made it (dates, currency, assumptions).
+        out_dir: the folder to write into (created if missing).
+        source: the scenario file as the user named it, for the reproduce line.
+    """
+    out_dir = Path(out_dir)
+    comparison = compare(result, scenario, baseline)
+    charts = write_charts(result, scenario, out_dir / "charts")
+    page = atomic_write_text(out_dir / "report.html",
+                             render(result, scenario, comparison, charts, source))
+    book = write_workbook(out_dir / "report.xlsx", result, scenario, comparison, source) if xlsx else None
+    return ReportFiles(page, charts, book)

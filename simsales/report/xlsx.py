@@ -1,0 +1,128 @@
+"""An Excel workbook for the people who live in spreadsheets (openpyxl).
+
+Sheets: ``summary`` (how the run was made, then every metric per plan:
+mean, P10, P50, P90, and p_plan), ``comparison`` (paired differences
+against the baseline), ``monthly`` (team and gross revenue by month),
+``funnel`` (stages with conversions, then losses by reason class) and
+``replications`` (every metric of every replication of every plan).
+Money cells carry a thousands format, rates a percentage format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from simsales import __version__
+from simsales.compare import Comparison
+from simsales.metrics import METRICS
+from simsales.montecarlo import RunResult
+from simsales.output import atomic_write
+from simsales.report.tables import funnel_table, losses_table, reproduce, side_by_side
+from simsales.report.units import EXCEL_FORMATS, kind, label
+from simsales.scenario import Scenario
+
+SHEETS = ("summary", "comparison", "monthly", "funnel", "replications")
+BOLD = Font(bold=True)
+MONEY, PERCENT, COUNT = EXCEL_FORMATS["money"], EXCEL_FORMATS["rate"], EXCEL_FORMATS["count"]
+
+
+def write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | None = None,
+                row_formats: Sequence[str] | None = None, first_row: int = 1) -> int:
+    """Write ``frame`` (header in bold) from ``first_row``; return the next free row.
+
+    ``formats`` sets a number format per column; ``row_formats`` one per row
+    (for columns of numbers whose unit changes row by row).
+    """
+    formats = formats or {}
+    for j, name in enumerate(frame.columns, start=1):
+        ws.cell(first_row, j, str(name)).font = BOLD
+    for i, values in enumerate(frame.itertuples(index=False), start=first_row + 1):
+        for j, (name, value) in enumerate(zip(frame.columns, values, strict=True), start=1):
+            c = ws.cell(i, j, None if isinstance(value, float) and value != value else value)
+            number_format = formats.get(name) or (row_formats[i - first_row - 1] if row_formats and
+                                                  isinstance(value, int | float) else None)
+            if number_format:
+                c.number_format = number_format
+    for j, name in enumerate(frame.columns, start=1):
+        width = max([len(str(name))] + [len(f"{v:,.0f}" if isinstance(v, float) and v == v else str(v))
+                                        for v in frame[name].head(200)])
+        column = get_column_letter(j)
+        ws.column_dimensions[column].width = max(ws.column_dimensions[column].width or 0,
+                                                 min(60, width + 3))
+    return first_row + len(frame) + 2
+
+
+def summary_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparison: Comparison,
+                  source: str) -> None:
+    about = [("scenario", scenario.name), ("file", source), ("seed", result.seed),
+             ("replications", result.replications), ("engine", result.engine),
+             ("simsales", __version__), ("currency", scenario.currency),
+             ("revenue plan (net)", result.revenue_plan),
+             ("reproduce", reproduce(result, scenario, source, comparison.baseline))]
+    for i, (key, value) in enumerate(about, start=1):
+        ws.cell(i, 1, key).font = BOLD
+        ws.cell(i, 2, value)
+    ws.cell([k for k, _ in about].index("revenue plan (net)") + 1, 2).number_format = MONEY
+    long = side_by_side(result, tuple(METRICS))
+    wide = long.pivot(index="metric", columns="plan", values=["mean", "p10", "p50", "p90"])
+    wide = wide.reindex(index=list(METRICS), columns=[(s, p) for p in result.plans
+                                                      for s in ("mean", "p10", "p50", "p90")])
+    wide.columns = [f"{plan} {stat.upper() if stat != 'mean' else stat}" for stat, plan in wide.columns]
+    wide.insert(0, "metric", [label(m, scenario.currency) for m in wide.index])
+    p_plans = [s["p_plan"] for s in result.summary().values()]
+    chances = pd.DataFrame([["p_plan: chance of making the plan"]
+                            + [v for p in p_plans for v in (p, None, None, None)]], columns=wide.columns)
+    frame = pd.concat([wide.reset_index(drop=True), chances], ignore_index=True)
+    row_formats = [EXCEL_FORMATS[kind(m)] for m in METRICS] + [PERCENT]
+    write_frame(ws, frame, row_formats=row_formats, first_row=len(about) + 2)
+    ws.freeze_panes = ws.cell(len(about) + 3, 2)
+
+
+def comparison_sheet(ws: Worksheet, comparison: Comparison, currency: str) -> None:
+    frame = comparison.differences.copy()
+    row_formats = [EXCEL_FORMATS[kind(m)] for m in frame["metric"]]
+    frame["metric"] = [label(m, currency) for m in frame["metric"]]
+    frame = frame.rename(columns={"baseline_mean": f"{comparison.baseline} mean", "plan_mean": "plan mean",
+                                  "mean": "difference mean", "p10": "difference P10",
+                                  "p50": "difference P50", "p90": "difference P90",
+                                  "p_better": f"P(better than {comparison.baseline})"})
+    write_frame(ws, frame, formats={frame.columns[-1]: PERCENT}, row_formats=row_formats)
+    ws.freeze_panes = "C2"
+
+
+def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comparison: Comparison,
+                   source: str) -> Path:
+    """Write the workbook atomically; returns its path."""
+    wb = Workbook()
+    sheets = {name: (wb.active if i == 0 else wb.create_sheet()) for i, name in enumerate(SHEETS)}
+    for name, ws in sheets.items():
+        ws.title = name
+    summary_sheet(sheets["summary"], result, scenario, comparison, source)
+    comparison_sheet(sheets["comparison"], comparison, scenario.currency)
+
+    months = comparison.months
+    write_frame(sheets["monthly"], months, formats={
+        **{c: COUNT for c in ("headcount", "ramped", "ramping", "onboarding", "hires_made",
+                              "hires_deferred")},
+        **{c: MONEY for c in months.columns if c.startswith("revenue")}})
+    sheets["monthly"].freeze_panes = "C2"
+
+    funnel = funnel_table(result)
+    next_row = write_frame(sheets["funnel"], funnel, formats={"count": COUNT, "conversion": PERCENT})
+    write_frame(sheets["funnel"], losses_table(result),
+                formats={"count": COUNT, "share_of_leads": PERCENT}, first_row=next_row)
+
+    frames = [plan.metrics.reset_index().assign(plan=name) for name, plan in result.plans.items()]
+    reps = pd.concat(frames, ignore_index=True)
+    reps = reps[["plan", "replication", *METRICS]]
+    write_frame(sheets["replications"], reps, formats={
+        m: "#,##0" if kind(m) == "count" else EXCEL_FORMATS[kind(m)] for m in METRICS})
+    sheets["replications"].freeze_panes = "C2"
+    return atomic_write(path, lambda tmp: wb.save(tmp))

@@ -1,0 +1,122 @@
+"""Plans against a baseline: paired differences, the monthly view, `simsales compare`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from simsales import montecarlo
+from simsales.cli import app
+from simsales.compare import BETTER, UnknownPlan, compare, month_labels, paired_differences
+from simsales.metrics import KEY_METRICS, METRICS
+
+from .conftest import SMALL
+
+REPS = 6
+
+
+@pytest.fixture(scope="module")
+def result(small):
+    return montecarlo.run(small, replications=REPS)
+
+
+def test_paired_differences_match_a_direct_computation(result):
+    diffs = paired_differences(result, "hold").set_index(["plan", "metric"])
+    hold, grow = result.plans["hold"].metrics, result.plans["grow"].metrics
+    assert list(diffs.index.get_level_values("metric")) == list(KEY_METRICS)
+    for metric in KEY_METRICS:
+        d = (grow[metric] - hold[metric]).to_numpy(dtype=float)
+        d = d[~np.isnan(d)]
+        row = diffs.loc[("grow", metric)]
+        assert row["mean"] == pytest.approx(d.mean())
+        assert [row["p10"], row["p50"], row["p90"]] == pytest.approx(list(np.percentile(d, [10, 50, 90])))
+        assert row["baseline_mean"] == pytest.approx(hold[metric].mean())
+        assert row["plan_mean"] == pytest.approx(grow[metric].mean())
+        sign = BETTER.get(metric)
+        if sign is None:
+            assert np.isnan(row["p_better"])
+        else:
+            assert row["p_better"] == float(np.mean(sign * d > 0))
+
+
+def test_the_baseline_is_not_compared_with_itself_and_defaults_to_the_first_plan(result):
+    diffs = paired_differences(result)
+    assert set(diffs["plan"]) == {"grow"}
+    flipped = paired_differences(result, "grow").set_index(["plan", "metric"])
+    direct = paired_differences(result, "hold").set_index(["plan", "metric"])
+    assert flipped.loc[("hold", "revenue_net"), "mean"] == pytest.approx(
+        -direct.loc[("grow", "revenue_net"), "mean"])
+
+
+def test_two_identical_plans_differ_by_exactly_zero(small):
+    hold = small.plan("hold")
+    twin = hold.model_copy(update={"name": "hold_again"})
+    doubled = small.model_copy(update={"plans": [hold, twin]})
+    result = montecarlo.run(doubled, replications=3)
+    comparison = compare(result, doubled, "hold", metrics=tuple(METRICS))
+    diffs = comparison.differences
+    for column in ("mean", "p10", "p50", "p90"):
+        values = diffs[column].to_numpy(dtype=float)
+        assert np.all((values == 0) | np.isnan(values)), column
+    assert not diffs.loc[diffs["metric"] == "revenue_net", "mean"].isna().any()
+    assert ((diffs["p_better"] == 0) | diffs["p_better"].isna()).all()
+    assert (comparison.months["revenue_vs_baseline"] == 0).all()
+
+
+def test_unknown_baseline_is_an_error(result):
+    with pytest.raises(UnknownPlan, match="nope"):
+        paired_differences(result, "nope")
+
+
+def test_monthly_view_splits_headcount_and_lists_every_month(result, small):
+    comparison = compare(result, small)
+    months = comparison.months
+    assert list(months["plan"].unique()) == ["hold", "grow"]
+    assert list(months.loc[months["plan"] == "grow", "month"]) == month_labels(small)
+    parts = months["ramped"] + months["ramping"] + months["onboarding"]
+    assert np.allclose(parts, months["headcount"])
+    grow = result.plans["grow"].series
+    row = months[months["plan"] == "grow"].iloc[0]
+    assert row["hires_deferred"] == pytest.approx(grow["hires_deferred_month"][:, 0].mean())
+    assert row["revenue_p50"] == pytest.approx(np.median(grow["revenue_gross_month"][:, 0]))
+    assert (months.loc[months["plan"] == "hold", "revenue_vs_baseline"] == 0).all()
+
+
+runner = CliRunner()
+
+
+def test_cli_compare_prints_the_tables_and_json():
+    table = runner.invoke(app, ["compare", str(SMALL), "-n", "2"])
+    assert table.exit_code == 0, table.output
+    assert "Against hold" in table.output and "Month by month" in table.output
+    doc = runner.invoke(app, ["compare", str(SMALL), "-n", "2", "--baseline", "grow", "--format", "json"])
+    assert doc.exit_code == 0, doc.output
+    parsed = json.loads(doc.stdout)
+    assert parsed["baseline"] == "grow"
+    assert {d["plan"] for d in parsed["differences"]} == {"hold"}
+    assert {d["metric"] for d in parsed["differences"]} == set(KEY_METRICS)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--baseline", "nope"], "no plan named 'nope'"),
+    (["--plan", "nope"], "no plan named 'nope'"),
+    (["--plan", "grow"], "at least two plans"),
+])
+def test_cli_compare_bad_input_exits_2_without_traceback(args, message):
+    outcome = runner.invoke(app, ["compare", str(SMALL), "-n", "1", *args])
+    assert outcome.exit_code == 2
+    assert message in outcome.output
+    assert "Traceback" not in outcome.output
+    assert not isinstance(outcome.exception, Exception) or isinstance(outcome.exception, SystemExit)
+
+
+def test_run_prints_the_comparison_when_several_plans_run():
+    outcome = runner.invoke(app, ["run", str(SMALL), "-n", "2"])
+    assert outcome.exit_code == 0, outcome.output
+    assert "Against hold" in outcome.output
+    single = runner.invoke(app, ["run", str(SMALL), "-n", "1", "--plan", "grow"])
+    assert single.exit_code == 0, single.output
+    assert "Against" not in single.output

@@ -1,0 +1,203 @@
+"""Sensitivity: scenario transformations, the capacity-bound ranking, signs, reproducibility."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from simsales.cli import app
+from simsales.distributions import Beta, Triangular
+from simsales.levers import LEVERS, has_costs, run_levers
+from simsales.loader import load_scenario
+from simsales.nudge import Scaled, scale, update_path, values_at
+from simsales.params import Uncertain, mean_of, resolve
+from tests.conftest import DATA, SMALL
+
+CAPACITY = DATA / "capacity_bound.yaml"
+CAPACITY_LEVERS = {"talk_share", "team_size", "hires"}
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def capacity():
+    return load_scenario(CAPACITY)
+
+
+@pytest.fixture(scope="module")
+def capacity_report(capacity):
+    names = ["talk_share", "team_size", "offer", "qualify", "p_contact", "price", "cpl"]
+    return run_levers(capacity, step=0.1, replications=4, levers=names)
+
+
+# -- transformations -------------------------------------------------------------
+
+
+def test_scaled_draws_the_same_stream_and_clips():
+    base = Beta(40, 60)
+    a = base.sample(np.random.default_rng(3), 1000)
+    b = Scaled(base, 1.1, 0.0, 1.0).sample(np.random.default_rng(3), 1000)
+    assert np.allclose(b, a * 1.1)
+    assert Scaled(base, 1.1, 0.0, 1.0).mean == pytest.approx(0.44)
+    high = Scaled(Triangular(0.8, 0.9, 1.0), 1.5, 0.0, 1.0)
+    assert high.support == (1.0, 1.0)
+    assert np.all(high.sample(np.random.default_rng(1), 100) == 1.0)
+    assert isinstance(high.sample(np.random.default_rng(1)), float)
+
+
+def test_scale_numbers_and_distributions():
+    assert scale(0.8, 1.5, hi=1.0) == 1.0
+    assert scale(400.0, 0.9) == pytest.approx(360.0)
+    u = scale(Uncertain(Beta(40, 60)), 1.1, hi=1.0)
+    assert isinstance(u, Uncertain) and u.mean == pytest.approx(0.44)
+    twice = scale(u, 1.1, hi=1.0)
+    assert twice.dist.base == Beta(40, 60) and twice.dist.factor == pytest.approx(1.21)
+
+
+def test_update_path_copies(small):
+    new = update_path(small, ("channels", "*", "cpl"), lambda x: x * 2)
+    assert values_at(new, ("channels", "*", "cpl")) == [1000.0, 600.0]
+    assert values_at(small, ("channels", "*", "cpl")) == [500.0, 300.0]
+
+
+@pytest.mark.parametrize("name", list(LEVERS))
+@pytest.mark.parametrize("factor", [0.5, 1.5])
+def test_every_lever_changes_only_a_copy_and_keeps_probabilities_valid(small, name, factor):
+    before = small.model_copy(deep=True)
+    nudged = LEVERS[name].nudge(small, "grow", factor)
+    assert small == before
+    assert nudged is not None and nudged != small
+    resolved = resolve(nudged, np.random.default_rng(0))
+    f = resolved.funnel
+    for p in (f.qualify, f.offer.p, f.invoice_paid.p, f.link_filled.p, f.bank_approved.p,
+              f.installment_share, resolved.team.talk_share, *resolved.touch_chain.p_contact):
+        assert 0.0 <= p <= 1.0
+
+
+def test_whole_unit_levers(small):
+    assert sum(g.count for g in LEVERS["team_size"].nudge(small, "hold", 1.1).team.managers) == 7
+    assert sum(g.count for g in LEVERS["team_size"].nudge(small, "hold", 0.9).team.managers) == 5
+    longer = LEVERS["chain_length"].nudge(small, "hold", 1.1).touch_chain
+    assert longer.offsets[-1] == 1440.0 + (1440.0 - 180.0) and len(longer.p_contact) == 5
+    assert len(LEVERS["chain_length"].nudge(small, "hold", 0.9).touch_chain.offsets) == 3
+    hires = LEVERS["hires"].nudge(small, "grow", 1.1)
+    assert sum(m.managers for m in hires.plan("grow").months) == 6
+    assert LEVERS["hires"].nudge(small, "hold", 1.1) is None  # no hires to nudge
+    assert LEVERS["price"].nudge(small, "hold", 1.1).funnel.price.change == pytest.approx(0.1)
+    faster = LEVERS["ramp_speed"].nudge(small, "hold", 1.1).team.ramp.months
+    assert faster == pytest.approx([1 - 0.6 * 0.9, 1 - 0.3 * 0.9, 1 - 0.1 * 0.9])
+    assert mean_of(LEVERS["qualify"].nudge(small, "hold", 1.1).funnel.qualify) == pytest.approx(0.44)
+
+
+def test_has_costs(small):
+    assert has_costs(small)
+    free = small.model_copy(update={
+        "channels": [c.model_copy(update={"cpl": 0.0}) for c in small.channels],
+        "economics": small.economics.model_copy(update={"manager_salary_month": 0.0}),
+        "plans": [p.model_copy(update={"cost_per_hire": 0.0}) for p in small.plans]})
+    assert not has_costs(free)
+
+
+# -- the sensitivity run -----------------------------------------------------------
+
+
+def test_capacity_bound_capacity_lever_ranks_first(capacity_report):
+    ranking = capacity_report.ranking()
+    assert ranking[0] in CAPACITY_LEVERS, ranking
+    # Both capacity levers beat every conversion and money lever.
+    first_other = min(ranking.index(n) for n in ranking if n not in CAPACITY_LEVERS)
+    assert ranking.index("talk_share") < first_other, ranking
+    assert capacity_report.split and capacity_report.replications == 4
+
+
+def test_effects_have_the_right_sign(capacity_report):
+    by_name = {lv.name: lv for lv in capacity_report.levers}
+    for name in ("talk_share", "team_size", "offer", "price"):
+        revenue = by_name[name].effects["revenue_net"]
+        assert revenue["up"].mean > 0 > revenue["down"].mean, name
+    cpl = by_name["cpl"].effects
+    assert cpl["revenue_net"]["up"].mean == 0 and cpl["revenue_net"]["down"].mean == 0
+    assert cpl["margin"]["up"].mean < 0 < cpl["margin"]["down"].mean
+    # Money levers cost money: an extra manager's salary comes off the margin.
+    team = by_name["team_size"].effects
+    assert team["margin"]["up"].mean < team["revenue_net"]["up"].mean
+    # Price moves revenue by the step exactly (no elasticity): +-10% of the base.
+    assert by_name["price"].effects["revenue_net"]["up"].mean == pytest.approx(
+        0.1 * capacity_report.base["revenue_net"], rel=1e-6)
+
+
+def test_same_seed_same_ranking(capacity, capacity_report):
+    names = ["talk_share", "offer", "cpl"]
+    again = run_levers(capacity, step=0.1, replications=4, levers=names)
+    assert again.ranking() == [n for n in capacity_report.ranking() if n in names]
+    for lv in again.levers:
+        old = next(x for x in capacity_report.levers if x.name == lv.name)
+        assert lv.effects == old.effects
+
+
+def test_bad_arguments(small):
+    with pytest.raises(ValueError, match="step"):
+        run_levers(small, step=1.5, replications=1, levers=["cpl"])
+    with pytest.raises(KeyError):
+        run_levers(small, plan="nope", replications=1, levers=["cpl"])
+
+
+def test_lever_that_does_not_apply_is_skipped(small):
+    report = run_levers(small, plan="hold", replications=2, levers=["hires", "cpl"])
+    assert report.ranking() == ["cpl"]
+    assert "hires" in report.skipped
+    frame = report.to_frame()
+    assert list(frame["direction"]) == ["down", "up"]
+    assert frame["revenue_net_mean"].tolist() == [0.0, 0.0]
+
+
+# -- the command line -----------------------------------------------------------------
+
+
+def test_cli_levers_writes_table_and_tornado(tmp_path):
+    out = tmp_path / "levers"
+    res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--plan", "grow", "--step", "20%",
+                              "--lever", "offer", "--lever", "cpl", "--workers", "1",
+                              "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "Process levers" in res.output and "Money levers" in res.output
+    for name in ("levers.csv", "levers.json", "tornado.png", "tornado.svg"):
+        assert (out / name).stat().st_size > 0, name
+    doc = json.loads((out / "levers.json").read_text())
+    assert doc["plan"] == "grow" and doc["step"] == pytest.approx(0.2)
+    assert set(doc["ranking"]) == {"offer", "cpl"}
+
+
+def test_cli_levers_json():
+    res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--lever", "cpl", "--format", "json",
+                              "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["ranking"] == ["cpl"] and doc["plan"] == "hold"
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--step", "150%"], "--step"),
+    (["--step", "fast"], "--step"),
+    (["--lever", "charm"], "--lever"),
+    (["--plan", "nope"], "--plan"),
+    (["--engine", "warp"], "--engine"),
+])
+def test_cli_levers_bad_input_exits_2(args, option):
+    res = runner.invoke(app, ["levers", str(SMALL), "-n", "1", *args])
+    assert res.exit_code == 2, res.output
+    assert option in res.output
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.slow
+def test_all_levers_capacity_bound(capacity, tmp_path):
+    from simsales.levers_plot import save_tornado
+
+    report = run_levers(capacity, step=0.1, replications=8, workers=2)
+    assert report.ranking()[0] in CAPACITY_LEVERS, report.ranking()
+    assert set(report.ranking()) | set(report.skipped) == set(LEVERS)
+    paths = save_tornado(report, tmp_path)
+    assert all(p.stat().st_size > 0 for p in paths)
