@@ -98,7 +98,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     n = len(leads)
     end = out.end
     contacted = ~np.isnan(out.contact)
-    qualified = np.isin(end, (AWAITING_PRESENTATION, LOST_NO_OFFER, OFFER))
+    qualified = (end == AWAITING_PRESENTATION) | (end == LOST_NO_OFFER) | (end == OFFER)
     paid = _in_horizon(deals.paid_at, horizon)
     refunded = _in_horizon(deals.refund_at, horizon)
     counted = _in_horizon(deals.counted_at, horizon)
@@ -122,6 +122,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     costs = lead_cost + payroll + hiring_cost
 
     first = out.first_attempt[~np.isnan(out.first_attempt)] - leads.created[~np.isnan(out.first_attempt)]
+    sla = np.percentile(first, [50, 90]) if first.size else np.full(2, np.nan)
     shift_minutes = float(np.clip(np.minimum(roster.shift_end, horizon) - roster.shift_start, 0, None).sum())
     won = int(paid.sum())
     m: dict[str, float] = {
@@ -154,8 +155,8 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "cpl": _ratio(lead_cost, n),
         "cpql": _ratio(lead_cost, qualified.sum()),
         "avg_check": float(deals.check[paid].mean()) if won else 0.0,
-        "sla_p50_min": float(np.percentile(first, 50)) if first.size else float("nan"),
-        "sla_p90_min": float(np.percentile(first, 90)) if first.size else float("nan"),
+        "sla_p50_min": float(sla[0]),
+        "sla_p90_min": float(sla[1]),
         "untouched_leads": int((out.attempts == 0).sum()),
         "chains_cut": int(((end == EXPIRED) & (out.attempts > 0)).sum()),
         "lost_no_contact": int((end == NO_CONTACT).sum()),
@@ -189,14 +190,17 @@ def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
         idx = (times // week_min).astype(np.int64)
         return np.bincount(idx, weights=weights, minlength=n_weeks)[:n_weeks].astype(float)
 
-    lead_week = per_week(leads.created)
-    contacted = ~np.isnan(out.contact)
-    contact_week = per_week(leads.created[contacted])
-    wait = out.first_attempt - leads.created
     week_of_lead = (leads.created // week_min).astype(np.int64)
+    lead_week = np.bincount(week_of_lead, minlength=n_weeks)[:n_weeks].astype(float)
+    contacted = ~np.isnan(out.contact)
+    contact_week = np.bincount(week_of_lead[contacted], minlength=n_weeks)[:n_weeks].astype(float)
+    wait = out.first_attempt - leads.created
     sla = np.full(n_weeks, np.nan)
+    # Leads are sorted by creation, so each week is one slice.
+    bounds = np.searchsorted(week_of_lead, np.arange(n_weeks + 1), side="left")
     for w in range(n_weeks):
-        x = wait[(week_of_lead == w) & ~np.isnan(wait)]
+        x = wait[bounds[w]:bounds[w + 1]]
+        x = x[~np.isnan(x)]
         if x.size:
             sla[w] = np.median(x)
     revenue_week = (per_week(deals.paid_at[paid], deals.gross[paid])

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from simsales.arrivals import generate_leads
-from simsales.deals import close_deals
+from simsales.deals import draw_clients, settle
 from simsales.engines import get_engine
 from simsales.metrics import METRICS, measure
 from simsales.params import resolve
@@ -47,13 +47,15 @@ def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
     resolved = resolve(scenario, stream(seed, replication, "params"))
     leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
                            stream(seed, replication, "arrivals"))
+    # The clients' draws do not depend on the plan: draw them once (as close_deals would).
+    clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"))
     results: RepResult = {}
     for plan in plans:
         roster = build_roster(resolved, plan, stream(seed, replication, "team"))
         world = World(resolved, leads, roster)
         out = simulate(world, stream(seed, replication, "dynamics"))
         offer_time = np.where(out.end == OFFER, out.offer_time, np.nan)
-        deals = close_deals(resolved.funnel, offer_time, stream(seed, replication, "deals"))
+        deals = settle(resolved.funnel, clients, offer_time)
         results[plan.name] = measure(world, out, deals)
     return results
 
@@ -165,7 +167,7 @@ def run(
     plans: Iterable[str] | None = None,
     replications: int | None = None,
     seed: int | None = None,
-    engine: str = "des",
+    engine: str = "fast",
     workers: int = 1,
     batch_size: int | None = None,
     executor: Executor | None = None,

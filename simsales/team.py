@@ -90,6 +90,15 @@ class Roster:
 def _daily_ramp(team: Team, join: np.ndarray, leave: np.ndarray, skill: np.ndarray,
                 tl: np.ndarray, n_tl: int, n_days: int, onboarding_days: int):
     """Walk the days: ramp clocks, coaching load and the factors it drives."""
+    if team.ramp.months is not None:  # the same arithmetic, compiled (it was the roster's cost)
+        from simsales.team_walk import daily_ramp_months
+
+        co = team.coaching
+        table = np.append(np.asarray(team.ramp.months, dtype=float), 1.0)
+        return daily_ramp_months(
+            table, join.astype(np.int64), leave.astype(np.int64), skill.astype(float),
+            tl.astype(np.int64), n_tl, n_days, onboarding_days, float(co.free_load),
+            float(co.team_penalty), float(co.min_team_factor), float(co.ramp_slowdown))
     m = len(join)
     clock = np.where(join < 0, -join, 0).astype(float)  # ramp-clock tenure at day 0
     shape = (m, n_days)

@@ -7,17 +7,24 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simsales.arrivals import generate_leads
 from simsales.deals import close_deals
 from simsales.engines.des import simulate
 from simsales.loader import parse_scenario
 from simsales.metrics import measure
 from simsales.montecarlo import stream
 from simsales.params import resolve
-from simsales.arrivals import generate_leads
 from simsales.team import build_roster
 from simsales.world import (
-    AWAITING_PRESENTATION, EXPIRED, IN_CHAIN, LOST_NO_OFFER, LOST_NONTARGET, LOST_UNQUALIFIED,
-    NO_CONTACT, OFFER, World,
+    AWAITING_PRESENTATION,
+    EXPIRED,
+    IN_CHAIN,
+    LOST_NO_OFFER,
+    LOST_NONTARGET,
+    LOST_UNQUALIFIED,
+    NO_CONTACT,
+    OFFER,
+    World,
 )
 
 from .conftest import SMALL
@@ -67,7 +74,7 @@ def one_run(scenario, seed):
 @given(scenarios())
 def test_lead_states_money_and_span_rule(case):
     scenario, seed = case
-    resolved, world, out, deals, m = one_run(scenario, seed)
+    resolved, world, out, _deals, m = one_run(scenario, seed)
     leads, roster = world.leads, world.roster
     n_offsets = len(resolved.touch_chain.offsets)
 
@@ -108,8 +115,9 @@ def test_lead_states_money_and_span_rule(case):
         assert per_lead.max() <= team.hires_per_lead_month
     hired = roster.join_day >= 0
     initial = np.bincount(roster.team_lead[~hired], minlength=len(roster.team_lead_join_day))
+    time_to_hire = resolved.plans[0].time_to_hire_days
     for join_day in np.unique(roster.join_day[hired]):
-        alive = (roster.join_day <= join_day) & (roster.leave_day > join_day - resolved.plans[0].time_to_hire_days)
+        alive = (roster.join_day <= join_day) & (roster.leave_day > join_day - time_to_hire)
         size = np.bincount(roster.team_lead[alive], minlength=len(initial))
         assert (size <= np.maximum(team.span_max, initial)).all()
     assert (ledger.made <= ledger.requested + np.concatenate([[0], ledger.deferred[:-1]])).all()

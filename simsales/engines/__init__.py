@@ -14,11 +14,15 @@ from simsales.world import Outcomes, World
 
 Engine = Callable[[World, np.random.Generator], Outcomes]
 
-ENGINE_NAMES = ("des",)
+ENGINE_NAMES = ("fast", "des")
 
 
 def get_engine(name: str) -> Engine:
     """The engine's ``simulate`` function by name ('des' or 'fast')."""
+    if name == "fast":
+        from simsales.engines.fast import simulate
+
+        return simulate
     if name == "des":
         from simsales.engines.des import simulate
 

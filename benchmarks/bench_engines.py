@@ -1,0 +1,202 @@
+"""Both engines on scenarios/q3.yaml, side by side, on this machine.
+
+    python benchmarks/bench_engines.py [--json] [--replications N]
+
+Measures, in one run:
+
+* ``des_leads_per_s`` / ``fast_leads_per_s``: leads simulated per second of
+  engine time, on the same worlds (every plan of the first replications of
+  q3: the same leads, rosters and parameters for both engines); ``speedup``
+  is their ratio.  The reference engine gets fewer worlds than the fast
+  one (it needs seconds per world); per-lead throughput makes that fair.
+* ``des_replication_s`` / ``fast_replication_s`` and ``pipeline_speedup``:
+  the same for a whole replication (every plan: roster, engine, deals,
+  metrics), in this process.
+* ``fast_q3_wall_s``: ``montecarlo.run`` of q3, every plan, 1000
+  replications, default workers, wall clock (process start-up and numba
+  cache loading in the workers included); ``fast_peak_rss_mb`` the peak
+  resident memory of that run (this process or its largest worker).
+* ``scaling``: fast engine time per simulated lead for teams of 20, 40, 80,
+  160 and 250 managers, with the lead volume scaled with the team.
+
+No assertion: the targets are in docs/engines.md and the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from simsales import montecarlo  # noqa: E402
+from simsales.arrivals import generate_leads  # noqa: E402
+from simsales.engines import get_engine  # noqa: E402
+from simsales.loader import load_scenario, parse_scenario  # noqa: E402
+from simsales.params import resolve  # noqa: E402
+from simsales.scenario import Scenario  # noqa: E402
+from simsales.team import build_roster  # noqa: E402
+from simsales.world import World  # noqa: E402
+
+Q3 = ROOT / "scenarios" / "q3.yaml"
+TEAM_SIZES = (20, 40, 80, 160, 250)
+
+
+def worlds(scenario: Scenario, replications: int) -> list[tuple[int, World]]:
+    """Every plan of the first ``replications`` replications, as engines see them."""
+    out = []
+    for r in range(replications):
+        resolved = resolve(scenario, montecarlo.stream(scenario.seed, r, "params"))
+        leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
+                               montecarlo.stream(scenario.seed, r, "arrivals"))
+        for plan in resolved.plans:
+            roster = build_roster(resolved, plan, montecarlo.stream(scenario.seed, r, "team"))
+            out.append((r, World(resolved, leads, roster)))
+    return out
+
+
+def engine_time(engine: str, cases: list[tuple[int, World]], seed: int) -> tuple[float, int]:
+    """Seconds of engine time and leads simulated over ``cases``."""
+    simulate = get_engine(engine)
+    simulate(cases[0][1], montecarlo.stream(seed, cases[0][0], "dynamics"))  # warm up
+    start, leads = time.perf_counter(), 0
+    for r, world in cases:
+        simulate(world, montecarlo.stream(seed, r, "dynamics"))
+        leads += len(world.leads)
+    return time.perf_counter() - start, leads
+
+
+def replication_time(scenario: Scenario, engine: str, replications: int) -> float:
+    """Seconds per replication (every plan) of the whole pipeline, in this process."""
+    montecarlo.replicate(scenario, scenario.plans, 0, scenario.seed, engine)
+    start = time.perf_counter()
+    for r in range(1, replications + 1):
+        montecarlo.replicate(scenario, scenario.plans, r, scenario.seed, engine)
+    return (time.perf_counter() - start) / replications
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process or its largest finished child, MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024.0
+
+
+def scaled_q3(n_managers: int) -> Scenario:
+    """q3 with ``n_managers`` managers (team leads and lead volume scaled alike), plan hold."""
+    doc = yaml.safe_load(Q3.read_text())
+    factor = n_managers / sum(g["count"] for g in doc["team"]["managers"])
+    copies = math.ceil(factor)
+    leads_, groups = [], []
+    for c in range(copies):
+        leads_ += [{**tl, "name": f"{tl['name']}{c}"} for tl in doc["team"]["team_leads"]]
+        groups += [{**g, "team_lead": f"{g['team_lead']}{c}",
+                    "count": round(g["count"] * factor / copies)} for g in doc["team"]["managers"]]
+    groups[-1]["count"] += n_managers - sum(g["count"] for g in groups)
+    doc["team"]["team_leads"], doc["team"]["managers"] = leads_, groups
+    for channel in doc["channels"]:
+        volume = channel["leads_per_day"]
+        channel["leads_per_day"] = ({k: [x * factor for x in v] for k, v in volume.items()}
+                                    if isinstance(volume, dict) else volume * factor)
+    doc["plans"] = [{"name": "hold"}]
+    return parse_scenario(yaml.safe_dump(doc, sort_keys=False), f"<q3 x{factor:g}>")
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": model or platform.processor(),
+            "python": platform.python_version()}
+
+
+def run(replications: int, des_worlds: int) -> dict:
+    q3 = load_scenario(Q3)
+    get_engine("fast")  # import (and load the compiled loop) before timing the run
+    start = time.perf_counter()
+    montecarlo.run(q3, replications=replications, engine="fast", workers=montecarlo.default_workers())
+    wall = time.perf_counter() - start
+    rss = peak_rss_mb()
+
+    cases = worlds(q3, max(des_worlds, 1))
+    des_s, des_leads = engine_time("des", cases[:des_worlds * len(q3.plans)], q3.seed)
+    fast_cases = worlds(q3, 10)
+    fast_s, fast_leads = engine_time("fast", fast_cases, q3.seed)
+    des_rep = replication_time(q3, "des", 1)
+    fast_rep = replication_time(q3, "fast", 10)
+
+    scaling = []
+    for n in TEAM_SIZES:
+        sc = scaled_q3(n)
+        secs, leads = engine_time("fast", worlds(sc, 3), sc.seed)
+        scaling.append({"managers": n, "leads_per_replication": leads // 3,
+                        "fast_us_per_lead": 1e6 * secs / leads})
+    return {
+        "scenario": str(Q3.relative_to(ROOT)),
+        "machine": machine(),
+        "des_leads_per_s": des_leads / des_s,
+        "fast_leads_per_s": fast_leads / fast_s,
+        "speedup": (fast_leads / fast_s) / (des_leads / des_s),
+        "des_replication_s": des_rep,
+        "fast_replication_s": fast_rep,
+        "pipeline_speedup": des_rep / fast_rep,
+        "fast_q3_replications": replications,
+        "fast_q3_workers": montecarlo.default_workers(),
+        "fast_q3_wall_s": wall,
+        "fast_peak_rss_mb": rss,
+        "scaling": scaling,
+    }
+
+
+def table(result: dict) -> str:
+    m = result["machine"]
+    lines = [
+        f"simsales engines on {result['scenario']} ({m['cpus']} x {m['cpu_model']}, "
+        f"Python {m['python']})",
+        "",
+        f"{'':32}{'des':>14}{'fast':>14}{'ratio':>10}",
+        f"{'engine, leads per second':32}{result['des_leads_per_s']:>14,.0f}"
+        f"{result['fast_leads_per_s']:>14,.0f}{result['speedup']:>9.0f}x",
+        f"{'replication (all plans), s':32}{result['des_replication_s']:>14.3f}"
+        f"{result['fast_replication_s']:>14.3f}{result['pipeline_speedup']:>9.0f}x",
+        "",
+        f"fast, all plans x {result['fast_q3_replications']} replications, "
+        f"{result['fast_q3_workers']} workers: {result['fast_q3_wall_s']:.1f} s wall, "
+        f"peak memory {result['fast_peak_rss_mb']:.0f} MB",
+        "",
+        f"{'managers':>10}{'leads/replication':>20}{'fast, us per lead':>20}",
+    ]
+    lines += [f"{row['managers']:>10}{row['leads_per_replication']:>20,}{row['fast_us_per_lead']:>20.2f}"
+              for row in result["scaling"]]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--replications", type=int, default=1000,
+                        help="replications of the timed q3 run (default 1000)")
+    parser.add_argument("--des-replications", type=int, default=2,
+                        help="replications of q3 the reference engine runs (default 2)")
+    args = parser.parse_args()
+    result = run(args.replications, args.des_replications)
+    print(json.dumps(result, indent=2) if args.json else table(result))
+
+
+if __name__ == "__main__":
+    main()

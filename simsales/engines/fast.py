@@ -1,0 +1,207 @@
+"""The fast engine: the reference engine's rules in a compiled event loop.
+
+Same inputs and outputs as :mod:`simsales.engines.des` (a World in,
+Outcomes out) and the same rules, which that module states; here only the
+preparation around the loop of :mod:`simsales.engines.fast_loop`:
+
+* per-lead draws that need the scenario's distribution objects (contact
+  call, presentation call and client delay) are drawn with numpy before
+  the loop, one of each per lead;
+* uniforms (contact, qualification, offer, weighted routing) come from a
+  counter-based generator keyed by lead and step, so a lead meets the same
+  luck under every plan (common random numbers);
+* routing candidates are precomputed per segment of time between shift
+  boundaries (:func:`routing_segments`), so routing a lead costs O(log M)
+  for round robin and weighted, O(candidates) for least loaded;
+* the per-lead draws are kept for the next plan of the same replication,
+  and a run whose task lists overflow is repeated with longer ones: both
+  are pure savings (the numbers do not change).
+
+The random streams differ from the reference engine's, so the two agree in
+distribution, not draw for draw (docs/engines.md; tests/test_engine_equivalence.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simsales.calendar import MINUTES_PER_DAY
+from simsales.engines import fast_loop, fast_queues
+from simsales.engines.fast_queues import MAX_LEADS
+from simsales.params import value
+from simsales.team import Roster
+from simsales.world import EXPIRED, IN_CHAIN, Outcomes, World
+
+POLICIES = {"round_robin": fast_loop.ROUND_ROBIN, "least_loaded": fast_loop.LEAST_LOADED,
+            "weighted": fast_loop.WEIGHTED, "shared_queue": fast_loop.SHARED_QUEUE}
+
+
+def routing_segments(roster: Roster, weighted: bool) -> tuple[np.ndarray, ...]:
+    """Who may get a lead, per segment of time between shift boundaries.
+
+    Returns ``(bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight)``:
+    segment ``j`` is ``[bounds[j], bounds[j + 1])`` (midnights are
+    boundaries, so a segment lies within one day);
+    ``seg_cands[seg_ptr[j]:seg_ptr[j + 1]]`` are the managers on shift in
+    it, ascending.  ``route_seg[j]`` is ``j`` if anyone is on shift, else the
+    next segment with someone on shift (its managers are exactly those whose
+    next shift starts first), else -1.  For the weighted policy,
+    ``cum_weight[cum_ptr[j]:cum_ptr[j + 1]]`` are the cumulative weights
+    (throughput on segment ``j``'s day x skill) of the candidates of
+    ``route_seg[j]``, as the reference engine computes them at routing time.
+    """
+    start, end = roster.shift_start, roster.shift_end
+    n_days = roster.n_days
+    works = end > start
+    bounds = np.unique(np.concatenate([start[works], end[works],
+                                       np.arange(n_days + 1) * MINUTES_PER_DAY]))
+    left = bounds[:-1]
+    day = np.minimum((left // MINUTES_PER_DAY).astype(np.int64), n_days - 1)
+    on = (start[:, day] <= left) & (left < end[:, day])  # (managers, segments)
+    counts = on.sum(axis=0)
+    seg_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    seg_cands = np.nonzero(on.T)[1].astype(np.int64)
+    n_seg = left.size
+    own = np.where(counts > 0, np.arange(n_seg), n_seg)
+    nxt = np.minimum.accumulate(own[::-1])[::-1]
+    route_seg = np.where(nxt < n_seg, nxt, -1).astype(np.int64)
+    if not weighted:
+        return bounds, seg_ptr, seg_cands, route_seg, np.zeros(1, np.int64), np.zeros(1)
+    lens = np.where(route_seg >= 0, counts[route_seg], 0)
+    cum_ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
+    seg_of = np.repeat(np.arange(n_seg), lens)
+    first = cum_ptr[seg_of]
+    manager = seg_cands[seg_ptr[route_seg[seg_of]] + np.arange(cum_ptr[-1]) - first]
+    weight = roster.throughput[manager, day[seg_of]] * roster.skill[manager]
+    total = np.cumsum(weight)
+    cum_weight = total - np.concatenate([[0.0], total])[first]
+    return bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight
+
+
+def pack_routing(segments: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The segments as one float and one integer array (few arrays keep the loop fast).
+
+    ``rf`` = bounds then cumulative weights; ``ri`` = a header of offsets
+    (fast_loop.N_BOUNDS ...) then seg_ptr, seg_cands, route_seg, cum_ptr.
+    """
+    bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight = segments
+    header = 6
+    offsets = np.cumsum([header, seg_ptr.size, seg_cands.size, route_seg.size])
+    head = np.array([bounds.size, offsets[0], offsets[1], offsets[2], offsets[3], route_seg.size])
+    ri = np.concatenate([head, seg_ptr, seg_cands, route_seg, cum_ptr]).astype(np.int64)
+    return np.concatenate([bounds, cum_weight]), ri
+
+
+def _per_lead(dist, rng: np.random.Generator, n: int) -> np.ndarray:
+    return np.asarray(dist.sample(rng, n), dtype=float).reshape(n)
+
+
+# Room per task list the last run needed: a hint only (results do not depend on it).
+_capacity_hint = [64]
+
+
+def simulate(world: World, rng: np.random.Generator) -> Outcomes:
+    """Run the fast engine on one replication of one plan.
+
+    Args:
+        world: the resolved scenario, its lead stream and roster.
+        rng: this replication's stream for the dynamics.
+    """
+    sc, leads, roster = world.scenario, world.leads, world.roster
+    n, m = len(leads), roster.n_managers
+    if n > MAX_LEADS:
+        raise ValueError(f"the fast engine takes up to {MAX_LEADS} leads per replication, got {n}")
+    chain = sc.touch_chain
+    if n == 0 or m == 0:
+        out = Outcomes.empty(n, m)
+    else:
+        draws, args = _arguments(world, rng)
+        target = np.ascontiguousarray(leads.target, dtype=np.bool_)
+        while True:  # rerun with longer task lists if one overflowed (same numbers)
+            out = Outcomes.empty(n, m)
+            state = _fresh_state(world, _capacity_hint[0])
+            if not fast_loop.run_loop((draws, target, np.zeros(n, np.int64)), *args, state,
+                                      (out.manager, out.attempts, out.first_attempt, out.contact,
+                                       out.end, out.offer_time)):
+                break
+            _capacity_hint[0] *= 4
+        out.busy_minutes[:] = state[0][:, fast_queues.BUSY_MINUTES]
+    # At the horizon, attempts still queued past lead_ttl count as expired (as in des.py).
+    late = leads.created + chain.lead_ttl < sc.horizon_minutes
+    out.end[(out.end == IN_CHAIN) & late] = EXPIRED
+    return out
+
+
+# The last per-lead draws: every plan of a replication draws the same ones (the
+# same leads, scenario and stream), so they are reused; a pure saving.
+_last_draws: list = [None]
+
+
+def _lead_draws(world: World, rng: np.random.Generator) -> tuple[np.ndarray, np.uint64]:
+    """Per lead: creation, qualify chance, call, presentation, delay; and the uniforms' seed."""
+    before = rng.bit_generator.state
+    last = _last_draws[0]
+    if last is not None and last[0] is world.leads and last[1] is world.scenario and last[2] == before:
+        rng.bit_generator.state = last[5]
+        return last[3], last[4]
+    sc, leads = world.scenario, world.leads
+    n = len(leads)
+    chain, funnel = sc.touch_chain, sc.funnel
+    quality = np.array([value(c.quality) for c in sc.channels])
+    draws = np.empty((n, 5))  # fast_loop's lead table: CREATED ... DELAY_MIN
+    draws[:, fast_loop.CREATED] = leads.created
+    draws[:, fast_loop.P_QUALIFY] = np.minimum(1.0, value(funnel.qualify) * quality[leads.channel])
+    draws[:, fast_loop.CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
+    draws[:, fast_loop.PRESENT_MIN] = _per_lead(funnel.offer.call_minutes, rng, n)
+    draws[:, fast_loop.DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
+    seed = np.uint64(rng.integers(0, 2**63))
+    _last_draws[0] = (leads, sc, before, draws, seed, rng.bit_generator.state)
+    return draws, seed
+
+
+def _arguments(world: World, rng: np.random.Generator) -> tuple:
+    """The per-lead draws, and the loop's other inputs ``(roster, chain, routing, params, seed)``."""
+    sc, roster = world.scenario, world.roster
+    chain, funnel = sc.touch_chain, sc.funnel
+    price, decay = funnel.price, chain.decay
+    draws, seed = _lead_draws(world, rng)
+    md = np.stack([roster.shift_start, roster.shift_end, roster.throughput, roster.conversion],
+                  axis=-1)
+    stop = _stop(world)
+    leaving = np.flatnonzero((stop > 0) & (stop < sc.horizon_minutes))
+    leavers = leaving[np.argsort(stop[leaving], kind="stable")].astype(np.int64)
+    steps = np.array([list(chain.offsets),
+                      [value(chain.contact_chance(k)) for k in range(len(chain.offsets))]])
+    table = decay.table if decay is not None and decay.table else None
+    decay_table = np.array(table, dtype=float).T.copy() if table else np.zeros((2, 1))
+    decay_kind = (fast_loop.NO_DECAY if decay is None
+                  else fast_loop.TABLE if table else fast_loop.HALF_LIFE)
+    params = np.array([
+        sc.horizon_minutes, chain.lead_ttl, chain.dial_minutes, value(sc.team.talk_share),
+        value(funnel.offer.p) * (1.0 + price.change) ** price.elasticity,
+        decay.half_life if decay is not None and decay.half_life else 1.0,
+        decay.floor if decay is not None else 0.0,
+        POLICIES[sc.routing.policy], chain.priority == "new_first", decay_kind,
+    ], dtype=float)
+    routing = pack_routing(routing_segments(roster, sc.routing.policy == "weighted"))
+    return draws, ((md, leavers), (steps, decay_table), routing, params, seed)
+
+
+def _stop(world: World) -> np.ndarray:
+    """When each manager stops working: the horizon or the day they leave (minutes)."""
+    return np.minimum(world.scenario.horizon_minutes,
+                      world.roster.leave_day * MINUTES_PER_DAY).astype(float)
+
+
+def _fresh_state(world: World, capacity: int) -> tuple[np.ndarray, ...]:
+    """The loop's state at the start (see fast_loop.run_loop)."""
+    m = world.roster.n_managers
+    mf = np.zeros((m, 3))
+    mf[:, fast_queues.EV_T] = np.inf
+    mf[:, fast_queues.STOP] = _stop(world)
+    mi = np.zeros((m, 5), np.int64)
+    mi[:, fast_queues.POS] = np.arange(m)
+    rows = 2 * m + 2  # two task lists per manager, then the shared queue's two
+    return (mf, mi, np.empty((rows, capacity)), np.empty((rows, capacity), np.int64),
+            np.zeros(rows, np.int64), np.full(m, np.inf),
+            np.arange(m), np.arange(m), np.zeros(5, np.int64))

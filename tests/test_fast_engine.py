@@ -1,0 +1,173 @@
+"""The fast engine on its own: invariants, reproducibility, its pure-saving shortcuts.
+
+Quick tests; the statistical comparison with the reference engine is in
+test_engine_equivalence.py (slow).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from simsales import montecarlo
+from simsales.arrivals import generate_leads
+from simsales.engines import ENGINE_NAMES, fast, get_engine
+from simsales.loader import parse_scenario
+from simsales.montecarlo import stream
+from simsales.params import resolve
+from simsales.team import build_roster
+from simsales.world import (
+    AWAITING_PRESENTATION,
+    EXPIRED,
+    IN_CHAIN,
+    LOST_NO_OFFER,
+    NO_CONTACT,
+    OFFER,
+    World,
+)
+
+from .conftest import SMALL
+
+POLICIES = ("round_robin", "least_loaded", "weighted", "shared_queue")
+
+
+def small_variant(policy: str, priority: str, attrition: float = 0.0):
+    """tests/data/small.yaml with another routing policy, priority rule and attrition."""
+    doc = yaml.safe_load(SMALL.read_text())
+    doc["routing"] = {"policy": policy, "onboarding_days": 2}
+    doc["touch_chain"]["priority"] = priority
+    doc["team"]["attrition"] = {"monthly": attrition, "probation_monthly": attrition}
+    return parse_scenario(yaml.safe_dump(doc), "<small variant>")
+
+
+def worlds(scenario, replications: int):
+    for r in range(replications):
+        resolved = resolve(scenario, stream(scenario.seed, r, "params"))
+        leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
+                               stream(scenario.seed, r, "arrivals"))
+        for plan in resolved.plans:
+            roster = build_roster(resolved, plan, stream(scenario.seed, r, "team"))
+            yield r, World(resolved, leads, roster)
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("priority", ["new_first", "due_first"])
+def test_every_lead_ends_in_exactly_one_consistent_state(policy, priority):
+    scenario = small_variant(policy, priority, attrition=0.6)  # leavers hand over their leads
+    n_steps = len(scenario.touch_chain.offsets)
+    for r, world in worlds(scenario, 3):
+        out = fast.simulate(world, stream(scenario.seed, r, "dynamics"))
+        leads, horizon = world.leads, scenario.horizon_minutes
+        assert np.isin(out.end, np.arange(8)).all()
+        reached = ~np.isnan(out.contact)
+        assert (reached == (out.end > EXPIRED)).all()
+        assert ((out.attempts >= 1) | ~reached).all()
+        assert (out.attempts <= n_steps).all()
+        assert (out.attempts[out.end == NO_CONTACT] == n_steps).all()
+        assert (np.isnan(out.first_attempt) == (out.attempts == 0)).all()
+        started = out.first_attempt[out.attempts > 0]
+        assert (started >= leads.created[out.attempts > 0]).all() and (started < horizon).all()
+        assert (out.contact[reached] >= out.first_attempt[reached]).all()
+        assert (~np.isnan(out.offer_time) == (out.end == OFFER)).all()
+        assert (out.offer_time[out.end == OFFER] < horizon).all()
+        qualified = np.isin(out.end, (AWAITING_PRESENTATION, LOST_NO_OFFER, OFFER))
+        assert leads.target[qualified].all()
+        assert ((out.manager >= -1) & (out.manager < world.roster.n_managers)).all()
+        assert (out.manager[out.attempts > 0] >= 0).all()
+        stale = (out.end == IN_CHAIN) & (leads.created + scenario.touch_chain.lead_ttl < horizon)
+        assert not stale.any()
+        shift = np.clip(np.minimum(world.roster.shift_end, horizon) - world.roster.shift_start, 0, None)
+        assert (out.busy_minutes >= 0).all()
+        # Calls started on shift may run past its end, never past the horizon.
+        assert out.busy_minutes.sum() <= shift.sum() + 60.0 * world.roster.n_managers * 10
+
+
+def run_small(**kwargs) -> montecarlo.RunResult:
+    scenario = small_variant("weighted", "new_first", attrition=0.3)
+    return montecarlo.run(scenario, replications=4, engine="fast", **kwargs)
+
+
+def assert_same_runs(a: montecarlo.RunResult, b: montecarlo.RunResult) -> None:
+    assert a.plans.keys() == b.plans.keys()
+    for name in a.plans:
+        pd.testing.assert_frame_equal(a.plans[name].metrics, b.plans[name].metrics)
+        for key, series in a.plans[name].series.items():
+            np.testing.assert_array_equal(series, b.plans[name].series[key])
+
+
+def test_same_seed_same_numbers():
+    assert_same_runs(run_small(), run_small())
+
+
+def test_one_or_two_workers_and_any_batching_give_the_same_numbers():
+    one = run_small(workers=1, batch_size=4)
+    assert_same_runs(one, run_small(workers=2, batch_size=1))
+
+
+def test_a_rerun_with_longer_task_lists_gives_the_same_numbers(monkeypatch):
+    reference = run_small()
+    monkeypatch.setattr(fast, "_capacity_hint", [1])  # every task list overflows at first
+    assert_same_runs(reference, run_small())
+    assert fast._capacity_hint[0] > 1
+
+
+def test_reused_lead_draws_equal_fresh_ones(monkeypatch):
+    scenario = small_variant("round_robin", "new_first")
+    (_, first), (_, second) = list(worlds(scenario, 1))[:2]  # two plans, the same leads
+    rng_a, rng_b = stream(1, 0, "dynamics"), stream(1, 0, "dynamics")
+    fast.simulate(first, rng_a)
+    reused = fast.simulate(second, rng_a)  # rng_a was used once: no reuse here
+    monkeypatch.setattr(fast, "_last_draws", [None])
+    fresh_after_miss = fast.simulate(second, rng_b)
+    hit_rng = stream(1, 0, "dynamics")
+    hit = fast.simulate(second, hit_rng)  # the same leads, scenario and stream state: reused
+    for field in ("manager", "attempts", "first_attempt", "contact", "end", "offer_time"):
+        np.testing.assert_array_equal(getattr(fresh_after_miss, field), getattr(hit, field))
+    assert hit_rng.bit_generator.state == rng_b.bit_generator.state
+    assert reused.end.shape == hit.end.shape
+
+
+def test_fast_is_the_default_engine():
+    assert ENGINE_NAMES[0] == "fast"
+    assert get_engine("fast") is fast.simulate
+    assert montecarlo.run.__defaults__ is not None and "fast" in montecarlo.run.__defaults__
+
+
+def test_routing_segments_follow_the_reference_candidate_rule():
+    from simsales.engines.des import _Simulation
+
+    scenario = small_variant("round_robin", "new_first")
+    _, world = next(worlds(scenario, 1))
+    sim = _Simulation(world, np.random.default_rng(0), None)
+    bounds, seg_ptr, seg_cands, route_seg, _, _ = fast.routing_segments(world.roster, False)
+    for t in np.linspace(0.0, scenario.horizon_minutes - 1.0, 997):
+        j = np.searchsorted(bounds, t, side="right") - 1
+        r = route_seg[j]
+        ours = seg_cands[seg_ptr[r]:seg_ptr[r + 1]] if r >= 0 else np.empty(0, np.int64)
+        np.testing.assert_array_equal(ours, sim.candidates(t))
+
+
+def test_empty_team_or_no_leads():
+    doc = yaml.safe_load(SMALL.read_text())
+    doc["team"]["managers"] = [{"team_lead": "anna", "count": 0}]
+    doc["plans"] = [{"name": "hold"}]
+    scenario = parse_scenario(yaml.safe_dump(doc), "<empty team>")
+    _, world = next(worlds(scenario, 1))
+    out = fast.simulate(world, stream(1, 0, "dynamics"))
+    assert (out.attempts == 0).all() and (out.manager == -1).all()
+
+
+def test_lazy_normal_prices_equal_the_distributions_own_draws():
+    from simsales.deals import ClientDraws, _normal_args
+    from simsales.distributions import Normal
+    from simsales.scenario import Price
+
+    for dist in (Normal(62000.0, 12000.0, 20000.0, 150000.0), Normal(100.0, 30.0, 0.0)):
+        price = Price(check=dist, change=0.1)
+        eager = np.maximum(dist.sample(np.random.default_rng(3), 500), 0.0) * 1.1
+        rows = np.arange(0, 500, 7)
+        lazy = ClientDraws(*[None] * 7, None, np.random.default_rng(3).random(500), None, None)
+        np.testing.assert_array_equal(lazy.prices(price, rows), eager[rows])
+        assert len(_normal_args(dist)) == 4
