@@ -333,6 +333,8 @@ class Team(Strict):
 
     @model_validator(mode="after")
     def _leads_exist(self) -> Team:
+        if isinstance(self.talk_share, float) and self.talk_share <= 0:
+            raise ValueError("talk_share must be > 0: managers need some time for calls")
         names = [t.name for t in self.team_leads]
         if len(set(names)) != len(names):
             raise ValueError("team lead names must be unique")

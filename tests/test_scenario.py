@@ -142,3 +142,8 @@ def test_dump_reads_like_the_yaml():
     scenario = load_scenario(SMALL)
     dumped = scenario.model_dump(mode="json")
     assert yaml.safe_load(dumped["funnel"]["qualify"]) == {"beta": [40, 60]}
+
+
+def test_talk_share_zero_is_refused():
+    err = error_of(broken("talk_share: 0.6", "talk_share: 0"))
+    assert err.field == "team" and "talk_share" in err.message

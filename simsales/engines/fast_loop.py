@@ -78,7 +78,7 @@ NO_DECAY, HALF_LIFE, TABLE = 0, 1, 2
  P_DECAY_KIND) = range(10)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _decay(age: float, kind: int, half_life: float, floor: float, table: np.ndarray) -> float:
     """``world.contact_decay``, compiled; ``table`` rows are ages and factors."""
     if kind == HALF_LIFE:
@@ -89,7 +89,7 @@ def _decay(age: float, kind: int, half_life: float, floor: float, table: np.ndar
     return 1.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _bisect_right(a: np.ndarray, x: float, lo: int, hi: int) -> int:
     """First index in ``a[lo:hi]`` whose value is > x (``hi`` if none)."""
     while lo < hi:
@@ -101,7 +101,7 @@ def _bisect_right(a: np.ndarray, x: float, lo: int, hi: int) -> int:
     return lo
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray,
                  md: np.ndarray) -> float:
     """First time >= t when manager ``m`` is on shift with a due task; inf if never.
@@ -129,7 +129,7 @@ def _next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarra
     return INF
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, ri: np.ndarray,
            hn: np.ndarray, counters: np.ndarray) -> int:
     """Who gets a lead or a task at ``t``: a manager, M for the shared queue, -1 for nobody.
@@ -175,7 +175,7 @@ def _route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray,
     return chosen
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _wake_if_idle(m: int, t: float, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
                   queues: tuple, events: tuple, counters: np.ndarray) -> None:
     """Let an idle manager re-plan their wait now that a task is queued."""
@@ -187,7 +187,7 @@ def _wake_if_idle(m: int, t: float, mf: np.ndarray, mi: np.ndarray, md: np.ndarr
         set_event(m, when, WAKE, mf, mi, events, counters)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _give(target: int, due: float, lead: int, t: float, new_first: bool, step: np.ndarray,
           owner: np.ndarray, mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
           counters: np.ndarray) -> None:
@@ -222,7 +222,7 @@ def _give(target: int, due: float, lead: int, t: float, new_first: bool, step: n
         _wake_if_idle(m, t, mf, mi, md, queues, events, counters)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray) -> int:
     """Pop the task to do now (fresh first, then the rest; own or shared, earliest first)."""
     pool = hn.size - 2
@@ -239,7 +239,7 @@ def _pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray) -
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_loop(leads, roster, chain, routing, params, seed, state, out) -> int:
     """Simulate one replication of one plan in place (fast.py builds the arguments).
 
@@ -377,7 +377,7 @@ def run_loop(leads, roster, chain, routing, params, seed, state, out) -> int:
     return counters[OVERFLOW]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _reassign(leaver, t, new_first, policy, seed, extra_draws, step, owner, mf, mi, md, rf, ri,
               queues, events, counters) -> None:
     """A leaving manager's queued tasks go, oldest first, to whoever routing picks now."""

@@ -36,7 +36,7 @@ EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS = range(5)
 SEQ, REASSIGN_DRAWS, OVERFLOW, LAST_ROUTED, SEGMENT = range(5)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray,
               counters: np.ndarray) -> None:
     """Push ``(due, key)`` onto heap row ``h``."""
@@ -54,7 +54,7 @@ def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: 
     hd[h, i], hk[h, i] = due, key
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def task_pop(h: int, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray) -> None:
     """Remove the top of heap row ``h`` (read ``hd[h, 0]``/``hk[h, 0]`` first)."""
     n = hn[h] - 1
@@ -77,7 +77,7 @@ def task_pop(h: int, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray) -> None:
     hd[h, i], hk[h, i] = due, key
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def set_event(m: int, t: float, kind: int, mf: np.ndarray, mi: np.ndarray, events: tuple,
               counters: np.ndarray) -> None:
     """Give manager ``m`` the next event ``kind`` at ``t`` and restore the event heap.
@@ -141,7 +141,7 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def uniform(seed: np.uint64, counter: int) -> float:
     """A uniform in [0, 1): the SplitMix64 output for ``seed + counter * golden``."""
     z = seed + np.uint64(counter) * _GOLDEN
