@@ -15,14 +15,13 @@ from rich.table import Table
 
 from simsales import regression
 from simsales.cli_run import WorkersOpt, fmt, simulate
-from simsales.engines import ENGINE_NAMES
+from simsales.engines import DEFAULT_ENGINE, ENGINE_NAMES
 from simsales.loader import InputError
 from simsales.metrics import KEY_METRICS, METRICS
 from simsales.regression import Baseline, Report, Row
 
 # The vectorised engine is the documented default (see cli.ENGINE_HELP); the
 # reference engine stands in where it is not registered.
-DEFAULT_ENGINE = "fast" if "fast" in ENGINE_NAMES else "des"
 
 FileArg = Annotated[Path, typer.Argument(help="scenario YAML file")]
 EngineChoice = Literal["fast", "des"]

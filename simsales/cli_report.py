@@ -11,6 +11,7 @@ from rich.table import Table
 
 from simsales.cli_run import EngineOpt, PlanOpt, RepsOpt, SeedOpt, WorkersOpt, simulate
 from simsales.compare import Comparison, compare
+from simsales.engines import DEFAULT_ENGINE
 from simsales.loader import InputError
 from simsales.montecarlo import RunResult
 from simsales.output import clean, to_json
@@ -18,7 +19,6 @@ from simsales.report.units import fmt, percent, short_money
 from simsales.scenario import Scenario
 
 # The same default as `simsales run`: change both together.
-DEFAULT_ENGINE = "des"
 FileArg = Annotated[Path, typer.Argument(help="scenario YAML file")]
 BaselineOpt = Annotated[str | None, typer.Option(
     "--baseline", help="plan the others are compared against (default: the first plan run)")]

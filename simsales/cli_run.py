@@ -11,9 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from simsales import montecarlo
+from simsales.engines import DEFAULT_ENGINE
 from simsales.metrics import KEY_METRICS
 from simsales.montecarlo import RunResult
 from simsales.output import clean, summary_document, to_json, write_run
+from simsales.report.units import fmt
 from simsales.scenario import Scenario
 
 PlanOpt = Annotated[list[str] | None, typer.Option("--plan", help="plan to run (repeat; default: all)")]
@@ -41,23 +43,11 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
                               progress=lambda k: bar.advance(task, k))
 
 
-def fmt(value: float | None, metric: str) -> str:
-    if value is None:
-        return "-"
-    if metric in ("contact_rate", "c2", "utilisation"):
-        return f"{100 * value:.1f}%"
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:,.1f}M"
-    if abs(value) >= 1e4:
-        return f"{value / 1e3:,.0f}k"
-    return f"{value:,.1f}" if value != int(value) else f"{value:,.0f}"
-
-
 def summary_table(result: RunResult, currency: str) -> Table:
-    """Rows: key metrics; columns: plans, each cell P10 / P50 / P90."""
+    """Rows: key metrics; a column per plan: P50 over its P10 - P90 range."""
     summary = result.summary()
-    table = Table(title=f"{result.scenario}: {result.replications} replications, seed "
-                        f"{result.seed}, engine {result.engine} (P10 / P50 / P90; money in {currency})")
+    table = Table(title=f"{result.scenario}: {result.replications} replications, seed {result.seed}, "
+                        f"engine {result.engine}", caption=f"P50, with P10 - P90 below; money in {currency}")
     table.add_column("metric")
     for plan in summary:
         table.add_column(plan, justify="right")
@@ -65,11 +55,12 @@ def summary_table(result: RunResult, currency: str) -> Table:
         cells = []
         for plan in summary.values():
             s = plan[metric]
-            cells.append(" / ".join(fmt(s[q], metric) for q in ("p10", "p50", "p90")))
+            cells.append(f"[bold]{fmt(s['p50'], metric)}[/]\n[dim]{fmt(s['p10'], metric)} - "
+                         f"{fmt(s['p90'], metric)}[/]")
         table.add_row(metric, *cells)
     if result.revenue_plan > 0:
         table.add_row(f"p_plan (net >= {fmt(result.revenue_plan, 'revenue_net')})",
-                      *[f"{100 * p['p_plan']:.0f}%" for p in summary.values()])
+                      *[f"[bold]{100 * p['p_plan']:.0f}%[/]" for p in summary.values()])
     return table
 
 
@@ -85,7 +76,7 @@ def register(app: typer.Typer) -> None:
         out_dir: Annotated[Path | None, typer.Option("--out", help="write per-replication "
                                                      "results and summary.json here")] = None,
         format: Annotated[Literal["table", "json"], typer.Option("--format")] = "table",
-        engine: EngineOpt = "fast",
+        engine: EngineOpt = DEFAULT_ENGINE,
         workers: WorkersOpt = None,
         report: Annotated[bool, typer.Option("--report", help="also write the HTML report, workbook "
                                              "and charts (into --out, else reports/FILE-STEM)")] = False,

@@ -22,7 +22,7 @@ import pandas as pd
 
 from simsales.arrivals import generate_leads
 from simsales.deals import draw_clients, settle
-from simsales.engines import get_engine
+from simsales.engines import DEFAULT_ENGINE, get_engine
 from simsales.metrics import METRICS, measure
 from simsales.params import resolve
 from simsales.scenario import HiringPlan, Scenario
@@ -167,7 +167,7 @@ def run(
     plans: Iterable[str] | None = None,
     replications: int | None = None,
     seed: int | None = None,
-    engine: str = "fast",
+    engine: str = DEFAULT_ENGINE,
     workers: int = 1,
     batch_size: int | None = None,
     executor: Executor | None = None,
