@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import stats
@@ -190,11 +190,30 @@ class Uniform:
 
 
 @dataclass(frozen=True)
-class LogNormal:
-    """Lognormal given by the mean and sd of the variable itself (not its log)."""
+class _ByMeanSd:
+    """A distribution on (0, inf) given by its own mean ``m`` and sd ``s``."""
 
     m: float
     s: float
+    kind: ClassVar[str] = ""
+
+    @property
+    def mean(self) -> float:
+        return self.m
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (0.0, math.inf)
+
+    def __repr__(self) -> str:
+        return f"{{{self.kind}: {{mean: {self.m:g}, sd: {self.s:g}}}}}"
+
+
+@dataclass(frozen=True, repr=False)
+class LogNormal(_ByMeanSd):
+    """Lognormal given by the mean and sd of the variable itself (not its log)."""
+
+    kind: ClassVar[str] = "lognormal"
 
     def __post_init__(self) -> None:
         if not (self.m > 0 and self.s >= 0):
@@ -209,24 +228,12 @@ class LogNormal:
         mu, sigma = self._log_params
         return rng.lognormal(mu, sigma, size)
 
-    @property
-    def mean(self) -> float:
-        return self.m
 
-    @property
-    def support(self) -> tuple[float, float]:
-        return (0.0, math.inf)
-
-    def __repr__(self) -> str:
-        return f"{{lognormal: {{mean: {self.m:g}, sd: {self.s:g}}}}}"
-
-
-@dataclass(frozen=True)
-class Gamma:
+@dataclass(frozen=True, repr=False)
+class Gamma(_ByMeanSd):
     """Gamma given by its mean and sd."""
 
-    m: float
-    s: float
+    kind: ClassVar[str] = "gamma"
 
     def __post_init__(self) -> None:
         if not (self.m > 0 and self.s > 0):
@@ -235,17 +242,6 @@ class Gamma:
     def sample(self, rng: Rng, size: int | None = None) -> Any:
         shape = (self.m / self.s) ** 2
         return rng.gamma(shape, self.s**2 / self.m, size)
-
-    @property
-    def mean(self) -> float:
-        return self.m
-
-    @property
-    def support(self) -> tuple[float, float]:
-        return (0.0, math.inf)
-
-    def __repr__(self) -> str:
-        return f"{{gamma: {{mean: {self.m:g}, sd: {self.s:g}}}}}"
 
 
 @dataclass(frozen=True)
