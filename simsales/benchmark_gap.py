@@ -242,21 +242,20 @@ def gap_table(gaps: list[Gap], currency: str = "RUB") -> Table:
     """A rich table: stages below market, ranked, with the gain per plan; notes below it."""
     plans = list(gaps[0].ours) if gaps else []
     table = Table(title=f"Below market: net revenue gained by bringing each stage alone to market "
-                        f"({currency}, mean [P10, P90]; gains are not additive)")
+                        f"({currency}, mean with P10 .. P90 below; gains are not additive)")
     table.add_column("#", justify="right")
-    table.add_column("stage")
+    table.add_column("stage", no_wrap=True)
     table.add_column("market", justify="right")
     for plan in plans:
-        table.add_column(f"{plan}: ours", justify="right")
-        table.add_column(f"{plan}: gain", justify="right")
+        table.add_column(plan, justify="right")
     notes = []
     for rank, g in enumerate(gaps, 1):
         cells = []
         for plan in plans:
             e = g.gains.get(plan)
             gain = ("at market" if not g.below(plan) else "-" if e is None
-                    else f"{money(e.mean)} [{money(e.p10)}, {money(e.p90)}]")
-            cells += [_value(g.stage, g.ours[plan]), gain]
+                    else f"[bold]{money(e.mean)}[/]\n[dim]{money(e.p10)} .. {money(e.p90)}[/]")
+            cells.append(f"ours {_value(g.stage, g.ours[plan])}\n{gain}")
         notes.append(f"{g.stage}: {g.method}" + (f", {g.note}" if g.note else ""))
         table.add_row(str(rank), g.stage, _value(g.stage, g.market), *cells)
     table.caption = "; ".join(notes) if gaps else "At or above market on every benchmark."
