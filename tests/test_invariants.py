@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simsales.arrivals import generate_leads
 from simsales.deals import close_deals
-from simsales.engines.des import simulate
+from simsales.engines import get_engine
 from simsales.loader import parse_scenario
 from simsales.metrics import measure
 from simsales.montecarlo import stream
@@ -57,24 +58,25 @@ def scenarios(draw):
     return parse_scenario(yaml.safe_dump(doc), "<hypothesis>"), draw(st.integers(0, 2**16))
 
 
-def one_run(scenario, seed):
+def one_run(scenario, seed, engine):
     resolved = resolve(scenario, stream(seed, 0, "params"))
     leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
                            stream(seed, 0, "arrivals"))
     roster = build_roster(resolved, resolved.plans[0], stream(seed, 0, "team"))
     world = World(resolved, leads, roster)
-    out = simulate(world, stream(seed, 0, "dynamics"))
+    out = get_engine(engine)(world, stream(seed, 0, "dynamics"))
     offer_time = np.where(out.end == OFFER, out.offer_time, np.nan)
     deals = close_deals(resolved.funnel, offer_time, stream(seed, 0, "deals"))
     metrics, _ = measure(world, out, deals)
     return resolved, world, out, deals, metrics
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios())
-def test_lead_states_money_and_span_rule(case):
+@pytest.mark.parametrize("engine", ["des", "fast"])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=scenarios())
+def test_lead_states_money_and_span_rule(engine, case):
     scenario, seed = case
-    resolved, world, out, _deals, m = one_run(scenario, seed)
+    resolved, world, out, _deals, m = one_run(scenario, seed, engine)
     leads, roster = world.leads, world.roster
     n_offsets = len(resolved.touch_chain.offsets)
 
