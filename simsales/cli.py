@@ -15,7 +15,8 @@ from simsales.scenario import Scenario
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Monte-Carlo capacity and growth simulator for B2C sales teams.")
 err = Console(stderr=True)
-out = Console()
+# Piped or redirected output gets 120 columns (rich would wrap the plan tables at 80).
+out = Console(width=None if sys.stdout.isatty() else 120)
 
 ENGINE_HELP = "des: the SimPy reference engine; fast: the vectorised engine (default)"
 
@@ -49,7 +50,7 @@ def validate(file: Annotated[Path, typer.Argument(help="scenario YAML file")]) -
     managers = sum(g.count for g in scenario.team.managers)
     out.print(f"{file}: ok: {scenario.name!r}, {scenario.horizon_days} days from "
               f"{scenario.start}, {len(scenario.channels)} channels, {managers} managers, "
-              f"plans: {', '.join(p.name for p in scenario.plans)}", highlight=False)
+              f"plans: {', '.join(p.name for p in scenario.plans)}", highlight=False, soft_wrap=True)
 
 
 # Further commands live next to the code they drive; each module registers its own.
