@@ -1,6 +1,6 @@
 """Reading scenario files: YAML in, a validated :class:`Scenario` out.
 
-Every failure becomes a :class:`ScenarioError` that names the file, the
+Every failure becomes a :class:`InputError` that names the file, the
 field path and, where the YAML has one, the line.
 """
 
@@ -32,8 +32,6 @@ class InputError(Exception):
         field = f" {self.field}:" if self.field else ""
         return f"{where}:{field} {self.message}"
 
-
-ScenarioError = InputError
 
 
 def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict:
@@ -69,7 +67,7 @@ def _field_path(loc: tuple) -> str:
 
 
 def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
-    """Validate scenario YAML text; raise :class:`ScenarioError` on any problem."""
+    """Validate scenario YAML text; raise :class:`InputError` on any problem."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data: Any = yaml.safe_load(text)
@@ -77,9 +75,9 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(file, f"YAML syntax error: {problem}", line=line) from None
+        raise InputError(file, f"YAML syntax error: {problem}", line=line) from None
     if not isinstance(data, dict):
-        raise ScenarioError(file, "expected a YAML mapping of scenario fields at the top level")
+        raise InputError(file, "expected a YAML mapping of scenario fields at the top level")
     lines = _line_index(node) if node is not None else {}
     try:
         return Scenario.model_validate(data)
@@ -94,7 +92,7 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
         more = len(exc.errors()) - 1
         if more:
             message += f" (and {more} more problem{'s' if more > 1 else ''})"
-        raise ScenarioError(file, message, _field_path(loc), _line_for(loc, lines)) from None
+        raise InputError(file, message, _field_path(loc), _line_for(loc, lines)) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -103,7 +101,7 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(str(path), "no such file") from None
+        raise InputError(str(path), "no such file") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise ScenarioError(str(path), f"cannot read the file: {exc}") from None
+        raise InputError(str(path), f"cannot read the file: {exc}") from None
     return parse_scenario(text, str(path))

@@ -121,7 +121,8 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     hiring_cost = roster.ledger.cost_per_hire * (joined.sum() + tl_joined.sum())
     costs = lead_cost + payroll + hiring_cost
 
-    first = out.first_attempt[~np.isnan(out.first_attempt)] - leads.created[~np.isnan(out.first_attempt)]
+    touched = ~np.isnan(out.first_attempt)
+    first = out.first_attempt[touched] - leads.created[touched]
     sla = np.percentile(first, [50, 90]) if first.size else np.full(2, np.nan)
     shift_minutes = float(np.clip(np.minimum(roster.shift_end, horizon) - roster.shift_start, 0, None).sum())
     won = int(paid.sum())
