@@ -28,17 +28,24 @@ from simsales.world import (
     World,
 )
 
-from .conftest import SMALL
+from .conftest import Q3, SMALL
 
 POLICIES = ("round_robin", "least_loaded", "weighted", "shared_queue")
 
 
-def small_variant(policy: str, priority: str, attrition: float = 0.0):
-    """tests/data/small.yaml with another routing policy, priority rule and attrition."""
+def small_variant(policy: str, priority: str, attrition: float = 0.0, around_the_clock: bool = False):
+    """tests/data/small.yaml with another routing policy, priority rule and attrition.
+
+    ``around_the_clock``: everybody works 24 hours a day, so managers who
+    leave (at midnight) are often in a call.
+    """
     doc = yaml.safe_load(SMALL.read_text())
     doc["routing"] = {"policy": policy, "onboarding_days": 2}
     doc["touch_chain"]["priority"] = priority
     doc["team"]["attrition"] = {"monthly": attrition, "probation_monthly": attrition}
+    if around_the_clock:
+        doc["calendar"] = {"default": "00:00-24:00"}
+        doc["team"]["shifts"] = [{"name": "all day", "pattern": "7/0", "start": "00:00", "hours": 24}]
     return parse_scenario(yaml.safe_dump(doc), "<small variant>")
 
 
@@ -127,6 +134,44 @@ def test_reused_lead_draws_equal_fresh_ones(monkeypatch):
         np.testing.assert_array_equal(getattr(fresh_after_miss, field), getattr(hit, field))
     assert hit_rng.bit_generator.state == rng_b.bit_generator.state
     assert reused.end.shape == hit.end.shape
+
+
+OUTCOME_FIELDS = ("manager", "attempts", "first_attempt", "contact", "end", "offer_time",
+                  "busy_minutes")
+
+
+@pytest.mark.parametrize("policy", fast.SPLIT_POLICIES)
+@pytest.mark.parametrize("priority", ["new_first", "due_first"])
+@pytest.mark.parametrize("around_the_clock", [False, True])
+def test_each_manager_alone_gives_what_the_event_loop_gives(policy, priority, around_the_clock,
+                                                            monkeypatch):
+    """fast_split (routing blind to the queues) returns the event loop's arrays exactly.
+
+    With high attrition, leavers hand their queues over; around the clock,
+    they are in a call when they leave, and its follow-up is routed anew.
+    """
+    scenario = small_variant(policy, priority, attrition=0.6, around_the_clock=around_the_clock)
+    for r, world in worlds(scenario, 3):
+        split = fast.simulate(world, stream(scenario.seed, r, "dynamics"))
+        with monkeypatch.context() as patch:
+            patch.setattr(fast, "SPLIT_POLICIES", ())
+            loop = fast.simulate(world, stream(scenario.seed, r, "dynamics"))
+        for field in OUTCOME_FIELDS:
+            np.testing.assert_array_equal(getattr(split, field), getattr(loop, field), err_msg=field)
+
+
+@pytest.mark.parametrize("policy", fast.SPLIT_POLICIES)
+def test_each_manager_alone_gives_what_the_event_loop_gives_on_q3(policy, monkeypatch):
+    doc = yaml.safe_load(Q3.read_text())
+    doc["routing"]["policy"] = policy
+    scenario = parse_scenario(yaml.safe_dump(doc), "<q3 variant>")
+    for r, world in worlds(scenario, 1):
+        split = fast.simulate(world, stream(scenario.seed, r, "dynamics"))
+        monkeypatch.setattr(fast, "SPLIT_POLICIES", ())
+        loop = fast.simulate(world, stream(scenario.seed, r, "dynamics"))
+        monkeypatch.undo()
+        for field in OUTCOME_FIELDS:
+            np.testing.assert_array_equal(getattr(split, field), getattr(loop, field), err_msg=field)
 
 
 def test_fast_is_the_default_engine():

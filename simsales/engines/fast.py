@@ -26,14 +26,16 @@ from __future__ import annotations
 import numpy as np
 
 from simsales.calendar import MINUTES_PER_DAY
-from simsales.engines import fast_loop, fast_queues
+from simsales.engines import fast_loop, fast_queues, fast_rules, fast_split
 from simsales.engines.fast_queues import MAX_LEADS
 from simsales.params import value
 from simsales.team import Roster
 from simsales.world import EXPIRED, IN_CHAIN, Outcomes, World
 
-POLICIES = {"round_robin": fast_loop.ROUND_ROBIN, "least_loaded": fast_loop.LEAST_LOADED,
-            "weighted": fast_loop.WEIGHTED, "shared_queue": fast_loop.SHARED_QUEUE}
+POLICIES = {"round_robin": fast_rules.ROUND_ROBIN, "least_loaded": fast_rules.LEAST_LOADED,
+            "weighted": fast_rules.WEIGHTED, "shared_queue": fast_rules.SHARED_QUEUE}
+# Policies that route without looking at the queues: each manager can run alone (fast_split).
+SPLIT_POLICIES = ("round_robin", "weighted")
 
 
 def routing_segments(roster: Roster, weighted: bool) -> tuple[np.ndarray, ...]:
@@ -116,11 +118,12 @@ def simulate(world: World, rng: np.random.Generator) -> Outcomes:
         out = Outcomes.empty(n, m)
     else:
         draws, args = _arguments(world, rng)
+        loop = fast_split.run_split if sc.routing.policy in SPLIT_POLICIES else fast_loop.run_loop
         target = np.ascontiguousarray(leads.target, dtype=np.bool_)
         while True:  # rerun with longer task lists if one overflowed (same numbers)
             out = Outcomes.empty(n, m)
             state = _fresh_state(world, _capacity_hint[0])
-            if not fast_loop.run_loop((draws, target, np.zeros(n, np.int64)), *args, state,
+            if not loop((draws, target, np.zeros(n, np.int64)), *args, state,
                                       (out.manager, out.attempts, out.first_attempt, out.contact,
                                        out.end, out.offer_time)):
                 break
@@ -149,11 +152,11 @@ def _lead_draws(world: World, rng: np.random.Generator) -> tuple[np.ndarray, np.
     chain, funnel = sc.touch_chain, sc.funnel
     quality = np.array([value(c.quality) for c in sc.channels])
     draws = np.empty((n, 5))  # fast_loop's lead table: CREATED ... DELAY_MIN
-    draws[:, fast_loop.CREATED] = leads.created
-    draws[:, fast_loop.P_QUALIFY] = np.minimum(1.0, value(funnel.qualify) * quality[leads.channel])
-    draws[:, fast_loop.CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
-    draws[:, fast_loop.PRESENT_MIN] = _per_lead(funnel.offer.call_minutes, rng, n)
-    draws[:, fast_loop.DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
+    draws[:, fast_rules.CREATED] = leads.created
+    draws[:, fast_rules.P_QUALIFY] = np.minimum(1.0, value(funnel.qualify) * quality[leads.channel])
+    draws[:, fast_rules.CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
+    draws[:, fast_rules.PRESENT_MIN] = _per_lead(funnel.offer.call_minutes, rng, n)
+    draws[:, fast_rules.DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
     seed = np.uint64(rng.integers(0, 2**63))
     _last_draws[0] = (leads, sc, before, draws, seed, rng.bit_generator.state)
     return draws, seed
@@ -174,8 +177,8 @@ def _arguments(world: World, rng: np.random.Generator) -> tuple:
                       [value(chain.contact_chance(k)) for k in range(len(chain.offsets))]])
     table = decay.table if decay is not None and decay.table else None
     decay_table = np.array(table, dtype=float).T.copy() if table else np.zeros((2, 1))
-    decay_kind = (fast_loop.NO_DECAY if decay is None
-                  else fast_loop.TABLE if table else fast_loop.HALF_LIFE)
+    decay_kind = (fast_rules.NO_DECAY if decay is None
+                  else fast_rules.TABLE if table else fast_rules.HALF_LIFE)
     params = np.array([
         sc.horizon_minutes, chain.lead_ttl, chain.dial_minutes, value(sc.team.talk_share),
         value(funnel.offer.p) * (1.0 + price.change) ** price.elasticity,
