@@ -206,5 +206,5 @@ def _fresh_state(world: World, capacity: int) -> tuple[np.ndarray, ...]:
     mi[:, fast_queues.POS] = np.arange(m)
     rows = 2 * m + 2  # two task lists per manager, then the shared queue's two
     return (mf, mi, np.empty((rows, capacity)), np.empty((rows, capacity), np.int64),
-            np.zeros(rows, np.int64), np.full(m, np.inf),
+            np.zeros((rows, 2), np.int64), np.full(m, np.inf),
             np.arange(m), np.arange(m), np.zeros(5, np.int64))

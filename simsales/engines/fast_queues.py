@@ -1,13 +1,17 @@
 """Queues of the fast engine's event loop, compiled with numba.
 
 * A manager's two task lists (fresh first attempts; everything else) are
-  binary heaps stored row by row in two ``(2M, cap)`` arrays: the due time
-  (minutes) and an integer key ``seq << LEAD_BITS | lead``, so that heap
-  order is ``(due, seq)``, the order of the reference engine's ``heapq``
-  entries, and the lead comes out of the key.  Rows are contiguous, so a
-  heap operation stays in a few cache lines.  A push onto a full row sets
-  an overflow flag; the caller reruns with more room (the run is a pure
-  function of its inputs, so the rerun gives the same numbers).
+  kept sorted, row by row, in two ``(2M, cap)`` arrays: the due time
+  (minutes) and an integer key ``seq << LEAD_BITS | lead``, in the order
+  ``(due, seq)`` of the reference engine's ``heapq`` entries; the lead comes
+  out of the key.  ``hn[row]`` holds the number of tasks and where the first
+  one is: taking the first task is a step forward, and a new task, whose
+  sequence number is the largest, goes in from the end, past the tasks due
+  after it.  That is a few steps at most for most tasks (a follow-up is due
+  after most of what is queued), cheaper than a binary heap's
+  unpredictable sifting.  A push onto a full row sets an overflow flag; the
+  caller reruns with more room (the run is a pure function of its inputs,
+  so the rerun gives the same numbers).
 * The managers' own next events (wake up, or finish a call) sit in an
   indexed binary heap over managers: one key ``(time, seq)`` each, +inf when
   there is nothing to do, changed in place (``mi[m, POS]`` is where).
@@ -34,47 +38,42 @@ EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS = range(5)
 # Counters: tie-break sequence, reassignment draws, overflow flag, last manager routed to,
 # routing segment of the last routing.
 SEQ, REASSIGN_DRAWS, OVERFLOW, LAST_ROUTED, SEGMENT = range(5)
+# Columns of ``hn``, per task list: how many tasks, where the first one is.
+COUNT, FIRST = 0, 1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray,
               counters: np.ndarray) -> None:
-    """Push ``(due, key)`` onto heap row ``h``."""
-    i = hn[h]
-    if i == hd.shape[1]:
-        counters[OVERFLOW] = 1
-        return
-    hn[h] = i + 1
-    while i > 0:
-        parent = (i - 1) >> 1
-        if hd[h, parent] < due or (hd[h, parent] == due and hk[h, parent] < key):
-            break
-        hd[h, i], hk[h, i] = hd[h, parent], hk[h, parent]
-        i = parent
+    """Queue ``(due, key)`` in row ``h``, in order; ``key`` is larger than any queued one."""
+    n, lo = hn[h, COUNT], hn[h, FIRST]
+    if lo + n == hd.shape[1]:  # the tasks have drifted to the end of the row: back to its start
+        if 2 * n > hd.shape[1]:  # unless that would happen often: ask for longer rows
+            counters[OVERFLOW] = 1
+            return
+        for x in range(n):
+            hd[h, x], hk[h, x] = hd[h, lo + x], hk[h, lo + x]
+        lo = 0
+        hn[h, FIRST] = 0
+    i = lo + n
+    while i > lo and hd[h, i - 1] > due:  # mostly zero or a few steps: new tasks are due late
+        hd[h, i], hk[h, i] = hd[h, i - 1], hk[h, i - 1]
+        i -= 1
     hd[h, i], hk[h, i] = due, key
+    hn[h, COUNT] = n + 1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def task_pop(h: int, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray) -> None:
-    """Remove the top of heap row ``h`` (read ``hd[h, 0]``/``hk[h, 0]`` first)."""
-    n = hn[h] - 1
-    hn[h] = n
-    if n == 0:
-        return
-    due, key = hd[h, n], hk[h, n]
-    i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= n:
-            break
-        if c + 1 < n and (hd[h, c + 1] < hd[h, c]
-                          or (hd[h, c + 1] == hd[h, c] and hk[h, c + 1] < hk[h, c])):
-            c += 1
-        if due < hd[h, c] or (due == hd[h, c] and key < hk[h, c]):
-            break
-        hd[h, i], hk[h, i] = hd[h, c], hk[h, c]
-        i = c
-    hd[h, i], hk[h, i] = due, key
+def task_first(h: int, hn: np.ndarray) -> int:
+    """Where row ``h``'s first task is (read it before :func:`task_pop`)."""
+    return hn[h, FIRST]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def task_pop(h: int, hn: np.ndarray) -> None:
+    """Remove the first task of row ``h``."""
+    hn[h, COUNT] -= 1
+    hn[h, FIRST] = hn[h, FIRST] + 1 if hn[h, COUNT] > 0 else 0
 
 
 @njit(cache=True, error_model="numpy", inline="always")

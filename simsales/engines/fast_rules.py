@@ -22,10 +22,12 @@ from numba import njit
 from simsales.engines.fast_queues import (
     BUSY,
     BUSY_MINUTES,
+    COUNT,
     EV_KIND,
     EV_LEAD,
     EV_RESULT,
     EV_T,
+    FIRST,
     LAST_ROUTED,
     LEAD_BITS,
     LEAD_MASK,
@@ -34,6 +36,7 @@ from simsales.engines.fast_queues import (
     SEQ,
     STOP,
     set_event,
+    task_first,
     task_pop,
     task_push,
     uniform,
@@ -104,8 +107,8 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
     pool = 2 * mf.shape[0]
     q = INF
     for h in (2 * m, 2 * m + 1, pool, pool + 1):
-        if hn[h] > 0 and hd[h, 0] < q:
-            q = hd[h, 0]
+        if hn[h, COUNT] > 0 and hd[h, task_first(h, hn)] < q:
+            q = hd[h, task_first(h, hn)]
     if q == INF:
         return INF
     x = max(t, q)
@@ -127,7 +130,7 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
     those whose next shift starts first, with cumulative weights for the
     weighted policy.  ``counter`` numbers the weighted policy's uniform.
     """
-    n_managers = (hn.size - 2) // 2
+    n_managers = (hn.shape[0] - 2) // 2
     if policy == SHARED_QUEUE:
         return n_managers
     nb = ri[N_BOUNDS]
@@ -152,7 +155,7 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
         chosen, best_load, best_key = -1, 0, 0
         for i in range(lo, hi):
             c = ri[i]
-            load = hn[2 * c] + hn[2 * c + 1]
+            load = hn[2 * c, COUNT] + hn[2 * c + 1, COUNT]
             key = (c - last - 1) % n_managers
             if chosen < 0 or load < best_load or (load == best_load and key < best_key):
                 chosen, best_load, best_key = c, load, key
@@ -222,16 +225,17 @@ def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bo
 @njit(cache=True, error_model="numpy", inline="always")
 def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray) -> int:
     """Pop the task to do now (fresh first, then the rest; own or shared, earliest first)."""
-    pool = hn.size - 2
+    pool = hn.shape[0] - 2
     for own, shared in ((2 * m, pool), (2 * m + 1, pool + 1)):
-        h = -1
+        h, i = -1, 0
         for row in (own, shared):
-            if hn[row] > 0 and hd[row, 0] <= t and (
-                    h < 0 or hd[row, 0] < hd[h, 0] or (hd[row, 0] == hd[h, 0] and hk[row, 0] < hk[h, 0])):
-                h = row
+            x = task_first(row, hn)
+            if hn[row, COUNT] > 0 and hd[row, x] <= t and (
+                    h < 0 or hd[row, x] < hd[h, i] or (hd[row, x] == hd[h, i] and hk[row, x] < hk[h, i])):
+                h, i = row, x
         if h >= 0:
-            lead = hk[h, 0] & LEAD_MASK
-            task_pop(h, hd, hk, hn)
+            lead = hk[h, i] & LEAD_MASK
+            task_pop(h, hn)
             return lead
     return -1
 
@@ -346,10 +350,12 @@ def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarr
     """
     hd, hk, hn = queues
     rf, ri = routing
-    own = (2 * leaver, 2 * leaver + 1)
-    due = np.concatenate((hd[own[0], :hn[own[0]]], hd[own[1], :hn[own[1]]]))
-    key = np.concatenate((hk[own[0], :hn[own[0]]], hk[own[1], :hn[own[1]]]))
-    hn[own[0]] = hn[own[1]] = 0
+    a, b = 2 * leaver, 2 * leaver + 1
+    a_lo, a_hi = hn[a, FIRST], hn[a, FIRST] + hn[a, COUNT]
+    b_lo, b_hi = hn[b, FIRST], hn[b, FIRST] + hn[b, COUNT]
+    due = np.concatenate((hd[a, a_lo:a_hi], hd[b, b_lo:b_hi]))
+    key = np.concatenate((hk[a, a_lo:a_hi], hk[b, b_lo:b_hi]))
+    hn[a, COUNT] = hn[b, COUNT] = hn[a, FIRST] = hn[b, FIRST] = 0
     by_key = np.argsort(key, kind="mergesort")  # key order is seq order
     for x in by_key[np.argsort(due[by_key], kind="mergesort")]:
         target = route(t, extra_draws + counters[REASSIGN_DRAWS], int(params[P_POLICY]), seed, rf,
