@@ -24,6 +24,7 @@ distribution, not draw for draw (docs/engines.md; tests/test_engine_equivalence.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from simsales.calendar import MINUTES_PER_DAY
 from simsales.engines import fast_loop, fast_queues, fast_rules, fast_split
@@ -52,31 +53,62 @@ def routing_segments(roster: Roster, weighted: bool) -> tuple[np.ndarray, ...]:
     (throughput on segment ``j``'s day x skill) of the candidates of
     ``route_seg[j]``, as the reference engine computes them at routing time.
     """
-    start, end = roster.shift_start, roster.shift_end
-    n_days = roster.n_days
-    works = end > start
-    bounds = np.unique(np.concatenate([start[works], end[works],
-                                       np.arange(n_days + 1) * MINUTES_PER_DAY]))
-    left = bounds[:-1]
-    day = np.minimum((left // MINUTES_PER_DAY).astype(np.int64), n_days - 1)
-    on = (start[:, day] <= left) & (left < end[:, day])  # (managers, segments)
-    counts = on.sum(axis=0)
-    seg_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    seg_cands = np.nonzero(on.T)[1].astype(np.int64)
-    n_seg = left.size
-    own = np.where(counts > 0, np.arange(n_seg), n_seg)
-    nxt = np.minimum.accumulate(own[::-1])[::-1]
-    route_seg = np.where(nxt < n_seg, nxt, -1).astype(np.int64)
+    return _segments(np.ascontiguousarray(roster.shift_start, dtype=float),
+                     np.ascontiguousarray(roster.shift_end, dtype=float),
+                     np.ascontiguousarray(roster.throughput, dtype=float),
+                     np.ascontiguousarray(roster.skill, dtype=float), weighted)
+
+
+@njit(cache=True, error_model="numpy")
+def _segments(start, end, throughput, skill, weighted):
+    """routing_segments on the roster's arrays (compiled: numpy took 0.5 ms a plan here)."""
+    n_managers, n_days = start.shape
+    edges = np.empty(2 * n_managers * n_days + n_days + 1)
+    k = 0
+    for m in range(n_managers):
+        for d in range(n_days):
+            if end[m, d] > start[m, d]:
+                edges[k], edges[k + 1] = start[m, d], end[m, d]
+                k += 2
+    for d in range(n_days + 1):
+        edges[k] = d * MINUTES_PER_DAY
+        k += 1
+    bounds = np.unique(edges[:k])
+    n_seg = bounds.size - 1
+    day = np.empty(n_seg, np.int64)
+    seg_ptr = np.zeros(n_seg + 1, np.int64)
+    cands = np.empty(n_managers * n_seg, np.int64)
+    for j in range(n_seg):
+        left = bounds[j]
+        day[j] = min(int(left // MINUTES_PER_DAY), n_days - 1)
+        k = seg_ptr[j]
+        for m in range(n_managers):
+            if start[m, day[j]] <= left < end[m, day[j]]:
+                cands[k] = m
+                k += 1
+        seg_ptr[j + 1] = k
+    route_seg = np.full(n_seg, -1, np.int64)
+    following = -1
+    for j in range(n_seg - 1, -1, -1):
+        if seg_ptr[j + 1] > seg_ptr[j]:
+            following = j
+        route_seg[j] = following
+    seg_cands = cands[:seg_ptr[n_seg]].copy()
     if not weighted:
         return bounds, seg_ptr, seg_cands, route_seg, np.zeros(1, np.int64), np.zeros(1)
-    lens = np.where(route_seg >= 0, counts[route_seg], 0)
-    cum_ptr = np.concatenate([[0], np.cumsum(lens)]).astype(np.int64)
-    seg_of = np.repeat(np.arange(n_seg), lens)
-    first = cum_ptr[seg_of]
-    manager = seg_cands[seg_ptr[route_seg[seg_of]] + np.arange(cum_ptr[-1]) - first]
-    weight = roster.throughput[manager, day[seg_of]] * roster.skill[manager]
-    total = np.cumsum(weight)
-    cum_weight = total - np.concatenate([[0.0], total])[first]
+    cum_ptr = np.zeros(n_seg + 1, np.int64)
+    for j in range(n_seg):
+        r = route_seg[j]
+        cum_ptr[j + 1] = cum_ptr[j] + (seg_ptr[r + 1] - seg_ptr[r] if r >= 0 else 0)
+    cum_weight = np.empty(cum_ptr[n_seg])
+    total = base = 0.0  # one running sum over all segments, less the sum before each one
+    for j in range(n_seg):
+        r = route_seg[j]
+        base = total
+        for i in range(cum_ptr[j + 1] - cum_ptr[j]):
+            c = seg_cands[seg_ptr[r] + i]
+            total += throughput[c, day[j]] * skill[c]
+            cum_weight[cum_ptr[j] + i] = total - base
     return bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight
 
 
