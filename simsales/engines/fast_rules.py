@@ -296,17 +296,20 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
     steps, decay_table = chain
     hd, hk, hn = queues
     n_steps = steps.shape[1]
+    d = min(int(t / MINUTES_PER_DAY), md.shape[1] - 1)
+    on_shift = md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END] and t < mf[m, STOP]
     while True:
-        when = next_action(m, t, mf, hd, hn, md)
-        if when > t:
+        # On shift, the first due task is next_action's answer "now"; otherwise, or
+        # with nothing due, next_action says when to look again.
+        lead = pop_due(m, t, hd, hk, hn) if on_shift else -1
+        if lead < 0:
+            when = next_action(m, t, mf, hd, hn, md)
             return when, (WAKE if when < INF else IDLE)
-        lead = pop_due(m, t, hd, hk, hn)
         owner[lead] = m
         if step[lead] < n_steps and t > lf[lead, CREATED] + params[P_TTL]:
             end[lead] = EXPIRED
             continue
         break
-    d = min(int(t / MINUTES_PER_DAY), md.shape[1] - 1)
     k = step[lead]
     draws = (n_steps + 3) * lead  # per-lead draws: one per attempt, qualify, offer, routing
     if k < n_steps:
