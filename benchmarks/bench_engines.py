@@ -7,8 +7,9 @@ Measures, in one run:
 * ``des_leads_per_s`` / ``fast_leads_per_s``: leads simulated per second of
   engine time, on the same worlds (every plan of the first replications of
   q3: the same leads, rosters and parameters for both engines); ``speedup``
-  is their ratio.  The reference engine gets fewer worlds than the fast
-  one (it needs seconds per world); per-lead throughput makes that fair.
+  is their ratio.  The fast engine runs those worlds 20 times over, in the
+  order of a real run (so its per-replication draws are reused as in one),
+  because one pass takes it a fraction of a second.
 * ``des_replication_s`` / ``fast_replication_s`` and ``pipeline_speedup``:
   the same for a whole replication (every plan: roster, engine, deals,
   metrics), in this process.
@@ -18,6 +19,9 @@ Measures, in one run:
   resident memory of that run (this process or its largest worker).
 * ``scaling``: fast engine time per simulated lead for teams of 20, 40, 80,
   160 and 250 managers, with the lead volume scaled with the team.
+* ``policies``: both engines on one world of q3 (replication 0, plan hold)
+  under each routing policy: the fast engine runs each manager alone under
+  ``round_robin`` and ``weighted`` and one event loop under the others.
 
 No assertion: the targets are in docs/engines.md and the README.
 """
@@ -50,6 +54,8 @@ from simsales.world import World  # noqa: E402
 
 Q3 = ROOT / "scenarios" / "q3.yaml"
 TEAM_SIZES = (20, 40, 80, 160, 250)
+POLICIES = ("round_robin", "weighted", "least_loaded", "shared_queue")
+FAST_REPEATS = 20  # the fast engine runs the reference's worlds this many times (timer resolution)
 
 
 def worlds(scenario: Scenario, replications: int) -> list[tuple[int, World]]:
@@ -112,6 +118,28 @@ def scaled_q3(n_managers: int) -> Scenario:
     return parse_scenario(yaml.safe_dump(doc, sort_keys=False), f"<q3 x{factor:g}>")
 
 
+def q3_with_policy(policy: str) -> Scenario:
+    """q3 with another routing policy, plan hold."""
+    doc = yaml.safe_load(Q3.read_text())
+    doc["routing"]["policy"] = policy
+    doc["plans"] = [{"name": "hold"}]
+    return parse_scenario(yaml.safe_dump(doc, sort_keys=False), f"<q3, {policy}>")
+
+
+def policy_speedups() -> list[dict]:
+    """Both engines on one world of q3 (replication 0, plan hold) under every routing policy."""
+    rows = []
+    for policy in POLICIES:
+        sc = q3_with_policy(policy)
+        case = worlds(sc, 1)
+        des_s, leads = engine_time("des", case, sc.seed)
+        fast_s, fast_leads = engine_time("fast", case * FAST_REPEATS, sc.seed)
+        rows.append({"policy": policy, "des_leads_per_s": leads / des_s,
+                     "fast_leads_per_s": fast_leads / fast_s,
+                     "speedup": (fast_leads / fast_s) / (leads / des_s)})
+    return rows
+
+
 def machine() -> dict:
     model = ""
     try:
@@ -125,7 +153,7 @@ def machine() -> dict:
             "python": platform.python_version()}
 
 
-def run(replications: int, des_worlds: int) -> dict:
+def run(replications: int, des_worlds: int, with_policies: bool = True) -> dict:
     q3 = load_scenario(Q3)
     get_engine("fast")  # import (and load the compiled loop) before timing the run
     start = time.perf_counter()
@@ -134,9 +162,8 @@ def run(replications: int, des_worlds: int) -> dict:
     rss = peak_rss_mb()
 
     cases = worlds(q3, max(des_worlds, 1))
-    des_s, des_leads = engine_time("des", cases[:des_worlds * len(q3.plans)], q3.seed)
-    fast_cases = worlds(q3, 10)
-    fast_s, fast_leads = engine_time("fast", fast_cases, q3.seed)
+    des_s, des_leads = engine_time("des", cases, q3.seed)
+    fast_s, fast_leads = engine_time("fast", cases * FAST_REPEATS, q3.seed)
     des_rep = replication_time(q3, "des", 1)
     fast_rep = replication_time(q3, "fast", 10)
 
@@ -160,6 +187,7 @@ def run(replications: int, des_worlds: int) -> dict:
         "fast_q3_wall_s": wall,
         "fast_peak_rss_mb": rss,
         "scaling": scaling,
+        "policies": policy_speedups() if with_policies else [],
     }
 
 
@@ -183,6 +211,11 @@ def table(result: dict) -> str:
     ]
     lines += [f"{row['managers']:>10}{row['leads_per_replication']:>20,}{row['fast_us_per_lead']:>20.2f}"
               for row in result["scaling"]]
+    if result["policies"]:
+        lines += ["", "one world of q3 (plan hold) per routing policy, leads per second:",
+                  f"{'policy':>14}{'des':>12}{'fast':>14}{'ratio':>8}"]
+        lines += [f"{row['policy']:>14}{row['des_leads_per_s']:>12,.0f}{row['fast_leads_per_s']:>14,.0f}"
+                  f"{row['speedup']:>7.0f}x" for row in result["policies"]]
     return "\n".join(lines)
 
 
@@ -193,8 +226,10 @@ def main() -> None:
                         help="replications of the timed q3 run (default 1000)")
     parser.add_argument("--des-replications", type=int, default=2,
                         help="replications of q3 the reference engine runs (default 2)")
+    parser.add_argument("--no-policies", action="store_true",
+                        help="skip the per-routing-policy comparison (about 20 s)")
     args = parser.parse_args()
-    result = run(args.replications, args.des_replications)
+    result = run(args.replications, args.des_replications, not args.no_policies)
     print(json.dumps(result, indent=2) if args.json else table(result))
 
 

@@ -34,6 +34,7 @@ from simsales.engines.fast_queues import (
     STOP,
     borrowed,
     set_event,
+    unchecked,
 )
 from simsales.engines.fast_rules import (
     CREATED,
@@ -74,9 +75,9 @@ def run_loop(leads, roster, chain, routing, params, seed, state, out) -> int:
     Returns 0, or 1 if a task list outgrew its row (rerun with fresh state
     and longer rows).
     """
-    leads = (borrowed(leads[0]), borrowed(leads[1]), borrowed(leads[2]))
-    out = (borrowed(out[0]), borrowed(out[1]), borrowed(out[2]), borrowed(out[3]),
-           borrowed(out[4]), borrowed(out[5]))
+    leads = (borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2]))
+    out = (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
+           unchecked(out[4]), unchecked(out[5]))
     md, leavers = borrowed(roster[0]), borrowed(roster[1])
     chain = (borrowed(chain[0]), borrowed(chain[1]))
     routing = (borrowed(routing[0]), borrowed(routing[1]))
