@@ -28,7 +28,7 @@ from simsales.world import (
     World,
 )
 
-from .conftest import Q3, SMALL
+from .conftest import Q3, ROOT, SMALL
 
 POLICIES = ("round_robin", "least_loaded", "weighted", "shared_queue")
 
@@ -216,3 +216,15 @@ def test_lazy_normal_prices_equal_the_distributions_own_draws():
         lazy = ClientDraws(*[None] * 7, None, np.random.default_rng(3).random(500), None, None)
         np.testing.assert_array_equal(lazy.prices(price, rows), eager[rows])
         assert len(_normal_args(dist)) == 4
+
+
+def test_the_benchmark_compares_every_routing_policy():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_engines", ROOT / "benchmarks" / "bench_engines.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert sorted(bench.POLICIES) == sorted(fast.POLICIES)
+    for policy in bench.POLICIES:
+        assert bench.q3_with_policy(policy).routing.policy == policy
+    assert sum(g.count for g in bench.scaled_q3(80).team.managers) == 80
