@@ -31,7 +31,7 @@ from simsales.engines import fast_loop, fast_queues, fast_rules, fast_split
 from simsales.engines.fast_queues import MAX_LEADS
 from simsales.params import value
 from simsales.team import Roster
-from simsales.world import EXPIRED, IN_CHAIN, Outcomes, World
+from simsales.world import Outcomes, World
 
 POLICIES = {"round_robin": fast_rules.ROUND_ROBIN, "least_loaded": fast_rules.LEAST_LOADED,
             "weighted": fast_rules.WEIGHTED, "shared_queue": fast_rules.SHARED_QUEUE}
@@ -161,9 +161,8 @@ def simulate(world: World, rng: np.random.Generator) -> Outcomes:
                 break
             _capacity_hint[0] *= 4
         out.busy_minutes[:] = state[0][:, fast_queues.BUSY_MINUTES]
-    # At the horizon, attempts still queued past lead_ttl count as expired (as in des.py).
-    late = leads.created + chain.lead_ttl < sc.horizon_minutes
-    out.end[(out.end == IN_CHAIN) & late] = EXPIRED
+    fast_rules.expire_at_horizon(np.ascontiguousarray(leads.created, dtype=float), out.end,
+                                 float(chain.lead_ttl), float(sc.horizon_minutes))
     return out
 
 

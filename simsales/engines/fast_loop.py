@@ -116,6 +116,6 @@ def run_loop(leads, roster, chain, routing, params, seed, state, out) -> int:
         if mi[m, EV_KIND] == DONE:
             done(m, t, True, leads, out, chain[0], routing, params, seed, mf, mi, md, queues, events,
                  counters)
-        when, kind = take(m, t, leads, out, chain, params, seed, mf, mi, md, queues)
+        when, kind = take(m, t, leads, out, chain, params, seed, mf, mi, md, queues, True)
         set_event(m, when, kind, mf, mi, events, counters)
     return counters[OVERFLOW]

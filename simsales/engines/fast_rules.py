@@ -44,6 +44,7 @@ from simsales.engines.fast_queues import (
 from simsales.world import (
     AWAITING_PRESENTATION,
     EXPIRED,
+    IN_CHAIN,
     LOST_NO_OFFER,
     LOST_NONTARGET,
     LOST_UNQUALIFIED,
@@ -94,10 +95,11 @@ def bisect_right(a: np.ndarray, x: float, lo: int, hi: int) -> int:
 
 @njit(cache=True, error_model="numpy", inline="always")
 def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray,
-                md: np.ndarray) -> float:
+                md: np.ndarray, shared: bool) -> float:
     """First time >= t (minutes) when manager ``m`` is on shift with a due task; inf if never.
 
-    Their own task lists and the shared ones count.  The reference engine
+    Their own task lists count, and the shared queue's if ``shared`` (only
+    the event loop has one; a literal False lets the compiler drop it).  The reference engine
     reaches the same moment by waiting for the shift start, the earliest due
     task or the shift end, whichever comes first.
     """
@@ -107,7 +109,7 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
     pool = 2 * mf.shape[0]
     q = INF
     for h in (2 * m, 2 * m + 1, pool, pool + 1):
-        if hn[h, COUNT] > 0 and hd[h, task_first(h, hn)] < q:
+        if (shared or h < pool) and hn[h, COUNT] > 0 and hd[h, task_first(h, hn)] < q:
             q = hd[h, task_first(h, hn)]
     if q == INF:
         return INF
@@ -184,7 +186,7 @@ def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, m
     if mi[m, BUSY]:
         return
     hd, _, hn = queues
-    when = next_action(m, t, mf, hd, hn, md)
+    when = next_action(m, t, mf, hd, hn, md, heap)
     if when < mf[m, EV_T]:
         schedule(m, when, WAKE, heap, mf, mi, events, counters)
 
@@ -223,14 +225,15 @@ def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bo
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray) -> int:
-    """Pop the task to do now (fresh first, then the rest; own or shared, earliest first)."""
+def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, shared: bool) -> int:
+    """Pop the task to do now (fresh first, then the rest; own or, if ``shared``, the shared
+    queue's, earliest first)."""
     pool = hn.shape[0] - 2
-    for own, shared in ((2 * m, pool), (2 * m + 1, pool + 1)):
+    for own, pool_row in ((2 * m, pool), (2 * m + 1, pool + 1)):
         h, i = -1, 0
-        for row in (own, shared):
+        for row in (own, pool_row):
             x = task_first(row, hn)
-            if hn[row, COUNT] > 0 and hd[row, x] <= t and (
+            if (shared or row == own) and hn[row, COUNT] > 0 and hd[row, x] <= t and (
                     h < 0 or hd[row, x] < hd[h, i] or (hd[row, x] == hd[h, i] and hk[row, x] < hk[h, i])):
                 h, i = row, x
         if h >= 0:
@@ -284,10 +287,11 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
 @njit(cache=True, error_model="numpy", inline="always")
 def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.ndarray,
          seed: np.uint64, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
-         queues: tuple) -> tuple[float, int]:
+         queues: tuple, shared: bool) -> tuple[float, int]:
     """Manager ``m`` is free at ``t``: start the next due task (MODEL.md sections 4 and 5).
 
     Attempts past ``lead_ttl`` are dropped as they come up (lazy expiry).
+    ``shared``: whether the shared queue's lists count (see next_action).
     Returns the manager's next event: ``(end of the call or dial, DONE)``,
     ``(first moment on shift with a due task, WAKE)`` or ``(inf, IDLE)``.
     """
@@ -301,9 +305,9 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
     while True:
         # On shift, the first due task is next_action's answer "now"; otherwise, or
         # with nothing due, next_action says when to look again.
-        lead = pop_due(m, t, hd, hk, hn) if on_shift else -1
+        lead = pop_due(m, t, hd, hk, hn, shared) if on_shift else -1
         if lead < 0:
-            when = next_action(m, t, mf, hd, hn, md)
+            when = next_action(m, t, mf, hd, hn, md, shared)
             return when, (WAKE if when < INF else IDLE)
         owner[lead] = m
         if step[lead] < n_steps and t > lf[lead, CREATED] + params[P_TTL]:
@@ -367,3 +371,11 @@ def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarr
         if target >= 0:
             give(target, due[x], key[x] & LEAD_MASK, t, params[P_NEW_FIRST] > 0.5, heap, step,
                  owner, mf, mi, md, queues, events, counters)
+
+
+@njit(cache=True, error_model="numpy")
+def expire_at_horizon(created: np.ndarray, end: np.ndarray, lead_ttl: float, horizon: float) -> None:
+    """At the horizon, attempts still planned past ``lead_ttl`` count as expired (as in des.py)."""
+    for i in range(created.size):
+        if end[i] == IN_CHAIN and created[i] + lead_ttl < horizon:
+            end[i] = EXPIRED

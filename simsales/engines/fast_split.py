@@ -106,7 +106,7 @@ def run_split(leads, roster, chain, routing, params, seed, state, out) -> int:
                         done(m, t, False, leads, out, chain[0], routing, params, seed, mf, mi, md,
                              queues, events, counters)
                     mf[m, EV_T], mi[m, EV_KIND] = take(m, t, leads, out, chain, params, seed, mf, mi,
-                                                       md, queues)
+                                                       md, queues, False)
                 elif a >= 0:  # every arrival routed so far comes before the bound
                     give(m, t_arrival + first_offset, a, t_arrival, new_first, False, step, owner, mf,
                          mi, md, queues, events, counters)
@@ -123,7 +123,7 @@ def run_split(leads, roster, chain, routing, params, seed, state, out) -> int:
             done(late_m, t_late, False, leads, out, chain[0], routing, params, seed, mf, mi, md,
                  queues, events, counters)
             mf[late_m, EV_T], mi[late_m, EV_KIND] = take(late_m, t_late, leads, out, chain, params,
-                                                         seed, mf, mi, md, queues)
+                                                         seed, mf, mi, md, queues, False)
             continue
         leaver = leavers[j]
         if mi[leaver, EV_KIND] == DONE and late[leaver] == INF and mf[leaver, EV_T] < horizon:
