@@ -197,9 +197,9 @@ def run(replications: int, des_worlds: int, with_policies: bool = True) -> dict:
     scaling = []
     for n in TEAM_SIZES:
         sc = scaled_q3(n)
-        secs, leads = engine_time("fast", worlds(sc, 3), sc.seed)
-        scaling.append({"managers": n, "leads_per_replication": leads // 3,
-                        "fast_us_per_lead": 1e6 * secs / leads})
+        secs, scaled_leads = engine_time("fast", worlds(sc, 3), sc.seed)
+        scaling.append({"managers": n, "leads_per_replication": scaled_leads // 3,
+                        "fast_us_per_lead": 1e6 * secs / scaled_leads})
     return {
         "scenario": str(Q3.relative_to(ROOT)),
         "machine": machine(),
