@@ -1,8 +1,12 @@
-"""The fast engine: the reference engine's rules in a compiled event loop.
+"""The fast engine: the reference engine's rules, compiled.
 
 Same inputs and outputs as :mod:`simsales.engines.des` (a World in,
-Outcomes out) and the same rules, which that module states; here only the
-preparation around the loop of :mod:`simsales.engines.fast_loop`:
+Outcomes out) and the same rules, which that module states and
+:mod:`~simsales.engines.fast_rules` compiles.  Two loops run them:
+:mod:`~simsales.engines.fast_split` (each manager alone between leaves) for
+routing that never looks at the queues (``SPLIT_POLICIES``), and
+:mod:`~simsales.engines.fast_loop` (one event loop) for the rest.  Here only
+the preparation around them:
 
 * per-lead draws that need the scenario's distribution objects (contact
   call, presentation call and client delay) are drawn with numpy before
