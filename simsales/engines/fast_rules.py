@@ -35,10 +35,12 @@ from simsales.engines.fast_queues import (
     SEGMENT,
     SEQ,
     STOP,
+    borrowed,
     set_event,
     task_first,
     task_pop,
     task_push,
+    unchecked,
     uniform,
 )
 from simsales.world import (
@@ -379,3 +381,26 @@ def expire_at_horizon(created: np.ndarray, end: np.ndarray, lead_ttl: float, hor
     for i in range(created.size):
         if end[i] == IN_CHAIN and created[i] + lead_ttl < horizon:
             end[i] = EXPIRED
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
+          state: tuple) -> tuple:
+    """The loops' arguments (see fast_loop.run_loop) as views without reference counting.
+
+    Per-lead arrays the loops index by lead become plain pointers
+    (fast_queues.unchecked), the rest :func:`~simsales.engines.fast_queues.borrowed` views.
+    Returns ``(leads, out, (md, leavers), chain, routing, params,
+    (mf, mi, queues, events, counters))``.
+    """
+    return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2])),
+            (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
+             unchecked(out[4]), unchecked(out[5])),
+            (borrowed(roster[0]), borrowed(roster[1])),
+            (borrowed(chain[0]), borrowed(chain[1])),
+            (borrowed(routing[0]), borrowed(routing[1])),
+            borrowed(params),
+            (borrowed(state[0]), borrowed(state[1]),
+             (borrowed(state[2]), borrowed(state[3]), borrowed(state[4])),
+             (borrowed(state[5]), borrowed(state[6]), borrowed(state[7])),
+             borrowed(state[8])))

@@ -33,8 +33,6 @@ from simsales.engines.fast_queues import (
     OVERFLOW,
     SEGMENT,
     STOP,
-    borrowed,
-    unchecked,
 )
 from simsales.engines.fast_rules import (
     CREATED,
@@ -48,6 +46,7 @@ from simsales.engines.fast_rules import (
     reassign,
     route,
     take,
+    views,
 )
 
 
@@ -58,17 +57,8 @@ def run_split(leads, roster, chain, routing, params, seed, state, out) -> int:
     Only for the ``round_robin`` and ``weighted`` policies.  Returns 0, or 1
     if a task list outgrew its row (rerun with fresh state and longer rows).
     """
-    leads = (borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2]))
-    out = (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
-           unchecked(out[4]), unchecked(out[5]))
-    md, leavers = borrowed(roster[0]), borrowed(roster[1])
-    chain = (borrowed(chain[0]), borrowed(chain[1]))
-    routing = (borrowed(routing[0]), borrowed(routing[1]))
-    params = borrowed(params)
-    mf, mi = borrowed(state[0]), borrowed(state[1])
-    queues = (borrowed(state[2]), borrowed(state[3]), borrowed(state[4]))
-    events = (borrowed(state[5]), borrowed(state[6]), borrowed(state[7]))
-    counters = borrowed(state[8])
+    leads, out, (md, leavers), chain, routing, params, (mf, mi, queues, events, counters) = views(
+        leads, out, roster, chain, routing, params, state)
     lf, step, owner = leads[0], leads[2], out[0]
     horizon, policy, new_first = params[P_HORIZON], int(params[P_POLICY]), params[P_NEW_FIRST] > 0.5
     n_leads, n_managers, n_steps = lf.shape[0], mf.shape[0], chain[0].shape[1]
