@@ -160,8 +160,8 @@ def simulate(world: World, rng: np.random.Generator) -> Outcomes:
             out = Outcomes.empty(n, m)
             state = _fresh_state(world, _capacity_hint[0])
             if not loop((draws, target, np.zeros(n, np.int64)), *args, state,
-                                      (out.manager, out.attempts, out.first_attempt, out.contact,
-                                       out.end, out.offer_time)):
+                        (out.manager, out.attempts, out.first_attempt, out.contact, out.end,
+                         out.offer_time)):
                 break
             _capacity_hint[0] *= 4
         out.busy_minutes[:] = state[0][:, fast_queues.BUSY_MINUTES]
@@ -186,7 +186,7 @@ def _lead_draws(world: World, rng: np.random.Generator) -> tuple[np.ndarray, np.
     n = len(leads)
     chain, funnel = sc.touch_chain, sc.funnel
     quality = np.array([value(c.quality) for c in sc.channels])
-    draws = np.empty((n, 5))  # fast_loop's lead table: CREATED ... DELAY_MIN
+    draws = np.empty((n, 5))  # the loops' lead table: fast_rules.CREATED ... DELAY_MIN
     draws[:, fast_rules.CREATED] = leads.created
     draws[:, fast_rules.P_QUALIFY] = np.minimum(1.0, value(funnel.qualify) * quality[leads.channel])
     draws[:, fast_rules.CALL_MIN] = _per_lead(chain.call_minutes, rng, n)

@@ -7,9 +7,8 @@
   out of the key.  ``hn[row]`` holds the number of tasks and where the first
   one is: taking the first task is a step forward, and a new task, whose
   sequence number is the largest, goes in from the end, past the tasks due
-  after it.  That is a few steps at most for most tasks (a follow-up is due
-  after most of what is queued), cheaper than a binary heap's
-  unpredictable sifting.  A push onto a full row sets an overflow flag; the
+  after it: about five steps a follow-up on q3, cheaper than a binary
+  heap's unpredictable sifting.  A push onto a full row sets an overflow flag; the
   caller reruns with more room (the run is a pure function of its inputs,
   so the rerun gives the same numbers).
 * The managers' own next events (wake up, or finish a call) sit in an
@@ -56,7 +55,7 @@ def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: 
         lo = 0
         hn[h, FIRST] = 0
     i = lo + n
-    while i > lo and hd[h, i - 1] > due:  # mostly zero or a few steps: new tasks are due late
+    while i > lo and hd[h, i - 1] > due:  # a few steps: a new task is due after most queued ones
         hd[h, i], hk[h, i] = hd[h, i - 1], hk[h, i - 1]
         i -= 1
     hd[h, i], hk[h, i] = due, key

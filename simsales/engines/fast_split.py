@@ -103,9 +103,7 @@ def run_split(leads, roster, chain, routing, params, seed, state, out) -> int:
                     a = nxt[a]
                 else:
                     break
-            head[m] = a
-            if a < 0:
-                tail[m] = -1
+            head[m] = tail[m] = -1  # the period's arrivals are all queued now
         if bound >= horizon:
             break
         if t_late <= t_leave:  # a leaver's last call ends: its follow-up is routed anew
