@@ -25,6 +25,10 @@ Measures, in one run:
   under each routing policy: the fast engine runs each manager alone under
   ``round_robin`` and ``weighted`` and one event loop under the others.
 
+The process first calls ``keep_freed_memory()``, as every process that
+runs replications does (simsales.memory; benchmarks/bench_memory.py
+measures what it saves): both engines are timed as users run them.
+
 No assertion: the targets are in docs/engines.md and the README.
 """
 
@@ -49,6 +53,7 @@ from simsales import montecarlo  # noqa: E402
 from simsales.arrivals import generate_leads  # noqa: E402
 from simsales.engines import fast, get_engine  # noqa: E402
 from simsales.loader import load_scenario, parse_scenario  # noqa: E402
+from simsales.memory import keep_freed_memory  # noqa: E402
 from simsales.params import resolve  # noqa: E402
 from simsales.scenario import Scenario  # noqa: E402
 from simsales.team import build_roster  # noqa: E402
@@ -182,6 +187,7 @@ def machine() -> dict:
 
 
 def run(replications: int, des_worlds: int, with_policies: bool = True) -> dict:
+    kept = keep_freed_memory()
     q3 = load_scenario(Q3)
     get_engine("fast")  # import (and load the compiled loop) before timing the run
     start = time.perf_counter()
@@ -203,6 +209,7 @@ def run(replications: int, des_worlds: int, with_policies: bool = True) -> dict:
     return {
         "scenario": str(Q3.relative_to(ROOT)),
         "machine": machine(),
+        "keep_freed_memory": kept,
         "des_leads_per_s": leads / des_s,
         "fast_leads_per_s": leads / fast_s,
         "speedup": des_s / fast_s,
@@ -222,7 +229,7 @@ def table(result: dict) -> str:
     m = result["machine"]
     lines = [
         f"simsales engines on {result['scenario']} ({m['cpus']} x {m['cpu_model']}, "
-        f"Python {m['python']})",
+        f"Python {m['python']}; freed memory kept: {'yes' if result['keep_freed_memory'] else 'no'})",
         "",
         f"{'':32}{'des':>14}{'fast':>14}{'ratio':>10}",
         f"{'engine, leads per second':32}{result['des_leads_per_s']:>14,.0f}"

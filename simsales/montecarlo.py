@@ -23,6 +23,7 @@ import pandas as pd
 from simsales.arrivals import generate_leads
 from simsales.deals import draw_clients, settle
 from simsales.engines import DEFAULT_ENGINE, get_engine
+from simsales.memory import keep_freed_memory
 from simsales.metrics import METRICS, measure
 from simsales.params import resolve
 from simsales.scenario import HiringPlan, Scenario
@@ -73,7 +74,11 @@ class Batch:
 
 
 def run_batch(batch: Batch) -> list[RepResult]:
-    """Run one batch (in this process or a worker)."""
+    """Run one batch (in this process or a worker).
+
+    The process keeps freed memory for the next replication (simsales.memory).
+    """
+    keep_freed_memory()
     return [replicate(batch.scenario, batch.plans, r, batch.seed, batch.engine)
             for r in range(batch.first, batch.first + batch.count)]
 
