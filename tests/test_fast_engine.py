@@ -228,3 +228,52 @@ def test_the_benchmark_compares_every_routing_policy():
     for policy in bench.POLICIES:
         assert bench.q3_with_policy(policy).routing.policy == policy
     assert sum(g.count for g in bench.scaled_q3(80).team.managers) == 80
+
+
+def test_least_loaded_routing_is_the_references_choice():
+    """Fewest queued tasks; among equals, the first after the last manager routed to."""
+    from simsales.engines import fast_queues, fast_rules
+    from simsales.engines.des import _Simulation
+
+    scenario = small_variant("least_loaded", "new_first")
+    _, world = next(worlds(scenario, 1))
+    m = world.roster.n_managers
+    rf, ri = fast.pack_routing(fast.routing_segments(world.roster, False))
+    rng = np.random.default_rng(7)
+    for t in rng.uniform(0.0, scenario.horizon_minutes, 300):
+        sim = _Simulation(world, np.random.default_rng(0), None)
+        fresh, rest = rng.integers(0, 3, m), rng.integers(0, 3, m)  # many ties
+        sim.fresh, sim.rest = [[None] * k for k in fresh], [[None] * k for k in rest]
+        sim.last_routed = int(rng.integers(-1, m))
+        hn = np.zeros((2 * m + 2, 2), np.int64)
+        hn[0:2 * m:2, fast_queues.COUNT], hn[1:2 * m:2, fast_queues.COUNT] = fresh, rest
+        counters = np.zeros(5, np.int64)
+        counters[fast_queues.LAST_ROUTED], counters[fast_queues.SEGMENT] = sim.last_routed, -1
+        ours = fast_rules.route(t, 0, fast_rules.LEAST_LOADED, np.uint64(1), rf, ri, hn, counters)
+        assert ours == sim.route(t)
+
+
+def test_the_next_moment_on_shift_is_the_references():
+    """next_action skips days off through the NEXT_SHIFT_DAY column; shift_at walks them."""
+    from simsales.engines import fast_queues, fast_rules
+    from simsales.engines.des import _Simulation
+
+    scenario = small_variant("round_robin", "new_first", attrition=0.6)
+    for r, world in worlds(scenario, 2):
+        sim = _Simulation(world, np.random.default_rng(0), None)
+        roster, m = world.roster, world.roster.n_managers
+        md = np.stack([roster.shift_start, roster.shift_end, roster.throughput, roster.conversion,
+                       fast._next_shift_day(roster)], axis=-1)
+        mf = np.zeros((m, 3))
+        mf[:, fast_queues.STOP] = fast._stop(world)
+        hd, hn = np.zeros((2 * m + 2, 1)), np.zeros((2 * m + 2, 2), np.int64)
+        rng = np.random.default_rng(r)
+        for t in rng.uniform(0.0, scenario.horizon_minutes, 200):
+            due = t + rng.exponential(600.0)
+            for k in range(m):
+                hd[2 * k + 1, 0], hn[2 * k + 1, fast_queues.COUNT] = due, 1
+                shift = sim.shift_at(k, max(t, due))
+                expected = max(t, due, shift[0]) if shift else np.inf
+                if expected >= mf[k, fast_queues.STOP]:
+                    expected = np.inf
+                assert fast_rules.next_action(k, t, mf, hd, hn, md, False) == expected

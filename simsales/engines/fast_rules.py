@@ -58,8 +58,9 @@ MINUTES_PER_DAY = 1440.0
 INF = np.inf
 # Columns of the per-lead input table ``lf`` (minutes, probabilities): one row per lead.
 CREATED, P_QUALIFY, CALL_MIN, PRESENT_MIN, DELAY_MIN = range(5)
-# Columns of the per-manager-day table ``md``.
-SHIFT_START, SHIFT_END, THROUGHPUT, CONVERSION = range(4)
+# Columns of the per-manager-day table ``md``; NEXT_SHIFT_DAY is the first day on or
+# after this one with a shift (the number of days if none).
+SHIFT_START, SHIFT_END, THROUGHPUT, CONVERSION, NEXT_SHIFT_DAY = range(5)
 # Header of the packed routing table ``ri`` (see fast.pack_routing).
 N_BOUNDS, OFF_SEG_PTR, OFF_CANDS, OFF_ROUTE_SEG, OFF_CUM_PTR, N_SEGMENTS = range(6)
 # Manager events and what a finished call or dial leads to.
@@ -116,11 +117,16 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
     if q == INF:
         return INF
     x = max(t, q)
-    for d in range(int(x / MINUTES_PER_DAY), md.shape[1]):
-        s, e = md[m, d, SHIFT_START], md[m, d, SHIFT_END]
-        if e > s and e > x:
-            x = max(x, s)
+    n_days = md.shape[1]
+    d = int(x / MINUTES_PER_DAY)
+    while d < n_days:
+        d = int(md[m, d, NEXT_SHIFT_DAY])  # skip the days off at once
+        if d >= n_days:
+            break
+        if md[m, d, SHIFT_END] > x:
+            x = max(x, md[m, d, SHIFT_START])
             return x if x < stop else INF
+        d += 1
     return INF
 
 
@@ -156,13 +162,16 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
         pick = bisect_right(rf, x, w_lo, w_hi) - w_lo
         chosen = ri[lo + min(pick, hi - lo - 1)]
     elif policy == LEAST_LOADED:
-        chosen, best_load, best_key = -1, 0, 0
+        # The fewest queued tasks; among equals, the first after the last manager routed
+        # to: the smallest load * M + (c - last - 1) mod M (the mod without a division).
+        chosen, best = -1, -1
         for i in range(lo, hi):
             c = ri[i]
-            load = hn[2 * c, COUNT] + hn[2 * c + 1, COUNT]
-            key = (c - last - 1) % n_managers
-            if chosen < 0 or load < best_load or (load == best_load and key < best_key):
-                chosen, best_load, best_key = c, load, key
+            score = (hn[2 * c, COUNT] + hn[2 * c + 1, COUNT]) * n_managers + c - last - 1
+            if c <= last:
+                score += n_managers
+            if best < 0 or score < best:
+                chosen, best = c, score
     else:  # round robin: the first candidate after the last manager routed to
         i = bisect_right(ri, last, lo, hi)
         chosen = ri[i] if i < hi else ri[lo]
