@@ -53,3 +53,19 @@ def test_elsewhere_it_does_nothing():
     from simsales.memory import keep_freed_memory
 
     assert keep_freed_memory() is False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not GLIBC, reason="the setting exists on glibc only")
+def test_the_memory_benchmark_compares_both_settings_in_fresh_processes():
+    import importlib.util
+
+    from .conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_memory", ROOT / "benchmarks" / "bench_memory.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = bench.run(replications=2, rounds=1)
+    assert result["keep"]["keep_freed_memory"] and not result["default"]["keep_freed_memory"]
+    assert result["keep"]["faults_per_replication"] < 0.5 * result["default"]["faults_per_replication"]
+    assert "page faults" in bench.table(result)
