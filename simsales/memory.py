@@ -5,8 +5,8 @@ the outcomes, the metrics' intermediates) and frees them when the
 replication's metrics are taken.  By default glibc hands freed blocks
 above a threshold back to the kernel, so the next replication's arrays
 page-fault their memory in again: about 600 faults per fast-engine call
-on q3, at about 3 us each on the VM we measured, 7% of the engine's time
-and 5% of a replication's (benchmarks/bench_memory.py).
+on q3, at about 3 us each on the VM we measured, a tenth of the engine's
+time and 8% of a replication's (benchmarks/bench_memory.py).
 
 :func:`keep_freed_memory` asks glibc to serve blocks up to
 ``MMAP_THRESHOLD_BYTES`` from its heap and to keep up to
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import platform
 
 # mallopt parameters (glibc's malloc.h).
@@ -28,15 +29,12 @@ M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 MMAP_THRESHOLD_BYTES = 32 << 20  # blocks up to this size come from the heap (bytes)
 TRIM_THRESHOLD_BYTES = 256 << 20  # freed heap kept for reuse before any is returned (bytes)
 
-_applied: list[bool] = []
 
-
+@functools.cache
 def keep_freed_memory() -> bool:
     """Apply the setting to this process once; return whether it is in effect."""
-    if not _applied:
-        _applied.append(_mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-                        and _mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
-    return _applied[0]
+    return (_mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+            and _mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
 
 
 def _mallopt(parameter: int, value: int) -> bool:
