@@ -264,7 +264,7 @@ def test_the_next_moment_on_shift_is_the_references():
         roster, m = world.roster, world.roster.n_managers
         md = np.stack([roster.shift_start, roster.shift_end, roster.throughput, roster.conversion,
                        fast._next_shift_day(roster)], axis=-1)
-        mf = np.zeros((m, 3))
+        mf = np.zeros((m, 4))
         mf[:, fast_queues.STOP] = fast._stop(world)
         hd, hn = np.zeros((2 * m + 2, 1)), np.zeros((2 * m + 2, 2), np.int64)
         rng = np.random.default_rng(r)
@@ -277,3 +277,49 @@ def test_the_next_moment_on_shift_is_the_references():
                 if expected >= mf[k, fast_queues.STOP]:
                     expected = np.inf
                 assert fast_rules.next_action(k, t, mf, hd, hn, md, False) == expected
+
+
+@pytest.mark.parametrize("policy", ["round_robin", "least_loaded", "shared_queue"])
+@pytest.mark.parametrize("priority", ["new_first", "due_first"])
+def test_deterministic_inputs_give_the_references_outcomes_exactly(policy, priority):
+    """With every chance 0 or 1 and fixed durations, neither engine draws anything that
+    matters (weighted routing aside), so both must give the same outcomes, lead by lead.
+
+    Two shift patterns (days off differ), hires starting mid-horizon, heavy
+    attrition (leavers hand over their tasks), a four-step chain.
+    """
+    import copy
+
+    from simsales.arrivals import Leads
+    from simsales.engines import des
+
+    from .test_des_exact import DOC
+
+    doc = copy.deepcopy(DOC)
+    doc["horizon_days"] = 20
+    doc["routing"]["policy"] = policy
+    doc["touch_chain"].update(offsets=["0m", "30m", "4h", "1d"], p_contact=[0.0, 0.0, 1.0, 1.0],
+                              priority=priority)
+    doc["team"].update(managers=[{"team_lead": "tl", "count": 6, "tenure_days": 1000}],
+                       attrition={"monthly": 0.5, "probation_monthly": 0.5},
+                       ramp={"months": [1.0]},  # below 1 a new hire's offer chance is random
+                       shifts=[{"name": "day", "pattern": "5/2", "start": "09:00", "hours": 9},
+                               {"name": "late", "pattern": "2/2", "start": "13:00", "hours": 8}])
+    doc["plans"] = [{"name": "grow", "time_to_hire_days": 5,
+                     "months": [{"month": "2026-07", "managers": 3}]}]
+    scenario = parse_scenario(yaml.safe_dump(doc), "<deterministic>")
+    rng = np.random.default_rng(11)
+    n = 1500
+    leads = Leads(np.sort(rng.uniform(0.0, scenario.horizon_minutes, n)),
+                  np.zeros(n, dtype=np.int64), rng.random(n) < 0.8)
+    roster = build_roster(scenario, scenario.plans[0], np.random.default_rng(0))
+    world = World(scenario, leads, roster)
+    assert roster.n_managers > 6 and (roster.leave_day < doc["horizon_days"]).any()
+    ours = fast.simulate(world, np.random.default_rng(1))
+    reference = des.simulate(world, np.random.default_rng(2))
+    for field in ("manager", "attempts", "end"):
+        np.testing.assert_array_equal(getattr(ours, field), getattr(reference, field), err_msg=field)
+    for field in ("first_attempt", "contact", "offer_time", "busy_minutes"):
+        np.testing.assert_allclose(getattr(ours, field), getattr(reference, field), rtol=0,
+                                   atol=1e-6, err_msg=field)
+    assert (ours.end == OFFER).sum() > 100

@@ -31,11 +31,14 @@ import numpy as np
 from numba import njit
 
 from simsales.calendar import MINUTES_PER_DAY
-from simsales.engines import fast_loop, fast_queues, fast_rules, fast_split
+from simsales.engines import compiled_cache, fast_loop, fast_queues, fast_rules, fast_split
 from simsales.engines.fast_queues import MAX_LEADS
 from simsales.params import value
 from simsales.team import Roster
 from simsales.world import Outcomes, World
+
+# numba would not notice an edit of the rules alone: drop cached code made from other sources.
+compiled_cache.forget_if_stale(compiled_cache.cache_dirs((fast_loop.run_loop, fast_split.run_split)))
 
 POLICIES = {"round_robin": fast_rules.ROUND_ROBIN, "least_loaded": fast_rules.LEAST_LOADED,
             "weighted": fast_rules.WEIGHTED, "shared_queue": fast_rules.SHARED_QUEUE}
@@ -241,8 +244,9 @@ def _stop(world: World) -> np.ndarray:
 def _fresh_state(world: World, capacity: int) -> tuple[np.ndarray, ...]:
     """The loop's state at the start (see fast_loop.run_loop)."""
     m = world.roster.n_managers
-    mf = np.zeros((m, 3))
+    mf = np.zeros((m, 4))
     mf[:, fast_queues.EV_T] = np.inf
+    mf[:, fast_queues.NEXT_ON] = -np.inf
     mf[:, fast_queues.STOP] = _stop(world)
     mi = np.zeros((m, 5), np.int64)
     mi[:, fast_queues.POS] = np.arange(m)

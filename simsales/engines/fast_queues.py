@@ -32,7 +32,8 @@ LEAD_MASK = (1 << LEAD_BITS) - 1
 MAX_LEADS = 1 << LEAD_BITS
 
 # Columns of the per-manager tables (float ``mf`` and integer ``mi``).
-EV_T, STOP, BUSY_MINUTES = 0, 1, 2
+# NEXT_ON: while the manager is off shift, their next moment on shift (see fast_rules.give).
+EV_T, STOP, BUSY_MINUTES, NEXT_ON = 0, 1, 2, 3
 EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS = range(5)
 # Counters: tie-break sequence, reassignment draws, overflow flag, last manager routed to,
 # routing segment of the last routing.

@@ -31,6 +31,7 @@ from simsales.engines.fast_queues import (
     LAST_ROUTED,
     LEAD_BITS,
     LEAD_MASK,
+    NEXT_ON,
     REASSIGN_DRAWS,
     SEGMENT,
     SEQ,
@@ -116,7 +117,13 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
             q = hd[h, task_first(h, hn)]
     if q == INF:
         return INF
-    x = max(t, q)
+    x = on_shift_from(m, max(t, q), md)
+    return x if x < stop else INF
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
+    """The first moment >= x (minutes) when manager ``m`` is on shift; inf if none."""
     n_days = md.shape[1]
     d = int(x / MINUTES_PER_DAY)
     while d < n_days:
@@ -124,8 +131,7 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
         if d >= n_days:
             break
         if md[m, d, SHIFT_END] > x:
-            x = max(x, md[m, d, SHIFT_START])
-            return x if x < stop else INF
+            return max(x, md[m, d, SHIFT_START])
         d += 1
     return INF
 
@@ -232,6 +238,13 @@ def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bo
                 schedule(m, t, WAKE, heap, mf, mi, events, counters)
                 woken = True
             continue
+        if not waiting:
+            # Off shift, nothing wakes m before their next moment on shift: if they
+            # already wake by then, re-planning cannot move it (it is exact to skip).
+            if t > mf[m, NEXT_ON]:  # remembered from an earlier gap, or never
+                mf[m, NEXT_ON] = on_shift_from(m, t, md)
+            if mf[m, EV_T] <= mf[m, NEXT_ON]:
+                continue
         wake_if_idle(m, t, heap, mf, mi, md, queues, events, counters)
 
 
