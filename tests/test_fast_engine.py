@@ -262,8 +262,7 @@ def test_the_next_moment_on_shift_is_the_references():
     for r, world in worlds(scenario, 2):
         sim = _Simulation(world, np.random.default_rng(0), None)
         roster, m = world.roster, world.roster.n_managers
-        md = np.stack([roster.shift_start, roster.shift_end, roster.throughput, roster.conversion,
-                       fast._next_shift_day(roster)], axis=-1)
+        md = fast.manager_days(roster)
         mf = np.zeros((m, 4))
         mf[:, fast_queues.STOP] = fast._stop(world)
         hd, hn = np.zeros((2 * m + 2, 1)), np.zeros((2 * m + 2, 2), np.int64)

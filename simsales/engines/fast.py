@@ -206,8 +206,7 @@ def _arguments(world: World, rng: np.random.Generator) -> tuple:
     chain, funnel = sc.touch_chain, sc.funnel
     price, decay = funnel.price, chain.decay
     draws, seed = _lead_draws(world, rng)
-    md = np.stack([roster.shift_start, roster.shift_end, roster.throughput, roster.conversion,
-                   _next_shift_day(roster)], axis=-1)
+    md = manager_days(roster)
     stop = _stop(world)
     leaving = np.flatnonzero((stop > 0) & (stop < sc.horizon_minutes))
     leavers = leaving[np.argsort(stop[leaving], kind="stable")].astype(np.int64)
@@ -228,11 +227,17 @@ def _arguments(world: World, rng: np.random.Generator) -> tuple:
     return draws, ((md, leavers), (steps, decay_table), routing, params, seed)
 
 
-def _next_shift_day(roster: Roster) -> np.ndarray:
-    """Per manager and day, the first day on or after it with a shift (n_days if none)."""
+def manager_days(roster: Roster) -> np.ndarray:
+    """The loops' per-manager-day table ``(M, days, 5)``, columns fast_rules.SHIFT_START ...
+
+    NEXT_SHIFT_DAY is the first day on or after each one with a shift (the
+    number of days if none).
+    """
     n_days = roster.shift_start.shape[1]
     day = np.where(roster.shift_end > roster.shift_start, np.arange(n_days), n_days)
-    return np.minimum.accumulate(day[:, ::-1], axis=1)[:, ::-1].astype(float)
+    next_shift_day = np.minimum.accumulate(day[:, ::-1], axis=1)[:, ::-1].astype(float)
+    return np.stack([roster.shift_start, roster.shift_end, roster.throughput, roster.conversion,
+                     next_shift_day], axis=-1)
 
 
 def _stop(world: World) -> np.ndarray:
