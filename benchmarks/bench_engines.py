@@ -26,7 +26,7 @@ Measures, in one run:
   ``round_robin`` and ``weighted`` and one event loop under the others.
 
 The process first calls ``keep_freed_memory()``, as every process that
-runs replications does (simsales.memory; benchmarks/bench_memory.py
+runs replications does (simsales.montecarlo.memory; benchmarks/bench_memory.py
 measures what it saves): both engines are timed as users run them.
 
 No assertion: the targets are in docs/engines.md and the README.
@@ -50,14 +50,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from simsales import montecarlo  # noqa: E402
-from simsales.arrivals import generate_leads  # noqa: E402
-from simsales.engines import fast, get_engine  # noqa: E402
-from simsales.loader import load_scenario, parse_scenario  # noqa: E402
-from simsales.memory import keep_freed_memory  # noqa: E402
-from simsales.params import resolve  # noqa: E402
-from simsales.scenario import Scenario  # noqa: E402
-from simsales.team import build_roster  # noqa: E402
-from simsales.world import World  # noqa: E402
+from simsales.engines import get_engine  # noqa: E402
+from simsales.engines.fast import engine as fast  # noqa: E402
+from simsales.montecarlo.memory import keep_freed_memory  # noqa: E402
+from simsales.scenario.loader import load_scenario, parse_scenario  # noqa: E402
+from simsales.scenario.schema import Scenario  # noqa: E402
+from simsales.scenario.uncertain import resolve  # noqa: E402
+from simsales.world.arrivals import generate_leads  # noqa: E402
+from simsales.world.roster import build_roster  # noqa: E402
+from simsales.world.world import World  # noqa: E402
 
 Q3 = ROOT / "scenarios" / "q3.yaml"
 TEAM_SIZES = (20, 40, 80, 160, 250)

@@ -1,4 +1,4 @@
-"""What keeping freed memory (simsales.memory) saves, side by side, on this machine.
+"""What keeping freed memory (simsales.montecarlo.memory) saves, side by side, on this machine.
 
     python benchmarks/bench_memory.py [--json] [--replications N] [--rounds K]
 
@@ -32,9 +32,9 @@ Q3 = ROOT / "scenarios" / "q3.yaml"
 def child(keep: bool, replications: int) -> dict:
     """In this (fresh) process: replications 1..N of q3, timed, faults counted."""
     from simsales import montecarlo
-    from simsales.engines import fast
-    from simsales.loader import load_scenario
-    from simsales.memory import keep_freed_memory
+    from simsales.engines.fast import engine as fast
+    from simsales.montecarlo.memory import keep_freed_memory
+    from simsales.scenario.loader import load_scenario
 
     applied = keep_freed_memory() if keep else False
     q3 = load_scenario(Q3)

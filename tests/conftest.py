@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simsales.loader import parse_scenario
-from simsales.scenario import Scenario
+from simsales.scenario.loader import parse_scenario
+from simsales.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -80,6 +80,6 @@ def queue_scenario(
 
 @pytest.fixture(scope="session")
 def small() -> Scenario:
-    from simsales.loader import load_scenario
+    from simsales.scenario.loader import load_scenario
 
     return load_scenario(SMALL)

@@ -8,9 +8,9 @@ import yaml
 from typer.testing import CliRunner
 
 from simsales import montecarlo
-from simsales.benchmark_gap import benchmark_gaps, gap_frame, gap_table
+from simsales.analysis.market_gaps import benchmark_gaps, gap_frame, gap_table
 from simsales.cli import app
-from simsales.loader import InputError, load_scenario, parse_scenario
+from simsales.scenario.loader import InputError, load_scenario, parse_scenario
 from tests.conftest import DATA, SMALL
 
 BENCHMARKED = DATA / "benchmarked.yaml"

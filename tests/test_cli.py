@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simsales.cli import app
-from simsales.output import atomic_write
+from simsales.report.files import atomic_write
 
 from .conftest import SMALL
 

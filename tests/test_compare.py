@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from simsales import montecarlo
+from simsales.analysis.compare import BETTER, UnknownPlan, compare, month_labels, paired_differences
 from simsales.cli import app
-from simsales.compare import BETTER, UnknownPlan, compare, month_labels, paired_differences
-from simsales.metrics import KEY_METRICS, METRICS
+from simsales.montecarlo.metrics import KEY_METRICS, METRICS
 
 from .conftest import SMALL
 

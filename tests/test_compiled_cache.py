@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simsales.engines import compiled_cache, fast
+from simsales.engines.fast import cache as compiled_cache
+from simsales.engines.fast import engine as fast
 
 
 def cached_files(directory: Path, *names: str) -> list[Path]:
@@ -15,14 +16,14 @@ def cached_files(directory: Path, *names: str) -> list[Path]:
 
 
 def test_an_edit_of_any_engine_source_drops_the_engines_cached_code(tmp_path):
-    stale = cached_files(tmp_path, "fast_loop.run_loop-53.py311.nbi", "fast_loop.run_loop-53.py311.1.nbc",
-                         "fast_rules.route-140.py311.nbi")
-    other = cached_files(tmp_path, "team_walk.walk-10.py311.nbi")
+    stale = cached_files(tmp_path, "loop.run_loop-53.py311.nbi", "loop.run_loop-53.py311.1.nbc",
+                         "rules.route-140.py311.nbi")
+    other = cached_files(tmp_path, "ramp_walk.walk-10.py311.nbi")
     assert sorted(compiled_cache.forget_if_stale([tmp_path], "digest-1")) == sorted(stale)
     assert not any(f.exists() for f in stale) and all(f.exists() for f in other)
     assert (tmp_path / compiled_cache.FINGERPRINT).read_text() == "digest-1"
     # The same sources: the code compiled since is kept.
-    fresh = cached_files(tmp_path, "fast_loop.run_loop-53.py311.nbi")
+    fresh = cached_files(tmp_path, "loop.run_loop-53.py311.nbi")
     assert compiled_cache.forget_if_stale([tmp_path], "digest-1") == []
     assert fresh[0].exists()
     # Another edit: dropped again.
@@ -31,7 +32,7 @@ def test_an_edit_of_any_engine_source_drops_the_engines_cached_code(tmp_path):
 
 def test_the_fingerprint_covers_the_rules_and_the_constants(tmp_path):
     names = {p.name for p in compiled_cache.SOURCES}
-    assert {"fast.py", "fast_rules.py", "fast_queues.py", "fast_split.py", "fast_loop.py",
+    assert {"engine.py", "rules.py", "queues.py", "split.py", "loop.py",
             "world.py", "calendar.py"} <= names
     a, b = tmp_path / "fast_rules.py", tmp_path / "fast_loop.py"
     a.write_text("x = 1\n")

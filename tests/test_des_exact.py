@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import yaml
 
-from simsales.arrivals import Leads
+from simsales.engines.contract import OFFER
 from simsales.engines.des import simulate
-from simsales.loader import parse_scenario
-from simsales.team import build_roster
-from simsales.world import OFFER, World
+from simsales.scenario.loader import parse_scenario
+from simsales.world.arrivals import Leads
+from simsales.world.roster import build_roster
+from simsales.world.world import World
 
 DOC = {
     "name": "exact",

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from simsales.distributions import DistributionError, parse_distribution
+from simsales.scenario.distributions import DistributionError, parse_distribution
 
 SPECS = [
     {"fixed": 3.5},

@@ -12,21 +12,22 @@ import pytest
 import yaml
 
 from simsales import montecarlo
-from simsales.arrivals import generate_leads
-from simsales.engines import ENGINE_NAMES, fast, get_engine
-from simsales.loader import parse_scenario
-from simsales.montecarlo import stream
-from simsales.params import resolve
-from simsales.team import build_roster
-from simsales.world import (
+from simsales.engines import ENGINE_NAMES, get_engine
+from simsales.engines.contract import (
     AWAITING_PRESENTATION,
     EXPIRED,
     IN_CHAIN,
     LOST_NO_OFFER,
     NO_CONTACT,
     OFFER,
-    World,
 )
+from simsales.engines.fast import engine as fast
+from simsales.montecarlo.runner import stream
+from simsales.scenario.loader import parse_scenario
+from simsales.scenario.uncertain import resolve
+from simsales.world.arrivals import generate_leads
+from simsales.world.roster import build_roster
+from simsales.world.world import World
 
 from .conftest import Q3, ROOT, SMALL
 
@@ -205,9 +206,9 @@ def test_empty_team_or_no_leads():
 
 
 def test_lazy_normal_prices_equal_the_distributions_own_draws():
-    from simsales.deals import ClientDraws, _normal_args
-    from simsales.distributions import Normal
-    from simsales.scenario import Price
+    from simsales.scenario.distributions import Normal
+    from simsales.scenario.schema import Price
+    from simsales.world.deals import ClientDraws, _normal_args
 
     for dist in (Normal(62000.0, 12000.0, 20000.0, 150000.0), Normal(100.0, 30.0, 0.0)):
         price = Price(check=dist, change=0.1)
@@ -232,8 +233,9 @@ def test_the_benchmark_compares_every_routing_policy():
 
 def test_least_loaded_routing_is_the_references_choice():
     """Fewest queued tasks; among equals, the first after the last manager routed to."""
-    from simsales.engines import fast_queues, fast_rules
     from simsales.engines.des import _Simulation
+    from simsales.engines.fast import queues as fast_queues
+    from simsales.engines.fast import rules as fast_rules
 
     scenario = small_variant("least_loaded", "new_first")
     _, world = next(worlds(scenario, 1))
@@ -255,8 +257,9 @@ def test_least_loaded_routing_is_the_references_choice():
 
 def test_the_next_moment_on_shift_is_the_references():
     """next_action skips days off through the NEXT_SHIFT_DAY column; shift_at walks them."""
-    from simsales.engines import fast_queues, fast_rules
     from simsales.engines.des import _Simulation
+    from simsales.engines.fast import queues as fast_queues
+    from simsales.engines.fast import rules as fast_rules
 
     scenario = small_variant("round_robin", "new_first", attrition=0.6)
     for r, world in worlds(scenario, 2):
@@ -289,8 +292,8 @@ def test_deterministic_inputs_give_the_references_outcomes_exactly(policy, prior
     """
     import copy
 
-    from simsales.arrivals import Leads
     from simsales.engines import des
+    from simsales.world.arrivals import Leads
 
     from .test_des_exact import DOC
 

@@ -8,7 +8,7 @@ import math
 import pytest
 from typer.testing import CliRunner
 
-from simsales import funnel_calc as fc
+from simsales.analysis import funnel_calc as fc
 from simsales.cli import app
 from tests.conftest import SMALL
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import yaml
 
-from simsales.loader import parse_scenario
-from simsales.team import build_roster, ramp_factor
+from simsales.scenario.loader import parse_scenario
+from simsales.world.roster import build_roster, ramp_factor
 
 from .conftest import SMALL
 
@@ -78,12 +78,12 @@ def test_ramp_table_and_coaching_load_slow_the_new_hires():
 
 
 def roster_ramp(team):
-    from simsales.scenario import Ramp
+    from simsales.scenario.schema import Ramp
 
     return Ramp(**team["ramp"])
 
 
 def plan_of(plan: dict):
-    from simsales.scenario import HiringPlan
+    from simsales.scenario.schema import HiringPlan
 
     return HiringPlan(**plan)

@@ -8,15 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simsales.arrivals import generate_leads
-from simsales.deals import close_deals
 from simsales.engines import get_engine
-from simsales.loader import parse_scenario
-from simsales.metrics import measure
-from simsales.montecarlo import stream
-from simsales.params import resolve
-from simsales.team import build_roster
-from simsales.world import (
+from simsales.engines.contract import (
     AWAITING_PRESENTATION,
     EXPIRED,
     IN_CHAIN,
@@ -25,8 +18,15 @@ from simsales.world import (
     LOST_UNQUALIFIED,
     NO_CONTACT,
     OFFER,
-    World,
 )
+from simsales.montecarlo.metrics import measure
+from simsales.montecarlo.runner import stream
+from simsales.scenario.loader import parse_scenario
+from simsales.scenario.uncertain import resolve
+from simsales.world.arrivals import generate_leads
+from simsales.world.deals import close_deals
+from simsales.world.roster import build_roster
+from simsales.world.world import World
 
 from .conftest import SMALL
 

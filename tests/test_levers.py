@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from simsales.analysis.levers import LEVERS, has_costs, run_levers
 from simsales.cli import app
-from simsales.distributions import Beta, Triangular
-from simsales.levers import LEVERS, has_costs, run_levers
-from simsales.loader import load_scenario
-from simsales.nudge import Scaled, scale, update_path, values_at
-from simsales.params import Uncertain, mean_of, resolve
+from simsales.scenario.distributions import Beta, Triangular
+from simsales.scenario.edits import Scaled, scale, update_path, values_at
+from simsales.scenario.loader import load_scenario
+from simsales.scenario.uncertain import Uncertain, mean_of, resolve
 from tests.conftest import DATA, SMALL
 
 CAPACITY = DATA / "capacity_bound.yaml"
@@ -194,7 +194,7 @@ def test_cli_levers_bad_input_exits_2(args, option):
 
 @pytest.mark.slow
 def test_all_levers_capacity_bound(capacity, tmp_path):
-    from simsales.levers_plot import save_tornado
+    from simsales.report.tornado import save_tornado
 
     report = run_levers(capacity, step=0.1, replications=8, workers=2)
     assert report.ranking()[0] in CAPACITY_LEVERS, report.ranking()

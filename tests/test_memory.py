@@ -1,4 +1,4 @@
-"""simsales.memory: freed memory is kept for the next replication (glibc only).
+"""simsales.montecarlo.memory: freed memory is kept for the next replication (glibc only).
 
 Each case runs in a fresh process, since the setting is process-wide.
 """
@@ -17,7 +17,7 @@ GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
 PATTERN = """
 import resource, sys
 import numpy as np
-from simsales.memory import keep_freed_memory
+from simsales.montecarlo.memory import keep_freed_memory
 applied = keep_freed_memory() if sys.argv[1] == "keep" else False
 faults = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 def call():
@@ -50,7 +50,7 @@ def test_kept_memory_is_not_faulted_in_again():
 
 @pytest.mark.skipif(GLIBC, reason="elsewhere than glibc")
 def test_elsewhere_it_does_nothing():
-    from simsales.memory import keep_freed_memory
+    from simsales.montecarlo.memory import keep_freed_memory
 
     assert keep_freed_memory() is False
 

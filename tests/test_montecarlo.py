@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from simsales import montecarlo
-from simsales.arrivals import daily_means, generate_leads
-from simsales.loader import load_scenario, parse_scenario
-from simsales.params import resolve
+from simsales.scenario.loader import load_scenario, parse_scenario
+from simsales.scenario.uncertain import resolve
+from simsales.world.arrivals import daily_means, generate_leads
 
 from .conftest import SMALL, queue_scenario
 

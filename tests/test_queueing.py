@@ -13,12 +13,12 @@ import math
 import numpy as np
 import pytest
 
-from simsales.arrivals import generate_leads
 from simsales.engines.des import simulate
-from simsales.montecarlo import stream
-from simsales.params import resolve
-from simsales.team import build_roster
-from simsales.world import World
+from simsales.montecarlo.runner import stream
+from simsales.scenario.uncertain import resolve
+from simsales.world.arrivals import generate_leads
+from simsales.world.roster import build_roster
+from simsales.world.world import World
 
 from .conftest import queue_scenario
 

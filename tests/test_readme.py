@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simsales.cli import app
-from simsales.metrics import METRICS
+from simsales.montecarlo.metrics import METRICS
 
 from .conftest import ROOT
 

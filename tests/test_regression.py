@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from simsales import regression
+from simsales.analysis import regression
+from simsales.analysis.regression import ALPHA, Baseline, compare, decide, default_tolerance, shift_p_value
 from simsales.cli import app
-from simsales.loader import InputError
-from simsales.metrics import METRICS
-from simsales.regression import ALPHA, Baseline, compare, decide, default_tolerance, shift_p_value
+from simsales.montecarlo.metrics import METRICS
+from simsales.scenario.loader import InputError
 
 SMALL = Path(__file__).parent / "data" / "small.yaml"
 REPS = 10  # replications in the test baseline: enough for the tests, quick to rerun

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from simsales import __version__, montecarlo
+from simsales.analysis.compare import compare
 from simsales.cli import app
-from simsales.compare import compare
-from simsales.metrics import METRICS
+from simsales.montecarlo.metrics import METRICS
 from simsales.report.plots import CHARTS, plan_colors
 from simsales.report.writer import write_report
 

@@ -7,8 +7,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from simsales.loader import InputError, load_scenario, parse_scenario
-from simsales.params import Uncertain, resolve
+from simsales.scenario.loader import InputError, load_scenario, parse_scenario
+from simsales.scenario.uncertain import Uncertain, resolve
 
 from .conftest import Q3, SMALL
 

@@ -24,8 +24,7 @@ import math
 import numpy as np
 import simpy
 
-from simsales.params import value
-from simsales.world import (
+from simsales.engines.contract import (
     AWAITING_PRESENTATION,
     EXPIRED,
     IN_CHAIN,
@@ -35,9 +34,9 @@ from simsales.world import (
     NO_CONTACT,
     OFFER,
     Outcomes,
-    World,
-    contact_decay,
 )
+from simsales.scenario.uncertain import value
+from simsales.world.world import World, contact_decay
 
 MINUTES_PER_DAY = 1440.0
 ATTEMPT, PRESENTATION = 0, 1

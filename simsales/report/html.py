@@ -16,13 +16,13 @@ from html import escape
 import pandas as pd
 
 from simsales import __version__
-from simsales.compare import Comparison
-from simsales.metrics import KEY_METRICS
-from simsales.montecarlo import RunResult
+from simsales.analysis.compare import Comparison
+from simsales.montecarlo.metrics import KEY_METRICS
+from simsales.montecarlo.runner import RunResult
 from simsales.report.plots import Chart, plan_colors
 from simsales.report.tables import assumptions, bottlenecks, losses_table, reproduce
 from simsales.report.units import fmt, label, percent, short_money
-from simsales.scenario import Scenario
+from simsales.scenario.schema import Scenario
 
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #222;

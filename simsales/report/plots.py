@@ -22,12 +22,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from simsales.compare import month_labels
-from simsales.montecarlo import RunResult
-from simsales.output import atomic_write
+from simsales.analysis.compare import month_labels
+from simsales.montecarlo.runner import RunResult
+from simsales.report.files import atomic_write
 from simsales.report.tables import LOSSES, STAGES, funnel_counts, p_plan
 from simsales.report.units import short_money
-from simsales.scenario import Scenario
+from simsales.scenario.schema import Scenario
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
            "#bcbd22", "#7f7f7f")

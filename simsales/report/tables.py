@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from simsales import __version__
-from simsales.metrics import KEY_METRICS
-from simsales.montecarlo import RunResult
+from simsales.montecarlo.metrics import KEY_METRICS
+from simsales.montecarlo.runner import RunResult
 from simsales.report.units import fmt, percent
-from simsales.scenario import Scenario
+from simsales.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from simsales.compare import compare
-from simsales.montecarlo import RunResult
-from simsales.output import atomic_write_text
+from simsales.analysis.compare import compare
+from simsales.montecarlo.runner import RunResult
+from simsales.report.files import atomic_write_text
 from simsales.report.html import render
 from simsales.report.plots import Chart, write_charts
 from simsales.report.xlsx import write_workbook
-from simsales.scenario import Scenario
+from simsales.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from simsales import __version__
-from simsales.compare import Comparison
-from simsales.metrics import METRICS
-from simsales.montecarlo import RunResult
-from simsales.output import atomic_write
+from simsales.analysis.compare import Comparison
+from simsales.montecarlo.metrics import METRICS
+from simsales.montecarlo.runner import RunResult
+from simsales.report.files import atomic_write
 from simsales.report.tables import funnel_table, losses_table, reproduce, side_by_side
 from simsales.report.units import EXCEL_FORMATS, kind, label
-from simsales.scenario import Scenario
+from simsales.scenario.schema import Scenario
 
 SHEETS = ("summary", "comparison", "monthly", "funnel", "replications")
 BOLD = Font(bold=True)

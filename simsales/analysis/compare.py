@@ -1,0 +1,151 @@
+"""Plans side by side: paired differences against a baseline plan (MODEL.md section 9).
+
+Replication ``r`` of every plan shares the uncertain parameters, the leads
+and the per-manager draws (common random numbers, see
+:mod:`simsales.montecarlo.runner`), so the difference ``plan - baseline`` is taken
+replication by replication and its spread is the spread of the *effect* of
+the plan, not of the world.  P10/P50/P90 are of those paired differences;
+``p_better`` is the share of replications in which the plan does strictly
+better than the baseline (ties, as with two identical plans, count as not
+better).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simsales.montecarlo.metrics import KEY_METRICS
+from simsales.montecarlo.runner import RunResult
+from simsales.scenario.schema import Scenario
+from simsales.world.calendar import month_starts
+
+# Which way is better, per metric: +1 more is better, -1 less is better.
+# Metrics not listed (leads, headcount, hires made, utilisation, ...) are
+# neither: a plan changes them on purpose, so "beats" has no meaning there.
+BETTER: dict[str, int] = {
+    **dict.fromkeys(("revenue_gross", "revenue_net", "revenue_after_horizon", "margin", "won",
+                     "contacts", "qualified", "offers", "invoices_issued", "links_filled",
+                     "total_invoices", "bank_approved", "contact_rate", "c2", "avg_check",
+                     "revenue_per_manager", "attempts_per_manager_hour"), 1),
+    **dict.fromkeys(("refunds", "lead_cost", "payroll", "hiring_cost", "costs", "cpl", "cpql",
+                     "sla_p50_min", "sla_p90_min", "untouched_leads", "chains_cut",
+                     "lost_no_contact", "lost_before_qualification", "lost_after_qualification",
+                     "hires_deferred", "hires_refused", "attrition"), -1),
+}
+
+DIFFERENCE_COLUMNS = ("plan", "metric", "baseline_mean", "plan_mean", "mean", "p10", "p50", "p90",
+                      "p_better")
+
+
+class UnknownPlan(ValueError):
+    """A plan name that is not in the run."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Every plan against ``baseline``.
+
+    ``differences``: one row per (plan, metric), columns
+    :data:`DIFFERENCE_COLUMNS`; ``mean``/``p10``/``p50``/``p90`` are of the
+    paired difference plan - baseline, in the metric's unit.
+    ``p_better`` is NaN for metrics with no better direction (see :data:`BETTER`).
+    ``months``: :func:`monthly_view`.
+    """
+
+    baseline: str
+    differences: pd.DataFrame
+    months: pd.DataFrame
+
+
+def pick_baseline(result: RunResult, baseline: str | None) -> str:
+    """The baseline's name: ``baseline`` if the run has it, else the first plan run."""
+    if baseline is None:
+        return next(iter(result.plans))
+    if baseline not in result.plans:
+        raise UnknownPlan(f"no plan named {baseline!r} in the run; it has {', '.join(result.plans)}")
+    return baseline
+
+
+def paired(result: RunResult, plan: str, baseline: str, metric: str) -> np.ndarray:
+    """``plan - baseline`` of one metric, replication by replication (NaN pairs dropped)."""
+    diff = (result.plans[plan].metrics[metric].to_numpy(dtype=float)
+            - result.plans[baseline].metrics[metric].to_numpy(dtype=float))
+    return diff[~np.isnan(diff)]
+
+
+def p_better(diff: np.ndarray, metric: str) -> float | None:
+    """Share of replications where the plan strictly beats the baseline on ``metric``."""
+    sign = BETTER.get(metric)
+    if sign is None or diff.size == 0:
+        return None
+    return float(np.mean(sign * diff > 0))
+
+
+def paired_differences(result: RunResult, baseline: str | None = None,
+                       metrics: Sequence[str] = KEY_METRICS) -> pd.DataFrame:
+    """Paired differences of every other plan against ``baseline`` (default: the first plan)."""
+    baseline = pick_baseline(result, baseline)
+    base = result.plans[baseline].metrics
+    rows = []
+    for plan, plan_result in result.plans.items():
+        if plan == baseline:
+            continue
+        for metric in metrics:
+            diff = paired(result, plan, baseline, metric)
+            stats = np.percentile(diff, [10, 50, 90]) if diff.size else (np.nan,) * 3
+            rows.append((plan, metric, float(base[metric].mean()),
+                         float(plan_result.metrics[metric].mean()),
+                         float(diff.mean()) if diff.size else np.nan, *map(float, stats),
+                         p_better(diff, metric)))
+    return pd.DataFrame(rows, columns=list(DIFFERENCE_COLUMNS))
+
+
+def month_labels(scenario: Scenario) -> list[str]:
+    """'YYYY-MM' of every calendar month the horizon touches."""
+    return [label for label, _ in month_starts(scenario.start, scenario.horizon_days)]
+
+
+def monthly_view(result: RunResult, months: Sequence[str], baseline: str | None = None) -> pd.DataFrame:
+    """Month by month, per plan: team at the month's end, hires and gross revenue.
+
+    Columns: ``plan``, ``month``, ``headcount``, ``ramped``, ``ramping``,
+    ``onboarding`` (managers at the month's last day), ``hires_made``
+    (managers who joined in the month), ``hires_deferred`` (hires the span
+    rule pushed out of the month), all means over replications;
+    ``revenue_p10``/``revenue_p50``/``revenue_p90`` (gross money received in
+    the month) and ``revenue_vs_baseline`` (mean paired difference).
+    """
+    baseline = pick_baseline(result, baseline)
+    base_revenue = result.plans[baseline].series["revenue_gross_month"]
+    frames = []
+    for plan, plan_result in result.plans.items():
+        s = plan_result.series
+        revenue = s["revenue_gross_month"]
+        p10, p50, p90 = np.percentile(revenue, [10, 50, 90], axis=0)
+        frames.append(pd.DataFrame({
+            "plan": plan,
+            "month": list(months),
+            "headcount": s["headcount_month"].mean(axis=0),
+            "ramped": (s["headcount_month"] - s["ramping_month"] - s["onboarding_month"]).mean(axis=0),
+            "ramping": s["ramping_month"].mean(axis=0),
+            "onboarding": s["onboarding_month"].mean(axis=0),
+            "hires_made": s["hires_made_month"].mean(axis=0),
+            "hires_deferred": s["hires_deferred_month"].mean(axis=0),
+            "revenue_p10": p10,
+            "revenue_p50": p50,
+            "revenue_p90": p90,
+            "revenue_vs_baseline": (revenue - base_revenue).mean(axis=0),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def compare(result: RunResult, scenario: Scenario, baseline: str | None = None,
+            metrics: Sequence[str] = KEY_METRICS) -> Comparison:
+    """Every plan of ``result`` against ``baseline`` (default: the first plan run)."""
+    baseline = pick_baseline(result, baseline)
+    return Comparison(baseline, paired_differences(result, baseline, metrics),
+                      monthly_view(result, month_labels(scenario), baseline))

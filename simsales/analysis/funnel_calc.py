@@ -1,0 +1,230 @@
+"""The funnel calculator: pure arithmetic on stage conversions (no simulation).
+
+A funnel is a chain of stages, each with a conversion in [0, 1]; the
+end-to-end conversion is their product.  Because the product is what
+counts, raising one stage by a factor is worth exactly what raising any
+other stage by the same factor is worth.  The calculator answers:
+
+* **equivalences**: stage ``i`` moved by ``delta`` (absolute: 0.01 is one
+  percentage point) gives the end-to-end factor ``(r_i + delta) / r_i``; the
+  other stage ``j`` would have to reach ``r_j * (r_i + delta) / r_i`` for the
+  same result.  MODEL.md's example: visit-to-lead 3% -> 4% is a factor 4/3,
+  so lead-to-payment 20% must reach 26.7%.
+* **goals**: to reach an end-to-end conversion ``E*`` (or a revenue goal,
+  ``E* = revenue / (volume x check)``), stage ``i`` alone must reach
+  ``r_i * E* / E``; above 100% is impossible by that stage alone.
+
+Stages come from the command line or from a scenario
+(:func:`scenario_stages`: the expected conversions from the means of its
+parameters, or :func:`observed_stages`: what a quick run measured).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from simsales.scenario.schema import Scenario
+from simsales.scenario.uncertain import mean_of
+from simsales.world.world import contact_decay
+
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "mln": 1e6, "bn": 1e9, "b": 1e9}
+_NUMBER = re.compile(r"^\s*([-+]?\d+(?:[.,_]\d+)*(?:\.\d+)?(?:e[-+]?\d+)?)\s*(%|k|m|mln|bn|b)?\s*$",
+                     re.IGNORECASE)
+
+
+class CalcError(ValueError):
+    """Bad calculator input; ``option`` names the command-line option."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(f"{option}: {message}")
+        self.option = option
+
+
+def parse_number(text: str, option: str) -> float:
+    """``"3%"`` -> 0.03, ``"0.03"`` -> 0.03, ``"15M"`` -> 15e6, ``"400k"`` -> 4e5."""
+    match = _NUMBER.match(str(text))
+    if not match:
+        raise CalcError(option, f"expected a number such as 0.03, 3%, 400k or 15M, got {text!r}")
+    number = float(match.group(1).replace("_", "").replace(",", ""))
+    suffix = (match.group(2) or "").lower()
+    return number / 100.0 if suffix == "%" else number * _SUFFIX[suffix]
+
+
+def parse_share(text: str, option: str) -> float:
+    share = parse_number(text, option)
+    if not 0.0 < share <= 1.0:
+        raise CalcError(option, f"expected a conversion in (0, 1] (or 0-100%), got {text!r}")
+    return share
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One funnel stage: its name and its conversion in (0, 1]."""
+
+    name: str
+    rate: float
+
+
+def parse_stages(specs: list[str]) -> list[Stage]:
+    """Stages from ``["visit_to_lead=0.03", "lead_to_paid=20%"]``, in order."""
+    stages: list[Stage] = []
+    for spec in specs:
+        name, sep, rate = spec.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise CalcError("--stage", f"expected NAME=VALUE such as visit_to_lead=0.03, got {spec!r}")
+        if any(s.name == name for s in stages):
+            raise CalcError("--stage", f"stage {name!r} is given twice")
+        stages.append(Stage(name, parse_share(rate, f"--stage {name}")))
+    return stages
+
+
+def end_to_end(stages: list[Stage]) -> float:
+    """The product of the stage conversions."""
+    return math.prod(s.rate for s in stages)
+
+
+def equivalences(stages: list[Stage], delta: float = 0.01) -> list[dict]:
+    """For each stage moved by ``delta``: what every other stage must reach instead.
+
+    Returns one row per stage: ``{"stage", "from", "to", "end_to_end", "match":
+    {other stage: required rate (may exceed 1: impossible)}}``.
+    """
+    rows = []
+    total = end_to_end(stages)
+    for s in stages:
+        if s.rate <= 0:
+            raise CalcError("--stage", f"{s.name} is 0: nothing can match a change in it")
+        to = s.rate + delta
+        if not 0.0 < to <= 1.0:
+            raise CalcError("--delta", f"stage {s.name} at {s.rate:.4g} moved by {delta:+.4g} leaves (0, 1]")
+        factor = to / s.rate
+        rows.append({
+            "stage": s.name, "from": s.rate, "to": to, "end_to_end": total * factor,
+            "match": {o.name: o.rate * factor for o in stages if o is not s},
+        })
+    return rows
+
+
+def goal_rates(stages: list[Stage], target: float) -> dict[str, float]:
+    """What each stage alone must reach for an end-to-end conversion of ``target``."""
+    total = end_to_end(stages)
+    if total <= 0:
+        raise CalcError("--stage", "the end-to-end conversion is 0: no single stage can reach a goal")
+    factor = target / total
+    return {s.name: s.rate * factor for s in stages}
+
+
+def conversion_for_revenue(revenue: float, volume: float, check: float) -> float:
+    """The end-to-end conversion that turns ``volume`` entries into ``revenue``.
+
+    ``volume`` is the count entering the first stage over the period (visits,
+    leads); ``check`` the net money per paid deal; ``revenue`` the goal in
+    the same currency and period.
+    """
+    if volume <= 0:
+        raise CalcError("--volume", "must be > 0")
+    if check <= 0:
+        raise CalcError("--check", "must be > 0")
+    return revenue / (volume * check)
+
+
+# -- stages of a scenario ----------------------------------------------------
+
+
+def chain_contact_rate(scenario: Scenario) -> float:
+    """Chance a lead is reached if every planned attempt is made on time.
+
+    ``1 - prod_k (1 - p_contact[k] * decay(offset[k]))``: an upper bound on
+    the contact rate, reached when managers have the time to call on
+    schedule (the real rate is lower when they do not; a run measures it).
+    """
+    chain = scenario.touch_chain
+    decay = chain.decay
+    args = (decay.half_life, decay.floor,
+            [a for a, _ in decay.table] if decay.table else None,
+            [f for _, f in decay.table] if decay.table else None) if decay else (None, 0.0, None, None)
+    miss = 1.0
+    for k, offset in enumerate(chain.offsets):
+        p = mean_of(chain.contact_chance(k)) * contact_decay(offset, *args)
+        miss *= 1.0 - min(1.0, p)
+    return 1.0 - miss
+
+
+def _channel_weights(scenario: Scenario) -> list[float]:
+    volumes = [mean_of(c.leads_per_day) for c in scenario.channels]
+    total = sum(volumes)
+    return [v / total if total else 1.0 / len(volumes) for v in volumes]
+
+
+def offer_to_paid(scenario: Scenario) -> float:
+    """Share of offers that pay: invoice path and installment path by their shares."""
+    f = scenario.funnel
+    share = mean_of(f.installment_share)
+    return ((1.0 - share) * mean_of(f.invoice_paid.p)
+            + share * mean_of(f.link_filled.p) * mean_of(f.bank_approved.p))
+
+
+def net_check(scenario: Scenario) -> float:
+    """Expected net money per paid deal: price (with its change) less bank commission and refunds."""
+    f = scenario.funnel
+    share = mean_of(f.installment_share)
+    paid_inv = (1.0 - share) * mean_of(f.invoice_paid.p)
+    paid_inst = share * mean_of(f.link_filled.p) * mean_of(f.bank_approved.p)
+    commission = mean_of(f.price.bank_commission)
+    keep = (paid_inv + paid_inst * (1.0 - commission)) / max(paid_inv + paid_inst, 1e-12)
+    return f.price.check.mean * (1.0 + f.price.change) * keep * (1.0 - mean_of(f.refunds.share))
+
+
+def scenario_stages(scenario: Scenario) -> list[Stage]:
+    """A scenario's expected stage conversions, from the means of its parameters.
+
+    * ``lead_to_contact``: :func:`chain_contact_rate` (on-time chain);
+    * ``contact_to_qualified``: target share x ``qualify`` x channel quality,
+      averaged over channels by mean volume;
+    * ``qualified_to_offer``: ``offer.p`` with the price elasticity, for a
+      ramped manager of average skill;
+    * ``offer_to_paid``: :func:`offer_to_paid`.
+
+    The product is the lead-to-payment conversion (C2) when capacity is
+    not a limit.
+    """
+    f = scenario.funnel
+    qualify = mean_of(f.qualify)
+    to_qualified = sum(w * (1.0 - mean_of(c.nontarget_share)) * min(1.0, qualify * mean_of(c.quality))
+                       for w, c in zip(_channel_weights(scenario), scenario.channels, strict=True))
+    price = f.price
+    to_offer = min(1.0, mean_of(f.offer.p) * (1.0 + price.change) ** price.elasticity)
+    return [
+        Stage("lead_to_contact", chain_contact_rate(scenario)),
+        Stage("contact_to_qualified", to_qualified),
+        Stage("qualified_to_offer", to_offer),
+        Stage("offer_to_paid", offer_to_paid(scenario)),
+    ]
+
+
+def observed_stages(summary: dict) -> list[Stage]:
+    """Stage conversions measured by a run: one plan's ``summary()`` entry (means).
+
+    Offers still open at the horizon count as not paid, so
+    ``offer_to_paid`` is "paid within the horizon".
+    """
+    def mean(name: str) -> float:
+        return summary[name]["mean"] or 0.0
+
+    def ratio(a: str, b: str) -> float:
+        return mean(a) / mean(b) if mean(b) else 0.0
+
+    return [
+        Stage("lead_to_contact", ratio("contacts", "leads")),
+        Stage("contact_to_qualified", ratio("qualified", "contacts")),
+        Stage("qualified_to_offer", ratio("offers", "qualified")),
+        Stage("offer_to_paid", ratio("won", "offers")),
+    ]
+
+
+def expected_leads(scenario: Scenario) -> float:
+    """Mean leads over the horizon at the starting volume (growth ignored)."""
+    return sum(mean_of(c.leads_per_day) for c in scenario.channels) * scenario.horizon_days

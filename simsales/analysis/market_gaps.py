@@ -1,0 +1,262 @@
+"""Where is the scenario below the market, and what is closing each gap worth?
+
+A scenario's optional ``benchmarks:`` block holds market values
+(:class:`simsales.scenario.Benchmarks`).  For every benchmark the scenario
+is below (for the SLA: slower than), :func:`benchmark_gaps` estimates the
+net revenue gained by bringing that stage, alone, to the market level,
+per plan and per replication, and ranks the stages by the mean gain of the
+first plan.  How each gain is found:
+
+* **analytic**, where the stage enters revenue multiplicatively, from each
+  replication's own net revenue ``R``:
+
+  - ``offer`` (after the presentation call, so it takes no more manager
+    time): ``R x (market / ours - 1)``;
+  - ``invoice_paid``, ``link_filled``, ``bank_approved`` (the client and
+    the bank, after the offer): ``R`` times the relative change of the
+    money-weighted paid share of offers (invoice and installment paths by
+    ``installment_share``, installments less the bank's commission), from
+    the parameters' means;
+  - ``contact_rate``, ``c2``, ``revenue_per_manager`` (outcomes, not
+    inputs): ``R x (market / x_r - 1)`` with the replication's own
+    ``x_r``, i.e. "had this replication contacted (converted, earned per
+    manager) at market, the rest of the funnel unchanged".  For the
+    contact rate this assumes the managers have the time for the extra
+    contacts: an upper bound when the team is the bottleneck (``simsales
+    levers`` shows what capacity is worth).
+
+* **simulated** with common random numbers for ``qualify``: more qualified
+  leads mean more presentation calls, i.e. manager time, so the gain
+  depends on capacity.  ``qualify`` is scaled to its market mean (an
+  uncertain value keeps its spread, see :mod:`simsales.scenario.edits`), the variant
+  runs with the base run's seed, replications and engine, and the gain is
+  the paired difference of net revenue.
+* **none** for ``sla_p50_min``: the SLA is an outcome of capacity, not an
+  input; the gap is shown and ``simsales levers`` says which inputs move it.
+
+Gains are not additive: each one moves a single stage with the rest as
+they are (the ``c2`` row moves the whole funnel at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from rich.table import Table
+
+from simsales import montecarlo
+from simsales.analysis.levers import Effect, money
+from simsales.montecarlo.runner import RunResult
+from simsales.scenario.edits import scale, update_path
+from simsales.scenario.schema import Scenario
+from simsales.scenario.uncertain import mean_of
+
+Method = Literal["analytic", "simulated", "none"]
+Runner = Callable[[Scenario], RunResult]
+
+LABELS = {
+    "contact_rate": "contact rate (contacts / leads)",
+    "qualify": "contact to qualified",
+    "offer": "qualified to offer",
+    "invoice_paid": "invoice paid",
+    "link_filled": "installment link filled",
+    "bank_approved": "bank approves",
+    "c2": "lead to payment (C2)",
+    "sla_p50_min": "SLA, median minutes to first attempt",
+    "revenue_per_manager": "net revenue per manager",
+}
+PARAMETERS = {"qualify": ("funnel", "qualify"), "offer": ("funnel", "offer", "p"),
+              "invoice_paid": ("funnel", "invoice_paid", "p"),
+              "link_filled": ("funnel", "link_filled", "p"),
+              "bank_approved": ("funnel", "bank_approved", "p")}
+
+
+@dataclass
+class Gap:
+    """One benchmark the scenario misses in at least one plan.
+
+    ``ours``: plan -> the scenario's value (the parameter's mean, or the
+    run's mean of the metric); ``gains``: plan -> net revenue gained over
+    the horizon (paired over replications; absent where the plan is at or
+    above market or the gain is not estimated).
+    """
+
+    stage: str
+    market: float
+    method: Method
+    ours: dict[str, float]
+    gains: dict[str, Effect] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.stage]
+
+    def below(self, plan: str) -> bool:
+        ours = self.ours[plan]
+        return ours > self.market if self.stage == "sla_p50_min" else ours < self.market
+
+
+def _paid_share(ip: float, lf: float, ba: float, share: float, commission: float) -> float:
+    """Money-weighted share of offers that pay (per unit of price)."""
+    return (1.0 - share) * ip + share * lf * ba * (1.0 - commission)
+
+
+def _analytic_factor(scenario: Scenario, stage: str, market: float) -> float:
+    """Revenue multiplier when a multiplicative parameter goes to ``market``."""
+    f = scenario.funnel
+    ours = {k: mean_of(v) for k, v in (("ip", f.invoice_paid.p), ("lf", f.link_filled.p),
+                                        ("ba", f.bank_approved.p))}
+    share, commission = mean_of(f.installment_share), mean_of(f.price.bank_commission)
+    if stage == "offer":
+        return market / mean_of(f.offer.p)
+    key = {"invoice_paid": "ip", "link_filled": "lf", "bank_approved": "ba"}[stage]
+    before = _paid_share(ours["ip"], ours["lf"], ours["ba"], share, commission)
+    after = _paid_share(**(ours | {key: market}), share=share, commission=commission)
+    return after / before
+
+
+def _paired(result: RunResult, variant: RunResult, plan: str) -> Effect:
+    base = result.plans[plan].metrics["revenue_net"].to_numpy(float)
+    return Effect.of(variant.plans[plan].metrics["revenue_net"].to_numpy(float) - base)
+
+
+def benchmark_gaps(scenario: Scenario, result: RunResult, runner: Runner | None = None,
+                   simulate: bool = True) -> list[Gap]:
+    """The stages below market and the revenue gained by bringing each to market, ranked.
+
+    Args:
+        scenario: the scenario that made ``result`` (its ``benchmarks`` block
+            is read; none: an empty list).
+        result: the run of the scenario (any plans, any replications).
+        runner: runs a variant of the scenario with the same plans,
+            replications, seed and engine as ``result`` (default:
+            :func:`simsales.montecarlo.run` in this process); the CLI passes
+            one with a progress bar.
+        simulate: False skips the variant run (``qualify``); that gap is
+            then listed without a gain.
+
+    Returns:
+        Gaps ranked by the first plan's mean gain (largest first; gaps with
+        no estimate last).  Use :func:`gap_frame` or :func:`gap_table` to show them.
+    """
+    bench = scenario.benchmarks
+    if bench is None:
+        return []
+    if runner is None:
+        def runner(sc: Scenario) -> RunResult:
+            return montecarlo.run(sc, list(result.plans), result.replications, result.seed,
+                                  engine=result.engine)
+
+    plans = list(result.plans)
+    gaps: list[Gap] = []
+    for stage in LABELS:
+        market = getattr(bench, stage)
+        if market is None:
+            continue
+        if stage in PARAMETERS:
+            ours = dict.fromkeys(plans, mean_of(_get(scenario, PARAMETERS[stage])))
+        else:
+            ours = {p: float(np.nanmean(result.plans[p].metrics[stage].to_numpy(float))) for p in plans}
+        method: Method = ("none" if stage == "sla_p50_min" else
+                          "simulated" if stage == "qualify" else "analytic")
+        gap = Gap(stage, market, method, ours)
+        if any(gap.below(p) for p in plans):
+            gaps.append(gap)
+    for gap in gaps:
+        if gap.method == "simulated" and not simulate:
+            gap.note = "gain not estimated (needs a simulated variant)"
+            continue
+        _estimate(gap, scenario, result, runner)
+    first = plans[0]
+    gaps.sort(key=lambda g: (first not in g.gains, -g.gains[first].mean if first in g.gains else 0.0))
+    return gaps
+
+
+def _get(scenario: Scenario, path: tuple) -> object:
+    obj: object = scenario
+    for part in path:
+        obj = getattr(obj, part)
+    return obj
+
+
+def _estimate(gap: Gap, scenario: Scenario, result: RunResult, runner: Runner) -> None:
+    below = [p for p in result.plans if gap.below(p)]
+    if gap.method == "none":
+        gap.note = "an outcome of capacity: see `simsales levers` (talk_share, team_size, hires)"
+        return
+    if gap.method == "simulated":
+        variant = update_path(scenario, PARAMETERS["qualify"],
+                              lambda x: scale(x, gap.market / max(1e-12, mean_of(x)), 1.0))
+        run = runner(variant)
+        gap.gains = {p: _paired(result, run, p) for p in below}
+        return
+    if gap.stage == "contact_rate":
+        gap.note = "if the managers have the time for the extra contacts"
+    for p in below:
+        metrics = result.plans[p].metrics
+        revenue = metrics["revenue_net"].to_numpy(float)
+        if gap.stage in PARAMETERS:
+            if gap.ours[p] <= 0:
+                continue
+            gain = revenue * (_analytic_factor(scenario, gap.stage, gap.market) - 1.0)
+        else:
+            x = metrics[gap.stage].to_numpy(float)
+            ok = x > 0
+            if not ok.any():
+                continue
+            gain = revenue[ok] * (gap.market / x[ok] - 1.0)
+        gap.gains[p] = Effect.of(gain)
+
+
+# -- presentation --------------------------------------------------------------
+
+
+def _value(stage: str, x: float) -> str:
+    if stage == "sla_p50_min":
+        return f"{x:,.1f} min"
+    if stage == "revenue_per_manager":
+        return money(x).lstrip("+")
+    return f"{100 * x:.1f}%"
+
+
+def gap_frame(gaps: list[Gap]) -> pd.DataFrame:
+    """One row per gap and plan: stage, market, ours, below, method, gain mean/SE/P10/P90."""
+    rows = []
+    for rank, g in enumerate(gaps, 1):
+        for plan, ours in g.ours.items():
+            e = g.gains.get(plan)
+            rows.append({"rank": rank, "stage": g.stage, "label": g.label, "plan": plan,
+                         "market": g.market, "ours": ours, "below": g.below(plan), "method": g.method,
+                         "gain_mean": e.mean if e else None, "gain_se": e.se if e else None,
+                         "gain_p10": e.p10 if e else None, "gain_p90": e.p90 if e else None,
+                         "note": g.note})
+    return pd.DataFrame(rows)
+
+
+def gap_table(gaps: list[Gap], currency: str = "RUB") -> Table:
+    """A rich table: stages below market, ranked, with the gain per plan; notes below it."""
+    plans = list(gaps[0].ours) if gaps else []
+    table = Table(title=f"Below market: net revenue gained by bringing each stage alone to market "
+                        f"({currency}, mean with P10 .. P90 below; gains are not additive)")
+    table.add_column("#", justify="right")
+    table.add_column("stage", no_wrap=True)
+    table.add_column("market", justify="right")
+    for plan in plans:
+        table.add_column(plan, justify="right")
+    notes = []
+    for rank, g in enumerate(gaps, 1):
+        cells = []
+        for plan in plans:
+            e = g.gains.get(plan)
+            gain = ("at market" if not g.below(plan) else "-" if e is None
+                    else f"[bold]{money(e.mean)}[/]\n[dim]{money(e.p10)} .. {money(e.p90)}[/]")
+            cells.append(f"ours {_value(g.stage, g.ours[plan])}\n{gain}")
+        notes.append(f"{g.stage}: {g.method}" + (f", {g.note}" if g.note else ""))
+        table.add_row(str(rank), g.stage, _value(g.stage, g.market), *cells)
+    table.caption = "; ".join(notes) if gaps else "At or above market on every benchmark."
+    return table

@@ -1,0 +1,421 @@
+"""Regression checks on scenario outputs: baselines, and what counts as a move.
+
+A *baseline* is a JSON document holding how a run was made (simsales
+version, scenario name and a SHA-256 of the scenario file, seed,
+replications, engine), per-plan summary statistics and the per-replication
+value of every metric.  Values are rounded to :data:`DIGITS` significant
+digits, so a rerun rounded the same way reproduces them exactly while
+last-bit noise across machines does not show.
+
+:func:`compare` tells two cases apart:
+
+1. *Reproduction*: same simsales version, scenario file, seed and engine.
+   Every replication the two runs share must match exactly; any difference
+   is a reproducibility failure.
+2. *A change* (anything else): a metric has *moved* when the shift of its
+   mean is statistically significant **and** larger than its relative
+   tolerance.  With the same seed the runs share their random numbers
+   replication by replication (common random numbers), so the test is a
+   paired t-test on the per-replication differences; with another seed it
+   is Welch's t-test.  Significance is family-wise: ``alpha`` is split over
+   every (plan, metric) pair tested (Bonferroni), so a rerun with a new seed
+   and no change fails with probability below ``alpha`` even before the
+   tolerance is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from scipy import stats
+
+from simsales import __version__
+from simsales.montecarlo.runner import RunResult, summarise
+from simsales.report.files import atomic_write_text
+from simsales.scenario.loader import InputError
+
+FORMAT = 1
+DIGITS = 10
+ALPHA = 0.001
+
+# Relative tolerance on the mean, by metric family; see README "Regression checks in CI".
+FAMILIES: dict[str, tuple[float, tuple[str, ...]]] = {
+    "money": (0.02, ("revenue_gross", "revenue_net", "refunds", "revenue_after_horizon",
+                     "lead_cost", "payroll", "hiring_cost", "costs", "margin", "cpl", "cpql",
+                     "avg_check", "revenue_per_manager")),
+    "volume": (0.02, ("leads", "nontarget_leads", "attempts", "contacts", "qualified", "offers",
+                      "invoices_issued", "links_sent", "links_filled", "total_invoices",
+                      "bank_approved", "won")),
+    "rate": (0.02, ("contact_rate", "c2", "utilisation", "attempts_per_manager_hour")),
+    "time": (0.05, ("sla_p50_min", "sla_p90_min")),
+    "losses": (0.05, ("untouched_leads", "chains_cut", "pipeline_open", "lost_no_contact",
+                      "lost_nontarget", "lost_before_qualification", "lost_after_qualification")),
+    "team": (0.05, ("headcount_end", "ramping_end", "hires_made", "hires_deferred",
+                    "hires_refused", "team_lead_hires", "attrition")),
+}
+DEFAULT_TOLERANCE = 0.05  # metrics in no family (e.g. added after this table)
+
+
+# --- the baseline document -------------------------------------------------------------
+
+def exact(value: float | None) -> int | float | None:
+    """A value as stored: NaN -> None, whole numbers -> int, else DIGITS significant digits."""
+    if value is None:
+        return None
+    x = float(value)
+    if not math.isfinite(x):
+        return None
+    if x.is_integer() and abs(x) < 2**53:
+        return int(x)
+    return float(f"{x:.{DIGITS}g}")
+
+
+def scenario_digest(path: str | Path) -> str:
+    """SHA-256 of the scenario file's text, line endings normalised (a CRLF checkout is the same file)."""
+    text = Path(path).read_bytes().replace(b"\r\n", b"\n")
+    return hashlib.sha256(text).hexdigest()
+
+
+def _rounded(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _rounded(v) for k, v in obj.items()}
+    return exact(obj) if isinstance(obj, int | float) else obj
+
+
+def baseline_document(result: RunResult, scenario_file: str | Path) -> dict:
+    """The baseline of a run of the scenario in ``scenario_file`` (the file is hashed, not re-read)."""
+    plans = {}
+    for name, plan in result.plans.items():
+        plans[name] = {
+            "summary": _rounded(summarise(plan.metrics, result.revenue_plan)),
+            "replications": {metric: [exact(v) for v in plan.metrics[metric]]
+                             for metric in plan.metrics.columns},
+        }
+    return {
+        "format": FORMAT,
+        "simsales": __version__,
+        "scenario": {"name": result.scenario, "file": Path(scenario_file).as_posix(),
+                     "sha256": scenario_digest(scenario_file)},
+        "seed": result.seed,
+        "replications": result.replications,
+        "engine": result.engine,
+        "revenue_plan": exact(result.revenue_plan),
+        "plans": plans,
+    }
+
+
+def render(document: dict) -> str:
+    """JSON with sorted keys, one leaf per line: a list, or a mapping of plain values.
+
+    So every metric's replications, and every metric's summary, sit on one line
+    and a diff of two baselines reads metric by metric.
+    """
+    def leaf(value: Any) -> bool:
+        return not isinstance(value, dict) or not any(isinstance(v, dict | list) for v in value.values())
+
+    def emit(value: Any, depth: int) -> str:
+        if leaf(value):
+            return json.dumps(value, sort_keys=True, allow_nan=False, separators=(", ", ": "))
+        pad = "  " * (depth + 1)
+        items = [f"{pad}{json.dumps(k)}: {emit(v, depth + 1)}" for k, v in sorted(value.items())]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
+
+    return emit(document, 0) + "\n"
+
+
+def write_baseline(path: str | Path, document: dict) -> Path:
+    return atomic_write_text(path, render(document))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioRef(_Model):
+    name: str
+    file: str
+    sha256: str
+
+
+class PlanBaseline(_Model):
+    summary: dict[str, Any]
+    replications: dict[str, list[float | None]]
+
+    def values(self, metric: str) -> np.ndarray:
+        """Per-replication values of one metric (NaN where undefined)."""
+        return np.array([np.nan if v is None else v for v in self.replications[metric]], dtype=float)
+
+
+class Baseline(_Model):
+    """A baseline document, validated (see :func:`baseline_document` for the fields)."""
+
+    format: Literal[1]
+    simsales: str
+    scenario: ScenarioRef
+    seed: int
+    replications: int = Field(ge=1)
+    engine: str
+    revenue_plan: float
+    plans: dict[str, PlanBaseline]
+
+    @model_validator(mode="after")
+    def _lengths(self) -> Baseline:
+        for name, plan in self.plans.items():
+            for metric, values in plan.replications.items():
+                if len(values) != self.replications:
+                    raise ValueError(f"plans.{name}.replications.{metric} has {len(values)} values, "
+                                     f"expected {self.replications}")
+        return self
+
+
+def load_baseline(path: str | Path) -> Baseline:
+    """Read and validate a baseline; any problem is an :class:`InputError` (exit 2)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(str(path), f"no such baseline; create it with "
+                                    f"`simsales baseline SCENARIO -o {path}`") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot read the baseline: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"not valid JSON ({exc.msg}); the baseline is corrupt, "
+                                    "recreate it with `simsales baseline`", line=exc.lineno) from None
+    if not isinstance(data, dict) or "plans" not in data or "scenario" not in data:
+        raise InputError(str(path), "not a simsales baseline (no 'scenario' and 'plans')")
+    if data.get("format") != FORMAT:
+        raise InputError(str(path), f"baseline format {data.get('format')!r} is not supported by "
+                                    f"simsales {__version__} (expected {FORMAT})", field="format")
+    try:
+        return Baseline.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        raise InputError(str(path), f"corrupt baseline: {error['msg'].removeprefix('Value error, ')}",
+                         field=where) from None
+
+
+def check_same_scenario(baseline: Baseline, scenario_name: str, path: str | Path) -> None:
+    """A baseline made from another scenario is bad input, not a regression."""
+    if baseline.scenario.name != scenario_name:
+        raise InputError(str(path), f"this baseline is for scenario {baseline.scenario.name!r} "
+                                    f"({baseline.scenario.file}), not {scenario_name!r}; pass the "
+                                    "right --baseline, or if the scenario was renamed, remake it "
+                                    "with `simsales baseline`", field="scenario.name")
+
+
+# --- tolerances ------------------------------------------------------------------------
+
+def default_tolerance(metric: str) -> float:
+    for tolerance, members in FAMILIES.values():
+        if metric in members:
+            return tolerance
+    return DEFAULT_TOLERANCE
+
+
+def parse_tolerances(items: list[str] | None, known: set[str]) -> dict[str, float]:
+    """``["revenue_net=0.05", "team=10%"]`` -> per-metric tolerances.
+
+    A family name sets all its members; a metric named on its own wins over its
+    family, whatever the order.  ``inf`` ignores a metric.
+
+    Raises:
+        InputError: a malformed item, a negative value, or an unknown metric or family.
+    """
+    by_family: dict[str, float] = {}
+    by_metric: dict[str, float] = {}
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        try:
+            if not sep:
+                raise ValueError
+            text = text.strip()
+            value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+            if not value >= 0:
+                raise ValueError
+        except ValueError:
+            raise InputError("--tolerance", f"expected METRIC=RELATIVE such as revenue_net=0.05 "
+                                            f"or revenue_net=5%, got {item!r}") from None
+        if name in FAMILIES:
+            by_family.update(dict.fromkeys(FAMILIES[name][1], value))
+        elif name in known:
+            by_metric[name] = value
+        else:
+            raise InputError("--tolerance", f"unknown metric {name!r}; metrics: "
+                                            f"{', '.join(sorted(known))}; families: {', '.join(FAMILIES)}")
+    return by_family | by_metric
+
+
+# --- the decision ----------------------------------------------------------------------
+
+def relative_change(base: float, now: float) -> float:
+    """(now - base) / |base|; infinite when only the baseline is zero."""
+    if base == now:
+        return 0.0
+    return (now - base) / abs(base) if base else math.copysign(math.inf, now - base)
+
+
+def shift_p_value(base: np.ndarray, now: np.ndarray, paired: bool) -> float | None:
+    """Two-sided p-value of a shift in the mean; None when there are too few values.
+
+    ``paired``: replication r of both runs used the same random numbers, so test the
+    differences (paired t-test); otherwise Welch's t-test.  Zero spread means a
+    certain answer: p = 1 without a shift, 0 with one.
+    """
+    if paired:
+        both = ~np.isnan(base) & ~np.isnan(now)
+        diff = now[both] - base[both]
+        if diff.size < 2:
+            return None
+        shift, se, df = diff.mean(), diff.std(ddof=1) / math.sqrt(diff.size), diff.size - 1
+    else:
+        a, b = base[~np.isnan(base)], now[~np.isnan(now)]
+        if a.size < 2 or b.size < 2:
+            return None
+        va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+        shift, se = b.mean() - a.mean(), math.sqrt(va + vb)
+        df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1)) if se else 1.0
+    if se == 0:
+        return 1.0 if shift == 0 else 0.0
+    return float(2 * stats.t.sf(abs(shift) / se, df))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One metric's verdict: ``ok``, ``ok: noise`` (large but not significant),
+    ``ok: small`` (significant but within tolerance), ``MOVED``, or ``n/a``."""
+
+    verdict: str
+    change: float | None
+    p_value: float | None
+
+    @property
+    def moved(self) -> bool:
+        return self.verdict == "MOVED"
+
+
+def decide(base: np.ndarray, now: np.ndarray, tolerance: float, alpha: float, paired: bool) -> Decision:
+    """Has the metric moved?  Significant at ``alpha`` (already corrected) and beyond ``tolerance``."""
+    finite_base, finite_now = base[~np.isnan(base)], now[~np.isnan(now)]
+    if not finite_base.size or not finite_now.size:
+        same = finite_base.size == finite_now.size
+        return Decision("ok" if same else "MOVED", None if same else math.inf, None)
+    change = relative_change(float(finite_base.mean()), float(finite_now.mean()))
+    p = shift_p_value(base, now, paired)
+    if p is None:
+        return Decision("n/a", change, None)
+    significant, large = p < alpha, abs(change) > tolerance
+    verdict = ("MOVED" if large else "ok: small") if significant else ("ok: noise" if large else "ok")
+    return Decision(verdict, change, p)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the diff table; ``baseline`` and ``now`` are means over replications."""
+
+    plan: str
+    metric: str
+    baseline: float | None
+    now: float | None
+    change: float | None
+    p_value: float | None
+    tolerance: float | None
+    verdict: str
+
+    @property
+    def failed(self) -> bool:
+        return self.verdict in ("MOVED", "NOT REPRODUCED", "plan added", "plan removed")
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of :func:`compare`; ``mode`` is 'reproduction', 'paired' or 'welch'."""
+
+    mode: str
+    rows: list[Row]
+    alpha: float
+    tests: int
+
+    @property
+    def failed(self) -> list[Row]:
+        return [r for r in self.rows if r.failed]
+
+
+def reproduction(base: Baseline, now: Baseline) -> bool:
+    """Same version, scenario file, seed and engine: the numbers must match exactly."""
+    return (base.simsales, base.scenario.sha256, base.seed, base.engine) == \
+           (now.simsales, now.scenario.sha256, now.seed, now.engine)
+
+
+def differences(base: Baseline, now: Baseline) -> list[str]:
+    """What changed between how the baseline and this run were made, in words."""
+    said = []
+    for label, a, b in (("simsales", base.simsales, now.simsales), ("seed", base.seed, now.seed),
+                        ("engine", base.engine, now.engine),
+                        ("replications", base.replications, now.replications)):
+        if a != b:
+            said.append(f"{label} {a} -> {b}")
+    if base.scenario.sha256 != now.scenario.sha256:
+        said.append("scenario file edited")
+    return said
+
+
+def _mean(values: np.ndarray) -> float | None:
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else None
+
+
+def compare(base: Baseline, now: Baseline, tolerances: dict[str, float] | None = None,
+            alpha: float = ALPHA, exact: bool = True) -> Report:
+    """Compare every metric of every plan of ``now`` with ``base``.
+
+    Args:
+        tolerances: per-metric relative tolerances overriding :func:`default_tolerance`.
+        alpha: family-wise significance level, split over all (plan, metric) tests.
+        exact: demand exact numbers when the inputs are the same (False: always test
+            statistically, e.g. to say whether a failed reproduction also moved the forecast).
+    """
+    tolerances = tolerances or {}
+    exact_mode = exact and reproduction(base, now)
+    paired = base.seed == now.seed
+    mode = "reproduction" if exact_mode else ("paired" if paired else "welch")
+    common = min(base.replications, now.replications)
+    rows: list[Row] = []
+    tested: list[tuple[str, str, np.ndarray, np.ndarray]] = []
+    for plan in sorted(set(base.plans) | set(now.plans)):
+        if plan not in now.plans or plan not in base.plans:
+            verdict = "plan removed" if plan not in now.plans else "plan added"
+            rows.append(Row(plan, "-", None, None, None, None, None, verdict))
+            continue
+        b, n = base.plans[plan], now.plans[plan]
+        for metric in sorted(set(b.replications) | set(n.replications)):
+            if metric not in b.replications or metric not in n.replications:
+                side, verdict = (n, "new") if metric in n.replications else (b, "gone")
+                mean = _mean(side.values(metric))
+                rows.append(Row(plan, metric, mean if verdict == "gone" else None,
+                                mean if verdict == "new" else None, None, None, None, verdict))
+                continue
+            x, y = b.values(metric), n.values(metric)
+            if paired:
+                x, y = x[:common], y[:common]
+            tested.append((plan, metric, x, y))
+    per_test = alpha / max(1, len(tested))
+    for plan, metric, x, y in tested:
+        tolerance = tolerances.get(metric, default_tolerance(metric))
+        if exact_mode:
+            same = np.array_equal(x, y, equal_nan=True)
+            change = relative_change(_mean(x) or 0.0, _mean(y) or 0.0)
+            rows.append(Row(plan, metric, _mean(x), _mean(y), change, None, None,
+                            "same" if same else "NOT REPRODUCED"))
+        else:
+            d = decide(x, y, tolerance, per_test, paired)
+            rows.append(Row(plan, metric, _mean(x), _mean(y), d.change, d.p_value, tolerance, d.verdict))
+    return Report(mode, rows, alpha, len(tested))

@@ -1,0 +1,111 @@
+"""The fast engine's event loop over all managers at once, compiled with numba.
+
+:func:`run_loop` is a pure function over arrays.  It walks three
+time-ordered sources at once: lead arrivals (already sorted), managers
+leaving (sorted leave times) and the managers' own events (one key per
+manager in an indexed heap, see :mod:`simsales.engines.fast.queues`).  A
+manager event is a WAKE (free, and may have a due task) or a DONE (a call or
+dial ends); what happens then is in :mod:`simsales.engines.fast.rules`.  The
+mapping from the reference engine:
+
+* SimPy's idle wait ``any_of([timeout(until), wake])`` becomes "the first
+  moment on shift with a due task" (``fast_rules.next_action``), recomputed
+  when the manager's queue gets an earlier task;
+* ``give`` to an idle manager schedules a WAKE instead of acting at once, as
+  SimPy resumes the woken process only after the giving one yields;
+* events at or after the horizon are never processed (``run(until=...)``);
+* the shared queue (``shared_queue`` routing) is a pair of task lists at
+  row ``2M``, ``2M + 1`` that every manager looks at besides their own.
+
+This loop runs every routing policy; the fast engine uses it where routing
+depends on the managers' queues (``least_loaded``, ``shared_queue``) and
+:mod:`simsales.engines.fast.split` elsewhere.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from simsales.engines.fast.queues import (
+    EV_KIND,
+    LAST_ROUTED,
+    OVERFLOW,
+    SEGMENT,
+    STOP,
+    set_event,
+)
+from simsales.engines.fast.rules import (
+    CREATED,
+    DONE,
+    INF,
+    P_HORIZON,
+    P_NEW_FIRST,
+    P_POLICY,
+    done,
+    give,
+    reassign,
+    route,
+    take,
+    views,
+)
+
+
+@njit(cache=True, error_model="numpy")
+def run_loop(leads, roster, chain, routing, params, seed, state, out) -> int:
+    """Simulate one replication of one plan in place (fast.py builds the arguments).
+
+    Args:
+        leads: ``(lf, target, step)``: the lead table (columns in
+            fast_rules), the target flags and each lead's next step (zeros:
+            attempt k, or K for the presentation).
+        roster: ``(md, leavers)``: the manager-day table; managers who leave
+            within the horizon, by leave time.
+        chain: ``(steps, decay_table)``: offsets (minutes) and contact
+            chances per attempt; ages and factors of a decay table.
+        routing: ``(rf, ri)``, see fast.pack_routing.
+        params: the scalars (``fast_rules.P_*``); seed: the uniforms' stream.
+        state: ``(mf, mi, hd, hk, hn, et, es, order, counters)``: the manager
+            tables, the task lists (rows 2m, 2m + 1 per manager, then the
+            shared ones; empty), the event heap (see fast_queues.set_event)
+            and counters (zeros).
+        out: the ``Outcomes`` arrays to fill (as ``Outcomes.empty`` makes
+            them): owner, attempts, first_attempt, contact, end, offer_time.
+
+    Returns 0, or 1 if a task list outgrew its row (rerun with fresh state
+    and longer rows).
+    """
+    leads, out, (md, leavers), chain, routing, params, (mf, mi, queues, events, counters) = views(
+        leads, out, roster, chain, routing, params, state)
+    lf, step, owner = leads[0], leads[2], out[0]
+    et, order = events[0], events[2]
+    horizon, policy, new_first = params[P_HORIZON], int(params[P_POLICY]), params[P_NEW_FIRST] > 0.5
+    n_leads, n_steps = lf.shape[0], chain[0].shape[1]
+    stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
+    counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
+    i = j = 0
+    while counters[OVERFLOW] == 0:
+        t_arrival = lf[i, CREATED] if i < n_leads else INF
+        t_leave = mf[leavers[j], STOP] if j < leavers.size else INF
+        m, t = order[0], et[0]
+        if min(t_arrival, t_leave, t) >= horizon:
+            break
+        if t_leave < t and t_leave <= t_arrival:
+            reassign(leavers[j], t_leave, True, n_leads * stride, step, owner, routing, params, seed,
+                     mf, mi, md, queues, events, counters)
+            j += 1
+            continue
+        if t_arrival < t:
+            to = route(t_arrival, i * stride + n_steps + 2, policy, seed, routing[0], routing[1],
+                       queues[2], counters)
+            if to >= 0:
+                give(to, t_arrival + chain[0][0, 0], i, t_arrival, new_first, True, step, owner, mf,
+                     mi, md, queues, events, counters)
+            i += 1
+            continue
+        # Manager m's turn at t: finish the call that ends now, then take the next task.
+        if mi[m, EV_KIND] == DONE:
+            done(m, t, True, leads, out, chain[0], routing, params, seed, mf, mi, md, queues, events,
+                 counters)
+        when, kind = take(m, t, leads, out, chain, params, seed, mf, mi, md, queues, True)
+        set_event(m, when, kind, mf, mi, events, counters)
+    return counters[OVERFLOW]

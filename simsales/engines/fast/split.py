@@ -1,0 +1,124 @@
+"""The fast engine's loop for routing that does not look at the queues: one manager at a time.
+
+Under ``round_robin`` and ``weighted`` routing, who gets a lead depends on
+the time, the shifts and the lead's own uniform, never on what the managers
+are doing.  Managers then touch each other only when one leaves: their
+queued tasks are routed anew at the leave time, and the follow-up of a call
+that ends after the leave too.  :func:`run_split` cuts the horizon at those
+moments (*boundaries*) and, between two of them, routes the period's
+arrivals first and then runs each manager alone through the period: a merge
+of their own arrivals with their own next event, without an event heap over
+all managers, with one manager's tables hot in cache.
+
+It does exactly what :func:`simsales.engines.fast_loop.run_loop` does for
+these policies, in another order: routing happens in the same time order
+(so round robin's pointer, the routing segments and the numbering of the
+re-routed tasks' uniforms are the same), a manager's events keep their
+order, and at a boundary the managers' events at that very minute come
+first, then the leave, then the arrivals, as in the event loop.  Tasks are
+numbered in the order they are queued, which keeps their order within each
+manager's lists.  tests/test_fast_engine.py checks that both loops return
+the same arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from simsales.engines.fast.queues import (
+    EV_KIND,
+    EV_T,
+    LAST_ROUTED,
+    OVERFLOW,
+    SEGMENT,
+    STOP,
+)
+from simsales.engines.fast.rules import (
+    CREATED,
+    DONE,
+    INF,
+    P_HORIZON,
+    P_NEW_FIRST,
+    P_POLICY,
+    done,
+    give,
+    reassign,
+    route,
+    take,
+    views,
+)
+
+
+@njit(cache=True, error_model="numpy")
+def run_split(leads, roster, chain, routing, params, seed, state, out) -> int:
+    """Simulate one replication of one plan in place; the arguments are run_loop's.
+
+    Only for the ``round_robin`` and ``weighted`` policies.  Returns 0, or 1
+    if a task list outgrew its row (rerun with fresh state and longer rows).
+    """
+    leads, out, (md, leavers), chain, routing, params, (mf, mi, queues, events, counters) = views(
+        leads, out, roster, chain, routing, params, state)
+    lf, step, owner = leads[0], leads[2], out[0]
+    horizon, policy, new_first = params[P_HORIZON], int(params[P_POLICY]), params[P_NEW_FIRST] > 0.5
+    n_leads, n_managers, n_steps = lf.shape[0], mf.shape[0], chain[0].shape[1]
+    stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
+    first_offset = chain[0][0, 0]
+    # Each manager's arrivals as a linked list, in time order: head, tail, next.
+    head = np.full(n_managers, -1, np.int64)
+    tail = np.full(n_managers, -1, np.int64)
+    nxt = np.full(n_leads, -1, np.int64)
+    late = np.full(n_managers, INF)  # when a leaver's last call ends, after the leave (minutes)
+    counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
+    i = j = 0
+    while counters[OVERFLOW] == 0:
+        t_leave = mf[leavers[j], STOP] if j < leavers.size else INF
+        late_m = np.argmin(late)
+        t_late = late[late_m]
+        bound = min(t_leave, t_late, horizon)
+        while i < n_leads and lf[i, CREATED] < bound:  # route the period's arrivals
+            to = route(lf[i, CREATED], i * stride + n_steps + 2, policy, seed, routing[0],
+                       routing[1], queues[2], counters)
+            if to >= 0:
+                if tail[to] >= 0:
+                    nxt[tail[to]] = i
+                else:
+                    head[to] = i
+                tail[to] = i
+            i += 1
+        for m in range(n_managers):  # each manager through the period
+            a, stop = head[m], mf[m, STOP]  # stop <= horizon
+            while True:
+                t = mf[m, EV_T]
+                t_arrival = lf[a, CREATED] if a >= 0 else INF
+                if t <= t_arrival and t <= bound and t < stop:  # own event first at the same minute
+                    if mi[m, EV_KIND] == DONE:
+                        done(m, t, False, leads, out, chain[0], routing, params, seed, mf, mi, md,
+                             queues, events, counters)
+                    mf[m, EV_T], mi[m, EV_KIND] = take(m, t, leads, out, chain, params, seed, mf, mi,
+                                                       md, queues, False)
+                elif a >= 0:  # every arrival routed so far comes before the bound
+                    give(m, t_arrival + first_offset, a, t_arrival, new_first, False, step, owner, mf,
+                         mi, md, queues, events, counters)
+                    a = nxt[a]
+                else:
+                    break
+            head[m] = tail[m] = -1  # the period's arrivals are all queued now
+        if bound >= horizon:
+            break
+        if t_late <= t_leave:  # a leaver's last call ends: its follow-up is routed anew
+            late[late_m] = INF
+            done(late_m, t_late, False, leads, out, chain[0], routing, params, seed, mf, mi, md,
+                 queues, events, counters)
+            mf[late_m, EV_T], mi[late_m, EV_KIND] = take(late_m, t_late, leads, out, chain, params,
+                                                         seed, mf, mi, md, queues, False)
+            continue
+        leaver = leavers[j]
+        if mi[leaver, EV_KIND] == DONE and late[leaver] == INF and mf[leaver, EV_T] < horizon:
+            late[leaver] = mf[leaver, EV_T]
+            if late[leaver] <= t_leave:  # it ends at the leave itself: that comes first
+                continue
+        reassign(leaver, t_leave, False, n_leads * stride, step, owner, routing, params, seed, mf, mi,
+                 md, queues, events, counters)
+        j += 1
+    return counters[OVERFLOW]

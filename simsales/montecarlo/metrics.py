@@ -1,0 +1,232 @@
+"""Per-replication metrics: the public names every run reports (MODEL.md section 9).
+
+``METRICS`` is the contract: name -> meaning and unit.  Counts are leads or
+deals over the horizon; money in the scenario's currency; times in minutes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simsales.engines.contract import (
+    AWAITING_PRESENTATION,
+    EXPIRED,
+    LOST_NO_OFFER,
+    LOST_NONTARGET,
+    LOST_UNQUALIFIED,
+    NO_CONTACT,
+    OFFER,
+    Outcomes,
+)
+from simsales.world.calendar import MINUTES_PER_DAY, month_starts
+from simsales.world.deals import Deals
+from simsales.world.world import World
+
+METRICS: dict[str, str] = {
+    "leads": "leads created in the horizon",
+    "nontarget_leads": "leads that can never buy (wrong number, spam, job seekers)",
+    "attempts": "contact attempts made (calls and messages)",
+    "contacts": "leads reached (contact established)",
+    "qualified": "leads qualified (need found, product fits)",
+    "offers": "invoices issued plus installment links sent",
+    "invoices_issued": "invoices issued",
+    "links_sent": "installment links sent",
+    "links_filled": "installment links filled by the client",
+    "total_invoices": "invoices issued + installment links filled (the key stage)",
+    "bank_approved": "installments approved by the bank",
+    "won": "deals paid within the horizon",
+    "revenue_gross": "money received in the horizon (installments less bank commission)",
+    "refunds": "money returned in the horizon",
+    "revenue_net": "revenue_gross - refunds",
+    "revenue_after_horizon": "gross revenue of offers made in the horizon that pay after it",
+    "pipeline_open": "offers still unresolved at the end of the horizon",
+    "lead_cost": "CPL x leads, summed over channels",
+    "payroll": "salaries (pro rata by days employed) and commissions",
+    "hiring_cost": "cost per hire x hires made (managers and team leads)",
+    "costs": "lead_cost + payroll + hiring_cost",
+    "margin": "revenue_net - costs",
+    "contact_rate": "contacts / leads",
+    "c2": "won / leads (lead to payment)",
+    "cpl": "lead_cost / leads",
+    "cpql": "lead_cost / qualified (cost per qualified lead)",
+    "avg_check": "mean price of the deals won",
+    "sla_p50_min": "median minutes from lead creation to first attempt (leads attempted)",
+    "sla_p90_min": "90th percentile of the same",
+    "untouched_leads": "leads never attempted by the end of the horizon",
+    "chains_cut": "leads dropped at lead_ttl after some attempts, for lack of time",
+    "lost_no_contact": "target and non-target leads whose chain ran out without contact",
+    "lost_nontarget": "non-target leads reached and lost",
+    "lost_before_qualification": "target leads reached and not qualified",
+    "lost_after_qualification": "qualified leads with no offer, plus offers that did not pay",
+    "headcount_end": "managers employed on the last day",
+    "ramping_end": "managers in onboarding or ramp on the last day",
+    "hires_made": "managers who joined in the horizon",
+    "hires_deferred": "manager hires pushed to a later month by the span rule",
+    "hires_refused": "manager hires refused by the span rule",
+    "team_lead_hires": "team leads who joined in the horizon",
+    "attrition": "managers who left in the horizon",
+    "utilisation": "share of on-shift manager time spent on calls and dials",
+    "attempts_per_manager_hour": "attempts per on-shift manager hour",
+    "revenue_per_manager": "revenue_net / average managers employed",
+}
+
+KEY_METRICS = (
+    "revenue_net", "margin", "won", "leads", "contact_rate", "c2",
+    "sla_p50_min", "sla_p90_min", "untouched_leads", "utilisation",
+    "headcount_end", "hires_made", "hires_deferred",
+)
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a) / float(b) if b else 0.0
+
+
+def _in_horizon(times: np.ndarray, horizon: float) -> np.ndarray:
+    return ~np.isnan(times) & (times < horizon)
+
+
+def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """All metrics of one replication, and its weekly and monthly series.
+
+    Returns:
+        (metrics, series): ``metrics`` has every key of :data:`METRICS`;
+        ``series`` holds arrays per week (``*_week``) and per calendar month
+        (``*_month``) for the charts.
+    """
+    sc, leads, roster = world.scenario, world.leads, world.roster
+    horizon = sc.horizon_minutes
+    n = len(leads)
+    end = out.end
+    contacted = ~np.isnan(out.contact)
+    qualified = (end == AWAITING_PRESENTATION) | (end == LOST_NO_OFFER) | (end == OFFER)
+    paid = _in_horizon(deals.paid_at, horizon)
+    refunded = _in_horizon(deals.refund_at, horizon)
+    counted = _in_horizon(deals.counted_at, horizon)
+    inst = deals.installment
+    gross = float(deals.gross[paid].sum())
+    refunds = float(deals.gross[refunded].sum())
+    revenue_net = gross - refunds
+
+    lead_cost = float(sum(c.cpl * np.count_nonzero(leads.channel == i)
+                          for i, c in enumerate(sc.channels)))
+    emp_days = roster.employed.sum()
+    tl_days = np.clip(sc.horizon_days - np.maximum(roster.team_lead_join_day, 0), 0, None).sum()
+    eco = sc.economics
+    per_day = 12.0 / 365.25
+    payroll = (eco.manager_salary_month * per_day * emp_days
+               + eco.team_lead_salary_month * per_day * tl_days
+               + (eco.commission_share + eco.team_lead_commission_share) * revenue_net)
+    joined = (roster.join_day >= 0) & (roster.join_day < sc.horizon_days)
+    tl_joined = (roster.team_lead_join_day >= 0) & (roster.team_lead_join_day < sc.horizon_days)
+    hiring_cost = roster.ledger.cost_per_hire * (joined.sum() + tl_joined.sum())
+    costs = lead_cost + payroll + hiring_cost
+
+    touched = ~np.isnan(out.first_attempt)
+    first = out.first_attempt[touched] - leads.created[touched]
+    sla = np.percentile(first, [50, 90]) if first.size else np.full(2, np.nan)
+    shift_minutes = float(np.clip(np.minimum(roster.shift_end, horizon) - roster.shift_start, 0, None).sum())
+    won = int(paid.sum())
+    m: dict[str, float] = {
+        "leads": n,
+        "nontarget_leads": int((~leads.target).sum()),
+        "attempts": int(out.attempts.sum()),
+        "contacts": int(contacted.sum()),
+        "qualified": int(qualified.sum()),
+        "offers": len(deals.lead),
+        "invoices_issued": int((~inst).sum()),
+        "links_sent": int(inst.sum()),
+        "links_filled": int((counted & inst).sum()),
+        "total_invoices": int(counted.sum()),
+        "bank_approved": int(_in_horizon(deals.approved_at, horizon).sum()),
+        "won": won,
+        "revenue_gross": gross,
+        "refunds": refunds,
+        "revenue_net": revenue_net,
+        "revenue_after_horizon": float(deals.gross[deals.paid_at >= horizon].sum()),
+        "pipeline_open": int(np.count_nonzero(
+            (deals.paid_at >= horizon) | (deals.counted_at >= horizon)
+            | (inst & (deals.approved_at >= horizon)))),
+        "lead_cost": lead_cost,
+        "payroll": float(payroll),
+        "hiring_cost": float(hiring_cost),
+        "costs": float(costs),
+        "margin": float(revenue_net - costs),
+        "contact_rate": _ratio(contacted.sum(), n),
+        "c2": _ratio(won, n),
+        "cpl": _ratio(lead_cost, n),
+        "cpql": _ratio(lead_cost, qualified.sum()),
+        "avg_check": float(deals.check[paid].mean()) if won else 0.0,
+        "sla_p50_min": float(sla[0]),
+        "sla_p90_min": float(sla[1]),
+        "untouched_leads": int((out.attempts == 0).sum()),
+        "chains_cut": int(((end == EXPIRED) & (out.attempts > 0)).sum()),
+        "lost_no_contact": int((end == NO_CONTACT).sum()),
+        "lost_nontarget": int((end == LOST_NONTARGET).sum()),
+        "lost_before_qualification": int((end == LOST_UNQUALIFIED).sum()),
+        "lost_after_qualification": int((end == LOST_NO_OFFER).sum()
+                                        + np.count_nonzero(np.isnan(deals.paid_at))),
+        "headcount_end": int(roster.employed[:, -1].sum()),
+        "ramping_end": int((roster.onboarding[:, -1] | roster.ramping[:, -1]).sum()),
+        "hires_made": int(joined.sum()),
+        "hires_deferred": int(roster.ledger.deferred.sum()),
+        "hires_refused": int(roster.ledger.refused.sum()),
+        "team_lead_hires": int(tl_joined.sum()),
+        "attrition": int(((roster.leave_day >= 0) & (roster.leave_day < sc.horizon_days)
+                          & (roster.leave_day > roster.join_day)).sum()),
+        "utilisation": _ratio(out.busy_minutes.sum(), shift_minutes),
+        "attempts_per_manager_hour": _ratio(out.attempts.sum(), shift_minutes / 60.0),
+        "revenue_per_manager": _ratio(revenue_net, emp_days / sc.horizon_days),
+    }
+    return m, series(world, out, deals, paid, refunded)
+
+
+def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
+           refunded: np.ndarray) -> dict[str, np.ndarray]:
+    """Weekly and monthly series of one replication (for charts)."""
+    sc, leads, roster = world.scenario, world.leads, world.roster
+    n_weeks = -(-sc.horizon_days // 7)
+    week_min = 7 * MINUTES_PER_DAY
+
+    def per_week(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        idx = (times // week_min).astype(np.int64)
+        return np.bincount(idx, weights=weights, minlength=n_weeks)[:n_weeks].astype(float)
+
+    week_of_lead = (leads.created // week_min).astype(np.int64)
+    lead_week = np.bincount(week_of_lead, minlength=n_weeks)[:n_weeks].astype(float)
+    contacted = ~np.isnan(out.contact)
+    contact_week = np.bincount(week_of_lead[contacted], minlength=n_weeks)[:n_weeks].astype(float)
+    wait = out.first_attempt - leads.created
+    sla = np.full(n_weeks, np.nan)
+    # Leads are sorted by creation, so each week is one slice.
+    bounds = np.searchsorted(week_of_lead, np.arange(n_weeks + 1), side="left")
+    for w in range(n_weeks):
+        x = wait[bounds[w]:bounds[w + 1]]
+        x = x[~np.isnan(x)]
+        if x.size:
+            sla[w] = np.median(x)
+    revenue_week = (per_week(deals.paid_at[paid], deals.gross[paid])
+                    - per_week(deals.refund_at[refunded], deals.gross[refunded]))
+
+    months = month_starts(sc.start, sc.horizon_days)
+    last_days = [start - 1 for _, start in months[1:]] + [sc.horizon_days - 1]
+    emp, onb, rmp = roster.employed, roster.onboarding, roster.ramping
+    day_index = (np.nan_to_num(deals.paid_at, nan=0) // MINUTES_PER_DAY).astype(np.int64)
+    month_of_day = np.zeros(sc.horizon_days, dtype=np.int64)
+    for i, (_, start) in enumerate(months):
+        month_of_day[start:] = i
+    revenue_month = np.bincount(month_of_day[np.minimum(day_index[paid], sc.horizon_days - 1)],
+                                weights=deals.gross[paid], minlength=len(months))
+    joins = roster.join_day[(roster.join_day >= 0) & (roster.join_day < sc.horizon_days)]
+    return {
+        "leads_week": lead_week,
+        "contact_rate_week": np.divide(contact_week, lead_week, out=np.zeros(n_weeks),
+                                       where=lead_week > 0),
+        "sla_p50_week": sla,
+        "revenue_net_week": revenue_week,
+        "headcount_month": np.array([emp[:, d].sum() for d in last_days], dtype=float),
+        "onboarding_month": np.array([onb[:, d].sum() for d in last_days], dtype=float),
+        "ramping_month": np.array([rmp[:, d].sum() for d in last_days], dtype=float),
+        "hires_made_month": np.bincount(month_of_day[joins], minlength=len(months)).astype(float),
+        "hires_deferred_month": roster.ledger.deferred.astype(float),
+        "revenue_gross_month": revenue_month.astype(float),
+    }

@@ -1,0 +1,1 @@
+"""The scenario: the schema a head of sales writes, uncertain values, distributions, the YAML loader."""

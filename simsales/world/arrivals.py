@@ -1,0 +1,78 @@
+"""Lead arrivals: the lead stream of one replication (MODEL.md section 2).
+
+The stream does not depend on the hiring plan, so it is generated once per
+replication and shared by every plan (common random numbers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from simsales.scenario.schema import Channel
+from simsales.scenario.uncertain import value
+from simsales.world.calendar import DAYS_PER_MONTH, MINUTES_PER_DAY, weekday_of
+
+
+@dataclass(frozen=True)
+class Leads:
+    """All leads of one replication, sorted by creation time.
+
+    Attributes:
+        created: creation time, minutes from the start.
+        channel: index into the scenario's channels.
+        target: False for non-target leads (they can never buy).
+    """
+
+    created: np.ndarray
+    channel: np.ndarray
+    target: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.created)
+
+
+def daily_means(channel: Channel, start: dt.date, n_days: int) -> np.ndarray:
+    """Expected leads per day: base volume x weekday profile x monthly growth."""
+    weekday = np.asarray(channel.weekday_profile, dtype=float)
+    weekday = weekday / weekday.mean()
+    days = np.arange(n_days)
+    growth = (1.0 + value(channel.growth_per_month)) ** (days / DAYS_PER_MONTH)
+    return value(channel.leads_per_day) * weekday[weekday_of(start, days)] * growth
+
+
+def daily_counts(mean: np.ndarray, overdispersion: float, rng: np.random.Generator) -> np.ndarray:
+    """Leads per day: Poisson, or negative binomial with var = m + od * m^2."""
+    if overdispersion > 0:
+        shape = 1.0 / overdispersion
+        mean = rng.gamma(shape, mean / shape)
+    return rng.poisson(mean)
+
+
+def generate_leads(
+    channels: list[Channel], start: dt.date, n_days: int, rng: np.random.Generator
+) -> Leads:
+    """Draw the lead stream of one replication from resolved channels."""
+    created, channel_ix, target = [], [], []
+    for c, channel in enumerate(channels):
+        counts = daily_counts(daily_means(channel, start, n_days), channel.overdispersion, rng)
+        n = int(counts.sum())
+        day = np.repeat(np.arange(n_days), counts)
+        if channel.hour_profile is None:
+            minute = rng.random(n) * MINUTES_PER_DAY
+        else:
+            hours = np.asarray(channel.hour_profile, dtype=float)
+            hour = rng.choice(24, size=n, p=hours / hours.sum())
+            minute = (hour + rng.random(n)) * 60.0
+        created.append(day * MINUTES_PER_DAY + minute)
+        channel_ix.append(np.full(n, c, dtype=np.int64))
+        target.append(rng.random(n) >= value(channel.nontarget_share))
+    times = np.concatenate(created)
+    order = np.argsort(times, kind="stable")
+    return Leads(
+        created=times[order],
+        channel=np.concatenate(channel_ix)[order],
+        target=np.concatenate(target)[order],
+    )

@@ -1,0 +1,97 @@
+"""Shifts and working hours: when each manager is on shift, day by day.
+
+Time runs in minutes from the scenario's start (00:00 of ``start``); day
+``d`` covers minutes ``[1440 d, 1440 (d + 1))``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from simsales.scenario.schema import Calendar, Shift, clock_minutes
+
+MINUTES_PER_DAY = 1440.0
+DAYS_PER_MONTH = 365.25 / 12.0
+
+
+def weekday_of(start: dt.date, day: np.ndarray | int) -> np.ndarray:
+    """Weekday (0=Mon..6=Sun) of day index ``day`` after ``start``."""
+    return (start.weekday() + np.asarray(day)) % 7
+
+
+def opening_hours(calendar: Calendar, start: dt.date, n_days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Opening and closing time (minutes after midnight) per day; closed days give (0, 0)."""
+    open_at = np.zeros(n_days)
+    close_at = np.zeros(n_days)
+    for d in range(n_days):
+        hours = calendar.hours(int(weekday_of(start, d)))
+        if hours is not None:
+            open_at[d], close_at[d] = hours
+    return open_at, close_at
+
+
+def shift_groups(shifts: list[Shift], n_managers: int) -> np.ndarray:
+    """Shift group of each manager: in index order, by largest remainder of the shares.
+
+    Manager ``i`` goes to the group whose running share is furthest behind,
+    so any prefix of the team (the initial team, then each hire) is spread
+    over the groups as evenly as the shares allow.
+    """
+    shares = np.array([s.share for s in shifts], dtype=float)
+    shares /= shares.sum()
+    group = np.empty(n_managers, dtype=np.int64)
+    counts = np.zeros(len(shifts))
+    for i in range(n_managers):
+        g = int(np.argmax(shares * (i + 1) - counts))
+        group[i] = g
+        counts[g] += 1
+    return group
+
+
+def shift_windows(
+    shifts: list[Shift],
+    calendar: Calendar,
+    start: dt.date,
+    n_days: int,
+    n_managers: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shift start and end (absolute minutes) per manager and day.
+
+    Returns two ``(n_managers, n_days)`` arrays; a day off has start == end.
+    The shift is clipped to the day's working hours.  Within a shift group,
+    the k-th manager starts the pattern k days into its cycle, so every day
+    of the week is covered.
+    """
+    group = shift_groups(shifts, n_managers)
+    open_at, close_at = opening_hours(calendar, start, n_days)
+    days = np.arange(n_days)
+    starts = np.zeros((n_managers, n_days))
+    ends = np.zeros((n_managers, n_days))
+    rank = np.zeros(len(shifts), dtype=np.int64)
+    for m in range(n_managers):
+        shift = shifts[group[m]]
+        cycle = shift.days_on + shift.days_off
+        phase = rank[group[m]] % cycle
+        rank[group[m]] += 1
+        on = ((days + phase) % cycle) < shift.days_on
+        s = np.maximum(clock_minutes(shift.start), open_at)
+        e = np.minimum(clock_minutes(shift.start) + shift.hours * 60.0, close_at)
+        work = on & (e > s)
+        starts[m] = np.where(work, days * MINUTES_PER_DAY + s, days * MINUTES_PER_DAY)
+        ends[m] = np.where(work, days * MINUTES_PER_DAY + e, days * MINUTES_PER_DAY)
+    return starts, ends
+
+
+def month_starts(start: dt.date, n_days: int) -> list[tuple[str, int]]:
+    """('YYYY-MM', first day index) of every calendar month the horizon touches."""
+    out = [(f"{start.year:04d}-{start.month:02d}", 0)]
+    day = start
+    while True:
+        nxt = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        index = (nxt - start).days
+        if index >= n_days:
+            return out
+        out.append((f"{nxt.year:04d}-{nxt.month:02d}", index))
+        day = nxt

@@ -1,0 +1,147 @@
+"""Deals after the offer: invoices, installments, the bank, payment, refunds.
+
+What happens after an invoice or installment link is up to the client and
+the bank, not the manager's time, so it is drawn here, vectorised, for
+both engines alike (MODEL.md sections 5 and 7).  Money arrives on the day
+it is paid; deals that close after the horizon are the open pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from simsales.scenario.distributions import Normal
+from simsales.scenario.schema import Funnel, Price, Step
+from simsales.scenario.uncertain import value
+from simsales.world.calendar import MINUTES_PER_DAY
+
+
+@dataclass(frozen=True)
+class Deals:
+    """One row per offer, times in minutes from the start (NaN: never).
+
+    ``installment``: the offer was an installment link (else an invoice).
+    ``counted_at``: when it became a "total invoice" (invoice issued, or the
+    link filled).  ``approved_at``: the bank's approval (installments).
+    ``paid_at``: when the money arrived.  ``refund_at``: when it went back.
+    ``check``: the deal's price; ``gross``: what we receive (the price less
+    the bank's commission on installments).
+    """
+
+    lead: np.ndarray
+    installment: np.ndarray
+    counted_at: np.ndarray
+    approved_at: np.ndarray
+    paid_at: np.ndarray
+    refund_at: np.ndarray
+    check: np.ndarray
+    gross: np.ndarray
+
+
+@dataclass(frozen=True)
+class ClientDraws:
+    """What each lead's client and bank would do with an offer, drawn per lead.
+
+    None of it depends on when (or whether) the offer is made, so one draw
+    serves every plan of a replication: :func:`settle` applies it to a
+    plan's offer times.  ``*_ok`` are the step outcomes, ``*_delay`` their
+    delays in minutes; prices come from :meth:`prices`.
+    """
+
+    installment: np.ndarray
+    invoice_ok: np.ndarray
+    invoice_delay: np.ndarray
+    filled_ok: np.ndarray
+    filled_delay: np.ndarray
+    approved_ok: np.ndarray
+    approved_delay: np.ndarray
+    check: np.ndarray | None
+    check_uniform: np.ndarray | None
+    refunded: np.ndarray
+    refund_delay: np.ndarray
+
+    def prices(self, price: Price, rows: np.ndarray) -> np.ndarray:
+        """The deal price (check) of the leads ``rows``, price change included."""
+        if self.check is not None:
+            return self.check[rows]
+        return _checks(price, stats.truncnorm.ppf(self.check_uniform[rows], *_normal_args(price.check)))
+
+
+def _normal_args(dist: Normal) -> tuple[float, float, float, float]:
+    """``truncnorm`` arguments of a normal price: ``Normal.sample`` is
+    ``truncnorm.ppf(rng.random(n), *these)`` (test_fast_engine checks it)."""
+    return (dist.lo - dist.mu) / dist.sd, (dist.hi - dist.mu) / dist.sd, dist.mu, dist.sd
+
+
+def _checks(price: Price, raw: np.ndarray) -> np.ndarray:
+    return np.maximum(np.asarray(raw, dtype=float), 0.0) * (1.0 + price.change)
+
+
+def _step_draws(step: Step, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    ok = rng.random(n) < value(step.p)
+    delay = np.asarray(step.delay_days.sample(rng, n), dtype=float) * MINUTES_PER_DAY
+    return ok, delay
+
+
+def _step(ok: np.ndarray, delay: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Time the step completes, NaN where it fails or was not reached."""
+    return np.where(ok & ~np.isnan(start), start + delay, np.nan)
+
+
+def draw_clients(funnel: Funnel, n: int, rng: np.random.Generator) -> ClientDraws:
+    """Draw the clients of ``n`` leads; ``funnel`` must be resolved (see :func:`close_deals`)."""
+    installment = rng.random(n) < value(funnel.installment_share)
+    invoice = _step_draws(funnel.invoice_paid, rng, n)
+    filled = _step_draws(funnel.link_filled, rng, n)
+    approved = _step_draws(funnel.bank_approved, rng, n)
+    price = funnel.price
+    if isinstance(price.check, Normal) and price.check.sd > 0:
+        # The uniforms only: the (slow) normal quantiles are computed for offers alone.
+        check, check_uniform = None, rng.random(n)
+    else:
+        check, check_uniform = _checks(price, price.check.sample(rng, n)), None
+    refunded = rng.random(n) < value(funnel.refunds.share)
+    refund_delay = rng.random(n) * funnel.refunds.window_days * MINUTES_PER_DAY
+    return ClientDraws(installment, *invoice, *filled, *approved, check, check_uniform, refunded,
+                       refund_delay)
+
+
+def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray) -> Deals:
+    """The deals of one plan: the clients' draws applied to its offer times (NaN: none)."""
+    rows = np.flatnonzero(~np.isnan(offer_time))  # only offers matter: work on their rows
+    offer = offer_time[rows]
+    paid_invoice = _step(clients.invoice_ok[rows], clients.invoice_delay[rows], offer)
+    filled = _step(clients.filled_ok[rows], clients.filled_delay[rows], offer)
+    approved = _step(clients.approved_ok[rows], clients.approved_delay[rows], filled)
+    installment, check = clients.installment[rows], clients.prices(funnel.price, rows)
+    paid = np.where(installment, approved, paid_invoice)
+    gross = np.where(installment, check * (1.0 - value(funnel.price.bank_commission)), check)
+    return Deals(
+        lead=rows,
+        installment=installment,
+        counted_at=np.where(installment, filled, offer),
+        approved_at=np.where(installment, approved, np.nan),
+        paid_at=paid,
+        refund_at=np.where(clients.refunded[rows], paid + clients.refund_delay[rows], np.nan),
+        check=check,
+        gross=gross,
+    )
+
+
+def close_deals(funnel: Funnel, offer_time: np.ndarray, rng: np.random.Generator) -> Deals:
+    """Draw what becomes of each offer; ``funnel`` must be resolved.
+
+    Args:
+        funnel: the resolved funnel section.
+        offer_time: per lead, minutes when the offer was made (NaN: none).
+        rng: this replication's stream for deals.
+
+    Every lead draws the same numbers whether or not it got an offer, so
+    under every plan the same lead meets the same client and bank (common
+    random numbers), and a change in one share does not reshuffle the rest.
+    Equal to ``settle(funnel, draw_clients(funnel, len(offer_time), rng), offer_time)``.
+    """
+    return settle(funnel, draw_clients(funnel, len(offer_time), rng), offer_time)
