@@ -51,9 +51,10 @@ sys.path.insert(0, str(ROOT))
 
 from simsales import montecarlo  # noqa: E402
 from simsales.engines import get_engine  # noqa: E402
-from simsales.engines.fast import engine as fast  # noqa: E402
+from simsales.engines.contract import ReplicationCache  # noqa: E402
 from simsales.montecarlo.memory import keep_freed_memory  # noqa: E402
 from simsales.scenario.loader import load_scenario, parse_scenario  # noqa: E402
+from simsales.scenario.policies import POLICY_NAMES  # noqa: E402
 from simsales.scenario.schema import Scenario  # noqa: E402
 from simsales.scenario.uncertain import resolve  # noqa: E402
 from simsales.world.arrivals import generate_leads  # noqa: E402
@@ -62,7 +63,7 @@ from simsales.world.world import World  # noqa: E402
 
 Q3 = ROOT / "scenarios" / "q3.yaml"
 TEAM_SIZES = (20, 40, 80, 160, 250)
-POLICIES = ("round_robin", "weighted", "least_loaded", "shared_queue")
+POLICIES = POLICY_NAMES  # every routing policy, from the one table
 FAST_REPEATS = 20  # the fast engine runs the reference's worlds this many times (timer resolution)
 
 
@@ -105,6 +106,7 @@ def side_by_side(cases: list[tuple[int, World]], seed: int,
     fast_simulate(cases[0][1], montecarlo.stream(seed, cases[0][0], "dynamics"))
     des_s = fast_s = 0.0
     leads = 0
+    cache = ReplicationCache()
     for k, (r, world) in enumerate(cases):
         start = time.perf_counter()
         des(world, montecarlo.stream(seed, r, "dynamics"))
@@ -112,9 +114,9 @@ def side_by_side(cases: list[tuple[int, World]], seed: int,
         first_plan = k == 0 or cases[k - 1][0] != r
         for _ in range(repeats):
             if first_plan:
-                fast._last_draws[0] = None
+                cache = ReplicationCache()  # a new replication: its per-lead draws are paid for
             start = time.perf_counter()
-            fast_simulate(world, montecarlo.stream(seed, r, "dynamics"))
+            fast_simulate(world, montecarlo.stream(seed, r, "dynamics"), cache=cache)
             fast_s += time.perf_counter() - start
         leads += len(world.leads)
     return des_s, fast_s / repeats, leads

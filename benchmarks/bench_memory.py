@@ -41,9 +41,9 @@ def child(keep: bool, replications: int) -> dict:
     engine = {"faults": 0, "s": 0.0}
     simulate = fast.simulate
 
-    def timed(world, rng):  # the engine's share, measured around each call
+    def timed(world, rng, **kwargs):  # the engine's share, measured around each call
         f0, t0 = faults(), time.perf_counter()
-        out = simulate(world, rng)
+        out = simulate(world, rng, **kwargs)
         engine["s"] += time.perf_counter() - t0
         engine["faults"] += faults() - f0
         return out

@@ -8,8 +8,9 @@ import yaml
 from typer.testing import CliRunner
 
 from simsales import montecarlo
-from simsales.analysis.market_gaps import benchmark_gaps, gap_frame, gap_table
+from simsales.analysis.market_gaps import benchmark_gaps, gap_frame
 from simsales.cli import app
+from simsales.cli.run import gap_table
 from simsales.scenario.loader import InputError, load_scenario, parse_scenario
 from tests.conftest import DATA, SMALL
 

@@ -20,10 +20,13 @@ from simsales.engines.contract import (
     LOST_NO_OFFER,
     NO_CONTACT,
     OFFER,
+    ReplicationCache,
 )
 from simsales.engines.fast import engine as fast
-from simsales.montecarlo.runner import stream
+from simsales.engines.fast import routing as fast_routing
+from simsales.montecarlo.replication import stream
 from simsales.scenario.loader import parse_scenario
+from simsales.scenario.policies import POLICY_NAMES
 from simsales.scenario.uncertain import resolve
 from simsales.world.arrivals import generate_leads
 from simsales.world.roster import build_roster
@@ -31,7 +34,7 @@ from simsales.world.world import World
 
 from .conftest import Q3, ROOT, SMALL
 
-POLICIES = ("round_robin", "least_loaded", "weighted", "shared_queue")
+POLICIES = POLICY_NAMES
 
 
 def small_variant(policy: str, priority: str, attrition: float = 0.0, around_the_clock: bool = False):
@@ -116,25 +119,53 @@ def test_one_or_two_workers_and_any_batching_give_the_same_numbers():
 
 def test_a_rerun_with_longer_task_lists_gives_the_same_numbers(monkeypatch):
     reference = run_small()
-    monkeypatch.setattr(fast, "_capacity_hint", [1])  # every task list overflows at first
+    monkeypatch.setattr(fast, "_first_room", lambda world: 1)  # every task list overflows at first
     assert_same_runs(reference, run_small())
-    assert fast._capacity_hint[0] > 1
+    _, world = next(worlds(small_variant("weighted", "new_first"), 1))
+    cache = ReplicationCache()
+    fast.simulate(world, stream(1, 0, "dynamics"), cache=cache)
+    assert cache.task_room > 1  # the room the plan needed, for the replication's next plan
 
 
-def test_reused_lead_draws_equal_fresh_ones(monkeypatch):
+def test_reused_lead_draws_equal_fresh_ones():
     scenario = small_variant("round_robin", "new_first")
     (_, first), (_, second) = list(worlds(scenario, 1))[:2]  # two plans, the same leads
-    rng_a, rng_b = stream(1, 0, "dynamics"), stream(1, 0, "dynamics")
-    fast.simulate(first, rng_a)
-    reused = fast.simulate(second, rng_a)  # rng_a was used once: no reuse here
-    monkeypatch.setattr(fast, "_last_draws", [None])
-    fresh_after_miss = fast.simulate(second, rng_b)
+    cache = ReplicationCache()
+    fast.simulate(first, stream(1, 0, "dynamics"), cache=cache)
+    kept = cache.lead_draws
     hit_rng = stream(1, 0, "dynamics")
-    hit = fast.simulate(second, hit_rng)  # the same leads, scenario and stream state: reused
+    hit = fast.simulate(second, hit_rng, cache=cache)  # the same leads, scenario and stream state
+    assert cache.lead_draws is kept  # reused, not drawn again
+    fresh_rng = stream(1, 0, "dynamics")
+    fresh = fast.simulate(second, fresh_rng)  # no cache: drawn anew
     for field in ("manager", "attempts", "first_attempt", "contact", "end", "offer_time"):
-        np.testing.assert_array_equal(getattr(fresh_after_miss, field), getattr(hit, field))
-    assert hit_rng.bit_generator.state == rng_b.bit_generator.state
-    assert reused.end.shape == hit.end.shape
+        np.testing.assert_array_equal(getattr(fresh, field), getattr(hit, field))
+    assert hit_rng.bit_generator.state == fresh_rng.bit_generator.state
+    moved = stream(1, 0, "dynamics")
+    moved.random()  # another stream state: the kept draws do not apply
+    fast.simulate(second, moved, cache=cache)
+    assert cache.lead_draws is not kept
+
+
+def test_replications_keep_their_own_caches():
+    """Interleaving two replications' plans gives each one's numbers: no state is shared."""
+    scenario = small_variant("weighted", "new_first", attrition=0.3)
+    by_rep: dict[int, list] = {}
+    for r, world in worlds(scenario, 2):
+        by_rep.setdefault(r, []).append(world)
+    alone = {}
+    for r, ws in by_rep.items():
+        cache = ReplicationCache()
+        alone[r] = [fast.simulate(w, stream(1, r, "dynamics"), cache=cache) for w in ws]
+    caches = {r: ReplicationCache() for r in by_rep}
+    mixed: dict[int, list] = {r: [] for r in by_rep}
+    for k in range(len(by_rep[0])):
+        for r in (1, 0):
+            mixed[r].append(fast.simulate(by_rep[r][k], stream(1, r, "dynamics"), cache=caches[r]))
+    for r in by_rep:
+        for a, b in zip(alone[r], mixed[r], strict=True):
+            for field in OUTCOME_FIELDS:
+                np.testing.assert_array_equal(getattr(a, field), getattr(b, field), err_msg=field)
 
 
 OUTCOME_FIELDS = ("manager", "attempts", "first_attempt", "contact", "end", "offer_time",
@@ -235,7 +266,6 @@ def test_least_loaded_routing_is_the_references_choice():
     """Fewest queued tasks; among equals, the first after the last manager routed to."""
     from simsales.engines.des import _Simulation
     from simsales.engines.fast import queues as fast_queues
-    from simsales.engines.fast import rules as fast_rules
 
     scenario = small_variant("least_loaded", "new_first")
     _, world = next(worlds(scenario, 1))
@@ -251,15 +281,15 @@ def test_least_loaded_routing_is_the_references_choice():
         hn[0:2 * m:2, fast_queues.COUNT], hn[1:2 * m:2, fast_queues.COUNT] = fresh, rest
         counters = np.zeros(5, np.int64)
         counters[fast_queues.LAST_ROUTED], counters[fast_queues.SEGMENT] = sim.last_routed, -1
-        ours = fast_rules.route(t, 0, fast_rules.LEAST_LOADED, np.uint64(1), rf, ri, hn, counters)
+        ours = fast_routing.route(t, 0, fast_routing.LEAST_LOADED, np.uint64(1), rf, ri, hn, counters)
         assert ours == sim.route(t)
 
 
 def test_the_next_moment_on_shift_is_the_references():
     """next_action skips days off through the NEXT_SHIFT_DAY column; shift_at walks them."""
     from simsales.engines.des import _Simulation
+    from simsales.engines.fast import dispatch as fast_dispatch
     from simsales.engines.fast import queues as fast_queues
-    from simsales.engines.fast import rules as fast_rules
 
     scenario = small_variant("round_robin", "new_first", attrition=0.6)
     for r, world in worlds(scenario, 2):
@@ -278,7 +308,7 @@ def test_the_next_moment_on_shift_is_the_references():
                 expected = max(t, due, shift[0]) if shift else np.inf
                 if expected >= mf[k, fast_queues.STOP]:
                     expected = np.inf
-                assert fast_rules.next_action(k, t, mf, hd, hn, md, False) == expected
+                assert fast_dispatch.next_action(k, t, mf, hd, hn, md, False) == expected
 
 
 @pytest.mark.parametrize("policy", ["round_robin", "least_loaded", "shared_queue"])

@@ -6,7 +6,8 @@ import numpy as np
 import yaml
 
 from simsales.scenario.loader import parse_scenario
-from simsales.world.roster import build_roster, ramp_factor
+from simsales.world.ramp import ramp_factor
+from simsales.world.roster import build_roster
 
 from .conftest import SMALL
 

@@ -20,7 +20,7 @@ from simsales.engines.contract import (
     OFFER,
 )
 from simsales.montecarlo.metrics import measure
-from simsales.montecarlo.runner import stream
+from simsales.montecarlo.replication import stream
 from simsales.scenario.loader import parse_scenario
 from simsales.scenario.uncertain import resolve
 from simsales.world.arrivals import generate_leads

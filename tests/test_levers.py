@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from simsales.analysis.levers import LEVERS, has_costs, run_levers
+from simsales.analysis.lever_table import LEVERS, has_costs
+from simsales.analysis.levers import run_levers
 from simsales.cli import app
+from simsales.report.levers import lever_frame
 from simsales.scenario.distributions import Beta, Triangular
 from simsales.scenario.edits import Scaled, scale, update_path, values_at
 from simsales.scenario.loader import load_scenario
@@ -148,7 +150,7 @@ def test_lever_that_does_not_apply_is_skipped(small):
     report = run_levers(small, plan="hold", replications=2, levers=["hires", "cpl"])
     assert report.ranking() == ["cpl"]
     assert "hires" in report.skipped
-    frame = report.to_frame()
+    frame = lever_frame(report)
     assert list(frame["direction"]) == ["down", "up"]
     assert frame["revenue_net_mean"].tolist() == [0.0, 0.0]
 

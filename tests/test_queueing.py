@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from simsales.engines.des import simulate
-from simsales.montecarlo.runner import stream
+from simsales.montecarlo.replication import stream
 from simsales.scenario.uncertain import resolve
 from simsales.world.arrivals import generate_leads
 from simsales.world.roster import build_roster

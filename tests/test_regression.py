@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from simsales.analysis import regression
-from simsales.analysis.regression import ALPHA, Baseline, compare, decide, default_tolerance, shift_p_value
+from simsales.analysis import baselines, regression
+from simsales.analysis.baselines import Baseline
+from simsales.analysis.regression import ALPHA, compare, decide, default_tolerance, shift_p_value
 from simsales.cli import app
 from simsales.montecarlo.metrics import METRICS
 from simsales.scenario.loader import InputError
@@ -51,7 +52,7 @@ def rewrite(path: Path, change) -> None:
     """Apply ``change`` to the baseline's JSON data in place."""
     data = json.loads(path.read_text())
     change(data)
-    path.write_text(regression.render(data))
+    path.write_text(baselines.render(data))
 
 
 def edited_scenario(tmp_path: Path, old: str, new: str) -> Path:
@@ -65,12 +66,12 @@ def edited_scenario(tmp_path: Path, old: str, new: str) -> Path:
 # --- the document ----------------------------------------------------------------------
 
 def test_exact_stores_whole_numbers_as_ints_and_rounds_the_rest():
-    assert regression.exact(float("nan")) is None
-    assert regression.exact(float("inf")) is None
-    assert regression.exact(3.0) == 3 and isinstance(regression.exact(3.0), int)
-    assert regression.exact(1 / 3) == 0.3333333333
+    assert baselines.exact(float("nan")) is None
+    assert baselines.exact(float("inf")) is None
+    assert baselines.exact(3.0) == 3 and isinstance(baselines.exact(3.0), int)
+    assert baselines.exact(1 / 3) == 0.3333333333
     x = 4312345.678901234
-    assert json.loads(json.dumps(regression.exact(x))) == regression.exact(x)
+    assert json.loads(json.dumps(baselines.exact(x))) == baselines.exact(x)
 
 
 def test_baseline_file_is_sorted_one_metric_per_line_and_loads(baseline_file):
@@ -79,12 +80,12 @@ def test_baseline_file_is_sorted_one_metric_per_line_and_loads(baseline_file):
     assert list(data) == sorted(data)
     assert data["replications"] == REPS and data["seed"] == 7 and data["engine"] == "des"
     assert data["scenario"]["name"] == "Small test team"
-    assert data["scenario"]["sha256"] == regression.scenario_digest(SMALL)
+    assert data["scenario"]["sha256"] == baselines.scenario_digest(SMALL)
     lines = text.splitlines()
     for metric in METRICS:
         assert sum(line.strip().startswith(f'"{metric}": [') for line in lines) == 2  # one per plan
-    assert regression.render(data) == text
-    base = regression.load_baseline(baseline_file)
+    assert baselines.render(data) == text
+    base = baselines.load_baseline(baseline_file)
     assert set(base.plans) == {"hold", "grow"}
     assert base.plans["hold"].values("revenue_net").shape == (REPS,)
 
@@ -92,7 +93,7 @@ def test_baseline_file_is_sorted_one_metric_per_line_and_loads(baseline_file):
 def test_scenario_digest_ignores_line_endings(tmp_path):
     crlf = tmp_path / "crlf.yaml"
     crlf.write_bytes(SMALL.read_bytes().replace(b"\n", b"\r\n"))
-    assert regression.scenario_digest(crlf) == regression.scenario_digest(SMALL)
+    assert baselines.scenario_digest(crlf) == baselines.scenario_digest(SMALL)
 
 
 # --- the decision on synthetic data ----------------------------------------------------
@@ -136,7 +137,7 @@ def test_no_flake_over_50_seeds_at_the_default_tolerance(n):
 def test_no_flake_over_50_seeds_on_real_per_replication_values(baseline_file):
     """The same with the real values of small.yaml, resampled: two reruns of the
     unchanged scenario with other seeds compare as Welch samples and pass."""
-    base = regression.load_baseline(baseline_file)
+    base = baselines.load_baseline(baseline_file)
     for seed in range(50):
         rng = np.random.default_rng(seed)
         a, b = rng.integers(0, REPS, (2, REPS))
@@ -201,7 +202,7 @@ def test_tolerance_families_name_only_real_metrics():
 # --- compare on documents --------------------------------------------------------------
 
 def test_changed_plans_fail_and_changed_metric_sets_are_reported(baseline_file):
-    base = regression.load_baseline(baseline_file)
+    base = baselines.load_baseline(baseline_file)
     doc = base.model_dump()
     doc["seed"] = 8
     doc["plans"]["extra"] = doc["plans"].pop("grow")
@@ -214,7 +215,7 @@ def test_changed_plans_fail_and_changed_metric_sets_are_reported(baseline_file):
 
 
 def test_same_inputs_must_reproduce_every_value(baseline_file):
-    base = regression.load_baseline(baseline_file)
+    base = baselines.load_baseline(baseline_file)
     doc = copy.deepcopy(base.model_dump())
     doc["plans"]["hold"]["replications"]["won"][3] += 1
     report = compare(base, Baseline.model_validate(doc))
@@ -263,14 +264,14 @@ def test_update_rewrites_the_baseline_on_purpose(baseline_copy, tmp_path):
     result = cli("check", changed, "--baseline", baseline_copy, "--update")
     assert result.exit_code == 0, result.output
     assert "MOVED" in result.output and f"updated {baseline_copy}" in flat(result.output)
-    assert regression.load_baseline(baseline_copy).scenario.sha256 == regression.scenario_digest(changed)
+    assert baselines.load_baseline(baseline_copy).scenario.sha256 == baselines.scenario_digest(changed)
 
 
 def test_update_creates_a_missing_baseline(baseline_file, tmp_path):
     path = tmp_path / "new" / "small.json"
     result = cli("check", SMALL, "--baseline", path, "--update", "-n", 3, "--engine", "des")
     assert result.exit_code == 0, result.output
-    assert regression.load_baseline(path).replications == 3
+    assert baselines.load_baseline(path).replications == 3
 
 
 @pytest.mark.parametrize("damage, message", [

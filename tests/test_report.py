@@ -14,7 +14,8 @@ from simsales import __version__, montecarlo
 from simsales.analysis.compare import compare
 from simsales.cli import app
 from simsales.montecarlo.metrics import METRICS
-from simsales.report.plots import CHARTS, plan_colors
+from simsales.report.figures import plan_colors
+from simsales.report.plots import CHARTS
 from simsales.report.writer import write_report
 
 from .conftest import SMALL

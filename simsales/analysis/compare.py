@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
-from simsales.montecarlo.runner import RunResult
 from simsales.scenario.schema import Scenario
 from simsales.world.calendar import month_starts
 
@@ -62,7 +62,18 @@ class Comparison:
 
 
 def pick_baseline(result: RunResult, baseline: str | None) -> str:
-    """The baseline's name: ``baseline`` if the run has it, else the first plan run."""
+    """The baseline plan's name.
+
+    Args:
+        result: the run.
+        baseline: the plan asked for, or None.
+
+    Returns:
+        ``baseline`` if the run has it; with None, the first plan run.
+
+    Raises:
+        UnknownPlan: the run has no plan called ``baseline``.
+    """
     if baseline is None:
         return next(iter(result.plans))
     if baseline not in result.plans:
@@ -71,14 +82,32 @@ def pick_baseline(result: RunResult, baseline: str | None) -> str:
 
 
 def paired(result: RunResult, plan: str, baseline: str, metric: str) -> np.ndarray:
-    """``plan - baseline`` of one metric, replication by replication (NaN pairs dropped)."""
+    """``plan - baseline`` of one metric, replication by replication.
+
+    Args:
+        result: the run.
+        plan: the plan.
+        baseline: the baseline plan.
+        metric: the metric.
+
+    Returns:
+        The differences in the metric's unit, NaN pairs dropped.
+    """
     diff = (result.plans[plan].metrics[metric].to_numpy(dtype=float)
             - result.plans[baseline].metrics[metric].to_numpy(dtype=float))
     return diff[~np.isnan(diff)]
 
 
 def p_better(diff: np.ndarray, metric: str) -> float | None:
-    """Share of replications where the plan strictly beats the baseline on ``metric``."""
+    """Share of replications where the plan strictly beats the baseline on ``metric``.
+
+    Args:
+        diff: paired differences plan - baseline.
+        metric: the metric (its better direction is in :data:`BETTER`).
+
+    Returns:
+        The share in [0, 1], or None when the metric has no better direction or there is no pair.
+    """
     sign = BETTER.get(metric)
     if sign is None or diff.size == 0:
         return None
@@ -87,7 +116,17 @@ def p_better(diff: np.ndarray, metric: str) -> float | None:
 
 def paired_differences(result: RunResult, baseline: str | None = None,
                        metrics: Sequence[str] = KEY_METRICS) -> pd.DataFrame:
-    """Paired differences of every other plan against ``baseline`` (default: the first plan)."""
+    """Paired differences of every other plan against the baseline.
+
+    Args:
+        result: the run.
+        baseline: the baseline plan (None: the first plan run).
+        metrics: the metrics to compare.
+
+    Returns:
+        One row per (plan, metric), columns :data:`DIFFERENCE_COLUMNS`;
+        differences in the metric's unit.
+    """
     baseline = pick_baseline(result, baseline)
     base = result.plans[baseline].metrics
     rows = []
@@ -105,7 +144,14 @@ def paired_differences(result: RunResult, baseline: str | None = None,
 
 
 def month_labels(scenario: Scenario) -> list[str]:
-    """'YYYY-MM' of every calendar month the horizon touches."""
+    """Every calendar month the horizon touches.
+
+    Args:
+        scenario: the scenario (start date and horizon in days).
+
+    Returns:
+        ``YYYY-MM`` labels, in order.
+    """
     return [label for label, _ in month_starts(scenario.start, scenario.horizon_days)]
 
 
@@ -117,7 +163,16 @@ def monthly_view(result: RunResult, months: Sequence[str], baseline: str | None 
     (managers who joined in the month), ``hires_deferred`` (hires the span
     rule pushed out of the month), all means over replications;
     ``revenue_p10``/``revenue_p50``/``revenue_p90`` (gross money received in
-    the month) and ``revenue_vs_baseline`` (mean paired difference).
+    the month) and ``revenue_vs_baseline`` (mean paired difference), in
+    the scenario's currency.
+
+    Args:
+        result: the run.
+        months: the month labels, one per column of the monthly series.
+        baseline: the baseline plan (None: the first plan run).
+
+    Returns:
+        One row per (plan, month).
     """
     baseline = pick_baseline(result, baseline)
     base_revenue = result.plans[baseline].series["revenue_gross_month"]
@@ -145,7 +200,20 @@ def monthly_view(result: RunResult, months: Sequence[str], baseline: str | None 
 
 def compare(result: RunResult, scenario: Scenario, baseline: str | None = None,
             metrics: Sequence[str] = KEY_METRICS) -> Comparison:
-    """Every plan of ``result`` against ``baseline`` (default: the first plan run)."""
+    """Every plan of a run against the baseline.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it (for the months).
+        baseline: the baseline plan (None: the first plan run).
+        metrics: the metrics to compare.
+
+    Returns:
+        The paired differences and the month-by-month view.
+
+    Raises:
+        UnknownPlan: the run has no plan called ``baseline``.
+    """
     baseline = pick_baseline(result, baseline)
     return Comparison(baseline, paired_differences(result, baseline, metrics),
                       monthly_view(result, month_labels(scenario), baseline))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from simsales.scenario.schema import Scenario
 from simsales.scenario.uncertain import mean_of
-from simsales.world.world import contact_decay
+from simsales.world.contact import contact_decay
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "mln": 1e6, "bn": 1e9, "b": 1e9}
 _NUMBER = re.compile(r"^\s*([-+]?\d+(?:[.,_]\d+)*(?:\.\d+)?(?:e[-+]?\d+)?)\s*(%|k|m|mln|bn|b)?\s*$",
@@ -43,7 +43,18 @@ class CalcError(ValueError):
 
 
 def parse_number(text: str, option: str) -> float:
-    """``"3%"`` -> 0.03, ``"0.03"`` -> 0.03, ``"15M"`` -> 15e6, ``"400k"`` -> 4e5."""
+    """A number from the command line: ``"3%"`` -> 0.03, ``"15M"`` -> 15e6, ``"400k"`` -> 4e5.
+
+    Args:
+        text: the value as typed (``%``, ``k``, ``m``/``mln``, ``b``/``bn`` suffixes).
+        option: the option it came from, for the error.
+
+    Returns:
+        The number.
+
+    Raises:
+        CalcError: not a number.
+    """
     match = _NUMBER.match(str(text))
     if not match:
         raise CalcError(option, f"expected a number such as 0.03, 3%, 400k or 15M, got {text!r}")
@@ -53,6 +64,18 @@ def parse_number(text: str, option: str) -> float:
 
 
 def parse_share(text: str, option: str) -> float:
+    """A conversion from the command line: ``"3%"`` or ``"0.03"`` -> 0.03.
+
+    Args:
+        text: the value as typed.
+        option: the option it came from, for the error.
+
+    Returns:
+        The conversion, in (0, 1].
+
+    Raises:
+        CalcError: not a number, or not in (0, 1].
+    """
     share = parse_number(text, option)
     if not 0.0 < share <= 1.0:
         raise CalcError(option, f"expected a conversion in (0, 1] (or 0-100%), got {text!r}")
@@ -68,7 +91,17 @@ class Stage:
 
 
 def parse_stages(specs: list[str]) -> list[Stage]:
-    """Stages from ``["visit_to_lead=0.03", "lead_to_paid=20%"]``, in order."""
+    """Stages from the command line.
+
+    Args:
+        specs: ``NAME=CONVERSION`` items, e.g. ``["visit_to_lead=0.03", "lead_to_paid=20%"]``.
+
+    Returns:
+        The stages, in order.
+
+    Raises:
+        CalcError: a malformed item, a repeated name, or a conversion outside (0, 1].
+    """
     stages: list[Stage] = []
     for spec in specs:
         name, sep, rate = spec.partition("=")
@@ -82,15 +115,30 @@ def parse_stages(specs: list[str]) -> list[Stage]:
 
 
 def end_to_end(stages: list[Stage]) -> float:
-    """The product of the stage conversions."""
+    """The end-to-end conversion.
+
+    Args:
+        stages: the funnel.
+
+    Returns:
+        The product of the stage conversions.
+    """
     return math.prod(s.rate for s in stages)
 
 
 def equivalences(stages: list[Stage], delta: float = 0.01) -> list[dict]:
     """For each stage moved by ``delta``: what every other stage must reach instead.
 
-    Returns one row per stage: ``{"stage", "from", "to", "end_to_end", "match":
-    {other stage: required rate (may exceed 1: impossible)}}``.
+    Args:
+        stages: the funnel, in order.
+        delta: the change of one stage, absolute (0.01 = one percentage point).
+
+    Returns:
+        One row per stage: ``{"stage", "from", "to", "end_to_end", "match":
+        {other stage: required rate (may exceed 1: impossible)}}``.
+
+    Raises:
+        CalcError: a stage at 0, or moved out of (0, 1].
     """
     rows = []
     total = end_to_end(stages)
@@ -109,7 +157,18 @@ def equivalences(stages: list[Stage], delta: float = 0.01) -> list[dict]:
 
 
 def goal_rates(stages: list[Stage], target: float) -> dict[str, float]:
-    """What each stage alone must reach for an end-to-end conversion of ``target``."""
+    """What each stage alone must reach for an end-to-end conversion of ``target``.
+
+    Args:
+        stages: the funnel.
+        target: the end-to-end conversion wanted.
+
+    Returns:
+        Stage name -> the conversion it must reach (above 1: impossible alone).
+
+    Raises:
+        CalcError: the end-to-end conversion is 0.
+    """
     total = end_to_end(stages)
     if total <= 0:
         raise CalcError("--stage", "the end-to-end conversion is 0: no single stage can reach a goal")
@@ -123,6 +182,17 @@ def conversion_for_revenue(revenue: float, volume: float, check: float) -> float
     ``volume`` is the count entering the first stage over the period (visits,
     leads); ``check`` the net money per paid deal; ``revenue`` the goal in
     the same currency and period.
+
+    Args:
+        revenue: the goal, in the currency.
+        volume: entries into the first stage over the period.
+        check: net money per paid deal, in the currency.
+
+    Returns:
+        The end-to-end conversion needed.
+
+    Raises:
+        CalcError: ``volume`` or ``check`` not positive.
     """
     if volume <= 0:
         raise CalcError("--volume", "must be > 0")
@@ -140,6 +210,12 @@ def chain_contact_rate(scenario: Scenario) -> float:
     ``1 - prod_k (1 - p_contact[k] * decay(offset[k]))``: an upper bound on
     the contact rate, reached when managers have the time to call on
     schedule (the real rate is lower when they do not; a run measures it).
+
+    Args:
+        scenario: the scenario (its touch chain: offsets in minutes, contact chances, decay).
+
+    Returns:
+        The chance, from the means of the contact chances.
     """
     chain = scenario.touch_chain
     decay = chain.decay
@@ -160,7 +236,14 @@ def _channel_weights(scenario: Scenario) -> list[float]:
 
 
 def offer_to_paid(scenario: Scenario) -> float:
-    """Share of offers that pay: invoice path and installment path by their shares."""
+    """Share of offers that pay: invoice path and installment path by their shares.
+
+    Args:
+        scenario: the scenario (means of its funnel parameters).
+
+    Returns:
+        The share in [0, 1].
+    """
     f = scenario.funnel
     share = mean_of(f.installment_share)
     return ((1.0 - share) * mean_of(f.invoice_paid.p)
@@ -168,7 +251,14 @@ def offer_to_paid(scenario: Scenario) -> float:
 
 
 def net_check(scenario: Scenario) -> float:
-    """Expected net money per paid deal: price (with its change) less bank commission and refunds."""
+    """Expected net money per paid deal: price (with its change) less bank commission and refunds.
+
+    Args:
+        scenario: the scenario (means of its funnel and price).
+
+    Returns:
+        Money per deal, in the scenario's currency.
+    """
     f = scenario.funnel
     share = mean_of(f.installment_share)
     paid_inv = (1.0 - share) * mean_of(f.invoice_paid.p)
@@ -190,6 +280,12 @@ def scenario_stages(scenario: Scenario) -> list[Stage]:
 
     The product is the lead-to-payment conversion (C2) when capacity is
     not a limit.
+
+    Args:
+        scenario: the scenario.
+
+    Returns:
+        The four stages, in funnel order.
     """
     f = scenario.funnel
     qualify = mean_of(f.qualify)
@@ -210,6 +306,12 @@ def observed_stages(summary: dict) -> list[Stage]:
 
     Offers still open at the horizon count as not paid, so
     ``offer_to_paid`` is "paid within the horizon".
+
+    Args:
+        summary: one plan's entry of :meth:`RunResult.summary`: metric -> ``{"mean", ...}``.
+
+    Returns:
+        The four stages, in funnel order (0 where the stage before is empty).
     """
     def mean(name: str) -> float:
         return summary[name]["mean"] or 0.0
@@ -226,5 +328,12 @@ def observed_stages(summary: dict) -> list[Stage]:
 
 
 def expected_leads(scenario: Scenario) -> float:
-    """Mean leads over the horizon at the starting volume (growth ignored)."""
+    """Mean leads over the horizon at the starting volume (growth ignored).
+
+    Args:
+        scenario: the scenario (channel volumes per day, horizon in days).
+
+    Returns:
+        The expected count of leads.
+    """
     return sum(mean_of(c.leads_per_day) for c in scenario.channels) * scenario.horizon_days

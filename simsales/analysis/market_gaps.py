@@ -46,11 +46,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from rich.table import Table
 
 from simsales import montecarlo
-from simsales.analysis.levers import Effect, money
-from simsales.montecarlo.runner import RunResult
+from simsales.analysis.levers import Effect
+from simsales.montecarlo import RunResult
 from simsales.scenario.edits import scale, update_path
 from simsales.scenario.schema import Scenario
 from simsales.scenario.uncertain import mean_of
@@ -94,9 +93,18 @@ class Gap:
 
     @property
     def label(self) -> str:
+        """What the stage is, for people."""
         return LABELS[self.stage]
 
     def below(self, plan: str) -> bool:
+        """Whether a plan is below market on this stage (for the SLA: slower).
+
+        Args:
+            plan: a plan of the run.
+
+        Returns:
+            True when the plan's value is worse than the market's.
+        """
         ours = self.ours[plan]
         return ours > self.market if self.stage == "sla_p50_min" else ours < self.market
 
@@ -142,7 +150,7 @@ def benchmark_gaps(scenario: Scenario, result: RunResult, runner: Runner | None 
 
     Returns:
         Gaps ranked by the first plan's mean gain (largest first; gaps with
-        no estimate last).  Use :func:`gap_frame` or :func:`gap_table` to show them.
+        no estimate last).  :func:`gap_frame` tabulates them; the CLI prints them.
     """
     bench = scenario.benchmarks
     if bench is None:
@@ -213,19 +221,18 @@ def _estimate(gap: Gap, scenario: Scenario, result: RunResult, runner: Runner) -
         gap.gains[p] = Effect.of(gain)
 
 
-# -- presentation --------------------------------------------------------------
-
-
-def _value(stage: str, x: float) -> str:
-    if stage == "sla_p50_min":
-        return f"{x:,.1f} min"
-    if stage == "revenue_per_manager":
-        return money(x).lstrip("+")
-    return f"{100 * x:.1f}%"
-
-
 def gap_frame(gaps: list[Gap]) -> pd.DataFrame:
-    """One row per gap and plan: stage, market, ours, below, method, gain mean/SE/P10/P90."""
+    """The gaps as a table, one row per gap and plan.
+
+    Args:
+        gaps: from :func:`benchmark_gaps`.
+
+    Returns:
+        Columns ``rank``, ``stage``, ``label``, ``plan``, ``market``,
+        ``ours``, ``below``, ``method``, ``gain_mean``, ``gain_se``,
+        ``gain_p10``, ``gain_p90`` (net revenue, scenario's currency; None
+        where not estimated) and ``note``.
+    """
     rows = []
     for rank, g in enumerate(gaps, 1):
         for plan, ours in g.ours.items():
@@ -236,27 +243,3 @@ def gap_frame(gaps: list[Gap]) -> pd.DataFrame:
                          "gain_p10": e.p10 if e else None, "gain_p90": e.p90 if e else None,
                          "note": g.note})
     return pd.DataFrame(rows)
-
-
-def gap_table(gaps: list[Gap], currency: str = "RUB") -> Table:
-    """A rich table: stages below market, ranked, with the gain per plan; notes below it."""
-    plans = list(gaps[0].ours) if gaps else []
-    table = Table(title=f"Below market: net revenue gained by bringing each stage alone to market "
-                        f"({currency}, mean with P10 .. P90 below; gains are not additive)")
-    table.add_column("#", justify="right")
-    table.add_column("stage", no_wrap=True)
-    table.add_column("market", justify="right")
-    for plan in plans:
-        table.add_column(plan, justify="right")
-    notes = []
-    for rank, g in enumerate(gaps, 1):
-        cells = []
-        for plan in plans:
-            e = g.gains.get(plan)
-            gain = ("at market" if not g.below(plan) else "-" if e is None
-                    else f"[bold]{money(e.mean)}[/]\n[dim]{money(e.p10)} .. {money(e.p90)}[/]")
-            cells.append(f"ours {_value(g.stage, g.ours[plan])}\n{gain}")
-        notes.append(f"{g.stage}: {g.method}" + (f", {g.note}" if g.note else ""))
-        table.add_row(str(rank), g.stage, _value(g.stage, g.market), *cells)
-    table.caption = "; ".join(notes) if gaps else "At or above market on every benchmark."
-    return table

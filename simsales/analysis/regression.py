@@ -1,13 +1,7 @@
-"""Regression checks on scenario outputs: baselines, and what counts as a move.
+"""Regression checks on scenario outputs: what counts as a move.
 
-A *baseline* is a JSON document holding how a run was made (simsales
-version, scenario name and a SHA-256 of the scenario file, seed,
-replications, engine), per-plan summary statistics and the per-replication
-value of every metric.  Values are rounded to :data:`DIGITS` significant
-digits, so a rerun rounded the same way reproduces them exactly while
-last-bit noise across machines does not show.
-
-:func:`compare` tells two cases apart:
+Two runs are compared through their baselines
+(:mod:`simsales.analysis.baselines`), and :func:`compare` tells two cases apart:
 
 1. *Reproduction*: same simsales version, scenario file, seed and engine.
    Every replication the two runs share must match exactly; any difference
@@ -25,25 +19,17 @@ last-bit noise across machines does not show.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import stats
 
-from simsales import __version__
-from simsales.montecarlo.runner import RunResult, summarise
-from simsales.report.files import atomic_write_text
+from simsales.analysis.baselines import Baseline
 from simsales.scenario.loader import InputError
 
-FORMAT = 1
-DIGITS = 10
 ALPHA = 0.001
+"""Default family-wise significance level of :func:`compare`."""
 
 # Relative tolerance on the mean, by metric family; see README "Regression checks in CI".
 FAMILIES: dict[str, tuple[float, tuple[str, ...]]] = {
@@ -63,157 +49,17 @@ FAMILIES: dict[str, tuple[float, tuple[str, ...]]] = {
 DEFAULT_TOLERANCE = 0.05  # metrics in no family (e.g. added after this table)
 
 
-# --- the baseline document -------------------------------------------------------------
-
-def exact(value: float | None) -> int | float | None:
-    """A value as stored: NaN -> None, whole numbers -> int, else DIGITS significant digits."""
-    if value is None:
-        return None
-    x = float(value)
-    if not math.isfinite(x):
-        return None
-    if x.is_integer() and abs(x) < 2**53:
-        return int(x)
-    return float(f"{x:.{DIGITS}g}")
-
-
-def scenario_digest(path: str | Path) -> str:
-    """SHA-256 of the scenario file's text, line endings normalised (a CRLF checkout is the same file)."""
-    text = Path(path).read_bytes().replace(b"\r\n", b"\n")
-    return hashlib.sha256(text).hexdigest()
-
-
-def _rounded(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _rounded(v) for k, v in obj.items()}
-    return exact(obj) if isinstance(obj, int | float) else obj
-
-
-def baseline_document(result: RunResult, scenario_file: str | Path) -> dict:
-    """The baseline of a run of the scenario in ``scenario_file`` (the file is hashed, not re-read)."""
-    plans = {}
-    for name, plan in result.plans.items():
-        plans[name] = {
-            "summary": _rounded(summarise(plan.metrics, result.revenue_plan)),
-            "replications": {metric: [exact(v) for v in plan.metrics[metric]]
-                             for metric in plan.metrics.columns},
-        }
-    return {
-        "format": FORMAT,
-        "simsales": __version__,
-        "scenario": {"name": result.scenario, "file": Path(scenario_file).as_posix(),
-                     "sha256": scenario_digest(scenario_file)},
-        "seed": result.seed,
-        "replications": result.replications,
-        "engine": result.engine,
-        "revenue_plan": exact(result.revenue_plan),
-        "plans": plans,
-    }
-
-
-def render(document: dict) -> str:
-    """JSON with sorted keys, one leaf per line: a list, or a mapping of plain values.
-
-    So every metric's replications, and every metric's summary, sit on one line
-    and a diff of two baselines reads metric by metric.
-    """
-    def leaf(value: Any) -> bool:
-        return not isinstance(value, dict) or not any(isinstance(v, dict | list) for v in value.values())
-
-    def emit(value: Any, depth: int) -> str:
-        if leaf(value):
-            return json.dumps(value, sort_keys=True, allow_nan=False, separators=(", ", ": "))
-        pad = "  " * (depth + 1)
-        items = [f"{pad}{json.dumps(k)}: {emit(v, depth + 1)}" for k, v in sorted(value.items())]
-        return "{\n" + ",\n".join(items) + "\n" + "  " * depth + "}"
-
-    return emit(document, 0) + "\n"
-
-
-def write_baseline(path: str | Path, document: dict) -> Path:
-    return atomic_write_text(path, render(document))
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ScenarioRef(_Model):
-    name: str
-    file: str
-    sha256: str
-
-
-class PlanBaseline(_Model):
-    summary: dict[str, Any]
-    replications: dict[str, list[float | None]]
-
-    def values(self, metric: str) -> np.ndarray:
-        """Per-replication values of one metric (NaN where undefined)."""
-        return np.array([np.nan if v is None else v for v in self.replications[metric]], dtype=float)
-
-
-class Baseline(_Model):
-    """A baseline document, validated (see :func:`baseline_document` for the fields)."""
-
-    format: Literal[1]
-    simsales: str
-    scenario: ScenarioRef
-    seed: int
-    replications: int = Field(ge=1)
-    engine: str
-    revenue_plan: float
-    plans: dict[str, PlanBaseline]
-
-    @model_validator(mode="after")
-    def _lengths(self) -> Baseline:
-        for name, plan in self.plans.items():
-            for metric, values in plan.replications.items():
-                if len(values) != self.replications:
-                    raise ValueError(f"plans.{name}.replications.{metric} has {len(values)} values, "
-                                     f"expected {self.replications}")
-        return self
-
-
-def load_baseline(path: str | Path) -> Baseline:
-    """Read and validate a baseline; any problem is an :class:`InputError` (exit 2)."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(str(path), f"no such baseline; create it with "
-                                    f"`simsales baseline SCENARIO -o {path}`") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"cannot read the baseline: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"not valid JSON ({exc.msg}); the baseline is corrupt, "
-                                    "recreate it with `simsales baseline`", line=exc.lineno) from None
-    if not isinstance(data, dict) or "plans" not in data or "scenario" not in data:
-        raise InputError(str(path), "not a simsales baseline (no 'scenario' and 'plans')")
-    if data.get("format") != FORMAT:
-        raise InputError(str(path), f"baseline format {data.get('format')!r} is not supported by "
-                                    f"simsales {__version__} (expected {FORMAT})", field="format")
-    try:
-        return Baseline.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(p) for p in error["loc"])
-        raise InputError(str(path), f"corrupt baseline: {error['msg'].removeprefix('Value error, ')}",
-                         field=where) from None
-
-
-def check_same_scenario(baseline: Baseline, scenario_name: str, path: str | Path) -> None:
-    """A baseline made from another scenario is bad input, not a regression."""
-    if baseline.scenario.name != scenario_name:
-        raise InputError(str(path), f"this baseline is for scenario {baseline.scenario.name!r} "
-                                    f"({baseline.scenario.file}), not {scenario_name!r}; pass the "
-                                    "right --baseline, or if the scenario was renamed, remake it "
-                                    "with `simsales baseline`", field="scenario.name")
-
-
 # --- tolerances ------------------------------------------------------------------------
 
 def default_tolerance(metric: str) -> float:
+    """The relative tolerance of a metric: its family's (:data:`FAMILIES`), else :data:`DEFAULT_TOLERANCE`.
+
+    Args:
+        metric: a metric name.
+
+    Returns:
+        The tolerance on the relative change of the mean (0.02 = 2%).
+    """
     for tolerance, members in FAMILIES.values():
         if metric in members:
             return tolerance
@@ -225,6 +71,13 @@ def parse_tolerances(items: list[str] | None, known: set[str]) -> dict[str, floa
 
     A family name sets all its members; a metric named on its own wins over its
     family, whatever the order.  ``inf`` ignores a metric.
+
+    Args:
+        items: ``METRIC=REL`` or ``FAMILY=REL``, REL a share (0.05) or a percentage (5%).
+        known: every metric name.
+
+    Returns:
+        Metric -> relative tolerance, for the metrics named (directly or by family).
 
     Raises:
         InputError: a malformed item, a negative value, or an unknown metric or family.
@@ -257,7 +110,15 @@ def parse_tolerances(items: list[str] | None, known: set[str]) -> dict[str, floa
 # --- the decision ----------------------------------------------------------------------
 
 def relative_change(base: float, now: float) -> float:
-    """(now - base) / |base|; infinite when only the baseline is zero."""
+    """The relative change ``(now - base) / |base|``.
+
+    Args:
+        base: the baseline's mean.
+        now: this run's mean.
+
+    Returns:
+        The change (0.1 = +10%); 0 when equal, infinite when only the baseline is zero.
+    """
     if base == now:
         return 0.0
     return (now - base) / abs(base) if base else math.copysign(math.inf, now - base)
@@ -269,6 +130,14 @@ def shift_p_value(base: np.ndarray, now: np.ndarray, paired: bool) -> float | No
     ``paired``: replication r of both runs used the same random numbers, so test the
     differences (paired t-test); otherwise Welch's t-test.  Zero spread means a
     certain answer: p = 1 without a shift, 0 with one.
+
+    Args:
+        base: the baseline's values, one per replication (NaN: undefined).
+        now: this run's values.
+        paired: whether replication r of both used the same random numbers.
+
+    Returns:
+        The p-value, or None with fewer than two values on a side.
     """
     if paired:
         both = ~np.isnan(base) & ~np.isnan(now)
@@ -290,8 +159,11 @@ def shift_p_value(base: np.ndarray, now: np.ndarray, paired: bool) -> float | No
 
 @dataclass(frozen=True)
 class Decision:
-    """One metric's verdict: ``ok``, ``ok: noise`` (large but not significant),
-    ``ok: small`` (significant but within tolerance), ``MOVED``, or ``n/a``."""
+    """One metric's verdict, its relative change and p-value.
+
+    ``verdict`` is ``ok``, ``ok: noise`` (large but not significant),
+    ``ok: small`` (significant but within tolerance), ``MOVED``, or ``n/a``.
+    """
 
     verdict: str
     change: float | None
@@ -299,11 +171,23 @@ class Decision:
 
     @property
     def moved(self) -> bool:
+        """Whether the metric moved."""
         return self.verdict == "MOVED"
 
 
 def decide(base: np.ndarray, now: np.ndarray, tolerance: float, alpha: float, paired: bool) -> Decision:
-    """Has the metric moved?  Significant at ``alpha`` (already corrected) and beyond ``tolerance``."""
+    """Has the metric moved?  Significant at ``alpha`` and beyond ``tolerance``.
+
+    Args:
+        base: the baseline's values, one per replication (NaN: undefined).
+        now: this run's values.
+        tolerance: the relative change of the mean that matters (0.02 = 2%).
+        alpha: the significance level of this one test (already corrected).
+        paired: whether replication r of both used the same random numbers.
+
+    Returns:
+        The decision.
+    """
     finite_base, finite_now = base[~np.isnan(base)], now[~np.isnan(now)]
     if not finite_base.size or not finite_now.size:
         same = finite_base.size == finite_now.size
@@ -332,6 +216,7 @@ class Row:
 
     @property
     def failed(self) -> bool:
+        """Whether this row fails the check."""
         return self.verdict in ("MOVED", "NOT REPRODUCED", "plan added", "plan removed")
 
 
@@ -346,17 +231,34 @@ class Report:
 
     @property
     def failed(self) -> list[Row]:
+        """The rows that fail the check."""
         return [r for r in self.rows if r.failed]
 
 
 def reproduction(base: Baseline, now: Baseline) -> bool:
-    """Same version, scenario file, seed and engine: the numbers must match exactly."""
+    """Whether the numbers must match exactly: same version, scenario file, seed and engine.
+
+    Args:
+        base: the baseline.
+        now: this run's baseline document, validated.
+
+    Returns:
+        True when the two runs had the same inputs.
+    """
     return (base.simsales, base.scenario.sha256, base.seed, base.engine) == \
            (now.simsales, now.scenario.sha256, now.seed, now.engine)
 
 
 def differences(base: Baseline, now: Baseline) -> list[str]:
-    """What changed between how the baseline and this run were made, in words."""
+    """What changed between how the baseline and this run were made.
+
+    Args:
+        base: the baseline.
+        now: this run's baseline document, validated.
+
+    Returns:
+        One phrase per difference, e.g. ``"seed 7 -> 3"`` (empty: same inputs).
+    """
     said = []
     for label, a, b in (("simsales", base.simsales, now.simsales), ("seed", base.seed, now.seed),
                         ("engine", base.engine, now.engine),
@@ -378,10 +280,15 @@ def compare(base: Baseline, now: Baseline, tolerances: dict[str, float] | None =
     """Compare every metric of every plan of ``now`` with ``base``.
 
     Args:
+        base: the baseline.
+        now: this run's baseline document, validated.
         tolerances: per-metric relative tolerances overriding :func:`default_tolerance`.
         alpha: family-wise significance level, split over all (plan, metric) tests.
         exact: demand exact numbers when the inputs are the same (False: always test
             statistically, e.g. to say whether a failed reproduction also moved the forecast).
+
+    Returns:
+        One row per (plan, metric), plans and metrics sorted by name.
     """
     tolerances = tolerances or {}
     exact_mode = exact and reproduction(base, now)

@@ -1,50 +1,56 @@
-"""`simsales run`: every plan side by side, with P10/P50/P90 and p_plan."""
+"""`simsales run`: every plan side by side, with P10/P50/P90 and p_plan.
+
+With several plans the paired comparison against the first follows, and
+with a ``benchmarks:`` block the stages below market.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from simsales import montecarlo
+from simsales.analysis.compare import compare
+from simsales.analysis.market_gaps import Gap, benchmark_gaps
+from simsales.cli.common import (
+    EngineOpt,
+    FileArg,
+    FormatOpt,
+    PlanOpt,
+    RepsOpt,
+    SeedOpt,
+    WorkersOpt,
+    check_out_dir,
+    check_plans,
+    command_help,
+    comparison_table,
+    err,
+    load,
+    out,
+    simulate,
+    write_report_files,
+)
 from simsales.engines import DEFAULT_ENGINE
+from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
-from simsales.montecarlo.runner import RunResult
 from simsales.report.files import clean, summary_document, to_json, write_run
-from simsales.report.units import fmt
-from simsales.scenario.schema import Scenario
-
-PlanOpt = Annotated[list[str] | None, typer.Option("--plan", help="plan to run (repeat; default: all)")]
-RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1,
-                                              help="replications (default: the scenario's)")]
-SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="seed (default: the scenario's)")]
-EngineOpt = Annotated[Literal["fast", "des"], typer.Option("--engine", help="engine to run")]
-WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1,
-                                                help="worker processes (default: all cores)")]
-
-
-def simulate(scenario: Scenario, plans: list[str] | None, replications: int | None,
-             seed: int | None, engine: str, workers: int | None, quiet: bool = False) -> RunResult:
-    """Run with a progress bar on stderr (hidden when ``quiet`` or not a terminal)."""
-    from simsales.cli import err
-
-    n_plans = len(plans) if plans else len(scenario.plans)
-    reps = replications or scenario.replications
-    workers = workers or montecarlo.default_workers()
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
-        task = bar.add_task(f"{engine}: {n_plans} plans x {reps} replications", total=reps)
-        return montecarlo.run(scenario, plans, replications, seed, engine=engine,
-                              workers=workers if reps > 1 else 1,
-                              progress=lambda k: bar.advance(task, k))
+from simsales.report.units import fmt, money
 
 
 def summary_table(result: RunResult, currency: str) -> Table:
-    """Rows: key metrics; a column per plan: P50 over its P10 - P90 range."""
+    """Every plan side by side.
+
+    Args:
+        result: the run.
+        currency: the scenario's currency.
+
+    Returns:
+        Rows: key metrics (and p_plan when the scenario has a revenue plan);
+        a column per plan: P50 over its P10 - P90 range, in the metric's unit.
+    """
     summary = result.summary()
     table = Table(title=f"{result.scenario}: {result.replications} replications, seed {result.seed}, "
                         f"engine {result.engine}", caption=f"P50, with P10 - P90 below; money in {currency}")
@@ -64,49 +70,111 @@ def summary_table(result: RunResult, currency: str) -> Table:
     return table
 
 
+def benchmark_text(stage: str, value: float) -> str:
+    """A benchmark's value in its unit.
+
+    Args:
+        stage: the benchmark (a field of the scenario's ``benchmarks:`` block).
+        value: the market's or the scenario's value.
+
+    Returns:
+        Minutes for the SLA, money (scenario's currency) for revenue per
+        manager, else a percentage.
+    """
+    if stage == "sla_p50_min":
+        return fmt(value, stage)
+    if stage == "revenue_per_manager":
+        return money(value)
+    return f"{100 * value:.1f}%"
+
+
+def gap_table(gaps: list[Gap], currency: str = "RUB") -> Table:
+    """The stages below market, ranked, with the net revenue gained per plan; notes below.
+
+    Args:
+        gaps: from :func:`~simsales.analysis.market_gaps.benchmark_gaps`.
+        currency: the scenario's currency.
+
+    Returns:
+        One row per gap; per plan our value and the gain's mean with P10 .. P90.
+    """
+    plans = list(gaps[0].ours) if gaps else []
+    table = Table(title=f"Below market: net revenue gained by bringing each stage alone to market "
+                        f"({currency}, mean with P10 .. P90 below; gains are not additive)")
+    table.add_column("#", justify="right")
+    table.add_column("stage", no_wrap=True)
+    table.add_column("market", justify="right")
+    for plan in plans:
+        table.add_column(plan, justify="right")
+    notes = []
+    for rank, g in enumerate(gaps, 1):
+        cells = []
+        for plan in plans:
+            e = g.gains.get(plan)
+            gain = ("at market" if not g.below(plan) else "-" if e is None
+                    else f"[bold]{money(e.mean, signed=True)}[/]\n"
+                         f"[dim]{money(e.p10, signed=True)} .. {money(e.p90, signed=True)}[/]")
+            cells.append(f"ours {benchmark_text(g.stage, g.ours[plan])}\n{gain}")
+        notes.append(f"{g.stage}: {g.method}" + (f", {g.note}" if g.note else ""))
+        table.add_row(str(rank), g.stage, benchmark_text(g.stage, g.market), *cells)
+    table.caption = "; ".join(notes) if gaps else "At or above market on every benchmark."
+    return table
+
+
+def run_command(
+    file: FileArg,
+    plan: PlanOpt = None,
+    replications: RepsOpt = None,
+    seed: SeedOpt = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="write per-replication "
+                                                 "results and summary.json here")] = None,
+    format: FormatOpt = "table",
+    engine: EngineOpt = DEFAULT_ENGINE,
+    workers: WorkersOpt = None,
+    report: Annotated[bool, typer.Option("--report", help="also write the HTML report, workbook "
+                                         "and charts (into --out, else reports/FILE-STEM)")] = False,
+) -> None:
+    """Run the scenario: every plan side by side.
+
+    Args:
+        file: the scenario YAML file.
+        plan: the plans to run (None: all).
+        replications: override the scenario's.
+        seed: override the scenario's.
+        out_dir: write per-replication results and summary.json here.
+        format: ``table`` (for people) or ``json`` (the summary document on stdout).
+        engine: ``fast`` or ``des``.
+        workers: worker processes (None: all cores).
+        report: also write the HTML report, workbook and charts.
+
+    Raises:
+        typer.Exit: bad input (status 2).
+    """
+    scenario = load(file)
+    plans = check_plans(scenario, file, plan)
+    check_out_dir(out_dir)
+    result = simulate(scenario, plans, replications, seed, engine, workers, quiet=format == "json")
+    if out_dir is not None:
+        write_run(result, out_dir)
+    if format == "json":
+        document = clean(summary_document(result))
+        typer.echo(to_json(document) if document else json.dumps({}))
+    else:
+        out.print(summary_table(result, scenario.currency))
+        if len(result.plans) > 1:
+            out.print(comparison_table(result, compare(result, scenario), scenario.currency))
+        if scenario.benchmarks is not None:
+            gaps = benchmark_gaps(scenario, result, lambda sc: simulate(
+                sc, plans, replications, seed, engine, workers))
+            out.print(gap_table(gaps, scenario.currency))
+    if report:
+        write_report_files(result, scenario, file, out_dir, out if format == "table" else err)
+
+
 def register(app: typer.Typer) -> None:
-    from simsales.cli import check_plans, fail, load, out
+    """Add `simsales run` to the app.
 
-    @app.command()
-    def run(
-        file: Annotated[Path, typer.Argument(help="scenario YAML file")],
-        plan: PlanOpt = None,
-        replications: RepsOpt = None,
-        seed: SeedOpt = None,
-        out_dir: Annotated[Path | None, typer.Option("--out", help="write per-replication "
-                                                     "results and summary.json here")] = None,
-        format: Annotated[Literal["table", "json"], typer.Option("--format")] = "table",
-        engine: EngineOpt = DEFAULT_ENGINE,
-        workers: WorkersOpt = None,
-        report: Annotated[bool, typer.Option("--report", help="also write the HTML report, workbook "
-                                             "and charts (into --out, else reports/FILE-STEM)")] = False,
-    ) -> None:
-        """Run the scenario: every plan side by side."""
-        scenario = load(file)
-        plans = check_plans(scenario, file, plan)
-        if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-            raise fail(f"--out: {out_dir} exists and is not a folder")
-        result = simulate(scenario, plans, replications, seed, engine, workers,
-                          quiet=format == "json")
-        if out_dir is not None:
-            write_run(result, out_dir)
-        if format == "json":
-            document = clean(summary_document(result))
-            typer.echo(to_json(document) if document else json.dumps({}))
-        else:
-            out.print(summary_table(result, scenario.currency))
-            if len(result.plans) > 1:
-                from simsales.cli.report import print_comparison
-
-                print_comparison(result, scenario, out)
-            if scenario.benchmarks is not None:
-                from simsales.analysis.market_gaps import benchmark_gaps, gap_table
-
-                gaps = benchmark_gaps(scenario, result, lambda sc: simulate(
-                    sc, plans, replications, seed, engine, workers))
-                out.print(gap_table(gaps, scenario.currency))
-        if report:
-            from simsales.cli import err
-            from simsales.cli.report import write_report_files
-
-            write_report_files(result, scenario, file, out_dir, out if format == "table" else err)
+    Args:
+        app: the Typer app.
+    """
+    app.command(name="run", help=command_help(run_command))(run_command)

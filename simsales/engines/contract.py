@@ -6,17 +6,24 @@ gets a :class:`~simsales.world.world.World` (a resolved scenario, the lead
 stream and the roster) and returns :class:`Outcomes`, per lead and per
 manager.  Everything else (the deals after an offer, money, metrics) is
 computed from them by shared code, so the two engines can differ only where
-the dynamics are.
+the dynamics are.  What an engine may keep from one plan to the next of a
+replication is a :class:`ReplicationCache` the replication owns: engines
+keep no state of their own between calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from simsales.world.world import World
+
+__all__ = [
+    "AWAITING_PRESENTATION", "END_NAMES", "EXPIRED", "IN_CHAIN", "LOST_NONTARGET", "LOST_NO_OFFER",
+    "LOST_UNQUALIFIED", "NO_CONTACT", "OFFER", "Engine", "Outcomes", "ReplicationCache",
+]
 
 # How a lead's part in the engine ended (Outcomes.end).
 IN_CHAIN = 0  # attempts still planned at the horizon
@@ -32,17 +39,23 @@ END_NAMES = (
     "in_chain", "no_contact", "expired", "lost_nontarget", "lost_unqualified",
     "awaiting_presentation", "lost_no_offer", "offer",
 )
+"""The name of each end code, by code."""
 
 
 @dataclass
 class Outcomes:
     """What the engine decided, in minutes from the start.
 
-    Per lead (N): ``manager`` (owner at the end, -1 if never assigned),
-    ``attempts`` made, ``first_attempt`` and ``contact`` times (NaN if none),
-    the ``end`` code, and ``offer_time`` (NaN unless end == OFFER).  Per
-    manager (M): ``busy_minutes``, wall-clock minutes spent on calls and
-    dials within the horizon (the talk_share overhead included).
+    Attributes:
+        manager: per lead (N), the owner at the end (-1 if never assigned).
+        attempts: per lead, contact attempts made.
+        first_attempt: per lead, minute of the first attempt (NaN if none).
+        contact: per lead, minute of the contact (NaN if none).
+        end: per lead, how its part in the engine ended (``IN_CHAIN`` ... ``OFFER``).
+        offer_time: per lead, minute of the invoice or installment link (NaN
+            unless ``end == OFFER``).
+        busy_minutes: per manager (M), wall-clock minutes spent on calls and
+            dials within the horizon (the talk_share overhead included).
     """
 
     manager: np.ndarray
@@ -55,6 +68,15 @@ class Outcomes:
 
     @classmethod
     def empty(cls, n_leads: int, n_managers: int) -> Outcomes:
+        """Outcomes before anything happened: nobody assigned, nothing attempted.
+
+        Args:
+            n_leads: leads in the replication (N).
+            n_managers: managers on the roster (M).
+
+        Returns:
+            Arrays of N (per lead) and M (per manager) entries.
+        """
         return cls(
             manager=np.full(n_leads, -1, dtype=np.int64),
             attempts=np.zeros(n_leads, dtype=np.int64),
@@ -66,5 +88,42 @@ class Outcomes:
         )
 
 
-Engine = Callable[[World, np.random.Generator], Outcomes]
-"""An engine: ``simulate(world, rng) -> Outcomes``."""
+@dataclass
+class ReplicationCache:
+    """What an engine keeps from one plan to the next within one replication.
+
+    Every plan of a replication sees the same resolved scenario, the same
+    leads and the same dynamics stream, so work that depends on them alone
+    can be done for the first plan and reused for the others.  The
+    replication owns the cache (:func:`simsales.montecarlo.replication.replicate`
+    makes one and hands it to every plan's engine call); an engine called
+    without one starts from nothing.  Nothing in it changes a number: it
+    only saves time.
+
+    Attributes:
+        lead_draws: the fast engine's per-lead draws, with what they were
+            drawn from (:class:`simsales.engines.fast.engine.LeadDraws`).
+        task_room: the room per task list the fast engine's last plan needed
+            (0: not known yet).
+    """
+
+    lead_draws: object | None = None
+    task_room: int = 0
+
+
+class Engine(Protocol):
+    """An engine: ``simulate(world, rng, cache=None) -> Outcomes``."""
+
+    def __call__(self, world: World, rng: np.random.Generator, *,
+                 cache: ReplicationCache | None = None) -> Outcomes:
+        """Run one replication of one plan.
+
+        Args:
+            world: the resolved scenario, its lead stream and the plan's roster.
+            rng: this replication's stream for the dynamics.
+            cache: what the replication's earlier plans left (None: start from nothing).
+
+        Returns:
+            What happened to every lead and manager.
+        """
+        ...

@@ -1,9 +1,10 @@
 """The SimPy reference engine: the executable specification of the dynamics.
 
 One SimPy process brings the leads in and routes each to a manager
-(MODEL.md section 3); one process per manager works through that manager's
-task list during their shifts (section 4 and the calls of section 5); one
-process per leaving manager hands their open leads to others (section 6).
+(MODEL.md section 3, by the rule in :mod:`simsales.engines.routing`); one
+process per manager works through that manager's task list during their
+shifts (section 4 and the calls of section 5); one process per leaving
+manager hands their open leads to others (section 6).
 Readable first: the fast engine must give the same answers, not the same
 code.
 
@@ -12,7 +13,9 @@ due at its planned time; a free manager on shift takes, among the due
 tasks, a fresh lead's first attempt before anything else (``new_first``) or
 simply the task due longest (``due_first``).  Every call or dial takes its
 base minutes divided by ``talk_share`` (the rest of the shift is CRM work,
-spread over the calls) and by the manager's ramp throughput.
+spread over the calls) and by the manager's ramp throughput.  An attempt
+reaches the person with chance ``p_contact[k] * decay(age)``
+(:func:`simsales.world.contact.decay`, the fast engine's own).
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+from collections.abc import Generator
 
 import numpy as np
 import simpy
 
+import simsales.engines.routing as routing
 from simsales.engines.contract import (
     AWAITING_PRESENTATION,
     EXPIRED,
@@ -34,12 +39,15 @@ from simsales.engines.contract import (
     NO_CONTACT,
     OFFER,
     Outcomes,
+    ReplicationCache,
 )
 from simsales.scenario.uncertain import value
-from simsales.world.world import World, contact_decay
+from simsales.scenario.units import MINUTES_PER_DAY
+from simsales.world.contact import decay, decay_args
+from simsales.world.world import World
 
-MINUTES_PER_DAY = 1440.0
-ATTEMPT, PRESENTATION = 0, 1
+ATTEMPT, PRESENTATION = 0, 1  # the kinds of task
+Process = Generator[simpy.Event, object, None]  # a SimPy process: yields events, returns nothing
 
 
 class _Task:
@@ -63,13 +71,7 @@ class _Simulation:
         chain = sc.touch_chain
         self.offsets = list(chain.offsets)
         self.p_contact = [value(chain.contact_chance(k)) for k in range(len(self.offsets))]
-        decay = chain.decay
-        self.decay_args = (
-            decay.half_life if decay else None,
-            decay.floor if decay else 0.0,
-            np.array([a for a, _ in decay.table]) if decay and decay.table else None,
-            np.array([f for _, f in decay.table]) if decay and decay.table else None,
-        )
+        self.decay_args = decay_args(chain.decay)
         self.talk_share = value(sc.team.talk_share)
         self.quality = np.array([value(c.quality) for c in sc.channels])
         f = sc.funnel
@@ -91,25 +93,29 @@ class _Simulation:
         if self.log is not None:
             self.log.append((round(self.env.now, 6), *event))
 
-    # -- routing (MODEL.md section 3) ---------------------------------------
+    # -- routing (MODEL.md section 3): the rule is simsales.engines.routing ----
+
+    @property
+    def n_managers(self) -> int:
+        """Managers on the roster; the shared queue is number ``n_managers``."""
+        return self.roster.n_managers
 
     def candidates(self, t: float) -> np.ndarray:
         """Managers on shift at ``t``; else those whose next shift starts first."""
-        r = self.roster
-        d = int(t // MINUTES_PER_DAY)
-        if d >= r.n_days:
-            return np.empty(0, dtype=np.int64)
-        start, end = r.shift_start[:, d], r.shift_end[:, d]
-        on = np.flatnonzero((start <= t) & (t < end))
-        if on.size:
-            return on
-        for day in range(d, r.n_days):
-            start, end = r.shift_start[:, day], r.shift_end[:, day]
-            later = (end > start) & (start > t)
-            if later.any():
-                first = start[later].min()
-                return np.flatnonzero(later & (start == first))
-        return np.empty(0, dtype=np.int64)
+        return routing.candidates(self.roster.shift_start, self.roster.shift_end, t)
+
+    def loads(self, managers: np.ndarray) -> np.ndarray:
+        """Tasks queued with each of ``managers`` now."""
+        return np.array([len(self.fresh[c]) + len(self.rest[c]) for c in managers])
+
+    def weights(self, managers: np.ndarray, t: float) -> np.ndarray:
+        """Ramp throughput on the day of ``t`` x skill, per manager."""
+        d = min(int(t // MINUTES_PER_DAY), self.roster.n_days - 1)
+        return self.roster.throughput[managers, d] * self.roster.skill[managers]
+
+    def uniform(self) -> float:
+        """A uniform in [0, 1) from the run's stream."""
+        return self.rng.random()
 
     def route(self, t: float) -> int:
         """The manager who gets a lead (or a reassigned task) at ``t``; -1 if none.
@@ -117,26 +123,9 @@ class _Simulation:
         Under ``shared_queue`` the task goes to the shared queue (``self.pool``)
         and the first free manager on shift takes it.
         """
-        policy = self.sc.routing.policy
-        if policy == "shared_queue":
-            return self.pool
-        cands = self.candidates(t)
-        if cands.size == 0:
-            return -1
-        m = self.roster.n_managers
-        if policy == "weighted":
-            d = min(int(t // MINUTES_PER_DAY), self.roster.n_days - 1)
-            w = self.roster.throughput[cands, d] * self.roster.skill[cands]
-            cum = np.cumsum(w)
-            pick = int(np.searchsorted(cum, self.rng.random() * cum[-1], side="right"))
-            chosen = int(cands[min(pick, cands.size - 1)])
-        else:
-            if policy == "least_loaded":
-                load = np.array([len(self.fresh[c]) + len(self.rest[c]) for c in cands])
-                cands = cands[load == load.min()]
-            # Round robin: the first candidate after the last manager routed to.
-            chosen = int(cands[np.argmin((cands - self.last_routed - 1) % m)])
-        self.last_routed = chosen
+        chosen = routing.choose(self.sc.routing.policy, t, self, self.last_routed)
+        if 0 <= chosen < self.pool:
+            self.last_routed = chosen
         return chosen
 
     def give(self, manager: int, due: float, task: _Task) -> None:
@@ -169,7 +158,8 @@ class _Simulation:
 
     # -- processes ----------------------------------------------------------
 
-    def arrivals(self):
+    def arrivals(self) -> Process:
+        """Bring the leads in at their creation times and route each (MODEL.md section 3)."""
         env, created = self.env, self.leads.created
         for lead in range(len(created)):
             yield env.timeout(created[lead] - env.now)
@@ -178,7 +168,8 @@ class _Simulation:
             if manager >= 0:
                 self.give(manager, created[lead] + self.offsets[0], _Task(lead, ATTEMPT, 0))
 
-    def leaver(self, manager: int, t: float):
+    def leaver(self, manager: int, t: float) -> Process:
+        """At ``t`` the manager leaves: their queued tasks are routed anew, oldest first."""
         yield self.env.timeout(t - self.env.now)
         tasks = sorted(self.fresh[manager] + self.rest[manager], key=lambda e: e[:2])
         self.fresh[manager], self.rest[manager] = [], []
@@ -221,7 +212,8 @@ class _Simulation:
                 continue
             return due, task
 
-    def manager(self, m: int):
+    def manager(self, m: int) -> Process:
+        """Manager ``m`` works through their tasks during their shifts until they leave."""
         env = self.env
         leave_t = self.roster.leave_day[m] * MINUTES_PER_DAY
         while env.now < min(self.horizon, leave_t):
@@ -249,7 +241,8 @@ class _Simulation:
         d = min(int(self.env.now // MINUTES_PER_DAY), self.roster.n_days - 1)
         return base / (self.talk_share * self.roster.throughput[m, d])
 
-    def work(self, m: int, task: _Task):
+    def work(self, m: int, task: _Task) -> Process:
+        """Manager ``m`` makes one attempt or one presentation call (MODEL.md sections 4 and 5)."""
         env, out, lead = self.env, self.out, task.lead
         now = env.now
         if task.kind == ATTEMPT:
@@ -257,7 +250,7 @@ class _Simulation:
             if math.isnan(out.first_attempt[lead]):
                 out.first_attempt[lead] = now
             age = now - self.leads.created[lead]
-            p = self.p_contact[task.k] * contact_decay(age, *self.decay_args)
+            p = self.p_contact[task.k] * decay(age, *self.decay_args)
             contact = self.rng.random() < p
             self.record("attempt", lead, m, task.k, contact)
             if not contact:
@@ -325,12 +318,18 @@ class _Simulation:
         self.out.end[stale] = EXPIRED
 
 
-def simulate(world: World, rng: np.random.Generator, log: list | None = None) -> Outcomes:
+def simulate(world: World, rng: np.random.Generator, log: list | None = None, *,
+             cache: ReplicationCache | None = None) -> Outcomes:
     """Run the reference engine on one replication of one plan.
 
     Args:
         world: the resolved scenario, its lead stream and roster.
         rng: this replication's stream for the dynamics.
         log: if given, events are appended as ``(minute, kind, lead, ...)``.
+        cache: accepted for the engine contract; the reference engine keeps
+            nothing between plans.
+
+    Returns:
+        What happened to every lead and manager.
     """
     return _Simulation(world, rng, log).run()

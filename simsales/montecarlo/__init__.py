@@ -1,20 +1,19 @@
-"""Monte Carlo: one replication's pipeline, the runner, executors and results (MODEL.md section 8)."""
+"""Monte Carlo: one replication's pipeline, the runner, executors and results (MODEL.md section 8).
 
-from simsales.montecarlo.runner import (
-    STREAMS,
-    Batch,
-    Executor,
-    InProcessExecutor,
-    PlanResult,
-    PoolExecutor,
-    RunResult,
-    default_workers,
-    replicate,
-    run,
-    run_batch,
-    stream,
-    summarise,
-)
+Modules: ``replication`` (one replication of every plan, top to bottom,
+and its random streams), ``batch`` (a seed-addressed unit of work),
+``executors`` (where batches run), ``runner`` (:func:`run`), ``results``
+(per-plan tables and summaries), ``metrics`` (what every run reports) and
+``memory`` (keeping freed memory between replications).
+"""
 
-__all__ = ["STREAMS", "Batch", "Executor", "InProcessExecutor", "PlanResult", "PoolExecutor", "RunResult",
-           "default_workers", "replicate", "run", "run_batch", "stream", "summarise"]
+from simsales.montecarlo.batch import Batch, run_batch
+from simsales.montecarlo.executors import Executor, InProcessExecutor, PoolExecutor, default_workers
+from simsales.montecarlo.metrics import KEY_METRICS, METRICS, measure
+from simsales.montecarlo.replication import STREAMS, RepResult, replicate, stream
+from simsales.montecarlo.results import PlanResult, RunResult, summarise
+from simsales.montecarlo.runner import batches_for, run
+
+__all__ = ["KEY_METRICS", "METRICS", "STREAMS", "Batch", "Executor", "InProcessExecutor", "PlanResult",
+           "PoolExecutor", "RepResult", "RunResult", "batches_for", "default_workers", "measure",
+           "replicate", "run", "run_batch", "stream", "summarise"]

@@ -32,7 +32,11 @@ TRIM_THRESHOLD_BYTES = 256 << 20  # freed heap kept for reuse before any is retu
 
 @functools.cache
 def keep_freed_memory() -> bool:
-    """Apply the setting to this process once; return whether it is in effect."""
+    """Apply the setting to this process once.
+
+    Returns:
+        Whether it is in effect (False elsewhere than glibc).
+    """
     return (_mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
             and _mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
 

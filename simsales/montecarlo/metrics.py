@@ -88,6 +88,11 @@ def _in_horizon(times: np.ndarray, horizon: float) -> np.ndarray:
 def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """All metrics of one replication, and its weekly and monthly series.
 
+    Args:
+        world: the replication's world under one plan.
+        out: what the engine decided.
+        deals: the plan's deals after the offers.
+
     Returns:
         (metrics, series): ``metrics`` has every key of :data:`METRICS`;
         ``series`` holds arrays per week (``*_week``) and per calendar month
@@ -182,7 +187,18 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
 
 def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
            refunded: np.ndarray) -> dict[str, np.ndarray]:
-    """Weekly and monthly series of one replication (for charts)."""
+    """Weekly and monthly series of one replication (for charts).
+
+    Args:
+        world: the replication's world under one plan.
+        out: what the engine decided.
+        deals: the plan's deals after the offers.
+        paid: per deal, paid within the horizon.
+        refunded: per deal, refunded within the horizon.
+
+    Returns:
+        Name -> array per week (``*_week``) or per calendar month (``*_month``).
+    """
     sc, leads, roster = world.scenario, world.leads, world.roster
     n_weeks = -(-sc.horizon_days // 7)
     week_min = 7 * MINUTES_PER_DAY

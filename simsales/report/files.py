@@ -1,4 +1,4 @@
-"""Writing results to disk: atomically, so nothing is ever half-written.
+"""Writing results to disk (run results, summaries, baselines): atomically, so nothing is ever half-written.
 
 Every file is written to a temporary file in the same folder and renamed
 into place; an existing file is replaced only by a complete new one.
@@ -12,11 +12,24 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from simsales.montecarlo.runner import RunResult
+from simsales.analysis.baselines import render
+from simsales.montecarlo import RunResult
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then rename ``tmp_path`` to ``path``."""
+    """Write a file so that it is never seen half-written.
+
+    Args:
+        path: the file to write (its folder is created if missing).
+        write: writes the content to the temporary path it is given.
+
+    Returns:
+        ``path``.
+
+    Raises:
+        Exception: whatever ``write`` raises; the temporary file is removed
+            and an existing ``path`` is left as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -38,11 +51,28 @@ def _umask() -> int:
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically, as :func:`atomic_write` does.
+
+    Args:
+        path: the file to write.
+        text: its content.
+
+    Returns:
+        ``path``.
+    """
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def summary_document(result: RunResult) -> dict:
-    """The JSON summary: ``{"scenario", "seed", "replications", "engine", "plans"}``."""
+    """The JSON summary of a run.
+
+    Args:
+        result: the run.
+
+    Returns:
+        ``{"scenario", "seed", "replications", "engine", "revenue_plan", "plans"}``;
+        ``plans`` maps each plan to its metrics' mean, P10, P50, P90 and ``p_plan``.
+    """
     return {
         "scenario": result.scenario,
         "seed": result.seed,
@@ -54,11 +84,27 @@ def summary_document(result: RunResult) -> dict:
 
 
 def to_json(document: dict) -> str:
+    """A document as indented JSON, ending in a newline (NaN is refused: :func:`clean` it first).
+
+    Args:
+        document: a JSON-ready mapping.
+
+    Returns:
+        The text.
+    """
     return json.dumps(document, indent=2, sort_keys=False, allow_nan=False) + "\n"
 
 
 def write_run(result: RunResult, out_dir: str | Path) -> list[Path]:
-    """Per-replication results (CSV and Parquet per plan) and summary.json."""
+    """Write a run's per-replication results (CSV and Parquet per plan) and summary.json.
+
+    Args:
+        result: the run.
+        out_dir: the folder to write into (created if missing).
+
+    Returns:
+        The files written.
+    """
     out_dir = Path(out_dir)
     written = []
     for name, plan in result.plans.items():
@@ -72,7 +118,14 @@ def write_run(result: RunResult, out_dir: str | Path) -> list[Path]:
 
 
 def clean(obj: object) -> object:
-    """Replace NaN and infinities by None so the JSON is valid."""
+    """Replace NaN and infinities by None so the JSON is valid.
+
+    Args:
+        obj: a document of dicts, lists, tuples and plain values.
+
+    Returns:
+        A copy with every non-finite float as None (tuples become lists).
+    """
     if isinstance(obj, dict):
         return {k: clean(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -80,3 +133,16 @@ def clean(obj: object) -> object:
     if isinstance(obj, float) and (obj != obj or obj in (float("inf"), float("-inf"))):
         return None
     return obj
+
+
+def write_baseline(path: str | Path, document: dict) -> Path:
+    """Write a baseline document atomically, in its file format (:func:`~simsales.analysis.baselines.render`).
+
+    Args:
+        path: the baseline file.
+        document: a :func:`~simsales.analysis.baselines.baseline_document`.
+
+    Returns:
+        ``path``.
+    """
+    return atomic_write_text(path, render(document))

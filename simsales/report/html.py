@@ -17,11 +17,12 @@ import pandas as pd
 
 from simsales import __version__
 from simsales.analysis.compare import Comparison
+from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
-from simsales.montecarlo.runner import RunResult
-from simsales.report.plots import Chart, plan_colors
+from simsales.report.figures import plan_colors
+from simsales.report.plots import Chart
 from simsales.report.tables import assumptions, bottlenecks, losses_table, reproduce
-from simsales.report.units import fmt, label, percent, short_money
+from simsales.report.units import fmt, label, money, percent
 from simsales.scenario.schema import Scenario
 
 STYLE = """
@@ -47,7 +48,17 @@ code { background: #f4f4f4; padding: 0.1em 0.3em; border-radius: 3px; }
 
 def table(head: Sequence[str], rows: Iterable[Sequence[str]], raw_head: bool = False,
           css: str = "") -> str:
-    """An HTML table; cells are given as HTML (callers escape), header cells as text unless ``raw_head``."""
+    """An HTML table.
+
+    Args:
+        head: the header cells, as text (as HTML with ``raw_head``).
+        rows: the body's rows; cells are HTML (callers escape).
+        raw_head: the header cells are HTML.
+        css: a class for the table.
+
+    Returns:
+        The ``<table>`` element.
+    """
     th = "".join(f"<th>{h if raw_head else escape(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     attr = f' class="{css}"' if css else ""
@@ -55,21 +66,50 @@ def table(head: Sequence[str], rows: Iterable[Sequence[str]], raw_head: bool = F
 
 
 def plan_head(plans: Iterable[str], colors: dict[str, str]) -> list[str]:
+    """Header cells for plan columns, each in its plan's colour.
+
+    Args:
+        plans: the plans, in column order.
+        colors: plan -> colour (:func:`~simsales.report.figures.plan_colors`).
+
+    Returns:
+        One HTML cell per plan.
+    """
     return [f'<span style="color:{colors[p]}">{escape(p)}</span>' for p in plans]
 
 
 def cell(main: str, sub: str = "") -> str:
+    """A table cell: a value with, optionally, a range below it.
+
+    Args:
+        main: the value, as text.
+        sub: the range or note below it, as text ("" for none).
+
+    Returns:
+        Escaped HTML.
+    """
     return escape(main) + (f'<span class="range">{escape(sub)}</span>' if sub else "")
 
 
 def headline(result: RunResult, comparison: Comparison, currency: str, colors: dict[str, str]) -> str:
+    """One card per plan: net revenue P50 (P10, P90), p_plan and the difference from the baseline.
+
+    Args:
+        result: the run.
+        comparison: its plans against the baseline.
+        currency: the scenario's currency.
+        colors: plan -> colour.
+
+    Returns:
+        The cards, as HTML.
+    """
     summary = result.summary()
     diffs = comparison.differences.set_index(["plan", "metric"])
     cards = []
     for plan, s in summary.items():
         net = s["revenue_net"]
-        big = f'<div class="big">{short_money(net["p50"])} {escape(currency)}</div>'
-        lines = [f"net revenue, P50 (P10 {short_money(net['p10'])}, P90 {short_money(net['p90'])})"]
+        big = f'<div class="big">{money(net["p50"])} {escape(currency)}</div>'
+        lines = [f"net revenue, P50 (P10 {money(net['p10'])}, P90 {money(net['p90'])})"]
         if s["p_plan"] is not None:
             lines.append(f"<b>{percent(s['p_plan'])}</b> chance of making the plan")
         if (plan, "revenue_net") in diffs.index:
@@ -87,18 +127,38 @@ def headline(result: RunResult, comparison: Comparison, currency: str, colors: d
 
 
 def side_by_side_html(result: RunResult, currency: str, colors: dict[str, str]) -> str:
+    """Key metrics per plan: P50 with P10 – P90 below, and p_plan.
+
+    Args:
+        result: the run.
+        currency: the scenario's currency.
+        colors: plan -> colour.
+
+    Returns:
+        A note and the table, as HTML.
+    """
     summary = result.summary()
     rows = [[escape(label(m, currency))]
             + [cell(fmt(s[m]["p50"], m), f"{fmt(s[m]['p10'], m)} – {fmt(s[m]['p90'], m)}")
                for s in summary.values()] for m in KEY_METRICS]
     if result.revenue_plan > 0:
-        rows.append([escape(f"p_plan: chance net revenue ≥ {short_money(result.revenue_plan)} {currency}")]
+        rows.append([escape(f"p_plan: chance net revenue ≥ {money(result.revenue_plan)} {currency}")]
                     + [f"<b>{percent(s['p_plan'])}</b>" for s in summary.values()])
     return ("<p>P50 over replications, P10 – P90 below it.</p>"
             + table(["metric", *plan_head(summary, colors)], rows, raw_head=True))
 
 
 def comparison_html(comparison: Comparison, currency: str, colors: dict[str, str]) -> str:
+    """Every plan against the baseline: mean, P10 · P50 · P90 of the paired differences, P(better).
+
+    Args:
+        comparison: the plans against the baseline.
+        currency: the scenario's currency.
+        colors: plan -> colour.
+
+    Returns:
+        A note and the table, as HTML (a sentence when only one plan ran).
+    """
     diffs = comparison.differences
     if diffs.empty:
         return "<p>Only one plan ran: nothing to compare.</p>"
@@ -121,9 +181,18 @@ def comparison_html(comparison: Comparison, currency: str, colors: dict[str, str
 
 
 def monthly_html(comparison: Comparison, currency: str) -> str:
+    """Month by month per plan: the team, hires and gross revenue received.
+
+    Args:
+        comparison: the plans against the baseline.
+        currency: the scenario's currency.
+
+    Returns:
+        A note and the table, as HTML.
+    """
     rows = [[escape(str(r.plan)), escape(str(r.month)), f"{r.headcount:.1f}", f"{r.ramped:.1f}",
              f"{r.ramping:.1f}", f"{r.onboarding:.1f}", f"{r.hires_made:.1f}", f"{r.hires_deferred:.1f}",
-             cell(short_money(r.revenue_p50), f"{short_money(r.revenue_p10)} – {short_money(r.revenue_p90)}"),
+             cell(money(r.revenue_p50), f"{money(r.revenue_p10)} – {money(r.revenue_p90)}"),
              "baseline" if r.plan == comparison.baseline
              else escape(fmt(r.revenue_vs_baseline, "revenue_gross", signed=True))]
             for r in comparison.months.itertuples()]
@@ -135,6 +204,15 @@ def monthly_html(comparison: Comparison, currency: str) -> str:
 
 
 def losses_html(result: RunResult, colors: dict[str, str]) -> str:
+    """Where leads are lost, per plan: share of all leads, mean count below.
+
+    Args:
+        result: the run.
+        colors: plan -> colour.
+
+    Returns:
+        A note and the table, as HTML.
+    """
     losses = losses_table(result)
     rows = [[escape(f"{loss} ({reason})")]
             + [cell(percent(r["share_of_leads"], 1), f"{r['count']:,.0f} leads") for _, r in group.iterrows()]
@@ -144,6 +222,14 @@ def losses_html(result: RunResult, colors: dict[str, str]) -> str:
 
 
 def figure(chart: Chart) -> str:
+    """A chart embedded in the page (its PNG as base64) with its caption.
+
+    Args:
+        chart: a written chart.
+
+    Returns:
+        The ``<figure>`` element.
+    """
     data = base64.b64encode(chart.png.read_bytes()).decode("ascii")
     return (f'<figure id="chart-{escape(chart.name)}"><img src="data:image/png;base64,{data}" '
             f'alt="{escape(chart.title)}"><figcaption>{escape(chart.title)} '
@@ -153,7 +239,18 @@ def figure(chart: Chart) -> str:
 
 def render(result: RunResult, scenario: Scenario, comparison: Comparison, charts: Sequence[Chart],
            source: str) -> str:
-    """The whole page as a string; ``source`` is the scenario file as the user named it."""
+    """The whole page.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it.
+        comparison: its plans against the baseline.
+        charts: the charts written for it.
+        source: the scenario file as the user named it.
+
+    Returns:
+        The HTML document.
+    """
     colors = plan_colors(list(result.plans))
     currency = scenario.currency
     by_name = {c.name: figure(c) for c in charts}

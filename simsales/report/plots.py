@@ -3,86 +3,54 @@
 Every chart function takes the run (and the scenario for dates and
 currency) and returns a :class:`~matplotlib.figure.Figure`; nothing here
 touches pyplot's global state.  Each plan keeps one colour across all
-charts (:func:`plan_colors`).  Money axes are in the scenario's currency
-with k/M suffixes; times in minutes; weeks are dated.
+charts (:func:`~simsales.report.figures.plan_colors`).  Money axes are in
+the scenario's currency with k/M suffixes; times in minutes; weeks are
+dated.  The building blocks are in :mod:`simsales.report.figures`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from simsales.analysis.compare import month_labels
-from simsales.montecarlo.runner import RunResult
-from simsales.report.files import atomic_write
+from simsales.montecarlo import RunResult
+from simsales.report.figures import (
+    TARGET,
+    WARN,
+    band,
+    date_axis,
+    grouped_barh,
+    money_axis,
+    new_figure,
+    plan_colors,
+    save_figure,
+    short_count,
+    week_dates,
+)
 from simsales.report.tables import LOSSES, STAGES, funnel_counts, p_plan
-from simsales.report.units import short_money
+from simsales.report.units import money
 from simsales.scenario.schema import Scenario
-
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
-           "#bcbd22", "#7f7f7f")
-TARGET = "#222222"
-WARN = "#c0392b"
-FIGSIZE = (10.0, 5.6)
-
-
-def plan_colors(plans: Sequence[str]) -> dict[str, str]:
-    """One colour per plan, in run order, the same in every chart."""
-    return {plan: PALETTE[i % len(PALETTE)] for i, plan in enumerate(plans)}
-
-
-def new_figure(nrows: int = 1, ncols: int = 1, size: tuple[float, float] = FIGSIZE, **kw):
-    fig = Figure(figsize=size, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig, fig.subplots(nrows, ncols, squeeze=False, **kw)
-
-
-def money_axis(axis) -> None:
-    axis.set_major_formatter(FuncFormatter(lambda v, _: short_money(v)))
-
-
-def short_count(value: float) -> str:
-    """A mean count: 45.0 -> '45', 0.6 -> '0.6'."""
-    return f"{value:,.1f}".removesuffix(".0")
-
-
-def week_dates(scenario: Scenario, n_weeks: int, end: bool) -> np.ndarray:
-    """End of each week (the horizon's end at most), or its middle: where a weekly value is drawn.
-
-    Week ``w`` covers days ``7w`` to ``7w + 6`` from the start; the last one may be short.
-    """
-    ends = np.minimum(7 * (np.arange(n_weeks) + 1), scenario.horizon_days)
-    days = ends if end else (7 * np.arange(n_weeks) + ends) / 2
-    return np.datetime64(scenario.start, "h") + (24 * days).astype("timedelta64[h]")
-
-
-def date_axis(ax) -> None:
-    ax.xaxis.set_major_formatter(DateFormatter("%d %b"))
-
-
-def band(ax, x, values: np.ndarray, color: str, label: str, alpha: float = 0.18) -> None:
-    """P10-P90 band and P50 line over replications (rows of ``values``; a week with no data is a gap)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN weeks: no lead was attempted
-        p10, p50, p90 = np.nanpercentile(values, [10, 50, 90], axis=0)
-    ax.fill_between(x, p10, p90, color=color, alpha=alpha, linewidth=0)
-    for edge in (p10, p90):
-        ax.plot(x, edge, color=color, linewidth=0.7, alpha=0.6)
-    ax.plot(x, p50, color=color, linewidth=2, label=label, marker="o", markersize=3)
+from simsales.scenario.units import MINUTES_PER_DAY
 
 
 def revenue_fan(result: RunResult, scenario: Scenario) -> Figure:
-    """Cumulative net revenue by week per plan (P10-P90 band, P50 line) against the plan."""
+    """Cumulative net revenue by week per plan (P10-P90 band, P50 line) against the plan.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it (dates, currency).
+
+    Returns:
+        The figure (Agg canvas).
+    """
     colors = plan_colors(list(result.plans))
     fig, axes = new_figure()
     ax = axes[0, 0]
@@ -97,7 +65,7 @@ def revenue_fan(result: RunResult, scenario: Scenario) -> Figure:
         ax.plot([np.datetime64(scenario.start, "D"), end], [0, result.revenue_plan], color=TARGET,
                 linestyle="--", linewidth=1.2, label="plan target, even pace")
         ax.axhline(result.revenue_plan, color=TARGET, linestyle=":", linewidth=1)
-        ax.annotate(f"plan {short_money(result.revenue_plan)} {scenario.currency}",
+        ax.annotate(f"plan {money(result.revenue_plan)} {scenario.currency}",
                     (np.datetime64(scenario.start, "D"), result.revenue_plan), xytext=(4, 4),
                     textcoords="offset points", ha="left", va="bottom", fontsize=9, color=TARGET)
     ax.set_title("Cumulative net revenue by week")
@@ -112,7 +80,15 @@ def revenue_fan(result: RunResult, scenario: Scenario) -> Figure:
 
 
 def headcount(result: RunResult, scenario: Scenario) -> Figure:
-    """Managers at each month's end per plan: ramped / ramping / onboarding, deferred hires marked."""
+    """Managers at each month's end per plan: ramped / ramping / onboarding, deferred hires marked.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it (dates, currency).
+
+    Returns:
+        The figure (Agg canvas).
+    """
     colors = plan_colors(list(result.plans))
     months = month_labels(scenario)
     names = [dt.date(int(m[:4]), int(m[5:]), 1).strftime("%b %Y") for m in months]
@@ -155,25 +131,16 @@ def headcount(result: RunResult, scenario: Scenario) -> Figure:
     return fig
 
 
-def grouped_barh(ax, labels: Sequence[str], values: dict[str, np.ndarray], colors: dict[str, str],
-                 notes: Callable[[str, int], str]) -> None:
-    """Horizontal bars, one group per label (top to bottom), one bar per plan, a note at each end."""
-    n = len(values)
-    height = 0.8 / n
-    y = np.arange(len(labels))
-    for k, (plan, counts) in enumerate(values.items()):
-        pos = y + (k - (n - 1) / 2) * height
-        ax.barh(pos, counts, height=height * 0.92, color=colors[plan], label=plan)
-        for i, (p, c) in enumerate(zip(pos, counts, strict=True)):
-            ax.text(c, p, " " + notes(plan, i), va="center", fontsize=7.5)
-    ax.set_yticks(y, labels)
-    ax.invert_yaxis()
-    ax.margins(x=0.28)
-    ax.grid(axis="x", alpha=0.3)
-
-
 def funnel(result: RunResult, scenario: Scenario) -> Figure:
-    """Counts and conversions at every funnel stage per plan, and the losses by reason class."""
+    """Counts and conversions at every funnel stage per plan, and the losses by reason class.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it (dates, currency).
+
+    Returns:
+        The figure (Agg canvas).
+    """
     colors = plan_colors(list(result.plans))
     fig, axes = new_figure(1, 2, size=(12.0, 6.4), width_ratios=(1.15, 1))
     counts = {plan: funnel_counts(r.metrics).mean() for plan, r in result.plans.items()}
@@ -211,7 +178,15 @@ def funnel(result: RunResult, scenario: Scenario) -> Figure:
 
 
 def capacity(result: RunResult, scenario: Scenario) -> Figure:
-    """Median minutes to first attempt and contact rate by week, per plan."""
+    """Median minutes to first attempt and contact rate by week, per plan.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it (dates, currency).
+
+    Returns:
+        The figure (Agg canvas).
+    """
     colors = plan_colors(list(result.plans))
     fig, axes = new_figure(2, 1, sharex=True)
     sla_ax, contact_ax = axes[:, 0]
@@ -227,7 +202,7 @@ def capacity(result: RunResult, scenario: Scenario) -> Figure:
     contact_ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     contact_ax.set_xlabel("middle of the week")
     end = np.datetime64(scenario.start, "D") + np.timedelta64(scenario.horizon_days, "D")
-    chain_days = int(np.ceil(scenario.touch_chain.offsets[-1] / 1440))
+    chain_days = int(np.ceil(scenario.touch_chain.offsets[-1] / MINUTES_PER_DAY))
     for ax in (sla_ax, contact_ax):
         ax.axvspan(end - np.timedelta64(chain_days, "D"), end, color="#999999", alpha=0.15, linewidth=0)
     contact_ax.set_xlim(np.datetime64(scenario.start, "D"), end)
@@ -242,7 +217,15 @@ def capacity(result: RunResult, scenario: Scenario) -> Figure:
 
 
 def revenue_distribution(result: RunResult, scenario: Scenario) -> Figure:
-    """Net revenue over the horizon per plan: every replication, its spread, and p_plan."""
+    """Net revenue over the horizon per plan: every replication, its spread, and p_plan.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it (dates, currency).
+
+    Returns:
+        The figure (Agg canvas).
+    """
     colors = plan_colors(list(result.plans))
     chances = p_plan(result)
     fig, axes = new_figure(size=(10.0, 1.6 + 1.1 * len(result.plans)))
@@ -259,7 +242,7 @@ def revenue_distribution(result: RunResult, scenario: Scenario) -> Figure:
         p10, p50, p90 = np.percentile(revenue, [10, 50, 90])
         ax.plot([p10, p90], [y, y], color=colors[plan], linewidth=3, solid_capstyle="butt")
         ax.plot([p50], [y], marker="|", markersize=18, markeredgewidth=3, color="black")
-        note = f"P50 {short_money(p50)}"
+        note = f"P50 {money(p50)}"
         if chances[plan] is not None:
             note += f"\np_plan {100 * chances[plan]:.0f}%"
         ax.annotate(note, (1.0, y), xycoords=("axes fraction", "data"), xytext=(6, 0),
@@ -269,7 +252,7 @@ def revenue_distribution(result: RunResult, scenario: Scenario) -> Figure:
         ax.axvline(result.revenue_plan, color=TARGET, linestyle="--", linewidth=1.2)
         lo, hi = ax.get_xlim()
         right = result.revenue_plan < (lo + hi) / 2  # write the label on the roomier side
-        ax.annotate(f"plan {short_money(result.revenue_plan)} {scenario.currency}",
+        ax.annotate(f"plan {money(result.revenue_plan)} {scenario.currency}",
                     (result.revenue_plan, 1.0), xycoords=("data", "axes fraction"),
                     xytext=(4 if right else -4, -4), textcoords="offset points",
                     ha="left" if right else "right", va="top", fontsize=9, color=TARGET)
@@ -302,14 +285,17 @@ CHARTS: tuple[tuple[str, str, Callable[[RunResult, Scenario], Figure]], ...] = (
 )
 
 
-def save_figure(fig: Figure, path: Path, fmt: str) -> Path:
-    # No software metadata: the files carry no URL and are the same from run to run.
-    metadata = {"Software": None} if fmt == "png" else {"Creator": None, "Date": None}
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110, metadata=metadata))
-
-
 def write_charts(result: RunResult, scenario: Scenario, out_dir: str | Path) -> list[Chart]:
-    """Every chart as PNG and SVG in ``out_dir``."""
+    """Write every chart of :data:`CHARTS` as PNG and SVG.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it.
+        out_dir: the folder (created if missing).
+
+    Returns:
+        The charts written, in :data:`CHARTS` order.
+    """
     out_dir = Path(out_dir)
     charts = []
     for name, title, draw in CHARTS:

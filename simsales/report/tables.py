@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from simsales import __version__
+from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
-from simsales.montecarlo.runner import RunResult
 from simsales.report.units import fmt, percent
 from simsales.scenario.schema import Scenario
 
@@ -68,14 +68,29 @@ CAPACITY_SHORT_SHARE = 0.05
 
 
 def funnel_counts(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Per replication, the count of every stage of :data:`STAGES` (and ``links_sent``)."""
+    """Per replication, the count of every stage of :data:`STAGES` (and ``links_sent``).
+
+    Args:
+        metrics: one plan's per-replication metrics.
+
+    Returns:
+        One row per replication, one column per stage.
+    """
     frame = metrics[[s.key for s in STAGES if s.key in metrics] + ["links_sent"]].copy()
     frame["in_work"] = metrics["leads"] - metrics["untouched_leads"]
     return frame
 
 
 def funnel_table(result: RunResult) -> pd.DataFrame:
-    """One row per (plan, stage): mean count and conversion from the parent stage."""
+    """The funnel of every plan.
+
+    Args:
+        result: the run.
+
+    Returns:
+        One row per (plan, stage): mean count, conversion from the parent
+        stage, and the parent's label (``of``).
+    """
     rows = []
     for plan, plan_result in result.plans.items():
         counts = funnel_counts(plan_result.metrics).mean()
@@ -88,7 +103,14 @@ def funnel_table(result: RunResult) -> pd.DataFrame:
 
 
 def losses_table(result: RunResult) -> pd.DataFrame:
-    """One row per (plan, loss): mean count and share of leads."""
+    """Where every plan loses leads.
+
+    Args:
+        result: the run.
+
+    Returns:
+        One row per (plan, loss): reason class, mean count and share of leads.
+    """
     rows = []
     for plan, plan_result in result.plans.items():
         means = plan_result.metrics.mean()
@@ -100,18 +122,44 @@ def losses_table(result: RunResult) -> pd.DataFrame:
 
 
 def side_by_side(result: RunResult, metrics: tuple[str, ...] = KEY_METRICS) -> pd.DataFrame:
-    """One row per (metric, plan): mean, P10, P50, P90 over replications."""
+    """Metrics of every plan, long form.
+
+    Args:
+        result: the run.
+        metrics: the metrics to show.
+
+    Returns:
+        One row per (metric, plan): mean, P10, P50, P90 over replications, in the metric's unit.
+    """
     summary = result.summary()
     return pd.DataFrame([{"metric": metric, "plan": plan, **summary[plan][metric]}
                          for metric in metrics for plan in summary])
 
 
 def p_plan(result: RunResult) -> dict[str, float | None]:
+    """The chance of making the revenue plan, per plan.
+
+    Args:
+        result: the run.
+
+    Returns:
+        Plan -> share of replications whose net revenue reaches the plan (None: no plan set).
+    """
     return {plan: s["p_plan"] for plan, s in result.summary().items()}
 
 
 def bottlenecks(result: RunResult) -> dict[str, str]:
-    """Per plan, one paragraph: where leads are lost, and whether capacity is short."""
+    """Per plan, one paragraph: where leads are lost, and whether capacity is short.
+
+    Capacity is short when more than :data:`CAPACITY_SHORT_SHARE` of leads
+    are never attempted or have their chain cut for lack of time.
+
+    Args:
+        result: the run.
+
+    Returns:
+        Plan -> the paragraph.
+    """
     losses = losses_table(result)
     out = {}
     for plan, plan_result in result.plans.items():
@@ -140,7 +188,14 @@ def _show(value: object) -> str:
 
 
 def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
-    """The scenario's key assumptions as (what, value) pairs, in plain words."""
+    """The scenario's key assumptions in plain words.
+
+    Args:
+        scenario: the scenario.
+
+    Returns:
+        (what, value) pairs, money in the scenario's currency, times in minutes.
+    """
     sc, team, funnel, chain = scenario, scenario.team, scenario.funnel, scenario.touch_chain
     managers = sum(g.count for g in team.managers)
     items = [
@@ -173,7 +228,17 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
 
 
 def reproduce(result: RunResult, scenario: Scenario, file: str, baseline: str | None = None) -> str:
-    """The command that makes this report again, and the version that made it."""
+    """The command that makes this report again, and the version that made it.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it.
+        file: the scenario file as the user named it.
+        baseline: the baseline plan, when not the first.
+
+    Returns:
+        A ``simsales report`` command line with a ``# simsales VERSION`` comment.
+    """
     plans = "" if list(result.plans) == [p.name for p in scenario.plans] else \
         "".join(f" --plan {p}" for p in result.plans)
     if baseline is not None and baseline != next(iter(result.plans)):

@@ -11,18 +11,25 @@ from pathlib import Path
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from simsales.analysis.levers import METRICS, LeverEffect, LeverReport, money
+from simsales.analysis.levers import OBJECTIVES, LeverEffect, LeverReport
 from simsales.report.files import atomic_write
+from simsales.report.levers import settings_text
+from simsales.report.units import money
 
 DOWN, UP = "#c0504d", "#4f81bd"
-
-
 
 TITLES = {"revenue_net": "net revenue", "margin": "margin"}
 
 
 def ordered(report: LeverReport) -> list[LeverEffect]:
-    """Levers top to bottom: process first, then money, when the report splits them."""
+    """Levers top to bottom: process first, then money, when the report splits them.
+
+    Args:
+        report: the sensitivity run.
+
+    Returns:
+        Its levers in drawing order.
+    """
     if not report.split:
         return list(report.levers)
     return ([lv for lv in report.levers if lv.kind == "process"]
@@ -30,14 +37,22 @@ def ordered(report: LeverReport) -> list[LeverEffect]:
 
 
 def tornado_figure(report: LeverReport, currency: str = "RUB") -> Figure:
-    """One panel per metric; bars are mean paired effects, whiskers P10-P90."""
+    """The tornado chart: one panel per objective; bars are mean paired effects, whiskers P10-P90.
+
+    Args:
+        report: the sensitivity run.
+        currency: the scenario's currency, for the axis titles.
+
+    Returns:
+        The figure (Agg canvas).
+    """
     levers = ordered(report)
     n = len(levers)
     fig = Figure(figsize=(12, 1.6 + 0.42 * max(n, 1)))
-    axes = fig.subplots(1, len(METRICS), sharey=True, squeeze=False)
+    axes = fig.subplots(1, len(OBJECTIVES), sharey=True, squeeze=False)
     ys = list(range(n))[::-1]
-    labels = [f"{lv.label}\n{lv.down} | {lv.base} | {lv.up}" for lv in levers]
-    for ax, metric in zip(axes[0], METRICS, strict=True):
+    labels = [f"{lv.label}\n{settings_text(lv)}" for lv in levers]
+    for ax, metric in zip(axes[0], OBJECTIVES, strict=True):
         for y, lv in zip(ys, levers, strict=True):
             for side, color, dy in (("down", DOWN, -0.18), ("up", UP, 0.18)):
                 e = lv.effects[metric][side]
@@ -45,7 +60,7 @@ def tornado_figure(report: LeverReport, currency: str = "RUB") -> Figure:
                 ax.barh(y + dy, e.mean, color=color, height=0.34,
                         label=f"input {sign}{100 * report.step:.0f}%" if y == ys[0] else None)
                 ax.plot([e.p10, e.p90], [y + dy, y + dy], color="black", linewidth=0.8)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: money(x)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: money(x, signed=True)))
         ax.axvline(0, color="grey", linewidth=0.8)
         if report.split and 0 < sum(lv.kind == "process" for lv in levers) < n:
             cut = ys[sum(lv.kind == "process" for lv in levers)] + 0.5
@@ -62,7 +77,16 @@ def tornado_figure(report: LeverReport, currency: str = "RUB") -> Figure:
 
 
 def save_tornado(report: LeverReport, out_dir: str | Path, currency: str = "RUB") -> list[Path]:
-    """Write ``tornado.png`` and ``tornado.svg`` into ``out_dir`` (atomically)."""
+    """Write ``tornado.png`` and ``tornado.svg`` into ``out_dir`` (atomically).
+
+    Args:
+        report: the sensitivity run.
+        out_dir: the folder to write into (created if missing).
+        currency: the scenario's currency.
+
+    Returns:
+        The two files.
+    """
     fig = tornado_figure(report, currency)
     return [atomic_write(Path(out_dir) / f"tornado.{fmt}",
                          lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=120))

@@ -48,6 +48,14 @@ EXCEL_FORMATS: dict[Kind, str] = {
 
 
 def kind(metric: str) -> Kind:
+    """What a metric is measured in.
+
+    Args:
+        metric: a metric name.
+
+    Returns:
+        ``money`` (the scenario's currency), ``rate`` (a share), ``minutes`` or ``count``.
+    """
     if metric in MONEY:
         return "money"
     if metric in RATES:
@@ -58,26 +66,58 @@ def kind(metric: str) -> Kind:
 
 
 def label(metric: str, currency: str) -> str:
-    """A readable name with its unit: 'Net revenue, RUB', 'Contact rate, %'."""
+    """A readable name with its unit: 'Net revenue, RUB', 'Contact rate, %'.
+
+    Args:
+        metric: a metric name.
+        currency: the scenario's currency.
+
+    Returns:
+        The label.
+    """
     unit = {"money": currency, "rate": "%", "minutes": "min", "count": ""}[kind(metric)]
     name = LABELS.get(metric, metric.replace("_", " ").capitalize())
     return f"{name}, {unit}" if unit else name
 
 
-def short_money(value: float) -> str:
-    """12_345_678 -> '12.3M', 45_600 -> '46k', 950 -> '950'."""
+def money(value: float, signed: bool = False) -> str:
+    """Money, short: the one formatter for money everywhere people read it.
+
+    ``12_345_678`` -> ``'12.3M'``, ``45_600`` -> ``'46k'``, ``9_500`` ->
+    ``'9,500'``, ``1.5e9`` -> ``'1.50B'``; ``signed`` adds ``+`` to a
+    positive amount (a difference: ``'+12.3M'``); a negative one always
+    has its ``-``.
+
+    Args:
+        value: an amount in the scenario's currency.
+        signed: write ``+`` before a positive amount.
+
+    Returns:
+        The amount with a k, M or B suffix (no currency).
+    """
+    sign = "+" if signed and value > 0 else ""
     size = abs(value)
     if size >= 1e9:
-        return f"{value / 1e9:,.2f}B"
+        return f"{sign}{value / 1e9:,.2f}B"
     if size >= 1e6:
-        return f"{value / 1e6:,.1f}M"
+        return f"{sign}{value / 1e6:,.1f}M"
     if size >= 1e4:
-        return f"{value / 1e3:,.0f}k"
-    return f"{value:,.0f}"
+        return f"{sign}{value / 1e3:,.0f}k"
+    return f"{sign}{value:,.0f}"
 
 
 def fmt(value: float | None, metric: str, signed: bool = False) -> str:
-    """Write one value of ``metric`` short, in its unit ('-' when missing)."""
+    """Write one value of ``metric`` short, in its unit.
+
+    Args:
+        value: the value (None or NaN: missing).
+        metric: the metric it is a value of (see :func:`kind`).
+        signed: the value is a difference: ``+`` before a positive one, and
+            rates in percentage points (``pp``).
+
+    Returns:
+        The text, ``'-'`` when missing.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     sign = "+" if signed and value > 0 else ""
@@ -85,7 +125,7 @@ def fmt(value: float | None, metric: str, signed: bool = False) -> str:
         case "rate":
             return f"{sign}{100 * value:.1f}{' pp' if signed else '%'}"
         case "money":
-            return sign + short_money(value)
+            return money(value, signed)
         case "minutes":
             return f"{sign}{value:,.1f} min"
         case _:
@@ -94,5 +134,13 @@ def fmt(value: float | None, metric: str, signed: bool = False) -> str:
 
 
 def percent(value: float | None, digits: int = 0) -> str:
-    """A share as a percentage: 0.4231 -> '42%' ('-' when missing)."""
+    """A share as a percentage: 0.4231 -> '42%'.
+
+    Args:
+        value: a share in [0, 1] (None or NaN: missing).
+        digits: decimals of the percentage.
+
+    Returns:
+        The text, ``'-'`` when missing.
+    """
     return "-" if value is None or math.isnan(value) else f"{100 * value:.{digits}f}%"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simsales.analysis.compare import compare
-from simsales.montecarlo.runner import RunResult
+from simsales.montecarlo import RunResult
 from simsales.report.files import atomic_write_text
 from simsales.report.html import render
 from simsales.report.plots import Chart, write_charts
@@ -32,6 +32,11 @@ def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, sou
         scenario: the scenario that made it (dates, currency, assumptions).
         out_dir: the folder to write into (created if missing).
         source: the scenario file as the user named it, for the reproduce line.
+        baseline: the plan the others are compared against (None: the first run).
+        xlsx: also write the workbook.
+
+    Returns:
+        The files written.
     """
     out_dir = Path(out_dir)
     comparison = compare(result, scenario, baseline)

@@ -21,8 +21,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from simsales import __version__
 from simsales.analysis.compare import Comparison
+from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import METRICS
-from simsales.montecarlo.runner import RunResult
 from simsales.report.files import atomic_write
 from simsales.report.tables import funnel_table, losses_table, reproduce, side_by_side
 from simsales.report.units import EXCEL_FORMATS, kind, label
@@ -37,8 +37,16 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | No
                 row_formats: Sequence[str] | None = None, first_row: int = 1) -> int:
     """Write ``frame`` (header in bold) from ``first_row``; return the next free row.
 
-    ``formats`` sets a number format per column; ``row_formats`` one per row
-    (for columns of numbers whose unit changes row by row).
+    Args:
+        ws: the sheet.
+        frame: the table.
+        formats: a number format per column.
+        row_formats: one number format per row, for the columns of numbers
+            whose unit changes row by row.
+        first_row: the sheet row (1-based) of the header.
+
+    Returns:
+        The next free row, one blank row below the table.
     """
     formats = formats or {}
     for j, name in enumerate(frame.columns, start=1):
@@ -61,6 +69,15 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | No
 
 def summary_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparison: Comparison,
                   source: str) -> None:
+    """Fill the summary sheet: how the run was made, then every metric per plan and p_plan.
+
+    Args:
+        ws: the sheet.
+        result: the run.
+        scenario: the scenario that made it.
+        comparison: its plans against the baseline (for the reproduce line).
+        source: the scenario file as the user named it.
+    """
     about = [("scenario", scenario.name), ("file", source), ("seed", result.seed),
              ("replications", result.replications), ("engine", result.engine),
              ("simsales", __version__), ("currency", scenario.currency),
@@ -86,6 +103,13 @@ def summary_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparis
 
 
 def comparison_sheet(ws: Worksheet, comparison: Comparison, currency: str) -> None:
+    """Fill the comparison sheet: paired differences against the baseline, in each metric's unit.
+
+    Args:
+        ws: the sheet.
+        comparison: the plans against the baseline.
+        currency: the scenario's currency.
+    """
     frame = comparison.differences.copy()
     row_formats = [EXCEL_FORMATS[kind(m)] for m in frame["metric"]]
     frame["metric"] = [label(m, currency) for m in frame["metric"]]
@@ -99,7 +123,18 @@ def comparison_sheet(ws: Worksheet, comparison: Comparison, currency: str) -> No
 
 def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comparison: Comparison,
                    source: str) -> Path:
-    """Write the workbook atomically; returns its path."""
+    """Write the workbook atomically.
+
+    Args:
+        path: the ``.xlsx`` file.
+        result: the run.
+        scenario: the scenario that made it.
+        comparison: its plans against the baseline.
+        source: the scenario file as the user named it.
+
+    Returns:
+        ``path``.
+    """
     wb = Workbook()
     sheets = {name: (wb.active if i == 0 else wb.create_sheet()) for i, name in enumerate(SHEETS)}
     for name, ws in sheets.items():

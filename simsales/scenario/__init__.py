@@ -1,1 +1,57 @@
-"""The scenario: the schema a head of sales writes, uncertain values, distributions, the YAML loader."""
+"""The scenario: what a head of sales writes, typed and validated once.
+
+A YAML file becomes a :class:`Scenario` (:func:`load_scenario`; bad input
+is an :class:`InputError` naming the file, the field and the line).  Its
+uncertain numbers are :class:`Uncertain` values, drawn once per replication
+by :func:`resolve`; per-call and per-deal randomness is a distribution
+(:func:`parse_distribution`).  Durations are minutes, money is in the
+scenario's currency.
+
+Modules: ``schema`` (the top level), ``sales_floor``, ``funnel`` and
+``team`` (its sections), ``base`` (what the sections share), ``fields``
+(field types), ``uncertain``, ``distributions``, ``loader``, ``edits``
+(copies with a value changed), ``policies`` (the routing table) and
+``units`` (minutes per day).
+"""
+
+from simsales.scenario.distributions import (
+    Beta,
+    Distribution,
+    DistributionError,
+    Exponential,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Normal,
+    Triangular,
+    Uniform,
+    parse_distribution,
+)
+from simsales.scenario.funnel import Funnel, Price, Refunds, Step
+from simsales.scenario.loader import InputError, load_scenario, parse_scenario
+from simsales.scenario.policies import POLICY_NAMES, ROUTING_POLICIES, RoutingPolicy
+from simsales.scenario.sales_floor import Calendar, Channel, Decay, Routing, Shift, TouchChain
+from simsales.scenario.schema import Benchmarks, Scenario
+from simsales.scenario.team import (
+    Attrition,
+    Coaching,
+    Economics,
+    HiringPlan,
+    ManagerGroup,
+    PlanMonth,
+    Ramp,
+    Team,
+    TeamLead,
+)
+from simsales.scenario.uncertain import Uncertain, mean_of, resolve, value
+from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
+
+__all__ = [
+    "MINUTES_PER_DAY", "MINUTES_PER_HOUR", "POLICY_NAMES", "ROUTING_POLICIES",
+    "Attrition", "Benchmarks", "Beta", "Calendar", "Channel", "Coaching", "Decay", "Distribution",
+    "DistributionError", "Economics", "Exponential", "Fixed", "Funnel", "Gamma", "HiringPlan",
+    "InputError", "LogNormal", "ManagerGroup", "Normal", "PlanMonth", "Price", "Ramp", "Refunds",
+    "Routing", "RoutingPolicy", "Scenario", "Shift", "Step", "Team", "TeamLead", "TouchChain",
+    "Triangular", "Uncertain", "Uniform", "load_scenario", "mean_of", "parse_distribution",
+    "parse_scenario", "resolve", "value",
+]

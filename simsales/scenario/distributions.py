@@ -49,10 +49,12 @@ class Fixed:
 
     @property
     def mean(self) -> float:
+        """The analytic mean."""
         return float(self.value)
 
     @property
     def support(self) -> tuple[float, float]:
+        """The range of values, (lo, hi)."""
         return (self.value, self.value)
 
     def __repr__(self) -> str:
@@ -71,14 +73,17 @@ class Beta:
             raise DistributionError("beta needs a > 0 and b > 0")
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
+        """``size`` draws from ``rng`` (one float when ``size`` is None)."""
         return rng.beta(self.a, self.b, size)
 
     @property
     def mean(self) -> float:
+        """The analytic mean."""
         return self.a / (self.a + self.b)
 
     @property
     def support(self) -> tuple[float, float]:
+        """The range of values, (lo, hi)."""
         return (0.0, 1.0)
 
     def __repr__(self) -> str:
@@ -110,6 +115,7 @@ class Normal:
         return ((self.lo - self.mu) / self.sd, (self.hi - self.mu) / self.sd)
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
+        """``size`` draws from ``rng`` (one float when ``size`` is None)."""
         if self.sd == 0:
             return Fixed(self.mu).sample(rng, size)
         a, b = self._bounds()
@@ -118,6 +124,7 @@ class Normal:
 
     @property
     def mean(self) -> float:
+        """The analytic mean."""
         if self.sd == 0:
             return self.mu
         a, b = self._bounds()
@@ -125,6 +132,7 @@ class Normal:
 
     @property
     def support(self) -> tuple[float, float]:
+        """The range of values, (lo, hi)."""
         return (self.lo, self.hi)
 
     def __repr__(self) -> str:
@@ -149,14 +157,17 @@ class Triangular:
             raise DistributionError("triangular needs lo <= mode <= hi and lo < hi")
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
+        """``size`` draws from ``rng`` (one float when ``size`` is None)."""
         return rng.triangular(self.lo, self.mode, self.hi, size)
 
     @property
     def mean(self) -> float:
+        """The analytic mean."""
         return (self.lo + self.mode + self.hi) / 3.0
 
     @property
     def support(self) -> tuple[float, float]:
+        """The range of values, (lo, hi)."""
         return (self.lo, self.hi)
 
     def __repr__(self) -> str:
@@ -175,14 +186,17 @@ class Uniform:
             raise DistributionError("uniform needs lo < hi")
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
+        """``size`` draws from ``rng`` (one float when ``size`` is None)."""
         return rng.uniform(self.lo, self.hi, size)
 
     @property
     def mean(self) -> float:
+        """The analytic mean."""
         return (self.lo + self.hi) / 2.0
 
     @property
     def support(self) -> tuple[float, float]:
+        """The range of values, (lo, hi)."""
         return (self.lo, self.hi)
 
     def __repr__(self) -> str:
@@ -199,10 +213,12 @@ class _ByMeanSd:
 
     @property
     def mean(self) -> float:
+        """The analytic mean."""
         return self.m
 
     @property
     def support(self) -> tuple[float, float]:
+        """The range of values, (lo, hi)."""
         return (0.0, math.inf)
 
     def __repr__(self) -> str:
@@ -225,6 +241,7 @@ class LogNormal(_ByMeanSd):
         return math.log(self.m) - sigma2 / 2.0, math.sqrt(sigma2)
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
+        """``size`` draws from ``rng`` (one float when ``size`` is None)."""
         mu, sigma = self._log_params
         return rng.lognormal(mu, sigma, size)
 
@@ -240,6 +257,7 @@ class Gamma(_ByMeanSd):
             raise DistributionError("gamma needs mean > 0 and sd > 0")
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
+        """``size`` draws from ``rng`` (one float when ``size`` is None)."""
         shape = (self.m / self.s) ** 2
         return rng.gamma(shape, self.s**2 / self.m, size)
 
@@ -255,14 +273,17 @@ class Exponential:
             raise DistributionError("exponential needs mean > 0")
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
+        """``size`` draws from ``rng`` (one float when ``size`` is None)."""
         return rng.exponential(self.m, size)
 
     @property
     def mean(self) -> float:
+        """The analytic mean."""
         return self.m
 
     @property
     def support(self) -> tuple[float, float]:
+        """The range of values, (lo, hi)."""
         return (0.0, math.inf)
 
     def __repr__(self) -> str:
@@ -302,6 +323,14 @@ def _flow_mapping(text: str) -> Any:
 
 def parse_distribution(spec: Any) -> Distribution:
     """Build a distribution from its YAML form (see the module docstring).
+
+    Args:
+        spec: a number, a one-key mapping such as ``{beta: [40, 60]}``, its
+            flow-style text (a distribution's ``repr`` reads back), or a
+            distribution already built.
+
+    Returns:
+        The distribution, in the unit of the field that holds it.
 
     Raises:
         DistributionError: the spec has an unknown form or bad parameters.

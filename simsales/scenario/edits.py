@@ -39,6 +39,7 @@ class Scaled:
     hi: float = math.inf
 
     def sample(self, rng: np.random.Generator, size: int | None = None) -> Any:
+        """``size`` draws of ``base`` from ``rng``, scaled and clipped (one float when ``size`` is None)."""
         x = np.clip(np.asarray(self.base.sample(rng, size), dtype=float) * self.factor, self.lo, self.hi)
         return float(x) if size is None else x
 
@@ -49,6 +50,7 @@ class Scaled:
 
     @property
     def support(self) -> tuple[float, float]:
+        """The range of values, (lo, hi): the base's, scaled and clipped."""
         lo, hi = (min(self.hi, max(self.lo, x * self.factor)) for x in self.base.support)
         return (lo, hi)
 
@@ -57,7 +59,17 @@ class Scaled:
 
 
 def scale(x: float | Uncertain, factor: float, hi: float = math.inf) -> float | Uncertain:
-    """``x`` times ``factor``, clipped to ``[0, hi]``; a distribution becomes :class:`Scaled`."""
+    """``x`` times ``factor``, clipped to ``[0, hi]``.
+
+    Args:
+        x: a plain number or an uncertain one, in any unit.
+        factor: the multiplier (1.1 = +10%).
+        hi: the upper clip (1.0 for a probability).
+
+    Returns:
+        The scaled number; an uncertain one becomes a :class:`Scaled`
+        distribution (factors of a scaled one multiply).
+    """
     if isinstance(x, Uncertain):
         base, f = x.dist, factor
         if isinstance(base, Scaled):
@@ -67,7 +79,17 @@ def scale(x: float | Uncertain, factor: float, hi: float = math.inf) -> float | 
 
 
 def update_path(obj: Any, path: tuple, fn: Callable[[Any], Any]) -> Any:
-    """A copy of ``obj`` with ``fn`` applied at ``path`` (``"*"``: every list item)."""
+    """A copy of ``obj`` with one value (or every item of a list) replaced.
+
+    Args:
+        obj: a scenario, a section of one, or a list of them.
+        path: field names and list indices from ``obj`` down; ``"*"`` means
+            every item of the list.
+        fn: called with the old value, returns the new one.
+
+    Returns:
+        The copy (``model_copy``: no validator reruns); ``obj`` is unchanged.
+    """
     if not path:
         return fn(obj)
     head, rest = path[0], path[1:]
@@ -80,7 +102,15 @@ def update_path(obj: Any, path: tuple, fn: Callable[[Any], Any]) -> Any:
 
 
 def values_at(obj: Any, path: tuple) -> list:
-    """Every value at ``path`` (``"*"`` expands lists)."""
+    """Every value at ``path``.
+
+    Args:
+        obj: a scenario, a section of one, or a list of them.
+        path: as in :func:`update_path` (``"*"`` expands lists).
+
+    Returns:
+        The values, in order.
+    """
     if not path:
         return [obj]
     head, rest = path[0], path[1:]

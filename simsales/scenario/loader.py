@@ -18,7 +18,14 @@ from simsales.scenario.schema import Scenario
 
 @dataclass
 class InputError(Exception):
-    """Bad user input: the CLI prints it and exits with status 2."""
+    """Bad user input: the CLI prints it and exits with status 2.
+
+    Attributes:
+        file: the file (or command-line option) at fault.
+        message: what was expected.
+        field: the field path, e.g. ``team.talk_share`` ("" if none).
+        line: the 1-based line in ``file``, where known.
+    """
 
     file: str
     message: str
@@ -31,7 +38,6 @@ class InputError(Exception):
             where += f":{self.line}"
         field = f" {self.field}:" if self.field else ""
         return f"{where}:{field} {self.message}"
-
 
 
 def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict:
@@ -67,7 +73,18 @@ def _field_path(loc: tuple) -> str:
 
 
 def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
-    """Validate scenario YAML text; raise :class:`InputError` on any problem."""
+    """Validate scenario YAML text.
+
+    Args:
+        text: the YAML.
+        file: the name to give in error messages.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        InputError: a YAML syntax error or any schema violation, with its field and line.
+    """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data: Any = yaml.safe_load(text)
@@ -96,7 +113,17 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
+    """Read and validate a scenario file.
+
+    Args:
+        path: the YAML file.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        InputError: the file is missing or unreadable, or not a valid scenario.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

@@ -50,6 +50,12 @@ POLICY_CODES: dict[str, int] = {p.name: p.code for p in ROUTING_POLICIES}
 def policy(name: str) -> RoutingPolicy:
     """The policy called ``name``.
 
+    Args:
+        name: a value of ``routing.policy``.
+
+    Returns:
+        Its row of :data:`ROUTING_POLICIES`.
+
     Raises:
         KeyError: no policy has that name.
     """

@@ -35,7 +35,16 @@ class Leads:
 
 
 def daily_means(channel: Channel, start: dt.date, n_days: int) -> np.ndarray:
-    """Expected leads per day: base volume x weekday profile x monthly growth."""
+    """Expected leads per day: base volume x weekday profile x monthly growth.
+
+    Args:
+        channel: a resolved channel (volume, weekday profile, growth per month).
+        start: the scenario's first day.
+        n_days: days in the horizon.
+
+    Returns:
+        Expected leads on each day, ``(n_days,)``.
+    """
     weekday = np.asarray(channel.weekday_profile, dtype=float)
     weekday = weekday / weekday.mean()
     days = np.arange(n_days)
@@ -44,7 +53,16 @@ def daily_means(channel: Channel, start: dt.date, n_days: int) -> np.ndarray:
 
 
 def daily_counts(mean: np.ndarray, overdispersion: float, rng: np.random.Generator) -> np.ndarray:
-    """Leads per day: Poisson, or negative binomial with var = m + od * m^2."""
+    """Leads per day: Poisson, or negative binomial with var = m + od * m^2.
+
+    Args:
+        mean: expected leads per day.
+        overdispersion: ``od``; 0 for Poisson.
+        rng: the replication's arrivals stream.
+
+    Returns:
+        Leads on each day (integers), shaped like ``mean``.
+    """
     if overdispersion > 0:
         shape = 1.0 / overdispersion
         mean = rng.gamma(shape, mean / shape)
@@ -54,7 +72,17 @@ def daily_counts(mean: np.ndarray, overdispersion: float, rng: np.random.Generat
 def generate_leads(
     channels: list[Channel], start: dt.date, n_days: int, rng: np.random.Generator
 ) -> Leads:
-    """Draw the lead stream of one replication from resolved channels."""
+    """Draw the lead stream of one replication from resolved channels.
+
+    Args:
+        channels: the resolved channels, in the scenario's order.
+        start: the scenario's first day.
+        n_days: days in the horizon.
+        rng: the replication's arrivals stream.
+
+    Returns:
+        Every lead, sorted by creation time (minutes from the start).
+    """
     created, channel_ix, target = [], [], []
     for c, channel in enumerate(channels):
         counts = daily_counts(daily_means(channel, start, n_days), channel.overdispersion, rng)

@@ -1,7 +1,8 @@
-"""Shifts and working hours: when each manager is on shift, day by day.
+"""Shifts and working hours: when each manager is on shift, day by day (MODEL.md section 1).
 
 Time runs in minutes from the scenario's start (00:00 of ``start``); day
-``d`` covers minutes ``[1440 d, 1440 (d + 1))``.
+``d`` covers minutes ``[1440 d, 1440 (d + 1))`` (``MINUTES_PER_DAY``, from
+:mod:`simsales.scenario.units`, re-exported here).
 """
 
 from __future__ import annotations
@@ -11,18 +12,42 @@ import datetime as dt
 import numpy as np
 
 from simsales.scenario.schema import Calendar, Shift, clock_minutes
+from simsales.scenario.units import MINUTES_PER_DAY
 
-MINUTES_PER_DAY = 1440.0
+__all__ = [
+    "DAYS_PER_MONTH", "MINUTES_PER_DAY", "month_starts", "opening_hours", "shift_groups", "shift_windows",
+    "weekday_of",
+]
+
 DAYS_PER_MONTH = 365.25 / 12.0
+"""Days in an average month (365.25 / 12): ramp months, attrition and growth rates."""
 
 
 def weekday_of(start: dt.date, day: np.ndarray | int) -> np.ndarray:
-    """Weekday (0=Mon..6=Sun) of day index ``day`` after ``start``."""
+    """Weekday (0=Mon..6=Sun) of day index ``day`` after ``start``.
+
+    Args:
+        start: the scenario's first day.
+        day: day indices (0-based).
+
+    Returns:
+        The weekdays, shaped like ``day``.
+    """
     return (start.weekday() + np.asarray(day)) % 7
 
 
 def opening_hours(calendar: Calendar, start: dt.date, n_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Opening and closing time (minutes after midnight) per day; closed days give (0, 0)."""
+    """Opening and closing time per day.
+
+    Args:
+        calendar: the scenario's working hours per weekday.
+        start: the scenario's first day.
+        n_days: days in the horizon.
+
+    Returns:
+        ``(open_at, close_at)``, minutes after midnight, ``(n_days,)`` each;
+        a closed day gives (0, 0).
+    """
     open_at = np.zeros(n_days)
     close_at = np.zeros(n_days)
     for d in range(n_days):
@@ -38,6 +63,13 @@ def shift_groups(shifts: list[Shift], n_managers: int) -> np.ndarray:
     Manager ``i`` goes to the group whose running share is furthest behind,
     so any prefix of the team (the initial team, then each hire) is spread
     over the groups as evenly as the shares allow.
+
+    Args:
+        shifts: the scenario's shift groups (with their shares).
+        n_managers: managers on the roster.
+
+    Returns:
+        The index of each manager's shift group, ``(n_managers,)``.
     """
     shares = np.array([s.share for s in shifts], dtype=float)
     shares /= shares.sum()
@@ -57,12 +89,22 @@ def shift_windows(
     n_days: int,
     n_managers: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Shift start and end (absolute minutes) per manager and day.
+    """Shift start and end per manager and day.
 
-    Returns two ``(n_managers, n_days)`` arrays; a day off has start == end.
     The shift is clipped to the day's working hours.  Within a shift group,
     the k-th manager starts the pattern k days into its cycle, so every day
     of the week is covered.
+
+    Args:
+        shifts: the scenario's shift groups.
+        calendar: the scenario's working hours.
+        start: the scenario's first day.
+        n_days: days in the horizon.
+        n_managers: managers on the roster.
+
+    Returns:
+        ``(starts, ends)``, minutes from the start, ``(n_managers, n_days)``
+        each; a day off has start == end.
     """
     group = shift_groups(shifts, n_managers)
     open_at, close_at = opening_hours(calendar, start, n_days)
@@ -85,7 +127,16 @@ def shift_windows(
 
 
 def month_starts(start: dt.date, n_days: int) -> list[tuple[str, int]]:
-    """('YYYY-MM', first day index) of every calendar month the horizon touches."""
+    """Every calendar month the horizon touches.
+
+    Args:
+        start: the scenario's first day.
+        n_days: days in the horizon.
+
+    Returns:
+        ``('YYYY-MM', index of its first day in the horizon)`` per month, in
+        order (the first month starts at day 0).
+    """
     out = [(f"{start.year:04d}-{start.month:02d}", 0)]
     day = start
     while True:

@@ -23,12 +23,17 @@ from simsales.world.calendar import MINUTES_PER_DAY
 class Deals:
     """One row per offer, times in minutes from the start (NaN: never).
 
-    ``installment``: the offer was an installment link (else an invoice).
-    ``counted_at``: when it became a "total invoice" (invoice issued, or the
-    link filled).  ``approved_at``: the bank's approval (installments).
-    ``paid_at``: when the money arrived.  ``refund_at``: when it went back.
-    ``check``: the deal's price; ``gross``: what we receive (the price less
-    the bank's commission on installments).
+    Attributes:
+        lead: the offer's lead.
+        installment: the offer was an installment link (else an invoice).
+        counted_at: when it became a "total invoice" (invoice issued, or the
+            link filled).
+        approved_at: the bank's approval (installments).
+        paid_at: when the money arrived.
+        refund_at: when it went back.
+        check: the deal's price (scenario's currency, RUB in the examples).
+        gross: what we receive: the price less the bank's commission on
+            installments (scenario's currency).
     """
 
     lead: np.ndarray
@@ -47,8 +52,21 @@ class ClientDraws:
 
     None of it depends on when (or whether) the offer is made, so one draw
     serves every plan of a replication: :func:`settle` applies it to a
-    plan's offer times.  ``*_ok`` are the step outcomes, ``*_delay`` their
-    delays in minutes; prices come from :meth:`prices`.
+    plan's offer times.  Prices come from :meth:`prices`.
+
+    Attributes:
+        installment: the client would take an installment link (else an invoice).
+        invoice_ok: an invoice would be paid.
+        invoice_delay: minutes from the invoice to the payment.
+        filled_ok: an installment link would be filled.
+        filled_delay: minutes from the link to its filling.
+        approved_ok: the bank would approve the installment.
+        approved_delay: minutes from the filling to the approval.
+        check: the price per lead (None if drawn lazily, see ``check_uniform``).
+        check_uniform: the uniform behind a normal price, turned into a price
+            for offers only (None otherwise).
+        refunded: the client would ask for a refund.
+        refund_delay: minutes from the payment to the refund.
     """
 
     installment: np.ndarray
@@ -64,15 +82,25 @@ class ClientDraws:
     refund_delay: np.ndarray
 
     def prices(self, price: Price, rows: np.ndarray) -> np.ndarray:
-        """The deal price (check) of the leads ``rows``, price change included."""
+        """The deal price (check) of the leads ``rows``, price change included.
+
+        Args:
+            price: the resolved price section.
+            rows: the leads (indices).
+
+        Returns:
+            The prices, scenario's currency, ``(len(rows),)``.
+        """
         if self.check is not None:
             return self.check[rows]
         return _checks(price, stats.truncnorm.ppf(self.check_uniform[rows], *_normal_args(price.check)))
 
 
 def _normal_args(dist: Normal) -> tuple[float, float, float, float]:
-    """``truncnorm`` arguments of a normal price: ``Normal.sample`` is
-    ``truncnorm.ppf(rng.random(n), *these)`` (test_fast_engine checks it)."""
+    """``truncnorm`` arguments of a normal price.
+
+    ``Normal.sample`` is ``truncnorm.ppf(rng.random(n), *these)`` (test_fast_engine checks it).
+    """
     return (dist.lo - dist.mu) / dist.sd, (dist.hi - dist.mu) / dist.sd, dist.mu, dist.sd
 
 
@@ -92,7 +120,16 @@ def _step(ok: np.ndarray, delay: np.ndarray, start: np.ndarray) -> np.ndarray:
 
 
 def draw_clients(funnel: Funnel, n: int, rng: np.random.Generator) -> ClientDraws:
-    """Draw the clients of ``n`` leads; ``funnel`` must be resolved (see :func:`close_deals`)."""
+    """Draw the clients of ``n`` leads (see :func:`close_deals`).
+
+    Args:
+        funnel: the resolved funnel section.
+        n: leads in the replication.
+        rng: the replication's deals stream.
+
+    Returns:
+        Every lead's client and bank.
+    """
     installment = rng.random(n) < value(funnel.installment_share)
     invoice = _step_draws(funnel.invoice_paid, rng, n)
     filled = _step_draws(funnel.link_filled, rng, n)
@@ -110,7 +147,16 @@ def draw_clients(funnel: Funnel, n: int, rng: np.random.Generator) -> ClientDraw
 
 
 def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray) -> Deals:
-    """The deals of one plan: the clients' draws applied to its offer times (NaN: none)."""
+    """The deals of one plan: the clients' draws applied to its offer times.
+
+    Args:
+        funnel: the resolved funnel section.
+        clients: the replication's client draws.
+        offer_time: per lead, minutes when the offer was made (NaN: none).
+
+    Returns:
+        One row per offer.
+    """
     rows = np.flatnonzero(~np.isnan(offer_time))  # only offers matter: work on their rows
     offer = offer_time[rows]
     paid_invoice = _step(clients.invoice_ok[rows], clients.invoice_delay[rows], offer)
@@ -143,5 +189,8 @@ def close_deals(funnel: Funnel, offer_time: np.ndarray, rng: np.random.Generator
     under every plan the same lead meets the same client and bank (common
     random numbers), and a change in one share does not reshuffle the rest.
     Equal to ``settle(funnel, draw_clients(funnel, len(offer_time), rng), offer_time)``.
+
+    Returns:
+        One row per offer.
     """
     return settle(funnel, draw_clients(funnel, len(offer_time), rng), offer_time)

@@ -20,7 +20,19 @@ from simsales.scenario.schema import HiringPlan, Team
 
 @dataclass
 class HiringLedger:
-    """What the span rule did with a plan, month by month (decision months)."""
+    """What the span rule did with a plan, month by month (decision months).
+
+    Attributes:
+        months: the months, ``'YYYY-MM'``.
+        requested: managers the plan asked for, per month.
+        made: managers hired, per month.
+        deferred: hires moved to the next month by the rule, per month.
+        refused: hires the rule refused, per month.
+        team_leads_made: team leads hired, per month.
+        cost_per_hire: money per hire (scenario's currency).
+        manager_joins: ``(join day, team lead index)`` of each manager hired, in order.
+        team_lead_joins: join day of each team lead hired, in order.
+    """
 
     months: list[str]
     requested: np.ndarray
@@ -40,7 +52,17 @@ def team_capacity(
     tl_join_day: np.ndarray,
     team_size: np.ndarray,
 ) -> np.ndarray:
-    """How many hires each team lead can take in a month that opens on ``day``."""
+    """How many hires each team lead can take in a month that opens on ``day``.
+
+    Args:
+        team: the resolved team section (span rule).
+        day: the month's first day (index).
+        tl_join_day: each team lead's join day (negative: before the start).
+        team_size: each team lead's managers who have not left by ``day``.
+
+    Returns:
+        Hires per team lead (0 for a lead still in adaptation).
+    """
     adapted = tl_join_day + team.lead_adaptation_days <= day
     room = np.maximum(team.span_max - team_size, 0)
     return np.where(adapted, np.minimum(team.hires_per_lead_month, room), 0)
@@ -49,7 +71,13 @@ def team_capacity(
 def allocate(capacity: np.ndarray, n: int) -> list[int]:
     """Give ``n`` hires to team leads, one at a time to the one with most room left.
 
-    Ties go to the lower index; returns the team lead of each hire made.
+    Args:
+        capacity: hires each team lead can take.
+        n: hires wanted.
+
+    Returns:
+        The team lead of each hire made (ties go to the lower index); fewer
+        than ``n`` if the room runs out.
     """
     capacity = capacity.astype(np.int64).copy()
     leads = []
@@ -63,7 +91,15 @@ def allocate(capacity: np.ndarray, n: int) -> list[int]:
 
 
 def plan_requests(plan: HiringPlan, months: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Managers and team leads the plan asks for in each of ``months``."""
+    """Managers and team leads the plan asks for in each of ``months``.
+
+    Args:
+        plan: the hiring plan.
+        months: the horizon's months, ``'YYYY-MM'``.
+
+    Returns:
+        ``(managers, team_leads)`` per month.
+    """
     managers = np.zeros(len(months), dtype=np.int64)
     leads = np.zeros(len(months), dtype=np.int64)
     for entry in plan.months:
@@ -77,6 +113,16 @@ def plan_requests(plan: HiringPlan, months: list[str]) -> tuple[np.ndarray, np.n
 def month_team_sizes(
     n_leads: int, team_lead: list[int], leave_day: list[int], day: int
 ) -> np.ndarray:
-    """Managers per team lead who have not left by ``day`` (joiners included)."""
+    """Managers per team lead who have not left by ``day`` (joiners included).
+
+    Args:
+        n_leads: team leads.
+        team_lead: each manager's team lead.
+        leave_day: each manager's first day gone.
+        day: the day (index).
+
+    Returns:
+        Managers per team lead, ``(n_leads,)``.
+    """
     alive = [tl for tl, leave in zip(team_lead, leave_day, strict=True) if leave > day]
     return np.bincount(np.asarray(alive, dtype=np.int64), minlength=n_leads)

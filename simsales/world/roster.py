@@ -13,25 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simsales.scenario.schema import HiringPlan, Ramp, Scenario, Team
+from simsales.scenario.schema import HiringPlan, Scenario, Team
 from simsales.scenario.uncertain import value
 from simsales.world.calendar import DAYS_PER_MONTH, month_starts, shift_windows
 from simsales.world.hiring import HiringLedger, allocate, month_team_sizes, plan_requests, team_capacity
+from simsales.world.ramp import MIN_THROUGHPUT, RampWalk, walk_days
+from simsales.world.ramp_months import walk_days_months
 
-MIN_THROUGHPUT = 0.05  # a ramp factor below this would make calls take forever
 NEVER = 10**9  # leave_day of a manager who stays
-
-
-def ramp_factor(ramp: Ramp, tenure_days: np.ndarray) -> np.ndarray:
-    """Productivity (0..1] at the given ramp-clock tenure (days)."""
-    tenure = np.asarray(tenure_days, dtype=float)
-    if ramp.months is not None:
-        table = np.append(np.asarray(ramp.months, dtype=float), 1.0)
-        month = np.clip((tenure // DAYS_PER_MONTH).astype(np.int64), 0, len(table) - 1)
-        return table[month]
-    mid, width = ramp.logistic["midpoint_days"], ramp.logistic["width_days"]
-    factor = 1.0 / (1.0 + np.exp(-(tenure - mid) / width))
-    return np.where(tenure >= mid + 3.0 * width, 1.0, factor)
 
 
 def leave_after(tenure0: float, budget: float, team: Team) -> float:
@@ -39,6 +28,14 @@ def leave_after(tenure0: float, budget: float, team: Team) -> float:
 
     The hazard is constant per day: ``-ln(1 - p) / 30.44`` with the
     probation probability for the first ``probation_days`` of tenure.
+
+    Args:
+        tenure0: the manager's tenure at the start, days.
+        budget: their Exp(1) draw.
+        team: the resolved team section (attrition).
+
+    Returns:
+        Days from the start (or from joining); inf if they never leave.
     """
     att = team.attrition
     h_prob = -math.log1p(-min(value(att.probation_monthly), 1 - 1e-12)) / DAYS_PER_MONTH
@@ -54,13 +51,23 @@ def leave_after(tenure0: float, budget: float, team: Team) -> float:
 class Roster:
     """Managers and team leads over the horizon.  Days are 0-based indices.
 
-    Per manager (M): ``team_lead``, ``join_day`` (negative for the team at the
-    start), ``leave_day`` (first day gone; a large value if they stay),
-    ``skill``.  Per manager and day (M, D): ``throughput`` (ramp factor, on
-    call speed), ``conversion`` (skill x ramp x team factor, on the offer
-    probability), ``onboarding``/``ramping`` flags, and the shift window
-    ``shift_start``/``shift_end`` in absolute minutes (equal on days when the
-    manager takes no leads).
+    Attributes:
+        team_lead: per manager (M), their team lead's index.
+        join_day: per manager, the day they join (negative for the team at the start).
+        leave_day: per manager, the first day gone (``NEVER`` if they stay).
+        skill: per manager, the skill multiplier.
+        throughput: per manager and day (M, D), the ramp factor on call speed.
+        conversion: per manager and day, skill x ramp x team factor, on the
+            offer probability.
+        employed: per manager and day, on the payroll.
+        onboarding: per manager and day, in onboarding (takes no leads).
+        ramping: per manager and day, ramping up after onboarding.
+        shift_start: per manager and day, the shift's start, minutes from the start.
+        shift_end: likewise its end (equal to the start on days when the
+            manager takes no leads).
+        team_lead_join_day: per team lead, the day they join.
+        coaching_load: per team lead and day, managers in onboarding or ramp.
+        ledger: what the span rule did with the plan.
     """
 
     team_lead: np.ndarray
@@ -80,58 +87,45 @@ class Roster:
 
     @property
     def n_managers(self) -> int:
+        """Managers on the roster (M), leavers and hires included."""
         return len(self.join_day)
 
     @property
     def n_days(self) -> int:
+        """Days in the horizon (D)."""
         return self.throughput.shape[1]
 
 
-def _daily_ramp(team: Team, join: np.ndarray, leave: np.ndarray, skill: np.ndarray,
-                tl: np.ndarray, n_tl: int, n_days: int, onboarding_days: int):
-    """Walk the days: ramp clocks, coaching load and the factors it drives."""
-    if team.ramp.months is not None:  # the same arithmetic, compiled (it was the roster's cost)
-        from simsales.world.ramp_walk import daily_ramp_months
-
-        co = team.coaching
-        table = np.append(np.asarray(team.ramp.months, dtype=float), 1.0)
-        return daily_ramp_months(
-            table, join.astype(np.int64), leave.astype(np.int64), skill.astype(float),
-            tl.astype(np.int64), n_tl, n_days, onboarding_days, float(co.free_load),
-            float(co.team_penalty), float(co.min_team_factor), float(co.ramp_slowdown))
-    m = len(join)
-    clock = np.where(join < 0, -join, 0).astype(float)  # ramp-clock tenure at day 0
-    shape = (m, n_days)
-    throughput, conversion = np.zeros(shape), np.zeros(shape)
-    employed, onboarding, ramping = (np.zeros(shape, bool) for _ in range(3))
-    load = np.zeros((n_tl, n_days))
+def _walk_days(team: Team, join: np.ndarray, leave: np.ndarray, skill: np.ndarray,
+               tl: np.ndarray, n_tl: int, n_days: int, onboarding_days: int) -> RampWalk:
+    """:func:`simsales.world.ramp.walk_days`, compiled for a ``months`` ramp (the roster's cost)."""
+    if team.ramp.months is None:
+        return walk_days(team, join, leave, skill, tl, n_tl, n_days, onboarding_days)
     co = team.coaching
-    for d in range(n_days):
-        emp = (join <= d) & (leave > d)
-        ramp = ramp_factor(team.ramp, clock)
-        onb = emp & (d - join < onboarding_days)
-        rmp = emp & (ramp < 1.0)
-        load[:, d] = np.bincount(tl[onb | rmp], minlength=n_tl)
-        excess = np.maximum(load[:, d] - co.free_load, 0.0)
-        team_factor = np.maximum(co.min_team_factor, 1.0 - co.team_penalty * excess)
-        throughput[:, d] = np.where(emp, np.maximum(ramp, MIN_THROUGHPUT), 0.0)
-        conversion[:, d] = np.where(
-            emp, skill * ramp * np.where(onb | rmp, 1.0, team_factor[tl]), 0.0
-        )
-        employed[:, d], onboarding[:, d], ramping[:, d] = emp, onb, rmp & ~onb
-        speed = 1.0 / (1.0 + co.ramp_slowdown * excess[tl])
-        clock = np.where(emp, clock + np.where(rmp, speed, 1.0), clock)
-    return throughput, conversion, employed, onboarding, ramping, load
+    table = np.append(np.asarray(team.ramp.months, dtype=float), 1.0)
+    return walk_days_months(
+        table, join.astype(np.int64), leave.astype(np.int64), skill.astype(float),
+        tl.astype(np.int64), n_tl, n_days, onboarding_days, float(co.free_load),
+        float(co.team_penalty), float(co.min_team_factor), float(co.ramp_slowdown), MIN_THROUGHPUT,
+        DAYS_PER_MONTH)
 
 
 def build_roster(
     scenario: Scenario, plan: HiringPlan, rng: np.random.Generator
 ) -> Roster:
-    """The roster of one replication of ``plan``; ``scenario`` must be resolved.
+    """The roster of one replication of ``plan`` (MODEL.md section 6).
 
     Random draws per manager (skill, attrition budget) come in creation
     order: the team at the start first, then each hire, so the k-th manager
     gets the same draws under every plan (common random numbers).
+
+    Args:
+        scenario: the resolved scenario.
+        plan: the hiring plan.
+        rng: the replication's team stream.
+
+    Returns:
+        The team, day by day.
     """
     team, n_days = scenario.team, scenario.horizon_days
     tl_join = [-t.tenure_days for t in team.team_leads]
@@ -188,7 +182,7 @@ def build_roster(
     skill = np.asarray(skills, dtype=float)
     tl = np.asarray(mgr_tl, dtype=np.int64)
     onboarding_days = scenario.routing.onboarding_days
-    throughput, conversion, employed, onboarding, ramping, load = _daily_ramp(
+    throughput, conversion, employed, onboarding, ramping, load = _walk_days(
         team, join, leave, skill, tl, len(tl_join), n_days, onboarding_days
     )
     starts, ends = shift_windows(team.shifts, scenario.calendar, scenario.start, n_days, len(join))

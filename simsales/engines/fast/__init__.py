@@ -1,1 +1,16 @@
-"""The compiled engine: the same answers as the SimPy reference, over 200 times faster."""
+"""The compiled engine: the same answers as the SimPy reference, over 200 times faster.
+
+Modules, from the top: ``engine`` (:func:`simulate`: the preparation
+around the loops), ``split`` and ``loop`` (the two loops: when things
+happen), ``chain`` (the touch chain and the calls: what a manager does
+with a task), ``dispatch`` (tasks to managers, managers to moments),
+``routing`` (who gets a lead), ``queues`` (task lists, the event heap,
+counter-based uniforms), ``tables`` (the columns of the loops' tables) and
+``cache`` (numba's on-disk cache kept in step with these sources).  The
+contact decay is :func:`simsales.world.contact.decay`, the reference
+engine's own.
+"""
+
+from simsales.engines.fast.engine import simulate
+
+__all__ = ["simulate"]

@@ -2,7 +2,8 @@
 
 Same inputs and outputs as :mod:`simsales.engines.des` (a World in,
 Outcomes out) and the same rules, which that module states and
-:mod:`~simsales.engines.fast.rules` compiles.  Two loops run them:
+:mod:`~simsales.engines.fast.chain`, :mod:`~simsales.engines.fast.dispatch`
+and :mod:`~simsales.engines.fast.routing` compile.  Two loops run them:
 :mod:`~simsales.engines.fast.split` (each manager alone between leaves) for
 routing that never looks at the queues (``SPLIT_POLICIES``), and
 :mod:`~simsales.engines.fast.loop` (one event loop) for the rest.  Here only
@@ -15,9 +16,8 @@ the preparation around them:
   counter-based generator keyed by lead and step, so a lead meets the same
   luck under every plan (common random numbers);
 * routing candidates are precomputed per segment of time between shift
-  boundaries (:func:`routing_segments`), so routing a lead costs O(log M)
-  for round robin and weighted, O(candidates) for least loaded;
-* the per-lead draws are kept for the next plan of the same replication,
+  boundaries (:func:`~simsales.engines.fast.routing.routing_segments`);
+* the per-lead draws are kept in the replication's cache for its next plan,
   and a run whose task lists overflow is repeated with longer ones: both
   are pure savings (the numbers do not change).
 
@@ -27,216 +27,196 @@ distribution, not draw for draw (docs/engines.md; tests/test_engine_equivalence.
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+from dataclasses import dataclass
 
-from simsales.engines.contract import Outcomes
-from simsales.engines.fast import cache as compiled_cache
-from simsales.engines.fast import loop as fast_loop
-from simsales.engines.fast import queues as fast_queues
-from simsales.engines.fast import rules as fast_rules
-from simsales.engines.fast import split as fast_split
+import numpy as np
+
+import simsales.engines.fast.cache as compiled_cache
+import simsales.engines.fast.chain as fast_chain
+import simsales.engines.fast.loop as fast_loop
+import simsales.engines.fast.queues as fast_queues
+import simsales.engines.fast.split as fast_split
+from simsales.engines.contract import Outcomes, ReplicationCache
 from simsales.engines.fast.queues import MAX_LEADS
+from simsales.engines.fast.routing import RULES, pack_routing, routing_segments
+from simsales.engines.fast.tables import CALL_MIN, CREATED, DELAY_MIN, P_QUALIFY, PRESENT_MIN
+from simsales.scenario.distributions import Distribution
+from simsales.scenario.policies import POLICY_CODES, ROUTING_POLICIES
+from simsales.scenario.schema import Scenario
 from simsales.scenario.uncertain import value
-from simsales.world.calendar import MINUTES_PER_DAY
+from simsales.scenario.units import MINUTES_PER_DAY
+from simsales.world.arrivals import Leads
+from simsales.world.contact import decay_args
 from simsales.world.roster import Roster
 from simsales.world.world import World
+
+__all__ = ["POLICIES", "SPLIT_POLICIES", "LeadDraws", "manager_days", "pack_routing", "routing_segments",
+           "simulate"]
 
 # numba would not notice an edit of the rules alone: drop cached code made from other sources.
 compiled_cache.forget_if_stale(compiled_cache.cache_dirs((fast_loop.run_loop, fast_split.run_split)))
 
-POLICIES = {"round_robin": fast_rules.ROUND_ROBIN, "least_loaded": fast_rules.LEAST_LOADED,
-            "weighted": fast_rules.WEIGHTED, "shared_queue": fast_rules.SHARED_QUEUE}
-# Policies that route without looking at the queues: each manager can run alone (fast_split).
-SPLIT_POLICIES = ("round_robin", "weighted")
+POLICIES: dict[str, int] = dict(POLICY_CODES)
+"""Routing policy name -> the code the compiled loops switch on (the one table's)."""
+SPLIT_POLICIES: tuple[str, ...] = tuple(p.name for p in ROUTING_POLICIES if not p.reads_queues)
+"""Policies that route without looking at the queues: each manager can run alone (fast_split)."""
+FIRST_ROOM_PER_LEAD = 8
+"""First guess of a task list's room, per lead a manager holds within lead_ttl (a hint only)."""
 
 
-def routing_segments(roster: Roster, weighted: bool) -> tuple[np.ndarray, ...]:
-    """Who may get a lead, per segment of time between shift boundaries.
+@dataclass(frozen=True)
+class LeadDraws:
+    """The per-lead draws of one replication, and what they were drawn from.
 
-    Returns ``(bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight)``:
-    segment ``j`` is ``[bounds[j], bounds[j + 1])`` (midnights are
-    boundaries, so a segment lies within one day);
-    ``seg_cands[seg_ptr[j]:seg_ptr[j + 1]]`` are the managers on shift in
-    it, ascending.  ``route_seg[j]`` is ``j`` if anyone is on shift, else the
-    next segment with someone on shift (its managers are exactly those whose
-    next shift starts first), else -1.  For the weighted policy,
-    ``cum_weight[cum_ptr[j]:cum_ptr[j + 1]]`` are the cumulative weights
-    (throughput on segment ``j``'s day x skill) of the candidates of
-    ``route_seg[j]``, as the reference engine computes them at routing time.
+    Every plan of a replication draws the same ones (the same leads,
+    scenario and stream), so the replication's cache keeps them for the next
+    plan: a pure saving.
+
+    Attributes:
+        leads: the lead stream they were drawn for.
+        scenario: the resolved scenario they were drawn from.
+        state_before: the dynamics stream's state before drawing.
+        table: the loops' lead table ``(N, 5)``, columns tables.CREATED ... DELAY_MIN.
+        seed: the seed of the loops' uniforms.
+        state_after: the stream's state after drawing.
     """
-    return _segments(np.ascontiguousarray(roster.shift_start, dtype=float),
-                     np.ascontiguousarray(roster.shift_end, dtype=float),
-                     np.ascontiguousarray(roster.throughput, dtype=float),
-                     np.ascontiguousarray(roster.skill, dtype=float), weighted)
+
+    leads: Leads
+    scenario: Scenario
+    state_before: dict
+    table: np.ndarray
+    seed: np.uint64
+    state_after: dict
 
 
-@njit(cache=True, error_model="numpy")
-def _segments(start, end, throughput, skill, weighted):
-    """routing_segments on the roster's arrays (compiled: numpy took 0.5 ms a plan here)."""
-    n_managers, n_days = start.shape
-    edges = np.empty(2 * n_managers * n_days + n_days + 1)
-    k = 0
-    for m in range(n_managers):
-        for d in range(n_days):
-            if end[m, d] > start[m, d]:
-                edges[k], edges[k + 1] = start[m, d], end[m, d]
-                k += 2
-    for d in range(n_days + 1):
-        edges[k] = d * MINUTES_PER_DAY
-        k += 1
-    bounds = np.unique(edges[:k])
-    n_seg = bounds.size - 1
-    day = np.empty(n_seg, np.int64)
-    seg_ptr = np.zeros(n_seg + 1, np.int64)
-    cands = np.empty(n_managers * n_seg, np.int64)
-    for j in range(n_seg):
-        left = bounds[j]
-        day[j] = min(int(left // MINUTES_PER_DAY), n_days - 1)
-        k = seg_ptr[j]
-        for m in range(n_managers):
-            if start[m, day[j]] <= left < end[m, day[j]]:
-                cands[k] = m
-                k += 1
-        seg_ptr[j + 1] = k
-    route_seg = np.full(n_seg, -1, np.int64)
-    following = -1
-    for j in range(n_seg - 1, -1, -1):
-        if seg_ptr[j + 1] > seg_ptr[j]:
-            following = j
-        route_seg[j] = following
-    seg_cands = cands[:seg_ptr[n_seg]].copy()
-    if not weighted:
-        return bounds, seg_ptr, seg_cands, route_seg, np.zeros(1, np.int64), np.zeros(1)
-    cum_ptr = np.zeros(n_seg + 1, np.int64)
-    for j in range(n_seg):
-        r = route_seg[j]
-        cum_ptr[j + 1] = cum_ptr[j] + (seg_ptr[r + 1] - seg_ptr[r] if r >= 0 else 0)
-    cum_weight = np.empty(cum_ptr[n_seg])
-    total = base = 0.0  # one running sum over all segments, less the sum before each one
-    for j in range(n_seg):
-        r = route_seg[j]
-        base = total
-        for i in range(cum_ptr[j + 1] - cum_ptr[j]):
-            c = seg_cands[seg_ptr[r] + i]
-            total += throughput[c, day[j]] * skill[c]
-            cum_weight[cum_ptr[j] + i] = total - base
-    return bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight
-
-
-def pack_routing(segments: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """The segments as one float and one integer array (few arrays keep the loop fast).
-
-    ``rf`` = bounds then cumulative weights; ``ri`` = a header of offsets
-    (fast_loop.N_BOUNDS ...) then seg_ptr, seg_cands, route_seg, cum_ptr.
-    """
-    bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight = segments
-    header = 6
-    offsets = np.cumsum([header, seg_ptr.size, seg_cands.size, route_seg.size])
-    head = np.array([bounds.size, offsets[0], offsets[1], offsets[2], offsets[3], route_seg.size])
-    ri = np.concatenate([head, seg_ptr, seg_cands, route_seg, cum_ptr]).astype(np.int64)
-    return np.concatenate([bounds, cum_weight]), ri
-
-
-def _per_lead(dist, rng: np.random.Generator, n: int) -> np.ndarray:
-    return np.asarray(dist.sample(rng, n), dtype=float).reshape(n)
-
-
-# Room per task list the last run needed: a hint only (results do not depend on it).
-_capacity_hint = [64]
-
-
-def simulate(world: World, rng: np.random.Generator) -> Outcomes:
+def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache | None = None) -> Outcomes:
     """Run the fast engine on one replication of one plan.
 
     Args:
         world: the resolved scenario, its lead stream and roster.
         rng: this replication's stream for the dynamics.
+        cache: what the replication's earlier plans left (the per-lead draws,
+            the room the task lists needed); updated in place.  None: start
+            from nothing.
+
+    Returns:
+        What happened to every lead and manager.
+
+    Raises:
+        ValueError: more leads than the engine can number (``MAX_LEADS``), or
+            a routing policy the compiled rules do not know.
     """
+    cache = ReplicationCache() if cache is None else cache
     sc, leads, roster = world.scenario, world.leads, world.roster
     n, m = len(leads), roster.n_managers
     if n > MAX_LEADS:
         raise ValueError(f"the fast engine takes up to {MAX_LEADS} leads per replication, got {n}")
+    if POLICIES.get(sc.routing.policy) not in RULES:
+        raise ValueError(f"the fast engine has no rule for routing policy {sc.routing.policy!r}")
     chain = sc.touch_chain
     if n == 0 or m == 0:
         out = Outcomes.empty(n, m)
     else:
-        draws, args = _arguments(world, rng)
+        draws, args = _arguments(world, rng, cache)
         loop = fast_split.run_split if sc.routing.policy in SPLIT_POLICIES else fast_loop.run_loop
         target = np.ascontiguousarray(leads.target, dtype=np.bool_)
+        room = cache.task_room or _first_room(world)
         while True:  # rerun with longer task lists if one overflowed (same numbers)
             out = Outcomes.empty(n, m)
-            state = _fresh_state(world, _capacity_hint[0])
+            state = _fresh_state(world, room)
             if not loop((draws, target, np.zeros(n, np.int64)), *args, state,
                         (out.manager, out.attempts, out.first_attempt, out.contact, out.end,
                          out.offer_time)):
                 break
-            _capacity_hint[0] *= 4
+            room *= 4
+        cache.task_room = room
         out.busy_minutes[:] = state[0][:, fast_queues.BUSY_MINUTES]
-    fast_rules.expire_at_horizon(np.ascontiguousarray(leads.created, dtype=float), out.end,
+    fast_chain.expire_at_horizon(np.ascontiguousarray(leads.created, dtype=float), out.end,
                                  float(chain.lead_ttl), float(sc.horizon_minutes))
     return out
 
 
-# The last per-lead draws: every plan of a replication draws the same ones (the
-# same leads, scenario and stream), so they are reused; a pure saving.
-_last_draws: list = [None]
+def _first_room(world: World) -> int:
+    """A first guess of the room per task list: a power of two, at least 64.
+
+    ``FIRST_ROOM_PER_LEAD`` times the leads a manager holds at once if they
+    share the leads evenly and keep each for ``lead_ttl``.  A hint only: a
+    plan that needs more reruns with more, and the numbers do not depend on it.
+    """
+    sc = world.scenario
+    alive = min(1.0, sc.touch_chain.lead_ttl / sc.horizon_minutes)
+    per_manager = len(world.leads) * alive / max(1, world.roster.n_managers)
+    room = 64
+    while room < FIRST_ROOM_PER_LEAD * per_manager:
+        room *= 2
+    return room
 
 
-def _lead_draws(world: World, rng: np.random.Generator) -> tuple[np.ndarray, np.uint64]:
-    """Per lead: creation, qualify chance, call, presentation, delay; and the uniforms' seed."""
+def _per_lead(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` draws of a scenario distribution, as a float array."""
+    return np.asarray(dist.sample(rng, n), dtype=float).reshape(n)
+
+
+def _lead_draws(world: World, rng: np.random.Generator,
+                cache: ReplicationCache) -> tuple[np.ndarray, np.uint64]:
+    """Per lead: creation, qualify chance, call, presentation, delay; and the uniforms' seed.
+
+    Reuses the cache's draws if they were made from the same leads,
+    scenario and stream state (and moves the stream past them).
+    """
     before = rng.bit_generator.state
-    last = _last_draws[0]
-    if last is not None and last[0] is world.leads and last[1] is world.scenario and last[2] == before:
-        rng.bit_generator.state = last[5]
-        return last[3], last[4]
+    kept = cache.lead_draws
+    if (isinstance(kept, LeadDraws) and kept.leads is world.leads and kept.scenario is world.scenario
+            and kept.state_before == before):
+        rng.bit_generator.state = kept.state_after
+        return kept.table, kept.seed
     sc, leads = world.scenario, world.leads
     n = len(leads)
     chain, funnel = sc.touch_chain, sc.funnel
     quality = np.array([value(c.quality) for c in sc.channels])
-    draws = np.empty((n, 5))  # the loops' lead table: fast_rules.CREATED ... DELAY_MIN
-    draws[:, fast_rules.CREATED] = leads.created
-    draws[:, fast_rules.P_QUALIFY] = np.minimum(1.0, value(funnel.qualify) * quality[leads.channel])
-    draws[:, fast_rules.CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
-    draws[:, fast_rules.PRESENT_MIN] = _per_lead(funnel.offer.call_minutes, rng, n)
-    draws[:, fast_rules.DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
+    draws = np.empty((n, 5))  # the loops' lead table: tables.CREATED ... DELAY_MIN
+    draws[:, CREATED] = leads.created
+    draws[:, P_QUALIFY] = np.minimum(1.0, value(funnel.qualify) * quality[leads.channel])
+    draws[:, CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
+    draws[:, PRESENT_MIN] = _per_lead(funnel.offer.call_minutes, rng, n)
+    draws[:, DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
     seed = np.uint64(rng.integers(0, 2**63))
-    _last_draws[0] = (leads, sc, before, draws, seed, rng.bit_generator.state)
+    cache.lead_draws = LeadDraws(leads, sc, before, draws, seed, rng.bit_generator.state)
     return draws, seed
 
 
-def _arguments(world: World, rng: np.random.Generator) -> tuple:
+def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache) -> tuple:
     """The per-lead draws, and the loop's other inputs ``(roster, chain, routing, params, seed)``."""
     sc, roster = world.scenario, world.roster
     chain, funnel = sc.touch_chain, sc.funnel
-    price, decay = funnel.price, chain.decay
-    draws, seed = _lead_draws(world, rng)
+    price = funnel.price
+    draws, seed = _lead_draws(world, rng, cache)
     md = manager_days(roster)
     stop = _stop(world)
     leaving = np.flatnonzero((stop > 0) & (stop < sc.horizon_minutes))
     leavers = leaving[np.argsort(stop[leaving], kind="stable")].astype(np.int64)
     steps = np.array([list(chain.offsets),
                       [value(chain.contact_chance(k)) for k in range(len(chain.offsets))]])
-    table = decay.table if decay is not None and decay.table else None
-    decay_table = np.array(table, dtype=float).T.copy() if table else np.zeros((2, 1))
-    decay_kind = (fast_rules.NO_DECAY if decay is None
-                  else fast_rules.TABLE if table else fast_rules.HALF_LIFE)
+    decay_kind, half_life, floor, decay_table = decay_args(chain.decay)
     params = np.array([
         sc.horizon_minutes, chain.lead_ttl, chain.dial_minutes, value(sc.team.talk_share),
         value(funnel.offer.p) * (1.0 + price.change) ** price.elasticity,
-        decay.half_life if decay is not None and decay.half_life else 1.0,
-        decay.floor if decay is not None else 0.0,
-        POLICIES[sc.routing.policy], chain.priority == "new_first", decay_kind,
+        half_life, floor, POLICIES[sc.routing.policy], chain.priority == "new_first", decay_kind,
     ], dtype=float)
     routing = pack_routing(routing_segments(roster, sc.routing.policy == "weighted"))
     return draws, ((md, leavers), (steps, decay_table), routing, params, seed)
 
 
 def manager_days(roster: Roster) -> np.ndarray:
-    """The loops' per-manager-day table ``(M, days, 5)``, columns fast_rules.SHIFT_START ...
+    """The loops' per-manager-day table.
 
-    NEXT_SHIFT_DAY is the first day on or after each one with a shift (the
-    number of days if none).
+    Args:
+        roster: the plan's roster.
+
+    Returns:
+        ``(M, days, 5)``, columns tables.SHIFT_START ... NEXT_SHIFT_DAY:
+        shift start and end (minutes), throughput, conversion, and the first
+        day on or after each one with a shift (the number of days if none).
     """
     n_days = roster.shift_start.shape[1]
     day = np.where(roster.shift_end > roster.shift_start, np.arange(n_days), n_days)
@@ -252,7 +232,7 @@ def _stop(world: World) -> np.ndarray:
 
 
 def _fresh_state(world: World, capacity: int) -> tuple[np.ndarray, ...]:
-    """The loop's state at the start (see fast_loop.run_loop)."""
+    """The loop's state at the start (see loop.run_loop); ``capacity``: room per task list."""
     m = world.roster.n_managers
     mf = np.zeros((m, 4))
     mf[:, fast_queues.EV_T] = np.inf

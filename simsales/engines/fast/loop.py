@@ -5,11 +5,12 @@ time-ordered sources at once: lead arrivals (already sorted), managers
 leaving (sorted leave times) and the managers' own events (one key per
 manager in an indexed heap, see :mod:`simsales.engines.fast.queues`).  A
 manager event is a WAKE (free, and may have a due task) or a DONE (a call or
-dial ends); what happens then is in :mod:`simsales.engines.fast.rules`.  The
+dial ends); what happens then is in :mod:`simsales.engines.fast.chain` and
+:mod:`simsales.engines.fast.dispatch`.  The
 mapping from the reference engine:
 
 * SimPy's idle wait ``any_of([timeout(until), wake])`` becomes "the first
-  moment on shift with a due task" (``fast_rules.next_action``), recomputed
+  moment on shift with a due task" (``dispatch.next_action``), recomputed
   when the manager's queue gets an earlier task;
 * ``give`` to an idle manager schedules a WAKE instead of acting at once, as
   SimPy resumes the woken process only after the giving one yields;
@@ -24,8 +25,11 @@ depends on the managers' queues (``least_loaded``, ``shared_queue``) and
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
+from simsales.engines.fast.chain import done, take
+from simsales.engines.fast.dispatch import give, reassign
 from simsales.engines.fast.queues import (
     EV_KIND,
     LAST_ROUTED,
@@ -33,46 +37,38 @@ from simsales.engines.fast.queues import (
     SEGMENT,
     STOP,
     set_event,
-)
-from simsales.engines.fast.rules import (
-    CREATED,
-    DONE,
-    INF,
-    P_HORIZON,
-    P_NEW_FIRST,
-    P_POLICY,
-    done,
-    give,
-    reassign,
-    route,
-    take,
     views,
 )
+from simsales.engines.fast.routing import route
+from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST, P_POLICY
 
 
 @njit(cache=True, error_model="numpy")
-def run_loop(leads, roster, chain, routing, params, seed, state, out) -> int:
-    """Simulate one replication of one plan in place (fast.py builds the arguments).
+def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
+             seed: np.uint64, state: tuple, out: tuple) -> int:
+    """Simulate one replication of one plan in place (engine.simulate builds the arguments).
 
     Args:
         leads: ``(lf, target, step)``: the lead table (columns in
-            fast_rules), the target flags and each lead's next step (zeros:
-            attempt k, or K for the presentation).
-        roster: ``(md, leavers)``: the manager-day table; managers who leave
-            within the horizon, by leave time.
+            tables: CREATED ... DELAY_MIN, minutes), the target flags and each
+            lead's next step (zeros: attempt k, or K for the presentation).
+        roster: ``(md, leavers)``: the manager-day table (engine.manager_days);
+            managers who leave within the horizon, by leave time.
         chain: ``(steps, decay_table)``: offsets (minutes) and contact
-            chances per attempt; ages and factors of a decay table.
-        routing: ``(rf, ri)``, see fast.pack_routing.
-        params: the scalars (``fast_rules.P_*``); seed: the uniforms' stream.
+            chances per attempt; ages (minutes) and factors of a decay table.
+        routing: ``(rf, ri)``, see routing.pack_routing.
+        params: the scalars (``tables.P_*``; minutes where times).
+        seed: the stream of the uniforms (queues.uniform).
         state: ``(mf, mi, hd, hk, hn, et, es, order, counters)``: the manager
             tables, the task lists (rows 2m, 2m + 1 per manager, then the
-            shared ones; empty), the event heap (see fast_queues.set_event)
+            shared ones; empty), the event heap (see queues.set_event)
             and counters (zeros).
         out: the ``Outcomes`` arrays to fill (as ``Outcomes.empty`` makes
             them): owner, attempts, first_attempt, contact, end, offer_time.
 
-    Returns 0, or 1 if a task list outgrew its row (rerun with fresh state
-    and longer rows).
+    Returns:
+        0, or 1 if a task list outgrew its row (rerun with fresh state and
+        longer rows).
     """
     leads, out, (md, leavers), chain, routing, params, (mf, mi, queues, events, counters) = views(
         leads, out, roster, chain, routing, params, state)

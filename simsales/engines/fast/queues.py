@@ -27,12 +27,13 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
-LEAD_BITS = 23
+LEAD_BITS = 23  # a task's key is seq << LEAD_BITS | lead
 LEAD_MASK = (1 << LEAD_BITS) - 1
 MAX_LEADS = 1 << LEAD_BITS
+"""The most leads a replication may have in the fast engine (the lead's bits of a key)."""
 
 # Columns of the per-manager tables (float ``mf`` and integer ``mi``).
-# NEXT_ON: while the manager is off shift, their next moment on shift (see fast_rules.give).
+# NEXT_ON: while the manager is off shift, their next moment on shift (see dispatch.give).
 EV_T, STOP, BUSY_MINUTES, NEXT_ON = 0, 1, 2, 3
 EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS = range(5)
 # Counters: tie-break sequence, reassignment draws, overflow flag, last manager routed to,
@@ -45,7 +46,17 @@ COUNT, FIRST = 0, 1
 @njit(cache=True, error_model="numpy", inline="always")
 def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray,
               counters: np.ndarray) -> None:
-    """Queue ``(due, key)`` in row ``h``, in order; ``key`` is larger than any queued one."""
+    """Queue ``(due, key)`` in row ``h``, in order; ``key`` is larger than any queued one.
+
+    Args:
+        h: the task list's row.
+        due: when the task is due, minutes from the start.
+        key: ``seq << LEAD_BITS | lead``.
+        hd: due times per row.
+        hk: keys per row.
+        hn: per row, the number of tasks and where the first one is.
+        counters: the loop's counters; sets ``OVERFLOW`` if the row is full.
+    """
     n, lo = hn[h, COUNT], hn[h, FIRST]
     if lo + n == hd.shape[1]:  # the tasks have drifted to the end of the row: back to its start
         if 2 * n > hd.shape[1]:  # unless that would happen often: ask for longer rows
@@ -65,13 +76,26 @@ def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def task_first(h: int, hn: np.ndarray) -> int:
-    """Where row ``h``'s first task is (read it before :func:`task_pop`)."""
+    """Where row ``h``'s first task is (read it before :func:`task_pop`).
+
+    Args:
+        h: the task list's row.
+        hn: per row, the number of tasks and where the first one is.
+
+    Returns:
+        The column of the first task in ``hd`` and ``hk``.
+    """
     return hn[h, FIRST]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def task_pop(h: int, hn: np.ndarray) -> None:
-    """Remove the first task of row ``h``."""
+    """Remove the first task of row ``h``.
+
+    Args:
+        h: the task list's row (not empty).
+        hn: per row, the number of tasks and where the first one is.
+    """
     hn[h, COUNT] -= 1
     hn[h, FIRST] = hn[h, FIRST] + 1 if hn[h, COUNT] > 0 else 0
 
@@ -81,8 +105,15 @@ def set_event(m: int, t: float, kind: int, mf: np.ndarray, mi: np.ndarray, event
               counters: np.ndarray) -> None:
     """Give manager ``m`` the next event ``kind`` at ``t`` and restore the event heap.
 
-    ``events`` is ``(et, es, order)``: times, tie-break numbers and managers
-    in heap order (keys stored inline, so sifting reads contiguous memory).
+    Args:
+        m: the manager.
+        t: the event's time, minutes from the start (inf: none).
+        kind: WAKE, DONE or IDLE (tables).
+        mf: the per-manager float table (``EV_T`` is set).
+        mi: the per-manager integer table (``EV_KIND`` and ``POS`` are set).
+        events: ``(et, es, order)``: times, tie-break numbers and managers
+            in heap order (keys stored inline, so sifting reads contiguous memory).
+        counters: the loop's counters (``SEQ`` numbers the event).
     """
     et, es, order = events
     mf[m, EV_T] = t
@@ -114,11 +145,18 @@ def set_event(m: int, t: float, kind: int, mf: np.ndarray, mi: np.ndarray, event
 
 
 @intrinsic
-def borrowed(typingctx, array):
+def borrowed(typingctx: object, array: types.Type) -> tuple | None:
     """A view of ``array`` that is not reference-counted (no meminfo).
 
     Only for arrays that outlive the compiled call using the view: the
     loop's arrays are all allocated by its Python caller.
+
+    Args:
+        typingctx: numba's typing context (numba passes it).
+        array: any numba array.
+
+    Returns:
+        The view (same type), for compiled callers.
     """
     if not isinstance(array, types.Array):
         return None
@@ -142,7 +180,15 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 
 @njit(cache=True, error_model="numpy", inline="always")
 def uniform(seed: np.uint64, counter: int) -> float:
-    """A uniform in [0, 1): the SplitMix64 output for ``seed + counter * golden``."""
+    """A uniform in [0, 1): the SplitMix64 output for ``seed + counter * golden``.
+
+    Args:
+        seed: the stream.
+        counter: the draw's number in the stream.
+
+    Returns:
+        A multiple of 2**-53 in [0, 1).
+    """
     z = seed + np.uint64(counter) * _GOLDEN
     z = (z ^ (z >> np.uint64(30))) * _MIX1
     z = (z ^ (z >> np.uint64(27))) * _MIX2
@@ -151,13 +197,20 @@ def uniform(seed: np.uint64, counter: int) -> float:
 
 
 @intrinsic
-def unchecked(typingctx, array):
-    """The data pointer of a contiguous 1-D array, to index without numba's fix-up
-    of negative indices (``a[-1]`` is the last element).
+def unchecked(typingctx: object, array: types.Type) -> tuple | None:
+    """The data pointer of a contiguous 1-D array, to index without numba's negative-index fix-up.
 
-    The loop never uses negative indices, and that fix-up on every access
-    took about a tenth of its time.  Only for arrays that outlive the
-    compiled call using the pointer, like :func:`borrowed`.
+    (With the fix-up, ``a[-1]`` is the last element.)  The loop never uses
+    negative indices, and that fix-up on every access took about a tenth of
+    its time.  Only for arrays that outlive the compiled call using the
+    pointer, like :func:`borrowed`.
+
+    Args:
+        typingctx: numba's typing context (numba passes it).
+        array: a C-contiguous 1-D array of integers or floats.
+
+    Returns:
+        A pointer to its first element, for compiled callers.
     """
     if not (isinstance(array, types.Array) and array.ndim == 1 and array.layout == "C"
             and isinstance(array.dtype, (types.Integer, types.Float))):
@@ -167,3 +220,37 @@ def unchecked(typingctx, array):
         return context.make_array(signature.args[0])(context, builder, args[0]).data
 
     return types.CPointer(array.dtype)(array), codegen
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
+          state: tuple) -> tuple:
+    """The loops' arguments (see loop.run_loop) as views without reference counting.
+
+    Per-lead arrays the loops index by lead become plain pointers
+    (:func:`unchecked`), the rest :func:`borrowed` views.
+
+    Args:
+        leads: ``(lf, target, step)``.
+        out: the six ``Outcomes`` arrays the loops fill.
+        roster: ``(md, leavers)``.
+        chain: ``(steps, decay_table)``.
+        routing: ``(rf, ri)``.
+        params: the scalars.
+        state: ``(mf, mi, hd, hk, hn, et, es, order, counters)``.
+
+    Returns:
+        ``(leads, out, (md, leavers), chain, routing, params,
+        (mf, mi, queues, events, counters))``.
+    """
+    return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2])),
+            (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
+             unchecked(out[4]), unchecked(out[5])),
+            (borrowed(roster[0]), borrowed(roster[1])),
+            (borrowed(chain[0]), borrowed(chain[1])),
+            (borrowed(routing[0]), borrowed(routing[1])),
+            borrowed(params),
+            (borrowed(state[0]), borrowed(state[1]),
+             (borrowed(state[2]), borrowed(state[3]), borrowed(state[4])),
+             (borrowed(state[5]), borrowed(state[6]), borrowed(state[7])),
+             borrowed(state[8])))

@@ -10,7 +10,7 @@ arrivals first and then runs each manager alone through the period: a merge
 of their own arrivals with their own next event, without an event heap over
 all managers, with one manager's tables hot in cache.
 
-It does exactly what :func:`simsales.engines.fast_loop.run_loop` does for
+It does exactly what :func:`simsales.engines.fast.loop.run_loop` does for
 these policies, in another order: routing happens in the same time order
 (so round robin's pointer, the routing segments and the numbering of the
 re-routed tasks' uniforms are the same), a manager's events keep their
@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simsales.engines.fast.chain import done, take
+from simsales.engines.fast.dispatch import give, reassign
 from simsales.engines.fast.queues import (
     EV_KIND,
     EV_T,
@@ -33,29 +35,33 @@ from simsales.engines.fast.queues import (
     OVERFLOW,
     SEGMENT,
     STOP,
-)
-from simsales.engines.fast.rules import (
-    CREATED,
-    DONE,
-    INF,
-    P_HORIZON,
-    P_NEW_FIRST,
-    P_POLICY,
-    done,
-    give,
-    reassign,
-    route,
-    take,
     views,
 )
+from simsales.engines.fast.routing import route
+from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST, P_POLICY
 
 
 @njit(cache=True, error_model="numpy")
-def run_split(leads, roster, chain, routing, params, seed, state, out) -> int:
-    """Simulate one replication of one plan in place; the arguments are run_loop's.
+def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
+              seed: np.uint64, state: tuple, out: tuple) -> int:
+    """Simulate one replication of one plan in place, one manager at a time.
 
-    Only for the ``round_robin`` and ``weighted`` policies.  Returns 0, or 1
-    if a task list outgrew its row (rerun with fresh state and longer rows).
+    Only for the policies that do not read the queues (engine.SPLIT_POLICIES:
+    ``round_robin`` and ``weighted``).
+
+    Args:
+        leads: ``(lf, target, step)``, as :func:`~simsales.engines.fast.loop.run_loop` takes them.
+        roster: ``(md, leavers)``, likewise.
+        chain: ``(steps, decay_table)``, likewise.
+        routing: ``(rf, ri)``, likewise.
+        params: the scalars, likewise.
+        seed: the stream of the uniforms.
+        state: the loop's state, likewise (the event heap goes unused).
+        out: the ``Outcomes`` arrays to fill, likewise.
+
+    Returns:
+        0, or 1 if a task list outgrew its row (rerun with fresh state and
+        longer rows).
     """
     leads, out, (md, leavers), chain, routing, params, (mf, mi, queues, events, counters) = views(
         leads, out, roster, chain, routing, params, state)

@@ -1,0 +1,243 @@
+"""The lever table: every input a sensitivity run nudges, how, and how its setting is read.
+
+:data:`LEVERS` maps a lever's name to a :class:`Lever`: a way to nudge the
+scenario by a factor (``1 - step`` down, ``1 + step`` up) and a way to read
+the input's current :class:`Setting`.  How values are nudged:
+
+* plain numbers are multiplied; probabilities are clipped to [0, 1], so a
+  stage already at 100% cannot go up;
+* an uncertain value (a distribution drawn once per replication) becomes
+  :class:`simsales.scenario.edits.Scaled`: the same draw, multiplied after
+  it is made (and clipped), so its mean moves by the factor, its spread
+  with it, and the random streams stay paired;
+* some inputs move by whole units, whatever the step: the touch chain by
+  one attempt, the team and the plan's hires by
+  ``max(1, round(step x count))`` managers;
+* ramp speed shortens (up) or lengthens (down) the ramp: the shortfall
+  ``1 - factor`` of each month shrinks or grows by the step (logistic:
+  midpoint and width scale by ``2 - factor``);
+* price moves the check (``price.change``) by the factor, with its
+  elasticity on the offer probability.
+
+SLA-related levers: ``chain_spacing`` scales every planned offset (an
+offset of 0, "call at once", stays 0: how soon the first call really
+happens is a matter of capacity, so ``talk_share`` and ``team_size`` are
+the levers on it) and ``lead_ttl`` how long attempts may wait.
+
+Levers are "process" (cheap to pull: conversion, speed, talk share) or
+"money" (they cost money: leads, CPL, price, team size, hires); the split
+is shown where the scenario has costs (:func:`has_costs`).  Settings are
+numbers: :mod:`simsales.report.levers` writes them for people.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from simsales.scenario.edits import scale, update_path, values_at
+from simsales.scenario.schema import Scenario
+from simsales.scenario.uncertain import mean_of
+from simsales.scenario.units import MINUTES_PER_DAY
+
+Kind = Literal["process", "money"]
+SettingKind = Literal["number", "count", "months", "midpoint_days"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An input's current value, as a lever reads it.
+
+    ``kind`` says what ``values`` hold: ``number``, one value in the
+    input's unit (a mean, or a total for volumes); ``count``, whole units
+    (managers, attempts); ``months``, the ramp's month factors;
+    ``midpoint_days``, a logistic ramp's midpoint in days.
+    """
+
+    kind: SettingKind
+    values: tuple[float, ...]
+
+
+Nudge = Callable[[Scenario, str, float], Scenario | None]
+Read = Callable[[Scenario, str], Setting]
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One input to nudge.
+
+    ``nudge(scenario, plan, factor)`` returns the changed scenario (None:
+    the lever does not apply); ``read(scenario, plan)`` the input's current
+    :class:`Setting`.
+    """
+
+    name: str
+    label: str
+    kind: Kind
+    nudge: Nudge
+    read: Read
+
+
+def _number(x: float) -> Setting:
+    return Setting("number", (x,))
+
+
+def _count(n: int) -> Setting:
+    return Setting("count", (n,))
+
+
+def path_lever(name: str, label: str, kind: Kind, paths: list[tuple], hi: float = math.inf,
+               total: bool = False) -> Lever:
+    """A lever that multiplies every value at ``paths``.
+
+    Args:
+        name: the lever's name (``--lever``).
+        label: what it is, for people.
+        kind: ``process`` or ``money``.
+        paths: field paths into the scenario (see
+            :func:`~simsales.scenario.edits.update_path`); the first one is read.
+        hi: values are clipped to ``[0, hi]`` (1.0 for probabilities).
+        total: read the sum of the values (volumes) rather than their mean.
+
+    Returns:
+        The lever.
+    """
+    def nudge(sc: Scenario, plan: str, factor: float) -> Scenario:
+        for path in paths:
+            sc = update_path(sc, path, lambda x: scale(x, factor, hi))
+        return sc
+
+    def read(sc: Scenario, plan: str) -> Setting:
+        means = [mean_of(v) for v in values_at(sc, paths[0])]
+        return _number(sum(means) if total else sum(means) / len(means))
+
+    return Lever(name, label, kind, nudge, read)
+
+
+def _chain_length(sc: Scenario, plan: str, factor: float) -> Scenario | None:
+    chain = sc.touch_chain
+    offsets, p = list(chain.offsets), list(chain.p_contact)
+    if factor > 1:
+        gap = offsets[-1] - offsets[-2] if len(offsets) > 1 else MINUTES_PER_DAY
+        offsets.append(offsets[-1] + max(gap, 1.0))
+        if len(p) > 1:
+            p.append(p[-1])
+    elif len(offsets) > 1:
+        offsets.pop()
+        if len(p) > 1:
+            p.pop()
+    else:
+        return None
+    return sc.model_copy(update={"touch_chain": chain.model_copy(update={"offsets": offsets,
+                                                                           "p_contact": p})})
+
+
+def _units(total: int, factor: float) -> int:
+    """The new count of a whole-unit lever: at least one unit away from ``total``."""
+    change = max(1, round(abs(factor - 1.0) * total))
+    return max(0, total + change if factor > 1 else total - change)
+
+
+def _spread(counts: list[int], diff: int) -> list[int]:
+    """Add (or take) ``diff`` whole managers, one at a time, to (from) the biggest entry."""
+    counts = list(counts)
+    for _ in range(abs(diff)):
+        i = int(np.argmax(counts))
+        counts[i] += 1 if diff > 0 else -1
+    return counts
+
+
+def _team_size(sc: Scenario, plan: str, factor: float) -> Scenario | None:
+    groups = list(sc.team.managers)
+    total = sum(g.count for g in groups)
+    if not groups or (total == 0 and factor < 1):
+        return None
+    counts = _spread([g.count for g in groups], _units(total, factor) - total)
+    managers = [g.model_copy(update={"count": c}) for g, c in zip(groups, counts, strict=True)]
+    return sc.model_copy(update={"team": sc.team.model_copy(update={"managers": managers})})
+
+
+def _plan_index(sc: Scenario, plan: str) -> int:
+    return [p.name for p in sc.plans].index(plan)
+
+
+def _hires(sc: Scenario, plan: str, factor: float) -> Scenario | None:
+    i = _plan_index(sc, plan)
+    months = list(sc.plans[i].months)
+    counts = [m.managers for m in months]
+    total = sum(counts)
+    if total == 0:
+        return None
+    counts = _spread(counts, _units(total, factor) - total)
+    months = [m.model_copy(update={"managers": c}) for m, c in zip(months, counts, strict=True)]
+    return update_path(sc, ("plans", i), lambda p: p.model_copy(update={"months": months}))
+
+
+def _ramp(sc: Scenario, plan: str, factor: float) -> Scenario:
+    ramp, shrink = sc.team.ramp, 2.0 - factor
+    if ramp.months is not None:
+        new = ramp.model_copy(update={"months": [min(1.0, max(0.01, 1.0 - (1.0 - f) * shrink))
+                                                 for f in ramp.months]})
+    else:
+        new = ramp.model_copy(update={"logistic": {k: v * shrink for k, v in ramp.logistic.items()}})
+    return sc.model_copy(update={"team": sc.team.model_copy(update={"ramp": new})})
+
+
+def _read_ramp(sc: Scenario, plan: str) -> Setting:
+    ramp = sc.team.ramp
+    if ramp.months is not None:
+        return Setting("months", tuple(ramp.months))
+    return Setting("midpoint_days", (ramp.logistic["midpoint_days"],))
+
+
+def _price(sc: Scenario, plan: str, factor: float) -> Scenario:
+    price = sc.funnel.price
+    new = price.model_copy(update={"change": (1.0 + price.change) * factor - 1.0})
+    return update_path(sc, ("funnel", "price"), lambda _: new)
+
+
+LEVERS: dict[str, Lever] = {lv.name: lv for lv in [
+    path_lever("p_contact", "contact chance per attempt", "process",
+               [("touch_chain", "p_contact", "*")], 1.0),
+    path_lever("qualify", "contact to qualified", "process", [("funnel", "qualify")], 1.0),
+    path_lever("offer", "qualified to offer", "process", [("funnel", "offer", "p")], 1.0),
+    path_lever("invoice_paid", "invoice paid", "process", [("funnel", "invoice_paid", "p")], 1.0),
+    path_lever("link_filled", "installment link filled", "process", [("funnel", "link_filled", "p")], 1.0),
+    path_lever("bank_approved", "bank approves", "process", [("funnel", "bank_approved", "p")], 1.0),
+    path_lever("installment_share", "installment share", "process", [("funnel", "installment_share")], 1.0),
+    path_lever("talk_share", "talk share of the shift", "process", [("team", "talk_share")], 1.0),
+    path_lever("chain_spacing", "touch-chain offsets (min)", "process", [("touch_chain", "offsets", "*")]),
+    path_lever("lead_ttl", "lead TTL (min)", "process", [("touch_chain", "lead_ttl")]),
+    Lever("chain_length", "touch-chain attempts", "process", _chain_length,
+          lambda sc, plan: _count(len(sc.touch_chain.offsets))),
+    Lever("ramp_speed", "ramp speed (month factors)", "process", _ramp, _read_ramp),
+    path_lever("attrition", "attrition per month", "process",
+               [("team", "attrition", "monthly"), ("team", "attrition", "probation_monthly")], 1.0),
+    path_lever("lead_volume", "leads per day", "money", [("channels", "*", "leads_per_day")], total=True),
+    path_lever("cpl", "cost per lead", "money", [("channels", "*", "cpl")]),
+    Lever("price", "average check", "money", _price,
+          lambda sc, plan: _number(sc.funnel.price.check.mean * (1.0 + sc.funnel.price.change))),
+    Lever("team_size", "managers at start", "money", _team_size,
+          lambda sc, plan: _count(sum(g.count for g in sc.team.managers))),
+    Lever("hires", "hires in the plan", "money", _hires,
+          lambda sc, plan: _count(sum(m.managers for m in sc.plans[_plan_index(sc, plan)].months))),
+]}
+"""Every lever by name, in the order the command line lists them."""
+
+
+def has_costs(scenario: Scenario) -> bool:
+    """Whether pulling a money lever costs anything in this scenario.
+
+    Args:
+        scenario: the scenario.
+
+    Returns:
+        True when a channel has a CPL, managers a salary, or a plan a cost per hire.
+    """
+    eco = scenario.economics
+    return (any(c.cpl > 0 for c in scenario.channels) or eco.manager_salary_month > 0
+            or any(p.cost_per_hire > 0 for p in scenario.plans))

@@ -1,0 +1,224 @@
+"""`simsales funnel`: the funnel calculator (pure arithmetic on stage conversions, no simulation)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from simsales import montecarlo
+from simsales.analysis import funnel_calc as fc
+from simsales.cli.common import FormatOpt, check_plans, command_help, fail, load, out
+
+
+def pct(x: float) -> str:
+    """A conversion as a percentage with three significant digits: 0.26667 -> '26.7%'.
+
+    Args:
+        x: a conversion (a share).
+
+    Returns:
+        The percentage.
+    """
+    return f"{100 * x:.3g}%"
+
+
+def req(x: float) -> str:
+    """A required conversion; above 100% it cannot be reached.
+
+    Args:
+        x: the conversion a stage must reach (a share, may exceed 1).
+
+    Returns:
+        The percentage, marked impossible above 100%.
+    """
+    return pct(x) if x <= 1.0 else f"[red]impossible ({pct(x)})[/]"
+
+
+def stages_table(stages: list[fc.Stage], source: str) -> Table:
+    """The stages and their product.
+
+    Args:
+        stages: the funnel, in order.
+        source: where the stages come from, for the title.
+
+    Returns:
+        One row per stage and one for the end-to-end conversion.
+    """
+    table = Table(title=f"Funnel ({source})")
+    table.add_column("stage")
+    table.add_column("conversion", justify="right")
+    for s in stages:
+        table.add_row(s.name, pct(s.rate))
+    table.add_row("[bold]end to end[/]", f"[bold]{pct(fc.end_to_end(stages))}[/]")
+    return table
+
+
+def equivalence_table(stages: list[fc.Stage], delta: float) -> Table:
+    """What a change in one stage is worth in every other.
+
+    Args:
+        stages: the funnel, in order.
+        delta: the change of one stage, absolute (0.01 = one point).
+
+    Returns:
+        One row per pair: the change in one stage, and what another must reach instead.
+    """
+    table = Table(title=f"Equivalences: a {100 * delta:+.3g} point change in one stage is worth "
+                        "the same as another stage reaching")
+    for name, justify in (("change", "left"), ("end to end", "right"), ("same as", "left"),
+                          ("must reach", "right")):
+        table.add_column(name, justify=justify)
+    for row in fc.equivalences(stages, delta):
+        change = f"{row['stage']} {pct(row['from'])} -> {pct(row['to'])}"
+        for i, (other, rate) in enumerate(row["match"].items()):
+            table.add_row(change if i == 0 else "", pct(row["end_to_end"]) if i == 0 else "",
+                          other, req(rate), end_section=i == len(row["match"]) - 1)
+    return table
+
+
+def goal_table(stages: list[fc.Stage], target: float, title: str) -> Table:
+    """What each stage alone must reach for the goal.
+
+    Args:
+        stages: the funnel, in order.
+        target: the end-to-end conversion the goal needs.
+        title: the table's title (says what the goal is).
+
+    Returns:
+        One row per stage: now, must reach, and the factor.
+    """
+    need = fc.goal_rates(stages, target)
+    table = Table(title=title)
+    table.add_column("stage alone")
+    table.add_column("now", justify="right")
+    table.add_column("must reach", justify="right")
+    table.add_column("x", justify="right")
+    for s in stages:
+        table.add_row(s.name, pct(s.rate), req(need[s.name]), f"{need[s.name] / s.rate:.2f}")
+    return table
+
+
+def parse_goal(text: str, volume: float | None, check: float | None) -> tuple[str, float]:
+    """Read ``--goal``: ``revenue=15M``, ``conversion=1%`` or a bare number.
+
+    Args:
+        text: the goal as typed.
+        volume: ``--volume``, if given (then a bare number is revenue).
+        check: ``--check``, if given (then a bare number is revenue).
+
+    Returns:
+        ``("revenue", amount in currency)`` or ``("conversion", share)``.
+
+    Raises:
+        CalcError: not a goal, or a revenue goal that is not positive.
+    """
+    kind, sep, amount = text.partition("=")
+    if not sep:
+        kind, amount = ("revenue" if volume is not None or check is not None else "conversion"), text
+    kind = kind.strip().lower()
+    if kind not in ("revenue", "conversion"):
+        raise fc.CalcError("--goal", f"expected revenue=AMOUNT or conversion=RATE, got {text!r}")
+    if kind == "conversion":
+        return kind, fc.parse_share(amount, "--goal")
+    value = fc.parse_number(amount, "--goal")
+    if value <= 0:
+        raise fc.CalcError("--goal", f"a revenue goal must be > 0, got {text!r}")
+    return kind, value
+
+
+def funnel_command(
+    file: Annotated[Path | None, typer.Argument(help="scenario YAML file (or give --stage)")] = None,
+    stage: Annotated[list[str] | None, typer.Option(
+        "--stage", help="NAME=CONVERSION in funnel order, e.g. visit_to_lead=3% (repeat)")] = None,
+    delta: Annotated[str, typer.Option(help="the change to compare, in points: 1% = 0.01")] = "1%",
+    goal: Annotated[str | None, typer.Option(
+        help="revenue=AMOUNT (needs --volume and --check; from a FILE they default to its "
+             "expected leads and net check) or conversion=RATE (end to end)")] = None,
+    volume: Annotated[str | None, typer.Option(help="entries into the first stage over the "
+                                                    "goal's period (visits, leads)")] = None,
+    check: Annotated[str | None, typer.Option(help="net money per paid deal")] = None,
+    simulate: Annotated[int | None, typer.Option(
+        "--simulate", min=1, help="with FILE: take the stages from a quick run of this many "
+                                  "replications (default: from the parameters' means)")] = None,
+    plan: Annotated[str | None, typer.Option(help="with --simulate: the plan to run")] = None,
+    format: FormatOpt = "table",
+) -> None:
+    """Funnel calculator: end-to-end conversion, stage equivalences, what a goal needs.
+
+    Args:
+        file: a scenario YAML file to take the stages from (or give ``stage``).
+        stage: ``NAME=CONVERSION`` in funnel order.
+        delta: the change to compare, in points (1% = 0.01).
+        goal: ``revenue=AMOUNT`` (currency) or ``conversion=RATE`` (end to end).
+        volume: entries into the first stage over the goal's period.
+        check: net money per paid deal (currency).
+        simulate: with ``file``: take the stages from a quick run of this many replications.
+        plan: with ``simulate``: the plan to run.
+        format: ``table`` or ``json``.
+
+    Raises:
+        typer.Exit: bad input (status 2).
+    """
+    try:
+        if (file is None) == (not stage):
+            raise fc.CalcError("--stage", "give a scenario FILE or --stage NAME=VALUE (not both)")
+        d = fc.parse_number(delta, "--delta")
+        vol = fc.parse_number(volume, "--volume") if volume is not None else None
+        chk = fc.parse_number(check, "--check") if check is not None else None
+        if file is None:
+            if simulate is not None or plan is not None:
+                raise fc.CalcError("--simulate" if simulate else "--plan", "needs a scenario FILE")
+            stages, source = fc.parse_stages(stage), "from the command line"
+        else:
+            if plan is not None and simulate is None:
+                raise fc.CalcError("--plan", "only with --simulate")
+            scenario = load(file)
+            if simulate is None:
+                stages, source = fc.scenario_stages(scenario), f"{file}: expected, from the means"
+            else:
+                name = (check_plans(scenario, file, [plan]) or [None])[0] if plan else None
+                result = montecarlo.run(scenario, [name] if name else None, simulate)
+                first = name or scenario.plans[0].name
+                stages = fc.observed_stages(result.summary()[first])
+                source = f"{file}: observed, plan {first}, {simulate} replications"
+            vol = vol if vol is not None else fc.expected_leads(scenario)
+            chk = chk if chk is not None else fc.net_check(scenario)
+        document: dict = {"stages": {s.name: s.rate for s in stages},
+                          "end_to_end": fc.end_to_end(stages), "source": source,
+                          "equivalences": fc.equivalences(stages, d)}
+        tables = [stages_table(stages, source), equivalence_table(stages, d)]
+        if goal is not None:
+            kind, amount = parse_goal(goal, vol, chk)
+            if kind == "revenue":
+                if vol is None or chk is None:
+                    raise fc.CalcError("--volume" if vol is None else "--check",
+                                       "a revenue goal needs --volume and --check")
+                target = fc.conversion_for_revenue(amount, vol, chk)
+                title = (f"Goal: revenue {amount:,.0f} from {vol:,.0f} entries at {chk:,.0f} "
+                         f"per deal = {pct(target)} end to end; or volume alone x"
+                         f"{target / fc.end_to_end(stages):.2f}")
+            else:
+                target, title = amount, f"Goal: {pct(amount)} end to end"
+            document["goal"] = {"kind": kind, "value": amount, "end_to_end": target,
+                                "stages": fc.goal_rates(stages, target)}
+            tables.append(goal_table(stages, target, title))
+    except fc.CalcError as exc:
+        raise fail(str(exc)) from None
+    if format == "json":
+        typer.echo(json.dumps(document, indent=2))
+        return
+    for table in tables:
+        out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `simsales funnel` to the app.
+
+    Args:
+        app: the Typer app.
+    """
+    app.command(name="funnel", help=command_help(funnel_command))(funnel_command)

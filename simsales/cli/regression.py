@@ -1,0 +1,259 @@
+"""`simsales baseline` and `simsales check`: regression checks on scenario outputs in CI.
+
+Exit status of ``check``: 0 every metric passes, 1 a metric moved (or the same
+inputs did not reproduce the same numbers), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from simsales.analysis import regression
+from simsales.analysis.baselines import Baseline, baseline_document, check_same_scenario, load_baseline
+from simsales.analysis.regression import Report, Row
+from simsales.cli.common import (
+    EngineName,
+    EngineOpt,
+    FileArg,
+    SeedOpt,
+    WorkersOpt,
+    command_help,
+    fail,
+    load,
+    out,
+    simulate,
+)
+from simsales.engines import DEFAULT_ENGINE, ENGINE_NAMES
+from simsales.montecarlo.metrics import KEY_METRICS, METRICS
+from simsales.report.files import write_baseline
+from simsales.report.units import fmt
+from simsales.scenario.loader import InputError
+
+
+def _pct(x: float | None) -> str:
+    """A relative change as a signed percentage ('-' when missing)."""
+    if x is None:
+        return "-"
+    if math.isinf(x):
+        return "+inf" if x > 0 else "-inf"
+    return f"{x:+.1%}"
+
+
+def _p(p: float | None) -> str:
+    return "-" if p is None else ("<1e-12" if p < 1e-12 else f"{p:.2g}")
+
+
+def diff_table(plan: str, rows: list[Row], title: str) -> Table:
+    """One plan's metrics against the baseline.
+
+    Args:
+        plan: the plan.
+        rows: its rows of the comparison.
+        title: what the test is (after the plan's name).
+
+    Returns:
+        metric | baseline | now | change | p | tol | verdict, values in the
+        metric's unit (means over replications); failed rows in red.
+    """
+    table = Table(title=f"plan {plan}: {title}", title_justify="left")
+    table.add_column("metric", no_wrap=True)
+    for name in ("baseline", "now", "change", "p", "tol"):
+        table.add_column(name, justify="right")
+    table.add_column("verdict", no_wrap=True)
+    for row in rows:
+        style = "bold red" if row.failed else ("yellow" if row.verdict.startswith("ok:") else None)
+        tol = "-" if row.tolerance is None else f"{100 * row.tolerance:g}%"
+        table.add_row(row.metric, fmt(row.baseline, row.metric), fmt(row.now, row.metric),
+                      _pct(row.change), _p(row.p_value), tol, row.verdict, style=style)
+    return table
+
+
+def mode_title(report: Report) -> str:
+    """What the comparison tested, for the tables' titles.
+
+    Args:
+        report: the comparison.
+
+    Returns:
+        The exact-match rule, or the test with its Bonferroni threshold.
+    """
+    if report.mode == "reproduction":
+        return "same inputs, so every replication must match exactly"
+    test = ("paired t-test (same seed: common random numbers)" if report.mode == "paired"
+            else "Welch t-test (different seeds)")
+    return (f"{test}; moved = p < {report.alpha:g}/{report.tests} (Bonferroni) "
+            "and |change| > tol")
+
+
+def first_mismatch(base: Baseline, now: Baseline, plan: str, metric: str) -> tuple[int, Any, Any] | None:
+    """The first replication where a metric differs, for the failure message.
+
+    Args:
+        base: the baseline.
+        now: this run's baseline document, validated.
+        plan: the plan.
+        metric: the metric.
+
+    Returns:
+        (replication, baseline value, new value), or None when all match.
+    """
+    for r, (a, b) in enumerate(zip(base.plans[plan].replications[metric],
+                                   now.plans[plan].replications[metric], strict=False)):
+        if a != b:
+            return r, a, b
+    return None
+
+
+def _named(rows: list[Row]) -> str:
+    return ", ".join(f"{r.plan}.{r.metric} {_pct(r.change)}" if r.metric != "-"
+                     else f"{r.plan} ({r.verdict})" for r in rows)
+
+
+def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict[str, float],
+                 show_all: bool) -> None:
+    """Print the diff tables, one per plan, and a one-line verdict.
+
+    Args:
+        report: the comparison.
+        base: the baseline.
+        now: this run's baseline document, validated.
+        tolerances: the ``--tolerance`` overrides (to retest a failed reproduction).
+        show_all: show every metric, not only the key ones and those that failed.
+    """
+    for plan in sorted({row.plan for row in report.rows}):
+        rows = [r for r in report.rows if r.plan == plan
+                and (show_all or r.failed or r.metric in KEY_METRICS or r.verdict in ("new", "gone"))]
+        out.print(diff_table(plan, rows, mode_title(report)))
+    failed = report.failed
+    if not failed:
+        out.print(f"[green]PASS[/]: {report.tests} metric checks, none moved", highlight=False)
+    elif report.mode == "reproduction":
+        row = failed[0]
+        where = first_mismatch(base, now, row.plan, row.metric)
+        detail = f" (first: {row.plan}.{row.metric} at replication {where[0]}: {where[1]} -> {where[2]})" \
+            if where else ""
+        moved = _named(regression.compare(base, now, tolerances, report.alpha, exact=False).failed)
+        out.print(f"[bold red]FAIL[/]: not reproduced: same simsales, scenario, seed and engine, but "
+                  f"{len(failed)} metric(s) differ{detail}. As a change, tested statistically: "
+                  f"{'moved: ' + moved if moved else 'nothing moved'}. If simsales changed on purpose, "
+                  "rerun with --update.", highlight=False)
+    else:
+        out.print(f"[bold red]FAIL[/]: {len(failed)} of {report.tests} moved: {_named(failed)}. If the "
+                  "change is intended, rerun with --update and say why in the changelog.", highlight=False)
+
+
+def baseline_command(
+    file: FileArg,
+    out_path: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="where to write it (default: baselines/STEM.json)")] = None,
+    replications: Annotated[int | None, typer.Option(
+        "--replications", "-n", min=2, help="replications to record (default: the scenario's; "
+        "fewer keeps `check` quick)")] = None,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    workers: WorkersOpt = None,
+) -> None:
+    """Run the scenario with its seed and write a baseline for `simsales check`.
+
+    Args:
+        file: the scenario YAML file.
+        out_path: where to write it (None: ``baselines/STEM.json``).
+        replications: replications to record (None: the scenario's).
+        engine: ``fast`` or ``des``.
+        workers: worker processes (None: all cores).
+
+    Raises:
+        typer.Exit: bad input (status 2).
+    """
+    scenario = load(file)
+    path = out_path or Path("baselines") / f"{file.stem}.json"
+    if path.is_dir():
+        raise fail(f"--out: {path} is a folder")
+    result = simulate(scenario, None, replications, None, engine, workers)
+    write_baseline(path, baseline_document(result, file))
+    out.print(f"wrote {path}: {scenario.name!r}, {len(result.plans)} plans x "
+              f"{result.replications} replications, seed {result.seed}, engine {engine}",
+              highlight=False)
+
+
+def check_command(
+    file: FileArg,
+    baseline_path: Annotated[Path, typer.Option("--baseline", "-b", help="baseline JSON file")],
+    tolerance: Annotated[list[str] | None, typer.Option(
+        "--tolerance", "-t", help="METRIC=REL or FAMILY=REL (repeat), e.g. revenue_net=0.05 or "
+        f"team=10%; families: {', '.join(regression.FAMILIES)}")] = None,
+    update: Annotated[bool, typer.Option("--update", help="rewrite the baseline with this run "
+                                                          "(on purpose: the numbers moved)")] = False,
+    seed: SeedOpt = None,
+    replications: Annotated[int | None, typer.Option(
+        "--replications", "-n", min=2, help="replications (default: the baseline's)")] = None,
+    engine: Annotated[EngineName | None, typer.Option(
+        "--engine", help="engine (default: the baseline's)")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", min=1e-12, max=0.5,
+                                         help="family-wise significance level")] = regression.ALPHA,
+    show_all: Annotated[bool, typer.Option("--all", help="show every metric, not only the key "
+                                                         "ones and those that failed")] = False,
+    workers: WorkersOpt = None,
+) -> None:
+    """Rerun the scenario and compare every metric of every plan with a baseline.
+
+    Args:
+        file: the scenario YAML file.
+        baseline_path: the baseline JSON file.
+        tolerance: ``METRIC=REL`` or ``FAMILY=REL`` overrides of the relative tolerances.
+        update: rewrite the baseline with this run.
+        seed: override the scenario's.
+        replications: override the baseline's.
+        engine: override the baseline's.
+        alpha: family-wise significance level.
+        show_all: show every metric, not only the key ones and those that failed.
+        workers: worker processes (None: all cores).
+
+    Raises:
+        typer.Exit: status 1 when a metric moved or the same inputs did not
+            reproduce, 2 on bad input.
+    """
+    scenario = load(file)
+    base: Baseline | None = None
+    try:
+        tolerances = regression.parse_tolerances(tolerance, set(METRICS))
+        if not (update and not baseline_path.exists()):
+            base = load_baseline(baseline_path)
+            check_same_scenario(base, scenario.name, baseline_path)
+            if engine is None and base.engine not in ENGINE_NAMES:
+                raise InputError(str(baseline_path), f"made with engine {base.engine!r}, which this "
+                                 f"simsales does not have; pass --engine", field="engine")
+    except InputError as exc:
+        raise fail(exc) from None
+    reps = replications or (base.replications if base else None)
+    result = simulate(scenario, None, reps, seed, engine or (base.engine if base else DEFAULT_ENGINE),
+                      workers)
+    document = baseline_document(result, file)
+    failed = False
+    if base is not None:
+        now = Baseline.model_validate(document)
+        said = regression.differences(base, now)
+        out.print(f"{file} vs {baseline_path}: " + ("; ".join(said) if said else "same inputs"),
+                  highlight=False)
+        report = regression.compare(base, now, tolerances, alpha)
+        print_report(report, base, now, tolerances, show_all)
+        failed = bool(report.failed)
+    if update:
+        write_baseline(baseline_path, document)
+        out.print(f"updated {baseline_path}", highlight=False)
+    elif failed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `simsales baseline` and `simsales check` to the app.
+
+    Args:
+        app: the Typer app.
+    """
+    app.command(name="baseline", help=command_help(baseline_command))(baseline_command)
+    app.command(name="check", help=command_help(check_command))(check_command)

@@ -1,0 +1,232 @@
+"""The touch chain and the calls in the fast engine (MODEL.md sections 4 and 5), compiled.
+
+What a manager does with a task, as the reference engine
+(:mod:`simsales.engines.des`) states it: :func:`take` starts the next due
+task (an attempt, whose chance of contact is ``p_contact[k] * decay(age)``,
+then qualification; or a presentation, then an offer or a loss) and
+:func:`done` records its result when the call or dial ends and queues the
+follow-up.  :func:`expire_at_horizon` closes the chains left at the
+horizon.  The loops (:mod:`~simsales.engines.fast.loop`,
+:mod:`~simsales.engines.fast.split`) only decide *when* these run.
+
+Uniforms come from the lead's own counter-based stream (queues.uniform):
+per lead, one per attempt, one for qualification, one for the offer and
+one for routing, so a lead meets the same luck under every plan.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from simsales.engines.contract import (
+    AWAITING_PRESENTATION,
+    EXPIRED,
+    IN_CHAIN,
+    LOST_NO_OFFER,
+    LOST_NONTARGET,
+    LOST_UNQUALIFIED,
+    NO_CONTACT,
+    OFFER,
+)
+from simsales.engines.fast.dispatch import give, next_action, pop_due
+from simsales.engines.fast.queues import (
+    BUSY,
+    BUSY_MINUTES,
+    EV_LEAD,
+    EV_RESULT,
+    REASSIGN_DRAWS,
+    STOP,
+    uniform,
+)
+from simsales.engines.fast.routing import route
+from simsales.engines.fast.tables import (
+    CALL_MIN,
+    CLOSED,
+    CONVERSION,
+    CREATED,
+    DELAY_MIN,
+    DONE,
+    IDLE,
+    INF,
+    NEXT_ATTEMPT,
+    NO_OFFER,
+    OFFER_MADE,
+    P_DECAY_KIND,
+    P_DIAL,
+    P_FLOOR,
+    P_HALF_LIFE,
+    P_HORIZON,
+    P_NEW_FIRST,
+    P_OFFER,
+    P_POLICY,
+    P_QUALIFY,
+    P_TALK_SHARE,
+    P_TTL,
+    PRESENT,
+    PRESENT_MIN,
+    SHIFT_END,
+    SHIFT_START,
+    THROUGHPUT,
+    WAKE,
+)
+from simsales.scenario.units import MINUTES_PER_DAY
+from simsales.world.contact import decay
+
+__all__ = ["done", "expire_at_horizon", "take"]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.ndarray,
+         seed: np.uint64, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
+         queues: tuple, shared: bool) -> tuple[float, int]:
+    """Manager ``m`` is free at ``t``: start the next due task (MODEL.md sections 4 and 5).
+
+    Attempts past ``lead_ttl`` are dropped as they come up (lazy expiry).
+    A call or dial takes its base minutes divided by ``talk_share`` and by
+    the manager's ramp throughput that day.
+
+    Args:
+        m: the manager.
+        t: now, minutes from the start.
+        leads: ``(lf, target, step)``: the lead table, target flags, next steps.
+        out: the ``Outcomes`` arrays (owner, attempts, first_attempt, contact, end, offer_time).
+        chain: ``(steps, decay_table)``: offsets (minutes) and contact chances
+            per attempt; ages (minutes) and factors of a decay table.
+        params: the scalars (tables.P_*).
+        seed: the stream of the uniforms.
+        mf: the per-manager float table.
+        mi: the per-manager integer table.
+        md: the per-manager-day table.
+        queues: the task lists ``(hd, hk, hn)``.
+        shared: whether the shared queue's lists count (see dispatch.next_action).
+
+    Returns:
+        The manager's next event: ``(end of the call or dial, DONE)``,
+        ``(first moment on shift with a due task, WAKE)`` or ``(inf, IDLE)``
+        (minutes from the start).
+    """
+    lf, target, step = leads
+    owner, attempts, first_attempt, contact, end, _ = out
+    steps, decay_table = chain
+    hd, hk, hn = queues
+    n_steps = steps.shape[1]
+    d = min(int(t / MINUTES_PER_DAY), md.shape[1] - 1)
+    on_shift = md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END] and t < mf[m, STOP]
+    while True:
+        # On shift, the first due task is next_action's answer "now"; otherwise, or
+        # with nothing due, next_action says when to look again.
+        lead = pop_due(m, t, hd, hk, hn, shared) if on_shift else -1
+        if lead < 0:
+            when = next_action(m, t, mf, hd, hn, md, shared)
+            return when, (WAKE if when < INF else IDLE)
+        owner[lead] = m
+        if step[lead] < n_steps and t > lf[lead, CREATED] + params[P_TTL]:
+            end[lead] = EXPIRED
+            continue
+        break
+    k = step[lead]
+    draws = (n_steps + 3) * lead  # per-lead draws: one per attempt, qualify, offer, routing
+    if k < n_steps:
+        attempts[lead] += 1
+        if np.isnan(first_attempt[lead]):
+            first_attempt[lead] = t
+        # The chance is p_contact[k] * decay(age) <= p_contact[k] (the decay is at most 1), so a
+        # draw at or above p_contact[k] misses at any age: exact, and it spares the decay's pow,
+        # the costliest call of the loop, on most attempts.
+        u, chance = uniform(seed, draws + k), steps[1, k]
+        if u >= chance or u >= chance * decay(t - lf[lead, CREATED], int(params[P_DECAY_KIND]),
+                                               params[P_HALF_LIFE], params[P_FLOOR], decay_table):
+            minutes, result = params[P_DIAL], NEXT_ATTEMPT
+        else:
+            contact[lead] = t
+            minutes, result = lf[lead, CALL_MIN], CLOSED
+            if target[lead] == 0:
+                end[lead] = LOST_NONTARGET
+            elif uniform(seed, draws + n_steps) >= lf[lead, P_QUALIFY]:
+                end[lead] = LOST_UNQUALIFIED
+            else:
+                end[lead] = AWAITING_PRESENTATION
+                result = PRESENT
+    else:
+        minutes = lf[lead, PRESENT_MIN]
+        p = min(1.0, params[P_OFFER] * md[m, d, CONVERSION])
+        result = OFFER_MADE if uniform(seed, draws + n_steps + 1) < p else NO_OFFER
+    duration = minutes / (params[P_TALK_SHARE] * md[m, d, THROUGHPUT])
+    mf[m, BUSY_MINUTES] += max(0.0, min(t + duration, params[P_HORIZON]) - t)
+    mi[m, BUSY] = 1
+    mi[m, EV_LEAD], mi[m, EV_RESULT] = lead, result
+    return t + duration, DONE
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarray,
+         routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray, mi: np.ndarray,
+         md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray) -> None:
+    """Manager ``m``'s call or dial ends at ``t``: record its result, queue the follow-up.
+
+    A follow-up of a call that ended after its manager left is routed anew.
+
+    Args:
+        m: the manager.
+        t: now, minutes from the start.
+        heap: whether the loop keeps an event heap.
+        leads: ``(lf, target, step)``: the lead table, target flags, next steps.
+        out: the ``Outcomes`` arrays (owner, attempts, first_attempt, contact, end, offer_time).
+        steps: offsets (minutes) and contact chances per attempt, ``(2, K)``.
+        routing: ``(rf, ri)``, see routing.pack_routing.
+        params: the scalars (tables.P_*).
+        seed: the stream of the uniforms.
+        mf: the per-manager float table.
+        mi: the per-manager integer table (``EV_LEAD``, ``EV_RESULT``: the call's).
+        md: the per-manager-day table.
+        queues: the task lists ``(hd, hk, hn)``.
+        events: the event heap.
+        counters: the loop's counters.
+    """
+    lf, _, step = leads
+    owner, end, offer_time = out[0], out[4], out[5]
+    rf, ri = routing
+    lead, result = mi[m, EV_LEAD], mi[m, EV_RESULT]
+    n_steps = steps.shape[1]
+    due = -1.0
+    if result == NEXT_ATTEMPT:
+        k = step[lead] + 1
+        if k < n_steps:
+            step[lead] = k
+            due = max(lf[lead, CREATED] + steps[0, k], t)
+        else:
+            end[lead] = NO_CONTACT
+    elif result == PRESENT:
+        step[lead] = n_steps
+        due = t + lf[lead, DELAY_MIN]
+    elif result == OFFER_MADE:
+        end[lead] = OFFER
+        offer_time[lead] = t
+    elif result == NO_OFFER:
+        end[lead] = LOST_NO_OFFER
+    if due >= 0.0:
+        to = m
+        if t >= mf[m, STOP]:  # the manager left during the call: route anew
+            draw = lf.shape[0] * (n_steps + 3) + counters[REASSIGN_DRAWS]
+            to = route(t, draw, int(params[P_POLICY]), seed, rf, ri, queues[2], counters)
+            counters[REASSIGN_DRAWS] += 1
+        if to >= 0:
+            give(to, due, lead, t, params[P_NEW_FIRST] > 0.5, heap, step, owner, mf, mi, md, queues,
+                 events, counters)
+    mi[m, BUSY] = 0
+
+
+@njit(cache=True, error_model="numpy")
+def expire_at_horizon(created: np.ndarray, end: np.ndarray, lead_ttl: float, horizon: float) -> None:
+    """At the horizon, attempts still planned past ``lead_ttl`` count as expired (as in des.py).
+
+    Args:
+        created: per lead, its creation, minutes from the start.
+        end: per lead, the end code (``IN_CHAIN`` becomes ``EXPIRED`` where due).
+        lead_ttl: minutes after creation when attempts stop.
+        horizon: the horizon, minutes from the start.
+    """
+    for i in range(created.size):
+        if end[i] == IN_CHAIN and created[i] + lead_ttl < horizon:
+            end[i] = EXPIRED

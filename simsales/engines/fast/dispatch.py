@@ -1,0 +1,288 @@
+"""Dispatching in the fast engine: tasks to managers, and managers to moments (compiled).
+
+What the reference engine (:mod:`simsales.engines.des`) does around the
+calls themselves: queueing a task with its manager or the shared queue and
+waking whoever should act (:func:`give`), the first moment a manager can
+act (:func:`next_action`), the task they take then, by the priority rule
+(:func:`pop_due`), and a leaver's tasks routed anew (:func:`reassign`).
+Every helper is inlined at numba-IR level (see the speed notes in
+:mod:`simsales.engines.fast.queues`).
+
+The arrays the helpers share: ``mf``/``mi``, the per-manager tables
+(columns in queues: ``EV_T``, ``STOP`` ...); ``md``, the per-manager-day
+table (columns in tables); ``queues = (hd, hk, hn)``, the task lists (rows
+2m, 2m + 1 per manager, then the shared queue's two); ``events``, the
+event heap of the event loop (run_split keeps none: ``heap`` False);
+``counters``, the loop's counters.  Times are minutes from the start.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from simsales.engines.fast.queues import (
+    BUSY,
+    COUNT,
+    EV_KIND,
+    EV_T,
+    FIRST,
+    LEAD_BITS,
+    LEAD_MASK,
+    NEXT_ON,
+    REASSIGN_DRAWS,
+    SEQ,
+    STOP,
+    set_event,
+    task_first,
+    task_pop,
+    task_push,
+)
+from simsales.engines.fast.routing import route
+from simsales.engines.fast.tables import (
+    INF,
+    NEXT_SHIFT_DAY,
+    P_NEW_FIRST,
+    P_POLICY,
+    SHIFT_END,
+    SHIFT_START,
+    WAKE,
+)
+from simsales.scenario.units import MINUTES_PER_DAY
+
+__all__ = ["give", "next_action", "on_shift_from", "pop_due", "reassign", "schedule", "wake_if_idle"]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
+    """The first moment >= ``x`` when manager ``m`` is on shift.
+
+    Args:
+        m: the manager.
+        x: minutes from the start.
+        md: the per-manager-day table (tables.SHIFT_START ...).
+
+    Returns:
+        Minutes from the start; inf if they have no shift left.
+    """
+    n_days = md.shape[1]
+    d = int(x / MINUTES_PER_DAY)
+    while d < n_days:
+        d = int(md[m, d, NEXT_SHIFT_DAY])  # skip the days off at once
+        if d >= n_days:
+            break
+        if md[m, d, SHIFT_END] > x:
+            return max(x, md[m, d, SHIFT_START])
+        d += 1
+    return INF
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray,
+                md: np.ndarray, shared: bool) -> float:
+    """The first moment >= ``t`` when manager ``m`` is on shift with a due task.
+
+    Their own task lists count, and the shared queue's if ``shared`` (only
+    the event loop has one; a literal False lets the compiler drop it).  The
+    reference engine reaches the same moment by waiting for the shift start,
+    the earliest due task or the shift end, whichever comes first.
+
+    Args:
+        m: the manager.
+        t: now, minutes from the start.
+        mf: the per-manager float table (``STOP``: when they stop working).
+        hd: the task lists' due times (minutes).
+        hn: the task lists' counts and first positions.
+        md: the per-manager-day table.
+        shared: whether the shared queue's lists count.
+
+    Returns:
+        Minutes from the start; inf if never (before they stop).
+    """
+    stop = mf[m, STOP]
+    if t >= stop:
+        return INF
+    pool = 2 * mf.shape[0]
+    q = INF
+    for h in (2 * m, 2 * m + 1, pool, pool + 1):
+        if (shared or h < pool) and hn[h, COUNT] > 0 and hd[h, task_first(h, hn)] < q:
+            q = hd[h, task_first(h, hn)]
+    if q == INF:
+        return INF
+    x = on_shift_from(m, max(t, q), md)
+    return x if x < stop else INF
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def schedule(m: int, when: float, kind: int, heap: bool, mf: np.ndarray, mi: np.ndarray,
+             events: tuple, counters: np.ndarray) -> None:
+    """Set manager ``m``'s next event; keep the event heap in order if the loop has one.
+
+    Args:
+        m: the manager.
+        when: the event's time, minutes from the start.
+        kind: ``WAKE``, ``DONE`` or ``IDLE``.
+        heap: whether the loop keeps an event heap (run_loop does, run_split does not).
+        mf: the per-manager float table.
+        mi: the per-manager integer table.
+        events: the event heap (queues.set_event).
+        counters: the loop's counters.
+    """
+    if heap:
+        set_event(m, when, kind, mf, mi, events, counters)
+    else:
+        mf[m, EV_T] = when
+        mi[m, EV_KIND] = kind
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
+                 queues: tuple, events: tuple, counters: np.ndarray) -> None:
+    """Let an idle manager re-plan their wait now that a task is queued.
+
+    Args:
+        m: the manager.
+        t: now, minutes from the start.
+        heap: whether the loop keeps an event heap.
+        mf: the per-manager float table.
+        mi: the per-manager integer table.
+        md: the per-manager-day table.
+        queues: the task lists ``(hd, hk, hn)``.
+        events: the event heap.
+        counters: the loop's counters.
+    """
+    if mi[m, BUSY]:
+        return
+    hd, _, hn = queues
+    when = next_action(m, t, mf, hd, hn, md, heap)
+    if when < mf[m, EV_T]:
+        schedule(m, when, WAKE, heap, mf, mi, events, counters)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bool, step: np.ndarray,
+         owner: np.ndarray, mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple,
+         events: tuple, counters: np.ndarray) -> None:
+    """The reference engine's ``give``: queue a task and wake whoever should act.
+
+    Args:
+        target: a manager, or M for the shared queue.
+        due: when the task is due, minutes from the start.
+        lead: the task's lead (its next step says which task).
+        t: now, minutes from the start.
+        new_first: the ``new_first`` priority (fresh first attempts in their own list).
+        heap: whether the loop keeps an event heap.
+        step: per lead, the next step (attempt k, or K for the presentation).
+        owner: per lead, the owner (set to ``target`` if a manager).
+        mf: the per-manager float table.
+        mi: the per-manager integer table.
+        md: the per-manager-day table.
+        queues: the task lists ``(hd, hk, hn)``.
+        events: the event heap.
+        counters: the loop's counters (``SEQ`` numbers the task).
+    """
+    hd, hk, hn = queues
+    n_managers = mf.shape[0]
+    key = (counters[SEQ] << LEAD_BITS) | lead
+    counters[SEQ] += 1
+    fresh = new_first and step[lead] == 0
+    task_push(2 * target if fresh else 2 * target + 1, due, key, hd, hk, hn, counters)
+    if target < n_managers:
+        owner[lead] = target
+        wake_if_idle(target, t, heap, mf, mi, md, queues, events, counters)
+        return
+    # The shared queue: a task due now wakes the first idle manager on shift not
+    # woken yet; a task due later lets every idle manager re-plan.  (Managers off
+    # shift look at the queue when their shift starts, as in the reference.)
+    d = min(int(t / MINUTES_PER_DAY), md.shape[1] - 1)
+    woken = False
+    for m in range(n_managers):
+        if mi[m, BUSY] or t >= mf[m, STOP]:
+            continue
+        waiting = md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END]
+        if waiting and due <= t:
+            if not woken and mf[m, EV_T] > t:
+                schedule(m, t, WAKE, heap, mf, mi, events, counters)
+                woken = True
+            continue
+        if not waiting:
+            # Off shift, nothing wakes m before their next moment on shift: if they
+            # already wake by then, re-planning cannot move it (it is exact to skip).
+            if t > mf[m, NEXT_ON]:  # remembered from an earlier gap, or never
+                mf[m, NEXT_ON] = on_shift_from(m, t, md)
+            if mf[m, EV_T] <= mf[m, NEXT_ON]:
+                continue
+        wake_if_idle(m, t, heap, mf, mi, md, queues, events, counters)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, shared: bool) -> int:
+    """Pop the task to do now: fresh first, then the rest; within each, the earliest due.
+
+    Args:
+        m: the manager.
+        t: now, minutes from the start.
+        hd: the task lists' due times (minutes).
+        hk: the task lists' keys.
+        hn: the task lists' counts and first positions.
+        shared: whether the shared queue's lists count besides the manager's own.
+
+    Returns:
+        The task's lead; -1 if nothing is due.
+    """
+    pool = hn.shape[0] - 2
+    for own, pool_row in ((2 * m, pool), (2 * m + 1, pool + 1)):
+        h, i = -1, 0
+        for row in (own, pool_row):
+            x = task_first(row, hn)
+            if (shared or row == own) and hn[row, COUNT] > 0 and hd[row, x] <= t and (
+                    h < 0 or hd[row, x] < hd[h, i] or (hd[row, x] == hd[h, i] and hk[row, x] < hk[h, i])):
+                h, i = row, x
+        if h >= 0:
+            lead = hk[h, i] & LEAD_MASK
+            task_pop(h, hn)
+            return lead
+    return -1
+
+
+@njit(cache=True, error_model="numpy")
+def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarray,
+             owner: np.ndarray, routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray,
+             mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
+             counters: np.ndarray) -> None:
+    """A leaving manager's queued tasks go, oldest first, to whoever routing picks at ``t``.
+
+    Args:
+        leaver: the manager who leaves.
+        t: the moment they leave, minutes from the start.
+        heap: whether the loop keeps an event heap.
+        extra_draws: the number of the first uniform for re-routed tasks
+            (the weighted policy's; after every lead's own draws).
+        step: per lead, the next step.
+        owner: per lead, the owner.
+        routing: ``(rf, ri)``, see routing.pack_routing.
+        params: the scalars (tables.P_*).
+        seed: the stream of the uniforms.
+        mf: the per-manager float table.
+        mi: the per-manager integer table.
+        md: the per-manager-day table.
+        queues: the task lists ``(hd, hk, hn)``.
+        events: the event heap.
+        counters: the loop's counters (``REASSIGN_DRAWS`` counts the re-routings).
+    """
+    hd, hk, hn = queues
+    rf, ri = routing
+    a, b = 2 * leaver, 2 * leaver + 1
+    a_lo, a_hi = hn[a, FIRST], hn[a, FIRST] + hn[a, COUNT]
+    b_lo, b_hi = hn[b, FIRST], hn[b, FIRST] + hn[b, COUNT]
+    due = np.concatenate((hd[a, a_lo:a_hi], hd[b, b_lo:b_hi]))
+    key = np.concatenate((hk[a, a_lo:a_hi], hk[b, b_lo:b_hi]))
+    hn[a, COUNT] = hn[b, COUNT] = hn[a, FIRST] = hn[b, FIRST] = 0
+    by_key = np.argsort(key, kind="mergesort")  # key order is seq order
+    for x in by_key[np.argsort(due[by_key], kind="mergesort")]:
+        target = route(t, extra_draws + counters[REASSIGN_DRAWS], int(params[P_POLICY]), seed, rf,
+                       ri, hn, counters)
+        counters[REASSIGN_DRAWS] += 1
+        if target >= 0:
+            give(target, due[x], key[x] & LEAD_MASK, t, params[P_NEW_FIRST] > 0.5, heap, step,
+                 owner, mf, mi, md, queues, events, counters)

@@ -1,0 +1,331 @@
+"""Run replications on a Dask cluster: this machine's cores, or many machines.
+
+:class:`DaskExecutor` is an executor for :func:`simsales.montecarlo.run`:
+it sends each :class:`~simsales.montecarlo.Batch` to a Dask worker as one
+task and yields each batch's results as soon as they arrive.  The numbers
+are the same as in-process, bit for bit, whatever the cluster, the batch
+size or the order the batches finish in: every replication's random
+streams are addressed by the seed and the replication's number alone.
+
+Dask is optional: ``pip install 'simsales[dask]'`` (it brings ``dask`` and
+``distributed``).  Every worker needs simsales installed too, the same
+version as the client.
+
+Example::
+
+    from simsales import montecarlo
+    from simsales.montecarlo.dask_executor import DaskExecutor, batch_size_for
+
+    with DaskExecutor(workers=2) as dask:  # a LocalCluster, closed on leaving
+        result = montecarlo.run(scenario, replications=2000, executor=dask,
+                                batch_size=batch_size_for(0.06))
+
+    # or an existing cluster, started with `dask scheduler` and `dask worker ADDRESS`:
+    result = montecarlo.run(scenario, executor=DaskExecutor("tcp://10.0.0.5:8786"))
+
+A script that starts a :class:`~distributed.LocalCluster` must do so under
+``if __name__ == "__main__":``: the workers are new processes that import
+the script's module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import distributed
+
+    from simsales.montecarlo import Batch, RepResult
+    from simsales.scenario.schema import Scenario
+
+__all__ = ["RETRIES", "DaskExecutor", "batch_size_for", "warm_up"]
+
+logger = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install 'simsales[dask]'"
+RETRIES = 2  # re-runs of a batch whose task raised, on top of Dask re-running those of lost workers
+
+
+def _distributed() -> Any:
+    """Import ``distributed`` (Dask's scheduler), or say how to install it.
+
+    Raises:
+        ImportError: dask or distributed is not installed.
+    """
+    try:
+        import dask  # noqa: F401  (distributed needs it; name the extra if either is missing)
+        import distributed
+    except ImportError as exc:
+        raise ImportError(
+            f"DaskExecutor needs dask and distributed, which are not installed: {INSTALL_HINT}"
+        ) from exc
+    return distributed
+
+
+def batch_size_for(seconds_per_replication: float, target_seconds: float = 1.0) -> int:
+    """Replications per batch so that one Dask task runs about ``target_seconds`` or more.
+
+    Every task costs Dask about 1 ms of scheduling, plus the time to send
+    the batch (the scenario, a few kilobytes) and to bring its results back
+    (a few kilobytes a replication).  Tasks of a second or more keep that
+    overhead under about 0.1 % of the run; tasks of a few milliseconds (one
+    fast-engine replication of a small scenario) would spend as long in
+    Dask as in the simulation.  Batches much longer than a second buy
+    nothing more and balance the load worse: aim for at least a few batches
+    per worker (``replications / batch_size >= 4 * workers``), and take a
+    shorter target when that leaves too few.  The numbers do not depend on
+    the batch size.
+
+    Args:
+        seconds_per_replication: wall time of one replication of all the
+            plans on one worker, in seconds (time a few with the in-process
+            executor; e.g. about 0.06 s for ``scenarios/q3.yaml`` with the
+            fast engine).
+        target_seconds: the wanted wall time of one task, in seconds.
+
+    Returns:
+        The batch size, in replications: at least 1.
+
+    Raises:
+        ValueError: a time is not positive and finite.
+
+    Example:
+        >>> batch_size_for(0.06)
+        17
+        >>> batch_size_for(2.5)
+        1
+    """
+    for name, seconds in (("seconds_per_replication", seconds_per_replication),
+                          ("target_seconds", target_seconds)):
+        if not (math.isfinite(seconds) and seconds > 0):
+            raise ValueError(f"{name} must be a positive number of seconds, got {seconds!r}")
+    return max(1, math.ceil(target_seconds / seconds_per_replication))
+
+
+def _warm_up_scenario(policy: str) -> Scenario:
+    """A one-day, two-manager scenario with the given routing policy: a few milliseconds to run."""
+    from simsales.scenario.schema import Scenario
+
+    return Scenario.model_validate({
+        "name": "warm-up",
+        "start": "2026-01-05",
+        "horizon_days": 1,
+        "replications": 1,
+        "channels": [{"name": "warm-up", "leads_per_day": 24}],
+        "routing": {"policy": policy, "onboarding_days": 0},
+        "touch_chain": {"offsets": [0], "p_contact": [1.0], "call_minutes": 1},
+        "funnel": {"qualify": 0.5, "offer": {"p": 0.5}, "invoice_paid": {"p": 0.5},
+                   "link_filled": {"p": 0.5}, "bank_approved": {"p": 0.5}, "price": {"check": 1000}},
+        "team": {"team_leads": [{"name": "lead"}], "managers": [{"team_lead": "lead", "count": 2}],
+                 "shifts": [{"name": "always", "pattern": "7/0", "start": "00:00", "hours": 24}]},
+        "plans": [{"name": "warm-up"}],
+    })
+
+
+def warm_up(engine: str, policies: Sequence[str]) -> float:
+    """Make this process ready to run replications at full speed.
+
+    Imports simsales (about a second) and, for the compiled ``fast``
+    engine, runs one replication of a one-day scenario per routing policy,
+    so that numba loads the engine's machine code from its on-disk cache
+    (about 0.3 s), or compiles it where there is none yet (about 40 s per
+    engine loop on a fresh install).  The loops' argument types do not
+    depend on the scenario, so the machine code loaded here is the code the
+    real batches run.  The ``des`` engine has nothing to compile.
+
+    Args:
+        engine: the engine the batches will run ('fast' or 'des').
+        policies: the routing policies of the batches' scenarios.
+
+    Returns:
+        The time it took, in seconds.
+    """
+    started = time.perf_counter()
+    from simsales.montecarlo import Batch, run_batch
+
+    if engine == "fast":
+        for policy in dict.fromkeys(policies):
+            scenario = _warm_up_scenario(policy)
+            run_batch(Batch(scenario, tuple(scenario.plans), 0, 1, 0, engine))
+    return time.perf_counter() - started
+
+
+async def _warm_up_worker(engine: str, policies: Sequence[str]) -> float:
+    """:func:`warm_up` on a worker, in a thread: the worker's event loop keeps answering the scheduler."""
+    return await asyncio.get_running_loop().run_in_executor(None, warm_up, engine, policies)
+
+
+class DaskExecutor:
+    """Runs batches as Dask tasks, on a cluster of this machine's processes or of many machines.
+
+    With a ``scheduler`` address it connects to that cluster (and leaves it
+    running afterwards).  Without one it starts a
+    :class:`~distributed.LocalCluster` of ``workers`` single-threaded
+    processes on this machine.  It connects (or starts the cluster) when a
+    run starts and disconnects (and stops the cluster) when the run ends,
+    also when it fails or is interrupted while waiting for results (where
+    a Ctrl-C almost always lands).  Used as a context manager it stays
+    connected across runs and closes on leaving the block, whatever
+    interrupted it and wherever: the way to be sure.
+
+    Before the batches, every worker then in the cluster is warmed up
+    (:func:`warm_up`), so the first batches do not pay for importing
+    simsales and loading the compiled engine, and a worker without
+    simsales fails the run at once with a clear message.  Each batch is
+    one task; a task whose worker is lost is run again on another worker
+    by Dask (a replacement worker warms itself up on its first batch), and
+    one that raises is retried up to twice (:data:`RETRIES`) before its
+    error is raised here.  Results are the same, bit for bit, as with any
+    other executor.  Pass ``batch_size`` to :func:`~simsales.montecarlo.run`
+    (:func:`batch_size_for`): its default is meant for local processes.
+
+    Args:
+        scheduler: the address of a running Dask scheduler, e.g.
+            ``"tcp://10.0.0.5:8786"``; ``None`` starts a local cluster.
+        workers: worker processes of the local cluster (one thread each);
+            ignored with ``scheduler``.
+
+    Raises:
+        ImportError: dask or distributed is not installed (``pip install 'simsales[dask]'``).
+        ValueError: ``workers`` is less than 1.
+
+    Attributes:
+        client: the :class:`distributed.Client` while connected, else ``None``.
+        warm_up_seconds: the last warm-up's time per worker address, in seconds.
+    """
+
+    def __init__(self, scheduler: str | None = None, workers: int = 2) -> None:
+        _distributed()
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.scheduler = scheduler
+        self.workers = workers
+        self.client: distributed.Client | None = None
+        self.warm_up_seconds: dict[str, float] = {}
+        self._cluster: distributed.LocalCluster | None = None
+
+    def __repr__(self) -> str:
+        where = self.scheduler or f"LocalCluster({self.workers} workers)"
+        return f"DaskExecutor({where}, {'connected' if self.client else 'not connected'})"
+
+    def __enter__(self) -> DaskExecutor:
+        self.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def start(self) -> distributed.Client:
+        """Connect to the scheduler, or start the local cluster; nothing if connected already.
+
+        Returns:
+            The connected client.
+        """
+        if self.client is not None:
+            return self.client
+        dist = _distributed()
+        try:
+            if self.scheduler is None:
+                # No dashboard; the scheduler's HTTP endpoint (health, metrics) on a free local port.
+                self._cluster = dist.LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                                  processes=True, dashboard_address=None,
+                                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
+                self.client = dist.Client(self._cluster)
+            else:
+                self.client = dist.Client(self.scheduler)
+        except BaseException:
+            self._close_quietly()
+            raise
+        return self.client
+
+    def close(self) -> None:
+        """Disconnect, and stop the local cluster if this executor started it. Safe to repeat."""
+        client, cluster = self.client, self._cluster
+        self.client, self._cluster = None, None
+        try:
+            if client is not None:
+                client.close()
+        finally:
+            if cluster is not None:
+                cluster.close()
+
+    def _close_quietly(self) -> None:
+        """:meth:`close` while another error propagates: a failure to close is logged, not raised."""
+        try:
+            self.close()
+        except Exception:
+            logger.warning("closing the Dask client or cluster failed", exc_info=True)
+
+    def warm_up(self, engine: str, policies: Sequence[str]) -> dict[str, float]:
+        """Run :func:`warm_up` on every worker of the cluster, all at once.
+
+        Args:
+            engine: the engine the batches will run.
+            policies: the routing policies of their scenarios.
+
+        Returns:
+            The warm-up's time per worker address, in seconds.
+
+        Raises:
+            RuntimeError: not connected, or a worker could not warm up
+                (for one, simsales is not installed there).
+        """
+        if self.client is None:
+            raise RuntimeError("DaskExecutor is not connected: call start() or use it in a with block")
+        try:
+            timings = self.client.run(_warm_up_worker, engine, tuple(policies))
+        except Exception as exc:
+            raise RuntimeError(f"a Dask worker could not load simsales ({exc!r}); every worker needs "
+                               "simsales installed, the same version as here") from exc
+        self.warm_up_seconds = dict(timings)
+        return self.warm_up_seconds
+
+    def run(self, batches: Sequence[Batch]) -> Iterator[tuple[int, list[RepResult]]]:
+        """Run the batches as Dask tasks; yield ``(index, results)`` as each batch finishes.
+
+        Args:
+            batches: the batches, indexed by position.
+
+        Yields:
+            ``(i, results)``: the position of a batch in ``batches`` and
+            its replications' results (:func:`simsales.montecarlo.run_batch`),
+            in the order they finish.
+        """
+        if not batches:
+            return
+        dist = _distributed()
+        from simsales.montecarlo import run_batch
+
+        owned = self.client is None  # started for this run: closed at its end
+        client = self.start()
+        futures: list[distributed.Future] = []
+        try:
+            for engine in dict.fromkeys(b.engine for b in batches):
+                self.warm_up(engine, [b.scenario.routing.policy for b in batches if b.engine == engine])
+            run_id = uuid.uuid4().hex[:12]
+            index: dict[str, int] = {}
+            for i, batch in enumerate(batches):
+                key = f"simsales-batch-{run_id}-{i}"
+                futures.append(client.submit(run_batch, batch, pure=False, key=key, retries=RETRIES))
+                index[key] = i
+            for future, results in dist.as_completed(futures, with_results=True):
+                future.release()  # the worker may drop the results now
+                yield index[future.key], results
+        except BaseException:  # an error, Ctrl-C, or the caller stopped early (GeneratorExit)
+            if owned:
+                self._close_quietly()  # the scheduler forgets the client's tasks with it
+            elif self.client is not None and futures:
+                with contextlib.suppress(Exception):  # a shared cluster stops them
+                    self.client.cancel([f for f in futures if not f.done()])
+            raise
+        if owned:
+            self.close()

@@ -1,0 +1,89 @@
+"""One replication of every plan: the model's pipeline, top to bottom (MODEL.md section 8).
+
+Every replication ``r`` has its own random streams, addressed by
+``SeedSequence(seed, spawn_key=(r, purpose))`` (:func:`stream`): no stream
+depends on how replications are batched or on how many workers run them,
+so the same seed gives the same numbers everywhere.  Within a replication
+every plan sees the same uncertain parameters, the same leads and the same
+per-lead and per-manager draws (common random numbers), so plan
+differences are not drowned in noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from simsales.engines import get_engine
+from simsales.engines.contract import OFFER, ReplicationCache
+from simsales.montecarlo.metrics import measure
+from simsales.scenario.schema import HiringPlan, Scenario
+from simsales.scenario.uncertain import resolve
+from simsales.world.arrivals import generate_leads
+from simsales.world.deals import draw_clients, settle
+from simsales.world.roster import build_roster
+from simsales.world.world import World
+
+__all__ = ["STREAMS", "RepResult", "replicate", "stream"]
+
+STREAMS = {"params": 0, "arrivals": 1, "team": 2, "dynamics": 3, "deals": 4}
+"""The purposes of a replication's random streams, and their numbers in the spawn key."""
+
+RepResult = dict[str, tuple[dict[str, float], dict[str, np.ndarray]]]
+"""One replication's results: plan name -> (metrics, series), as :func:`measure` gives them."""
+
+
+def stream(seed: int, replication: int, purpose: str) -> np.random.Generator:
+    """The random stream of one replication for one purpose.
+
+    Args:
+        seed: the run's seed.
+        replication: the replication's number (0-based).
+        purpose: a key of :data:`STREAMS`.
+
+    Returns:
+        A generator that depends on these three alone.
+    """
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, STREAMS[purpose])))
+
+
+def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
+              seed: int, engine: str) -> RepResult:
+    """One replication of every plan.
+
+    Args:
+        scenario: the validated scenario (uncertain values not drawn yet).
+        plans: the hiring plans to run, in order.
+        replication: the replication's number (0-based).
+        seed: the run's seed.
+        engine: ``"fast"`` or ``"des"``.
+
+    Returns:
+        Plan name -> (metrics, series), see :func:`simsales.montecarlo.metrics.measure`.
+    """
+    simulate = get_engine(engine)
+    # Resolve: draw every uncertain parameter once, for all plans (section 8).
+    resolved = resolve(scenario, stream(seed, replication, "params"))
+    # Leads: the lead stream does not depend on the plan (section 2).
+    leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
+                           stream(seed, replication, "arrivals"))
+    # Clients: what each lead's client and bank would do with an offer (sections 5 and 7);
+    # plan-independent, so drawn once (as close_deals would).
+    clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"))
+    # What the engine may keep from one plan to the next of this replication (a pure saving).
+    cache = ReplicationCache()
+    results: RepResult = {}
+    for plan in plans:
+        # Roster: the team under this plan, day by day: hires, ramp, attrition (section 6).
+        roster = build_roster(resolved, plan, stream(seed, replication, "team"))
+        # World: everything exogenous to the managers' time.
+        world = World(resolved, leads, roster)
+        # Engine: routing, the touch chain, the calls (sections 3 to 5).
+        out = simulate(world, stream(seed, replication, "dynamics"), cache=cache)
+        # Deals: the clients' draws applied to this plan's offers (sections 5 and 7).
+        offer_time = np.where(out.end == OFFER, out.offer_time, np.nan)
+        deals = settle(resolved.funnel, clients, offer_time)
+        # Metrics: what every run answers (section 9).
+        results[plan.name] = measure(world, out, deals)
+    return results

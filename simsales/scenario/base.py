@@ -1,0 +1,43 @@
+"""What every section of the scenario schema shares: strict models and clock times.
+
+Every section is a :class:`Strict` model: frozen, and an unknown key is an
+error, so a typo in a scenario file is never silently ignored.  Times of
+day are written ``"09:30"`` and read as minutes after midnight.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict
+
+from simsales.scenario.units import MINUTES_PER_HOUR
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Weekday keys as a scenario writes them, Monday (0) to Sunday (6)."""
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+class Strict(BaseModel):
+    """Base for every section: frozen, and unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+def clock_minutes(text: str) -> int:
+    """Read a time of day: ``"09:30"`` -> 570.
+
+    Args:
+        text: a time of day, ``HH:MM`` (``"24:00"`` is the end of the day).
+
+    Returns:
+        Minutes after midnight.
+
+    Raises:
+        ValueError: ``text`` is not a time of day.
+    """
+    match = _CLOCK.match(text)
+    if not match or int(match.group(1)) > 24 or int(match.group(2)) > 59:
+        raise ValueError(f"expected a time of day such as '09:00', got {text!r}")
+    return int(match.group(1)) * int(MINUTES_PER_HOUR) + int(match.group(2))
