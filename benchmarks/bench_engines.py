@@ -53,9 +53,9 @@ from simsales import montecarlo  # noqa: E402
 from simsales.engines import get_engine  # noqa: E402
 from simsales.engines.contract import ReplicationCache  # noqa: E402
 from simsales.montecarlo.memory import keep_freed_memory  # noqa: E402
+from simsales.scenario import Scenario  # noqa: E402
 from simsales.scenario.loader import load_scenario, parse_scenario  # noqa: E402
 from simsales.scenario.policies import POLICY_NAMES  # noqa: E402
-from simsales.scenario.schema import Scenario  # noqa: E402
 from simsales.scenario.uncertain import resolve  # noqa: E402
 from simsales.world.arrivals import generate_leads  # noqa: E402
 from simsales.world.roster import build_roster  # noqa: E402

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from simsales.scenario import Scenario
 from simsales.scenario.loader import parse_scenario
-from simsales.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -8,7 +8,7 @@ from numba import njit
 
 from simsales.engines import des
 from simsales.engines.fast import chain as fast_chain
-from simsales.scenario.schema import Decay
+from simsales.scenario import Decay
 from simsales.world import contact
 from simsales.world.contact import HALF_LIFE, NO_DECAY, TABLE, contact_decay, decay, decay_args
 

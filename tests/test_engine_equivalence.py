@@ -26,8 +26,8 @@ import pytest
 from scipy import stats
 
 from simsales import montecarlo
+from simsales.scenario import Scenario
 from simsales.scenario.loader import load_scenario, parse_scenario
-from simsales.scenario.schema import Scenario
 
 from .conftest import Q3
 

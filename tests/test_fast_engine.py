@@ -237,8 +237,8 @@ def test_empty_team_or_no_leads():
 
 
 def test_lazy_normal_prices_equal_the_distributions_own_draws():
+    from simsales.scenario import Price
     from simsales.scenario.distributions import Normal
-    from simsales.scenario.schema import Price
     from simsales.world.deals import ClientDraws, _normal_args
 
     for dist in (Normal(62000.0, 12000.0, 20000.0, 150000.0), Normal(100.0, 30.0, 0.0)):

@@ -79,12 +79,12 @@ def test_ramp_table_and_coaching_load_slow_the_new_hires():
 
 
 def roster_ramp(team):
-    from simsales.scenario.schema import Ramp
+    from simsales.scenario import Ramp
 
     return Ramp(**team["ramp"])
 
 
 def plan_of(plan: dict):
-    from simsales.scenario.schema import HiringPlan
+    from simsales.scenario import HiringPlan
 
     return HiringPlan(**plan)

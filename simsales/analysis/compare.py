@@ -20,7 +20,7 @@ import pandas as pd
 
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
-from simsales.scenario.schema import Scenario
+from simsales.scenario import Scenario
 from simsales.world.calendar import month_starts
 
 # Which way is better, per metric: +1 more is better, -1 less is better.

@@ -25,7 +25,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from simsales.scenario.schema import Scenario
+from simsales.scenario import Scenario
 from simsales.scenario.uncertain import mean_of
 from simsales.world.contact import contact_decay
 

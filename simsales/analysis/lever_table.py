@@ -39,8 +39,8 @@ from typing import Literal
 
 import numpy as np
 
+from simsales.scenario import Scenario
 from simsales.scenario.edits import scale, update_path, values_at
-from simsales.scenario.schema import Scenario
 from simsales.scenario.uncertain import mean_of
 from simsales.scenario.units import MINUTES_PER_DAY
 

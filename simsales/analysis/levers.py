@@ -30,7 +30,7 @@ import pandas as pd
 
 from simsales import montecarlo
 from simsales.analysis.lever_table import LEVERS, Kind, Setting, has_costs
-from simsales.scenario.schema import Scenario
+from simsales.scenario import Scenario
 
 OBJECTIVES = ("revenue_net", "margin")
 """The metrics a lever is judged by (net revenue and margin, in the scenario's currency)."""

@@ -50,8 +50,8 @@ import pandas as pd
 from simsales import montecarlo
 from simsales.analysis.levers import Effect
 from simsales.montecarlo import RunResult
+from simsales.scenario import Scenario
 from simsales.scenario.edits import scale, update_path
-from simsales.scenario.schema import Scenario
 from simsales.scenario.uncertain import mean_of
 
 Method = Literal["analytic", "simulated", "none"]

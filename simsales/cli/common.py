@@ -25,8 +25,8 @@ from simsales.analysis.compare import Comparison
 from simsales.engines import ENGINE_NAMES
 from simsales.montecarlo import RunResult
 from simsales.report.units import fmt, percent
+from simsales.scenario import Scenario
 from simsales.scenario.loader import InputError, load_scenario
-from simsales.scenario.schema import Scenario
 
 err = Console(stderr=True)
 """Progress bars, errors and notes: stderr."""

@@ -31,8 +31,8 @@ from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RunResult
 from simsales.report.files import clean, to_json
 from simsales.report.units import fmt, money
+from simsales.scenario import Scenario
 from simsales.scenario.loader import InputError
-from simsales.scenario.schema import Scenario
 
 BaselineOpt = Annotated[str | None, typer.Option(
     "--baseline", help="plan the others are compared against (default: the first plan run)")]

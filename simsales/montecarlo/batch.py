@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from simsales.montecarlo.memory import keep_freed_memory
 from simsales.montecarlo.replication import RepResult, replicate
-from simsales.scenario.schema import HiringPlan, Scenario
+from simsales.scenario import HiringPlan, Scenario
 
 __all__ = ["Batch", "run_batch"]
 

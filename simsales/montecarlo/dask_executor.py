@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     import distributed
 
     from simsales.montecarlo import Batch, RepResult
-    from simsales.scenario.schema import Scenario
+    from simsales.scenario import Scenario
 
 __all__ = ["RETRIES", "DaskExecutor", "batch_size_for", "warm_up"]
 
@@ -112,7 +112,7 @@ def batch_size_for(seconds_per_replication: float, target_seconds: float = 1.0) 
 
 def _warm_up_scenario(policy: str) -> Scenario:
     """A one-day, two-manager scenario with the given routing policy: a few milliseconds to run."""
-    from simsales.scenario.schema import Scenario
+    from simsales.scenario import Scenario
 
     return Scenario.model_validate({
         "name": "warm-up",

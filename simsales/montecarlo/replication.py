@@ -18,7 +18,7 @@ import numpy as np
 from simsales.engines import get_engine
 from simsales.engines.contract import OFFER, ReplicationCache
 from simsales.montecarlo.metrics import measure
-from simsales.scenario.schema import HiringPlan, Scenario
+from simsales.scenario import HiringPlan, Scenario
 from simsales.scenario.uncertain import resolve
 from simsales.world.arrivals import generate_leads
 from simsales.world.deals import draw_clients, settle

@@ -20,7 +20,7 @@ from simsales.montecarlo.executors import Executor, InProcessExecutor, PoolExecu
 from simsales.montecarlo.metrics import METRICS
 from simsales.montecarlo.replication import RepResult
 from simsales.montecarlo.results import PlanResult, RunResult
-from simsales.scenario.schema import HiringPlan, Scenario
+from simsales.scenario import HiringPlan, Scenario
 
 __all__ = ["MAX_BATCH_SIZE", "batches_for", "run"]
 

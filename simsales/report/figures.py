@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter
 
 from simsales.report.files import atomic_write
 from simsales.report.units import money
-from simsales.scenario.schema import Scenario
+from simsales.scenario import Scenario
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
            "#bcbd22", "#7f7f7f")

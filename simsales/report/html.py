@@ -23,7 +23,7 @@ from simsales.report.figures import plan_colors
 from simsales.report.plots import Chart
 from simsales.report.tables import assumptions, bottlenecks, losses_table, reproduce
 from simsales.report.units import fmt, label, money, percent
-from simsales.scenario.schema import Scenario
+from simsales.scenario import Scenario
 
 STYLE = """
 body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #222;

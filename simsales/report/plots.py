@@ -37,7 +37,7 @@ from simsales.report.figures import (
 )
 from simsales.report.tables import LOSSES, STAGES, funnel_counts, p_plan
 from simsales.report.units import money
-from simsales.scenario.schema import Scenario
+from simsales.scenario import Scenario
 from simsales.scenario.units import MINUTES_PER_DAY
 
 

@@ -16,7 +16,7 @@ from simsales import __version__
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
 from simsales.report.units import fmt, percent
-from simsales.scenario.schema import Scenario
+from simsales.scenario import Scenario
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from simsales.report.files import atomic_write_text
 from simsales.report.html import render
 from simsales.report.plots import Chart, write_charts
 from simsales.report.xlsx import write_workbook
-from simsales.scenario.schema import Scenario
+from simsales.scenario import Scenario
 
 
 @dataclass(frozen=True)

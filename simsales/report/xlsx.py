@@ -26,7 +26,7 @@ from simsales.montecarlo.metrics import METRICS
 from simsales.report.files import atomic_write
 from simsales.report.tables import funnel_table, losses_table, reproduce, side_by_side
 from simsales.report.units import EXCEL_FORMATS, kind, label
-from simsales.scenario.schema import Scenario
+from simsales.scenario import Scenario
 
 SHEETS = ("summary", "comparison", "monthly", "funnel", "replications")
 BOLD = Font(bold=True)

@@ -4,9 +4,8 @@
 :mod:`~simsales.scenario.sales_floor` (calendar, shifts, channels, routing,
 touch chain), :mod:`~simsales.scenario.funnel` (the funnel and the price)
 and :mod:`~simsales.scenario.team` (the team, its costs and the hiring
-plans), on the shared base :mod:`~simsales.scenario.base`.  The section
-classes are re-exported here so ``from simsales.scenario.schema import
-Team`` keeps working; new code imports them from :mod:`simsales.scenario`.
+plans), on the shared base :mod:`~simsales.scenario.base`.  Code outside
+the package imports every class from :mod:`simsales.scenario`.
 
 Units are in the field names or docstrings: money in the scenario's
 currency (RUB by default), durations in minutes unless the field says
@@ -20,27 +19,15 @@ import datetime as dt
 
 from pydantic import Field, model_validator
 
-from simsales.scenario.base import WEEKDAYS, Strict, clock_minutes
-from simsales.scenario.funnel import Funnel, Price, Refunds, Step
-from simsales.scenario.sales_floor import Calendar, Channel, Decay, Routing, Shift, TouchChain
+from simsales.scenario.base import Strict
+from simsales.scenario.funnel import Funnel
+from simsales.scenario.sales_floor import Calendar, Channel, Routing, TouchChain
 from simsales.scenario.team import (
-    Attrition,
-    Coaching,
     Economics,
     HiringPlan,
-    ManagerGroup,
-    PlanMonth,
-    Ramp,
     Team,
-    TeamLead,
 )
 from simsales.scenario.units import MINUTES_PER_DAY
-
-__all__ = [
-    "WEEKDAYS", "Attrition", "Benchmarks", "Calendar", "Channel", "Coaching", "Decay", "Economics",
-    "Funnel", "HiringPlan", "ManagerGroup", "PlanMonth", "Price", "Ramp", "Refunds", "Routing",
-    "Scenario", "Shift", "Step", "Strict", "Team", "TeamLead", "TouchChain", "clock_minutes",
-]
 
 
 class Benchmarks(Strict):

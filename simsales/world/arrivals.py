@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simsales.scenario.schema import Channel
+from simsales.scenario import Channel
 from simsales.scenario.uncertain import value
 from simsales.world.calendar import DAYS_PER_MONTH, MINUTES_PER_DAY, weekday_of
 

@@ -11,7 +11,8 @@ import datetime as dt
 
 import numpy as np
 
-from simsales.scenario.schema import Calendar, Shift, clock_minutes
+from simsales.scenario import Calendar, Shift
+from simsales.scenario.base import clock_minutes
 from simsales.scenario.units import MINUTES_PER_DAY
 
 __all__ = [

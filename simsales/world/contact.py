@@ -26,7 +26,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 if TYPE_CHECKING:
-    from simsales.scenario.schema import Decay
+    from simsales.scenario import Decay
 
 __all__ = ["HALF_LIFE", "NO_DECAY", "TABLE", "DecayArgs", "contact_decay", "decay", "decay_args"]
 

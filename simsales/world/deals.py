@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from simsales.scenario import Funnel, Price, Step
 from simsales.scenario.distributions import Normal
-from simsales.scenario.schema import Funnel, Price, Step
 from simsales.scenario.uncertain import value
 from simsales.world.calendar import MINUTES_PER_DAY
 

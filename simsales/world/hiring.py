@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simsales.scenario.schema import HiringPlan, Team
+from simsales.scenario import HiringPlan, Team
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simsales.scenario.schema import Ramp, Team
+from simsales.scenario import Ramp, Team
 from simsales.world.calendar import DAYS_PER_MONTH
 
 __all__ = ["MIN_THROUGHPUT", "RampWalk", "ramp_factor", "walk_days"]

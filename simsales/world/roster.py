@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simsales.scenario.schema import HiringPlan, Scenario, Team
+from simsales.scenario import HiringPlan, Scenario, Team
 from simsales.scenario.uncertain import value
 from simsales.world.calendar import DAYS_PER_MONTH, month_starts, shift_windows
 from simsales.world.hiring import HiringLedger, allocate, month_team_sizes, plan_requests, team_capacity

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from simsales.scenario.schema import Scenario
+from simsales.scenario import Scenario
 from simsales.world.arrivals import Leads
 from simsales.world.roster import Roster
 

@@ -32,7 +32,7 @@ SOURCES: tuple[Path, ...] = (
 """Everything the compiled code is made of: the engine's modules and what they inline or read."""
 PYTHON_ONLY = frozenset({
     "simsales.scenario.distributions",  # engine.py draws the per-lead values in Python
-    "simsales.scenario.schema",
+    "simsales.scenario",  # the Scenario type, read in Python
     "simsales.scenario.uncertain",
     "simsales.world.arrivals",  # types and arrays the Python preparation reads
     "simsales.world.roster",

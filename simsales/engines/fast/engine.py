@@ -40,9 +40,9 @@ from simsales.engines.contract import Outcomes, ReplicationCache
 from simsales.engines.fast.queues import MAX_LEADS
 from simsales.engines.fast.routing import RULES, pack_routing, routing_segments
 from simsales.engines.fast.tables import CALL_MIN, CREATED, DELAY_MIN, P_QUALIFY, PRESENT_MIN
+from simsales.scenario import Scenario
 from simsales.scenario.distributions import Distribution
 from simsales.scenario.policies import POLICY_CODES, ROUTING_POLICIES
-from simsales.scenario.schema import Scenario
 from simsales.scenario.uncertain import value
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.arrivals import Leads
