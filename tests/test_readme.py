@@ -21,3 +21,11 @@ def test_every_command_is_documented():
     group = typer.main.get_command(app)
     missing = [name for name in group.commands if f"simsales {name}" not in README]
     assert not missing
+
+
+def test_the_routing_table_in_the_readme_is_the_policy_table():
+    from simsales.scenario.policies import ROUTING_POLICIES
+
+    documented = [line.strip() for line in README.splitlines() if line.strip().startswith("| `")]
+    for policy in ROUTING_POLICIES:
+        assert f"| `{policy.name}` | {policy.description} |" in documented, policy.name
