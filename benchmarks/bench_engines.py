@@ -24,6 +24,15 @@ Measures, in one run:
 * ``policies``: both engines on the first replication of q3 (every plan)
   under each routing policy: the fast engine runs each manager alone under
   ``round_robin`` and ``weighted`` and one event loop under the others.
+* ``cold_start_extra_s``: how much longer the first run after an install
+  takes: ``simsales run scenarios/q3.yaml -n 20`` in a fresh process with an
+  empty ``NUMBA_CACHE_DIR`` (numba compiles the engine) against the same
+  command again in a fresh process (it loads the cache); both wall times in
+  ``cold_start``.
+* ``dask_vs_local``: the same run of q3 (every plan, ``--dask-replications``)
+  on a 2-worker Dask ``LocalCluster`` against the local 2-process pool, one
+  run each, side by side; the ratio of wall times (above 1: Dask is
+  slower), each including its start (the cluster's, the pool's).
 
 The process first calls ``keep_freed_memory()``, as every process that
 runs replications does (simsales.montecarlo.memory; benchmarks/bench_memory.py
@@ -40,7 +49,9 @@ import math
 import os
 import platform
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,6 +64,7 @@ from simsales import montecarlo  # noqa: E402
 from simsales.engines import get_engine  # noqa: E402
 from simsales.engines.contract import ReplicationCache  # noqa: E402
 from simsales.montecarlo.memory import keep_freed_memory  # noqa: E402
+from simsales.montecarlo.pool import PoolExecutor  # noqa: E402
 from simsales.scenario import Scenario  # noqa: E402
 from simsales.scenario.loader import load_scenario, parse_scenario  # noqa: E402
 from simsales.scenario.policies import POLICY_NAMES  # noqa: E402
@@ -176,6 +188,42 @@ def policy_speedups() -> list[dict]:
     return rows
 
 
+def cold_start(replications: int = 20) -> dict:
+    """Wall time of the same command with numba's cache empty (first run) and full (second run)."""
+    command = [sys.executable, "-m", "simsales", "run", str(Q3), "-n", str(replications),
+               "--format", "json"]
+    walls = {}
+    with tempfile.TemporaryDirectory(prefix="simsales-numba-") as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        for name in ("cold", "warm"):
+            start = time.perf_counter()
+            subprocess.run(command, env=env, cwd=ROOT, check=True, capture_output=True)
+            walls[f"{name}_s"] = time.perf_counter() - start
+    return {"command": f"simsales run scenarios/q3.yaml -n {replications}", **walls,
+            "extra_s": walls["cold_s"] - walls["warm_s"]}
+
+
+def dask_vs_local(replications: int) -> dict | None:
+    """The same q3 run on the local 2-process pool and on a 2-worker LocalCluster; None without Dask."""
+    try:
+        from simsales.montecarlo.dask_executor import DaskExecutor, batch_size_for
+    except ImportError:
+        return None
+    q3 = load_scenario(Q3)
+    start = time.perf_counter()
+    local = montecarlo.run(q3, replications=replications, executor=PoolExecutor(2))
+    local_s = time.perf_counter() - start
+    per_replication = replication_time(q3, "fast", 3)
+    size = max(1, min(batch_size_for(per_replication), -(-replications // 8)))
+    start = time.perf_counter()
+    with DaskExecutor(workers=2) as dask:
+        remote = montecarlo.run(q3, replications=replications, executor=dask, batch_size=size)
+    dask_s = time.perf_counter() - start
+    same = all(local.plans[p].metrics.equals(remote.plans[p].metrics) for p in local.plans)
+    return {"replications": replications, "local_s": local_s, "dask_s": dask_s, "batch_size": size,
+            "ratio": dask_s / local_s, "same_numbers": same}
+
+
 def machine() -> dict:
     model = ""
     try:
@@ -189,7 +237,8 @@ def machine() -> dict:
             "python": platform.python_version()}
 
 
-def run(replications: int, des_worlds: int, with_policies: bool = True) -> dict:
+def run(replications: int, des_worlds: int, with_policies: bool = True, with_cold_start: bool = True,
+        dask_replications: int = 200) -> dict:
     kept = keep_freed_memory()
     q3 = load_scenario(Q3)
     get_engine("fast")  # import (and load the compiled loop) before timing the run
@@ -203,6 +252,8 @@ def run(replications: int, des_worlds: int, with_policies: bool = True) -> dict:
     des_rep = replication_time(q3, "des", 1)
     fast_rep = replication_time(q3, "fast", 10)
 
+    dask = dask_vs_local(dask_replications) if dask_replications else None
+    cold = cold_start() if with_cold_start else None  # after the peak memory: its child compiles
     scaling = []
     for n in TEAM_SIZES:
         sc = scaled_q3(n)
@@ -225,6 +276,10 @@ def run(replications: int, des_worlds: int, with_policies: bool = True) -> dict:
         "fast_peak_rss_mb": rss,
         "scaling": scaling,
         "policies": policy_speedups() if with_policies else [],
+        "cold_start": cold,
+        "cold_start_extra_s": cold["extra_s"] if cold else None,
+        "dask_vs_local": dask["ratio"] if dask else None,
+        "dask": dask,
     }
 
 
@@ -248,6 +303,15 @@ def table(result: dict) -> str:
     ]
     lines += [f"{row['managers']:>10}{row['leads_per_replication']:>20,}{row['fast_us_per_lead']:>20.2f}"
               for row in result["scaling"]]
+    if result["cold_start"]:
+        c = result["cold_start"]
+        lines += ["", f"cold start ({c['command']}): first run {c['cold_s']:.1f} s, second "
+                      f"{c['warm_s']:.1f} s: {c['extra_s']:.1f} s extra"]
+    if result["dask"]:
+        d = result["dask"]
+        lines += ["", f"q3 x {d['replications']} on 2 workers: local pool {d['local_s']:.1f} s, Dask "
+                      f"LocalCluster {d['dask_s']:.1f} s (batches of {d['batch_size']}): "
+                      f"{d['ratio']:.2f}x; same numbers: {'yes' if d['same_numbers'] else 'NO'}"]
     if result["policies"]:
         lines += ["", "replication 0 of q3 (every plan) per routing policy, leads per second:",
                   f"{'policy':>14}{'des':>12}{'fast':>14}{'ratio':>8}"]
@@ -265,8 +329,18 @@ def main() -> None:
                         help="replications of q3 the reference engine runs (default 2)")
     parser.add_argument("--no-policies", action="store_true",
                         help="skip the per-routing-policy comparison (about a minute)")
+    parser.add_argument("--no-cold-start", action="store_true",
+                        help="skip the cold-start measure (numba compiles the engine: about a minute)")
+    parser.add_argument("--dask-replications", type=int, default=200,
+                        help="replications of the Dask against local run (default 200; 0 skips it)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a quick check that everything runs: few replications, no policies")
     args = parser.parse_args()
-    result = run(args.replications, args.des_replications, not args.no_policies)
+    if args.quick:
+        args.replications, args.des_replications, args.no_policies = 20, 1, True
+        args.dask_replications = min(args.dask_replications, 20)
+    result = run(args.replications, args.des_replications, not args.no_policies, not args.no_cold_start,
+                 args.dask_replications)
     print(json.dumps(result, indent=2) if args.json else table(result))
 
 

@@ -9,7 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from simsales import montecarlo
-from simsales.analysis.compare import BETTER, UnknownPlan, compare, month_labels, paired_differences
+from simsales.analysis.compare import (
+    BETTER,
+    SHOWN_METRICS,
+    UnknownPlan,
+    compare,
+    month_labels,
+    paired_differences,
+)
 from simsales.cli import app
 from simsales.montecarlo.metrics import KEY_METRICS, METRICS
 
@@ -97,7 +104,10 @@ def test_cli_compare_prints_the_tables_and_json():
     parsed = json.loads(doc.stdout)
     assert parsed["baseline"] == "grow"
     assert {d["plan"] for d in parsed["differences"]} == {"hold"}
-    assert {d["metric"] for d in parsed["differences"]} == set(KEY_METRICS)
+    # The key metrics, and the touch chains cut for lack of time (a capacity loss).
+    assert {d["metric"] for d in parsed["differences"]} == set(KEY_METRICS) | {"chains_cut"}
+    assert list(SHOWN_METRICS) == [m for k in KEY_METRICS
+                                   for m in ((k, "chains_cut") if k == "untouched_leads" else (k,))]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -120,3 +130,21 @@ def test_run_prints_the_comparison_when_several_plans_run():
     single = runner.invoke(app, ["run", str(SMALL), "-n", "1", "--plan", "grow"])
     assert single.exit_code == 0, single.output
     assert "Against" not in single.output
+
+
+def test_monthly_view_gives_p_plan_per_month_with_a_monthly_revenue_plan(result, small):
+    """p_plan of a month is the share of replications whose revenue that month reaches its target."""
+    from dataclasses import replace
+
+    from simsales.montecarlo.results import with_plan_months
+
+    attached = with_plan_months(result, small)
+    assert attached.months == month_labels(small)
+    assert "p_plan" not in compare(attached, small).months  # no monthly plan: no new columns
+    month = attached.months[0]
+    revenue = result.plans["grow"].series["revenue_net_month"][:, 0]
+    target = float(np.median(revenue))
+    planned = replace(attached, revenue_plan_months={month: target})
+    months = compare(planned, small).months.set_index(["plan", "month"])
+    assert months.loc[("grow", month), "revenue_plan"] == target
+    assert months.loc[("grow", month), "p_plan"] == float(np.mean(revenue >= target))

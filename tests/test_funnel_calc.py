@@ -136,3 +136,45 @@ def test_cli_scenario_file_simulated():
     doc = json.loads(res.output)
     assert "observed" in doc["source"]
     assert all(0 < v <= 1 for v in doc["stages"].values())
+
+
+# -- goals: met or not, in words -------------------------------------------------------
+
+
+def test_goal_status_met_and_not_met():
+    stages = [fc.Stage("a", 0.5), fc.Stage("b", 0.04)]  # 2% end to end
+    met = fc.goal_status(stages, 0.01, volume=50_000, check=10_000)
+    assert met["met"] and met["factor"] == pytest.approx(0.5)
+    assert met["revenue_now"] == pytest.approx(10e6) and met["goal"] == pytest.approx(5e6)
+    assert met["surplus"] == pytest.approx(5e6)
+    short = fc.goal_status(stages, 0.03, volume=50_000, check=10_000)
+    assert not short["met"] and short["surplus"] == pytest.approx(-5e6)
+    assert short["volume_needed"] == pytest.approx(75_000)
+    assert set(fc.goal_status(stages, 0.02)) == {"met", "now", "need", "factor"}
+    assert fc.goal_status(stages, 0.02)["met"]  # exactly at the goal counts as met
+
+
+def test_cli_goal_already_met_says_so_and_by_how_much():
+    res = runner.invoke(app, ["funnel", "--stage", "a=0.5", "--stage", "b=0.04", "--goal", "revenue=5M",
+                              "--volume", "50k", "--check", "10k"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "Goal already met" in text and "+5.0M (100%) over the goal" in text
+    goal = text[text.index("Goal already met"):]
+    assert "may fall to" in goal and "must reach" not in goal
+    assert " x0." not in text and "volume alone x" not in text
+    conversion = runner.invoke(app, ["funnel", "--stage", "a=0.5", "--stage", "b=0.04",
+                                     "--goal", "conversion=1%"])
+    assert "Goal already met" in conversion.output and "100% above it" in conversion.output
+
+
+def test_cli_goal_not_met_says_what_it_takes_in_words():
+    res = runner.invoke(app, ["funnel", "--stage", "a=0.5", "--stage", "b=0.04", "--goal", "revenue=15M",
+                              "--volume", "50k", "--check", "10k", "--format", "json"])
+    goal = json.loads(res.output)["goal"]
+    assert goal["met"] is False and goal["factor"] == pytest.approx(1.5)
+    assert goal["surplus"] == pytest.approx(-5e6) and goal["volume_needed"] == pytest.approx(75_000)
+    assert goal["text"] == ("Goal not met: revenue 15.0M needs 3% end to end (50,000 entries at 10k per "
+                            "deal); the funnel converts 2%, which brings 10.0M: 5.0M short. One stage "
+                            "alone must grow 50%, to the value below, or the volume alone must grow "
+                            "50%, to 75,000 entries.")

@@ -42,6 +42,9 @@ def scenarios(draw):
         "onboarding_days": draw(st.integers(0, 5))}
     doc["touch_chain"]["priority"] = draw(st.sampled_from(["new_first", "due_first"]))
     doc["touch_chain"]["lead_ttl"] = draw(st.sampled_from(["2h", "1d", "3d"]))
+    if doc["touch_chain"]["lead_ttl"] == "2h":  # offsets past lead_ttl are refused: keep 0m and 30m
+        doc["touch_chain"]["offsets"] = doc["touch_chain"]["offsets"][:2]
+        doc["touch_chain"]["p_contact"] = doc["touch_chain"]["p_contact"][:2]
     doc["channels"][0]["leads_per_day"] = draw(st.integers(0, 150))
     doc["team"]["managers"][0]["count"] = draw(st.integers(0, 6))
     doc["team"]["managers"][1]["count"] = draw(st.integers(0, 6))
@@ -53,8 +56,9 @@ def scenarios(draw):
     doc["plans"] = [{"name": "p", "time_to_hire_days": draw(st.integers(0, 20)),
                      "on_cap": draw(st.sampled_from(["defer", "refuse"])),
                      "months": [{"month": "2026-07", "managers": draw(st.integers(0, 12)),
-                                 "team_leads": draw(st.integers(0, 1))},
-                                {"month": "2026-08", "managers": draw(st.integers(0, 12))}]}]
+                                 "team_leads": draw(st.integers(0, 1))}]}]
+    if doc["horizon_days"] > 31:  # a plan month must lie inside the horizon (from 2026-07-01)
+        doc["plans"][0]["months"].append({"month": "2026-08", "managers": draw(st.integers(0, 12))})
     return parse_scenario(yaml.safe_dump(doc), "<hypothesis>"), draw(st.integers(0, 2**16))
 
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from simsales.analysis.lever_table import LEVERS, has_costs
-from simsales.analysis.levers import run_levers
+from simsales.analysis.lever_table import LEVERS, Setting, has_costs
+from simsales.analysis.levers import NO_ELASTICITY, run_levers, upper_bound_note
 from simsales.cli import app
-from simsales.report.levers import lever_frame
+from simsales.report.levers import lever_frame, setting_text
 from simsales.scenario.distributions import Beta, Triangular
 from simsales.scenario.edits import Scaled, scale, update_path, values_at
 from simsales.scenario.loader import load_scenario
@@ -200,6 +200,79 @@ def test_all_levers_capacity_bound(capacity, tmp_path):
 
     report = run_levers(capacity, step=0.1, replications=8, workers=2)
     assert report.ranking()[0] in CAPACITY_LEVERS, report.ranking()
-    assert set(report.ranking()) | set(report.skipped) == set(LEVERS)
+    assert set(report.ranking()) | set(report.upper_bounds()) | set(report.skipped) == set(LEVERS)
     paths = save_tornado(report, tmp_path)
     assert all(p.stat().st_size > 0 for p in paths)
+
+
+# -- levers for people: units, meanings, upper bounds ----------------------------------
+
+
+def test_price_without_elasticity_is_an_upper_bound_ranked_apart(capacity_report):
+    assert "price" not in capacity_report.ranking()
+    assert capacity_report.upper_bounds() == {"price": NO_ELASTICITY}
+    names = [lv.name for lv in capacity_report.levers]
+    assert names[-1] == "price" and names[:-1] == capacity_report.ranking()
+    # Ranked apart, not for being small: it moves revenue more than the last ranked lever.
+    by_name = {lv.name: lv for lv in capacity_report.levers}
+    assert by_name["price"].swing("revenue_net") > by_name[names[-2]].swing("revenue_net")
+    frame = lever_frame(capacity_report)
+    assert set(frame.loc[frame["lever"] == "price", "upper_bound"]) == {NO_ELASTICITY}
+    assert set(frame.loc[frame["lever"] != "price", "upper_bound"]) == {""}
+
+
+def test_price_with_an_elasticity_is_ranked_with_the_others(capacity):
+    assert upper_bound_note("price", capacity) == NO_ELASTICITY
+    price = capacity.funnel.price.model_copy(update={"elasticity": -1.5})
+    elastic = capacity.model_copy(update={"funnel": capacity.funnel.model_copy(update={"price": price})})
+    assert upper_bound_note("price", elastic) == ""
+    assert upper_bound_note("cpl", capacity) == ""
+    report = run_levers(elastic, step=0.1, replications=2, levers=["price", "cpl"])
+    assert report.upper_bounds() == {} and set(report.ranking()) == {"price", "cpl"}
+
+
+@pytest.mark.parametrize(("setting", "text"), [
+    (Setting("number", (0.293,), "share"), "29.3%"),
+    (Setting("number", (0.45,), "share"), "45%"),
+    (Setting("number", (15.0,), "minutes"), "15 min"),
+    (Setting("number", (60.0,), "minutes"), "1 h"),
+    (Setting("number", (240.0,), "minutes"), "4 h"),
+    (Setting("number", (1440.0,), "minutes"), "1 day"),
+    (Setting("number", (62_000.0,), "money"), "62k"),
+    (Setting("number", (1000.0,), "leads_per_day"), "1,000 a day"),
+    (Setting("count", (5,), "attempts"), "5 attempts"),
+    (Setting("count", (150,), "managers"), "150 managers"),
+    (Setting("months", (0.4, 0.7, 0.9)), "40% / 70% / 90%"),
+    (Setting("midpoint_days", (45.0,)), "midpoint 45 days"),
+])
+def test_settings_are_written_in_their_units(setting, text):
+    assert setting_text(setting) == text
+
+
+def test_every_lever_says_what_it_means_and_reads_in_a_unit(small):
+    for name, lever in LEVERS.items():
+        assert lever.meaning, name
+        setting = lever.read(small, "grow")
+        assert setting.unit or setting.kind in ("months", "midpoint_days"), name
+    # chain_spacing is the chain's span (its last planned attempt); p_contact the mean per attempt.
+    assert LEVERS["chain_spacing"].read(small, "hold").values == (max(small.touch_chain.offsets),)
+    p = [mean_of(v) for v in small.touch_chain.p_contact]
+    assert LEVERS["p_contact"].read(small, "hold").values[0] == pytest.approx(sum(p) / len(p))
+    nudged = LEVERS["chain_spacing"].nudge(small, "hold", 1.1)
+    assert LEVERS["chain_spacing"].read(nudged, "hold").values[0] == pytest.approx(
+        1.1 * max(small.touch_chain.offsets))
+
+
+def test_cli_levers_explains_each_lever_and_sets_the_upper_bound_apart():
+    res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--lever", "price", "--lever", "lead_ttl",
+                              "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert "Upper bounds, ranked apart" in res.output and "price (upper bound)" in res.output
+    assert "What each lever is:" in res.output
+    assert f"lead_ttl: {LEVERS['lead_ttl'].meaning}" in " ".join(res.output.split())
+    assert "no elasticity set: assumes no client is lost" in res.output
+    assert "2 days 17 h | 3 days | 3 days 7 h" in res.output  # small's lead_ttl is 3 days, +-10%
+    doc = json.loads(runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--lever", "price",
+                                         "--lever", "lead_ttl", "--workers", "1",
+                                         "--format", "json"]).output)
+    assert doc["ranking"] == ["lead_ttl"] and doc["upper_bounds"] == {"price": NO_ELASTICITY}

@@ -146,4 +146,4 @@ def test_dump_reads_like_the_yaml():
 
 def test_talk_share_zero_is_refused():
     err = error_of(broken("talk_share: 0.6", "talk_share: 0"))
-    assert err.field == "team" and "talk_share" in err.message
+    assert err.field == "team.talk_share" and "talk share > 0" in err.message

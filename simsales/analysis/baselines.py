@@ -16,14 +16,18 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simsales import __version__
 from simsales.montecarlo import RunResult, summarise
+from simsales.scenario.fields import at_most
+from simsales.scenario.limits import MAX_REPLICATIONS
 from simsales.scenario.loader import InputError
 
 FORMAT = 1
@@ -31,6 +35,11 @@ FORMAT = 1
 
 DIGITS = 10
 """Significant digits a baseline keeps of every value."""
+
+RECREATE = "recreate it with `simsales baseline`"
+"""What to do about a corrupt baseline (the end of every such error)."""
+
+_METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def exact(value: float | None) -> int | float | None:
@@ -168,10 +177,17 @@ class Baseline(_Model):
     simsales: str
     scenario: ScenarioRef
     seed: int
-    replications: int = Field(ge=1)
+    replications: Annotated[int, Field(ge=1), at_most(MAX_REPLICATIONS)]
     engine: str
     revenue_plan: float
     plans: dict[str, PlanBaseline]
+
+    @field_validator("plans")
+    @classmethod
+    def _some_plan(cls, plans: dict[str, PlanBaseline]) -> dict[str, PlanBaseline]:
+        if not plans:
+            raise ValueError("no plan recorded (a baseline holds every plan of its run)")
+        return plans
 
     @model_validator(mode="after")
     def _lengths(self) -> Baseline:
@@ -181,6 +197,56 @@ class Baseline(_Model):
                     raise ValueError(f"plans.{name}.replications.{metric} has {len(values)} values, "
                                      f"expected {self.replications}")
         return self
+
+
+class _NotFinite:
+    """A ``NaN`` or ``Infinity`` read from a baseline's JSON (a baseline stores them as null)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _first_not_finite(obj: Any, path: str = "") -> tuple[str, str] | None:
+    """The field path and text of the first ``NaN``/``Infinity`` in a parsed document, or None."""
+    if isinstance(obj, _NotFinite):
+        return path, obj.text
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+    for key, value in items:
+        sub = f"{path}[{key}]" if isinstance(key, int) else (f"{path}.{key}" if path else str(key))
+        found = _first_not_finite(value, sub)
+        if found is not None:
+            return found
+    return None
+
+
+def structure_problem(baseline: Baseline) -> tuple[str, str] | None:
+    """What makes a validated baseline document inconsistent, as a baseline file cannot be.
+
+    :func:`baseline_document` records every plan of a run with the same
+    metrics, each named as :data:`simsales.montecarlo.metrics.METRICS` names
+    them; a file whose plans record different metrics (or none), or a metric
+    name that no version of simsales writes, was damaged.
+
+    Args:
+        baseline: the validated document.
+
+    Returns:
+        ``(field, message)`` for the first problem, or None.
+    """
+    recorded = set().union(*(plan.replications for plan in baseline.plans.values()))
+    for name, plan in baseline.plans.items():
+        metrics = set(plan.replications)
+        where = f"plans.{name}.replications"
+        if not metrics:
+            return where, "no metric recorded"
+        odd = sorted(m for m in metrics if not _METRIC_NAME.match(m))
+        if odd:
+            return f"{where}.{odd[0]}", f"{odd[0]!r} is not a metric name"
+        if metrics != recorded:
+            missing = sorted(recorded - metrics)
+            return where, (f"the plans record different metrics: plan {name!r} lacks {', '.join(missing)}, "
+                           "which other plans record")
+    return None
 
 
 def load_baseline(path: str | Path) -> Baseline:
@@ -198,42 +264,73 @@ def load_baseline(path: str | Path) -> Baseline:
     """
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_NotFinite)
     except FileNotFoundError:
         raise InputError(str(path), f"no such baseline; create it with "
                                     f"`simsales baseline SCENARIO -o {path}`") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"cannot read the baseline: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise InputError(str(path), f"not valid JSON ({exc.msg}); the baseline is corrupt, "
-                                    "recreate it with `simsales baseline`", line=exc.lineno) from None
+        raise InputError(str(path), f"not valid JSON ({exc.msg}); the baseline is corrupt, {RECREATE}",
+                         line=exc.lineno) from None
+    except RecursionError:
+        raise InputError(str(path), f"JSON nested too deeply to read; the baseline is corrupt, "
+                                    f"{RECREATE}") from None
+    not_finite = _first_not_finite(data)
+    if not_finite is not None:
+        raise InputError(str(path), f"corrupt baseline: {not_finite[1]} is not a value a baseline stores (it "
+                                    f"writes a value that is not a finite number as null); {RECREATE}",
+                         field=not_finite[0])
     if not isinstance(data, dict) or "plans" not in data or "scenario" not in data:
         raise InputError(str(path), "not a simsales baseline (no 'scenario' and 'plans')")
     if data.get("format") != FORMAT:
         raise InputError(str(path), f"baseline format {data.get('format')!r} is not supported by "
                                     f"simsales {__version__} (expected {FORMAT})", field="format")
     try:
-        return Baseline.model_validate(data)
+        baseline = Baseline.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"])
-        raise InputError(str(path), f"corrupt baseline: {error['msg'].removeprefix('Value error, ')}",
-                         field=where) from None
+        raise InputError(str(path), f"corrupt baseline: {error['msg'].removeprefix('Value error, ')}; "
+                                    f"{RECREATE}", field=where) from None
+    problem = structure_problem(baseline)
+    if problem is not None:
+        raise InputError(str(path), f"corrupt baseline: {problem[1]}; {RECREATE}", field=problem[0])
+    return baseline
 
 
-def check_same_scenario(baseline: Baseline, scenario_name: str, path: str | Path) -> None:
+def check_same_scenario(baseline: Baseline, scenario_name: str, path: str | Path,
+                        plans: Sequence[str] | None = None, digest: str | None = None) -> None:
     """Refuse a baseline made from another scenario: that is bad input, not a regression.
+
+    With the scenario's plans and its file's digest, a baseline made from
+    this very file (the same SHA-256) must hold exactly its plans: one that
+    lacks some, or holds others, was damaged (a plan added or removed shows
+    only when the file was edited).
 
     Args:
         baseline: the loaded baseline.
         scenario_name: the ``name`` of the scenario being checked.
         path: the baseline file, for the message.
+        plans: the scenario's plan names (None: not checked).
+        digest: :func:`scenario_digest` of the scenario file (None: not checked).
 
     Raises:
-        InputError: the baseline's scenario has another name.
+        InputError: the baseline's scenario has another name, or it was made
+            from this file and its plans are not the file's.
     """
     if baseline.scenario.name != scenario_name:
         raise InputError(str(path), f"this baseline is for scenario {baseline.scenario.name!r} "
                                     f"({baseline.scenario.file}), not {scenario_name!r}; pass the "
                                     "right --baseline, or if the scenario was renamed, remake it "
                                     "with `simsales baseline`", field="scenario.name")
+    if plans is None or digest is None or digest != baseline.scenario.sha256:
+        return
+    missing = [p for p in plans if p not in baseline.plans]
+    extra = [p for p in baseline.plans if p not in plans]
+    if missing or extra:
+        said = "; ".join(part for part in (
+            f"no plan {', '.join(map(repr, missing))}" if missing else "",
+            f"plan {', '.join(map(repr, extra))}, which the file does not have" if extra else "") if part)
+        raise InputError(str(path), f"corrupt baseline: made from this very scenario file (same SHA-256), "
+                                    f"yet it records {said}; {RECREATE}", field="plans")

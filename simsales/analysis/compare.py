@@ -20,6 +20,7 @@ import pandas as pd
 
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
+from simsales.montecarlo.results import month_revenue
 from simsales.scenario import Scenario
 from simsales.world.calendar import month_starts
 
@@ -36,6 +37,12 @@ BETTER: dict[str, int] = {
                      "lost_no_contact", "lost_before_qualification", "lost_after_qualification",
                      "hires_deferred", "hires_refused", "attrition"), -1),
 }
+
+SHOWN_METRICS: tuple[str, ...] = tuple(
+    m for k in KEY_METRICS
+    for m in ((k, "chains_cut") if k == "untouched_leads" and "chains_cut" not in KEY_METRICS else (k,)))
+"""The metrics the terminal tables show: the key metrics, with the touch chains
+cut for lack of time beside the leads never attempted (the two capacity losses)."""
 
 DIFFERENCE_COLUMNS = ("plan", "metric", "baseline_mean", "plan_mean", "mean", "p10", "p50", "p90",
                       "p_better")
@@ -164,7 +171,11 @@ def monthly_view(result: RunResult, months: Sequence[str], baseline: str | None 
     rule pushed out of the month), all means over replications;
     ``revenue_p10``/``revenue_p50``/``revenue_p90`` (gross money received in
     the month) and ``revenue_vs_baseline`` (mean paired difference), in
-    the scenario's currency.
+    the scenario's currency.  With a month-by-month revenue plan
+    (``result.revenue_plan_months``), also ``revenue_plan`` (the month's
+    target, NaN for a month without one) and ``p_plan`` (the share of
+    replications whose revenue that month reaches it, measured on
+    :func:`~simsales.montecarlo.results.month_revenue`).
 
     Args:
         result: the run.
@@ -195,6 +206,12 @@ def monthly_view(result: RunResult, months: Sequence[str], baseline: str | None 
             "revenue_p90": p90,
             "revenue_vs_baseline": (revenue - base_revenue).mean(axis=0),
         }))
+        if result.revenue_plan_months:
+            measured, _ = month_revenue(plan_result)
+            target = np.array([result.revenue_plan_months.get(m, np.nan) for m in months])
+            frames[-1]["revenue_plan"] = target
+            frames[-1]["p_plan"] = np.where(np.isnan(target), np.nan,
+                                            (measured >= np.nan_to_num(target)).mean(axis=0))
     return pd.concat(frames, ignore_index=True)
 
 

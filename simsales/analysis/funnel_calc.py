@@ -12,7 +12,9 @@ other stage by the same factor is worth.  The calculator answers:
   so lead-to-payment 20% must reach 26.7%.
 * **goals**: to reach an end-to-end conversion ``E*`` (or a revenue goal,
   ``E* = revenue / (volume x check)``), stage ``i`` alone must reach
-  ``r_i * E* / E``; above 100% is impossible by that stage alone.
+  ``r_i * E* / E``; above 100% is impossible by that stage alone.  When
+  ``E >= E*`` the goal is already met (:func:`goal_status`): every stage
+  may fall to ``r_i * E* / E`` and the goal still holds.
 
 Stages come from the command line or from a scenario
 (:func:`scenario_stages`: the expected conversions from the means of its
@@ -22,16 +24,11 @@ parameters, or :func:`observed_stages`: what a quick run measured).
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 
 from simsales.scenario import Scenario
 from simsales.scenario.uncertain import mean_of
 from simsales.world.contact import contact_decay
-
-_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "mln": 1e6, "bn": 1e9, "b": 1e9}
-_NUMBER = re.compile(r"^\s*([-+]?\d+(?:[.,_]\d+)*(?:\.\d+)?(?:e[-+]?\d+)?)\s*(%|k|m|mln|bn|b)?\s*$",
-                     re.IGNORECASE)
 
 
 class CalcError(ValueError):
@@ -55,12 +52,13 @@ def parse_number(text: str, option: str) -> float:
     Raises:
         CalcError: not a number.
     """
-    match = _NUMBER.match(str(text))
-    if not match:
-        raise CalcError(option, f"expected a number such as 0.03, 3%, 400k or 15M, got {text!r}")
-    number = float(match.group(1).replace("_", "").replace(",", ""))
-    suffix = (match.group(2) or "").lower()
-    return number / 100.0 if suffix == "%" else number * _SUFFIX[suffix]
+    from simsales.scenario.numbers import NumberFormError
+    from simsales.scenario.numbers import parse_number as parse_number_form
+
+    try:  # the one parser of number forms, shared with scenario files
+        return parse_number_form(str(text))
+    except NumberFormError as exc:
+        raise CalcError(option, str(exc)) from None
 
 
 def parse_share(text: str, option: str) -> float:
@@ -126,33 +124,56 @@ def end_to_end(stages: list[Stage]) -> float:
     return math.prod(s.rate for s in stages)
 
 
-def equivalences(stages: list[Stage], delta: float = 0.01) -> list[dict]:
-    """For each stage moved by ``delta``: what every other stage must reach instead.
+def equivalence_rows(stages: list[Stage], delta: float = 0.01) -> tuple[list[dict], dict[str, str]]:
+    """For each stage moved by ``delta``: what every other stage must reach instead; stages that cannot move.
+
+    A stage the move would take out of (0, 1] (at 100% it cannot rise) has
+    no row; it still appears in the other rows' matches.
 
     Args:
         stages: the funnel, in order.
         delta: the change of one stage, absolute (0.01 = one percentage point).
 
     Returns:
-        One row per stage: ``{"stage", "from", "to", "end_to_end", "match":
-        {other stage: required rate (may exceed 1: impossible)}}``.
+        ``(rows, skipped)``: one row per stage that can move, ``{"stage",
+        "from", "to", "end_to_end", "match": {other stage: required rate (may
+        exceed 1: impossible)}}``; and stage name -> why it has no row.
 
     Raises:
-        CalcError: a stage at 0, or moved out of (0, 1].
+        CalcError: a stage at 0 (nothing can match a change in it).
     """
-    rows = []
+    rows, skipped = [], {}
     total = end_to_end(stages)
     for s in stages:
         if s.rate <= 0:
             raise CalcError("--stage", f"{s.name} is 0: nothing can match a change in it")
         to = s.rate + delta
         if not 0.0 < to <= 1.0:
-            raise CalcError("--delta", f"stage {s.name} at {s.rate:.4g} moved by {delta:+.4g} leaves (0, 1]")
+            points = f"{100 * delta:+.4g} point{'' if math.isclose(abs(delta), 0.01) else 's'}"
+            bound = "pass 100%" if to > 1 else "reach 0%"
+            skipped[s.name] = f"is at {100 * s.rate:.4g}%: {points} would {bound}"
+            continue
         factor = to / s.rate
         rows.append({
             "stage": s.name, "from": s.rate, "to": to, "end_to_end": total * factor,
             "match": {o.name: o.rate * factor for o in stages if o is not s},
         })
+    return rows, skipped
+
+
+def equivalences(stages: list[Stage], delta: float = 0.01) -> list[dict]:
+    """:func:`equivalence_rows`, every stage moved (``delta``: absolute, 0.01 = one point).
+
+    Returns:
+        One row per stage.
+
+    Raises:
+        CalcError: a stage at 0, or moved out of (0, 1].
+    """
+    rows, skipped = equivalence_rows(stages, delta)
+    for name in skipped:
+        rate = next(s.rate for s in stages if s.name == name)
+        raise CalcError("--delta", f"stage {name} at {rate:.4g} moved by {delta:+.4g} leaves (0, 1]")
     return rows
 
 
@@ -199,6 +220,42 @@ def conversion_for_revenue(revenue: float, volume: float, check: float) -> float
     if check <= 0:
         raise CalcError("--check", "must be > 0")
     return revenue / (volume * check)
+
+
+def goal_status(stages: list[Stage], target: float, volume: float | None = None,
+                check: float | None = None) -> dict:
+    """Is the goal already met, and by how much (or how far off)?
+
+    Args:
+        stages: the funnel.
+        target: the end-to-end conversion the goal needs (> 0).
+        volume: entries into the first stage over the goal's period (None: a
+            conversion goal).
+        check: net money per paid deal, in the currency (None: a conversion goal).
+
+    Returns:
+        ``{"met", "now", "need", "factor"}``: whether the funnel's end-to-end
+        conversion ``now`` already reaches ``need``, and ``factor`` = need /
+        now (below 1: every stage alone may fall by that factor and the goal
+        still holds; above 1: what one stage alone, or the volume alone, must
+        be multiplied by).  With ``volume`` and ``check`` also those two,
+        ``"revenue_now"`` (volume x check x now, the currency), ``"goal"``
+        (volume x check x need), ``"surplus"`` (revenue_now - goal; negative:
+        short) and ``"volume_needed"`` (the volume that meets the goal at
+        today's conversions).
+
+    Raises:
+        CalcError: the end-to-end conversion is 0.
+    """
+    now = end_to_end(stages)
+    if now <= 0:
+        raise CalcError("--stage", "the end-to-end conversion is 0: no single stage can reach a goal")
+    out = {"met": now >= target, "now": now, "need": target, "factor": target / now}
+    if volume is not None and check is not None:
+        out |= {"volume": volume, "check": check,
+                "revenue_now": volume * check * now, "goal": volume * check * target,
+                "surplus": volume * check * (now - target), "volume_needed": volume * target / now}
+    return out
 
 
 # -- stages of a scenario ----------------------------------------------------

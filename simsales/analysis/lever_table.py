@@ -22,12 +22,16 @@ the input's current :class:`Setting`.  How values are nudged:
 SLA-related levers: ``chain_spacing`` scales every planned offset (an
 offset of 0, "call at once", stays 0: how soon the first call really
 happens is a matter of capacity, so ``talk_share`` and ``team_size`` are
-the levers on it) and ``lead_ttl`` how long attempts may wait.
+the levers on it); its setting is the chain's span, when the last attempt
+is due after the lead arrives (minutes).  ``lead_ttl`` is how long
+attempts may wait (minutes).  ``p_contact``'s setting is the mean contact
+chance over the chain's attempts (they all move together).
 
 Levers are "process" (cheap to pull: conversion, speed, talk share) or
 "money" (they cost money: leads, CPL, price, team size, hires); the split
 is shown where the scenario has costs (:func:`has_costs`).  Settings are
-numbers: :mod:`simsales.report.levers` writes them for people.
+numbers with a unit, and every lever says what it means in one line
+(``meaning``): :mod:`simsales.report.levers` writes them for people.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from simsales.scenario.units import MINUTES_PER_DAY
 
 Kind = Literal["process", "money"]
 SettingKind = Literal["number", "count", "months", "midpoint_days"]
+Unit = Literal["", "share", "minutes", "money", "leads_per_day", "attempts", "managers", "hires"]
 
 
 @dataclass(frozen=True)
@@ -55,11 +60,15 @@ class Setting:
     ``kind`` says what ``values`` hold: ``number``, one value in the
     input's unit (a mean, or a total for volumes); ``count``, whole units
     (managers, attempts); ``months``, the ramp's month factors;
-    ``midpoint_days``, a logistic ramp's midpoint in days.
+    ``midpoint_days``, a logistic ramp's midpoint in days.  ``unit`` is the
+    value's unit: ``share`` (a probability or fraction, 1.0 is 100%),
+    ``minutes``, ``money`` (the scenario's currency), ``leads_per_day``,
+    ``attempts``, ``managers``, ``hires`` ("" for the ramp's kinds).
     """
 
     kind: SettingKind
     values: tuple[float, ...]
+    unit: Unit = ""
 
 
 Nudge = Callable[[Scenario, str, float], Scenario | None]
@@ -72,7 +81,8 @@ class Lever:
 
     ``nudge(scenario, plan, factor)`` returns the changed scenario (None:
     the lever does not apply); ``read(scenario, plan)`` the input's current
-    :class:`Setting`.
+    :class:`Setting`; ``meaning`` says in one line what the lever is and
+    what the value shown is.
     """
 
     name: str
@@ -80,18 +90,19 @@ class Lever:
     kind: Kind
     nudge: Nudge
     read: Read
+    meaning: str = ""
 
 
-def _number(x: float) -> Setting:
-    return Setting("number", (x,))
+def _number(x: float, unit: Unit = "") -> Setting:
+    return Setting("number", (x,), unit)
 
 
-def _count(n: int) -> Setting:
-    return Setting("count", (n,))
+def _count(n: int, unit: Unit) -> Setting:
+    return Setting("count", (n,), unit)
 
 
 def path_lever(name: str, label: str, kind: Kind, paths: list[tuple], hi: float = math.inf,
-               total: bool = False) -> Lever:
+               total: bool = False, unit: Unit = "", meaning: str = "") -> Lever:
     """A lever that multiplies every value at ``paths``.
 
     Args:
@@ -102,6 +113,8 @@ def path_lever(name: str, label: str, kind: Kind, paths: list[tuple], hi: float 
             :func:`~simsales.scenario.edits.update_path`); the first one is read.
         hi: values are clipped to ``[0, hi]`` (1.0 for probabilities).
         total: read the sum of the values (volumes) rather than their mean.
+        unit: the values' unit (see :class:`Setting`).
+        meaning: the lever in one line, for people.
 
     Returns:
         The lever.
@@ -113,9 +126,19 @@ def path_lever(name: str, label: str, kind: Kind, paths: list[tuple], hi: float 
 
     def read(sc: Scenario, plan: str) -> Setting:
         means = [mean_of(v) for v in values_at(sc, paths[0])]
-        return _number(sum(means) if total else sum(means) / len(means))
+        return _number(sum(means) if total else sum(means) / len(means), unit)
 
-    return Lever(name, label, kind, nudge, read)
+    return Lever(name, label, kind, nudge, read, meaning)
+
+
+def _chain_spacing(sc: Scenario, plan: str, factor: float) -> Scenario:
+    """Every planned offset of the touch chain times ``factor`` (0, "at once", stays 0)."""
+    return update_path(sc, ("touch_chain", "offsets", "*"), lambda x: scale(x, factor))
+
+
+def _chain_span(sc: Scenario, plan: str) -> Setting:
+    """The touch chain's span: when its last planned attempt is due, minutes after the lead arrives."""
+    return _number(float(max(sc.touch_chain.offsets)), "minutes")
 
 
 def _chain_length(sc: Scenario, plan: str, factor: float) -> Scenario | None:
@@ -202,29 +225,57 @@ def _price(sc: Scenario, plan: str, factor: float) -> Scenario:
 
 LEVERS: dict[str, Lever] = {lv.name: lv for lv in [
     path_lever("p_contact", "contact chance per attempt", "process",
-               [("touch_chain", "p_contact", "*")], 1.0),
-    path_lever("qualify", "contact to qualified", "process", [("funnel", "qualify")], 1.0),
-    path_lever("offer", "qualified to offer", "process", [("funnel", "offer", "p")], 1.0),
-    path_lever("invoice_paid", "invoice paid", "process", [("funnel", "invoice_paid", "p")], 1.0),
-    path_lever("link_filled", "installment link filled", "process", [("funnel", "link_filled", "p")], 1.0),
-    path_lever("bank_approved", "bank approves", "process", [("funnel", "bank_approved", "p")], 1.0),
-    path_lever("installment_share", "installment share", "process", [("funnel", "installment_share")], 1.0),
-    path_lever("talk_share", "talk share of the shift", "process", [("team", "talk_share")], 1.0),
-    path_lever("chain_spacing", "touch-chain offsets (min)", "process", [("touch_chain", "offsets", "*")]),
-    path_lever("lead_ttl", "lead TTL (min)", "process", [("touch_chain", "lead_ttl")]),
+               [("touch_chain", "p_contact", "*")], 1.0, unit="share",
+               meaning="the chance that one attempt of the touch chain reaches the lead; every "
+                       "attempt's chance moves together (shown: the mean over the chain's attempts)"),
+    path_lever("qualify", "contact to qualified", "process", [("funnel", "qualify")], 1.0,
+               unit="share", meaning="the share of leads reached who qualify (need found, product fits)"),
+    path_lever("offer", "qualified to offer", "process", [("funnel", "offer", "p")], 1.0,
+               unit="share", meaning="the share of qualified leads who get an offer (invoice or "
+                                     "installment link) after the presentation call"),
+    path_lever("invoice_paid", "invoice paid", "process", [("funnel", "invoice_paid", "p")], 1.0,
+               unit="share", meaning="the share of invoices the client pays"),
+    path_lever("link_filled", "installment link filled", "process", [("funnel", "link_filled", "p")],
+               1.0, unit="share", meaning="the share of installment links the client fills in"),
+    path_lever("bank_approved", "bank approves", "process", [("funnel", "bank_approved", "p")], 1.0,
+               unit="share", meaning="the share of filled installment applications the bank approves"),
+    path_lever("installment_share", "installment share", "process", [("funnel", "installment_share")],
+               1.0, unit="share", meaning="the share of offers sent as an installment link rather "
+                                          "than an invoice"),
+    path_lever("talk_share", "talk share of the shift", "process", [("team", "talk_share")], 1.0,
+               unit="share", meaning="the share of a manager's shift spent on calls and dials (the "
+                                     "rest is breaks and admin): managers' time for leads"),
+    Lever("chain_spacing", "touch-chain spacing", "process",
+          _chain_spacing, _chain_span,
+          "how far apart the touch chain's attempts are planned: every offset scales, an attempt "
+          "'at once' stays at once (shown: when the last attempt is due after the lead arrives)"),
+    path_lever("lead_ttl", "lead TTL", "process", [("touch_chain", "lead_ttl")], unit="minutes",
+               meaning="how long a lead may wait for its attempts before its chain is cut"),
     Lever("chain_length", "touch-chain attempts", "process", _chain_length,
-          lambda sc, plan: _count(len(sc.touch_chain.offsets))),
-    Lever("ramp_speed", "ramp speed (month factors)", "process", _ramp, _read_ramp),
+          lambda sc, plan: _count(len(sc.touch_chain.offsets), "attempts"),
+          "attempts in the touch chain: one more (spaced like the last two) or one fewer"),
+    Lever("ramp_speed", "ramp speed (month factors)", "process", _ramp, _read_ramp,
+          "how fast a new manager reaches full productivity: each ramp month's shortfall "
+          "shrinks (+) or grows (-) by the step (shown: productivity per month of tenure)"),
     path_lever("attrition", "attrition per month", "process",
-               [("team", "attrition", "monthly"), ("team", "attrition", "probation_monthly")], 1.0),
-    path_lever("lead_volume", "leads per day", "money", [("channels", "*", "leads_per_day")], total=True),
-    path_lever("cpl", "cost per lead", "money", [("channels", "*", "cpl")]),
+               [("team", "attrition", "monthly"), ("team", "attrition", "probation_monthly")], 1.0,
+               unit="share", meaning="the share of managers who leave per month (after and during "
+                                     "probation; shown: after)"),
+    path_lever("lead_volume", "leads per day", "money", [("channels", "*", "leads_per_day")],
+               total=True, unit="leads_per_day",
+               meaning="leads bought per day, all channels together (each channel scales)"),
+    path_lever("cpl", "cost per lead", "money", [("channels", "*", "cpl")], unit="money",
+               meaning="what a lead costs, every channel (shown: the mean over channels)"),
     Lever("price", "average check", "money", _price,
-          lambda sc, plan: _number(sc.funnel.price.check.mean * (1.0 + sc.funnel.price.change))),
+          lambda sc, plan: _number(sc.funnel.price.check.mean * (1.0 + sc.funnel.price.change), "money"),
+          "the average check; with the scenario's price elasticity the offer rate moves with it"),
     Lever("team_size", "managers at start", "money", _team_size,
-          lambda sc, plan: _count(sum(g.count for g in sc.team.managers))),
+          lambda sc, plan: _count(sum(g.count for g in sc.team.managers), "managers"),
+          "managers on the team at the start: max(1, step x team) more or fewer"),
     Lever("hires", "hires in the plan", "money", _hires,
-          lambda sc, plan: _count(sum(m.managers for m in sc.plans[_plan_index(sc, plan)].months))),
+          lambda sc, plan: _count(sum(m.managers for m in sc.plans[_plan_index(sc, plan)].months),
+                                  "hires"),
+          "managers the plan hires over the horizon: max(1, step x hires) more or fewer"),
 ]}
 """Every lever by name, in the order the command line lists them."""
 

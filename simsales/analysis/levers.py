@@ -7,7 +7,10 @@ uncertain parameters and client draws as replication ``r`` of the base
 (common random numbers); the effect of a lever is the per-replication
 paired difference of ``revenue_net`` and ``margin`` (:data:`OBJECTIVES`),
 summarised by its mean, standard error and P10/P90.  Levers are ranked by
-the swing ``|mean(up) - mean(down)|`` of the chosen objective.
+the swing ``|mean(up) - mean(down)|`` of the chosen objective; a lever whose
+effect is only an upper bound in this scenario (a price change with no
+elasticity set: no client is lost) is ranked apart, after the others
+(:func:`upper_bound_note`).
 
 Pairing is as good as the engine's streams allow: the uncertain
 parameters, the leads, the team and the deals' draws are shared exactly;
@@ -30,6 +33,7 @@ import pandas as pd
 
 from simsales import montecarlo
 from simsales.analysis.lever_table import LEVERS, Kind, Setting, has_costs
+from simsales.montecarlo import Executor
 from simsales.scenario import Scenario
 
 OBJECTIVES = ("revenue_net", "margin")
@@ -76,7 +80,9 @@ class LeverEffect:
     """What nudging one lever down and up did to each objective.
 
     ``base``, ``down`` and ``up`` are the input's setting unchanged and
-    nudged each way; ``effects`` maps an objective to ``{"down", "up"}``.
+    nudged each way; ``effects`` maps an objective to ``{"down", "up"}``;
+    ``meaning`` is the lever in one line; ``note``, when not empty, says why
+    the effect is only an upper bound (such a lever is ranked apart).
     """
 
     name: str
@@ -86,6 +92,8 @@ class LeverEffect:
     down: Setting
     up: Setting
     effects: dict[str, dict[str, Effect]]  # objective -> {"down", "up"}
+    meaning: str = ""
+    note: str = ""
 
     def swing(self, metric: str) -> float:
         """How far the objective moves between the two nudges.
@@ -122,12 +130,45 @@ class LeverReport:
     skipped: dict[str, str] = field(default_factory=dict)
 
     def ranking(self) -> list[str]:
-        """The levers' names in rank order.
+        """The ranked levers' names in rank order (upper bounds are ranked apart).
 
         Returns:
-            The names, biggest swing on ``rank_by`` first.
+            The names, biggest swing on ``rank_by`` first, without the
+            levers of :meth:`upper_bounds`.
         """
-        return [lv.name for lv in self.levers]
+        return [lv.name for lv in self.levers if not lv.note]
+
+    def upper_bounds(self) -> dict[str, str]:
+        """The levers whose effect is only an upper bound, and why.
+
+        Returns:
+            Name -> the reason, biggest swing first (they come after the
+            ranked levers in ``levers``).
+        """
+        return {lv.name: lv.note for lv in self.levers if lv.note}
+
+
+NO_ELASTICITY = "no elasticity set: assumes no client is lost"
+"""The note on a price lever when the scenario sets no price elasticity."""
+
+
+def upper_bound_note(name: str, scenario: Scenario) -> str:
+    """Why a lever's effect is only an upper bound in this scenario ("" if it is not).
+
+    A price change with ``funnel.price.elasticity`` 0 (not set) moves the
+    check and loses no client: raising prices looks free, so its gain is an
+    upper bound and it is ranked apart from the other levers.
+
+    Args:
+        name: the lever's name.
+        scenario: the scenario.
+
+    Returns:
+        The reason, or ``""``.
+    """
+    if name == "price" and scenario.funnel.price.elasticity == 0:
+        return NO_ELASTICITY
+    return ""
 
 
 def run_levers(
@@ -141,6 +182,7 @@ def run_levers(
     levers: list[str] | None = None,
     rank_by: str = "revenue_net",
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
 ) -> LeverReport:
     """Nudge every lever down and up by ``step`` and rank them.
 
@@ -156,9 +198,12 @@ def run_levers(
         levers: names from :data:`LEVERS` (default: all).
         rank_by: one of :data:`OBJECTIVES`.
         progress: called with the number of replications just finished.
+        executor: where the replications run (None: by ``workers``), passed
+            to :func:`simsales.montecarlo.run` for every variant.
 
     Returns:
-        The levers that apply, ranked; the others in ``skipped``.
+        The levers that apply, ranked (upper bounds after the others, see
+        :func:`upper_bound_note`); the others in ``skipped``.
 
     Raises:
         ValueError: ``step`` or ``rank_by`` out of range.
@@ -172,7 +217,8 @@ def run_levers(
     scenario.plan(plan)
     chosen = [LEVERS[name] for name in (levers or list(LEVERS))]
     seed = scenario.seed if seed is None else seed
-    options = {"workers": workers, "progress": progress} | ({"engine": engine} if engine else {})
+    options = ({"workers": workers, "progress": progress, "executor": executor}
+               | ({"engine": engine} if engine else {}))
     engines = []
 
     def metrics_of(sc: Scenario) -> pd.DataFrame:
@@ -199,8 +245,9 @@ def run_levers(
             continue
         effects.append(LeverEffect(
             lever.name, lever.label, lever.kind, lever.read(scenario, plan), values["down"],
-            values["up"], {m: {s: sides[s][m] for s in sides} for m in OBJECTIVES}))
-    effects.sort(key=lambda lv: (-lv.swing(rank_by), lv.name))
+            values["up"], {m: {s: sides[s][m] for s in sides} for m in OBJECTIVES}, lever.meaning,
+            upper_bound_note(lever.name, scenario)))
+    effects.sort(key=lambda lv: (bool(lv.note), -lv.swing(rank_by), lv.name))
     return LeverReport(scenario.name, plan, step, len(base), seed, engines[0], rank_by,
                        has_costs(scenario), {m: float(base[m].mean()) for m in OBJECTIVES},
                        effects, skipped)

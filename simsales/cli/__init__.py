@@ -3,6 +3,10 @@
 Parse, call, print; bad input exits with status 2, no traceback.  This
 module only wires the app; what the commands share is in
 :mod:`simsales.cli.common`.
+
+Ctrl-C ends any command with exit status 130 and a line saying which files
+it had finished (every file is written whole or not at all:
+:mod:`simsales.report.files`); the workers it started are stopped first.
 """
 
 from __future__ import annotations
@@ -11,19 +15,48 @@ import sys
 
 import typer
 
-from simsales.cli import funnel, levers, regression, report, run, validate
-from simsales.cli.common import err
+from simsales.cli import funnel, levers, optimize, regression, report, run, validate
+from simsales.cli.console import err, literal
+from simsales.report.files import forget_written, written
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Monte-Carlo capacity and growth simulator for B2C sales teams.")
-for group in (validate, run, report, funnel, levers, regression):
+for group in (validate, run, report, optimize, funnel, levers, regression):
     group.register(app)
+
+INTERRUPTED = 130
+"""Exit status after Ctrl-C (128 + SIGINT), as shells report it."""
+SHOWN_FILES = 6
+"""The most file names the interrupt line lists."""
+
+
+def interrupted_line(files: list) -> str:
+    """What an interrupted command says it kept.
+
+    Args:
+        files: the files it finished before the interrupt, in order.
+
+    Returns:
+        ``"interrupted: nothing written"`` or ``"interrupted: kept A, B
+        written before the interrupt"`` (the first few, then how many more).
+    """
+    if not files:
+        return "interrupted: nothing written"
+    names = [str(f) for f in dict.fromkeys(files)]
+    shown = ", ".join(names[:SHOWN_FILES])
+    more = f" and {len(names) - SHOWN_FILES} more" if len(names) > SHOWN_FILES else ""
+    return f"interrupted: kept {shown}{more} written before the interrupt"
 
 
 def main() -> None:
     """Console-script entry point (``simsales``, and ``python -m simsales``)."""
+    forget_written()
     try:
         app()
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
+    except SystemExit as exc:  # Typer turns Ctrl-C into exit status 130
+        if exc.code == INTERRUPTED:
+            err.print(literal(interrupted_line(written())), highlight=False, soft_wrap=True)
+        raise
+    except KeyboardInterrupt:  # outside a command (while starting up)
+        err.print(literal(interrupted_line(written())), highlight=False, soft_wrap=True)
+        sys.exit(INTERRUPTED)

@@ -2,50 +2,60 @@
 
 Every command module imports from here (never from :mod:`simsales.cli`,
 which only wires the app).  Bad input goes through :func:`fail`: an
-``error:`` line on stderr and exit status 2, no traceback.  A command's
-help is the first paragraph of its function's docstring
-(:func:`command_help`); the rest documents the code.
+``error:`` line on stderr and exit status 2, no traceback; user text in a
+message goes through :func:`literal` (both from :mod:`simsales.cli.console`).
+Running replications (the estimate, the engine, the executor) is
+:func:`simulate`, from :mod:`simsales.cli.execution`; a command that writes
+files checks its folder first (:func:`check_out_dir`).  A command's help is
+the first paragraph of its function's docstring (:func:`command_help`);
+the rest documents the code.
 """
 
 from __future__ import annotations
 
 import inspect
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from simsales import montecarlo
 from simsales.analysis.compare import Comparison
+from simsales.cli.console import err, fail, literal, note, out
+from simsales.cli.execution import EXECUTORS, simulate
 from simsales.engines import ENGINE_NAMES
 from simsales.montecarlo import RunResult
+from simsales.report.files import REPORT_BYTES, write_problem
 from simsales.report.units import fmt, percent
 from simsales.scenario import Scenario
+from simsales.scenario.limits import MAX_REPLICATIONS
 from simsales.scenario.loader import InputError, load_scenario
 
-err = Console(stderr=True)
-"""Progress bars, errors and notes: stderr."""
-
-# Piped or redirected output gets 120 columns (rich would wrap the plan tables at 80).
-out = Console(width=None if sys.stdout.isatty() else 120)
-"""Results: stdout."""
+__all__ = ["EngineName", "EngineOpt", "ExecutorOpt", "FileArg", "FormatOpt", "PlanOpt", "RepsOpt",
+           "SchedulerOpt", "SeedOpt", "WorkersOpt", "check_out_dir", "check_plans", "command_help",
+           "comparison_table", "err", "fail", "literal", "load", "note", "out", "report_folder",
+           "simulate", "write_report_files"]
 
 EngineName = Literal[ENGINE_NAMES]  # type: ignore[valid-type]  # the engines' names, from their table
 
 FileArg = Annotated[Path, typer.Argument(help="scenario YAML file")]
 PlanOpt = Annotated[list[str] | None, typer.Option("--plan", help="plan to run (repeat; default: all)")]
-RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1,
+RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1, max=int(MAX_REPLICATIONS.value),
                                               help="replications (default: the scenario's)")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="seed (default: the scenario's)")]
 EngineOpt = Annotated[EngineName, typer.Option("--engine", help="engine to run")]
 WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1,
                                                 help="worker processes (default: all cores)")]
 FormatOpt = Annotated[Literal["table", "json"], typer.Option("--format")]
+ExecutorName = Literal[EXECUTORS]  # type: ignore[valid-type]  # execution.EXECUTORS
+ExecutorOpt = Annotated[ExecutorName, typer.Option(
+    "--executor", help="where replications run: local (this machine's processes) or dask (a Dask "
+    "cluster: --scheduler, else one on this machine with --workers workers); same numbers")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+    "(with --executor dask; default: a local cluster)")]
 
 
 def command_help(command: Callable[..., None]) -> str:
@@ -58,19 +68,6 @@ def command_help(command: Callable[..., None]) -> str:
         The paragraph (the Args section below it is for readers of the code).
     """
     return (inspect.getdoc(command) or "").split("\n\n")[0]
-
-
-def fail(error: InputError | str) -> typer.Exit:
-    """Print a user error and return the exit to raise.
-
-    Args:
-        error: what was wrong (an :class:`InputError` names the file, field and line).
-
-    Returns:
-        The exit (status 2) for the caller to ``raise``.
-    """
-    err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def load(file: Path) -> Scenario:
@@ -113,44 +110,46 @@ def check_plans(scenario: Scenario, file: Path, plans: list[str] | None) -> list
     return plans or None
 
 
-def check_out_dir(out_dir: Path | None) -> None:
-    """Refuse an ``--out`` that exists and is not a folder.
+def check_out_dir(out_dir: Path | None, need_bytes: int = REPORT_BYTES, option: str = "--out") -> None:
+    """Refuse, before anything runs, a folder that cannot take the files a command will write.
+
+    The folder need not exist yet (it is created when the first file is
+    written); it must not be a file, a file must be creatable in it (or in
+    its nearest existing parent), and its disk must have room for about
+    ``need_bytes`` (:func:`simsales.report.files.write_problem`).
 
     Args:
-        out_dir: the folder given, or None.
+        out_dir: the folder given, or None (nothing to check).
+        need_bytes: an estimate of what will be written, bytes (default: a
+            report's; :func:`simsales.report.files.run_files_bytes` for a run's files).
+        option: the option that named the folder, for the error.
 
     Raises:
-        typer.Exit: ``out_dir`` is a file (the error is printed).
+        typer.Exit: the folder cannot be written or is short of space (status 2; the error is printed).
     """
-    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
-        raise fail(f"--out: {out_dir} exists and is not a folder")
+    if out_dir is None:
+        return
+    try:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise fail(f"{option}: {out_dir} exists and is not a folder")
+        problem = write_problem(out_dir, need_bytes)
+    except OSError as exc:  # a name too long, a path through a file, ...
+        raise fail(f"{option} {out_dir}: cannot be used as a folder: {exc.strerror or exc}") from None
+    if problem is not None:
+        raise fail(f"{option} {out_dir}: {problem}")
 
 
-def simulate(scenario: Scenario, plans: list[str] | None, replications: int | None,
-             seed: int | None, engine: str, workers: int | None, quiet: bool = False) -> RunResult:
-    """Run the scenario with a progress bar on stderr.
+def report_folder(file: Path, out_dir: Path | None) -> Path:
+    """Where a report goes.
 
     Args:
-        scenario: the scenario.
-        plans: the plans to run (None: all).
-        replications: override the scenario's.
-        seed: override the scenario's.
-        engine: ``fast`` or ``des``.
-        workers: worker processes (None: all cores; one for a single replication).
-        quiet: hide the progress bar (it is hidden anyway when stderr is not a terminal).
+        file: the scenario file as the user named it.
+        out_dir: the folder given (``--out``), or None.
 
     Returns:
-        The run.
+        ``out_dir``, else ``reports/FILE-STEM``.
     """
-    n_plans = len(plans) if plans else len(scenario.plans)
-    reps = replications or scenario.replications
-    workers = workers or montecarlo.default_workers()
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
-        task = bar.add_task(f"{engine}: {n_plans} plans x {reps} replications", total=reps)
-        return montecarlo.run(scenario, plans, replications, seed, engine=engine,
-                              workers=workers if reps > 1 else 1,
-                              progress=lambda k: bar.advance(task, k))
+    return out_dir if out_dir is not None else Path("reports") / file.stem
 
 
 def comparison_table(result: RunResult, comparison: Comparison, currency: str) -> Table:
@@ -167,11 +166,12 @@ def comparison_table(result: RunResult, comparison: Comparison, currency: str) -
     """
     diffs = comparison.differences
     plans = list(dict.fromkeys(diffs["plan"]))
-    table = Table(title=f"Against {comparison.baseline}, paired over {result.replications} replications: "
-                        f"P10 / P50 / P90 of the difference, P(better); money in {currency}")
+    table = Table(title=f"Against {literal(comparison.baseline)}, paired over {result.replications} "
+                        f"replications: P10 / P50 / P90 of the difference, P(better); money in "
+                        f"{literal(currency)}")
     table.add_column("metric")
     for plan in plans:
-        table.add_column(plan, justify="right")
+        table.add_column(literal(plan), justify="right")
     by = diffs.set_index(["plan", "metric"])
     for metric in dict.fromkeys(diffs["metric"]):
         cells = []
@@ -199,10 +199,10 @@ def write_report_files(result: RunResult, scenario: Scenario, file: Path, out_di
     # Imported here: matplotlib and openpyxl load only when a report is asked for.
     from simsales.report.writer import write_report
 
-    folder = out_dir if out_dir is not None else Path("reports") / file.stem
+    folder = report_folder(file, out_dir)
     files = write_report(result, scenario, folder, str(file), baseline=baseline, xlsx=xlsx)
-    console.print(f"report: {files.html}", highlight=False)
+    console.print(f"report: {literal(files.html)}", highlight=False)
     if files.xlsx is not None:
-        console.print(f"workbook: {files.xlsx}", highlight=False)
-    console.print(f"charts: {len(files.charts)} (PNG and SVG) in {files.charts[0].png.parent}",
+        console.print(f"workbook: {literal(files.xlsx)}", highlight=False)
+    console.print(f"charts: {len(files.charts)} (PNG and SVG) in {literal(files.charts[0].png.parent)}",
                   highlight=False)

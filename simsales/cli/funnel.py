@@ -8,10 +8,17 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from simsales import montecarlo
 from simsales.analysis import funnel_calc as fc
 from simsales.cli.common import FormatOpt, check_plans, command_help, fail, load, out
+from simsales.cli.common import simulate as run_replications
+from simsales.engines import DEFAULT_ENGINE
+from simsales.report.units import money
+from simsales.scenario.limits import MAX_REPLICATIONS
+
+DEFAULT_DELTA = "1%"
+"""The change ``--delta`` compares when not given: one percentage point."""
 
 
 def pct(x: float) -> str:
@@ -48,21 +55,22 @@ def stages_table(stages: list[fc.Stage], source: str) -> Table:
     Returns:
         One row per stage and one for the end-to-end conversion.
     """
-    table = Table(title=f"Funnel ({source})")
+    table = Table(title=Text(f"Funnel ({source})", style="table.title"))
     table.add_column("stage")
     table.add_column("conversion", justify="right")
     for s in stages:
-        table.add_row(s.name, pct(s.rate))
+        table.add_row(Text(s.name), pct(s.rate))
     table.add_row("[bold]end to end[/]", f"[bold]{pct(fc.end_to_end(stages))}[/]")
     return table
 
 
-def equivalence_table(stages: list[fc.Stage], delta: float) -> Table:
+def equivalence_table(rows: list[dict], delta: float, skipped: dict[str, str] | None = None) -> Table:
     """What a change in one stage is worth in every other.
 
     Args:
-        stages: the funnel, in order.
+        rows: :func:`~simsales.analysis.funnel_calc.equivalence_rows`.
         delta: the change of one stage, absolute (0.01 = one point).
+        skipped: the stages that cannot move by ``delta``, and why (said in the caption).
 
     Returns:
         One row per pair: the change in one stage, and what another must reach instead.
@@ -72,16 +80,19 @@ def equivalence_table(stages: list[fc.Stage], delta: float) -> Table:
     for name, justify in (("change", "left"), ("end to end", "right"), ("same as", "left"),
                           ("must reach", "right")):
         table.add_column(name, justify=justify)
-    for row in fc.equivalences(stages, delta):
+    for row in rows:
         change = f"{row['stage']} {pct(row['from'])} -> {pct(row['to'])}"
         for i, (other, rate) in enumerate(row["match"].items()):
-            table.add_row(change if i == 0 else "", pct(row["end_to_end"]) if i == 0 else "",
-                          other, req(rate), end_section=i == len(row["match"]) - 1)
+            table.add_row(Text(change if i == 0 else ""), pct(row["end_to_end"]) if i == 0 else "",
+                          Text(other), req(rate), end_section=i == len(row["match"]) - 1)
+    if skipped:
+        table.caption = Text("Not moved: " + "; ".join(f"{name} {why}" for name, why in skipped.items())
+                             + " (--delta chooses the change)", style="table.caption")
     return table
 
 
 def goal_table(stages: list[fc.Stage], target: float, title: str) -> Table:
-    """What each stage alone must reach for the goal.
+    """What each stage alone must reach for the goal, or, when it is met, may fall to.
 
     Args:
         stages: the funnel, in order.
@@ -89,17 +100,48 @@ def goal_table(stages: list[fc.Stage], target: float, title: str) -> Table:
         title: the table's title (says what the goal is).
 
     Returns:
-        One row per stage: now, must reach, and the factor.
+        One row per stage: now, must reach (or may fall to, when the goal is
+        already met), and the relative change (``+64%``, ``-39%``).
     """
     need = fc.goal_rates(stages, target)
+    met = fc.end_to_end(stages) >= target
     table = Table(title=title)
     table.add_column("stage alone")
     table.add_column("now", justify="right")
-    table.add_column("must reach", justify="right")
-    table.add_column("x", justify="right")
+    table.add_column("may fall to" if met else "must reach", justify="right")
+    table.add_column("change", justify="right")
     for s in stages:
-        table.add_row(s.name, pct(s.rate), req(need[s.name]), f"{need[s.name] / s.rate:.2f}")
+        table.add_row(Text(s.name), pct(s.rate), req(need[s.name]), f"{need[s.name] / s.rate - 1:+.0%}")
     return table
+
+
+def goal_text(status: dict, kind: str) -> str:
+    """The goal in plain words: already met and by how much, or how far off and what it takes.
+
+    Args:
+        status: :func:`~simsales.analysis.funnel_calc.goal_status`.
+        kind: ``revenue`` or ``conversion``.
+
+    Returns:
+        Two or three sentences; money short, in the currency.
+    """
+    now, need, factor = status["now"], status["need"], status["factor"]
+    if kind == "revenue":
+        head = (f"revenue {money(status['goal'])} needs {pct(need)} end to end "
+                f"({status['volume']:,.0f} entries at {money(status['check'])} per deal); the funnel "
+                f"converts {pct(now)}, which brings {money(status['revenue_now'])}")
+    else:
+        head = f"{pct(need)} end to end needed; the funnel converts {pct(now)}"
+    if status["met"]:
+        over = (f": {money(status['surplus'], signed=True)} ({now / need - 1:.0%}) over the goal"
+                if kind == "revenue" else f", {now / need - 1:.0%} above it")
+        return (f"Goal already met: {head}{over}. Each stage alone could fall to the value below "
+                f"and the goal would still hold.")
+    short = f": {money(-status['surplus'])} short" if kind == "revenue" else ""
+    volume = (f", or the volume alone must grow {factor - 1:.0%}, to {status['volume_needed']:,.0f} "
+              f"entries" if kind == "revenue" else "")
+    return (f"Goal not met: {head}{short}. One stage alone must grow {factor - 1:.0%}, to the value "
+            f"below{volume}.")
 
 
 def parse_goal(text: str, volume: float | None, check: float | None) -> tuple[str, float]:
@@ -134,7 +176,8 @@ def funnel_command(
     file: Annotated[Path | None, typer.Argument(help="scenario YAML file (or give --stage)")] = None,
     stage: Annotated[list[str] | None, typer.Option(
         "--stage", help="NAME=CONVERSION in funnel order, e.g. visit_to_lead=3% (repeat)")] = None,
-    delta: Annotated[str, typer.Option(help="the change to compare, in points: 1% = 0.01")] = "1%",
+    delta: Annotated[str | None, typer.Option(
+        help=f"the change to compare, in points: 1% = 0.01 (default {DEFAULT_DELTA})")] = None,
     goal: Annotated[str | None, typer.Option(
         help="revenue=AMOUNT (needs --volume and --check; from a FILE they default to its "
              "expected leads and net check) or conversion=RATE (end to end)")] = None,
@@ -166,7 +209,7 @@ def funnel_command(
     try:
         if (file is None) == (not stage):
             raise fc.CalcError("--stage", "give a scenario FILE or --stage NAME=VALUE (not both)")
-        d = fc.parse_number(delta, "--delta")
+        d = fc.parse_number(delta or DEFAULT_DELTA, "--delta")
         vol = fc.parse_number(volume, "--volume") if volume is not None else None
         chk = fc.parse_number(check, "--check") if check is not None else None
         if file is None:
@@ -180,17 +223,26 @@ def funnel_command(
             if simulate is None:
                 stages, source = fc.scenario_stages(scenario), f"{file}: expected, from the means"
             else:
-                name = (check_plans(scenario, file, [plan]) or [None])[0] if plan else None
-                result = montecarlo.run(scenario, [name] if name else None, simulate)
-                first = name or scenario.plans[0].name
+                first = check_plans(scenario, file, [plan])[0] if plan else scenario.plans[0].name
+                if MAX_REPLICATIONS.exceeded(simulate):
+                    raise fc.CalcError("--simulate", MAX_REPLICATIONS.message(simulate))
+                # As `run` runs: the memory and time estimate first (a run that cannot fit is refused).
+                result = run_replications(scenario, [first], simulate, None, DEFAULT_ENGINE, None,
+                                          quiet=format == "json")
                 stages = fc.observed_stages(result.summary()[first])
                 source = f"{file}: observed, plan {first}, {simulate} replications"
             vol = vol if vol is not None else fc.expected_leads(scenario)
             chk = chk if chk is not None else fc.net_check(scenario)
+        rows, skipped = fc.equivalence_rows(stages, d)
+        if not rows:  # blame what the user typed: --delta, else the stages (or the file)
+            option = "--delta" if delta is not None else "--stage" if file is None else str(file)
+            raise fc.CalcError(option, f"no stage can move by {delta or DEFAULT_DELTA}: "
+                                       f"{'; '.join(f'{n} {w}' for n, w in skipped.items())}; give a "
+                                       "--delta that keeps one in (0%, 100%], e.g. --delta -1%")
         document: dict = {"stages": {s.name: s.rate for s in stages},
-                          "end_to_end": fc.end_to_end(stages), "source": source,
-                          "equivalences": fc.equivalences(stages, d)}
-        tables = [stages_table(stages, source), equivalence_table(stages, d)]
+                          "end_to_end": fc.end_to_end(stages), "source": source, "equivalences": rows,
+                          **({"equivalences_skipped": skipped} if skipped else {})}
+        tables: list[Table | Text] = [stages_table(stages, source), equivalence_table(rows, d, skipped)]
         if goal is not None:
             kind, amount = parse_goal(goal, vol, chk)
             if kind == "revenue":
@@ -198,21 +250,22 @@ def funnel_command(
                     raise fc.CalcError("--volume" if vol is None else "--check",
                                        "a revenue goal needs --volume and --check")
                 target = fc.conversion_for_revenue(amount, vol, chk)
-                title = (f"Goal: revenue {amount:,.0f} from {vol:,.0f} entries at {chk:,.0f} "
-                         f"per deal = {pct(target)} end to end; or volume alone x"
-                         f"{target / fc.end_to_end(stages):.2f}")
+                status = fc.goal_status(stages, target, vol, chk)
             else:
-                target, title = amount, f"Goal: {pct(amount)} end to end"
+                target, status = amount, fc.goal_status(stages, amount)
             document["goal"] = {"kind": kind, "value": amount, "end_to_end": target,
-                                "stages": fc.goal_rates(stages, target)}
-            tables.append(goal_table(stages, target, title))
+                                "stages": fc.goal_rates(stages, target), **status}
+            text = goal_text(status, kind)
+            document["goal"]["text"] = text
+            tables += [Text(text), goal_table(stages, target, "Goal: what each stage alone may fall to"
+                                        if status["met"] else "Goal: what each stage alone must reach")]
     except fc.CalcError as exc:
         raise fail(str(exc)) from None
     if format == "json":
         typer.echo(json.dumps(document, indent=2))
         return
     for table in tables:
-        out.print(table)
+        out.print(table, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

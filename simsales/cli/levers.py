@@ -8,14 +8,17 @@ from typing import Annotated, Literal
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from simsales import montecarlo
 from simsales.analysis import funnel_calc as fc
 from simsales.analysis.lever_table import LEVERS
 from simsales.analysis.levers import OBJECTIVES, LeverReport, run_levers
 from simsales.cli.common import (
+    ExecutorOpt,
     FileArg,
     FormatOpt,
+    SchedulerOpt,
     SeedOpt,
     WorkersOpt,
     check_out_dir,
@@ -26,7 +29,9 @@ from simsales.cli.common import (
     load,
     out,
 )
+from simsales.cli.execution import EXECUTORS, _executor
 from simsales.engines import ENGINE_NAMES
+from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write, atomic_write_text, clean, to_json
 from simsales.report.levers import effect_text, lever_frame, settings_text
 from simsales.report.tornado import save_tornado
@@ -35,33 +40,55 @@ from simsales.report.tornado import save_tornado
 DEFAULT_REPLICATIONS = 50
 
 
-def levers_table(report: LeverReport, kind: str | None, currency: str) -> Table:
+def levers_table(report: LeverReport, kind: str | None, currency: str, upper: bool = False) -> Table:
     """Levers (of one kind, or all) in rank order; effects as mean ±SE.
 
     Args:
         report: the sensitivity run.
         kind: ``process``, ``money`` or None (all levers).
         currency: the scenario's currency.
+        upper: show the levers ranked apart as upper bounds (else the ranked ones).
 
     Returns:
-        One row per lever: its rank, settings down | base | up, and the
-        change in revenue and margin each way.
+        One row per lever: its rank (``-`` for an upper bound), settings
+        down | base | up in the input's unit, and the change in revenue and
+        margin each way.
     """
     title = {"process": "Process levers (cheap to pull)", "money": "Money levers (they cost money)",
              None: "Levers"}[kind]
+    if upper:
+        title = "Upper bounds, ranked apart (see the note below)"
     step = f"{100 * report.step:.0f}%"
-    table = Table(title=f"{title}: change in {currency} when the input moves -/+{step} "
-                        f"(mean ±SE, {report.replications} paired replications)")
+    table = Table(title=Text(f"{title}: change in {currency} when the input moves -/+{step} "
+                             f"(mean ±SE, {report.replications} paired replications)", style="table.title"))
     for name, justify in (("#", "right"), ("lever", "left"), ("- | base | +", "right"),
                           (f"revenue -{step}", "right"), (f"revenue +{step}", "right"),
                           (f"margin -{step}", "right"), (f"margin +{step}", "right")):
         table.add_column(name, justify=justify)
-    for rank, lv in enumerate(report.levers, 1):
-        if kind is not None and lv.kind != kind:
+    ranked = report.ranking()
+    for lv in report.levers:
+        if (kind is not None and lv.kind != kind) or bool(lv.note) != upper:
             continue
-        table.add_row(str(rank), lv.name, settings_text(lv),
+        table.add_row("-" if upper else str(ranked.index(lv.name) + 1),
+                      Text(f"{lv.name} (upper bound)" if upper else lv.name), Text(settings_text(lv)),
                       *[effect_text(lv, m, side) for m in OBJECTIVES for side in ("down", "up")])
     return table
+
+
+def meanings(report: LeverReport) -> list[str]:
+    """One line per lever shown: what it is and what its value means; upper bounds say why.
+
+    Args:
+        report: the sensitivity run.
+
+    Returns:
+        ``'NAME: meaning'`` lines, in the tables' order, then ``'NAME: note'``
+        for every upper bound.
+    """
+    lines = [f"{lv.name}: {lv.meaning}" for lv in report.levers if lv.meaning]
+    return lines + [f"{name}: an upper bound ({note}): what the change brings if every client "
+                    f"stayed, so it is not ranked with the others; set funnel.price.elasticity "
+                    f"to rank it" for name, note in report.upper_bounds().items()]
 
 
 def levers_command(
@@ -80,6 +107,8 @@ def levers_command(
     out_dir: Annotated[Path | None, typer.Option(
         "--out", help="write levers.csv, levers.json, tornado.png and tornado.svg here")] = None,
     format: FormatOpt = "table",
+    executor: ExecutorOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Sensitivity: nudge each input down and up, rank by the effect on revenue and margin.
 
@@ -95,9 +124,13 @@ def levers_command(
         rank_by: ``revenue_net`` or ``margin``.
         out_dir: write levers.csv, levers.json and the tornado chart here.
         format: ``table`` or ``json``.
+        executor: ``local`` (this machine's processes) or ``dask``; one
+            executor runs every variant.
+        scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
 
     Raises:
-        typer.Exit: bad input (status 2).
+        typer.Exit: bad input, a Dask scheduler that does not answer, or a
+            worker that died twice on the same replications (status 2).
     """
     scenario = load(file)
     check_plans(scenario, file, [plan] if plan else None)
@@ -112,19 +145,32 @@ def levers_command(
     for name in lever or []:
         if name not in LEVERS:
             raise fail(f"--lever: unknown lever {name!r}; expected one of {', '.join(LEVERS)}")
+    if executor not in EXECUTORS:
+        raise fail(f"--executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if scheduler is not None and executor != "dask":
+        raise fail(f"--scheduler {scheduler}: a scheduler is for --executor dask; add it, or leave "
+                   "out --scheduler to run on this machine")
     check_out_dir(out_dir)
     reps = replications or min(scenario.replications, DEFAULT_REPLICATIONS)
     runs = 1 + 2 * len(lever or LEVERS)
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeRemainingColumn(), console=err, transient=True, disable=format == "json") as bar:
+    n_workers = workers or montecarlo.default_workers()
+    # One executor (a pool, or a Dask cluster) runs every variant: started once, closed at the end.
+    # execution._executor is private there (simulate runs one run); levers needs it for many runs.
+    with _executor(executor, scheduler, n_workers, reps) as chosen, \
+            Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                     TimeRemainingColumn(), console=err, transient=True, disable=format == "json") as bar:
         task = bar.add_task(f"levers: up to {runs} runs x {reps} replications", total=runs * reps)
-        report = run_levers(scenario, plan, s, reps, seed, engine,
-                            workers or montecarlo.default_workers(), lever, rank_by,
-                            progress=lambda k: bar.advance(task, k))
+        try:
+            report = run_levers(scenario, plan, s, reps, seed, engine, n_workers, lever, rank_by,
+                                progress=lambda k: bar.advance(task, k), executor=chosen)
+        except WorkerLost as exc:
+            raise fail(f"{exc}. If the machine ran out of memory, run fewer --workers; nothing was "
+                       "written") from None
     document = clean({"scenario": report.scenario, "plan": report.plan, "step": report.step,
                       "replications": report.replications, "seed": report.seed,
                       "engine": report.engine, "rank_by": report.rank_by, "base": report.base,
-                      "ranking": report.ranking(), "skipped": report.skipped,
+                      "ranking": report.ranking(), "upper_bounds": report.upper_bounds(),
+                      "skipped": report.skipped,
                       "levers": lever_frame(report).to_dict(orient="records")})
     if out_dir is not None:
         frame = lever_frame(report)
@@ -137,13 +183,18 @@ def levers_command(
     kinds = ("process", "money") if report.split else (None,)
     for kind in kinds:
         out.print(levers_table(report, kind, scenario.currency))
+    if report.upper_bounds():
+        out.print(levers_table(report, None, scenario.currency, upper=True))
+    out.print("What each lever is:", style="bold")
+    for line in meanings(report):
+        out.print(Text(f"  {line}"), highlight=False, soft_wrap=True)
     if not report.split:
         out.print("The scenario has no costs (CPL, salaries, hiring): levers are not split "
                   "into process and money.")
     if report.skipped:
-        out.print("Not applicable: " + ", ".join(report.skipped), highlight=False)
+        out.print(Text("Not applicable: " + ", ".join(report.skipped)), highlight=False)
     if out_dir is not None:
-        out.print(f"Wrote {out_dir}/levers.csv, levers.json, tornado.png, tornado.svg",
+        out.print(Text(f"Wrote {out_dir}/levers.csv, levers.json, tornado.png, tornado.svg"),
                   highlight=False)
 
 

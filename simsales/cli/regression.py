@@ -14,23 +14,32 @@ import typer
 from rich.table import Table
 
 from simsales.analysis import regression
-from simsales.analysis.baselines import Baseline, baseline_document, check_same_scenario, load_baseline
+from simsales.analysis.baselines import (
+    Baseline,
+    baseline_document,
+    check_same_scenario,
+    load_baseline,
+    scenario_digest,
+)
 from simsales.analysis.regression import Report, Row
 from simsales.cli.common import (
     EngineName,
     EngineOpt,
+    ExecutorOpt,
     FileArg,
+    SchedulerOpt,
     SeedOpt,
     WorkersOpt,
     command_help,
     fail,
+    literal,
     load,
     out,
     simulate,
 )
 from simsales.engines import DEFAULT_ENGINE, ENGINE_NAMES
 from simsales.montecarlo.metrics import KEY_METRICS, METRICS
-from simsales.report.files import write_baseline
+from simsales.report.files import write_baseline, write_problem
 from simsales.report.units import fmt
 from simsales.scenario.loader import InputError
 
@@ -60,7 +69,7 @@ def diff_table(plan: str, rows: list[Row], title: str) -> Table:
         metric | baseline | now | change | p | tol | verdict, values in the
         metric's unit (means over replications); failed rows in red.
     """
-    table = Table(title=f"plan {plan}: {title}", title_justify="left")
+    table = Table(title=f"plan {literal(plan)}: {title}", title_justify="left")
     table.add_column("metric", no_wrap=True)
     for name in ("baseline", "now", "change", "p", "tol"):
         table.add_column(name, justify="right")
@@ -102,8 +111,10 @@ def first_mismatch(base: Baseline, now: Baseline, plan: str, metric: str) -> tup
     Returns:
         (replication, baseline value, new value), or None when all match.
     """
-    for r, (a, b) in enumerate(zip(base.plans[plan].replications[metric],
-                                   now.plans[plan].replications[metric], strict=False)):
+    if plan not in base.plans or plan not in now.plans:
+        return None
+    for r, (a, b) in enumerate(zip(base.plans[plan].replications.get(metric, []),
+                                   now.plans[plan].replications.get(metric, []), strict=False)):
         if a != b:
             return r, a, b
     return None
@@ -139,12 +150,13 @@ def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict
             if where else ""
         moved = _named(regression.compare(base, now, tolerances, report.alpha, exact=False).failed)
         out.print(f"[bold red]FAIL[/]: not reproduced: same simsales, scenario, seed and engine, but "
-                  f"{len(failed)} metric(s) differ{detail}. As a change, tested statistically: "
-                  f"{'moved: ' + moved if moved else 'nothing moved'}. If simsales changed on purpose, "
-                  "rerun with --update.", highlight=False)
+                  f"{len(failed)} metric(s) differ{literal(detail)}. As a change, tested statistically: "
+                  f"{literal('moved: ' + moved) if moved else 'nothing moved'}. If simsales changed "
+                  "on purpose, rerun with --update.", highlight=False)
     else:
-        out.print(f"[bold red]FAIL[/]: {len(failed)} of {report.tests} moved: {_named(failed)}. If the "
-                  "change is intended, rerun with --update and say why in the changelog.", highlight=False)
+        out.print(f"[bold red]FAIL[/]: {len(failed)} of {report.tests} moved: {literal(_named(failed))}. "
+                  "If the change is intended, rerun with --update and say why in the changelog.",
+                  highlight=False)
 
 
 def baseline_command(
@@ -156,6 +168,8 @@ def baseline_command(
         "fewer keeps `check` quick)")] = None,
     engine: EngineOpt = DEFAULT_ENGINE,
     workers: WorkersOpt = None,
+    executor: ExecutorOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run the scenario with its seed and write a baseline for `simsales check`.
 
@@ -165,19 +179,47 @@ def baseline_command(
         replications: replications to record (None: the scenario's).
         engine: ``fast`` or ``des``.
         workers: worker processes (None: all cores).
+        executor: ``local`` or ``dask``.
+        scheduler: a Dask scheduler's address (None: a local cluster).
 
     Raises:
         typer.Exit: bad input (status 2).
     """
     scenario = load(file)
     path = out_path or Path("baselines") / f"{file.stem}.json"
-    if path.is_dir():
-        raise fail(f"--out: {path} is a folder")
-    result = simulate(scenario, None, replications, None, engine, workers)
+    check_baseline_path(path, len(scenario.plans) * (replications or scenario.replications), "--out")
+    result = simulate(scenario, None, replications, None, engine, workers,
+                      executor=executor, scheduler=scheduler)
     write_baseline(path, baseline_document(result, file))
-    out.print(f"wrote {path}: {scenario.name!r}, {len(result.plans)} plans x "
+    out.print(f"wrote {literal(path)}: {literal(repr(scenario.name))}, {len(result.plans)} plans x "
               f"{result.replications} replications, seed {result.seed}, engine {engine}",
               highlight=False)
+
+
+BASELINE_BYTES_PER_VALUE = 32
+"""Room one metric of one replication takes in a baseline file, bytes (a JSON number and its comma)."""
+
+
+def check_baseline_path(path: Path, plan_replications: int, option: str) -> None:
+    """Refuse, before the run, a baseline path that cannot be written.
+
+    Args:
+        path: the baseline file.
+        plan_replications: plans x replications it will record.
+        option: the option that named it, for the error.
+
+    Raises:
+        typer.Exit: it is a folder, its folder cannot be written, or the
+            disk is short of room (status 2; the error is printed).
+    """
+    try:
+        if path.is_dir():
+            raise fail(f"{option}: {path} is a folder")
+        problem = write_problem(path.parent, plan_replications * len(METRICS) * BASELINE_BYTES_PER_VALUE)
+    except OSError as exc:  # a name too long, a path through a file, ...
+        raise fail(f"{option} {path}: cannot be written: {exc.strerror or exc}") from None
+    if problem is not None:
+        raise fail(f"{option} {path}: {problem}")
 
 
 def check_command(
@@ -198,6 +240,8 @@ def check_command(
     show_all: Annotated[bool, typer.Option("--all", help="show every metric, not only the key "
                                                          "ones and those that failed")] = False,
     workers: WorkersOpt = None,
+    executor: ExecutorOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Rerun the scenario and compare every metric of every plan with a baseline.
 
@@ -212,6 +256,8 @@ def check_command(
         alpha: family-wise significance level.
         show_all: show every metric, not only the key ones and those that failed.
         workers: worker processes (None: all cores).
+        executor: ``local`` or ``dask``.
+        scheduler: a Dask scheduler's address (None: a local cluster).
 
     Raises:
         typer.Exit: status 1 when a metric moved or the same inputs did not
@@ -223,28 +269,32 @@ def check_command(
         tolerances = regression.parse_tolerances(tolerance, set(METRICS))
         if not (update and not baseline_path.exists()):
             base = load_baseline(baseline_path)
-            check_same_scenario(base, scenario.name, baseline_path)
+            check_same_scenario(base, scenario.name, baseline_path, plans=[p.name for p in scenario.plans],
+                                digest=scenario_digest(file))
             if engine is None and base.engine not in ENGINE_NAMES:
                 raise InputError(str(baseline_path), f"made with engine {base.engine!r}, which this "
                                  f"simsales does not have; pass --engine", field="engine")
     except InputError as exc:
         raise fail(exc) from None
     reps = replications or (base.replications if base else None)
+    if update:
+        check_baseline_path(baseline_path, len(scenario.plans) * (reps or scenario.replications),
+                            "--baseline")
     result = simulate(scenario, None, reps, seed, engine or (base.engine if base else DEFAULT_ENGINE),
-                      workers)
+                      workers, executor=executor, scheduler=scheduler)
     document = baseline_document(result, file)
     failed = False
     if base is not None:
         now = Baseline.model_validate(document)
         said = regression.differences(base, now)
-        out.print(f"{file} vs {baseline_path}: " + ("; ".join(said) if said else "same inputs"),
+        out.print(literal(f"{file} vs {baseline_path}: " + ("; ".join(said) if said else "same inputs")),
                   highlight=False)
         report = regression.compare(base, now, tolerances, alpha)
         print_report(report, base, now, tolerances, show_all)
         failed = bool(report.failed)
     if update:
         write_baseline(baseline_path, document)
-        out.print(f"updated {baseline_path}", highlight=False)
+        out.print(f"updated {literal(baseline_path)}", highlight=False)
     elif failed:
         raise typer.Exit(1)
 

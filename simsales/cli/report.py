@@ -1,20 +1,29 @@
-"""`simsales compare` and `simsales report`: plans against a baseline, charts, HTML and Excel."""
+"""`simsales compare` and `simsales report`: plans against a baseline, charts, HTML and Excel.
+
+`compare` leads with the verdict (:mod:`simsales.cli.headline`), then the
+paired differences and the month-by-month view (with p_plan per month when
+the revenue plan is month by month); ``--format json`` adds ``"verdict"``.
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from simsales.analysis.compare import Comparison, compare
+from simsales.analysis.compare import SHOWN_METRICS, Comparison, compare
 from simsales.cli.common import (
     EngineOpt,
+    ExecutorOpt,
     FileArg,
     FormatOpt,
     PlanOpt,
     RepsOpt,
+    SchedulerOpt,
     SeedOpt,
     WorkersOpt,
     check_out_dir,
@@ -27,10 +36,12 @@ from simsales.cli.common import (
     simulate,
     write_report_files,
 )
+from simsales.cli.headline import print_headline, run_verdict
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RunResult
+from simsales.montecarlo.results import with_plan_months
 from simsales.report.files import clean, to_json
-from simsales.report.units import fmt, money
+from simsales.report.units import fmt, money, percent
 from simsales.scenario import Scenario
 from simsales.scenario.loader import InputError
 
@@ -50,18 +61,23 @@ def monthly_table(comparison: Comparison, currency: str) -> Table:
     Returns:
         One row per (plan, month): managers (ramped), hires made / deferred
         (means over replications), gross revenue received in the month (P50)
-        and its mean paired difference against the baseline.
+        and its mean paired difference against the baseline; with a
+        month-by-month revenue plan, the month's target and p_plan (the
+        chance of reaching it).
     """
-    table = Table(title=f"Month by month: managers at month end and hires (means over replications); "
-                        f"revenue: gross received in the month, P50, {currency}")
+    table = Table(title=Text(f"Month by month: managers at month end and hires (means over replications); "
+                             f"revenue: gross received in the month, P50, {currency}", style="table.title"))
+    with_plan = "p_plan" in comparison.months
     for name in ("plan", "month", "managers (ramped)", "hired/deferred", "revenue",
-                 f"vs {comparison.baseline}"):
-        table.add_column(name, justify="left" if name in ("plan", "month") else "right", no_wrap=True)
+                 f"vs {comparison.baseline}", *(("revenue plan", "p_plan") if with_plan else ())):
+        table.add_column(Text(name), justify="left" if name in ("plan", "month") else "right", no_wrap=True)
     for r in comparison.months.itertuples():
-        table.add_row(r.plan, r.month, f"{r.headcount:.1f} ({r.ramped:.1f})",
+        plan_cells = (("-", "-") if math.isnan(r.revenue_plan) else (money(r.revenue_plan), percent(r.p_plan))
+                      ) if with_plan else ()
+        table.add_row(Text(r.plan), r.month, f"{r.headcount:.1f} ({r.ramped:.1f})",
                       f"{r.hires_made:.1f} / {r.hires_deferred:.1f}", money(r.revenue_p50),
                       "-" if r.plan == comparison.baseline else fmt(r.revenue_vs_baseline, "revenue_gross",
-                                                                    signed=True))
+                                                                    signed=True), *plan_cells)
     return table
 
 
@@ -119,6 +135,8 @@ def compare_command(
     format: FormatOpt = "table",
     engine: EngineOpt = DEFAULT_ENGINE,
     workers: WorkersOpt = None,
+    executor: ExecutorOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Every plan against a baseline: paired differences and the month-by-month view.
 
@@ -131,6 +149,8 @@ def compare_command(
         format: ``table`` or ``json``.
         engine: ``fast`` or ``des``.
         workers: worker processes (None: all cores).
+        executor: ``local`` (this machine's processes) or ``dask``.
+        scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
 
     Raises:
         typer.Exit: bad input, or fewer than two plans (status 2).
@@ -140,11 +160,16 @@ def compare_command(
     if len(plans or scenario.plans) < 2:
         raise fail(InputError(str(file), "compare needs at least two plans: give two --plan, "
                               "or a --baseline", field="--plan"))
-    result = simulate(scenario, plans, replications, seed, engine, workers, quiet=format == "json")
-    comparison = compare(result, scenario, baseline)
+    result = with_plan_months(
+        simulate(scenario, plans, replications, seed, engine, workers, quiet=format == "json",
+                 executor=executor, scheduler=scheduler), scenario)
+    comparison = compare(result, scenario, baseline, metrics=SHOWN_METRICS)
+    the_verdict = run_verdict(result, scenario, comparison)
     if format == "json":
-        typer.echo(to_json(comparison_document(result, comparison)), nl=False)
+        document = {**comparison_document(result, comparison), "verdict": the_verdict.to_json()}
+        typer.echo(to_json(clean(document)), nl=False)
         return
+    print_headline(out, the_verdict, result)
     out.print(comparison_table(result, comparison, scenario.currency))
     out.print(monthly_table(comparison, scenario.currency))
 
@@ -159,6 +184,8 @@ def report_command(
     seed: SeedOpt = None,
     engine: EngineOpt = DEFAULT_ENGINE,
     workers: WorkersOpt = None,
+    executor: ExecutorOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Write a self-contained HTML report with charts (and an Excel workbook with --xlsx).
 
@@ -172,6 +199,8 @@ def report_command(
         seed: override the scenario's.
         engine: ``fast`` or ``des``.
         workers: worker processes (None: all cores).
+        executor: ``local`` (this machine's processes) or ``dask``.
+        scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
 
     Raises:
         typer.Exit: bad input (status 2).
@@ -179,7 +208,8 @@ def report_command(
     scenario = load(file)
     plans = plans_with_baseline(scenario, file, plan, baseline)
     check_out_dir(out_dir)
-    result = simulate(scenario, plans, replications, seed, engine, workers)
+    result = with_plan_months(simulate(scenario, plans, replications, seed, engine, workers,
+                                       executor=executor, scheduler=scheduler), scenario)
     write_report_files(result, scenario, file, out_dir, out, baseline=baseline, xlsx=xlsx)
 
 

@@ -1,7 +1,12 @@
-"""`simsales run`: every plan side by side, with P10/P50/P90 and p_plan.
+"""`simsales run`: the verdict first, then every plan side by side, with P10/P50/P90 and p_plan.
 
-With several plans the paired comparison against the first follows, and
-with a ``benchmarks:`` block the stages below market.
+The first lines are the verdict (:mod:`simsales.cli.headline`): which plan
+wins, how sure, the bottleneck, and a capacity warning when the touch
+chains are cut for lack of time.  Then the plans side by side (with the
+losses as shares of leads, and p_plan per month with a monthly revenue
+plan); with several plans the paired comparison against the first, and
+with a ``benchmarks:`` block the stages below market.  ``--format json``
+is the summary document with a ``"verdict"`` key.
 """
 
 from __future__ import annotations
@@ -12,15 +17,18 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from simsales.analysis.compare import compare
+from simsales.analysis.compare import SHOWN_METRICS, compare
 from simsales.analysis.market_gaps import Gap, benchmark_gaps
 from simsales.cli.common import (
     EngineOpt,
+    ExecutorOpt,
     FileArg,
     FormatOpt,
     PlanOpt,
     RepsOpt,
+    SchedulerOpt,
     SeedOpt,
     WorkersOpt,
     check_out_dir,
@@ -33,9 +41,10 @@ from simsales.cli.common import (
     simulate,
     write_report_files,
 )
+from simsales.cli.headline import LOSSES, loss_cell, month_plan_table, print_headline, run_verdict
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RunResult
-from simsales.montecarlo.metrics import KEY_METRICS
+from simsales.montecarlo.results import with_plan_months
 from simsales.report.files import clean, summary_document, to_json, write_run
 from simsales.report.units import fmt, money
 
@@ -48,16 +57,23 @@ def summary_table(result: RunResult, currency: str) -> Table:
         currency: the scenario's currency.
 
     Returns:
-        Rows: key metrics (and p_plan when the scenario has a revenue plan);
-        a column per plan: P50 over its P10 - P90 range, in the metric's unit.
+        Rows: key metrics, the losses (chains cut, never attempted) with
+        their share of leads, and p_plan (the chance of making the revenue
+        plan, when the scenario has one); a column per plan: P50 over its
+        P10 - P90 range, in the metric's unit.
     """
     summary = result.summary()
-    table = Table(title=f"{result.scenario}: {result.replications} replications, seed {result.seed}, "
-                        f"engine {result.engine}", caption=f"P50, with P10 - P90 below; money in {currency}")
+    table = Table(title=Text(f"{result.scenario}: {result.replications} replications, seed {result.seed}, "
+                             f"engine {result.engine}", style="table.title"),
+                  caption=Text(f"P50, with P10 - P90 below; money in {currency}", style="table.caption"))
     table.add_column("metric")
     for plan in summary:
-        table.add_column(plan, justify="right")
-    for metric in KEY_METRICS:
+        table.add_column(Text(plan), justify="right")
+    for metric in SHOWN_METRICS:
+        if metric in LOSSES:
+            table.add_row(f"{metric}: {LOSSES[metric]}, share of leads",
+                          *[loss_cell(result, plan, metric) for plan in summary])
+            continue
         cells = []
         for plan in summary.values():
             s = plan[metric]
@@ -65,7 +81,7 @@ def summary_table(result: RunResult, currency: str) -> Table:
                          f"{fmt(s['p90'], metric)}[/]")
         table.add_row(metric, *cells)
     if result.revenue_plan > 0:
-        table.add_row(f"p_plan (net >= {fmt(result.revenue_plan, 'revenue_net')})",
+        table.add_row(f"p_plan: chance net revenue >= revenue plan {fmt(result.revenue_plan, 'revenue_net')}",
                       *[f"[bold]{100 * p['p_plan']:.0f}%[/]" for p in summary.values()])
     return table
 
@@ -99,13 +115,14 @@ def gap_table(gaps: list[Gap], currency: str = "RUB") -> Table:
         One row per gap; per plan our value and the gain's mean with P10 .. P90.
     """
     plans = list(gaps[0].ours) if gaps else []
-    table = Table(title=f"Below market: net revenue gained by bringing each stage alone to market "
-                        f"({currency}, mean with P10 .. P90 below; gains are not additive)")
+    table = Table(title=Text(f"Below market: net revenue gained by bringing each stage alone to market "
+                             f"({currency}, mean with P10 .. P90 below; gains are not additive)",
+                             style="table.title"))
     table.add_column("#", justify="right")
     table.add_column("stage", no_wrap=True)
     table.add_column("market", justify="right")
     for plan in plans:
-        table.add_column(plan, justify="right")
+        table.add_column(Text(plan), justify="right")
     notes = []
     for rank, g in enumerate(gaps, 1):
         cells = []
@@ -116,8 +133,9 @@ def gap_table(gaps: list[Gap], currency: str = "RUB") -> Table:
                          f"[dim]{money(e.p10, signed=True)} .. {money(e.p90, signed=True)}[/]")
             cells.append(f"ours {benchmark_text(g.stage, g.ours[plan])}\n{gain}")
         notes.append(f"{g.stage}: {g.method}" + (f", {g.note}" if g.note else ""))
-        table.add_row(str(rank), g.stage, benchmark_text(g.stage, g.market), *cells)
-    table.caption = "; ".join(notes) if gaps else "At or above market on every benchmark."
+        table.add_row(str(rank), Text(g.stage), benchmark_text(g.stage, g.market), *cells)
+    table.caption = (Text("; ".join(notes), style="table.caption") if gaps
+                     else "At or above market on every benchmark.")
     return table
 
 
@@ -133,6 +151,8 @@ def run_command(
     workers: WorkersOpt = None,
     report: Annotated[bool, typer.Option("--report", help="also write the HTML report, workbook "
                                          "and charts (into --out, else reports/FILE-STEM)")] = False,
+    executor: ExecutorOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Run the scenario: every plan side by side.
 
@@ -146,6 +166,8 @@ def run_command(
         engine: ``fast`` or ``des``.
         workers: worker processes (None: all cores).
         report: also write the HTML report, workbook and charts.
+        executor: ``local`` (this machine's processes) or ``dask``.
+        scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
 
     Raises:
         typer.Exit: bad input (status 2).
@@ -153,19 +175,27 @@ def run_command(
     scenario = load(file)
     plans = check_plans(scenario, file, plan)
     check_out_dir(out_dir)
-    result = simulate(scenario, plans, replications, seed, engine, workers, quiet=format == "json")
+    result = with_plan_months(
+        simulate(scenario, plans, replications, seed, engine, workers, quiet=format == "json",
+                 executor=executor, scheduler=scheduler), scenario)
     if out_dir is not None:
         write_run(result, out_dir)
+    comparison = compare(result, scenario, metrics=SHOWN_METRICS) if len(result.plans) > 1 else None
+    the_verdict = run_verdict(result, scenario, comparison)
     if format == "json":
-        document = clean(summary_document(result))
+        document = clean({**summary_document(result), "verdict": the_verdict.to_json()})
         typer.echo(to_json(document) if document else json.dumps({}))
     else:
+        print_headline(out, the_verdict, result)
         out.print(summary_table(result, scenario.currency))
-        if len(result.plans) > 1:
-            out.print(comparison_table(result, compare(result, scenario), scenario.currency))
+        months = month_plan_table(result, scenario.currency)
+        if months is not None:
+            out.print(months)
+        if comparison is not None:
+            out.print(comparison_table(result, comparison, scenario.currency))
         if scenario.benchmarks is not None:
             gaps = benchmark_gaps(scenario, result, lambda sc: simulate(
-                sc, plans, replications, seed, engine, workers))
+                sc, plans, replications, seed, engine, workers, executor=executor, scheduler=scheduler))
             out.print(gap_table(gaps, scenario.currency))
     if report:
         write_report_files(result, scenario, file, out_dir, out if format == "table" else err)

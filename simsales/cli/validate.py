@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from simsales.cli.common import FileArg, command_help, load, out
+from simsales.cli.common import FileArg, command_help, literal, load, out
 
 
 def validate_command(file: FileArg) -> None:
@@ -18,9 +18,9 @@ def validate_command(file: FileArg) -> None:
     """
     scenario = load(file)
     managers = sum(g.count for g in scenario.team.managers)
-    out.print(f"{file}: ok: {scenario.name!r}, {scenario.horizon_days} days from "
-              f"{scenario.start}, {len(scenario.channels)} channels, {managers} managers, "
-              f"plans: {', '.join(p.name for p in scenario.plans)}", highlight=False, soft_wrap=True)
+    out.print(literal(f"{file}: ok: {scenario.name!r}, {scenario.horizon_days} days from "
+                      f"{scenario.start}, {len(scenario.channels)} channels, {managers} managers, "
+                      f"plans: {', '.join(p.name for p in scenario.plans)}"), highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -34,24 +34,31 @@ import asyncio
 import contextlib
 import logging
 import math
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from simsales.montecarlo.pool import WorkerLost
+from simsales.montecarlo.warmup import warm_up
+
 if TYPE_CHECKING:
     import distributed
 
     from simsales.montecarlo import Batch, RepResult
-    from simsales.scenario import Scenario
 
-__all__ = ["RETRIES", "DaskExecutor", "batch_size_for", "warm_up"]
+__all__ = ["CONNECT_SECONDS", "RETRIES", "DaskExecutor", "WorkerSetupError", "batch_size_for", "warm_up"]
 
 logger = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install 'simsales[dask]'"
 RETRIES = 2  # re-runs of a batch whose task raised, on top of Dask re-running those of lost workers
+CONNECT_SECONDS = 10.0
+"""How long to try to reach a scheduler before giving up, seconds."""
+
+
+class WorkerSetupError(RuntimeError):
+    """A Dask worker could not get ready to run replications (simsales missing there, say)."""
 
 
 def _distributed() -> Any:
@@ -108,54 +115,6 @@ def batch_size_for(seconds_per_replication: float, target_seconds: float = 1.0) 
         if not (math.isfinite(seconds) and seconds > 0):
             raise ValueError(f"{name} must be a positive number of seconds, got {seconds!r}")
     return max(1, math.ceil(target_seconds / seconds_per_replication))
-
-
-def _warm_up_scenario(policy: str) -> Scenario:
-    """A one-day, two-manager scenario with the given routing policy: a few milliseconds to run."""
-    from simsales.scenario import Scenario
-
-    return Scenario.model_validate({
-        "name": "warm-up",
-        "start": "2026-01-05",
-        "horizon_days": 1,
-        "replications": 1,
-        "channels": [{"name": "warm-up", "leads_per_day": 24}],
-        "routing": {"policy": policy, "onboarding_days": 0},
-        "touch_chain": {"offsets": [0], "p_contact": [1.0], "call_minutes": 1},
-        "funnel": {"qualify": 0.5, "offer": {"p": 0.5}, "invoice_paid": {"p": 0.5},
-                   "link_filled": {"p": 0.5}, "bank_approved": {"p": 0.5}, "price": {"check": 1000}},
-        "team": {"team_leads": [{"name": "lead"}], "managers": [{"team_lead": "lead", "count": 2}],
-                 "shifts": [{"name": "always", "pattern": "7/0", "start": "00:00", "hours": 24}]},
-        "plans": [{"name": "warm-up"}],
-    })
-
-
-def warm_up(engine: str, policies: Sequence[str]) -> float:
-    """Make this process ready to run replications at full speed.
-
-    Imports simsales (about a second) and, for the compiled ``fast``
-    engine, runs one replication of a one-day scenario per routing policy,
-    so that numba loads the engine's machine code from its on-disk cache
-    (about 0.3 s), or compiles it where there is none yet (about 40 s per
-    engine loop on a fresh install).  The loops' argument types do not
-    depend on the scenario, so the machine code loaded here is the code the
-    real batches run.  The ``des`` engine has nothing to compile.
-
-    Args:
-        engine: the engine the batches will run ('fast' or 'des').
-        policies: the routing policies of the batches' scenarios.
-
-    Returns:
-        The time it took, in seconds.
-    """
-    started = time.perf_counter()
-    from simsales.montecarlo import Batch, run_batch
-
-    if engine == "fast":
-        for policy in dict.fromkeys(policies):
-            scenario = _warm_up_scenario(policy)
-            run_batch(Batch(scenario, tuple(scenario.plans), 0, 1, 0, engine))
-    return time.perf_counter() - started
 
 
 async def _warm_up_worker(engine: str, policies: Sequence[str]) -> float:
@@ -229,6 +188,10 @@ class DaskExecutor:
 
         Returns:
             The connected client.
+
+        Raises:
+            OSError: the scheduler did not answer within :data:`CONNECT_SECONDS`.
+            ValueError: the address is malformed (e.g. no port).
         """
         if self.client is not None:
             return self.client
@@ -241,7 +204,7 @@ class DaskExecutor:
                                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
                 self.client = dist.Client(self._cluster)
             else:
-                self.client = dist.Client(self.scheduler)
+                self.client = dist.Client(self.scheduler, timeout=CONNECT_SECONDS)
         except BaseException:
             self._close_quietly()
             raise
@@ -276,16 +239,17 @@ class DaskExecutor:
             The warm-up's time per worker address, in seconds.
 
         Raises:
-            RuntimeError: not connected, or a worker could not warm up
-                (for one, simsales is not installed there).
+            RuntimeError: not connected.
+            WorkerSetupError: a worker could not warm up (for one, simsales
+                is not installed there).
         """
         if self.client is None:
             raise RuntimeError("DaskExecutor is not connected: call start() or use it in a with block")
         try:
             timings = self.client.run(_warm_up_worker, engine, tuple(policies))
         except Exception as exc:
-            raise RuntimeError(f"a Dask worker could not load simsales ({exc!r}); every worker needs "
-                               "simsales installed, the same version as here") from exc
+            raise WorkerSetupError(f"a Dask worker could not load simsales ({exc!r}); every worker "
+                                   "needs simsales installed, the same version as here") from exc
         self.warm_up_seconds = dict(timings)
         return self.warm_up_seconds
 
@@ -299,6 +263,10 @@ class DaskExecutor:
             ``(i, results)``: the position of a batch in ``batches`` and
             its replications' results (:func:`simsales.montecarlo.run_batch`),
             in the order they finish.
+
+        Raises:
+            WorkerLost: a batch's worker died each time Dask ran it
+                (``distributed.scheduler.allowed-failures`` + 1 times).
         """
         if not batches:
             return
@@ -317,9 +285,14 @@ class DaskExecutor:
                 key = f"simsales-batch-{run_id}-{i}"
                 futures.append(client.submit(run_batch, batch, pure=False, key=key, retries=RETRIES))
                 index[key] = i
-            for future, results in dist.as_completed(futures, with_results=True):
-                future.release()  # the worker may drop the results now
-                yield index[future.key], results
+            try:
+                for future, results in dist.as_completed(futures, with_results=True):
+                    future.release()  # the worker may drop the results now
+                    yield index[future.key], results
+            except dist.KilledWorker as exc:  # the batch's worker died, each time Dask retried it
+                where = getattr(exc.last_worker, "address", "a Dask worker")
+                raise WorkerLost(batches[index.get(exc.task, 0)], f"({where}) was lost",
+                                 exc.allowed_failures + 1) from exc
         except BaseException:  # an error, Ctrl-C, or the caller stopped early (GeneratorExit)
             if owned:
                 self._close_quietly()  # the scheduler forgets the client's tasks with it

@@ -4,20 +4,24 @@ An executor takes the batches of a run and yields each one's results as it
 finishes, in any order; :func:`simsales.montecarlo.runner.run` puts them
 back in order.  The numbers do not depend on the executor: every
 replication's streams are addressed by the seed and its number alone.
-:mod:`simsales.montecarlo.dask_executor` runs batches on a Dask cluster.
+Three executors: :class:`InProcessExecutor` (here), the local process pool
+:class:`~simsales.montecarlo.pool.PoolExecutor` (which survives a
+worker's death) and :class:`~simsales.montecarlo.dask_executor.DaskExecutor`
+(a Dask cluster: this machine's cores or many machines).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Protocol
 
 from simsales.montecarlo.batch import Batch, run_batch
+from simsales.montecarlo.pool import PoolExecutor, WorkerLost
 from simsales.montecarlo.replication import RepResult
 
-__all__ = ["MAX_DEFAULT_WORKERS", "Executor", "InProcessExecutor", "PoolExecutor", "default_workers"]
+__all__ = ["MAX_DEFAULT_WORKERS", "Executor", "InProcessExecutor", "PoolExecutor", "WorkerLost",
+           "default_workers"]
 
 MAX_DEFAULT_WORKERS = 8
 """The most processes a run uses unless told otherwise."""
@@ -52,31 +56,6 @@ class InProcessExecutor:
         """
         for i, batch in enumerate(batches):
             yield i, run_batch(batch)
-
-
-class PoolExecutor:
-    """Runs batches on a local process pool.
-
-    Args:
-        workers: the number of processes.
-    """
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-
-    def run(self, batches: Sequence[Batch]) -> Iterator[tuple[int, list[RepResult]]]:
-        """Run every batch on the pool.
-
-        Args:
-            batches: the run's batches, in order.
-
-        Yields:
-            ``(index of the batch, its replications' results)``, as each finishes.
-        """
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
-            futures = {pool.submit(run_batch, b): i for i, b in enumerate(batches)}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
 
 
 def default_workers() -> int:

@@ -232,6 +232,10 @@ def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
         month_of_day[start:] = i
     revenue_month = np.bincount(month_of_day[np.minimum(day_index[paid], sc.horizon_days - 1)],
                                 weights=deals.gross[paid], minlength=len(months))
+    # Refunds count in the month the money goes back, as revenue_net_week counts them.
+    refund_day = (np.nan_to_num(deals.refund_at, nan=0) // MINUTES_PER_DAY).astype(np.int64)
+    refunds_month = np.bincount(month_of_day[np.minimum(refund_day[refunded], sc.horizon_days - 1)],
+                                weights=deals.gross[refunded], minlength=len(months))
     joins = roster.join_day[(roster.join_day >= 0) & (roster.join_day < sc.horizon_days)]
     return {
         "leads_week": lead_week,
@@ -245,4 +249,5 @@ def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
         "hires_made_month": np.bincount(month_of_day[joins], minlength=len(months)).astype(float),
         "hires_deferred_month": roster.ledger.deferred.astype(float),
         "revenue_gross_month": revenue_month.astype(float),
+        "revenue_net_month": (revenue_month - refunds_month).astype(float),
     }

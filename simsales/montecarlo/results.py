@@ -2,18 +2,28 @@
 
 Each plan's metrics are a table, one row per replication; a summary gives
 every metric's mean and P10/P50/P90 over replications and the chance of
-reaching the revenue plan.  Money is in the scenario's currency (RUB in the
-examples), times in minutes, counts in leads or deals.
+reaching the revenue plan (``p_plan``: the net revenue plan, not the hiring
+plan), for the whole horizon and, with a month-by-month plan, per month.
+Money is in the scenario's currency (RUB in the examples), times in minutes,
+counts in leads or deals.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["PlanResult", "RunResult", "summarise"]
+from simsales.scenario import Scenario
+from simsales.world.calendar import month_starts
+
+__all__ = ["MONTHLY_REVENUE", "PlanResult", "RunResult", "month_revenue", "summarise", "with_plan_months"]
+
+MONTHLY_REVENUE = ("revenue_net_month", "revenue_gross_month")
+"""The monthly revenue series a month's plan is measured on, in order of preference:
+net (the plan's own measure) when the run has it, else gross money received."""
 
 
 @dataclass
@@ -43,6 +53,10 @@ class RunResult:
         engine: ``"fast"`` or ``"des"``.
         revenue_plan: the revenue target (net revenue, scenario's currency; 0: none).
         plans: plan name -> its results, in the order run.
+        revenue_plan_months: month ``'YYYY-MM'`` -> that month's revenue
+            target (scenario's currency); empty when the plan is one number.
+        months: the label of each column of the monthly series (``'YYYY-MM'``);
+            empty if not known (see :func:`with_plan_months`).
     """
 
     scenario: str
@@ -51,31 +65,80 @@ class RunResult:
     engine: str
     revenue_plan: float
     plans: dict[str, PlanResult]
+    revenue_plan_months: dict[str, float] = field(default_factory=dict)
+    months: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
         """Every plan's summary.
 
         Returns:
-            ``{PLAN: {METRIC: {mean, p10, p50, p90}, ..., "p_plan": x}}``
-            (see :func:`summarise`).
+            ``{PLAN: {METRIC: {mean, p10, p50, p90}, ..., "p_plan": x}}``, and
+            ``"p_plan_months"`` with a month-by-month plan (see :func:`summarise`).
         """
-        return {name: summarise(plan.metrics, self.revenue_plan)
+        return {name: summarise(plan.metrics, self.revenue_plan, *month_revenue(plan),
+                                self.revenue_plan_months, self.months)
                 for name, plan in self.plans.items()}
 
 
-def summarise(metrics: pd.DataFrame, revenue_plan: float) -> dict:
-    """Mean and P10/P50/P90 of every metric, and the chance of making the plan.
+def with_plan_months(result: RunResult, scenario: Scenario) -> RunResult:
+    """The run with the scenario's month-by-month revenue plan and month labels attached.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it (``revenue_plan_months``, start, horizon).
+
+    Returns:
+        A copy of ``result`` whose summaries give ``p_plan`` per month.
+    """
+    plan = dict(getattr(scenario, "revenue_plan_months", None) or {})
+    months = [label for label, _ in month_starts(scenario.start, scenario.horizon_days)]
+    return replace(result, revenue_plan_months=plan, months=months)
+
+
+def month_revenue(plan: PlanResult) -> tuple[np.ndarray | None, str | None]:
+    """A plan's revenue per replication and month, and which revenue it is.
+
+    Args:
+        plan: one plan's results.
+
+    Returns:
+        ``(series, name)``: the first of :data:`MONTHLY_REVENUE` the run has,
+        shape (replications, months), in the scenario's currency; ``(None,
+        None)`` without one.
+    """
+    for name in MONTHLY_REVENUE:
+        if name in plan.series:
+            return np.asarray(plan.series[name], dtype=float), name
+    return None, None
+
+
+def summarise(metrics: pd.DataFrame, revenue_plan: float, monthly: np.ndarray | None = None,
+              monthly_name: str | None = None, plan_months: Mapping[str, float] | None = None,
+              months: Sequence[str] = ()) -> dict:
+    """Mean and P10/P50/P90 of every metric, and the chance of making the revenue plan.
 
     Args:
         metrics: one row per replication, one column per metric (must hold
             ``revenue_net``).
-        revenue_plan: the net revenue target (scenario's currency); 0 or less: none.
+        revenue_plan: the net revenue target over the horizon (scenario's
+            currency); 0 or less: none.
+        monthly: revenue per replication and month, (replications, months),
+            scenario's currency (None: no monthly figures).
+        monthly_name: which series ``monthly`` is (``revenue_net_month`` or
+            ``revenue_gross_month``).
+        plan_months: month ``'YYYY-MM'`` -> that month's revenue target
+            (None or empty: no monthly plan).
+        months: the label of each column of ``monthly``.
 
     Returns:
         ``{METRIC: {"mean", "p10", "p50", "p90"}, ..., "p_plan": x}``; NaN
         values are left out, a metric with none is all None, and ``p_plan``
         (the share of replications with ``revenue_net >= revenue_plan``) is
-        None without a target.
+        None without a target.  With a monthly plan (and the series and
+        labels), also ``"p_plan_months": {MONTH: {"plan", "p_plan",
+        "revenue_p50", "measure"}}``: per month in the horizon that has a
+        target, the share of replications whose revenue that month reaches
+        it, the P50 of that revenue, and the series it was measured on.
     """
     out: dict = {}
     for name in metrics.columns:
@@ -89,4 +152,11 @@ def summarise(metrics: pd.DataFrame, revenue_plan: float) -> dict:
                      "p90": float(p90)}
     revenue = metrics["revenue_net"].to_numpy(dtype=float)
     out["p_plan"] = float(np.mean(revenue >= revenue_plan)) if revenue_plan > 0 else None
+    if plan_months and monthly is not None and len(months) == monthly.shape[1]:
+        out["p_plan_months"] = {
+            month: {"plan": float(plan_months[month]),
+                    "p_plan": float(np.mean(monthly[:, i] >= plan_months[month])),
+                    "revenue_p50": float(np.median(monthly[:, i])),
+                    "measure": monthly_name}
+            for i, month in enumerate(months) if month in plan_months}
     return out

@@ -83,10 +83,16 @@ def run(
     if executor is None:
         executor = InProcessExecutor() if workers <= 1 else PoolExecutor(workers)
     done: dict[int, list[RepResult]] = {}
-    for index, results in executor.run(batches):
-        done[index] = results
-        if progress is not None:
-            progress(len(results))
+    running = executor.run(batches)
+    try:
+        for index, results in running:
+            done[index] = results
+            if progress is not None:
+                progress(len(results))
+    finally:  # an error or Ctrl-C here (in progress, say) stops the executor's workers at once
+        close = getattr(running, "close", None)
+        if close is not None:
+            close()
     ordered = [rep for i in range(len(batches)) for rep in done[i]]
     result_plans = {}
     for plan in chosen:

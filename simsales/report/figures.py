@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -30,6 +31,10 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#1
 TARGET = "#222222"
 WARN = "#c0392b"
 FIGSIZE = (10.0, 5.6)
+PAD_INCHES = 0.15
+"""White margin around everything drawn, in inches (16 px at 110 dpi)."""
+SVG_SALT = "simsales"
+"""Fixed salt of the ids in SVG files (``svg.hashsalt``): the same chart, the same file."""
 
 
 def plan_colors(plans: Sequence[str]) -> dict[str, str]:
@@ -71,16 +76,18 @@ def money_axis(axis: Axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _: money(v)))
 
 
-def short_count(value: float) -> str:
-    """A mean count: 45.0 -> '45', 0.6 -> '0.6'.
+def legend_columns(labels: Sequence[str], width_chars: int = 120) -> int:
+    """How many legend columns fit across a chart: as many as the longest entry allows.
 
     Args:
-        value: a count, possibly fractional (a mean over replications).
+        labels: the legend's entries.
+        width_chars: the room across the figure, in characters of the legend's font.
 
     Returns:
-        The count with one decimal, none when it is whole.
+        Columns, 1 to ``len(labels)``.
     """
-    return f"{value:,.1f}".removesuffix(".0")
+    longest = max((len(text) for text in labels), default=1) + 6  # the handle and the gap
+    return max(1, min(len(labels), width_chars // longest))
 
 
 def week_dates(scenario: Scenario, n_weeks: int, end: bool) -> np.ndarray:
@@ -131,7 +138,7 @@ def band(ax: Axes, x: np.ndarray, values: np.ndarray, color: str, label: str, al
 
 
 def grouped_barh(ax: Axes, labels: Sequence[str], values: dict[str, np.ndarray], colors: dict[str, str],
-                 notes: Callable[[str, int], str]) -> None:
+                 notes: Callable[[str, int], str], names: dict[str, str] | None = None) -> None:
     """Draw horizontal bars, one group per label (top to bottom), one bar per plan, a note at each end.
 
     Args:
@@ -140,13 +147,14 @@ def grouped_barh(ax: Axes, labels: Sequence[str], values: dict[str, np.ndarray],
         values: plan -> one value per label.
         colors: plan -> colour.
         notes: ``notes(plan, i)`` is the text at the end of plan's bar in group ``i``.
+        names: plan -> the name in the legend (None: the plan's own).
     """
     n = len(values)
     height = 0.8 / n
     y = np.arange(len(labels))
     for k, (plan, counts) in enumerate(values.items()):
         pos = y + (k - (n - 1) / 2) * height
-        ax.barh(pos, counts, height=height * 0.92, color=colors[plan], label=plan)
+        ax.barh(pos, counts, height=height * 0.92, color=colors[plan], label=(names or {}).get(plan, plan))
         for i, (p, c) in enumerate(zip(pos, counts, strict=True)):
             ax.text(c, p, " " + notes(plan, i), va="center", fontsize=7.5)
     ax.set_yticks(y, labels)
@@ -155,17 +163,25 @@ def grouped_barh(ax: Axes, labels: Sequence[str], values: dict[str, np.ndarray],
     ax.grid(axis="x", alpha=0.3)
 
 
-def save_figure(fig: Figure, path: Path, fmt: str) -> Path:
-    """Write a figure atomically at 110 dpi, without software metadata.
+def save_figure(fig: Figure, path: Path, fmt: str, dpi: int = 110) -> Path:
+    """Write a figure atomically: the same figure gives the same bytes, and nothing touches the edge.
+
+    The canvas is cut to what is drawn plus :data:`PAD_INCHES` of margin, so
+    no label is clipped or touches the edge; PNGs carry no software
+    metadata, SVGs no date and ids salted with :data:`SVG_SALT` instead of
+    random ones (matplotlib's default), so a run written twice gives
+    identical files.
 
     Args:
         fig: the figure.
         path: the file.
         fmt: ``png`` or ``svg``.
+        dpi: dots per inch of the PNG.
 
     Returns:
         ``path``.
     """
-    # No software metadata: the files carry no URL and are the same from run to run.
     metadata = {"Software": None} if fmt == "png" else {"Creator": None, "Date": None}
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=110, metadata=metadata))
+    with rc_context({"svg.hashsalt": SVG_SALT}):
+        return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=dpi, metadata=metadata,
+                                                          bbox_inches="tight", pad_inches=PAD_INCHES))

@@ -1,19 +1,39 @@
 """Writing results to disk (run results, summaries, baselines): atomically, so nothing is ever half-written.
 
 Every file is written to a temporary file in the same folder and renamed
-into place; an existing file is replaced only by a complete new one.
+into place; an existing file is replaced only by a complete new one.  A
+temporary file is removed when its write fails or is interrupted (Ctrl-C);
+one left by a killed process (``kill -9``, a power cut) is hidden
+(``.NAME.PID.XXXX.tmp``) and removed by the next write of ``NAME`` once
+process PID is gone.  The process keeps a list of the files it finished
+(:func:`written`), so an interrupted command can say what it kept.
+
+Before a run that will write files, :func:`write_problem` says whether a
+folder can be written and has room for them (:func:`run_files_bytes`,
+:data:`REPORT_BYTES`).
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from simsales.analysis.baselines import render
 from simsales.montecarlo import RunResult
+
+REPORT_BYTES = 8 << 20
+"""Room a report takes (report.html, charts, report.xlsx), bytes: q3's is about 2 MB; four times that."""
+RUN_BYTES_PER_REPLICATION = 2048
+"""Room one plan's replication takes in ``--out`` (a CSV row and a Parquet row, about 850 bytes), bytes."""
+MIN_FREE_BYTES = 16 << 20
+"""Room left free on top of an estimate, bytes."""
+
+_written: list[Path] = []
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -32,7 +52,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
@@ -41,6 +62,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _written.append(path)
     return path
 
 
@@ -48,6 +70,89 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Remove ``path``'s temporary files left by processes that no longer run (killed mid-write)."""
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = stale.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists (a recycled pid counts: the file is then kept)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def written() -> list[Path]:
+    """The files this process has written so far, in order (each one complete).
+
+    Returns:
+        A copy of the list.
+    """
+    return list(_written)
+
+
+def forget_written() -> None:
+    """Start a new list of written files (a command starts)."""
+    _written.clear()
+
+
+def run_files_bytes(plans: int, replications: int) -> int:
+    """Room the files of ``--out`` take (per-replication CSV and Parquet per plan, summary.json).
+
+    Args:
+        plans: plans run.
+        replications: replications per plan.
+
+    Returns:
+        Bytes, with a margin (about twice what q3 writes).
+    """
+    return plans * replications * RUN_BYTES_PER_REPLICATION + plans * (64 << 10)
+
+
+def write_problem(folder: str | Path, need_bytes: int = 0) -> str | None:
+    """Why files cannot be written into ``folder``, checked before anything runs.
+
+    The folder need not exist yet: its nearest existing parent must be a
+    folder in which a file can be created (one is created and removed), and
+    the disk must have ``need_bytes`` free plus :data:`MIN_FREE_BYTES`.
+
+    Args:
+        folder: where files will go.
+        need_bytes: what they will take, in bytes (an estimate).
+
+    Returns:
+        The problem, or None when the folder looks writable.
+    """
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} exists and is not a folder"
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".simsales-probe.", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"cannot create a file in {existing}: {exc.strerror or exc}"
+    free = shutil.disk_usage(existing).free
+    if free < need_bytes + MIN_FREE_BYTES:
+        return (f"only {_mb(free)} free on the disk of {existing}, and the output needs about "
+                f"{_mb(need_bytes + MIN_FREE_BYTES)}: free some space or write elsewhere")
+    return None
+
+
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.0f} MB" if n >= 2**20 else f"{n / 2**10:,.0f} kB"
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

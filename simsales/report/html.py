@@ -1,10 +1,14 @@
 """A self-contained HTML report: one file, charts embedded, nothing fetched.
 
-The page holds the headline per plan, the side-by-side table, every plan
-against the baseline, the charts (PNG, base64-embedded), the month-by-month
-view, the bottleneck summary, the scenario's key assumptions and what is
-needed to reproduce it (seed, replications, engine, simsales version).
-No script, font, style sheet or image is loaded from anywhere else.
+The page leads with the verdict and one headline card per plan (the first
+screen, :mod:`simsales.report.first_screen`), then the decision chart
+(the paired gain over the baseline) before the absolute revenue fan, the
+side-by-side table, every plan against the baseline, the month-by-month
+view, the bottlenecks, the scenario's assumptions in people's units
+(:mod:`simsales.report.assumptions`) and what is needed to reproduce it
+(seed, replications, engine, simsales version).  Plans are named by their
+display label.  No script, font, style sheet or image is loaded from
+anywhere else.
 """
 
 from __future__ import annotations
@@ -17,33 +21,24 @@ import pandas as pd
 
 from simsales import __version__
 from simsales.analysis.compare import Comparison
+from simsales.analysis.verdict import Verdict
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
+from simsales.report.assumptions import NOTE, assumptions
 from simsales.report.figures import plan_colors
+from simsales.report.first_screen import STYLE, headline, verdict_html
 from simsales.report.plots import Chart
-from simsales.report.tables import assumptions, bottlenecks, losses_table, reproduce
-from simsales.report.units import fmt, label, money, percent
+from simsales.report.tables import bottlenecks, losses_table, month_measure, reproduce
+from simsales.report.units import count, fmt, label, money, month_name, percent, plan_labels
 from simsales.scenario import Scenario
 
-STYLE = """
-body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #222;
-       max-width: 1180px; margin: 2em auto; padding: 0 1em; line-height: 1.45; }
-h1 { margin-bottom: 0.2em; } h2 { margin-top: 2em; border-bottom: 2px solid #eee; }
-.meta { color: #666; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.92em; }
-th, td { padding: 0.35em 0.7em; border-bottom: 1px solid #e4e4e4; text-align: right; vertical-align: top; }
-th:first-child, td:first-child, table.left td, table.left th { text-align: left; }
-thead th { border-bottom: 2px solid #999; }
-.range { display: block; color: #777; font-size: 0.85em; }
-.cards { display: flex; flex-wrap: wrap; gap: 1em; }
-.card { border: 1px solid #ddd; border-top: 6px solid; border-radius: 6px; padding: 0.8em 1.1em;
-        min-width: 15em; }
-.big { font-size: 1.6em; font-weight: 600; }
-figure { margin: 1.5em 0; } figure img { max-width: 100%; height: auto; }
-figcaption { color: #555; font-size: 0.9em; }
-code { background: #f4f4f4; padding: 0.1em 0.3em; border-radius: 3px; }
-.worse { color: #c0392b; } .better { color: #1e8449; }
-"""
+HOW_TO_READ = (
+    "How to read it: each band is a plan's cumulative net revenue minus {baseline}'s, taken replication "
+    "by replication. Both plans of a replication see the same leads, clients and uncertain values "
+    "(common random numbers), so the band shows the effect of the plan alone, not the luck of the "
+    "quarter. Above zero the plan is ahead; where the whole band (P10 to P90) is above zero, the plan "
+    "is ahead in at least 90% of replications. The absolute fan below overlaps because every plan "
+    "shares the same uncertain market.")
 
 
 def table(head: Sequence[str], rows: Iterable[Sequence[str]], raw_head: bool = False,
@@ -65,17 +60,18 @@ def table(head: Sequence[str], rows: Iterable[Sequence[str]], raw_head: bool = F
     return f"<table{attr}><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def plan_head(plans: Iterable[str], colors: dict[str, str]) -> list[str]:
-    """Header cells for plan columns, each in its plan's colour.
+def plan_head(plans: Iterable[str], colors: dict[str, str], labels: dict[str, str]) -> list[str]:
+    """Header cells for plan columns, each in its plan's colour, under its display name.
 
     Args:
         plans: the plans, in column order.
         colors: plan -> colour (:func:`~simsales.report.figures.plan_colors`).
+        labels: plan -> display name (:func:`~simsales.report.units.plan_labels`).
 
     Returns:
         One HTML cell per plan.
     """
-    return [f'<span style="color:{colors[p]}">{escape(p)}</span>' for p in plans]
+    return [f'<span style="color:{colors[p]}">{escape(labels[p])}</span>' for p in plans]
 
 
 def cell(main: str, sub: str = "") -> str:
@@ -91,48 +87,15 @@ def cell(main: str, sub: str = "") -> str:
     return escape(main) + (f'<span class="range">{escape(sub)}</span>' if sub else "")
 
 
-def headline(result: RunResult, comparison: Comparison, currency: str, colors: dict[str, str]) -> str:
-    """One card per plan: net revenue P50 (P10, P90), p_plan and the difference from the baseline.
-
-    Args:
-        result: the run.
-        comparison: its plans against the baseline.
-        currency: the scenario's currency.
-        colors: plan -> colour.
-
-    Returns:
-        The cards, as HTML.
-    """
-    summary = result.summary()
-    diffs = comparison.differences.set_index(["plan", "metric"])
-    cards = []
-    for plan, s in summary.items():
-        net = s["revenue_net"]
-        big = f'<div class="big">{money(net["p50"])} {escape(currency)}</div>'
-        lines = [f"net revenue, P50 (P10 {money(net['p10'])}, P90 {money(net['p90'])})"]
-        if s["p_plan"] is not None:
-            lines.append(f"<b>{percent(s['p_plan'])}</b> chance of making the plan")
-        if (plan, "revenue_net") in diffs.index:
-            d = diffs.loc[(plan, "revenue_net")]
-            css = "better" if d["mean"] > 0 else "worse"
-            lines.append(f'vs {escape(comparison.baseline)}: <span class="{css}">'
-                         f"{fmt(d['mean'], 'revenue_net', signed=True)}</span>, ahead in "
-                         f"{percent(d['p_better'])} of replications")
-        else:
-            lines.append("baseline")
-        cards.append(f'<div class="card" style="border-top-color:{colors[plan]}">'
-                     f'<b style="color:{colors[plan]}">{escape(plan)}</b>{big}' + "<br>".join(lines)
-                     + "</div>")
-    return f'<div class="cards">{"".join(cards)}</div>'
-
-
-def side_by_side_html(result: RunResult, currency: str, colors: dict[str, str]) -> str:
+def side_by_side_html(result: RunResult, currency: str, colors: dict[str, str],
+                      labels: dict[str, str]) -> str:
     """Key metrics per plan: P50 with P10 – P90 below, and p_plan.
 
     Args:
         result: the run.
         currency: the scenario's currency.
         colors: plan -> colour.
+        labels: plan -> display name.
 
     Returns:
         A note and the table, as HTML.
@@ -144,17 +107,19 @@ def side_by_side_html(result: RunResult, currency: str, colors: dict[str, str]) 
     if result.revenue_plan > 0:
         rows.append([escape(f"p_plan: chance net revenue ≥ {money(result.revenue_plan)} {currency}")]
                     + [f"<b>{percent(s['p_plan'])}</b>" for s in summary.values()])
-    return ("<p>P50 over replications, P10 – P90 below it.</p>"
-            + table(["metric", *plan_head(summary, colors)], rows, raw_head=True))
+    return ("<p>P50 over replications, P10 – P90 below it; counts in whole units.</p>"
+            + table(["metric", *plan_head(summary, colors, labels)], rows, raw_head=True))
 
 
-def comparison_html(comparison: Comparison, currency: str, colors: dict[str, str]) -> str:
+def comparison_html(comparison: Comparison, currency: str, colors: dict[str, str],
+                    labels: dict[str, str]) -> str:
     """Every plan against the baseline: mean, P10 · P50 · P90 of the paired differences, P(better).
 
     Args:
         comparison: the plans against the baseline.
         currency: the scenario's currency.
         colors: plan -> colour.
+        labels: plan -> display name.
 
     Returns:
         A note and the table, as HTML (a sentence when only one plan ran).
@@ -170,76 +135,94 @@ def comparison_html(comparison: Comparison, currency: str, colors: dict[str, str
         for plan in plans:
             d = by.loc[(plan, metric)]
             better = "" if pd.isna(d["p_better"]) else f", better in {percent(d['p_better'])}"
-            row.append(cell(fmt(d["mean"], metric, signed=True),
+            row.append(cell(fmt(d["mean"], metric, signed=True, mean=True),
                             f"P10 {fmt(d['p10'], metric, True)} · P50 {fmt(d['p50'], metric, True)} · "
                             f"P90 {fmt(d['p90'], metric, True)}{better}"))
         rows.append(row)
-    return (f"<p>Difference plan − <b>{escape(comparison.baseline)}</b> taken replication by "
-            "replication (common random numbers): mean, then P10 · P50 · P90 of the paired "
+    return (f"<p>Difference plan − <b>{escape(labels[comparison.baseline])}</b> taken replication by "
+            "replication (common random numbers): the mean (in bold), then P10 · P50 · P90 of the paired "
             "differences and the share of replications in which the plan does better.</p>"
-            + table(["metric", *plan_head(plans, colors)], rows, raw_head=True))
+            + table(["metric", *plan_head(plans, colors, labels)], rows, raw_head=True))
 
 
-def monthly_html(comparison: Comparison, currency: str) -> str:
-    """Month by month per plan: the team, hires and gross revenue received.
+def monthly_html(comparison: Comparison, currency: str, labels: dict[str, str],
+                 measure: str = "net revenue") -> str:
+    """Month by month per plan: the team, hires, gross revenue and, with a monthly plan, p_plan.
 
     Args:
         comparison: the plans against the baseline.
         currency: the scenario's currency.
+        labels: plan -> display name.
+        measure: what a month's p_plan is measured on, in words.
 
     Returns:
         A note and the table, as HTML.
     """
-    rows = [[escape(str(r.plan)), escape(str(r.month)), f"{r.headcount:.1f}", f"{r.ramped:.1f}",
-             f"{r.ramping:.1f}", f"{r.onboarding:.1f}", f"{r.hires_made:.1f}", f"{r.hires_deferred:.1f}",
-             cell(money(r.revenue_p50), f"{money(r.revenue_p10)} – {money(r.revenue_p90)}"),
-             "baseline" if r.plan == comparison.baseline
-             else escape(fmt(r.revenue_vs_baseline, "revenue_gross", signed=True))]
-            for r in comparison.months.itertuples()]
-    return ("<p>Managers at the month's last day and hires (means over replications); gross money "
-            f"received in the month, {escape(currency)}: P50 with P10 – P90, and the mean paired "
-            f"difference against {escape(comparison.baseline)}.</p>"
-            + table(["plan", "month", "headcount", "ramped", "ramping", "onboarding", "hires made",
-                     "hires deferred", "gross revenue", f"vs {comparison.baseline}"], rows))
+    months = comparison.months
+    with_plan = "p_plan" in months.columns
+    rows = []
+    for r in months.to_dict(orient="records"):
+        row = [escape(labels.get(r["plan"], str(r["plan"]))), escape(month_name(str(r["month"])))]
+        row += [count(r[c]) for c in ("headcount", "ramped", "ramping", "onboarding", "hires_made",
+                                      "hires_deferred")]
+        row += [cell(money(r["revenue_p50"]), f"{money(r['revenue_p10'])} – {money(r['revenue_p90'])}"),
+                "baseline" if r["plan"] == comparison.baseline
+                else escape(fmt(r["revenue_vs_baseline"], "revenue_gross", signed=True))]
+        if with_plan:
+            row += ["-" if pd.isna(r["revenue_plan"]) else money(r["revenue_plan"]),
+                    "-" if pd.isna(r["p_plan"]) else f"<b>{percent(r['p_plan'])}</b>"]
+        rows.append(row)
+    head = ["plan", "month", "headcount", "ramped", "ramping", "onboarding", "hires made", "hires deferred",
+            "gross revenue", f"vs {labels[comparison.baseline]}"]
+    plan_note = (" Then the month's revenue plan and p_plan, the share of replications whose revenue "
+                 f"that month ({measure}) reaches it." if with_plan else "")
+    return ("<p>Managers at the month's last day and hires: means over replications, whole managers from "
+            f"10 up. Gross money received in the month, {escape(currency)}: P50 with P10 – P90, and the "
+            f"mean paired difference against {escape(labels[comparison.baseline])}.{plan_note}</p>"
+            + table(head + (["revenue plan", "p_plan"] if with_plan else []), rows))
 
 
-def losses_html(result: RunResult, colors: dict[str, str]) -> str:
+def losses_html(result: RunResult, colors: dict[str, str], labels: dict[str, str]) -> str:
     """Where leads are lost, per plan: share of all leads, mean count below.
 
     Args:
         result: the run.
         colors: plan -> colour.
+        labels: plan -> display name.
 
     Returns:
         A note and the table, as HTML.
     """
     losses = losses_table(result)
     rows = [[escape(f"{loss} ({reason})")]
-            + [cell(percent(r["share_of_leads"], 1), f"{r['count']:,.0f} leads") for _, r in group.iterrows()]
+            + [cell(percent(r["share_of_leads"], 1), f"{count(r['count'])} leads")
+               for _, r in group.iterrows()]
             for (loss, reason), group in losses.groupby(["loss", "reason_class"], sort=False)]
     return ("<p>Where leads are lost: share of all leads (mean count below).</p>"
-            + table(["loss (reason class)", *plan_head(result.plans, colors)], rows, raw_head=True))
+            + table(["loss (reason class)", *plan_head(result.plans, colors, labels)], rows, raw_head=True))
 
 
-def figure(chart: Chart) -> str:
+def figure(chart: Chart, note: str = "") -> str:
     """A chart embedded in the page (its PNG as base64) with its caption.
 
     Args:
         chart: a written chart.
+        note: a paragraph after the caption, as text ("" for none).
 
     Returns:
         The ``<figure>`` element.
     """
     data = base64.b64encode(chart.png.read_bytes()).decode("ascii")
+    how = f'<p class="how">{escape(note)}</p>' if note else ""
     return (f'<figure id="chart-{escape(chart.name)}"><img src="data:image/png;base64,{data}" '
             f'alt="{escape(chart.title)}"><figcaption>{escape(chart.title)} '
             f"(also <code>{escape(chart.png.name)}</code> and <code>{escape(chart.svg.name)}</code>)"
-            "</figcaption></figure>")
+            f"</figcaption>{how}</figure>")
 
 
 def render(result: RunResult, scenario: Scenario, comparison: Comparison, charts: Sequence[Chart],
-           source: str) -> str:
-    """The whole page.
+           source: str, verdict: Verdict) -> str:
+    """The whole page: the verdict and the headline cards first (the first screen), then the rest.
 
     Args:
         result: the run.
@@ -247,27 +230,32 @@ def render(result: RunResult, scenario: Scenario, comparison: Comparison, charts
         comparison: its plans against the baseline.
         charts: the charts written for it.
         source: the scenario file as the user named it.
+        verdict: the run's verdict (:func:`simsales.analysis.verdict.verdict`).
 
     Returns:
         The HTML document.
     """
-    colors = plan_colors(list(result.plans))
+    colors, labels = plan_colors(list(result.plans)), plan_labels(scenario, result.plans)
     currency = scenario.currency
-    by_name = {c.name: figure(c) for c in charts}
+    how = {"revenue_gain": HOW_TO_READ.format(baseline=labels[comparison.baseline])}
+    by_name = {c.name: figure(c, how.get(c.name, "")) for c in charts}
     title = f"{scenario.name}: hiring plans compared"
-    notes = bottlenecks(result)
+    notes = bottlenecks(result, scenario)
     command = reproduce(result, scenario, source, comparison.baseline)
     sections = [
-        ("Headline", headline(result, comparison, currency, colors)),
-        ("Plans side by side", side_by_side_html(result, currency, colors)),
-        (f"Against {comparison.baseline}", comparison_html(comparison, currency, colors)),
-        ("Revenue", by_name.get("revenue_fan", "") + by_name.get("revenue_distribution", "")),
-        ("Team by month", by_name.get("headcount", "") + monthly_html(comparison, currency)),
+        ("Revenue", by_name.get("revenue_gain", "") + by_name.get("revenue_fan", "")
+         + by_name.get("revenue_distribution", "")),
+        ("Plans side by side", side_by_side_html(result, currency, colors, labels)),
+        (f"Against {labels[comparison.baseline]}", comparison_html(comparison, currency, colors, labels)),
+        ("Team by month", by_name.get("headcount", "") + monthly_html(comparison, currency, labels,
+                                                                      month_measure(result))),
         ("Capacity and bottlenecks", by_name.get("capacity", "")
-         + "".join(f'<p><b style="color:{colors[p]}">{escape(p)}</b>: {escape(text)}</p>'
-                   for p, text in notes.items()) + losses_html(result, colors) + by_name.get("funnel", "")),
-        ("Key assumptions", table(["assumption", "value"],
-                                  [[escape(k), escape(v)] for k, v in assumptions(scenario)], css="left")),
+         + "".join(f'<p><b style="color:{colors[p]}">{escape(labels[p])}</b>: {escape(text)}</p>'
+                   for p, text in notes.items()) + losses_html(result, colors, labels)
+         + by_name.get("funnel", "")),
+        ("Key assumptions", f"<p>{escape(NOTE)}</p>"
+         + table(["assumption", "value"], [[escape(k), escape(v)] for k, v in assumptions(scenario)],
+                 css="left")),
         ("Reproduce", f"<p>Seed <b>{result.seed}</b>, {result.replications} replications, engine "
                       f"<b>{escape(result.engine)}</b>, simsales <b>{escape(__version__)}</b>.</p>"
                       f"<p><code>{escape(command)}</code></p>"),
@@ -280,4 +268,6 @@ def render(result: RunResult, scenario: Scenario, comparison: Comparison, charts
             f'<p class="meta">{escape(source)} · {scenario.horizon_days} days from {scenario.start} · '
             f"{result.replications} replications · seed {result.seed} · engine {escape(result.engine)} · "
             f"simsales {escape(__version__)} · money in {escape(currency)}</p>\n"
+            f"{verdict_html(verdict, labels)}\n"
+            f"{headline(result, comparison, currency, colors, labels)}\n"
             f"{body}</body></html>\n")

@@ -1,10 +1,11 @@
 """A sensitivity run as people read it: settings and effects as text, the lever table.
 
 :mod:`simsales.analysis.levers` computes in numbers; this module writes
-them: an input's setting as the scenario would show it (``0.45``,
-``60,001``, ``0.4/0.7/0.9``), an effect as signed money with its standard
-error (``+472k ±103k``), and the per-lever table that ``simsales levers``
-writes as CSV and JSON.  Money is in the scenario's currency.
+them: an input's setting in its unit (``45%``, ``4 h``, ``1 day``, ``62k``,
+``1,000 a day``, ``5 attempts``, ``40% / 70% / 90%``), an effect as signed
+money with its standard error (``+472k ±103k``), and the per-lever table
+that ``simsales levers`` writes as CSV and JSON.  Money is in the
+scenario's currency.
 """
 
 from __future__ import annotations
@@ -13,42 +14,64 @@ import pandas as pd
 
 from simsales.analysis.lever_table import Setting
 from simsales.analysis.levers import OBJECTIVES, LeverEffect, LeverReport
-from simsales.report.units import money
+from simsales.report.units import duration, money, share
+from simsales.scenario.units import MINUTES_PER_DAY
+
+# Units written in words after the number: written once for a lever's three settings.
+_WORD_UNIT = {"leads_per_day": " a day", "attempts": " attempts", "managers": " managers",
+              "hires": " hires"}
 
 
 def setting_text(setting: Setting) -> str:
-    """An input's setting as the scenario would show it.
+    """An input's setting in its unit, as a head of sales says it.
 
     Args:
         setting: what a lever read.
 
     Returns:
-        A number to three significant digits (thousands separated from
-        1,000 up), a whole count, the ramp's month factors ``0.4/0.7/0.9``,
-        or ``midpoint 45d`` for a logistic ramp.
+        A share as a percentage (``29.3%``), a duration (``15 min``,
+        ``4 h``, ``1 day``), money short (``62k``), leads per day (``1,000
+        a day``), a whole count with its unit (``5 attempts``, ``150
+        managers``), the ramp's productivity per month of tenure
+        (``40% / 70% / 90%``), ``midpoint 45 days`` for a logistic ramp,
+        else the number to three significant digits.
     """
-    match setting.kind:
-        case "count":
-            return str(int(setting.values[0]))
-        case "months":
-            return "/".join(f"{f:.2g}" for f in setting.values)
-        case "midpoint_days":
-            return f"midpoint {setting.values[0]:.3g}d"
+    x = setting.values[0]
+    match setting.kind, setting.unit:
+        case "months", _:
+            return " / ".join(share(f, 0) for f in setting.values)
+        case "midpoint_days", _:
+            return f"midpoint {duration(x * MINUTES_PER_DAY)}"
+        case "count", unit:
+            return f"{int(x):,d} {unit}".strip()
+        case _, "share":
+            return share(x)
+        case _, "minutes":
+            return duration(x)
+        case _, "money":
+            return money(x)
+        case _, "leads_per_day":
+            return f"{x:,.0f} a day"
         case _:
-            x = setting.values[0]
             return f"{x:.3g}" if abs(x) < 1e3 else f"{x:,.0f}"
 
 
 def settings_text(lever: LeverEffect) -> str:
-    """The lever's settings nudged down, unchanged and nudged up: ``0.405 | 0.45 | 0.495``.
+    """The lever's settings nudged down, unchanged and nudged up: ``40.5% | 45% | 49.5%``.
 
     Args:
         lever: one lever of a sensitivity run.
 
     Returns:
-        The three settings, separated by ``|``.
+        The three settings, separated by ``|``; a unit written in words
+        (``5 | 6 | 7 managers``, ``72 | 80 | 88 a day``) only once, at the end.
     """
-    return " | ".join(setting_text(s) for s in (lever.down, lever.base, lever.up))
+    texts = [setting_text(s) for s in (lever.down, lever.base, lever.up)]
+    tail = _WORD_UNIT.get(lever.base.unit if lever.base.kind in ("count", "number") else "")
+    if tail and all(t.endswith(tail) for t in texts):
+        return " | ".join(t.removesuffix(tail) for t in texts) + tail
+    return " | ".join(texts)
+
 
 
 def effect_text(lever: LeverEffect, objective: str, side: str) -> str:
@@ -74,14 +97,18 @@ def lever_frame(report: LeverReport) -> pd.DataFrame:
 
     Returns:
         Columns ``rank``, ``lever``, ``kind``, ``direction``, ``base`` and
-        ``value`` (the settings as text), then per objective the effect's
-        ``_mean``, ``_se``, ``_p10`` and ``_p90`` in the scenario's currency.
+        ``value`` (the settings as text, in their units), ``meaning`` (the
+        lever in one line), ``upper_bound`` (why the effect is only an upper
+        bound, "" if it is not; such levers come last, ranked apart), then
+        per objective the effect's ``_mean``, ``_se``, ``_p10`` and ``_p90``
+        in the scenario's currency.
     """
     rows = []
     for rank, lv in enumerate(report.levers, 1):
         for side in ("down", "up"):
             row = {"rank": rank, "lever": lv.name, "kind": lv.kind, "direction": side,
-                   "base": setting_text(lv.base), "value": setting_text(getattr(lv, side))}
+                   "base": setting_text(lv.base), "value": setting_text(getattr(lv, side)),
+                   "meaning": lv.meaning, "upper_bound": lv.note}
             for metric in OBJECTIVES:
                 e = lv.effects[metric][side]
                 row |= {f"{metric}_mean": e.mean, f"{metric}_se": e.se,

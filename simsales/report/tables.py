@@ -7,15 +7,16 @@ means over replications.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from simsales import __version__
+from simsales.analysis.verdict import verdict
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
-from simsales.report.units import fmt, percent
+from simsales.report.units import fmt, money, percent
 from simsales.scenario import Scenario
 
 
@@ -148,14 +149,18 @@ def p_plan(result: RunResult) -> dict[str, float | None]:
     return {plan: s["p_plan"] for plan, s in result.summary().items()}
 
 
-def bottlenecks(result: RunResult) -> dict[str, str]:
-    """Per plan, one paragraph: where leads are lost, and whether capacity is short.
+def bottlenecks(result: RunResult, scenario: Scenario) -> dict[str, str]:
+    """Per plan, one paragraph: its bottleneck, where its leads are lost, and whether capacity is short.
 
+    The bottleneck is the verdict's rule applied to the plan alone
+    (:func:`simsales.analysis.verdict.verdict` on a run of that plan), so
+    the paragraph of the verdict's best plan says what the verdict says.
     Capacity is short when more than :data:`CAPACITY_SHORT_SHARE` of leads
     are never attempted or have their chain cut for lack of time.
 
     Args:
         result: the run.
+        scenario: the scenario that made it (horizon, benchmarks, currency).
 
     Returns:
         Plan -> the paragraph.
@@ -163,68 +168,34 @@ def bottlenecks(result: RunResult) -> dict[str, str]:
     losses = losses_table(result)
     out = {}
     for plan, plan_result in result.plans.items():
-        rows = losses[losses["plan"] == plan].set_index("loss")
+        neck = verdict(replace(result, plans={plan: plan_result}), scenario, money=money).bottleneck
+        share = losses[losses["plan"] == plan].set_index("loss")["share_of_leads"]
         means = plan_result.metrics.mean()
-        share = rows["share_of_leads"]
         capacity = share["Never attempted"] + share["Chain cut short (no time)"]
-        worst = share.idxmax()
-        verdict = (f"capacity is short: {percent(capacity)} of leads are never attempted or cut "
-                   f"short, so more managers or a faster first touch pay off first"
-                   if capacity > CAPACITY_SHORT_SHARE else
-                   f"capacity holds ({percent(capacity)} of leads untouched or cut short); "
-                   f"conversion is the lever")
-        where = "; ".join(f"{loss.lower()} {percent(s)}" for loss, s in share.items())
-        out[plan] = (
-            f"The biggest loss is \u201c{worst}\u201d ({percent(share[worst])} of leads). "
-            f"Share of leads lost: {where}. Median SLA "
-            f"{fmt(means['sla_p50_min'], 'sla_p50_min')}, P90 {fmt(means['sla_p90_min'], 'sla_p90_min')}, "
-            f"utilisation {percent(means['utilisation'])}: {verdict}.")
+        short = (f"capacity is short: {percent(capacity)} of leads are never attempted or cut short "
+                 f"for lack of managers' time" if capacity > CAPACITY_SHORT_SHARE else
+                 f"capacity holds: {percent(capacity, 1)} of leads are never attempted or cut short")
+        where = "; ".join(f"{loss.lower()} {percent(s, 1)}" for loss, s in share.items())
+        sla = f"{fmt(means['sla_p50_min'], 'sla_p50_min')}, P90 {fmt(means['sla_p90_min'], 'sla_p90_min')}"
+        out[plan] = (f"Fix first: {neck.text} Share of leads lost (means): {where}. Median SLA {sla}, "
+                     f"utilisation {percent(means['utilisation'])}; {short}.")
     return out
 
 
-def _show(value: object) -> str:
-    """A scenario value as the YAML would write it."""
-    return f"{value:g}" if isinstance(value, int | float) else repr(value)
-
-
-def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
-    """The scenario's key assumptions in plain words.
+def month_measure(result: RunResult) -> str:
+    """What the months' p_plan is measured on, in words (net revenue, or gross money received).
 
     Args:
-        scenario: the scenario.
+        result: the run.
 
     Returns:
-        (what, value) pairs, money in the scenario's currency, times in minutes.
+        The words; ``"net revenue"`` when no month has a plan.
     """
-    sc, team, funnel, chain = scenario, scenario.team, scenario.funnel, scenario.touch_chain
-    managers = sum(g.count for g in team.managers)
-    items = [
-        ("Horizon", f"{sc.horizon_days} days from {sc.start}"),
-        ("Revenue plan (net)", f"{sc.revenue_plan:,.0f} {sc.currency}" if sc.revenue_plan else "none"),
-        ("Team at start", f"{managers} managers under {len(team.team_leads)} team leads; "
-                          f"span_max {team.span_max}, at most {team.hires_per_lead_month} hires "
-                          f"per team lead per month"),
-        ("Shifts", "; ".join(f"{s.name}: {s.pattern} from {s.start}, {s.hours:g} h, "
-                             f"share {s.share:g}" for s in team.shifts)
-         + f"; talk share {_show(team.talk_share)}"),
-        ("Ramp", f"months {team.ramp.months}" if team.ramp.months else f"logistic {team.ramp.logistic}"),
-        ("Touch chain", f"attempts at {', '.join(f'{o:g}' for o in chain.offsets)} minutes; contact "
-                        f"chance {', '.join(_show(p) for p in chain.p_contact)}; "
-                        f"priority {chain.priority}"),
-        ("Funnel", f"qualify {_show(funnel.qualify)}, offer {_show(funnel.offer.p)}, installment "
-                   f"share {_show(funnel.installment_share)}, invoice paid {_show(funnel.invoice_paid.p)}, "
-                   f"link filled {_show(funnel.link_filled.p)}, bank approves "
-                   f"{_show(funnel.bank_approved.p)}, refunds {_show(funnel.refunds.share)}"),
-        ("Average check", f"{_show(funnel.price.check)} {sc.currency}"),
-    ]
-    items += [(f"Channel {c.name}", f"{_show(c.leads_per_day)} leads/day, CPL {c.cpl:,.0f} "
-                                    f"{sc.currency}, non-target {_show(c.nontarget_share)}, "
-                                    f"quality {_show(c.quality)}") for c in sc.channels]
-    items += [(f"Plan {p.name}", ", ".join(f"{m.month}: +{m.managers} managers"
-                                           + (f", +{m.team_leads} team lead(s)" if m.team_leads else "")
-                                           for m in p.months) or "no hires")
-              for p in sc.plans]
-    return items
+    for s in result.summary().values():
+        for month in (s.get("p_plan_months") or {}).values():
+            if month.get("measure") == "revenue_gross_month":
+                return "gross money received, before refunds"
+    return "net revenue"
 
 
 def reproduce(result: RunResult, scenario: Scenario, file: str, baseline: str | None = None) -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from simsales.analysis.levers import OBJECTIVES, LeverEffect, LeverReport
-from simsales.report.files import atomic_write
+from simsales.report.figures import save_figure
 from simsales.report.levers import settings_text
 from simsales.report.units import money
 
@@ -49,6 +50,7 @@ def tornado_figure(report: LeverReport, currency: str = "RUB") -> Figure:
     levers = ordered(report)
     n = len(levers)
     fig = Figure(figsize=(12, 1.6 + 0.42 * max(n, 1)))
+    FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(OBJECTIVES), sharey=True, squeeze=False)
     ys = list(range(n))[::-1]
     labels = [f"{lv.label}\n{settings_text(lv)}" for lv in levers]
@@ -65,7 +67,7 @@ def tornado_figure(report: LeverReport, currency: str = "RUB") -> Figure:
         if report.split and 0 < sum(lv.kind == "process" for lv in levers) < n:
             cut = ys[sum(lv.kind == "process" for lv in levers)] + 0.5
             ax.axhline(cut, color="grey", linestyle="--", linewidth=0.8)
-        ax.set_title(f"change in {TITLES[metric]}, {currency} (base {report.base[metric]:,.0f})")
+        ax.set_title(f"change in {TITLES[metric]}, {currency} (base {money(report.base[metric])})")
     axes[0][0].set_yticks(ys, labels, fontsize=8)
     axes[0][0].legend(loc="lower right", fontsize=8)
     split = "; process levers above the dashed line, money levers below" if report.split else ""
@@ -77,7 +79,10 @@ def tornado_figure(report: LeverReport, currency: str = "RUB") -> Figure:
 
 
 def save_tornado(report: LeverReport, out_dir: str | Path, currency: str = "RUB") -> list[Path]:
-    """Write ``tornado.png`` and ``tornado.svg`` into ``out_dir`` (atomically).
+    """Write ``tornado.png`` and ``tornado.svg`` into ``out_dir`` (atomically, reproducibly).
+
+    Written as every chart is (:func:`~simsales.report.figures.save_figure`):
+    the same report gives the same bytes, and nothing touches the edge.
 
     Args:
         report: the sensitivity run.
@@ -88,6 +93,4 @@ def save_tornado(report: LeverReport, out_dir: str | Path, currency: str = "RUB"
         The two files.
     """
     fig = tornado_figure(report, currency)
-    return [atomic_write(Path(out_dir) / f"tornado.{fmt}",
-                         lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=120))
-            for fmt in ("png", "svg")]
+    return [save_figure(fig, Path(out_dir) / f"tornado.{fmt}", fmt, dpi=120) for fmt in ("png", "svg")]

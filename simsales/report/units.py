@@ -2,16 +2,26 @@
 
 One place for units, so the terminal, the HTML report, the charts and the
 workbook agree: money in the scenario's currency, rates as percentages,
-SLA in minutes, everything else a count (a mean over replications may be
-fractional).
+SLA in minutes, ratios (attempts per hour) with one decimal, everything
+else a count.  A count is written in whole units from 10 up (a mean over
+replications of 69.5 deals reads "70"); below 10 a mean keeps one decimal
+("2.3") and the text around it says it is a mean.  Durations read as a
+person says them (:func:`duration`: ``0 min``, ``15 min``, ``1 h``,
+``1 day``) and plans by their display name (:func:`plan_labels`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections import Counter
+from collections.abc import Iterable
+from itertools import pairwise
 from typing import Literal
 
-Kind = Literal["money", "rate", "minutes", "count"]
+from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
+
+Kind = Literal["money", "rate", "minutes", "ratio", "count"]
 
 MONEY = frozenset({
     "revenue_gross", "refunds", "revenue_net", "revenue_after_horizon", "lead_cost", "payroll",
@@ -19,6 +29,10 @@ MONEY = frozenset({
 })
 RATES = frozenset({"contact_rate", "c2", "utilisation"})
 MINUTES = frozenset({"sla_p50_min", "sla_p90_min"})
+RATIOS = frozenset({"attempts_per_manager_hour"})
+
+WHOLE_FROM = 10.0
+"""A count at least this large (in size) is written in whole units."""
 
 LABELS: dict[str, str] = {
     "revenue_net": "Net revenue",
@@ -43,6 +57,7 @@ EXCEL_FORMATS: dict[Kind, str] = {
     "money": "#,##0",
     "rate": "0.0%",
     "minutes": "#,##0.0",
+    "ratio": "#,##0.0",
     "count": "#,##0.0",
 }
 
@@ -54,7 +69,8 @@ def kind(metric: str) -> Kind:
         metric: a metric name.
 
     Returns:
-        ``money`` (the scenario's currency), ``rate`` (a share), ``minutes`` or ``count``.
+        ``money`` (the scenario's currency), ``rate`` (a share), ``minutes``,
+        ``ratio`` (a count per something, such as attempts per hour) or ``count``.
     """
     if metric in MONEY:
         return "money"
@@ -62,6 +78,8 @@ def kind(metric: str) -> Kind:
         return "rate"
     if metric in MINUTES:
         return "minutes"
+    if metric in RATIOS:
+        return "ratio"
     return "count"
 
 
@@ -75,9 +93,30 @@ def label(metric: str, currency: str) -> str:
     Returns:
         The label.
     """
-    unit = {"money": currency, "rate": "%", "minutes": "min", "count": ""}[kind(metric)]
+    unit = {"money": currency, "rate": "%", "minutes": "min", "ratio": "", "count": ""}[kind(metric)]
     name = LABELS.get(metric, metric.replace("_", " ").capitalize())
     return f"{name}, {unit}" if unit else name
+
+
+def not_finite(value: float | None, signed: bool = False) -> str | None:
+    """The text of a value that is not a finite number, or None for a finite one.
+
+    Every formatter here starts with it, so a missing value (None, NaN)
+    reads ``-`` and an infinite one ``inf`` (``-inf``; ``+inf`` for a
+    difference), never a crash or ``nan``.
+
+    Args:
+        value: the value.
+        signed: the value is a difference (``+`` before a positive one).
+
+    Returns:
+        ``'-'``, ``'inf'``, ``'+inf'`` or ``'-inf'``; None when the value is a finite number.
+    """
+    if value is None or math.isnan(value):
+        return "-"
+    if math.isinf(value):
+        return "-inf" if value < 0 else ("+inf" if signed else "inf")
+    return None
 
 
 def money(value: float, signed: bool = False) -> str:
@@ -93,33 +132,46 @@ def money(value: float, signed: bool = False) -> str:
         signed: write ``+`` before a positive amount.
 
     Returns:
-        The amount with a k, M or B suffix (no currency).
+        The amount with a k, M or B suffix (no currency); ``-`` when missing
+        (:func:`not_finite`).
     """
-    sign = "+" if signed and value > 0 else ""
+    text = not_finite(value, signed)
+    if text is not None:
+        return text
     size = abs(value)
-    if size >= 1e9:
+    if size < 0.5:
+        return "0"
+    sign = "+" if signed and value > 0 else ""
+    # The suffix is picked after rounding: 999,600 is "1.0M", not "1,000k".
+    if size >= 999.995e6:
         return f"{sign}{value / 1e9:,.2f}B"
-    if size >= 1e6:
+    if size >= 999.5e3:
         return f"{sign}{value / 1e6:,.1f}M"
     if size >= 1e4:
         return f"{sign}{value / 1e3:,.0f}k"
     return f"{sign}{value:,.0f}"
 
 
-def fmt(value: float | None, metric: str, signed: bool = False) -> str:
+def fmt(value: float | None, metric: str, signed: bool = False, mean: bool = False) -> str:
     """Write one value of ``metric`` short, in its unit.
+
+    A count is written in whole units (a P10 of deals is a number of
+    deals), except a mean of counts below :data:`WHOLE_FROM`, which keeps
+    one decimal (:func:`count`): the text around it must say it is a mean.
 
     Args:
         value: the value (None or NaN: missing).
         metric: the metric it is a value of (see :func:`kind`).
         signed: the value is a difference: ``+`` before a positive one, and
             rates in percentage points (``pp``).
+        mean: the value is a mean over replications.
 
     Returns:
-        The text, ``'-'`` when missing.
+        The text, ``'-'`` when missing (``inf`` when infinite: :func:`not_finite`).
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
+    text = not_finite(value, signed)
+    if text is not None:
+        return text
     sign = "+" if signed and value > 0 else ""
     match kind(metric):
         case "rate":
@@ -128,9 +180,49 @@ def fmt(value: float | None, metric: str, signed: bool = False) -> str:
             return money(value, signed)
         case "minutes":
             return f"{sign}{value:,.1f} min"
+        case "ratio":
+            return f"{sign}{value:,.1f}"
         case _:
-            return f"{sign}{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 \
-                else f"{sign}{value:,.1f}"
+            return sign + (count(value) if mean else whole(value))
+
+
+def whole(value: float) -> str:
+    """A count in whole units: ``8.9`` -> ``'9'``, ``-8.5`` -> ``'-9'``, ``1234.4`` -> ``'1,234'``.
+
+    Halves round away from zero.
+
+    Args:
+        value: a count (a percentile of counts may fall between two).
+
+    Returns:
+        The text, with thousands separators (:func:`not_finite` when not a finite number).
+    """
+    text = not_finite(value)
+    if text is not None:
+        return text
+    rounded = math.floor(abs(value) + 0.5)
+    return f"{'-' if value < 0 and rounded else ''}{rounded:,d}"
+
+
+def count(value: float) -> str:
+    """A count, or a mean of counts: whole units from :data:`WHOLE_FROM` up, else one decimal.
+
+    ``69.5`` -> ``'70'``, ``1234.4`` -> ``'1,234'``, ``2.3`` -> ``'2.3'``,
+    ``4.0`` -> ``'4'``, ``-12.6`` -> ``'-13'``.  Halves round away from
+    zero (``69.5`` is 70 deals, not 69).
+
+    Args:
+        value: a count, or a mean of counts over replications.
+
+    Returns:
+        The text, with thousands separators (:func:`not_finite` when not a finite number).
+    """
+    if (text := not_finite(value)) is not None:
+        return text
+    if abs(value) >= WHOLE_FROM or float(value).is_integer():
+        return whole(value)
+    text = f"{value:,.1f}"
+    return text.removesuffix(".0") if text not in ("-0.0", "0.0") else "0"
 
 
 def percent(value: float | None, digits: int = 0) -> str:
@@ -141,6 +233,88 @@ def percent(value: float | None, digits: int = 0) -> str:
         digits: decimals of the percentage.
 
     Returns:
-        The text, ``'-'`` when missing.
+        The text, ``'-'`` when missing (:func:`not_finite`).
     """
-    return "-" if value is None or math.isnan(value) else f"{100 * value:.{digits}f}%"
+    return not_finite(value) or f"{100 * value:.{digits}f}%"
+
+
+def share(value: float, digits: int | None = None) -> str:
+    """A share as a percentage for people: 0.45 -> '45%', 0.075 -> '7.5%', 0.293 -> '29.3%'.
+
+    Args:
+        value: a share (1.0 is 100%).
+        digits: decimals of the percentage; None: one, dropped when it is 0.
+
+    Returns:
+        The percentage (:func:`not_finite` when not a finite number).
+    """
+    if (text := not_finite(value)) is not None:
+        return text
+    if digits is not None:
+        return f"{100 * value:.{digits}f}%"
+    text = f"{100 * value:.1f}"
+    return ("0" if text in ("0.0", "-0.0") else text.removesuffix(".0")) + "%"
+
+
+DURATION_UNITS = ((MINUTES_PER_DAY, "day", "days"), (MINUTES_PER_HOUR, "h", "h"), (1.0, "min", "min"))
+
+
+def duration(minutes: float) -> str:
+    """A duration as a person says it: 0 -> '0 min', 90 -> '1 h 30 min', 1440 -> '1 day'.
+
+    Minutes below an hour, hours (and minutes) below a day, days (and hours)
+    from a day up: ``15`` -> ``'15 min'``, ``240`` -> ``'4 h'``, ``2160`` ->
+    ``'1 day 12 h'``, ``10080`` -> ``'7 days'``.  At most two parts; a
+    remainder below the second part's unit is rounded into it, and a
+    fraction of a minute below an hour is kept (``0.5`` -> ``'0.5 min'``).
+
+    Args:
+        minutes: the duration, in minutes (>= 0).
+
+    Returns:
+        The text (:func:`not_finite` when not a finite number).
+    """
+    if (text := not_finite(minutes)) is not None:
+        return text
+    minutes = round(minutes, 1)
+    if minutes < MINUTES_PER_HOUR:
+        return f"{minutes:.1f}".removesuffix(".0") + " min"
+    for (size, one, many), (sub_size, sub_one, _) in pairwise(DURATION_UNITS):
+        subs = round(minutes / sub_size)  # the unit is picked after rounding: 1439.9 is "1 day"
+        if subs * sub_size >= size:
+            whole, rest = divmod(subs, round(size / sub_size))
+            return f"{whole} {one if whole == 1 else many}" + (f" {rest} {sub_one}" if rest else "")
+    raise AssertionError("unreachable: one hour or more has a unit")  # pragma: no cover
+
+
+def month_name(month: str) -> str:
+    """A calendar month as people write it: ``'2026-07'`` -> ``'Jul 2026'``.
+
+    Args:
+        month: ``YYYY-MM``.
+
+    Returns:
+        The month's short name and year.
+    """
+    return dt.date(int(month[:4]), int(month[5:7]), 1).strftime("%b %Y")
+
+
+def plan_labels(scenario: object, plans: Iterable[str]) -> dict[str, str]:
+    """The name people read for each plan: its ``label:`` if it has one, else its ``name``.
+
+    Two plans with the same label are told apart by their names
+    (``"Grow (grow_fast)"``).
+
+    Args:
+        scenario: the scenario (its ``plans`` may carry an optional ``label``).
+        plans: the plans' names, in run order.
+
+    Returns:
+        Plan name -> display name, in the order given.
+    """
+    given = {p.name: getattr(p, "label", None) for p in getattr(scenario, "plans", ())}
+    names = list(plans)
+    labels = {name: given.get(name) or name for name in names}
+    counts = Counter(labels.values())
+    return {name: f"{text} ({name})" if counts[text] > 1 and text != name else text
+            for name, text in labels.items()}

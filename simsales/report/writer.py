@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simsales.analysis.compare import compare
+from simsales.analysis.verdict import verdict
 from simsales.montecarlo import RunResult
+from simsales.montecarlo.results import with_plan_months
 from simsales.report.files import atomic_write_text
 from simsales.report.html import render
 from simsales.report.plots import Chart, write_charts
+from simsales.report.units import money
 from simsales.report.xlsx import write_workbook
 from simsales.scenario import Scenario
 
@@ -27,9 +30,13 @@ def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, sou
                  baseline: str | None = None, xlsx: bool = False) -> ReportFiles:
     """``report.html`` and ``charts/*.png|svg`` in ``out_dir`` (and ``report.xlsx`` with ``xlsx``).
 
+    The verdict (:func:`simsales.analysis.verdict.verdict`, money written
+    short) leads the page and the workbook; with a month-by-month revenue
+    plan, both show ``p_plan`` per month.
+
     Args:
         result: the run; its plans are compared against ``baseline`` (default: the first).
-        scenario: the scenario that made it (dates, currency, assumptions).
+        scenario: the scenario that made it (dates, currency, assumptions, plan labels).
         out_dir: the folder to write into (created if missing).
         source: the scenario file as the user named it, for the reproduce line.
         baseline: the plan the others are compared against (None: the first run).
@@ -39,9 +46,13 @@ def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, sou
         The files written.
     """
     out_dir = Path(out_dir)
+    if not result.months:  # a run made without the scenario's months: attach them (and a monthly plan)
+        result = with_plan_months(result, scenario)
     comparison = compare(result, scenario, baseline)
-    charts = write_charts(result, scenario, out_dir / "charts")
+    decision = verdict(result, scenario, comparison, money=money)
+    charts = write_charts(result, scenario, out_dir / "charts", comparison.baseline)
     page = atomic_write_text(out_dir / "report.html",
-                             render(result, scenario, comparison, charts, source))
-    book = write_workbook(out_dir / "report.xlsx", result, scenario, comparison, source) if xlsx else None
+                             render(result, scenario, comparison, charts, source, decision))
+    book = write_workbook(out_dir / "report.xlsx", result, scenario, comparison, source, decision) \
+        if xlsx else None
     return ReportFiles(page, charts, book)

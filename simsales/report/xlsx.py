@@ -1,11 +1,15 @@
 """An Excel workbook for the people who live in spreadsheets (openpyxl).
 
-Sheets: ``summary`` (how the run was made, then every metric per plan:
-mean, P10, P50, P90, and p_plan), ``comparison`` (paired differences
-against the baseline), ``monthly`` (team and gross revenue by month),
-``funnel`` (stages with conversions, then losses by reason class) and
-``replications`` (every metric of every replication of every plan).
-Money cells carry a thousands format, rates a percentage format.
+Sheets: ``verdict`` first (which plan to pick, how sure, what to fix first,
+then each plan's net revenue and chance of making the revenue plan, per
+month too with a monthly plan), ``summary`` (how the run was made, then
+every metric per plan: mean, P10, P50, P90, and p_plan), ``comparison``
+(paired differences against the baseline), ``monthly`` (team and gross
+revenue by month, and p_plan per month with a monthly plan), ``funnel``
+(stages with conversions, then losses by reason class) and ``replications``
+(every metric of every replication of every plan).  Plans are named by
+their display label.  Money cells carry a thousands format, rates a
+percentage format.
 """
 
 from __future__ import annotations
@@ -15,22 +19,27 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from simsales import __version__
 from simsales.analysis.compare import Comparison
+from simsales.analysis.verdict import Verdict
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import METRICS
 from simsales.report.files import atomic_write
-from simsales.report.tables import funnel_table, losses_table, reproduce, side_by_side
-from simsales.report.units import EXCEL_FORMATS, kind, label
+from simsales.report.tables import funnel_table, losses_table, month_measure, reproduce, side_by_side
+from simsales.report.units import EXCEL_FORMATS, kind, label, plan_labels
 from simsales.scenario import Scenario
 
-SHEETS = ("summary", "comparison", "monthly", "funnel", "replications")
+SHEETS = ("verdict", "summary", "comparison", "monthly", "funnel", "replications")
 BOLD = Font(bold=True)
 MONEY, PERCENT, COUNT = EXCEL_FORMATS["money"], EXCEL_FORMATS["rate"], EXCEL_FORMATS["count"]
+TEXT_COLUMNS = 7
+"""The verdict sheet's sentences span this many columns (the per-plan table's width)."""
+TEXT_WIDTH = 120
+"""About how many characters of a sentence fit on one line across them."""
 
 
 def write_frame(ws: Worksheet, frame: pd.DataFrame, formats: dict[str, str] | None = None,
@@ -91,7 +100,9 @@ def summary_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparis
     wide = long.pivot(index="metric", columns="plan", values=["mean", "p10", "p50", "p90"])
     wide = wide.reindex(index=list(METRICS), columns=[(s, p) for p in result.plans
                                                       for s in ("mean", "p10", "p50", "p90")])
-    wide.columns = [f"{plan} {stat.upper() if stat != 'mean' else stat}" for stat, plan in wide.columns]
+    names = plan_labels(scenario, result.plans)
+    wide.columns = [f"{names[plan]} {stat.upper() if stat != 'mean' else stat}"
+                    for stat, plan in wide.columns]
     wide.insert(0, "metric", [label(m, scenario.currency) for m in wide.index])
     p_plans = [s["p_plan"] for s in result.summary().values()]
     chances = pd.DataFrame([["p_plan: chance of making the plan"]
@@ -102,28 +113,91 @@ def summary_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparis
     ws.freeze_panes = ws.cell(len(about) + 3, 2)
 
 
-def comparison_sheet(ws: Worksheet, comparison: Comparison, currency: str) -> None:
+def comparison_sheet(ws: Worksheet, comparison: Comparison, currency: str, names: dict[str, str]) -> None:
     """Fill the comparison sheet: paired differences against the baseline, in each metric's unit.
 
     Args:
         ws: the sheet.
         comparison: the plans against the baseline.
         currency: the scenario's currency.
+        names: plan -> display name.
     """
     frame = comparison.differences.copy()
     row_formats = [EXCEL_FORMATS[kind(m)] for m in frame["metric"]]
     frame["metric"] = [label(m, currency) for m in frame["metric"]]
-    frame = frame.rename(columns={"baseline_mean": f"{comparison.baseline} mean", "plan_mean": "plan mean",
+    frame["plan"] = [names.get(p, p) for p in frame["plan"]]
+    base = names[comparison.baseline]
+    frame = frame.rename(columns={"baseline_mean": f"{base} mean", "plan_mean": "plan mean",
                                   "mean": "difference mean", "p10": "difference P10",
                                   "p50": "difference P50", "p90": "difference P90",
-                                  "p_better": f"P(better than {comparison.baseline})"})
+                                  "p_better": f"P(better than {base})"})
     write_frame(ws, frame, formats={frame.columns[-1]: PERCENT}, row_formats=row_formats)
     ws.freeze_panes = "C2"
 
 
+def verdict_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparison: Comparison,
+                  verdict: Verdict, names: dict[str, str]) -> None:
+    """Fill the verdict sheet: the verdict and its figures, then the headline per plan.
+
+    Args:
+        ws: the sheet.
+        result: the run.
+        scenario: the scenario that made it.
+        comparison: its plans against the baseline.
+        verdict: the run's verdict.
+        names: plan -> display name.
+    """
+    neck = verdict.bottleneck
+    rows: list[tuple[str, object, str | None]] = [
+        ("verdict", verdict.text, None),
+        ("objective", label(verdict.objective, scenario.currency), None),
+        ("best plan", names.get(verdict.best_plan, verdict.best_plan) if verdict.best_plan else "-", None),
+        ("compared with", names.get(verdict.vs_plan, verdict.vs_plan) if verdict.vs_plan else "-", None),
+        ("P(better), paired replications", verdict.p_better, PERCENT),
+        ("fix first (bottleneck)", neck.kind.replace("_", " "), None),
+        ("share of leads lost to it", neck.share_of_leads, PERCENT),
+        ("bottleneck", neck.text, None),
+    ]
+    for i, (key, value, number_format) in enumerate(rows, start=1):
+        ws.cell(i, 1, key).font = BOLD
+        c = ws.cell(i, 2, value)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        if number_format:
+            c.number_format = number_format
+        if isinstance(value, str) and len(value) > TEXT_WIDTH // 2:  # a sentence: across the table below
+            ws.merge_cells(start_row=i, start_column=2, end_row=i, end_column=TEXT_COLUMNS + 1)
+            ws.row_dimensions[i].height = 15 * (1 + len(value) // TEXT_WIDTH)
+    ws.cell(1, 2).font = BOLD
+    ws.column_dimensions["A"].width = 32
+    summary = result.summary()
+    diffs = comparison.differences.set_index(["plan", "metric"]) if not comparison.differences.empty \
+        else None
+    plan_rows = []
+    for plan, s in summary.items():
+        net = s["revenue_net"]
+        d = diffs.loc[(plan, "revenue_net")] if diffs is not None and (plan, "revenue_net") in diffs.index \
+            else None
+        row = {"plan": names[plan], "net revenue P10": net["p10"], "net revenue P50": net["p50"],
+               "net revenue P90": net["p90"], "p_plan": s["p_plan"],
+               f"vs {names[comparison.baseline]}, P50 (paired)": None if d is None else d["p50"],
+               f"vs {names[comparison.baseline]}, mean": None if d is None else d["mean"],
+               f"P(better than {names[comparison.baseline]})": None if d is None else d["p_better"]}
+        row |= {f"p_plan {month}": v["p_plan"] for month, v in (s.get("p_plan_months") or {}).items()}
+        plan_rows.append(row)
+    frame = pd.DataFrame(plan_rows)
+    formats = {c: MONEY for c in frame.columns if c.startswith(("net revenue", "vs "))}
+    formats |= {c: PERCENT for c in frame.columns if c.startswith(("p_plan", "P(better"))}
+    start = len(rows) + 2
+    months = " (a month's p_plan on " + month_measure(result) + ")" if any(
+        s.get("p_plan_months") for s in summary.values()) else ""
+    ws.cell(start, 1, f"Net revenue per plan ({scenario.currency}) and the chance of making the revenue "
+                      f"plan{months}").font = BOLD
+    write_frame(ws, frame, formats=formats, first_row=start + 1)
+
+
 def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comparison: Comparison,
-                   source: str) -> Path:
-    """Write the workbook atomically.
+                   source: str, verdict: Verdict) -> Path:
+    """Write the workbook atomically, the verdict on its first sheet.
 
     Args:
         path: the ``.xlsx`` file.
@@ -131,6 +205,7 @@ def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comp
         scenario: the scenario that made it.
         comparison: its plans against the baseline.
         source: the scenario file as the user named it.
+        verdict: the run's verdict (:func:`simsales.analysis.verdict.verdict`).
 
     Returns:
         ``path``.
@@ -139,22 +214,27 @@ def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comp
     sheets = {name: (wb.active if i == 0 else wb.create_sheet()) for i, name in enumerate(SHEETS)}
     for name, ws in sheets.items():
         ws.title = name
+    names = plan_labels(scenario, result.plans)
+    verdict_sheet(sheets["verdict"], result, scenario, comparison, verdict, names)
     summary_sheet(sheets["summary"], result, scenario, comparison, source)
-    comparison_sheet(sheets["comparison"], comparison, scenario.currency)
+    comparison_sheet(sheets["comparison"], comparison, scenario.currency, names)
 
-    months = comparison.months
+    def named(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(plan=[names.get(p, p) for p in frame["plan"]])
+
+    months = named(comparison.months)
     write_frame(sheets["monthly"], months, formats={
         **{c: COUNT for c in ("headcount", "ramped", "ramping", "onboarding", "hires_made",
                               "hires_deferred")},
-        **{c: MONEY for c in months.columns if c.startswith("revenue")}})
+        **{c: MONEY for c in months.columns if c.startswith("revenue")}, "p_plan": PERCENT})
     sheets["monthly"].freeze_panes = "C2"
 
-    funnel = funnel_table(result)
-    next_row = write_frame(sheets["funnel"], funnel, formats={"count": COUNT, "conversion": PERCENT})
-    write_frame(sheets["funnel"], losses_table(result),
+    next_row = write_frame(sheets["funnel"], named(funnel_table(result)),
+                           formats={"count": COUNT, "conversion": PERCENT})
+    write_frame(sheets["funnel"], named(losses_table(result)),
                 formats={"count": COUNT, "share_of_leads": PERCENT}, first_row=next_row)
 
-    frames = [plan.metrics.reset_index().assign(plan=name) for name, plan in result.plans.items()]
+    frames = [plan.metrics.reset_index().assign(plan=names[name]) for name, plan in result.plans.items()]
     reps = pd.concat(frames, ignore_index=True)
     reps = reps[["plan", "replication", *METRICS]]
     write_frame(sheets["replications"], reps, formats={

@@ -1,8 +1,11 @@
-"""What every section of the scenario schema shares: strict models and clock times.
+"""What every section of the scenario schema shares: strict models, problems, clock times.
 
-Every section is a :class:`Strict` model: frozen, and an unknown key is an
-error, so a typo in a scenario file is never silently ignored.  Times of
-day are written ``"09:30"`` and read as minutes after midnight.
+Every section is a :class:`Strict` model: frozen, an unknown key is an
+error (a typo in a scenario file is never silently ignored), and no number
+may be NaN or infinite.  A validator that finds problems below its field
+(an entry of a list, a key of a mapping) raises :class:`FieldProblems`,
+so each is reported at the entry's own path and line.  Times of day are
+written ``"09:30"`` and read as minutes after midnight.
 """
 
 from __future__ import annotations
@@ -22,7 +25,38 @@ _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 class Strict(BaseModel):
     """Base for every section: frozen, and unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True,
+                              allow_inf_nan=False)
+
+
+Path = tuple[str | int, ...]
+"""Where a problem is, below the field a validator checks: keys and list indices."""
+
+
+class FieldProblems(ValueError):
+    """Problems a validator found below its field, each with its own path.
+
+    Attributes:
+        problems: ``(path, message)`` pairs; the path continues the
+            validated field's (``(3, "team_lead")`` under ``team.managers``).
+    """
+
+    def __init__(self, problems: list[tuple[Path, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(message for _, message in problems))
+
+
+def raise_problems(problems: list[tuple[Path, str]]) -> None:
+    """Raise :class:`FieldProblems` if there are any.
+
+    Args:
+        problems: ``(path, message)`` pairs found by a validator.
+
+    Raises:
+        FieldProblems: ``problems`` is not empty.
+    """
+    if problems:
+        raise FieldProblems(problems)
 
 
 def clock_minutes(text: str) -> int:

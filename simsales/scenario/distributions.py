@@ -17,6 +17,9 @@ which means "always this value"):
 Every object has ``sample(rng, size=None)``, an analytic ``mean``, its
 ``support`` (lo, hi) and a ``__repr__`` that reads like the YAML.  The
 units are those of the field that holds it (minutes, days, RUB, a share).
+Each checks its parameters when built (:class:`DistributionError`);
+:func:`~simsales.scenario.distribution_specs.parse_distribution` reads
+the YAML forms.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import numpy as np
 from scipy import stats
 
 Rng = np.random.Generator
+
+_FAR_SD = 30.0  # a normal's [min, max] this many sd or more from its mean holds no draw
 
 
 class DistributionError(ValueError):
@@ -70,7 +75,7 @@ class Beta:
 
     def __post_init__(self) -> None:
         if not (self.a > 0 and self.b > 0):
-            raise DistributionError("beta needs a > 0 and b > 0")
+            raise DistributionError(f"beta needs a > 0 and b > 0, got [{self.a:g}, {self.b:g}]")
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
         """``size`` draws from ``rng`` (one float when ``size`` is None)."""
@@ -105,11 +110,15 @@ class Normal:
 
     def __post_init__(self) -> None:
         if not self.sd >= 0:
-            raise DistributionError("normal needs sd >= 0")
+            raise DistributionError(f"normal needs sd >= 0, got sd {self.sd:g}")
         if not self.lo < self.hi:
-            raise DistributionError("normal needs min < max")
+            raise DistributionError(f"normal needs min < max, got min {self.lo:g}, max {self.hi:g}")
         if self.sd == 0 and not self.lo <= self.mu <= self.hi:
             raise DistributionError("normal with sd 0 needs min <= mean <= max")
+        if self.sd > 0 and max(self.lo - self.mu, self.mu - self.hi) / self.sd >= _FAR_SD:
+            raise DistributionError(
+                f"normal [{self.mu:g}, {self.sd:g}] has no draws between min {self.lo:g} and max "
+                f"{self.hi:g}: they are over {_FAR_SD:g} sd from its mean")
 
     def _bounds(self) -> tuple[float, float]:
         return ((self.lo - self.mu) / self.sd, (self.hi - self.mu) / self.sd)
@@ -154,7 +163,8 @@ class Triangular:
 
     def __post_init__(self) -> None:
         if not (self.lo <= self.mode <= self.hi and self.lo < self.hi):
-            raise DistributionError("triangular needs lo <= mode <= hi and lo < hi")
+            raise DistributionError("triangular needs lo <= mode <= hi and lo < hi, "
+                                    f"got [{self.lo:g}, {self.mode:g}, {self.hi:g}]")
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
         """``size`` draws from ``rng`` (one float when ``size`` is None)."""
@@ -183,7 +193,7 @@ class Uniform:
 
     def __post_init__(self) -> None:
         if not self.lo < self.hi:
-            raise DistributionError("uniform needs lo < hi")
+            raise DistributionError(f"uniform needs lo < hi, got [{self.lo:g}, {self.hi:g}]")
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
         """``size`` draws from ``rng`` (one float when ``size`` is None)."""
@@ -233,7 +243,15 @@ class LogNormal(_ByMeanSd):
 
     def __post_init__(self) -> None:
         if not (self.m > 0 and self.s >= 0):
-            raise DistributionError("lognormal needs mean > 0 and sd >= 0")
+            raise DistributionError(
+                f"lognormal needs mean > 0 and sd >= 0, got mean {self.m:g}, sd {self.s:g}")
+        try:
+            finite = all(math.isfinite(x) for x in self._log_params)
+        except OverflowError:
+            finite = False
+        if not finite:
+            raise DistributionError(f"lognormal with mean {self.m:g} and sd {self.s:g} has no finite "
+                                    "log-mean and log-sd (sd / mean is too large)")
 
     @property
     def _log_params(self) -> tuple[float, float]:
@@ -254,7 +272,14 @@ class Gamma(_ByMeanSd):
 
     def __post_init__(self) -> None:
         if not (self.m > 0 and self.s > 0):
-            raise DistributionError("gamma needs mean > 0 and sd > 0")
+            raise DistributionError(f"gamma needs mean > 0 and sd > 0, got mean {self.m:g}, sd {self.s:g}")
+        try:
+            shape, scale = (self.m / self.s) ** 2, self.s**2 / self.m  # as sample() computes them
+        except OverflowError:
+            shape = scale = math.inf
+        if not (shape > 0 and math.isfinite(shape) and scale > 0 and math.isfinite(scale)):
+            raise DistributionError(f"gamma with mean {self.m:g} and sd {self.s:g} has no finite "
+                                    "positive shape and scale (sd / mean is too large or too small)")
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
         """``size`` draws from ``rng`` (one float when ``size`` is None)."""
@@ -270,7 +295,7 @@ class Exponential:
 
     def __post_init__(self) -> None:
         if not self.m > 0:
-            raise DistributionError("exponential needs mean > 0")
+            raise DistributionError(f"exponential needs mean > 0, got {self.m:g}")
 
     def sample(self, rng: Rng, size: int | None = None) -> Any:
         """``size`` draws from ``rng`` (one float when ``size`` is None)."""
@@ -292,86 +317,3 @@ class Exponential:
 
 Distribution = Fixed | Beta | Normal | Triangular | Uniform | LogNormal | Gamma | Exponential
 DISTRIBUTION_TYPES = (Fixed, Beta, Normal, Triangular, Uniform, LogNormal, Gamma, Exponential)
-
-
-def _numbers(value: Any, n: int, name: str) -> list[float]:
-    if not isinstance(value, list | tuple) or len(value) != n:
-        raise DistributionError(f"{name} takes a list of {n} numbers")
-    return [_number(v, name) for v in value]
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise DistributionError(f"{name} takes numbers, got {value!r}")
-    return float(value)
-
-
-def _mean_sd(value: Any, name: str) -> tuple[float, float]:
-    if not isinstance(value, dict) or set(value) != {"mean", "sd"}:
-        raise DistributionError(f"{name} takes {{mean: m, sd: s}}")
-    return _number(value["mean"], name), _number(value["sd"], name)
-
-
-def _flow_mapping(text: str) -> Any:
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise DistributionError(f"cannot read {text!r} as a distribution") from None
-
-
-def parse_distribution(spec: Any) -> Distribution:
-    """Build a distribution from its YAML form (see the module docstring).
-
-    Args:
-        spec: a number, a one-key mapping such as ``{beta: [40, 60]}``, its
-            flow-style text (a distribution's ``repr`` reads back), or a
-            distribution already built.
-
-    Returns:
-        The distribution, in the unit of the field that holds it.
-
-    Raises:
-        DistributionError: the spec has an unknown form or bad parameters.
-    """
-    if isinstance(spec, DISTRIBUTION_TYPES):
-        return spec
-    if isinstance(spec, str) and spec.lstrip().startswith("{"):
-        spec = _flow_mapping(spec)  # the repr of a distribution reads back
-    if isinstance(spec, int | float) and not isinstance(spec, bool):
-        return Fixed(float(spec))
-    if not isinstance(spec, dict) or not spec:
-        raise DistributionError(
-            f"expected a number or a distribution such as {{beta: [a, b]}}, got {spec!r}"
-        )
-    keys = set(spec)
-    if keys <= {"mean", "sd", "min", "max"} and {"mean", "sd"} <= keys:
-        mu, sd = _number(spec["mean"], "normal"), _number(spec["sd"], "normal")
-        return Normal(mu, sd, _number(spec.get("min", -math.inf), "min"),
-                      _number(spec.get("max", math.inf), "max"))
-    if "normal" in keys and keys <= {"normal", "min", "max"}:
-        mu, sd = _numbers(spec["normal"], 2, "normal")
-        return Normal(mu, sd, _number(spec.get("min", -math.inf), "min"),
-                      _number(spec.get("max", math.inf), "max"))
-    if len(keys) != 1:
-        raise DistributionError(f"a distribution has one kind, got keys {sorted(keys)}")
-    (kind, value), = spec.items()
-    if kind == "fixed":
-        return Fixed(_number(value, kind))
-    if kind == "beta":
-        return Beta(*_numbers(value, 2, kind))
-    if kind == "triangular":
-        return Triangular(*_numbers(value, 3, kind))
-    if kind == "uniform":
-        return Uniform(*_numbers(value, 2, kind))
-    if kind == "lognormal":
-        return LogNormal(*_mean_sd(value, kind))
-    if kind == "gamma":
-        return Gamma(*_mean_sd(value, kind))
-    if kind == "exponential":
-        return Exponential(_number(value, kind))
-    raise DistributionError(
-        f"unknown distribution {kind!r}; expected one of fixed, beta, normal, "
-        "triangular, uniform, lognormal, gamma, exponential"
-    )

@@ -6,26 +6,28 @@ scenario's currency.
 
 from __future__ import annotations
 
-from pydantic import Field
+import math
+
+from pydantic import Field, model_validator
 
 from simsales.scenario.base import Strict
 from simsales.scenario.distributions import Fixed
-from simsales.scenario.fields import Dist, UProb
+from simsales.scenario.fields import Days, DistDays, DistMinutes, DistMoney, Number, UProb
 
 
 class Step(Strict):
     """A funnel transition: probability ``p``, client delay (days) and manager call (minutes)."""
 
     p: UProb
-    delay_days: Dist = Field(default_factory=lambda: Fixed(0.0))
-    call_minutes: Dist = Field(default_factory=lambda: Fixed(0.0))
+    delay_days: DistDays = Field(default_factory=lambda: Fixed(0.0))
+    call_minutes: DistMinutes = Field(default_factory=lambda: Fixed(0.0))
 
 
 class Refunds(Strict):
     """Paid deals refunded: ``share`` of them, within ``window_days`` days of payment."""
 
     share: UProb = 0.0
-    window_days: float = Field(14.0, ge=0)
+    window_days: Days = 14.0
 
 
 class Price(Strict):
@@ -35,10 +37,21 @@ class Price(Strict):
     offer probability as ``(1 + change) ** elasticity``.
     """
 
-    check: Dist
-    change: float = Field(0.0, gt=-1)
-    elasticity: float = 0.0
+    check: DistMoney
+    change: Number = Field(0.0, gt=-1)
+    elasticity: Number = 0.0
     bank_commission: UProb = Field(0.0, description="share the bank keeps on installments")
+
+    @model_validator(mode="after")
+    def _finite_factor(self) -> Price:
+        try:
+            with_change = (1.0 + self.change) ** self.elasticity
+        except OverflowError:
+            with_change = math.inf
+        if not math.isfinite(with_change):
+            raise ValueError(f"a price change of {self.change:g} with elasticity {self.elasticity:g} moves "
+                             f"the offer chance by a factor of {with_change:g}; expected a finite factor")
+        return self
 
 
 class Funnel(Strict):

@@ -7,16 +7,29 @@ currency.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from simsales.scenario.base import WEEKDAYS, Strict, clock_minutes
+from simsales.scenario.base import WEEKDAYS, Path, Strict, clock_minutes, raise_problems
 from simsales.scenario.distributions import LogNormal
-from simsales.scenario.fields import Dist, Minutes, UNonNeg, UProb, UReal
+from simsales.scenario.fields import (
+    DistMinutes,
+    Minutes,
+    Money,
+    Name,
+    Number,
+    UGrowth,
+    UNonNeg,
+    UProb,
+    WholeDays,
+)
+from simsales.scenario.limits import MAX_ATTEMPTS, MAX_OVERDISPERSION, amount
+from simsales.scenario.numbers import percent_hint
 from simsales.scenario.policies import POLICY_NAMES, ROUTING_POLICIES
-from simsales.scenario.units import MINUTES_PER_DAY
+from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _PATTERN = re.compile(r"^(\d+)/(\d+)$")
@@ -25,6 +38,28 @@ PolicyName = Literal[POLICY_NAMES]  # type: ignore[valid-type]  # the names are 
 """A routing policy's name: one of :data:`~simsales.scenario.policies.POLICY_NAMES`."""
 
 _POLICY_HELP = "; ".join(f"{p.name}: {p.description}" for p in ROUTING_POLICIES)
+
+
+def _duration(minutes: float) -> str:
+    """Minutes as a person reads them: ``10 min``, ``3 h``, ``2 d``."""
+    if minutes >= MINUTES_PER_DAY and minutes % MINUTES_PER_DAY == 0:
+        return f"{minutes / MINUTES_PER_DAY:g} d"
+    if minutes >= MINUTES_PER_HOUR and minutes % MINUTES_PER_HOUR == 0:
+        return f"{minutes / MINUTES_PER_HOUR:g} h"
+    return f"{minutes:g} min"
+
+
+def _profile(profile: list[float], n: int, what: str) -> list[float]:
+    """A relative profile that can be normalised: ``n`` numbers >= 0, not all zero, a finite sum."""
+    if len(profile) != n:
+        raise ValueError(f"expected {n} numbers ({what}), got {len(profile)}")
+    raise_problems([((i,), f"expected a relative volume >= 0, got {x:g}")
+                    for i, x in enumerate(profile) if x < 0])
+    total = sum(profile)
+    if not 0 < total < float("inf"):
+        raise ValueError(f"expected {n} relative volumes ({what}) with a positive, finite sum, got "
+                         f"{amount(total)}: only their ratios matter, so at least one must be above 0")
+    return profile
 
 
 class Calendar(Strict):
@@ -56,6 +91,12 @@ class Calendar(Strict):
             raise ValueError(f"opening must be before closing, got {text!r}")
         return text
 
+    @model_validator(mode="after")
+    def _open_some_day(self) -> Calendar:
+        if all(self.hours(day) is None for day in range(7)):
+            raise ValueError("the calendar is closed every day: nobody would ever work")
+        return self
+
     def hours(self, weekday: int) -> tuple[int, int] | None:
         """The working hours of one weekday.
 
@@ -77,14 +118,15 @@ class Shift(Strict):
 
     Managers are spread over the shift groups by ``share`` and over the
     phases of the pattern, so every day is covered.  ``start`` is the time
-    of day the shift begins, ``hours`` its length.
+    of day the shift begins, ``hours`` its length; the shift ends by 24:00.
+    Give every shift a ``share`` (summing to 1) or none (equal shares).
     """
 
-    name: str
+    name: Name
     pattern: str = "5/2"
     start: str = "09:00"
-    hours: float = Field(9.0, gt=0, le=24, description="hours per shift")
-    share: float = Field(1.0, gt=0, description="share of managers on this shift")
+    hours: Number = Field(9.0, gt=0, le=24, description="hours per shift")
+    share: Number = Field(1.0, gt=0, le=1, description="share of managers on this shift")
 
     @field_validator("pattern")
     @classmethod
@@ -100,6 +142,16 @@ class Shift(Strict):
         clock_minutes(text)
         return text
 
+    @model_validator(mode="after")
+    def _within_the_day(self) -> Shift:
+        end = clock_minutes(self.start) + self.hours * MINUTES_PER_HOUR
+        if end > MINUTES_PER_DAY:
+            over = end - MINUTES_PER_DAY
+            raise ValueError(f"the shift starts at {self.start} and lasts {self.hours:g} h, so it ends at "
+                             f"{int(over // 60):02d}:{int(over % 60):02d} the next day; a shift ends by "
+                             "24:00 (split a night shift in two)")
+        return self
+
     @property
     def days_on(self) -> int:
         """Working days in a row (the ``5`` of ``5/2``)."""
@@ -114,36 +166,39 @@ class Shift(Strict):
 class Channel(Strict):
     """A lead source bought from ads (MODEL.md section 2); ``cpl`` is in the scenario's currency."""
 
-    name: str
+    name: Name
     leads_per_day: UNonNeg = Field(description="mean leads per calendar day at start")
-    weekday_profile: list[float] = Field(
+    weekday_profile: list[Number] = Field(
         default_factory=lambda: [1.0] * 7,
         description="relative volume Mon..Sun (normalised to mean 1)",
     )
-    hour_profile: list[float] | None = Field(
+    hour_profile: list[Number] | None = Field(
         None, description="relative volume per hour 0..23 (normalised); default: working hours"
     )
-    growth_per_month: UReal = Field(0.0, description="volume growth per 30.44 days (0.05 = +5%)")
-    overdispersion: float = Field(
+    growth_per_month: UGrowth = Field(0.0, description="volume growth per 30.44 days (0.05 = +5%)")
+    overdispersion: Number = Field(
         0.0, ge=0, description="day volume is negative binomial: var = m + overdispersion*m^2"
     )
-    cpl: float = Field(0.0, ge=0, description="cost per lead, currency")
+    cpl: Money = Field(0.0, description="cost per lead, currency")
     nontarget_share: UProb = 0.0
     quality: UNonNeg = Field(1.0, description="multiplier on contact-to-qualified")
+
+    @field_validator("overdispersion")
+    @classmethod
+    def _overdispersion(cls, od: float) -> float:
+        if MAX_OVERDISPERSION.exceeded(od):
+            raise ValueError(MAX_OVERDISPERSION.message(od))
+        return od
 
     @field_validator("weekday_profile")
     @classmethod
     def _weekday(cls, profile: list[float]) -> list[float]:
-        if len(profile) != 7 or min(profile) < 0 or sum(profile) <= 0:
-            raise ValueError("expected 7 non-negative numbers (Mon..Sun), not all zero")
-        return profile
+        return _profile(profile, 7, "Mon..Sun")
 
     @field_validator("hour_profile")
     @classmethod
     def _hour(cls, profile: list[float] | None) -> list[float] | None:
-        if profile is not None and (len(profile) != 24 or min(profile) < 0 or sum(profile) <= 0):
-            raise ValueError("expected 24 non-negative numbers (hours 0..23), not all zero")
-        return profile
+        return None if profile is None else _profile(profile, 24, "hours 0..23")
 
 
 class Routing(Strict):
@@ -156,7 +211,7 @@ class Routing(Strict):
     """
 
     policy: PolicyName = Field(POLICY_NAMES[0], description=_POLICY_HELP)
-    onboarding_days: int = Field(5, ge=0, description="days after joining with no leads")
+    onboarding_days: WholeDays = Field(5, description="days after joining with no leads")
 
 
 class Decay(Strict):
@@ -168,8 +223,22 @@ class Decay(Strict):
     """
 
     half_life: Minutes | None = None
-    floor: float = Field(0.0, ge=0, le=1)
-    table: list[tuple[Minutes, float]] | None = None
+    floor: Number = Field(0.0, ge=0, le=1)
+    table: list[tuple[Minutes, Number]] | None = Field(None, min_length=1)
+
+    @field_validator("table")
+    @classmethod
+    def _table(cls, table: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
+        problems: list[tuple[Path, str]] = []
+        for i, (age, factor) in enumerate(table or []):
+            if i and age < table[i - 1][0]:
+                problems.append(((i, 0), f"age {_duration(age)} comes before the previous bucket's "
+                                         f"{_duration(table[i - 1][0])}; ages go in increasing order"))
+            if not 0 <= factor <= 1:
+                problems.append(((i, 1), f"expected a factor in [0, 1], got {factor:g}"
+                                         f"{percent_hint(factor)}"))
+        raise_problems(problems)
+        return table
 
     @model_validator(mode="after")
     def _one_form(self) -> Decay:
@@ -177,23 +246,22 @@ class Decay(Strict):
             raise ValueError("give either half_life (with floor) or table")
         if self.half_life is not None and self.half_life <= 0:
             raise ValueError("half_life must be > 0")
-        if self.table is not None:
-            ages = [age for age, _ in self.table]
-            if ages != sorted(ages) or not self.table:
-                raise ValueError("table ages must be ascending")
-            if any(not 0 <= f <= 1 for _, f in self.table):
-                raise ValueError("table factors must be in [0, 1]")
         return self
 
 
 class TouchChain(Strict):
-    """The planned contact attempts of every lead (MODEL.md section 4); times in minutes."""
+    """The planned contact attempts of every lead (MODEL.md section 4); times in minutes.
+
+    ``offsets`` are the attempts' times after the lead's creation, in
+    increasing order (at most :data:`~simsales.scenario.limits.MAX_ATTEMPTS`);
+    ``p_contact`` gives one chance per attempt, or one for all.
+    """
 
     offsets: list[Minutes] = Field(min_length=1, description="planned attempt times after creation")
     p_contact: list[UProb] = Field(min_length=1, description="chance per attempt (one value: all)")
     decay: Decay | None = None
-    dial_minutes: float = Field(1.0, ge=0, description="manager time of an unanswered attempt")
-    call_minutes: Dist = Field(
+    dial_minutes: Minutes = Field(1.0, description="manager time of an unanswered attempt")
+    call_minutes: DistMinutes = Field(
         default_factory=lambda: LogNormal(9.0, 5.0),
         description="length of the contact call, qualification included",
     )
@@ -201,12 +269,39 @@ class TouchChain(Strict):
     lead_ttl: Minutes = Field(7 * MINUTES_PER_DAY, gt=0,
                               description="attempts not made by this age are dropped")
 
+    @field_validator("offsets")
+    @classmethod
+    def _offsets(cls, offsets: list[float]) -> list[float]:
+        if MAX_ATTEMPTS.exceeded(len(offsets)):
+            raise ValueError(MAX_ATTEMPTS.message(len(offsets), "the touch chain's length"))
+        raise_problems([((k,), f"{_duration(now)} comes before offsets[{k - 1}] = {_duration(before)}; "
+                               "offsets are the attempts' times after creation, in increasing order")
+                        for k, (before, now) in enumerate(itertools.pairwise(offsets), 1) if now < before])
+        return offsets
+
+    @field_validator("p_contact")
+    @classmethod
+    def _p_contact(cls, chances: list, info: ValidationInfo) -> list:
+        offsets = info.data.get("offsets")
+        if offsets is not None and len(chances) not in (1, len(offsets)):
+            raise ValueError(f"expected 1 contact chance (for every attempt) or {len(offsets)} (one per "
+                             f"attempt: the chain has {len(offsets)} offsets), got {len(chances)}")
+        return chances
+
     @model_validator(mode="after")
-    def _shape(self) -> TouchChain:
-        if self.offsets != sorted(self.offsets):
-            raise ValueError("offsets must be ascending")
-        if len(self.p_contact) not in (1, len(self.offsets)):
-            raise ValueError("p_contact needs one value or one per offset")
+    def _attempts_within_ttl(self) -> TouchChain:
+        ttl = _duration(self.lead_ttl) + ("" if "lead_ttl" in self.model_fields_set else " (the default)")
+        if self.lead_ttl <= 0:
+            raise_problems([(("lead_ttl",), f"expected a lead_ttl > 0, got {ttl}: a lead is dropped once "
+                                            "its age passes lead_ttl, so no attempt would ever be made")])
+        last = max(self.offsets)
+        if last > self.lead_ttl:
+            late = sum(offset > self.lead_ttl for offset in self.offsets)
+            come, them = ("comes", "it") if late == 1 else ("come", "them")
+            raise_problems([(("lead_ttl",), f"attempts after lead_ttl can never happen: the last offset is "
+                                            f"{_duration(last)}, lead_ttl {ttl}; {late} of the "
+                                            f"{len(self.offsets)} attempts {come} later: make lead_ttl at "
+                                            f"least {_duration(last)}, or drop {them}")])
         return self
 
     def contact_chance(self, k: int) -> float | object:

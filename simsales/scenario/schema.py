@@ -9,25 +9,38 @@ the package imports every class from :mod:`simsales.scenario`.
 
 Units are in the field names or docstrings: money in the scenario's
 currency (RUB by default), durations in minutes unless the field says
-``_days``; durations given as strings ("10m", "1h", "2d") are converted to
-minutes.  Unknown keys are errors, so a typo is never silently ignored.
+``_days``; durations given as strings ("10 minutes", "1h", "2 days") are
+converted to the field's unit, and numbers may be written "15%", "40k",
+"750M" (:mod:`~simsales.scenario.numbers`).  Unknown keys are errors, so a
+typo is never silently ignored; the cross-checks between sections are in
+:mod:`~simsales.scenario.checks`, the feasibility limits in
+:mod:`~simsales.scenario.limits`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
-from simsales.scenario.base import Strict
+from simsales.scenario.base import Path, Strict, clock_minutes, raise_problems
+from simsales.scenario.checks import duplicates, month_problem, parse_month, plan_problems, volume_problems
+from simsales.scenario.fields import Count, Money, Name, Number, at_most
 from simsales.scenario.funnel import Funnel
+from simsales.scenario.limits import MAX_HORIZON_DAYS, MAX_MONEY, MAX_REPLICATIONS
+from simsales.scenario.numbers import NumberFormError, parse_number, whole_days
 from simsales.scenario.sales_floor import Calendar, Channel, Routing, TouchChain
 from simsales.scenario.team import (
     Economics,
     HiringPlan,
     Team,
 )
-from simsales.scenario.units import MINUTES_PER_DAY
+from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
+
+OBJECTIVES = ("revenue_net", "margin")
+"""What a plan is judged on: net revenue (the default) or margin (net revenue less costs)."""
 
 
 class Benchmarks(Strict):
@@ -41,32 +54,42 @@ class Benchmarks(Strict):
     See :mod:`simsales.analysis.market_gaps`.
     """
 
-    contact_rate: float | None = Field(None, ge=0, le=1)
-    qualify: float | None = Field(None, ge=0, le=1)
-    offer: float | None = Field(None, ge=0, le=1)
-    invoice_paid: float | None = Field(None, ge=0, le=1)
-    link_filled: float | None = Field(None, ge=0, le=1)
-    bank_approved: float | None = Field(None, ge=0, le=1)
-    c2: float | None = Field(None, ge=0, le=1)
-    sla_p50_min: float | None = Field(None, ge=0)
-    revenue_per_manager: float | None = Field(None, ge=0)
+    contact_rate: Number | None = Field(None, ge=0, le=1)
+    qualify: Number | None = Field(None, ge=0, le=1)
+    offer: Number | None = Field(None, ge=0, le=1)
+    invoice_paid: Number | None = Field(None, ge=0, le=1)
+    link_filled: Number | None = Field(None, ge=0, le=1)
+    bank_approved: Number | None = Field(None, ge=0, le=1)
+    c2: Number | None = Field(None, ge=0, le=1)
+    sla_p50_min: Number | None = Field(None, ge=0)
+    revenue_per_manager: Money | None = None
 
 
 class Scenario(Strict):
     """A whole scenario file.
 
     ``start`` is the first day simulated, ``horizon_days`` how many days
-    are; ``revenue_plan`` is the net revenue target over the horizon, in
-    ``currency``.
+    are (at most :data:`~simsales.scenario.limits.MAX_HORIZON_DAYS`).
+    ``revenue_plan`` is the net revenue target over the horizon, in
+    ``currency``: the file gives one number, or a mapping of months
+    (``{"2026-07": 60M, "2026-08": 70M}``, months of the horizon, each >= 0;
+    a month left out has no target), and then ``revenue_plan`` is their sum
+    and ``revenue_plan_months`` the mapping (empty when one number was
+    given).  ``objective`` is what plans are judged on: ``revenue_net``
+    (default) or ``margin``.
     """
 
-    name: str
+    name: Name
     start: dt.date
-    horizon_days: int = Field(gt=0, le=731)
+    horizon_days: Annotated[int, BeforeValidator(whole_days), at_most(MAX_HORIZON_DAYS)] = Field(gt=0)
     currency: str = "RUB"
-    revenue_plan: float = Field(0.0, ge=0, description="net revenue target over the horizon")
-    replications: int = Field(200, ge=1)
-    seed: int = Field(0, ge=0)
+    revenue_plan: Money = Field(0.0, description="net revenue target over the horizon")
+    revenue_plan_months: dict[str, float] = Field(
+        default_factory=dict, description="net revenue target per month YYYY-MM (empty: one number given)")
+    objective: Literal[OBJECTIVES] = Field(  # type: ignore[valid-type]  # the names are written once
+        "revenue_net", description="what plans are judged on: revenue_net or margin")
+    replications: Annotated[Count, at_most(MAX_REPLICATIONS)] = Field(200, ge=1)
+    seed: Count = Field(0, ge=0)
     calendar: Calendar = Calendar()
     channels: list[Channel] = Field(min_length=1)
     routing: Routing = Routing()
@@ -77,11 +100,85 @@ class Scenario(Strict):
     plans: list[HiringPlan] = Field(min_length=1)
     benchmarks: Benchmarks | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _monthly_revenue_plan(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("revenue_plan"), dict):
+            months = data["revenue_plan"]
+            data = {**data, "revenue_plan_months": months, "revenue_plan": _total_or_zero(months)}
+        return data
+
+    @field_validator("horizon_days")
+    @classmethod
+    def _ends_in_the_calendar(cls, days: int, info: ValidationInfo) -> int:
+        start = info.data.get("start")
+        if start is not None and (dt.date.max - start).days < days:
+            raise ValueError(f"a horizon of {days} days from {start} would end after the year 9999")
+        return days
+
+    @field_validator("revenue_plan_months", mode="before")
+    @classmethod
+    def _plan_months(cls, months: Any, info: ValidationInfo) -> dict[str, float]:
+        if not isinstance(months, dict):
+            raise ValueError(f"expected a number, or a mapping of months to amounts such as "
+                             f"{{'2026-07': 60M}}, got {months!r}")
+        start, days = info.data.get("start"), info.data.get("horizon_days")
+        out: dict[str, float] = {}
+        problems: list[tuple[Path, str]] = []
+        for key, amount in months.items():
+            at: Path = (str(key),)
+            try:
+                month = parse_month(key)
+                outside = month_problem(month, start, days) if start and days else None
+                if outside:
+                    raise ValueError(outside)
+                if month in out:
+                    raise ValueError(f"{month} is given twice")
+                number = parse_number(amount)
+                if not number >= 0:
+                    raise ValueError(f"expected an amount >= 0, got {amount!r}")
+                if MAX_MONEY.exceeded(number):
+                    raise ValueError(MAX_MONEY.message(number))
+                out[month] = number
+            except (ValueError, NumberFormError) as exc:
+                problems.append((at, str(exc)))
+        raise_problems(problems)
+        return out
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, channels: list[Channel], info: ValidationInfo) -> list[Channel]:
+        problems = duplicates([c.name for c in channels], "channel", "channels")
+        start, days = info.data.get("start"), info.data.get("horizon_days")
+        if start is not None and days is not None:
+            problems += volume_problems(channels, start, days)
+        raise_problems(problems)
+        return channels
+
+    @field_validator("team")
+    @classmethod
+    def _shifts_meet_the_calendar(cls, team: Team, info: ValidationInfo) -> Team:
+        calendar = info.data.get("calendar")
+        if calendar is not None:
+            raise_problems(_shift_problems(team, calendar))
+        return team
+
+    @field_validator("plans")
+    @classmethod
+    def _plans(cls, plans: list[HiringPlan], info: ValidationInfo) -> list[HiringPlan]:
+        problems = duplicates([p.name for p in plans], "plan", "plans")
+        problems += plan_problems(plans, info.data.get("start"), info.data.get("horizon_days"),
+                                  info.data.get("team"))
+        raise_problems(problems)
+        return plans
+
     @model_validator(mode="after")
-    def _unique_plans(self) -> Scenario:
-        names = [p.name for p in self.plans]
-        if len(set(names)) != len(names):
-            raise ValueError("plan names must be unique")
+    def _plan_total(self) -> Scenario:
+        total = sum(self.revenue_plan_months.values())
+        consistent = math.isclose(self.revenue_plan, total, rel_tol=1e-9, abs_tol=1e-6)
+        if self.revenue_plan_months and not consistent:
+            raise ValueError(f"revenue_plan {self.revenue_plan:g} is not the sum of its months "
+                             f"({total:g}); write the months under revenue_plan")
         return self
 
     def plan(self, name: str) -> HiringPlan:
@@ -105,3 +202,25 @@ class Scenario(Strict):
     def horizon_minutes(self) -> float:
         """The horizon in minutes."""
         return self.horizon_days * MINUTES_PER_DAY
+
+
+def _total_or_zero(months: dict) -> float:
+    """The sum of a monthly plan's amounts; 0 if one is no number (its own check reports it)."""
+    try:
+        return sum(parse_number(v) for v in months.values())
+    except NumberFormError:
+        return 0.0
+
+
+def _shift_problems(team: Team, calendar: Calendar) -> list[tuple[Path, str]]:
+    """Shifts that never meet the working hours on any weekday (their managers would never work)."""
+    problems: list[tuple[Path, str]] = []
+    for i, shift in enumerate(team.shifts):
+        start = clock_minutes(shift.start)
+        end = start + shift.hours * MINUTES_PER_HOUR
+        days = [calendar.hours(d) for d in range(7)]
+        if not any(hours and max(hours[0], start) < min(hours[1], end) for hours in days):
+            problems.append((("shifts", i), f"shift {shift.name!r} ({shift.start} for {shift.hours:g} h) "
+                                            "never meets the calendar's working hours: its managers "
+                                            "would never take a lead"))
+    return problems

@@ -6,33 +6,39 @@ currency per month (or per hire).
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from simsales.scenario.base import Strict
+from simsales.scenario.base import FieldProblems, Strict, raise_problems
+from simsales.scenario.checks import duplicates, parse_month, share_problems, team_lead_problems
 from simsales.scenario.distributions import Fixed
-from simsales.scenario.fields import Dist, UProb
+from simsales.scenario.fields import Count, Days, Dist, Money, Name, Number, UProb, WholeDays, at_most
+from simsales.scenario.limits import MAX_MANAGERS, MAX_TEAM_LEADS, TAIL
+from simsales.scenario.numbers import percent_hint
+from simsales.scenario.ranges import quantile
 from simsales.scenario.sales_floor import Shift
+from simsales.scenario.uncertain import Uncertain
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+Managers = Annotated[Count, at_most(MAX_MANAGERS)]
+"""A number of managers (a count, at most the roster's limit)."""
+TeamLeads = Annotated[Count, at_most(MAX_TEAM_LEADS)]
+"""A number of team leads (a count, at most the roster's limit)."""
 
 
 class ManagerGroup(Strict):
     """Managers already on the team at the start: ``count`` of them under ``team_lead``."""
 
     team_lead: str
-    count: int = Field(ge=0)
-    tenure_days: int = Field(365, ge=0, description="days since hire at the start")
+    count: Managers = Field(ge=0)
+    tenure_days: WholeDays = Field(365, description="days since hire at the start")
 
 
 class TeamLead(Strict):
     """A team lead on the team at the start, ``tenure_days`` since promotion or hire."""
 
-    name: str
-    tenure_days: int = Field(365, ge=0)
+    name: Name
+    tenure_days: WholeDays = 365
 
 
 class Ramp(Strict):
@@ -41,17 +47,31 @@ class Ramp(Strict):
     Or ``logistic: {midpoint_days, width_days}``.
     """
 
-    months: list[float] | None = None
-    logistic: dict[str, float] | None = None
+    months: list[Number] | None = None
+    logistic: dict[str, Days] | None = None
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, months: list[float] | None) -> list[float] | None:
+        raise_problems([((i,), f"expected a ramp factor in (0, 1], got {f:g}{percent_hint(f)}")
+                        for i, f in enumerate(months or []) if not 0 < f <= 1])
+        return months
+
+    @field_validator("logistic")
+    @classmethod
+    def _logistic(cls, logistic: dict[str, float] | None) -> dict[str, float] | None:
+        if logistic is None:
+            return None
+        if set(logistic) != {"midpoint_days", "width_days"}:
+            raise ValueError(f"logistic needs midpoint_days and width_days, got {', '.join(logistic)}")
+        if not logistic["width_days"] > 0:
+            raise FieldProblems([(("width_days",), "expected a width > 0 days (the curve divides by it)")])
+        return logistic
 
     @model_validator(mode="after")
     def _one_form(self) -> Ramp:
         if (self.months is None) == (self.logistic is None):
             raise ValueError("give either months or logistic")
-        if self.months is not None and any(not 0 < f <= 1 for f in self.months):
-            raise ValueError("months factors must be in (0, 1]")
-        if self.logistic is not None and set(self.logistic) != {"midpoint_days", "width_days"}:
-            raise ValueError("logistic needs midpoint_days and width_days")
         return self
 
 
@@ -64,7 +84,7 @@ class Attrition(Strict):
 
     monthly: UProb = 0.0
     probation_monthly: UProb = 0.0
-    probation_days: int = Field(60, ge=0)
+    probation_days: WholeDays = 60
 
 
 class Coaching(Strict):
@@ -77,10 +97,10 @@ class Coaching(Strict):
     lower than ``min_team_factor``.
     """
 
-    free_load: float = Field(2.0, ge=0)
-    ramp_slowdown: float = Field(0.0, ge=0)
-    team_penalty: float = Field(0.0, ge=0, le=1)
-    min_team_factor: float = Field(0.5, gt=0, le=1)
+    free_load: Number = Field(2.0, ge=0)
+    ramp_slowdown: Number = Field(0.0, ge=0)
+    team_penalty: Number = Field(0.0, ge=0, le=1)
+    min_team_factor: Number = Field(0.5, gt=0, le=1)
 
 
 class Team(Strict):
@@ -93,55 +113,94 @@ class Team(Strict):
     skill: Dist = Field(default_factory=lambda: Fixed(1.0))
     ramp: Ramp = Ramp(months=[0.4, 0.7, 0.9])
     attrition: Attrition = Attrition()
-    span_max: int = Field(10, ge=1)
-    hires_per_lead_month: int = Field(3, ge=0)
-    lead_adaptation_days: int = Field(60, ge=0)
+    span_max: Managers = Field(10, ge=1)
+    hires_per_lead_month: Managers = Field(3, ge=0)
+    lead_adaptation_days: WholeDays = 60
     coaching: Coaching = Coaching()
 
-    @model_validator(mode="after")
-    def _leads_exist(self) -> Team:
-        if isinstance(self.talk_share, float) and self.talk_share <= 0:
-            raise ValueError("talk_share must be > 0: managers need some time for calls")
-        names = [t.name for t in self.team_leads]
-        if len(set(names)) != len(names):
-            raise ValueError("team lead names must be unique")
-        for g in self.managers:
-            if g.team_lead not in names:
-                raise ValueError(f"manager group names unknown team lead {g.team_lead!r}")
-        return self
+    @field_validator("team_leads")
+    @classmethod
+    def _team_leads(cls, leads: list[TeamLead]) -> list[TeamLead]:
+        if MAX_TEAM_LEADS.exceeded(len(leads)):
+            raise ValueError(MAX_TEAM_LEADS.message(len(leads)))
+        raise_problems(duplicates([t.name for t in leads], "team lead", "team.team_leads"))
+        return leads
+
+    @field_validator("managers")
+    @classmethod
+    def _managers(cls, groups: list[ManagerGroup], info: ValidationInfo) -> list[ManagerGroup]:
+        if "team_leads" in info.data:
+            raise_problems(team_lead_problems([t.name for t in info.data["team_leads"]], groups))
+        return groups
+
+    @field_validator("shifts")
+    @classmethod
+    def _shifts(cls, shifts: list[Shift]) -> list[Shift]:
+        raise_problems(duplicates([s.name for s in shifts], "shift", "team.shifts") + share_problems(shifts))
+        return shifts
+
+    @field_validator("talk_share")
+    @classmethod
+    def _talk_share(cls, share: float | Uncertain) -> float | Uncertain:
+        lowest = quantile(share.dist, TAIL) if isinstance(share, Uncertain) else share
+        if not lowest > 0:
+            raise ValueError(f"expected a talk share > 0, got {share!r} (it reaches {lowest:g}): every call "
+                             "takes its minutes divided by talk_share, so managers need some time for calls")
+        return share
 
 
 class Economics(Strict):
     """What the team costs: salaries per month and commission shares of net revenue."""
 
-    manager_salary_month: float = Field(0.0, ge=0)
-    team_lead_salary_month: float = Field(0.0, ge=0)
-    commission_share: float = Field(0.0, ge=0, le=1, description="managers, of net revenue")
-    team_lead_commission_share: float = Field(0.0, ge=0, le=1)
+    manager_salary_month: Money = 0.0
+    team_lead_salary_month: Money = 0.0
+    commission_share: Number = Field(0.0, ge=0, le=1, description="managers, of net revenue")
+    team_lead_commission_share: Number = Field(0.0, ge=0, le=1)
 
 
 class PlanMonth(Strict):
     """The vacancies a plan opens in one month (``YYYY-MM``)."""
 
     month: str = Field(description="YYYY-MM: the month the vacancies open")
-    managers: int = Field(0, ge=0)
-    team_leads: int = Field(0, ge=0)
+    managers: Managers = Field(0, ge=0, description="managers to hire (not a target headcount)")
+    team_leads: TeamLeads = Field(0, ge=0, description="team leads to hire")
 
     @field_validator("month", mode="before")
     @classmethod
     def _month(cls, text: object) -> str:
-        if isinstance(text, dt.date):
-            text = f"{text.year:04d}-{text.month:02d}"
-        if not isinstance(text, str) or not _MONTH.match(text) or not 1 <= int(text[5:]) <= 12:
-            raise ValueError(f"expected a month such as '2026-07', got {text!r}")
-        return text
+        return parse_month(text)
 
 
 class HiringPlan(Strict):
-    """A named plan: hires per month, time to hire (days), cost per hire and what the span rule does."""
+    """A named plan: hires per month, time to hire (days), cost per hire and what the span rule does.
 
-    name: str
+    ``label`` is the plan's name for people (reports, tables); it defaults
+    to ``name``, the identifier the command line uses.
+    """
+
+    name: Name
+    label: str = Field("", description="display name (default: the plan's name)")
     months: list[PlanMonth] = Field(default_factory=list)
-    time_to_hire_days: int = Field(21, ge=0, description="vacancy open to first day")
-    cost_per_hire: float = Field(0.0, ge=0)
+    time_to_hire_days: WholeDays = Field(21, description="vacancy open to first day")
+    cost_per_hire: Money = 0.0
     on_cap: Literal["defer", "refuse"] = "defer"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_label(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("label") and isinstance(data.get("name"), str):
+            data = {**data, "label": data["name"]}
+        return data
+
+    @field_validator("months")
+    @classmethod
+    def _months_once(cls, months: list[PlanMonth]) -> list[PlanMonth]:
+        first: dict[str, int] = {}
+        problems = []
+        for j, entry in enumerate(months):
+            if entry.month in first:
+                problems.append(((j, "month"), f"{entry.month} is already months[{first[entry.month]}] of "
+                                               "this plan; give each month once"))
+            first.setdefault(entry.month, j)
+        raise_problems(problems)
+        return months

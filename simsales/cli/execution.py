@@ -1,0 +1,168 @@
+"""Running replications for a command: the estimate first, then the engine, the executor and the progress bar.
+
+:func:`simulate` is what every command that runs replications calls.
+Before anything runs it
+
+1. estimates the run's memory and time (:mod:`simsales.montecarlo.estimate`)
+   and refuses a run that would not fit in this machine's memory (exit
+   status 2, saying what to reduce); a run of more than
+   :data:`LONG_RUN_SECONDS` says how long it will take;
+2. prepares the fast engine in this process, saying so when numba has to
+   compile it (the first run after an install): workers fork from this
+   process and share the code, or load it from numba's cache;
+3. starts the executor: a local pool (``--executor local``) or a Dask
+   cluster (``--executor dask``, on this machine or at ``--scheduler``),
+   with a clear error when Dask is missing or the scheduler does not answer.
+
+Then it runs with a progress bar on stderr.  A worker that dies is
+reported and its replications run again; if they kill a worker twice the
+run stops with exit status 2.  Ctrl-C stops every worker (and a cluster
+this command started) before the command ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from simsales import montecarlo
+from simsales.cli.console import err, fail, note
+from simsales.montecarlo import RunResult
+from simsales.montecarlo.estimate import RunEstimate, available_memory, estimate_run
+from simsales.montecarlo.pool import PoolExecutor, WorkerLost
+from simsales.scenario import Scenario
+
+__all__ = ["EXECUTORS", "LONG_RUN_SECONDS", "simulate"]
+
+EXECUTORS = ("local", "dask")
+"""Where replications run: this machine's process pool, or a Dask cluster."""
+LONG_RUN_SECONDS = 60.0
+"""A run estimated to take longer than this says how long on stderr, seconds."""
+DASK_TASK_SECONDS = 1.0
+"""Wanted wall time of one Dask task (a batch of replications), seconds."""
+
+
+def simulate(scenario: Scenario, plans: list[str] | None, replications: int | None,
+             seed: int | None, engine: str, workers: int | None, quiet: bool = False,
+             executor: str = "local", scheduler: str | None = None) -> RunResult:
+    """Run the scenario with a progress bar on stderr; refuse a run that cannot fit.
+
+    Args:
+        scenario: the scenario.
+        plans: the plans to run (None: all).
+        replications: override the scenario's.
+        seed: override the scenario's.
+        engine: ``fast`` or ``des``.
+        workers: worker processes (None: all cores; one for a single
+            replication); with Dask and no scheduler, the local cluster's workers.
+        quiet: hide the progress bar (it is hidden anyway when stderr is not a terminal).
+        executor: ``local`` (this machine's process pool) or ``dask``.
+        scheduler: a Dask scheduler's address (only with ``dask``; None: a
+            local cluster of ``workers`` processes).
+
+    Returns:
+        The run.
+
+    Raises:
+        typer.Exit: status 2: the run would not fit in memory, Dask is
+            missing or the scheduler cannot be reached, or a worker died
+            twice running the same replications (the error is printed).
+    """
+    if executor not in EXECUTORS:
+        raise fail(f"--executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if scheduler is not None and executor != "dask":
+        raise fail(f"--scheduler {scheduler}: a scheduler is for --executor dask; add it, or leave "
+                   "out --scheduler to run on this machine")
+    chosen = [scenario.plan(p) for p in plans] if plans else list(scenario.plans)
+    reps = replications or scenario.replications
+    workers = workers or montecarlo.default_workers()
+    if executor == "local" and reps == 1:
+        workers = 1
+    estimate = estimate_run(scenario, chosen, reps, engine, workers, spawned_workers=executor == "dask",
+                            remote=scheduler is not None)
+    _check_memory(estimate)
+    policies = [scenario.routing.policy]
+    compiling = _compile_seconds(engine, policies) if scheduler is None else 0
+    if estimate.seconds + compiling > LONG_RUN_SECONDS:
+        where = (f"the Dask cluster at {scheduler}" if scheduler else
+                 f"{workers} worker process{'es' if workers > 1 else ''}")
+        note(f"this run will take {estimate.duration_text(compiling)} ({len(chosen)} plans x {reps:,} "
+             f"replications on {where}; estimated from {estimate.leads:,.0f} leads per replication)")
+    if compiling:
+        err.print(f"preparing the fast engine (first run only, about {compiling} s)...", highlight=False)
+    if scheduler is None:
+        from simsales.montecarlo.warmup import warm_up
+
+        warm_up(engine, policies)  # workers fork from this process, or load the code numba cached
+    with _executor(executor, scheduler, workers, reps) as chosen_executor:
+        batch_size = _dask_batch_size(estimate, reps, workers) if executor == "dask" else None
+        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
+            task = bar.add_task(f"{engine}: {len(chosen)} plans x {reps} replications", total=reps)
+            try:
+                return montecarlo.run(scenario, plans, replications, seed, engine=engine,
+                                      workers=workers, batch_size=batch_size, executor=chosen_executor,
+                                      progress=lambda k: bar.advance(task, k))
+            except WorkerLost as exc:
+                raise fail(f"{exc}. If the machine ran out of memory, run fewer --workers, or fewer "
+                           "leads per day or a shorter horizon_days; nothing was written") from None
+
+
+def _check_memory(estimate: RunEstimate) -> None:
+    """Refuse a run whose estimated peak memory is over what this machine has available."""
+    available = available_memory()
+    problem = estimate.refusal(available) if available is not None else None
+    if problem is not None:
+        raise fail(problem)
+
+
+def _compile_seconds(engine: str, policies: list[str]) -> int:
+    """About how long numba will compile the fast engine first (0: its code is ready)."""
+    if engine != "fast":
+        return 0
+    from simsales.engines.fast.warmup import compile_seconds
+
+    return compile_seconds(policies)
+
+
+def _dask_batch_size(estimate: RunEstimate, replications: int, workers: int) -> int:
+    """Replications per Dask task: about a second each, and a few tasks per worker at least."""
+    from simsales.montecarlo.dask_executor import batch_size_for
+
+    per_task = batch_size_for(max(estimate.seconds_per_replication, 1e-6), DASK_TASK_SECONDS)
+    return max(1, min(per_task, math.ceil(replications / (4 * max(1, workers)))))
+
+
+@contextlib.contextmanager
+def _executor(executor: str, scheduler: str | None, workers: int, replications: int) -> Iterator[Any]:
+    """The executor, started (the pool's workers, or the Dask cluster) and closed on leaving."""
+    if executor == "local":
+        if workers <= 1:
+            yield montecarlo.InProcessExecutor()
+            return
+        with PoolExecutor(min(workers, replications),
+                          notify=lambda message: note(message, "warning")) as pool:
+            yield pool
+        return
+    try:
+        from simsales.montecarlo.dask_executor import DaskExecutor, WorkerSetupError
+
+        dask = DaskExecutor(scheduler, workers=workers)
+    except ImportError as exc:
+        raise fail(f"--executor dask: {exc}") from None
+    try:
+        dask.start()
+    except (OSError, ValueError) as exc:
+        raise fail(f"--scheduler {scheduler}: cannot reach the Dask scheduler: {exc}. Start one with "
+                   "`dask scheduler` (and `dask worker ADDRESS` on each machine), or leave out "
+                   "--scheduler to run a local cluster") from None
+    try:
+        yield dask
+    except WorkerSetupError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        dask.close()

@@ -1,0 +1,152 @@
+"""The first lines of `run` and `compare`: the verdict, a capacity warning, the losses and monthly plans.
+
+A head of sales who reads only these lines knows which plan to pick, how
+sure that is and what to fix first (:mod:`simsales.analysis.verdict`).  The
+losses a head of sales must see (touch chains cut for lack of time, leads
+never attempted) are shown as counts with their share of leads, and a
+capacity shortage is said in words when capacity is the bottleneck or the
+chains cut exceed :data:`CHAINS_CUT_FLAG` of the leads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from simsales.analysis.compare import Comparison
+from simsales.analysis.verdict import Verdict, verdict
+from simsales.montecarlo import RunResult
+from simsales.report.units import fmt, money, percent
+from simsales.scenario import Scenario
+
+__all__ = ["CHAINS_CUT_FLAG", "LOSSES", "capacity_warning", "loss_cell", "month_plan_table",
+           "print_headline", "run_verdict", "share_of_leads"]
+
+CHAINS_CUT_FLAG = 0.05
+"""Chains cut above this share of leads (P50) flag a capacity shortage."""
+
+LOSSES = {"chains_cut": "chains cut (no time)", "untouched_leads": "never attempted"}
+"""The loss metrics every table shows with their share of leads, and their row names."""
+
+
+def share_of_leads(result: RunResult, plan: str, metric: str) -> np.ndarray:
+    """A count metric as a share of each replication's leads.
+
+    Args:
+        result: the run.
+        plan: the plan.
+        metric: a count of leads (e.g. ``chains_cut``).
+
+    Returns:
+        One share in [0, 1] per replication (0 where a replication has no leads).
+    """
+    m = result.plans[plan].metrics
+    x, leads = m[metric].to_numpy(dtype=float), m["leads"].to_numpy(dtype=float)
+    return np.divide(x, leads, out=np.zeros_like(x), where=leads > 0)
+
+
+def loss_cell(result: RunResult, plan: str, metric: str) -> str:
+    """A loss for the plan tables: P50 count and share of leads, P10 - P90 below.
+
+    Args:
+        result: the run.
+        plan: the plan.
+        metric: a count of leads.
+
+    Returns:
+        ``'49,853 (21.5%)'`` over ``'45,100 - 52,000'`` (rich markup).
+    """
+    x = result.plans[plan].metrics[metric].to_numpy(dtype=float)
+    p10, p50, p90 = np.percentile(x, [10, 50, 90])
+    share = float(np.median(share_of_leads(result, plan, metric)))
+    return (f"[bold]{fmt(p50, metric)} ({percent(share, 1)})[/]\n"
+            f"[dim]{fmt(p10, metric)} - {fmt(p90, metric)}[/]")
+
+
+def run_verdict(result: RunResult, scenario: Scenario, comparison: Comparison | None = None) -> Verdict:
+    """The run's verdict, money written short.
+
+    Args:
+        result: the run.
+        scenario: the scenario that made it.
+        comparison: the paired comparison (None: against the first plan run).
+
+    Returns:
+        The verdict (:func:`simsales.analysis.verdict.verdict`).
+    """
+    return verdict(result, scenario, comparison, money=money)
+
+
+def capacity_warning(result: RunResult, the_verdict: Verdict) -> str | None:
+    """A capacity shortage said in words, or None.
+
+    Args:
+        result: the run.
+        the_verdict: its verdict.
+
+    Returns:
+        The warning when capacity (or the span rule) is the bottleneck, or
+        when in some plan the chains cut exceed :data:`CHAINS_CUT_FLAG` of
+        the leads (P50); None otherwise.
+    """
+    cut = {plan: float(np.median(share_of_leads(result, plan, "chains_cut"))) for plan in result.plans}
+    flagged = {p: s for p, s in cut.items() if s > CHAINS_CUT_FLAG}
+    if not flagged and the_verdict.bottleneck.kind not in ("capacity", "span_rule"):
+        return None
+    shown = flagged or cut
+    count = {p: float(result.plans[p].metrics["chains_cut"].median()) for p in shown}
+    where = ", ".join(f"'{p}' {percent(s, 1)} of leads ({count[p]:,.0f})" for p, s in shown.items())
+    return (f"Capacity is short: touch chains cut for lack of managers' time (P50): {where}. "
+            f"These leads were paid for and not worked; `simsales levers` ranks what wins them back.")
+
+
+def month_plan_table(result: RunResult, currency: str) -> Table | None:
+    """The chance of making each month's revenue plan, per plan (None without a monthly plan).
+
+    Args:
+        result: the run (with :func:`simsales.montecarlo.results.with_plan_months` applied).
+        currency: the scenario's currency.
+
+    Returns:
+        One row per month with a target: the target, and per plan the P50 of
+        that month's revenue and p_plan (share of replications reaching it).
+    """
+    summary = result.summary()
+    months = {p: s.get("p_plan_months") for p, s in summary.items()}
+    if not any(months.values()):
+        return None
+    measure = next(iter(next(iter(v for v in months.values() if v)).values()))["measure"]
+    what = "net revenue" if measure == "revenue_net_month" else \
+        "gross money received (refunds not split by month)"
+    table = Table(title=Text(f"Revenue plan by month: p_plan = chance the month's {what} reaches its "
+                             f"plan; money in {currency}", style="table.title"))
+    table.add_column("month")
+    table.add_column("plan", justify="right")
+    for plan in summary:
+        table.add_column(Text(plan), justify="right")
+    first = next(v for v in months.values() if v)
+    for month, row in first.items():
+        cells = [f"[bold]{percent(months[p][month]['p_plan'])}[/] [dim]P50 "
+                 f"{money(months[p][month]['revenue_p50'])}[/]" if months[p] else "-" for p in summary]
+        table.add_row(Text(month), money(row["plan"]), *cells)
+    if result.revenue_plan > 0:
+        table.add_row("whole horizon", money(result.revenue_plan),
+                      *[f"[bold]{percent(s['p_plan'])}[/] [dim]net[/]" for s in summary.values()])
+    return table
+
+
+def print_headline(console: Console, the_verdict: Verdict, result: RunResult) -> None:
+    """Print the verdict and, if capacity is short, the warning: the first lines of `run` and `compare`.
+
+    Args:
+        console: where to print (stdout).
+        the_verdict: the run's verdict.
+        result: the run.
+    """
+    console.print(Text.assemble(("Verdict:", "bold"), " ", the_verdict.text), highlight=False)
+    warning = capacity_warning(result, the_verdict)
+    if warning:
+        console.print(Text(warning, style="bold red"), highlight=False)
+    console.print()

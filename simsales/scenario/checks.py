@@ -1,0 +1,277 @@
+"""Cross-checks between the parts of a scenario, each problem at its entry's path.
+
+The schema's validators call these once their fields have been read:
+names are unique, names refer to what exists, months fall inside the
+horizon, shift shares add up, and the whole stays within the feasibility
+limits (:mod:`simsales.scenario.limits`).  Every function returns
+``(path, message)`` pairs (paths below the validated field, see
+:class:`~simsales.scenario.base.FieldProblems`); an empty list means no
+problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from simsales.scenario.base import Path
+from simsales.scenario.limits import (
+    MAX_LEADS_PER_DAY,
+    MAX_LEADS_PER_REPLICATION,
+    MAX_MANAGERS,
+    MAX_TEAM_LEADS,
+    amount,
+)
+from simsales.scenario.ranges import upper_end
+
+Problems = list[tuple[Path, str]]
+"""What a check found: ``(path, message)`` pairs."""
+
+SHARE_TOLERANCE = 1e-6
+"""How far from 1 the shift shares may sum (rounding in a hand-written file)."""
+
+_DAYS_PER_MONTH = 365.25 / 12.0  # growth compounds per average month, as in simsales.world.calendar
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def did_you_mean(word: str, known: Sequence[str], cutoff: float = 0.6) -> str:
+    """A "did you mean" for a near miss.
+
+    Case, spaces and dashes do not count against a match: ``PRIORITY``,
+    `` priority`` and ``lead-ttl`` are near misses of ``priority`` and
+    ``lead_ttl``.
+
+    Args:
+        word: what was written.
+        known: the names it could have meant.
+        cutoff: how close a match must be (difflib's ratio, 0 to 1).
+
+    Returns:
+        ``"; did you mean NAME?"``, or ``""`` when nothing is close.
+    """
+    folded: dict[str, str] = {}
+    for name in known:
+        folded.setdefault(_fold(name), str(name))
+    close = difflib.get_close_matches(_fold(word), list(folded), n=1, cutoff=cutoff)
+    return f"; did you mean {folded[close[0]]}?" if close else ""
+
+
+def _fold(name: object) -> str:
+    """A name as :func:`did_you_mean` compares it: lower case, spaces and dashes as underscores."""
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+def parse_month(text: Any) -> str:
+    """Read a month: ``"2026-07"`` (or a date in it) -> ``"2026-07"``.
+
+    Args:
+        text: ``YYYY-MM``, or a date in the month (YAML reads ``2026-07-01``
+            as one; the text ``"2026-07-01"`` is read too).
+
+    Returns:
+        The month, ``YYYY-MM``.
+
+    Raises:
+        ValueError: not a month.
+    """
+    if isinstance(text, str) and _DATE.match(text):
+        with contextlib.suppress(ValueError):  # not a real date: said below
+            text = dt.date.fromisoformat(text)
+    if isinstance(text, dt.date):
+        return f"{text.year:04d}-{text.month:02d}"
+    if not isinstance(text, str) or not _MONTH.match(text) or not 1 <= int(text[5:]) <= 12:
+        raise ValueError(f"expected a month such as '2026-07', got {text!r}")
+    return text
+
+
+def horizon_months(start: dt.date, days: int) -> list[str]:
+    """Every month the horizon touches, ``YYYY-MM``, in order (as the roster's decision months)."""
+    end = start + dt.timedelta(days=days - 1)
+    months, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def month_problem(month: str, start: dt.date, days: int) -> str | None:
+    """Why ``month`` is not a month of the horizon (None if it is).
+
+    Args:
+        month: ``YYYY-MM``.
+        start: the scenario's first day.
+        days: days in the horizon.
+
+    Returns:
+        ``"2027-08 is outside the horizon 2026-07-01 .. 2026-09-30; did you
+        mean 2026-08?"`` (the guess when one month is a near miss, else the
+        horizon's months), or None.
+    """
+    months = horizon_months(start, days)
+    if month in months:
+        return None
+    end = start + dt.timedelta(days=days - 1)
+    hint = did_you_mean(month, months, cutoff=0.8)
+    if not hint:
+        listed = ", ".join(months) if len(months) <= 6 else f"{months[0]} to {months[-1]}"
+        hint = f"; its months are {listed}"
+    return f"{month} is outside the horizon {start} .. {end}{hint}"
+
+
+def duplicates(names: Sequence[str], what: str, where: str) -> Problems:
+    """Every name used a second time, at the later entry's ``name``.
+
+    Args:
+        names: the entries' names, in order.
+        what: what they name (``"channel"``).
+        where: the list's field path, for the message (``"channels"``).
+
+    Returns:
+        One problem per repeated name.
+    """
+    first: dict[str, int] = {}
+    problems: Problems = []
+    for i, name in enumerate(names):
+        if name in first:
+            problems.append(((i, "name"), f"{what} name {name!r} is already used by {where}[{first[name]}]; "
+                                          f"each {what} needs its own name"))
+        else:
+            first[name] = i
+    return problems
+
+
+def team_lead_problems(leads: Sequence[str], groups: Sequence[Any]) -> Problems:
+    """Manager groups that name an unknown team lead; too many managers at the start.
+
+    Args:
+        leads: the team leads' names.
+        groups: the manager groups (``team_lead``, ``count``).
+
+    Returns:
+        A problem at each unknown ``team_lead`` (listing the known names),
+        and one on the list if the groups hold more than the limit.
+    """
+    problems: Problems = []
+    for i, group in enumerate(groups):
+        if group.team_lead not in leads:
+            problems.append(((i, "team_lead"), f"unknown team lead {group.team_lead!r}; the team leads are "
+                                               f"{', '.join(leads)}{did_you_mean(group.team_lead, leads)}"))
+    total = sum(group.count for group in groups)
+    if MAX_MANAGERS.exceeded(total):
+        problems.append(((), MAX_MANAGERS.message(total, "managers at the start")))
+    return problems
+
+
+def share_problems(shifts: Sequence[Any]) -> Problems:
+    """Shift shares: all given and summing to 1, or none given (equal shares).
+
+    Args:
+        shifts: the shift groups (``share`` and which fields were written).
+
+    Returns:
+        The problems, at the list.
+    """
+    given = ["share" in s.model_fields_set for s in shifts]
+    if not any(given):
+        return []
+    if not all(given):
+        missing = ", ".join(s.name for s, g in zip(shifts, given, strict=True) if not g)
+        return [((), f"give every shift a share, or none (then the shifts share the team equally); "
+                     f"no share for: {missing}")]
+    total = sum(s.share for s in shifts)
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        terms = " + ".join(f"{s.name} {s.share:g}" for s in shifts)
+        return [((), f"shift shares must sum to 1 (the whole team), got {terms} = {total:g}")]
+    return []
+
+
+def plan_problems(plans: Sequence[Any], start: dt.date | None, days: int | None,
+                  team: Any | None) -> Problems:
+    """Plan months outside the horizon; plans that would grow the roster past the limits.
+
+    Args:
+        plans: the hiring plans.
+        start: the scenario's first day (None if it did not validate).
+        days: days in the horizon (likewise).
+        team: the team section (likewise).
+
+    Returns:
+        A problem at each month outside the horizon, and at each plan whose
+        hires, with the team at the start, pass the manager or team-lead limit.
+    """
+    problems: Problems = []
+    for i, plan in enumerate(plans):
+        if start is not None and days is not None:
+            for j, entry in enumerate(plan.months):
+                text = month_problem(entry.month, start, days)
+                if text:
+                    problems.append(((i, "months", j, "month"),
+                                     f"{text} (a month outside it would hire nobody)"))
+        if team is None:
+            continue
+        at_start = sum(g.count for g in team.managers)
+        managers = at_start + sum(m.managers for m in plan.months)
+        if MAX_MANAGERS.exceeded(managers):
+            problems.append(((i, "months"), MAX_MANAGERS.message(
+                managers, f"{amount(at_start)} at the start plus the plan's hires")))
+        leads = len(team.team_leads) + sum(m.team_leads for m in plan.months)
+        if MAX_TEAM_LEADS.exceeded(leads):
+            problems.append(((i, "months"), MAX_TEAM_LEADS.message(
+                leads, f"{len(team.team_leads)} at the start plus the plan's hires")))
+    return problems
+
+
+def daily_volume_bounds(channel: Any, start: dt.date, days: int) -> np.ndarray:
+    """A channel's expected leads per day at the upper ends of its volume and growth.
+
+    Args:
+        channel: the channel (volumes may be uncertain).
+        start: the scenario's first day.
+        days: days in the horizon.
+
+    Returns:
+        Leads per day, ``(days,)``: the largest the uncertain values allow
+        (``simsales.world.arrivals.daily_means`` at their practical upper ends).
+    """
+    weekday = np.asarray(channel.weekday_profile, dtype=float)
+    weekday = weekday / weekday.mean()
+    day = np.arange(days)
+    growth = max(upper_end(channel.growth_per_month), -1.0)
+    with np.errstate(over="ignore"):
+        factor = (1.0 + growth) ** (day / _DAYS_PER_MONTH)
+    return upper_end(channel.leads_per_day) * weekday[(start.weekday() + day) % 7] * factor
+
+
+def volume_problems(channels: Sequence[Any], start: dt.date, days: int) -> Problems:
+    """Channels whose busiest day, or all of whose leads, would pass the limits.
+
+    Args:
+        channels: the channels.
+        start: the scenario's first day.
+        days: days in the horizon.
+
+    Returns:
+        A problem at the ``leads_per_day`` of each channel over the daily
+        limit, and one at the list if the replication's leads pass theirs.
+    """
+    problems: Problems = []
+    totals = []
+    for i, channel in enumerate(channels):
+        per_day = daily_volume_bounds(channel, start, days)
+        peak = float(per_day.max())
+        if MAX_LEADS_PER_DAY.exceeded(peak):
+            problems.append(((i, "leads_per_day"), MAX_LEADS_PER_DAY.message(
+                peak, f"the busiest day of channel {channel.name!r}")))
+        totals.append(float(per_day.sum()))
+    total = sum(totals)
+    if not problems and MAX_LEADS_PER_REPLICATION.exceeded(total):
+        each = ", ".join(f"{c.name} {amount(round(t))}" for c, t in zip(channels, totals, strict=True))
+        problems.append(((), MAX_LEADS_PER_REPLICATION.message(round(total), f"over {days} days: {each}")))
+    return problems

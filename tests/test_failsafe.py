@@ -1,0 +1,400 @@
+"""Runs that fail safe: Ctrl-C, kill -9, a dying worker, an unwritable or full disk, a run too big to fit;
+messages that print user text literally; the Dask executor on the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from simsales import montecarlo
+from simsales.cli import app, interrupted_line
+from simsales.montecarlo import estimate
+from simsales.montecarlo.pool import PoolExecutor, WorkerLost
+from simsales.report import files
+
+from .conftest import Q3, ROOT, SMALL
+
+psutil = pytest.importorskip("psutil")
+runner = CliRunner()
+SEED = 11
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def assert_same_numbers(expected: montecarlo.RunResult, got: montecarlo.RunResult) -> None:
+    assert list(got.plans) == list(expected.plans)
+    for name, plan in expected.plans.items():
+        pd.testing.assert_frame_equal(plan.metrics, got.plans[name].metrics, check_exact=True)
+        for key, series in plan.series.items():
+            np.testing.assert_array_equal(series, got.plans[name].series[key])
+
+
+# ---- messages print user text literally ------------------------------------------------------------
+
+def test_an_error_on_line_100_prints_the_line_number_not_an_emoji(tmp_path):
+    lines = SMALL.read_text().splitlines()
+    at = next(k for k, line in enumerate(lines) if "talk_share: 0.6" in line)
+    lines = ["# padding"] * (99 - at) + lines
+    lines[99] = lines[99].replace("talk_share: 0.6", "talk_share: 7")
+    bad = tmp_path / "b2c_units.yaml"
+    bad.write_text("\n".join(lines) + "\n")
+    for command in (["validate", bad], ["run", bad, "-n", "1"]):
+        result = invoke(*command)
+        assert result.exit_code == 2
+        assert f"{bad}:100: team.talk_share" in result.output
+        assert "\N{HUNDRED POINTS SYMBOL}" not in result.output
+
+
+def test_square_brackets_in_user_text_are_printed_not_read_as_markup(tmp_path):
+    text = SMALL.read_text().replace("- name: grow", "- name: \"grow [bold]fast[/bold]\"")
+    text = text.replace('name: "Small test team"', 'name: "Team [red]North"')
+    scenario = tmp_path / "brackets [x].yaml"
+    scenario.write_text(text)
+    result = invoke("validate", scenario)
+    assert result.exit_code == 0, result.output
+    assert "grow [bold]fast[/bold]" in result.output and "'Team [red]North'" in result.output
+    assert str(scenario) in result.output
+    result = invoke("run", scenario, "--plan", "[bold]nope", "-n", "1")
+    assert result.exit_code == 2
+    assert "no plan named '[bold]nope'" in result.output and "grow [bold]fast[/bold]" in result.output
+    result = invoke("baseline", scenario, "-n", "2", "--workers", "1", "-o", tmp_path / "[b].json")
+    assert result.exit_code == 0, result.output
+    assert f"wrote {tmp_path / '[b].json'}: 'Team [red]North'" in result.output
+
+
+# ---- executors on the command line ---------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["baseline", "run"])
+def test_dask_executor_gives_the_same_numbers_as_the_local_pool(tmp_path, command):
+    def numbers(*extra):
+        if command == "run":
+            result = invoke("run", SMALL, "-n", "6", "--format", "json", "--workers", "2", *extra)
+            assert result.exit_code == 0, result.output
+            return json.loads(result.stdout)
+        path = tmp_path / f"{len(extra)}.json"
+        result = invoke("baseline", SMALL, "-n", "6", "--workers", "2", "-o", path, *extra)
+        assert result.exit_code == 0, result.output
+        return json.loads(path.read_text())["plans"]
+
+    pytest.importorskip("distributed")
+    local = numbers()
+    assert local == numbers("--executor", "dask")
+    assert local == numbers("--executor", "local", "--workers", "1")
+
+
+def test_a_scheduler_needs_dask_and_an_unreachable_one_is_a_clear_error(tmp_path, monkeypatch):
+    out = tmp_path / "b.json"
+    result = invoke("baseline", SMALL, "-n", "2", "-o", out, "--scheduler", "tcp://127.0.0.1:1")
+    assert result.exit_code == 2 and "is for --executor dask" in result.output
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("simsales.montecarlo.dask_executor.CONNECT_SECONDS", 1.0)
+    result = invoke("baseline", SMALL, "-n", "2", "-o", out, "--executor", "dask",
+                    "--scheduler", "tcp://127.0.0.1:1")
+    assert result.exit_code == 2, result.output
+    assert "cannot reach the Dask scheduler" in result.output and "dask scheduler" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_without_dask_installed_the_error_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    result = invoke("baseline", SMALL, "-n", "2", "-o", tmp_path / "b.json", "--executor", "dask")
+    assert result.exit_code == 2
+    assert "pip install 'simsales[dask]'" in result.output and "Traceback" not in result.output
+
+
+# ---- before the run: the folder, the disk, the memory, the time ------------------------------------
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """Fail the test if a run starts: the checks must come first."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(montecarlo, "run", refuse)
+
+
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs /sys (Linux), where no one can create a file")
+def test_an_unwritable_folder_is_an_error_before_the_run(no_run):
+    for command in (["run", SMALL, "-n", "2", "--out", "/sys/simsales-out"],
+                    ["baseline", SMALL, "-n", "2", "-o", "/sys/simsales/b.json"]):
+        result = invoke(*command)
+        assert result.exit_code == 2, result.output
+        assert "cannot create a file in /sys" in result.output
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_an_error_before_the_run(tmp_path, no_run):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = invoke("run", SMALL, "-n", "2", "--out", locked / "out")
+    finally:
+        locked.chmod(0o700)
+    assert result.exit_code == 2 and f"cannot create a file in {locked}" in result.output
+
+
+def test_a_file_where_the_folder_should_be_is_an_error_before_the_run(tmp_path, no_run):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    result = invoke("run", SMALL, "-n", "2", "--out", blocker / "out")
+    assert result.exit_code == 2 and f"{blocker} exists and is not a folder" in result.output
+
+
+def test_a_full_disk_is_an_error_before_the_run(tmp_path, monkeypatch, no_run):
+    class Usage:
+        free = 1 << 20  # 1 MB free
+
+    monkeypatch.setattr(files.shutil, "disk_usage", lambda path: Usage)
+    result = invoke("baseline", SMALL, "-n", "2", "-o", tmp_path / "b.json")
+    assert result.exit_code == 2
+    assert "only 1 MB free" in result.output and "needs about" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_saying_what_to_reduce(tmp_path, monkeypatch, no_run):
+    monkeypatch.setattr("simsales.cli.execution.available_memory", lambda: 100 << 20)
+    result = invoke("run", SMALL, "-n", "20", "--workers", "2")
+    assert result.exit_code == 2
+    assert "this run needs about" in result.output and "100 MB available" in result.output
+    assert "fewer --workers" in result.output and "Traceback" not in result.output
+
+
+def test_a_long_run_says_how_long_it_will_take(monkeypatch):
+    monkeypatch.setattr("simsales.cli.execution._compile_seconds", lambda engine, policies: 0)
+    quick = invoke("run", SMALL, "-n", "2", "--workers", "1", "--format", "json")
+    assert quick.exit_code == 0 and "this run will take" not in quick.stderr
+    monkeypatch.setattr("simsales.montecarlo.estimate.FAST_SECONDS_PER_LEAD", 0.01)  # a slow machine
+    result = invoke("run", SMALL, "-n", "2", "--workers", "1", "--format", "json")
+    assert result.exit_code == 0, result.output
+    # 2 replications x 2 plans x 1,700 leads (20 + about 61 a day for 21 days) x 0.01 s = 68 s,
+    # and 2 s to start: 70 s, in one process
+    assert ("note: this run will take about 70 s (2 plans x 2 replications on 1 worker process; "
+            "estimated from 1,700 leads per replication)") in result.stderr
+
+
+def test_expected_leads_are_the_channels_mean_volumes_over_the_horizon(small):
+    # small: 20 leads a day (social), and ads at triangular(50, 60, 70) (mean 60) growing 5% an
+    # average month (365.25 / 12 days); flat weekday profiles; 21 days from day 0.
+    days = np.arange(21)
+    by_hand = 20 * 21 + float(np.sum(60 * 1.05 ** (days / (365.25 / 12))))
+    assert estimate.expected_leads(small) == pytest.approx(by_hand, rel=1e-12)
+    leads = montecarlo.run(small, replications=20, seed=SEED, workers=1).plans["hold"].metrics["leads"]
+    assert abs(leads.mean() - by_hand) < 4 * leads.std() / np.sqrt(len(leads))
+
+
+def test_the_memory_estimate_of_a_replication_covers_what_it_allocates():
+    import tracemalloc
+
+    from simsales.scenario.loader import load_scenario
+
+    q3 = load_scenario(Q3)
+    guess = estimate.estimate_run(q3, q3.plans, 1, "fast", 1)
+    montecarlo.replicate(q3, q3.plans, 0, q3.seed, "fast")  # compiled and imported before measuring
+    tracemalloc.start()
+    try:
+        montecarlo.replicate(q3, q3.plans, 1, q3.seed, "fast")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= guess.worker_bytes <= 4 * peak, (peak, guess.worker_bytes)
+
+
+# ---- a worker that dies ---------------------------------------------------------------------------
+
+def die_in_replication(replication: int, marker: Path | None):
+    """A batch task that kills its worker when it reaches ``replication`` (once, if ``marker``)."""
+    def task(batch):
+        if batch.first <= replication < batch.first + batch.count and not (marker and marker.exists()):
+            if marker:
+                marker.write_text("died once")
+            os._exit(9)
+        return montecarlo.run_batch(batch)
+
+    return task
+
+
+def test_a_worker_that_dies_once_is_reported_and_its_batch_rerun_with_the_same_numbers(small, tmp_path):
+    expected = montecarlo.run(small, replications=8, seed=SEED, batch_size=8)
+    said = []
+    pool = PoolExecutor(2, task=die_in_replication(5, tmp_path / "marker"), notify=said.append)
+    result = montecarlo.run(small, replications=8, seed=SEED, batch_size=2, executor=pool)
+    assert_same_numbers(expected, result)
+    assert len(said) == 1
+    assert "exited with status 9 while running replications 4 to 5" in said[0]
+    assert "running them again in a fresh process" in said[0]
+
+
+def test_a_worker_that_dies_twice_stops_the_run_naming_the_replications(small):
+    pool = PoolExecutor(2, task=die_in_replication(3, None))
+    with pytest.raises(WorkerLost, match="exited with status 9 while running replication 3, 2 times"):
+        montecarlo.run(small, replications=6, seed=SEED, batch_size=1, executor=pool)
+    assert pool.busy() == {}
+
+
+def test_a_worker_killed_from_outside_changes_no_number(small):
+    expected = montecarlo.run(small, replications=30, seed=SEED, batch_size=30)
+    said, killed = [], []
+    with PoolExecutor(2, notify=said.append) as pool:
+        def kill_a_busy_worker(_: int) -> None:
+            if not killed and pool.busy():
+                pid, (first, count) = next(iter(pool.busy().items()))
+                killed.append((pid, first, count))
+                os.kill(pid, signal.SIGKILL)
+
+        result = montecarlo.run(small, replications=30, seed=SEED, batch_size=2, executor=pool,
+                                progress=kill_a_busy_worker)
+        pids = [w.process.pid for w in pool._pool]
+    assert killed, "no worker was busy"
+    assert_same_numbers(expected, result)
+    pid, first, count = killed[0]
+    assert said == [f"a worker process (pid {pid}) was killed by SIGKILL (out of memory, or killed by "
+                    f"hand) while running replications {first} to {first + count - 1}; running them "
+                    "again in a fresh process"]
+    assert still_running([pid, *pids], seconds=0) == []
+
+
+def test_the_command_stops_with_exit_2_when_a_worker_dies_twice(monkeypatch):
+    monkeypatch.setattr("simsales.montecarlo.pool.run_batch", die_in_replication(1, None))
+    result = invoke("run", SMALL, "-n", "4", "--workers", "2")
+    assert result.exit_code == 2
+    assert "a worker process exited with status 9 while running replication" in result.output
+    assert "nothing was written" in result.output and "Traceback" not in result.output
+
+
+def test_an_error_in_a_worker_is_raised_here_with_its_traceback(small):
+    def broken(batch):
+        raise ValueError("no such thing")
+
+    with pytest.raises(ValueError, match="no such thing") as caught:
+        montecarlo.run(small, replications=4, seed=SEED, batch_size=2, executor=PoolExecutor(2, task=broken))
+    assert "in the worker process" in str(caught.value.__cause__)
+
+
+# ---- Ctrl-C and kill -9 ---------------------------------------------------------------------------
+
+def start(args: list[str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "simsales", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def wait_for_workers(process: subprocess.Popen, count: int, seconds: float = 60) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        children = psutil.Process(process.pid).children(recursive=True)
+        if len(children) >= count:
+            return [c.pid for c in children]
+        time.sleep(0.05)
+    raise AssertionError("the workers did not start")
+
+
+def is_running(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def still_running(pids: list[int], seconds: float = 10) -> list[int]:
+    deadline = time.monotonic() + seconds
+    alive = [p for p in pids if is_running(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+        alive = [p for p in alive if is_running(p)]
+    return alive
+
+
+def test_ctrl_c_mid_run_exits_130_with_nothing_written_and_no_worker_left(tmp_path):
+    out = tmp_path / "out"
+    process = start(["run", str(Q3), "-n", "300", "--workers", "2", "--out", str(out)], tmp_path)
+    workers = wait_for_workers(process, 2)
+    time.sleep(1.0)  # replications under way
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole process group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted: nothing written" in stderr and "Traceback" not in stderr
+    assert not out.exists() or list(out.iterdir()) == []
+    assert still_running(workers) == []
+
+
+def test_ctrl_c_while_writing_keeps_the_finished_files_and_says_which(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", interrupted)  # after the first CSV
+    monkeypatch.setattr(sys, "argv", ["simsales", "run", str(SMALL), "-n", "2", "--workers", "1",
+                                      "--out", str(tmp_path), "--format", "json"])
+    from simsales.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 130
+    kept = tmp_path / "replications_hold.csv"
+    assert f"interrupted: kept {kept} written before the interrupt" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["replications_hold.csv"]  # no temporary file
+    assert len(pd.read_csv(kept)) == 2
+
+
+def test_interrupted_line_lists_the_first_files_and_counts_the_rest():
+    assert interrupted_line([]) == "interrupted: nothing written"
+    names = [Path(f"f{i}") for i in range(8)]
+    assert interrupted_line(names) == ("interrupted: kept f0, f1, f2, f3, f4, f5 and 2 more written "
+                                       "before the interrupt")
+
+
+@pytest.mark.parametrize("when", ["the first temporary file appears", "the first file is in place"])
+def test_kill_9_while_writing_leaves_no_half_written_file(tmp_path, when):
+    out = tmp_path / "out"
+    process = start(["run", str(Q3), "-n", "60", "--workers", "2", "--out", str(out),
+                     "--format", "json"], tmp_path)
+    workers = wait_for_workers(process, 2)
+    deadline = time.monotonic() + 120
+    hidden = when == "the first temporary file appears"
+    while not (out.exists() and any(hidden or not e.name.startswith(".") for e in os.scandir(out))):
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.001)
+    process.kill()  # SIGKILL: no clean-up of any kind
+    process.communicate()
+    assert still_running(workers) == []  # the workers die with their parent (Linux)
+    for path in out.iterdir():
+        if path.name.startswith("."):  # what a killed writer leaves: a hidden temporary file
+            assert path.name.endswith(".tmp") and f".{process.pid}." in path.name
+        elif path.suffix == ".csv":
+            assert len(pd.read_csv(path)) == 60
+        elif path.suffix == ".parquet":
+            assert len(pd.read_parquet(path)) == 60
+        else:
+            assert path.name == "summary.json" and json.loads(path.read_text())["replications"] == 60
+
+
+def test_a_temporary_file_of_a_dead_process_is_removed_by_the_next_write(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    stale = tmp_path / f".summary.json.{dead.stdout.strip()}.abcd1234.tmp"
+    stale.write_text("half")
+    alive = tmp_path / f".summary.json.{os.getppid()}.efgh5678.tmp"  # a writer still running
+    alive.write_text("half")
+    files.atomic_write_text(tmp_path / "summary.json", "{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, "summary.json"])
+
+
+def test_an_out_folder_whose_name_the_system_refuses_is_a_clear_error(tmp_path):
+    too_long = tmp_path / ("x" * 300)
+    outcome = runner.invoke(app, ["run", str(SMALL), "-n", "1", "--out", str(too_long)])
+    assert outcome.exit_code == 2, outcome.output
+    assert "--out" in outcome.output and "cannot be used as a folder" in outcome.output
+    assert not isinstance(outcome.exception, OSError)

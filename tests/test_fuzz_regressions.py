@@ -1,0 +1,500 @@
+"""Regression cases for what the fuzzer found (issue 16), one or more per fix, run in-process.
+
+Each case is the smallest input that failed: rich markup in user text, a
+file that is not UTF-8 or holds a control character, corrupt baselines, a
+formatter given infinity, ``funnel --simulate`` past the limits, blank
+names, a ``lead_ttl`` no attempt fits in, and a funnel stage at 100%.  The
+scenario is ``tests/data/small.yaml`` cut to 3 days and one replication.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from simsales.analysis import baselines
+from simsales.cli import app
+from simsales.report import units
+from simsales.scenario import loader
+from simsales.scenario.loader import InputError, load_scenario, parse_scenario
+
+from .conftest import SMALL
+
+runner = CliRunner()
+
+
+def small_doc() -> dict:
+    """small.yaml cut to 3 days and one replication (both plans kept: the hires come on day 3)."""
+    doc = yaml.safe_load(SMALL.read_text())
+    doc["horizon_days"] = 3
+    doc["replications"] = 1
+    return doc
+
+
+def write(tmp_path: Path, doc: dict, name: str = "s.yaml") -> Path:
+    """Write a scenario document as YAML."""
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def cli(*args: object) -> object:
+    """Run simsales in-process; a traceback is a failure of the test, not an exit status."""
+    result = runner.invoke(app, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def flat(text: str) -> str:
+    """Output with the line breaks rich adds removed."""
+    return " ".join(text.split())
+
+
+def error_line(text: str) -> str:
+    """The ``error:`` message, on one line."""
+    return flat(text.split("error:", 1)[1]) if "error:" in text else ""
+
+
+# --- 1. rich markup in user text is printed as written ------------------------------------------------
+
+
+MARKUP = "[/]"
+"""Closes a tag nothing opened: rich raised MarkupError on it."""
+STYLED = "[bold]x"
+"""A tag rich would silently apply (the text would lose its brackets)."""
+
+
+def marked_up(tmp_path: Path, plans: int = 2) -> Path:
+    """A scenario whose name, currency, plans, channel and shift carry rich markup."""
+    doc = small_doc()
+    doc["name"] = STYLED + "\\"  # a trailing backslash would escape the markup that follows it
+    doc["currency"] = MARKUP
+    doc["plans"][0]["name"] = MARKUP
+    doc["plans"][1]["name"] = STYLED
+    doc["plans"] = doc["plans"][:plans]
+    doc["channels"][0]["name"] = MARKUP
+    doc["team"]["shifts"][0]["name"] = STYLED
+    return write(tmp_path, doc)
+
+
+def test_run_prints_markup_in_the_name_currency_and_plan_literally(tmp_path):
+    path = marked_up(tmp_path, plans=1)
+    result = cli("run", path, "-n", 1, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert f"{STYLED}\\: 1 replications" in text  # the title, backslash and all
+    assert f"money in {MARKUP}" in text  # the caption
+    assert f"Plan '{MARKUP}'" in text  # the verdict names the plan
+    assert re.search(r"net revenue \S+ \[/\] over 3 days", text)  # the verdict's money, in its currency
+
+
+def test_run_and_compare_with_several_marked_up_plans(tmp_path):
+    """Plan names in the comparison table (cli/common.py) and the month-by-month table (cli/report.py)."""
+    path = marked_up(tmp_path, plans=2)
+    for command in ("run", "compare"):
+        result = cli(command, path, "-n", 1, "--workers", 1)
+        assert result.exit_code == 0, result.output
+        assert MARKUP in result.output and STYLED in result.output
+
+
+def test_compare_month_table_prints_plan_names_literally(tmp_path):
+    """The month-by-month table of `compare` (cli/report.py) on its own."""
+    from rich.console import Console
+
+    from simsales.analysis.compare import SHOWN_METRICS, compare
+    from simsales.cli.report import monthly_table
+    from simsales.montecarlo import run
+    from simsales.montecarlo.results import with_plan_months
+
+    scenario = load_scenario(marked_up(tmp_path, plans=2))
+    result = with_plan_months(run(scenario, None, 1), scenario)
+    table = monthly_table(compare(result, scenario, metrics=SHOWN_METRICS), scenario.currency)
+    console = Console(width=200, record=True)
+    console.print(table)
+    text = console.export_text()
+    assert f"vs {MARKUP}" in text and STYLED in text and f"P50, {MARKUP}" in flat(text)
+
+
+def test_funnel_prints_markup_in_stage_names_literally():
+    result = cli("funnel", "--stage", f"{MARKUP}=50%", "--stage", f"{STYLED}=20%", "--goal", "conversion=15%")
+    assert result.exit_code == 0, result.output
+    assert f"{MARKUP} 50% -> 51%" in result.output and f"{STYLED} 20% -> 21%" in result.output
+    assert result.output.count(STYLED) >= 4  # stages, equivalences (twice) and the goal table
+
+
+def test_funnel_from_a_file_names_the_plan_literally(tmp_path):
+    path = marked_up(tmp_path, plans=1)
+    result = cli("funnel", path, "--simulate", 1, "--plan", MARKUP)
+    assert result.exit_code == 0, result.output
+    assert f"plan {MARKUP}, 1 replications" in flat(result.output)
+
+
+def test_levers_print_the_currency_and_the_folder_literally(tmp_path):
+    path = marked_up(tmp_path, plans=1)
+    folder = tmp_path / STYLED
+    result = cli("levers", path, "-n", 2, "--lever", "cpl", "--workers", 1, "--out", folder)
+    assert result.exit_code == 0, result.output
+    assert f"change in {MARKUP} when" in flat(result.output)
+    assert f"Wrote {folder}/levers.csv" in flat(result.output)
+
+
+def test_report_writes_marked_up_names_and_folders_as_written(tmp_path):
+    folder = tmp_path / f"out{STYLED}"
+    result = cli("report", marked_up(tmp_path), "-n", 1, "--workers", 1, "--out", folder)
+    assert result.exit_code == 0, result.output
+    assert f"report: {folder}/report.html" in flat(result.output)
+    assert f"{STYLED}\\: hiring plans" in (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_validate_echoes_a_marked_up_name_literally(tmp_path):
+    result = cli("validate", marked_up(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert repr(STYLED + "\\") in flat(result.output) and f"plans: {MARKUP}, {STYLED}" in flat(result.output)
+
+
+# --- 2. and 3. text that is not UTF-8, or holds a control character ------------------------------------
+
+
+def test_a_file_that_is_not_utf8_gives_the_line_and_column_of_the_byte(tmp_path):
+    path = tmp_path / "cp1251.yaml"
+    path.write_bytes(b"# a comment\nname: \xcf\xf0\xee\xe4\xe0\xe6\xe8\n")  # "Продажи" saved as Windows-1251
+    result = cli("validate", path)
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert message.startswith(f"{path}:2: not UTF-8 text (byte 0xcf at column 7")
+    assert "save the file as UTF-8" in message
+
+
+def test_the_column_of_a_bad_byte_counts_characters_not_bytes(tmp_path):
+    path = tmp_path / "mixed.yaml"
+    path.write_bytes("name: Продажи ".encode() + b"\xff\n")  # 14 characters, then the bad byte
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    assert caught.value.line == 1 and "byte 0xff at column 15" in caught.value.message
+
+
+def test_a_utf16_file_is_named_as_such(tmp_path):
+    path = tmp_path / "notepad.yaml"
+    path.write_bytes("name: x\n".encode("utf-16"))
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    assert caught.value.line == 1 and "UTF-16" in caught.value.message
+    assert "save the file as UTF-8" in caught.value.message
+
+
+@pytest.mark.parametrize("char", ["\x15", "\x00", "\x1e"])
+@pytest.mark.parametrize("safe_loader", ["libyaml", "python"])
+def test_a_control_character_gives_its_line_and_column(monkeypatch, char, safe_loader):
+    if safe_loader == "python":  # PyYAML's own reader refuses the text before parsing starts
+        monkeypatch.setattr(loader, "_SafeLoader", yaml.SafeLoader)
+    elif not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML built without libyaml")
+    text = SMALL.read_text().replace('name: "Small test team"', f'name: "Продажи {char}team"')
+    line = next(i for i, row in enumerate(text.split("\n"), 1) if char in row)  # (splitlines splits at \x1e)
+    with pytest.raises(InputError) as caught:
+        parse_scenario(text, "bad.yaml")
+    assert caught.value.line == line == 2  # after the comment on line 1
+    assert caught.value.message.startswith(f"character U+{ord(char):04X} at column 16 is not allowed in YAML")
+
+
+def test_a_control_character_from_the_command_line(tmp_path):
+    path = tmp_path / "ctl.yaml"
+    path.write_text("name: x\ncurrency: R\x15UB\n", encoding="utf-8")
+    result = cli("validate", path)
+    assert result.exit_code == 2, result.output
+    assert error_line(result.output).startswith(f"{path}:2: character U+0015 at column 12")
+
+
+# --- 4. to 6. corrupt baselines ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory) -> tuple[Path, dict]:
+    """small.yaml cut to 3 days, and its baseline (2 replications), as `simsales baseline` writes it."""
+    folder = tmp_path_factory.mktemp("baseline")
+    scenario = write(folder, small_doc())
+    path = folder / "base.json"
+    result = cli("baseline", scenario, "--out", path, "-n", 2, "--workers", 1)
+    assert result.exit_code == 0, result.output
+    return scenario, json.loads(path.read_text())
+
+
+def check_with(made: tuple[Path, dict], tmp_path: Path, change=None, text: str | None = None) -> tuple:
+    """`simsales check` against the baseline, changed by ``change`` (or replaced by ``text``)."""
+    scenario, document = made
+    doc = json.loads(json.dumps(document))
+    if change is not None:
+        change(doc)
+    path = tmp_path / "corrupt.json"
+    path.write_text(text if text is not None else json.dumps(doc, indent=1))
+    return cli("check", scenario, "--baseline", path, "--workers", 1), path
+
+
+def test_the_baseline_as_written_passes(made, tmp_path):
+    result, _ = check_with(made, tmp_path)
+    assert result.exit_code == 0 and "PASS" in result.output, result.output
+
+
+def test_a_baseline_without_plans_is_corrupt(made, tmp_path):
+    result, path = check_with(made, tmp_path, lambda d: d.update(plans={}))
+    assert result.exit_code == 2, result.output
+    assert error_line(result.output).startswith(f"{path}: plans: corrupt baseline: no plan recorded")
+
+
+def test_a_baseline_whose_plans_record_different_metrics_is_corrupt(made, tmp_path):
+    result, path = check_with(made, tmp_path, lambda d: d["plans"]["grow"]["replications"].pop("won"))
+    assert result.exit_code == 2, result.output
+    assert error_line(result.output).startswith(
+        f"{path}: plans.grow.replications: corrupt baseline: the plans record different metrics: "
+        "plan 'grow' lacks won, which other plans record")
+
+
+def test_a_plan_with_no_metric_and_a_metric_that_is_no_name_are_corrupt(made, tmp_path):
+    result, _ = check_with(made, tmp_path, lambda d: d["plans"]["hold"].update(replications={}))
+    assert result.exit_code == 2, result.output
+    assert "plans.hold.replications: corrupt baseline: no metric" in flat(result.output)
+
+    def rename(d: dict) -> None:
+        for plan in d["plans"].values():
+            plan["replications"][MARKUP] = plan["replications"].pop("won")
+
+    result, _ = check_with(made, tmp_path, rename)
+    assert result.exit_code == 2, result.output
+    assert f"replications.{MARKUP}: corrupt baseline: '{MARKUP}' is not a metric name" in flat(result.output)
+
+
+def test_a_baseline_of_this_very_file_must_hold_its_plans(made):
+    """Same SHA-256 as the scenario file, yet a plan is missing: damaged, not a plan removed."""
+    scenario_path, document = made
+    scenario = load_scenario(scenario_path)
+    doc = json.loads(json.dumps(document))
+    doc["plans"].pop("grow")
+    base = baselines.Baseline.model_validate(doc)
+    names, digest = [p.name for p in scenario.plans], baselines.scenario_digest(scenario_path)
+    with pytest.raises(InputError) as caught:
+        baselines.check_same_scenario(base, scenario.name, "b.json", plans=names, digest=digest)
+    assert caught.value.field == "plans" and "records no plan 'grow'" in caught.value.message
+    # From an edited file, a plan that is gone is a regression `check` reports, not corruption.
+    baselines.check_same_scenario(base, scenario.name, "b.json", plans=names, digest="0" * 64)
+    baselines.check_same_scenario(baselines.Baseline.model_validate(document), scenario.name, "b.json",
+                                  plans=names, digest=digest)
+
+
+def test_check_refuses_a_baseline_of_this_file_with_a_plan_missing(made, tmp_path):
+    result, path = check_with(made, tmp_path, lambda d: d["plans"].pop("grow"))
+    assert result.exit_code == 2, result.output
+    assert f"{path}: plans: corrupt baseline" in flat(result.output)
+
+
+@pytest.mark.parametrize("constant", ["Infinity", "-Infinity", "NaN"])
+def test_nan_or_infinity_in_a_baseline_is_corrupt(made, tmp_path, constant):
+    doc = json.loads(json.dumps(made[1]))
+    values = doc["plans"]["grow"]["replications"]["hires_made"]
+    doc["plans"]["grow"]["replications"]["hires_made"] = ["@@", *values[1:]]
+    text = json.dumps(doc, indent=1).replace('"@@"', constant)  # JSON as Python's json module reads it
+    result, path = check_with(made, tmp_path, text=text)
+    assert result.exit_code == 2, result.output
+    assert error_line(result.output).startswith(
+        f"{path}: plans.grow.replications.hires_made[0]: corrupt baseline: {constant} is not a value")
+
+
+def test_a_baseline_asking_for_too_many_replications_names_the_file_and_field(made, tmp_path):
+    for change in (lambda d: d.update(replications=10**12),
+                   lambda d: d.update(replications=10**12, plans={})):
+        result, path = check_with(made, tmp_path, change)
+        assert result.exit_code == 2, result.output
+        assert error_line(result.output).startswith(
+            f"{path}: replications: corrupt baseline: expected at most 100,000 replications, got "
+            "1,000,000,000,000")
+        assert "--replications" not in result.output  # the user gave no such option
+
+
+@pytest.mark.parametrize(("value", "text"), [(math.inf, "inf"), (-math.inf, "-inf"), (math.nan, "-")])
+def test_formatters_write_values_that_are_not_finite(value, text):
+    assert units.whole(value) == text
+    assert units.count(value) == text
+    assert units.money(value) == text
+    assert units.fmt(value, "hires_made") == text and units.fmt(value, "revenue_net") == text
+    assert units.fmt(value, "contact_rate") == text and units.fmt(value, "sla_p50_min") == text
+    assert units.percent(value) == text and units.share(value) == text
+    assert units.duration(value) == text
+    assert units.fmt(value, "margin", signed=True) == {"inf": "+inf"}.get(text, text)
+    assert units.fmt(None, "won") == "-"
+
+
+# --- 7. funnel --simulate goes through the bounds and the estimate `run` applies ----------------------
+
+
+def test_funnel_simulate_is_bounded_like_run():
+    result = cli("funnel", SMALL, "--simulate", 10**9)
+    assert result.exit_code == 2, result.output
+    assert error_line(result.output).startswith("--simulate: expected at most 100,000 replications, got "
+                                                "1,000,000,000")
+
+
+def test_funnel_simulate_goes_through_the_memory_estimate(monkeypatch, tmp_path):
+    import simsales.cli.execution as execution
+
+    monkeypatch.setattr(execution, "available_memory", lambda: 1024)  # a machine with 1 KiB free
+    path = write(tmp_path, small_doc())
+    refused = cli("funnel", path, "--simulate", 2)
+    assert refused.exit_code == 2, refused.output
+    assert "memory" in error_line(refused.output)
+    monkeypatch.undo()
+    assert cli("funnel", path, "--simulate", 2).exit_code == 0
+
+
+# --- 8. blank names, a lead_ttl no attempt fits in, a stage at 100% -----------------------------------
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    (("name",), "name"),
+    (("plans", 1, "name"), "plans[1].name"),
+    (("channels", 0, "name"), "channels[0].name"),
+    (("team", "shifts", 0, "name"), "team.shifts[0].name"),
+    (("team", "team_leads", 1, "name"), "team.team_leads[1].name"),
+])
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_an_empty_or_blank_name_is_an_error(tmp_path, path, field, blank):
+    doc = small_doc()
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1]] = blank
+    file = write(tmp_path, doc)
+    result = cli("validate", file)
+    assert result.exit_code == 2, result.output
+    assert f": {field}: expected a name, got " in error_line(result.output)
+
+
+@pytest.mark.parametrize(("ttl", "said"), [
+    ("1h", "the last offset is 1 d, lead_ttl 1 h; 2 of the 4 attempts come later: make lead_ttl at "
+           "least 1 d, or drop them"),
+    ("20h", "the last offset is 1 d, lead_ttl 20 h; 1 of the 4 attempts comes later"),
+])
+def test_a_lead_ttl_before_the_last_attempt_is_an_error(tmp_path, ttl, said):
+    doc = small_doc()
+    doc["touch_chain"]["lead_ttl"] = ttl  # offsets 0m, 30m, 3h, 1d
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert ": touch_chain.lead_ttl: attempts after lead_ttl can never happen: " in message and said in message
+
+
+def test_a_lead_ttl_of_the_last_offset_is_fine_and_the_default_is_named(tmp_path):
+    doc = small_doc()
+    doc["touch_chain"]["lead_ttl"] = "1d"
+    assert cli("validate", write(tmp_path, doc)).exit_code == 0
+    del doc["touch_chain"]["lead_ttl"]  # 7 days by default
+    doc["touch_chain"]["offsets"][-1] = "8d"
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2 and "lead_ttl 7 d (the default)" in error_line(result.output)
+
+
+@pytest.mark.parametrize("ttl", ["0", 0, "0m"])
+def test_a_lead_ttl_of_zero_is_an_error(tmp_path, ttl):
+    doc = small_doc()
+    doc["touch_chain"]["lead_ttl"] = ttl
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2, result.output
+    assert ": touch_chain.lead_ttl: expected a lead_ttl > 0, got 0 min" in error_line(result.output)
+
+
+def test_a_stage_at_100_percent_is_left_out_of_the_equivalences_and_said(tmp_path):
+    result = cli("funnel", "--stage", "a=100%", "--stage", "b=50%")
+    assert result.exit_code == 0, result.output
+    text = flat(result.output)
+    assert "b 50% -> 51%" in text and "impossible (102%)" in text  # a would have to pass 100%
+    assert "Not moved: a is at 100%: +1 point would pass 100%" in text
+    doc = json.loads(cli("funnel", "--stage", "a=100%", "--stage", "b=50%", "--format", "json").output)
+    assert [row["stage"] for row in doc["equivalences"]] == ["b"]
+    assert doc["equivalences"][0]["match"]["a"] == pytest.approx(1.0 * 0.51 / 0.5)
+    assert doc["equivalences_skipped"] == {"a": "is at 100%: +1 point would pass 100%"}
+
+
+def test_only_stages_at_100_percent_blame_what_the_user_typed():
+    alone = cli("funnel", "--stage", "a=100%")
+    assert alone.exit_code == 2 and error_line(alone.output).startswith("--stage: no stage can move by 1%")
+    assert "--delta -1%" in error_line(alone.output)
+    typed = cli("funnel", "--stage", "a=100%", "--delta", "2%")
+    assert typed.exit_code == 2 and error_line(typed.output).startswith("--delta: no stage can move by 2%")
+    falls = cli("funnel", "--stage", "a=100%", "--stage", "b=50%", "--delta", "-1%")
+    assert falls.exit_code == 0 and "a 100% -> 99%" in falls.output and "Not moved" not in falls.output
+
+
+def test_a_scenario_stage_that_always_converts_runs(tmp_path):
+    doc = small_doc()
+    doc["funnel"]["offer"]["p"] = {"beta": [1e12, 42]}  # a mean of 1 - 4e-11
+    result = cli("funnel", write(tmp_path, doc))
+    assert result.exit_code == 0, result.output
+    assert "Not moved: qualified_to_offer is at 100%" in flat(result.output)
+
+
+@pytest.mark.parametrize("typed", ["PRIORITY", "Priority", "priorty"])
+def test_a_key_in_another_case_gets_a_did_you_mean(tmp_path, typed):
+    doc = small_doc()
+    doc["touch_chain"][typed] = doc["touch_chain"].pop("priority", "new_first")
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2, result.output
+    assert f"touch_chain.{typed}: unknown key '{typed}'; did you mean priority?" in error_line(result.output)
+
+
+def test_a_team_lead_in_another_case_gets_a_did_you_mean(tmp_path):
+    doc = small_doc()
+    doc["team"]["managers"][0]["team_lead"] = "ANNA"
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2 and "did you mean anna?" in error_line(result.output), result.output
+
+
+def test_a_misspelt_distribution_gets_a_did_you_mean(tmp_path):
+    doc = small_doc()
+    doc["channels"][0]["leads_per_day"] = {"triangualr": [50, 60, 70]}
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2, result.output
+    said = "channels[0].leads_per_day: unknown distribution 'triangualr'; did you mean triangular?"
+    assert said in error_line(result.output)
+
+
+@pytest.mark.parametrize(("where", "value", "hint"), [
+    (("team", "ramp", "months", 0), 40, "did you mean 0.4 (40%)?"),
+    (("touch_chain", "decay"), {"table": [[0, 1.0], [60, 50]]}, "did you mean 0.5 (50%)?"),
+])
+def test_a_share_written_as_a_percentage_says_what_was_meant(tmp_path, where, value, hint):
+    doc = small_doc()
+    doc["team"]["ramp"] = {"months": [0.4, 0.7, 0.9]}
+    parent = doc
+    for key in where[:-1]:
+        parent = parent[key]
+    parent[where[-1]] = value
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2, result.output
+    assert hint in error_line(result.output)
+
+
+@pytest.mark.parametrize(("spec", "hint"), [
+    ({"triangular": [0.5, 60, 0.7]}, "; did you mean 0.6 (60%)?"),
+    ({"uniform": [50, 0.7]}, "; did you mean 0.5 (50%)?"),
+    ({"triangular": [0.7, 0.6, 0.5]}, ""),  # out of order, and no percentage would put it in order
+])
+def test_a_share_distribution_with_a_percentage_among_its_parameters(tmp_path, spec, hint):
+    doc = small_doc()
+    doc["team"]["talk_share"] = spec
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert ": team.talk_share: " in message and message.endswith(hint or "]")
+
+
+def test_a_misspelt_bound_of_a_distribution_is_named_as_such(tmp_path):
+    doc = small_doc()
+    doc["funnel"]["price"]["check"] = {"normal": [60000, 10000], "mni": 20000, "max": 150000}
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2, result.output
+    assert "funnel.price.check: unknown key 'mni'; did you mean min?" in error_line(result.output)
