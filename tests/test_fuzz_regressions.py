@@ -14,6 +14,7 @@ import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -498,3 +499,32 @@ def test_a_misspelt_bound_of_a_distribution_is_named_as_such(tmp_path):
     result = cli("validate", write(tmp_path, doc))
     assert result.exit_code == 2, result.output
     assert "funnel.price.check: unknown key 'mni'; did you mean min?" in error_line(result.output)
+
+
+@pytest.mark.parametrize(("spec", "meant"), [({"lognormal": {"means": 1.0, "sd": 0.25}}, "mean"),
+                                              ({"gamma": {"mean": 1.0, "sdd": 0.2}}, "sd")])
+def test_a_misspelt_parameter_of_a_distribution_gets_a_did_you_mean(spec, meant):
+    from simsales.scenario import parse_distribution
+    from simsales.scenario.distributions import DistributionError
+
+    with pytest.raises(DistributionError, match=rf"did you mean {meant}\?"):
+        parse_distribution(spec)
+
+
+def test_a_normal_whose_bounds_are_too_narrow_for_its_sd_is_refused():
+    from simsales.scenario import parse_distribution
+    from simsales.scenario.distributions import DistributionError
+
+    with pytest.raises(DistributionError, match="too narrow"):
+        parse_distribution({"normal": [1e30, 1e30], "min": 20000, "max": 150000})
+    wide = parse_distribution({"normal": [60000, 1e9], "min": 0, "max": 150000})  # nearly uniform: fine
+    draws = wide.sample(np.random.default_rng(1), 2000)
+    assert np.isfinite(draws).all() and draws.min() >= 0 and draws.max() <= 150000
+
+
+def test_two_swapped_letters_are_a_near_miss_however_short_the_name():
+    from simsales.scenario.checks import did_you_mean
+
+    assert did_you_mean("ds", ("mean", "sd")) == "; did you mean sd?"
+    assert did_you_mean("lead_tlt", ("lead_ttl", "offsets")) == "; did you mean lead_ttl?"
+    assert did_you_mean("xyz", ("mean", "sd")) == ""

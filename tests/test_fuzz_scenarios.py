@@ -189,6 +189,10 @@ ISSUE_CASES = [
     mutated({}, r"normla", r"did you mean\W+normal\b",
             rename=(("channels", 0, "growth_per_month", "normal"), "normla")),
     mutated({}, r"mni", r"did you mean\W+min\b", rename=(("funnel", "price", "check", "min"), "mni")),
+    mutated({}, r"means", r"did you mean\W+mean\b", rename=(("team", "skill", "lognormal", "mean"), "means")),
+    # Accepted by validate, then NaN money and numpy warnings on the user's terminal.
+    mutated({("funnel", "price", "check", "normal"): [1e30, 1e30]}),
+    mutated({("team", "managers"): []}),
     mutated({("touch_chain", "dial_minutes"): "10 minutes"}),
     mutated({("name",): ":100: [/]"}),
     # User text with rich markup or an emoji code: printed literally wherever it appears.

@@ -130,8 +130,9 @@ def verdict(result: RunResult, scenario: Scenario, comparison: Comparison | None
                 f"{write(p90)}). The bottleneck: {neck.text}")
         return Verdict(objective, None, None, None, neck, text)
 
-    means = {n: float(np.nanmean(column(result.plans[n].metrics, objective))) for n in names}
-    ranked = sorted(names, key=lambda n: (-means[n], names.index(n)))
+    means = {n: _finite_mean(column(result.plans[n].metrics, objective)) for n in names}
+    # A plan with no finite value of the objective ranks last.
+    ranked = sorted(names, key=lambda n: (-means[n] if means[n] == means[n] else np.inf, names.index(n)))
     best = ranked[0]
     baseline = pick_baseline(result, comparison.baseline if comparison is not None else None)
     vs = baseline if best != baseline else ranked[1]
@@ -158,3 +159,17 @@ def verdict(result: RunResult, scenario: Scenario, comparison: Comparison | None
                      f"{100 * p_close:.0f}% of paired replications "
                      f"({write(float(np.median(close)), signed=True)} {currency}, P50).")
     return Verdict(objective, best, p_better, vs, neck, f"{head} The bottleneck: {neck.text}")
+
+
+def _finite_mean(values: np.ndarray) -> float:
+    """The mean of the finite values (NaN when there are none, without numpy's warning).
+
+    Args:
+        values: one value per replication.
+
+    Returns:
+        The mean, or NaN.
+    """
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.mean()) if finite.size else float("nan")

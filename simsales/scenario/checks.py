@@ -46,7 +46,8 @@ def did_you_mean(word: str, known: Sequence[str], cutoff: float = 0.6) -> str:
 
     Case, spaces and dashes do not count against a match: ``PRIORITY``,
     `` priority`` and ``lead-ttl`` are near misses of ``priority`` and
-    ``lead_ttl``.
+    ``lead_ttl``; so is a name with two neighbouring letters swapped
+    (``ds`` for ``sd``).
 
     Args:
         word: what was written.
@@ -60,7 +61,18 @@ def did_you_mean(word: str, known: Sequence[str], cutoff: float = 0.6) -> str:
     for name in known:
         folded.setdefault(_fold(name), str(name))
     close = difflib.get_close_matches(_fold(word), list(folded), n=1, cutoff=cutoff)
+    if not close:  # two letters swapped ("ds" for "sd") is a near miss however short the name
+        close = [name for name in folded if _swapped(_fold(word), name)][:1]
     return f"; did you mean {folded[close[0]]}?" if close else ""
+
+
+def _swapped(word: str, name: str) -> bool:
+    """Whether ``word`` is ``name`` with two neighbouring letters swapped."""
+    if len(word) != len(name) or word == name:
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(word, name, strict=True)) if a != b]
+    return (len(differ) == 2 and differ[1] == differ[0] + 1
+            and word[differ[0]] == name[differ[1]] and word[differ[1]] == name[differ[0]])
 
 
 def _fold(name: object) -> str:

@@ -64,7 +64,9 @@ def _ordered(kind: type, values: list[float]) -> Distribution:
 
 def _mean_sd(value: Any, name: str) -> tuple[float, float]:
     if not isinstance(value, dict) or set(value) != {"mean", "sd"}:
-        raise DistributionError(f"{name} takes {{mean: m, sd: s}}, got {value!r}")
+        odd = [k for k in value if k not in ("mean", "sd")] if isinstance(value, dict) else []
+        hint = did_you_mean(str(odd[0]), ("mean", "sd")) if odd else ""
+        raise DistributionError(f"{name} takes {{mean: m, sd: s}}, got {value!r}{hint}")
     return _number(value["mean"], name), _number(value["sd"], name)
 
 

@@ -119,6 +119,13 @@ class Normal:
             raise DistributionError(
                 f"normal [{self.mu:g}, {self.sd:g}] has no draws between min {self.lo:g} and max "
                 f"{self.hi:g}: they are over {_FAR_SD:g} sd from its mean")
+        if self.sd > 0:
+            a, b = self._bounds()
+            if math.isfinite(b - a) and not b - a > 1e-9 * max(1.0, abs(a), abs(b)):  # draws lost to rounding
+                raise DistributionError(
+                    f"normal [{self.mu:g}, {self.sd:g}] between min {self.lo:g} and max {self.hi:g}: "
+                    f"that range is too narrow for its sd to draw from; give a mean and sd in the "
+                    f"range's units")
 
     def _bounds(self) -> tuple[float, float]:
         return ((self.lo - self.mu) / self.sd, (self.hi - self.mu) / self.sd)

@@ -1,4 +1,4 @@
-"""``python -m tests.fuzzing [CASES] [STRATEGY]``: survey the strategies without stopping at a failure.
+"""``python -m tests.fuzzing [CASES] [STRATEGY] [SEED]``: survey the strategies, not stopping at a failure.
 
 Prints each failure class once, with how many cases hit it and the time
 each strategy took.
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from .inputs import baseline_cases, funnel_cases, run_option_cases, tolerance_cases
@@ -22,21 +23,22 @@ from .mutations import cross_reference_cases, structural_cases, text_cases
 from .rule import baseline_problems, command_problems, prepare_inputs, scenario_problems
 
 
-def survey(strategy: st.SearchStrategy, cases: int,
-           check: Callable[[Any], list[str]]) -> dict[str, list[str]]:
+def survey(strategy: st.SearchStrategy, cases: int, check: Callable[[Any], list[str]],
+           seed: int | None = None) -> dict[str, list[str]]:
     """Run ``cases`` cases without stopping at a failure; failures grouped by class.
 
     Args:
         strategy: a case strategy.
         cases: how many.
         check: a case's problems (e.g. :func:`scenario_problems` with its folder).
+        seed: draw other cases than the tests do (None: the same fixed ones every time).
 
     Returns:
         Failure class (the problem with case-specific detail removed) -> the problems.
     """
     classes: dict[str, list[str]] = {}
 
-    @settings(max_examples=cases, derandomize=True, deadline=None, database=None,
+    @settings(max_examples=cases, derandomize=seed is None, deadline=None, database=None,
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
     @given(strategy)
     def run(case: Any) -> None:
@@ -48,16 +50,19 @@ def survey(strategy: st.SearchStrategy, cases: int,
                 seen.add(key)
                 classes.setdefault(key, []).append(problem)
 
+    if seed is not None:
+        run = hypothesis_seed(seed)(run)
     run()
     return classes
 
 
-def main(cases: int, only: str = "") -> None:
+def main(cases: int, only: str = "", seed: int | None = None) -> None:
     """Survey every strategy and print each failure class once, with how many cases hit it.
 
     Args:
         cases: cases per strategy.
         only: run only the strategies whose name contains this.
+        seed: explore other cases than the tests' (None: theirs, fixed).
     """
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -77,7 +82,7 @@ def main(cases: int, only: str = "") -> None:
             if only not in name:
                 continue
             began = time.monotonic()
-            found = survey(strategy, cases, check)
+            found = survey(strategy, cases, check, seed)
             print(f"== {name}: {cases} cases, {time.monotonic() - began:.0f} s, {len(found)} failure classes")
             for items in sorted(found.values(), key=len, reverse=True):
                 print(f"[{len(items)}] {items[0][:1500]}\n")
@@ -86,4 +91,5 @@ def main(cases: int, only: str = "") -> None:
 if __name__ == "__main__":
     import sys
 
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100, sys.argv[2] if len(sys.argv) > 2 else "")
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100, sys.argv[2] if len(sys.argv) > 2 else "",
+         int(sys.argv[3]) if len(sys.argv) > 3 else None)

@@ -17,6 +17,7 @@ import signal
 import tempfile
 import time
 import traceback
+import warnings
 from collections.abc import Iterator
 from contextlib import chdir, contextmanager
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ class Outcome:
         stdout: stdout alone.
         error: what went wrong in Python: a traceback's last lines, a hang or too many processes.
         seconds: how long it took.
+        warnings: Python warnings raised in simsales' code (a user's terminal shows them).
     """
 
     args: list[str]
@@ -82,7 +84,7 @@ class Outcome:
     stdout: str = ""
     error: str = ""
     seconds: float = 0.0
-    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _vsz() -> int:
@@ -185,7 +187,8 @@ def invoke(*args: Any, seconds: float = TIMEOUT_S) -> Outcome:
     argv = [str(a) for a in args]
     began = time.monotonic()
     try:
-        with guarded(seconds), chdir(scratch()):
+        with guarded(seconds), chdir(scratch()), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             result = _runner.invoke(app, argv)
     except (CaseTimeout, TooManyProcesses) as stop:
         frames = traceback.extract_tb(stop.__traceback__)
@@ -196,4 +199,8 @@ def invoke(*args: Any, seconds: float = TIMEOUT_S) -> Outcome:
     error = ""
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         error = "traceback: " + traceback_tail(result.exception)
-    return Outcome(argv, result.exit_code, result.output, result.stdout, error, seconds_taken)
+    ours = [w for w in caught if Path(w.filename).is_relative_to(ROOT / "simsales")]
+    said = [f"{Path(w.filename).relative_to(ROOT)}:{w.lineno}: {w.category.__name__}: {w.message}"
+            for w in ours]
+    return Outcome(argv, result.exit_code, result.output, result.stdout, error, seconds_taken,
+                   list(dict.fromkeys(said)))

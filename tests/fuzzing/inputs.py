@@ -119,7 +119,7 @@ def run_option_cases(draw: Callable, scenario: Path, folder: Path) -> CommandCas
         args += ["-n", "1"]
     if "--workers" not in chosen:
         args += ["--workers", "1"]
-    if "--engine" in chosen and "--replications" in chosen:
+    if "--engine" in chosen and "--replications" in chosen and "--format" not in chosen:
         args += ["--format", "json"]  # the reference engine's table reruns every benchmark: keep it quick
     names += ["-n", "--replications"] if "--replications" in chosen else []
     return CommandCase(args, combine(verdicts), tuple(names))

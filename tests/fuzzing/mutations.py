@@ -56,8 +56,12 @@ ODD_VALUES: tuple[Any, ...] = (
 
 
 def _pushes(value: float) -> list[Any]:
-    """Out-of-range versions of a number: signs, zero, huge, not finite, percent instead of share."""
-    out: list[Any] = [-1, 0, 1e12, 1e30, 10**12, math.nan, math.inf, -math.inf, 1e-300, value * 10]
+    """Out-of-range versions of a number: signs, zero, huge, tiny, not finite, a percent for a share.
+
+    A slipped digit (x 10, / 1000) and 1e-6 are often still valid: they test the run, not validation.
+    """
+    out: list[Any] = [-1, 0, 1e12, 1e30, 10**12, math.nan, math.inf, -math.inf, 1e-300, 1e-6, value * 10,
+                      value / 1000]
     if value:
         out.append(-value)
     if isinstance(value, int):
@@ -259,7 +263,7 @@ def _candidates(values: Callable, doc: dict, path: Path_) -> list[Any]:
     """The mistakes to make at ``path`` (none when an earlier mutation left a value of another type)."""
     try:
         return values(doc, path, get(doc, path))
-    except (TypeError, ValueError, AttributeError, IndexError, KeyError):
+    except (TypeError, ValueError, AttributeError, IndexError, KeyError, OverflowError):
         return []
 
 

@@ -10,6 +10,7 @@ or invalid JSON from ``--format json`` (:func:`problems`).
 from __future__ import annotations
 
 import json
+import math
 import re
 from contextlib import suppress
 from pathlib import Path
@@ -80,6 +81,8 @@ def problems(outcome: Outcome, *, allowed: tuple[int, ...] = (0, 2), file: str |
         found.append(f"{said}: exit {outcome.exit_code}, expected one of {allowed}")
     if "Traceback (most recent call last)" in outcome.output:
         found.append(f"{said}: a traceback in the output")
+    if outcome.warnings:
+        found.append(f"{said}: a Python warning reaches the user: {'; '.join(outcome.warnings)[:400]}")
     emoji = set(_EMOJI.findall(outcome.output)) - set(source_text)
     if emoji:
         found.append(f"{said}: user text printed as emoji {''.join(sorted(emoji))!r}")
@@ -140,12 +143,10 @@ def line_problem(outcome: Outcome, file: str, fields: set[str], text: str) -> li
     line, field_path = field_named(error_text(outcome), file, fields)
     if line is None or field_path is None:
         return []
-    path = tuple(int(index) if index else key.strip()
-                 for index, key in re.findall(r"\[(\d+)\]|\.?([^.\[\]]+)", field_path.strip()))
+    path = tuple(int(index) if index else key.strip()  # a key may hold "[" or "]", not "[3]"
+                 for index, key in re.findall(r"\[(\d+)\]|\.?((?:[^.\[]|\[(?!\d+\]))+)", field_path.strip()))
     lines = yaml_lines(text)
-    while path and path not in lines:
-        path = path[:-1]
-    if line in lines.get(path, set()):
+    if path not in lines or line in lines[path]:  # a missing field: its parent's line is the loader's choice
         return []
     return [f"the error gives line {line}, but {field_path} is on line {sorted(lines.get(path, set()))}"]
 
@@ -162,13 +163,18 @@ def top_keys(*docs: Any) -> set[str]:
 
 
 def scenario_problems(case: Case, folder: Path) -> list[str]:
-    """Run ``validate`` and ``run -n 1`` on a case's file (and ``funnel``, and ``run`` with the file's
-    own replications, when validate accepts it) and apply the rule.
+    """Run ``validate`` and ``run -n 1`` on a case's file and apply the rule.
+
+    When validate accepts the file, ``run --format json`` (with the file's
+    replications when a mutation changed them) and ``funnel`` (as a table
+    and as JSON) run too.
 
     A scenario ``validate`` accepts must also run (exit 0; or exit 2 with a
     clear error for a run refused before it starts); one it refuses, ``run``
-    refuses too.  ``validate`` prints the scenario's name literally, and a
-    case with hints (a misspelt key, a percentage for a share) must get them.
+    refuses too, and its money comes out as numbers (``--format json``: no
+    NaN), with no Python warning on the way.  ``validate`` prints the
+    scenario's name literally, and a case with hints (a misspelt key, a
+    percentage for a share) must get them.
 
     Args:
         case: the case.
@@ -195,9 +201,9 @@ def scenario_problems(case: Case, folder: Path) -> list[str]:
         found += line_problem(validate, file, fields, case.text)
     runs = [invoke("run", path, "-n", "1", "--workers", "1")]
     if validate.exit_code == 0:  # what validate refused, the loader refuses the same way for every command
-        if isinstance(case.doc, dict) and case.doc.get("replications") != 1:
-            runs.append(invoke("run", path, "--workers", "1", "--format", "json"))  # the file's replications
-        runs.append(invoke("funnel", path))
+        own = isinstance(case.doc, dict) and case.doc.get("replications") != 1  # then the file's replications
+        runs.append(invoke("run", path, *([] if own else ["-n", "1"]), "--workers", "1", "--format", "json"))
+        runs += [invoke("funnel", path), invoke("funnel", path, "--format", "json")]
     for outcome in runs:
         found += problems(outcome, **kwargs)
         if validate.exit_code == 2 and outcome.exit_code == 0 and not outcome.error:
@@ -210,7 +216,7 @@ def scenario_problems(case: Case, folder: Path) -> list[str]:
                          f"{validate.output[:200]!r}")
     for outcome in runs:
         if "--format" in outcome.args and outcome.exit_code == 0:
-            found += json_problems(outcome)
+            found += json_problems(outcome) or (money_problems(outcome) if outcome.args[0] == "run" else [])
     if validate.exit_code == 2:
         found += [f"the error does not say what was probably meant (/{hint}/): {error_text(validate)[:300]!r}"
                   for hint in case.hints if not re.search(hint, validate.output)]
@@ -246,6 +252,18 @@ def baseline_problems(case: Case, scenario: Path, folder: Path) -> list[str]:
     if outcome.exit_code == 1 and "FAIL" not in outcome.output:
         found.append(f"{command_line(outcome.args)}: exit 1 without a FAIL line")
     return [f"{case!r}: {p}" for p in found]
+
+
+def money_problems(outcome: Outcome) -> list[str]:
+    """A run of a scenario validate accepted gives every plan's money as numbers (not NaN: null in JSON)."""
+    summary = json.loads(outcome.stdout)
+    found = []
+    for plan, metrics in (summary.get("plans") or {}).items():
+        for metric in ("revenue_net", "margin"):
+            value = (metrics.get(metric) or {}).get("mean")
+            if not (isinstance(value, int | float) and math.isfinite(value)):
+                found.append(f"{command_line(outcome.args)}: plan {plan}: {metric} is {value!r}")
+    return found[:1]  # one is enough to say the money is not a number
 
 
 def json_problems(outcome: Outcome) -> list[str]:
