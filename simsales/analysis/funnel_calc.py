@@ -37,6 +37,7 @@ class CalcError(ValueError):
     def __init__(self, option: str, message: str) -> None:
         super().__init__(f"{option}: {message}")
         self.option = option
+        self.message = message
 
 
 def parse_number(text: str, option: str) -> float:
@@ -146,7 +147,7 @@ def equivalence_rows(stages: list[Stage], delta: float = 0.01) -> tuple[list[dic
     total = end_to_end(stages)
     for s in stages:
         if s.rate <= 0:
-            raise CalcError("--stage", f"{s.name} is 0: nothing can match a change in it")
+            raise CalcError("--stage", f"{s.name} is 0%: no lead gets past it, so nothing can match a change in it")
         to = s.rate + delta
         if not 0.0 < to <= 1.0:
             points = f"{100 * delta:+.4g} point{'' if math.isclose(abs(delta), 0.01) else 's'}"
@@ -323,6 +324,15 @@ def net_check(scenario: Scenario) -> float:
     commission = mean_of(f.price.bank_commission)
     keep = (paid_inv + paid_inst * (1.0 - commission)) / max(paid_inv + paid_inst, 1e-12)
     return f.price.check.mean * (1.0 + f.price.change) * keep * (1.0 - mean_of(f.refunds.share))
+
+
+STAGE_FIELDS = {
+    "lead_to_contact": "touch_chain.p_contact",
+    "contact_to_qualified": "funnel.qualify, channels[*].quality and nontarget_share",
+    "qualified_to_offer": "funnel.offer.p",
+    "offer_to_paid": "funnel.invoice_paid.p, link_filled.p and bank_approved.p",
+}
+"""Scenario fields each stage of :func:`scenario_stages` is computed from (for errors)."""
 
 
 def scenario_stages(scenario: Scenario) -> list[Stage]:

@@ -233,7 +233,14 @@ def funnel_command(
                 source = f"{file}: observed, plan {first}, {simulate} replications"
             vol = vol if vol is not None else fc.expected_leads(scenario)
             chk = chk if chk is not None else fc.net_check(scenario)
-        rows, skipped = fc.equivalence_rows(stages, d)
+        try:
+            rows, skipped = fc.equivalence_rows(stages, d)
+        except fc.CalcError as exc:  # a stage at 0: blame where the stages came from
+            if file is None:
+                raise
+            zero = next(s.name for s in stages if s.rate <= 0)
+            raise fc.CalcError(str(file), f"{fc.STAGE_FIELDS[zero]}: {exc.message}; "
+                                          "expected a funnel every lead can get through") from None
         if not rows:  # blame what the user typed: --delta, else the stages (or the file)
             option = "--delta" if delta is not None else "--stage" if file is None else str(file)
             raise fc.CalcError(option, f"no stage can move by {delta or DEFAULT_DELTA}: "

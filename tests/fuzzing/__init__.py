@@ -2,7 +2,7 @@
 
 A *case* is one input a user could give, with one or two mistakes in it:
 
-* a shipped scenario (every ``scenarios/*.yaml``, cut to
+* a scenario (every ``scenarios/*.yaml`` and ``tests/data/*.yaml``, cut to
   :data:`~.documents.HORIZON_DAYS` days and one replication so a run takes
   about a tenth of a second) mutated structurally, with a broken
   cross-reference, or with its text corrupted (:mod:`.mutations`);
@@ -26,6 +26,7 @@ from .documents import (
     HORIZON_DAYS,
     ROOT,
     SCENARIOS,
+    SOURCES,
     Case,
     base_document,
     dump,
@@ -71,9 +72,10 @@ from .rule import (
 
 __all__ = [
     "BAD", "DELETE", "EITHER", "HORIZON_DAYS", "MAX_PROCESSES", "MEMORY_HEADROOM_BYTES", "OK", "QUICK",
-    "ROOT", "SCENARIOS", "STRUCTURAL", "TIMEOUT_S", "Case", "CaseTimeout", "CommandCase", "Outcome",
-    "TooManyProcesses", "base_document", "baseline_cases", "baseline_problems", "combine", "command_problems",
-    "cross_reference_cases", "dump", "error_text", "funnel_cases", "get", "guarded", "invoke", "nodes",
-    "path_text", "prepare_inputs", "problems", "put", "run_option_cases", "run_option_values",
-    "scenario_problems", "shorten", "slow", "structural_cases", "text_cases", "tolerance_cases",
+    "ROOT", "SCENARIOS", "SOURCES", "STRUCTURAL", "TIMEOUT_S", "Case", "CaseTimeout", "CommandCase",
+    "Outcome", "TooManyProcesses", "base_document", "baseline_cases", "baseline_problems", "combine",
+    "command_problems", "cross_reference_cases", "dump", "error_text", "funnel_cases", "get", "guarded",
+    "invoke", "nodes", "path_text", "prepare_inputs", "problems", "put", "run_option_cases",
+    "run_option_values", "scenario_problems", "shorten", "slow", "structural_cases", "text_cases",
+    "tolerance_cases",
 ]

@@ -22,7 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 """The repository."""
 
 SCENARIOS = tuple(sorted((ROOT / "scenarios").glob("*.yaml")))
-"""The shipped scenarios every scenario case starts from."""
+"""The shipped scenarios."""
+
+SOURCES = SCENARIOS + tuple(sorted((ROOT / "tests" / "data").glob("*.yaml")))
+"""What scenario cases start from: the shipped scenarios and the tests' own (other shapes of the schema)."""
 
 HORIZON_DAYS = 7
 """Days a fuzzed scenario simulates: a week keeps every weekday and a run near 0.1 s."""

@@ -31,13 +31,11 @@ class CommandCase:
         args: the command line after ``simsales``.
         expect: :data:`OK` (exit 0), :data:`BAD` (exit 2) or :data:`EITHER`.
         names: the options and values given: an exit-2 error must name one.
-        what: how the case was made.
     """
 
     args: list[str]
     expect: str
     names: tuple[str, ...]
-    what: str = ""
 
     def __repr__(self) -> str:
         return f"{command_line(self.args)}  [{self.expect}]"
@@ -65,8 +63,8 @@ def combine(verdicts: list[str]) -> str:
 def run_option_values(scenario: Path, folder: Path) -> dict[str, list[tuple[Any, str]]]:
     """Values to give each option of ``simsales run``, with what each should do.
 
-    A value is a string, a list (the option repeated) or None (a flag).
-    Valid values stay cheap: at most 3 replications, 2 workers.
+    A value is a string, or a list (the option repeated).  Valid values stay
+    cheap: at most 3 replications, 2 workers.
 
     Args:
         scenario: the scenario file (its plans are the valid ``--plan`` names).

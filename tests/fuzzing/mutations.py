@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from .documents import (
     DELETE,
     HORIZON_DAYS,
-    SCENARIOS,
+    SOURCES,
     Case,
     Path_,
     Said,
@@ -102,8 +102,8 @@ def _typo(key: str, i: int, how: int) -> str:
     return variants[how % len(variants)]
 
 
-# Each mutator: (applies to the document?, mutate in place with draw and return what it did).
 Mutator = Callable[[Callable, dict], str]
+"""Makes one mistake in a document, in place, drawing its choices with Hypothesis; returns what it did."""
 
 
 def _paths(doc: dict, keep: Callable[[Path_, Any], bool]) -> list[Path_]:
@@ -185,6 +185,7 @@ STRUCTURAL: dict[str, Mutator] = {
 
 
 def applies(name: str, doc: dict) -> bool:
+    """Whether the structural mutation ``name`` has a target in ``doc``."""
     tests = {
         "push": lambda p, v: is_number(v),
         "empty": lambda p, v: isinstance(v, list | dict) and bool(v),
@@ -279,17 +280,34 @@ def _targets(doc: dict) -> list[tuple[Path_, Callable]]:
     return found
 
 
+_NAMED = re.compile(r"team\.managers\[\d+\]\.team_lead|plans\[\d+\]\.months\[\d+\]\.month|"
+                    r"(team\.team_leads|plans|channels|team\.shifts)\[\d+\]\.name")
+"""References and names: an error about one must quote the value given."""
+
+
 def break_reference(draw: Callable, doc: dict) -> str:
-    """Break a cross-reference: a team lead, a plan month, a duplicate name, shift shares, the chain."""
+    """Break a cross-reference: a team lead, a plan month, a duplicate name, shift shares, the chain.
+
+    An error about a team lead, a month or a name must quote the value
+    given; about an unknown team lead, it must also list the known ones.
+    """
     path, values = draw(st.sampled_from(_targets(doc)))
-    return mutate(doc, path, draw_other(draw, _candidates(values, doc, path), get(doc, path)), "break")
+    value = draw_other(draw, _candidates(values, doc, path), get(doc, path))
+    said = mutate(doc, path, value, "break")
+    if not (isinstance(value, str) and value.strip() and _NAMED.fullmatch(path_text(path))):
+        return said
+    hints = [re.escape(value.strip())]
+    known = [n for n in _names(doc, ("team", "team_leads")) if isinstance(n, str)]
+    if path[-1] == "team_lead" and value not in known:
+        hints += [re.escape(n) for n in known]
+    return Said.hinting(said, *hints)
 
 
 # --- scenario strategies -------------------------------------------------------------------------------
 
 
 @st.composite
-def structural_cases(draw: Callable, sources: tuple[Path, ...] = SCENARIOS,
+def structural_cases(draw: Callable, sources: tuple[Path, ...] = SOURCES,
                      kinds: tuple[str, ...] = tuple(STRUCTURAL)) -> Case:
     """A shipped scenario with one or two structural mutations (:data:`STRUCTURAL`)."""
     source = draw(st.sampled_from(sources))
@@ -306,7 +324,7 @@ def structural_cases(draw: Callable, sources: tuple[Path, ...] = SCENARIOS,
 
 
 @st.composite
-def cross_reference_cases(draw: Callable, sources: tuple[Path, ...] = SCENARIOS) -> Case:
+def cross_reference_cases(draw: Callable, sources: tuple[Path, ...] = SOURCES) -> Case:
     """A shipped scenario with one or two broken cross-references (:data:`CROSS_REFERENCES`)."""
     source = draw(st.sampled_from(sources))
     doc = base_document(source)
@@ -314,7 +332,9 @@ def cross_reference_cases(draw: Callable, sources: tuple[Path, ...] = SCENARIOS)
     for _ in range(draw(st.integers(1, 2))):
         if _targets(doc):
             done.append(break_reference(draw, doc))
-    return Case(source.name, done, dump(doc), doc=doc, original=base_document(source))
+    hints = getattr(done[0], "hints", ()) if len(done) == 1 else ()
+    return Case(source.name, [str(d) for d in done], dump(doc), doc=doc, original=base_document(source),
+                hints=hints)
 
 
 STRAY = ("\t", ":", ": ", "[", "]", "{", "}", '"', "'", "&", "*", "!", "%", "@", "`", "|", ">", "#", "- ",
@@ -323,7 +343,7 @@ STRAY = ("\t", ":", ": ", "[", "]", "{", "}", '"', "'", "&", "*", "!", "%", "@",
 
 
 @st.composite
-def text_cases(draw: Callable, sources: tuple[Path, ...] = SCENARIOS) -> Case:
+def text_cases(draw: Callable, sources: tuple[Path, ...] = SOURCES) -> Case:
     """A shipped scenario's text corrupted: truncated, a stray character, a line lost, doubled or shifted."""
     source = draw(st.sampled_from(sources))
     original = base_document(source)
@@ -348,10 +368,16 @@ def text_cases(draw: Callable, sources: tuple[Path, ...] = SCENARIOS) -> Case:
     elif kind == "double line":
         lines.insert(n, lines[n])
         text, what = "".join(lines), f"double line {n + 1} ({lines[n].strip()!r})"
-    elif kind in ("indent", "dedent"):
-        lines[n] = (" " + lines[n]) if kind == "indent" else lines[n].removeprefix("  ")
-        text, what = "".join(lines), f"{kind} line {n + 1}"
+    elif kind == "indent":
+        lines[n] = " " + lines[n]
+        text, what = "".join(lines), f"indent line {n + 1}"
+    elif kind == "dedent":
+        indented = [i for i, line in enumerate(lines) if line.startswith("  ")] or [n]
+        n = indented[n % len(indented)]
+        lines[n] = lines[n][2:] if lines[n].startswith("  ") else lines[n].lstrip()
+        text, what = "".join(lines), f"dedent line {n + 1}"
     elif kind == "swap lines":
+        n = next((i for i in range(n, len(lines) - 1) if lines[i] != lines[i + 1]), 0)
         lines[n], lines[n + 1] = lines[n + 1], lines[n]
         text, what = "".join(lines), f"swap lines {n + 1} and {n + 2}"
     elif kind == "replace":
