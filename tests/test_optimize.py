@@ -446,3 +446,21 @@ def test_on_q3_the_chosen_plan_is_never_worse_than_a_plan_shipped_in_the_file():
         se = diff.std(ddof=1) / math.sqrt(n)
         assert diff.mean() + 2 * se >= 0, (shipped.name, diff.mean(), se)
     assert outcome.plan_replications < 165 * n  # far fewer than every candidate at n replications
+
+
+@pytest.mark.slow
+def test_every_executor_finds_the_same_plans_with_the_same_numbers():
+    pytest.importorskip("distributed")
+    base = [str(SMALL), "-n", "6", "--format", "json", "--top", "2"]
+    docs = []
+    for extra in (["--workers", "1"], ["--workers", "2"], ["--workers", "2", "--executor", "dask"]):
+        result = cli([*base, *extra])
+        assert result.exit_code == 0, result.output
+        docs.append(json.loads(result.stdout))
+    assert docs[0]["top"] and docs[1] == docs[0] and docs[2] == docs[0]
+
+
+def test_a_scheduler_without_dask_is_refused():
+    result = cli([str(SMALL), "-n", "2", "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2, result.output
+    assert "--executor dask" in result.output

@@ -326,15 +326,6 @@ def net_check(scenario: Scenario) -> float:
     return f.price.check.mean * (1.0 + f.price.change) * keep * (1.0 - mean_of(f.refunds.share))
 
 
-STAGE_FIELDS = {
-    "lead_to_contact": "touch_chain.p_contact",
-    "contact_to_qualified": "funnel.qualify, channels[*].quality and nontarget_share",
-    "qualified_to_offer": "funnel.offer.p",
-    "offer_to_paid": "funnel.invoice_paid.p, link_filled.p and bank_approved.p",
-}
-"""Scenario fields each stage of :func:`scenario_stages` is computed from (for errors)."""
-
-
 def scenario_stages(scenario: Scenario) -> list[Stage]:
     """A scenario's expected stage conversions, from the means of its parameters.
 

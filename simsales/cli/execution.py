@@ -72,11 +72,7 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
             missing or the scheduler cannot be reached, or a worker died
             twice running the same replications (the error is printed).
     """
-    if executor not in EXECUTORS:
-        raise fail(f"--executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
-    if scheduler is not None and executor != "dask":
-        raise fail(f"--scheduler {scheduler}: a scheduler is for --executor dask; add it, or leave "
-                   "out --scheduler to run on this machine")
+    check_executor(executor, scheduler)
     chosen = [scenario.plan(p) for p in plans] if plans else list(scenario.plans)
     reps = replications or scenario.replications
     workers = workers or montecarlo.default_workers()
@@ -92,13 +88,9 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
                  f"{workers} worker process{'es' if workers > 1 else ''}")
         note(f"this run will take {estimate.duration_text(compiling)} ({len(chosen)} plans x {reps:,} "
              f"replications on {where}; estimated from {estimate.leads:,.0f} leads per replication)")
-    if compiling:
-        err.print(f"preparing the fast engine (first run only, about {compiling} s)...", highlight=False)
     if scheduler is None:
-        from simsales.montecarlo.warmup import warm_up
-
-        warm_up(engine, policies)  # workers fork from this process, or load the code numba cached
-    with _executor(executor, scheduler, workers, reps) as chosen_executor:
+        prepare_engine(engine, policies, compiling)
+    with started_executor(executor, scheduler, workers, reps) as chosen_executor:
         batch_size = _dask_batch_size(estimate, reps, workers) if executor == "dask" else None
         with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
@@ -110,6 +102,38 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
             except WorkerLost as exc:
                 raise fail(f"{exc}. If the machine ran out of memory, run fewer --workers, or fewer "
                            "leads per day or a shorter horizon_days; nothing was written") from None
+
+
+def check_executor(executor: str, scheduler: str | None) -> None:
+    """Refuse an unknown ``--executor``, or a ``--scheduler`` without ``--executor dask``.
+
+    Raises:
+        typer.Exit: status 2, with the error printed.
+    """
+    if executor not in EXECUTORS:
+        raise fail(f"--executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if scheduler is not None and executor != "dask":
+        raise fail(f"--scheduler {scheduler}: a scheduler is for --executor dask; add it, or leave "
+                   "out --scheduler to run on this machine")
+
+
+def prepare_engine(engine: str, policies: list[str], compiling: int | None = None) -> None:
+    """Compile (or load) the engine here once, saying so on stderr when it takes a while.
+
+    Local workers fork from this process or load the code numba cached, so
+    they start at once.
+
+    Args:
+        engine: ``fast`` or ``des``.
+        policies: the routing policies the run uses.
+        compiling: the expected compile time, seconds (None: estimate it).
+    """
+    compiling = _compile_seconds(engine, policies) if compiling is None else compiling
+    if compiling:
+        err.print(f"preparing the fast engine (first run only, about {compiling} s)...", highlight=False)
+    from simsales.montecarlo.warmup import warm_up
+
+    warm_up(engine, policies)
 
 
 def _check_memory(estimate: RunEstimate) -> None:
@@ -138,8 +162,18 @@ def _dask_batch_size(estimate: RunEstimate, replications: int, workers: int) -> 
 
 
 @contextlib.contextmanager
-def _executor(executor: str, scheduler: str | None, workers: int, replications: int) -> Iterator[Any]:
-    """The executor, started (the pool's workers, or the Dask cluster) and closed on leaving."""
+def started_executor(executor: str, scheduler: str | None, workers: int, replications: int) -> Iterator[Any]:
+    """The executor, started (the pool's workers, or the Dask cluster) and closed on leaving.
+
+    Args:
+        executor: ``local`` or ``dask``.
+        scheduler: a Dask scheduler's address (None: a local cluster).
+        workers: processes (local pool, or the local Dask cluster's).
+        replications: the most replications one run has (a pool never has more workers).
+
+    Yields:
+        The executor, for ``montecarlo.run(..., executor=...)``.
+    """
     if executor == "local":
         if workers <= 1:
             yield montecarlo.InProcessExecutor()

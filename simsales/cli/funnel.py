@@ -21,6 +21,15 @@ DEFAULT_DELTA = "1%"
 """The change ``--delta`` compares when not given: one percentage point."""
 
 
+STAGE_FIELDS = {
+    "lead_to_contact": "touch_chain.p_contact",
+    "contact_to_qualified": "funnel.qualify, channels[*].quality and nontarget_share",
+    "qualified_to_offer": "funnel.offer.p",
+    "offer_to_paid": "funnel.invoice_paid.p, link_filled.p and bank_approved.p",
+}
+"""Scenario fields each stage of :func:`scenario_stages` is computed from (for errors)."""
+
+
 def pct(x: float) -> str:
     """A conversion as a percentage with three significant digits: 0.26667 -> '26.7%'.
 
@@ -239,7 +248,7 @@ def funnel_command(
             if file is None:
                 raise
             zero = next(s.name for s in stages if s.rate <= 0)
-            raise fc.CalcError(str(file), f"{fc.STAGE_FIELDS[zero]}: {exc.message}; "
+            raise fc.CalcError(str(file), f"{STAGE_FIELDS[zero]}: {exc.message}; "
                                           "expected a funnel every lead can get through") from None
         if not rows:  # blame what the user typed: --delta, else the stages (or the file)
             option = "--delta" if delta is not None else "--stage" if file is None else str(file)

@@ -29,8 +29,8 @@ from simsales.cli.common import (
     load,
     out,
 )
-from simsales.cli.execution import EXECUTORS, _executor
-from simsales.engines import ENGINE_NAMES
+from simsales.cli.execution import check_executor, prepare_engine, started_executor
+from simsales.engines import DEFAULT_ENGINE, ENGINE_NAMES
 from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write, atomic_write_text, clean, to_json
 from simsales.report.levers import effect_text, lever_frame, settings_text
@@ -145,18 +145,15 @@ def levers_command(
     for name in lever or []:
         if name not in LEVERS:
             raise fail(f"--lever: unknown lever {name!r}; expected one of {', '.join(LEVERS)}")
-    if executor not in EXECUTORS:
-        raise fail(f"--executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
-    if scheduler is not None and executor != "dask":
-        raise fail(f"--scheduler {scheduler}: a scheduler is for --executor dask; add it, or leave "
-                   "out --scheduler to run on this machine")
+    check_executor(executor, scheduler)
     check_out_dir(out_dir)
     reps = replications or min(scenario.replications, DEFAULT_REPLICATIONS)
     runs = 1 + 2 * len(lever or LEVERS)
     n_workers = workers or montecarlo.default_workers()
     # One executor (a pool, or a Dask cluster) runs every variant: started once, closed at the end.
-    # execution._executor is private there (simulate runs one run); levers needs it for many runs.
-    with _executor(executor, scheduler, n_workers, reps) as chosen, \
+    if scheduler is None:
+        prepare_engine(engine or DEFAULT_ENGINE, [scenario.routing.policy])
+    with started_executor(executor, scheduler, n_workers, reps) as chosen, \
             Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                      TimeRemainingColumn(), console=err, transient=True, disable=format == "json") as bar:
         task = bar.add_task(f"levers: up to {runs} runs x {reps} replications", total=runs * reps)

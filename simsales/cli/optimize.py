@@ -9,6 +9,7 @@ atomically.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -22,9 +23,11 @@ from simsales.analysis.optimize_space import Limits
 from simsales.analysis.optimize_yaml import with_plans
 from simsales.cli.common import (
     EngineOpt,
+    ExecutorOpt,
     FileArg,
     FormatOpt,
     RepsOpt,
+    SchedulerOpt,
     SeedOpt,
     WorkersOpt,
     command_help,
@@ -33,11 +36,13 @@ from simsales.cli.common import (
     load,
     out,
 )
+from simsales.cli.execution import check_executor, prepare_engine, started_executor
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import default_workers
+from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write_text, clean, to_json
 from simsales.report.units import fmt
-from simsales.scenario import InputError
+from simsales.scenario import InputError, Scenario
 from simsales.scenario.checks import parse_month
 from simsales.scenario.numbers import NumberFormError, parse_number
 
@@ -181,6 +186,8 @@ def optimize_command(
     terms: Annotated[str | None, typer.Option(
         "--terms", help="plan whose time to hire and cost per hire candidates use "
                         "(default: the first plan that hires)")] = None,
+    executor: ExecutorOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Find the best hiring plans under the span rule, with the chance that each is the best.
 
@@ -201,6 +208,8 @@ def optimize_command(
         format: ``table`` or ``json``.
         engine: ``fast`` or ``des``.
         terms: the plan whose hiring terms candidates use.
+        executor: ``local`` (this machine's processes) or ``dask``.
+        scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
 
     Raises:
         typer.Exit: bad input (status 2).
@@ -211,18 +220,42 @@ def optimize_command(
                     budget=_parse_amount(budget, file, "--budget", "an amount >= 0 such as 3M"),
                     team_leads=team_leads)
     floor = _parse_amount(min_p_plan, file, "--min-p-plan", "a chance in [0, 1] such as 0.6 or 60%", 1.0)
-    settings = Settings(objective=objective, limits=limits, min_p_plan=floor, replications=replications,
-                        seed=seed, workers=workers or default_workers(), top=top, engine=engine,
-                        terms_plan=terms)
+    check_executor(executor, scheduler)
+    n_workers = workers or default_workers()
     if output is not None and output.exists() and output.is_dir():
         raise fail(InputError(str(file), f"{output} is a folder; expected a file name such as plans.yaml",
                               field="-o"))
+    if scheduler is None:
+        prepare_engine(engine, [scenario.routing.policy])
+    # One executor runs every candidate's batches: started once, closed at the end.  Locally, one
+    # worker (or one replication at a time) runs in this process, as before.
+    local_single = executor == "local" and n_workers <= 1
+    with contextlib.ExitStack() as stack:
+        chosen = None if local_single else stack.enter_context(
+            started_executor(executor, scheduler, n_workers, replications or scenario.replications))
+        settings = Settings(objective=objective, limits=limits, min_p_plan=floor, replications=replications,
+                            seed=seed, workers=n_workers, top=top, engine=engine, terms_plan=terms,
+                            executor=chosen)
+        outcome = _search(scenario, settings, file, format)
+    _show(outcome, settings, scenario, file, output, format, objective)
+
+
+def _search(scenario: Scenario, settings: Settings, file: Path, format: str) -> Outcome:
+    """Run the search with a progress bar on stderr; bad settings become a clear error (exit 2)."""
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=False, disable=format == "json") as bar:
         try:
-            outcome = optimize(scenario, settings, StageBar(bar))
+            return optimize(scenario, settings, StageBar(bar))
         except OptimizeError as exc:
             raise fail(InputError(str(file), str(exc), field=exc.option)) from None
+        except WorkerLost as exc:
+            raise fail(f"{exc}. If the machine ran out of memory, run fewer --workers; nothing was "
+                       "written") from None
+
+
+def _show(outcome: Outcome, settings: Settings, scenario: Scenario, file: Path, output: Path | None,
+          format: str, objective: str) -> None:
+    """Print the plans found (table or JSON) and write the scenario with them added (``-o``)."""
     if format == "json":
         typer.echo(to_json(clean(outcome.document())))
     else:
