@@ -7,6 +7,7 @@ currency.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from typing import Literal
@@ -62,10 +63,45 @@ def _profile(profile: list[float], n: int, what: str) -> list[float]:
     return profile
 
 
+def _hours_text(text: str | None) -> str | None:
+    """Check working hours written as ``"09:00-21:00"`` or ``"closed"``."""
+    if text is None or text == "closed":
+        return text
+    match = _HOURS.match(text)
+    if not match:
+        raise ValueError(f"expected hours such as '09:00-21:00' or 'closed', got {text!r}")
+    lo = clock_minutes(f"{match.group(1)}:{match.group(2)}")
+    hi = clock_minutes(f"{match.group(3)}:{match.group(4)}")
+    if not lo < hi:
+        raise ValueError(f"opening must be before closing, got {text!r}")
+    return text
+
+
+def _date_span(text: object) -> tuple[dt.date, dt.date]:
+    """A date or an inclusive range ``"2026-12-31..2027-01-08"``, as ``(first, last)``."""
+    if isinstance(text, dt.date):
+        return text, text
+    parts = [x.strip() for x in str(text).split("..")]
+    try:
+        if len(parts) > 2:
+            raise ValueError(text)
+        first, last = dt.date.fromisoformat(parts[0]), dt.date.fromisoformat(parts[-1])
+    except ValueError:
+        raise ValueError(f"expected a date such as 2026-12-31 or a range such as 2026-12-31..2027-01-08, "
+                         f"got {text!r}") from None
+    if last < first:
+        raise ValueError(f"the range {text!r} ends before it starts; write the earlier date first")
+    return first, last
+
+
 class Calendar(Strict):
-    """Working hours per weekday, e.g. ``{mon: "09:00-21:00", sun: closed}``.
+    """Working hours per weekday, e.g. ``{mon: "09:00-21:00", sun: closed}``, and dates that differ.
 
     A weekday left out uses ``default``; ``closed`` means no work that day.
+    ``holidays`` lists dates (or inclusive ranges ``2026-12-31..2027-01-08``)
+    on which the floor is closed: no shift runs, leads wait for the next
+    working day.  ``short_days`` gives other hours for single dates
+    (``{2026-12-30: "10:00-16:00"}``): shifts are cut to them.
     """
 
     default: str = "09:00-21:00"
@@ -76,20 +112,66 @@ class Calendar(Strict):
     fri: str | None = None
     sat: str | None = None
     sun: str | None = None
+    holidays: list[str | dt.date] = Field(default_factory=list,
+                                          description="closed dates or ranges (2026-12-31..2027-01-08)")
+    short_days: dict[dt.date, str] = Field(default_factory=dict,
+                                           description="other working hours on single dates")
 
     @field_validator("default", *WEEKDAYS)
     @classmethod
     def _hours(cls, text: str | None) -> str | None:
-        if text is None or text == "closed":
-            return text
-        match = _HOURS.match(text)
-        if not match:
-            raise ValueError(f"expected hours such as '09:00-21:00' or 'closed', got {text!r}")
-        lo = clock_minutes(f"{match.group(1)}:{match.group(2)}")
-        hi = clock_minutes(f"{match.group(3)}:{match.group(4)}")
-        if not lo < hi:
-            raise ValueError(f"opening must be before closing, got {text!r}")
-        return text
+        return _hours_text(text)
+
+    @field_validator("holidays")
+    @classmethod
+    def _holidays(cls, spans: list[str | dt.date]) -> list[str | dt.date]:
+        problems: list[tuple[Path, str]] = []
+        for i, span in enumerate(spans):
+            try:
+                _date_span(span)
+            except ValueError as exc:
+                problems.append(((i,), str(exc)))
+        raise_problems(problems)
+        return spans
+
+    @field_validator("short_days")
+    @classmethod
+    def _short_days(cls, days: dict[dt.date, str]) -> dict[dt.date, str]:
+        problems: list[tuple[Path, str]] = []
+        for day, text in days.items():
+            try:
+                _hours_text(text)
+            except ValueError as exc:
+                problems.append(((str(day),), str(exc)))
+        raise_problems(problems)
+        return days
+
+    def closed_dates(self) -> set[dt.date]:
+        """Every date ``holidays`` closes."""
+        out: set[dt.date] = set()
+        for span in self.holidays:
+            first, last = _date_span(span)
+            out.update(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+        return out
+
+    def hours_on(self, date: dt.date) -> tuple[int, int] | None:
+        """The working hours of one date: a holiday, a short day, or its weekday's hours.
+
+        Args:
+            date: the calendar date.
+
+        Returns:
+            ``(open, close)`` in minutes after midnight, or None when closed.
+        """
+        if date in self.closed_dates():
+            return None
+        text = self.short_days.get(date)
+        if text is None:
+            return self.hours(date.weekday())
+        if text == "closed":
+            return None
+        lo, hi = text.split("-")
+        return clock_minutes(lo), clock_minutes(hi)
 
     @model_validator(mode="after")
     def _open_some_day(self) -> Calendar:
@@ -127,6 +209,31 @@ class Shift(Strict):
     start: str = "09:00"
     hours: Number = Field(9.0, gt=0, le=24, description="hours per shift")
     share: Number = Field(1.0, gt=0, le=1, description="share of managers on this shift")
+    days: list[Literal[WEEKDAYS]] | None = Field(  # type: ignore[valid-type]
+        None, description="the weekdays this shift works, e.g. [mon, tue, wed, thu, fri]")
+    team_leads: list[Name] | None = Field(
+        None, description="only these team leads' managers work this shift (default: anyone's)")
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, days: list[str] | None) -> list[str] | None:
+        if days is not None:
+            if not days:
+                raise ValueError("expected at least one weekday, e.g. [mon, tue, wed, thu, fri]; "
+                                 "leave out days to follow the pattern")
+            twice = sorted({d for d in days if days.count(d) > 1})
+            if twice:
+                raise ValueError(f"{', '.join(twice)} named twice; name each weekday once")
+        return days
+
+    @model_validator(mode="after")
+    def _days_match_the_pattern(self) -> Shift:
+        if self.days is not None and "pattern" in self.model_fields_set and (
+                self.days_on + self.days_off != 7 or self.days_on != len(self.days)):
+            n = len(self.days)
+            raise ValueError(f"days names {n} weekdays but the pattern is {self.pattern!r}; "
+                             f"with days, write pattern '{n}/{7 - n}' or leave it out")
+        return self
 
     @field_validator("pattern")
     @classmethod
@@ -161,6 +268,31 @@ class Shift(Strict):
     def days_off(self) -> int:
         """Days off in a row (the ``2`` of ``5/2``)."""
         return int(self.pattern.split("/")[1])
+
+    def weekdays(self) -> tuple[int, ...] | None:
+        """The weekdays the shift works (0 = Monday), or None for a rotating pattern.
+
+        Named ``days`` decide; without them a rotating pattern (``2/2``,
+        ``3/3``, any pattern whose cycle is not a week) keeps its phases and
+        returns None.
+        """
+        if self.days is not None:
+            return tuple(sorted(WEEKDAYS.index(d) for d in self.days))
+        return None
+
+
+class Absence(Strict):
+    """Days a manager is away from a working day: sick leave and vacation (MODEL.md section 1).
+
+    ``sick_share`` of working days are lost one by one, at random;
+    ``vacation_weeks_per_year`` are taken in whole calendar weeks (Monday
+    to Sunday), each week off with chance ``weeks / 52.18``.  An absent
+    manager gets no leads and makes no calls that day; their follow-ups
+    wait for them.  Both default to 0.
+    """
+
+    sick_share: UProb = Field(0.0, description="share of working days off sick")
+    vacation_weeks_per_year: Number = Field(0.0, ge=0, le=52, description="weeks of vacation a year")
 
 
 class Channel(Strict):

@@ -26,7 +26,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from simsales.scenario.base import Path, Strict, clock_minutes, raise_problems
-from simsales.scenario.checks import duplicates, month_problem, parse_month, plan_problems, volume_problems
+from simsales.scenario.checks import (
+    did_you_mean,
+    duplicates,
+    month_problem,
+    parse_month,
+    plan_problems,
+    volume_problems,
+)
 from simsales.scenario.fields import Count, Money, Name, Number, at_most
 from simsales.scenario.funnel import Funnel
 from simsales.scenario.limits import MAX_HORIZON_DAYS, MAX_MONEY, MAX_REPLICATIONS
@@ -223,4 +230,15 @@ def _shift_problems(team: Team, calendar: Calendar) -> list[tuple[Path, str]]:
             problems.append((("shifts", i), f"shift {shift.name!r} ({shift.start} for {shift.hours:g} h) "
                                             "never meets the calendar's working hours: its managers "
                                             "would never take a lead"))
+        named = shift.weekdays()
+        if named is not None and not any(days[d] and max(days[d][0], start) < min(days[d][1], end)
+                                         for d in named):
+            problems.append((("shifts", i, "days"), f"shift {shift.name!r} works only on days the calendar "
+                                                    "is closed at its hours: its managers would never work"))
+        known = [t.name for t in team.team_leads]
+        for j, name in enumerate(shift.team_leads or []):
+            if name not in known:
+                problems.append((("shifts", i, "team_leads", j),
+                                 f"no team lead named {name!r}; expected one of {', '.join(known)}"
+                                 f"{did_you_mean(name, known)}"))
     return problems

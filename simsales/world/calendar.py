@@ -38,7 +38,7 @@ def weekday_of(start: dt.date, day: np.ndarray | int) -> np.ndarray:
 
 
 def opening_hours(calendar: Calendar, start: dt.date, n_days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Opening and closing time per day.
+    """Opening and closing time per day: its weekday's hours, or a holiday's or short day's.
 
     Args:
         calendar: the scenario's working hours per weekday.
@@ -51,23 +51,32 @@ def opening_hours(calendar: Calendar, start: dt.date, n_days: int) -> tuple[np.n
     """
     open_at = np.zeros(n_days)
     close_at = np.zeros(n_days)
+    closed = calendar.closed_dates()
     for d in range(n_days):
-        hours = calendar.hours(int(weekday_of(start, d)))
+        date = start + dt.timedelta(days=d)
+        hours = None if date in closed else calendar.hours_on(date)
         if hours is not None:
             open_at[d], close_at[d] = hours
     return open_at, close_at
 
 
-def shift_groups(shifts: list[Shift], n_managers: int) -> np.ndarray:
+def shift_groups(shifts: list[Shift], n_managers: int,
+                 team_leads: list[str | None] | None = None) -> np.ndarray:
     """Shift group of each manager: in index order, by largest remainder of the shares.
 
     Manager ``i`` goes to the group whose running share is furthest behind,
     so any prefix of the team (the initial team, then each hire) is spread
-    over the groups as evenly as the shares allow.
+    over the groups as evenly as the shares allow.  A shift that names
+    ``team_leads`` takes only their managers; a manager goes to the shifts
+    that name their team lead, or else to the shifts that name nobody (or
+    else, when every shift names team leads and theirs is in none, such as
+    a team lead hired in the horizon, to any shift).
 
     Args:
         shifts: the scenario's shift groups (with their shares).
         n_managers: managers on the roster.
+        team_leads: each manager's team lead's name (None for an unnamed,
+            hired team lead); None when no shift names team leads.
 
     Returns:
         The index of each manager's shift group, ``(n_managers,)``.
@@ -76,8 +85,15 @@ def shift_groups(shifts: list[Shift], n_managers: int) -> np.ndarray:
     shares /= shares.sum()
     group = np.empty(n_managers, dtype=np.int64)
     counts = np.zeros(len(shifts))
+    open_to_all = np.array([s.team_leads is None for s in shifts])
     for i in range(n_managers):
-        g = int(np.argmax(shares * (i + 1) - counts))
+        eligible = np.ones(len(shifts), dtype=bool)
+        if team_leads is not None and not open_to_all.all():
+            named = np.array([s.team_leads is not None and team_leads[i] in s.team_leads for s in shifts])
+            eligible = named if named.any() else open_to_all if open_to_all.any() else eligible
+        seen = counts[eligible].sum() + 1
+        behind = np.where(eligible, shares / shares[eligible].sum() * seen - counts, -np.inf)
+        g = int(np.argmax(behind))
         group[i] = g
         counts[g] += 1
     return group
@@ -89,12 +105,14 @@ def shift_windows(
     start: dt.date,
     n_days: int,
     n_managers: int,
+    team_leads: list[str | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Shift start and end per manager and day.
 
-    The shift is clipped to the day's working hours.  Within a shift group,
-    the k-th manager starts the pattern k days into its cycle, so every day
-    of the week is covered.
+    The shift is clipped to the day's working hours (a holiday closes the
+    day; a short day cuts it).  A shift with named weekdays works on those;
+    a rotating pattern starts the k-th manager of its group k days into its
+    cycle, so every day of the week is covered.
 
     Args:
         shifts: the scenario's shift groups.
@@ -102,23 +120,30 @@ def shift_windows(
         start: the scenario's first day.
         n_days: days in the horizon.
         n_managers: managers on the roster.
+        team_leads: each manager's team lead's name, for shifts tied to
+            teams (see :func:`shift_groups`).
 
     Returns:
         ``(starts, ends)``, minutes from the start, ``(n_managers, n_days)``
         each; a day off has start == end.
     """
-    group = shift_groups(shifts, n_managers)
+    group = shift_groups(shifts, n_managers, team_leads)
     open_at, close_at = opening_hours(calendar, start, n_days)
     days = np.arange(n_days)
+    weekday = weekday_of(start, days)
     starts = np.zeros((n_managers, n_days))
     ends = np.zeros((n_managers, n_days))
     rank = np.zeros(len(shifts), dtype=np.int64)
     for m in range(n_managers):
         shift = shifts[group[m]]
-        cycle = shift.days_on + shift.days_off
-        phase = rank[group[m]] % cycle
-        rank[group[m]] += 1
-        on = ((days + phase) % cycle) < shift.days_on
+        named = shift.weekdays()
+        if named is not None:
+            on = np.isin(weekday, named)
+        else:
+            cycle = shift.days_on + shift.days_off
+            phase = rank[group[m]] % cycle
+            rank[group[m]] += 1
+            on = ((days + phase) % cycle) < shift.days_on
         s = np.maximum(clock_minutes(shift.start), open_at)
         e = np.minimum(clock_minutes(shift.start) + shift.hours * 60.0, close_at)
         work = on & (e > s)
