@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simsales.analysis import funnel_calc as fc
+from simsales.analysis import funnel_scenario as fs
 from simsales.cli import app
 from tests.conftest import SMALL
 
@@ -69,7 +70,7 @@ def test_parsing():
 
 
 def test_scenario_stages_from_the_means(small):
-    stages = {s.name: s.rate for s in fc.scenario_stages(small)}
+    stages = {s.name: s.rate for s in fs.scenario_stages(small)}
     # On-time chain: p_contact x decay(offset), half-life 4h, floor 0.4.
     p = [0.6, 0.4 * 0.5 ** (30 / 240), 0.3 * 0.5 ** (180 / 240), 0.25 * 0.4]
     assert stages["lead_to_contact"] == pytest.approx(1 - math.prod(1 - x for x in p))
@@ -77,7 +78,7 @@ def test_scenario_stages_from_the_means(small):
     assert stages["contact_to_qualified"] == pytest.approx(0.75 * 0.9 * 0.4 + 0.25 * 0.8 * 0.4 * 0.8)
     assert stages["qualified_to_offer"] == pytest.approx(0.45)
     assert stages["offer_to_paid"] == pytest.approx(0.45 * 0.85 + 0.55 * 0.75 * 0.85)
-    assert fc.expected_leads(small) == pytest.approx(80 * 21)
+    assert fs.expected_leads(small) == pytest.approx(80 * 21)
 
 
 def test_cli_field_example():

@@ -17,18 +17,14 @@ other stage by the same factor is worth.  The calculator answers:
   may fall to ``r_i * E* / E`` and the goal still holds.
 
 Stages come from the command line or from a scenario
-(:func:`scenario_stages`: the expected conversions from the means of its
-parameters, or :func:`observed_stages`: what a quick run measured).
+(:mod:`simsales.analysis.funnel_scenario`: the expected conversions from the
+means of its parameters, or what a quick run measured).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from simsales.scenario import Scenario
-from simsales.scenario.uncertain import mean_of
-from simsales.world.contact import contact_decay
 
 
 class CalcError(ValueError):
@@ -147,7 +143,8 @@ def equivalence_rows(stages: list[Stage], delta: float = 0.01) -> tuple[list[dic
     total = end_to_end(stages)
     for s in stages:
         if s.rate <= 0:
-            raise CalcError("--stage", f"{s.name} is 0%: no lead gets past it, so nothing can match a change in it")
+            raise CalcError("--stage", f"{s.name} is 0%: no lead gets past it, so nothing can match a "
+                                       "change in it")
         to = s.rate + delta
         if not 0.0 < to <= 1.0:
             points = f"{100 * delta:+.4g} point{'' if math.isclose(abs(delta), 0.01) else 's'}"
@@ -257,141 +254,3 @@ def goal_status(stages: list[Stage], target: float, volume: float | None = None,
                 "revenue_now": volume * check * now, "goal": volume * check * target,
                 "surplus": volume * check * (now - target), "volume_needed": volume * target / now}
     return out
-
-
-# -- stages of a scenario ----------------------------------------------------
-
-
-def chain_contact_rate(scenario: Scenario) -> float:
-    """Chance a lead is reached if every planned attempt is made on time.
-
-    ``1 - prod_k (1 - p_contact[k] * decay(offset[k]))``: an upper bound on
-    the contact rate, reached when managers have the time to call on
-    schedule (the real rate is lower when they do not; a run measures it).
-
-    Args:
-        scenario: the scenario (its touch chain: offsets in minutes, contact chances, decay).
-
-    Returns:
-        The chance, from the means of the contact chances.
-    """
-    chain = scenario.touch_chain
-    decay = chain.decay
-    args = (decay.half_life, decay.floor,
-            [a for a, _ in decay.table] if decay.table else None,
-            [f for _, f in decay.table] if decay.table else None) if decay else (None, 0.0, None, None)
-    miss = 1.0
-    for k, offset in enumerate(chain.offsets):
-        p = mean_of(chain.contact_chance(k)) * contact_decay(offset, *args)
-        miss *= 1.0 - min(1.0, p)
-    return 1.0 - miss
-
-
-def _channel_weights(scenario: Scenario) -> list[float]:
-    volumes = [mean_of(c.leads_per_day) for c in scenario.channels]
-    total = sum(volumes)
-    return [v / total if total else 1.0 / len(volumes) for v in volumes]
-
-
-def offer_to_paid(scenario: Scenario) -> float:
-    """Share of offers that pay: invoice path and installment path by their shares.
-
-    Args:
-        scenario: the scenario (means of its funnel parameters).
-
-    Returns:
-        The share in [0, 1].
-    """
-    f = scenario.funnel
-    share = mean_of(f.installment_share)
-    return ((1.0 - share) * mean_of(f.invoice_paid.p)
-            + share * mean_of(f.link_filled.p) * mean_of(f.bank_approved.p))
-
-
-def net_check(scenario: Scenario) -> float:
-    """Expected net money per paid deal: price (with its change) less bank commission and refunds.
-
-    Args:
-        scenario: the scenario (means of its funnel and price).
-
-    Returns:
-        Money per deal, in the scenario's currency.
-    """
-    f = scenario.funnel
-    share = mean_of(f.installment_share)
-    paid_inv = (1.0 - share) * mean_of(f.invoice_paid.p)
-    paid_inst = share * mean_of(f.link_filled.p) * mean_of(f.bank_approved.p)
-    commission = mean_of(f.price.bank_commission)
-    keep = (paid_inv + paid_inst * (1.0 - commission)) / max(paid_inv + paid_inst, 1e-12)
-    return f.price.check.mean * (1.0 + f.price.change) * keep * (1.0 - mean_of(f.refunds.share))
-
-
-def scenario_stages(scenario: Scenario) -> list[Stage]:
-    """A scenario's expected stage conversions, from the means of its parameters.
-
-    * ``lead_to_contact``: :func:`chain_contact_rate` (on-time chain);
-    * ``contact_to_qualified``: target share x ``qualify`` x channel quality,
-      averaged over channels by mean volume;
-    * ``qualified_to_offer``: ``offer.p`` with the price elasticity, for a
-      ramped manager of average skill;
-    * ``offer_to_paid``: :func:`offer_to_paid`.
-
-    The product is the lead-to-payment conversion (C2) when capacity is
-    not a limit.
-
-    Args:
-        scenario: the scenario.
-
-    Returns:
-        The four stages, in funnel order.
-    """
-    f = scenario.funnel
-    qualify = mean_of(f.qualify)
-    to_qualified = sum(w * (1.0 - mean_of(c.nontarget_share)) * min(1.0, qualify * mean_of(c.quality))
-                       for w, c in zip(_channel_weights(scenario), scenario.channels, strict=True))
-    price = f.price
-    to_offer = min(1.0, mean_of(f.offer.p) * (1.0 + price.change) ** price.elasticity)
-    return [
-        Stage("lead_to_contact", chain_contact_rate(scenario)),
-        Stage("contact_to_qualified", to_qualified),
-        Stage("qualified_to_offer", to_offer),
-        Stage("offer_to_paid", offer_to_paid(scenario)),
-    ]
-
-
-def observed_stages(summary: dict) -> list[Stage]:
-    """Stage conversions measured by a run: one plan's ``summary()`` entry (means).
-
-    Offers still open at the horizon count as not paid, so
-    ``offer_to_paid`` is "paid within the horizon".
-
-    Args:
-        summary: one plan's entry of :meth:`RunResult.summary`: metric -> ``{"mean", ...}``.
-
-    Returns:
-        The four stages, in funnel order (0 where the stage before is empty).
-    """
-    def mean(name: str) -> float:
-        return summary[name]["mean"] or 0.0
-
-    def ratio(a: str, b: str) -> float:
-        return mean(a) / mean(b) if mean(b) else 0.0
-
-    return [
-        Stage("lead_to_contact", ratio("contacts", "leads")),
-        Stage("contact_to_qualified", ratio("qualified", "contacts")),
-        Stage("qualified_to_offer", ratio("offers", "qualified")),
-        Stage("offer_to_paid", ratio("won", "offers")),
-    ]
-
-
-def expected_leads(scenario: Scenario) -> float:
-    """Mean leads over the horizon at the starting volume (growth ignored).
-
-    Args:
-        scenario: the scenario (channel volumes per day, horizon in days).
-
-    Returns:
-        The expected count of leads.
-    """
-    return sum(mean_of(c.leads_per_day) for c in scenario.channels) * scenario.horizon_days

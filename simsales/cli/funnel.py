@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from simsales.analysis import funnel_calc as fc
+from simsales.analysis import funnel_scenario as fs
 from simsales.cli.common import FormatOpt, check_plans, command_help, fail, load, out
 from simsales.cli.common import simulate as run_replications
 from simsales.engines import DEFAULT_ENGINE
@@ -230,7 +231,7 @@ def funnel_command(
                 raise fc.CalcError("--plan", "only with --simulate")
             scenario = load(file)
             if simulate is None:
-                stages, source = fc.scenario_stages(scenario), f"{file}: expected, from the means"
+                stages, source = fs.scenario_stages(scenario), f"{file}: expected, from the means"
             else:
                 first = check_plans(scenario, file, [plan])[0] if plan else scenario.plans[0].name
                 if MAX_REPLICATIONS.exceeded(simulate):
@@ -238,10 +239,10 @@ def funnel_command(
                 # As `run` runs: the memory and time estimate first (a run that cannot fit is refused).
                 result = run_replications(scenario, [first], simulate, None, DEFAULT_ENGINE, None,
                                           quiet=format == "json")
-                stages = fc.observed_stages(result.summary()[first])
+                stages = fs.observed_stages(result.summary()[first])
                 source = f"{file}: observed, plan {first}, {simulate} replications"
-            vol = vol if vol is not None else fc.expected_leads(scenario)
-            chk = chk if chk is not None else fc.net_check(scenario)
+            vol = vol if vol is not None else fs.expected_leads(scenario)
+            chk = chk if chk is not None else fs.net_check(scenario)
         try:
             rows, skipped = fc.equivalence_rows(stages, d)
         except fc.CalcError as exc:  # a stage at 0: blame where the stages came from

@@ -70,7 +70,8 @@ def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
                            stream(seed, replication, "arrivals"))
     # Clients: what each lead's client and bank would do with an offer (sections 5 and 7);
     # plan-independent, so drawn once (as close_deals would).
-    clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"))
+    clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"),
+                           channels=resolved.channels, lead_channel=leads.channel)
     # What the engine may keep from one plan to the next of this replication (a pure saving).
     cache = ReplicationCache()
     results: RepResult = {}

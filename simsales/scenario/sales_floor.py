@@ -314,6 +314,9 @@ class Channel(Strict):
     cpl: Money = Field(0.0, description="cost per lead, currency")
     nontarget_share: UProb = 0.0
     quality: UNonNeg = Field(1.0, description="multiplier on contact-to-qualified")
+    check_factor: UNonNeg = Field(1.0, description="multiplier on the price of its deals")
+    installment_share: UProb | None = Field(
+        None, description="share of its offers by installment (default: the funnel's)")
 
     @field_validator("overdispersion")
     @classmethod

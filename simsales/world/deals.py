@@ -8,12 +8,13 @@ it is paid; deals that close after the horizon are the open pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
-from simsales.scenario import Funnel, Price, Step
+from simsales.scenario import Channel, Funnel, Price, Step
 from simsales.scenario.distributions import Normal
 from simsales.scenario.uncertain import value
 from simsales.world.calendar import MINUTES_PER_DAY
@@ -67,6 +68,7 @@ class ClientDraws:
             for offers only (None otherwise).
         refunded: the client would ask for a refund.
         refund_delay: minutes from the payment to the refund.
+        check_factor: per lead, its channel's multiplier on the price (None: 1 for all).
     """
 
     installment: np.ndarray
@@ -80,6 +82,7 @@ class ClientDraws:
     check_uniform: np.ndarray | None
     refunded: np.ndarray
     refund_delay: np.ndarray
+    check_factor: np.ndarray | None = None
 
     def prices(self, price: Price, rows: np.ndarray) -> np.ndarray:
         """The deal price (check) of the leads ``rows``, price change included.
@@ -92,8 +95,10 @@ class ClientDraws:
             The prices, scenario's currency, ``(len(rows),)``.
         """
         if self.check is not None:
-            return self.check[rows]
-        return _checks(price, stats.truncnorm.ppf(self.check_uniform[rows], *_normal_args(price.check)))
+            checks = self.check[rows]
+        else:
+            checks = _checks(price, stats.truncnorm.ppf(self.check_uniform[rows], *_normal_args(price.check)))
+        return checks if self.check_factor is None else checks * self.check_factor[rows]
 
 
 def _normal_args(dist: Normal) -> tuple[float, float, float, float]:
@@ -119,18 +124,35 @@ def _step(ok: np.ndarray, delay: np.ndarray, start: np.ndarray) -> np.ndarray:
     return np.where(ok & ~np.isnan(start), start + delay, np.nan)
 
 
-def draw_clients(funnel: Funnel, n: int, rng: np.random.Generator) -> ClientDraws:
+def draw_clients(funnel: Funnel, n: int, rng: np.random.Generator, *,
+                 channels: Sequence[Channel] | None = None, lead_channel: np.ndarray | None = None
+                 ) -> ClientDraws:
     """Draw the clients of ``n`` leads (see :func:`close_deals`).
+
+    A channel may set its own ``installment_share`` (else the funnel's
+    applies) and a ``check_factor`` on the price; the draws themselves do
+    not change, so a channel without them leaves every number as it was.
 
     Args:
         funnel: the resolved funnel section.
         n: leads in the replication.
         rng: the replication's deals stream.
+        channels: the resolved channels (None: the funnel's values for all).
+        lead_channel: per lead, its channel's index (with ``channels``).
 
     Returns:
         Every lead's client and bank.
     """
-    installment = rng.random(n) < value(funnel.installment_share)
+    share: float | np.ndarray = value(funnel.installment_share)
+    factor = None
+    if channels is not None and lead_channel is not None:
+        own = [c.installment_share for c in channels]
+        if any(x is not None for x in own):
+            share = np.array([share if x is None else value(x) for x in own])[lead_channel]
+        factors = np.array([value(c.check_factor) for c in channels], dtype=float)
+        if (factors != 1.0).any():
+            factor = factors[lead_channel]
+    installment = rng.random(n) < share
     invoice = _step_draws(funnel.invoice_paid, rng, n)
     filled = _step_draws(funnel.link_filled, rng, n)
     approved = _step_draws(funnel.bank_approved, rng, n)
@@ -143,7 +165,7 @@ def draw_clients(funnel: Funnel, n: int, rng: np.random.Generator) -> ClientDraw
     refunded = rng.random(n) < value(funnel.refunds.share)
     refund_delay = rng.random(n) * funnel.refunds.window_days * MINUTES_PER_DAY
     return ClientDraws(installment, *invoice, *filled, *approved, check, check_uniform, refunded,
-                       refund_delay)
+                       refund_delay, factor)
 
 
 def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray) -> Deals:
