@@ -56,6 +56,8 @@ class Outcomes:
             unless ``end == OFFER``).
         busy_minutes: per manager (M), wall-clock minutes spent on calls and
             dials within the horizon (the talk_share overhead included).
+        fired: per manager, the minute they were let go at the end of their
+            probation (NaN if they were not; simsales.engines.probation).
     """
 
     manager: np.ndarray
@@ -65,6 +67,7 @@ class Outcomes:
     end: np.ndarray
     offer_time: np.ndarray
     busy_minutes: np.ndarray
+    fired: np.ndarray
 
     @classmethod
     def empty(cls, n_leads: int, n_managers: int) -> Outcomes:
@@ -85,6 +88,7 @@ class Outcomes:
             end=np.full(n_leads, IN_CHAIN, dtype=np.int64),
             offer_time=np.full(n_leads, np.nan),
             busy_minutes=np.zeros(n_managers),
+            fired=np.full(n_managers, np.nan),
         )
 
 

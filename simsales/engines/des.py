@@ -4,7 +4,9 @@ One SimPy process brings the leads in and routes each to a manager
 (MODEL.md section 3, by the rule in :mod:`simsales.engines.routing`); one
 process per manager works through that manager's task list during their
 shifts (section 4 and the calls of section 5); one process per leaving
-manager hands their open leads to others (section 6).
+manager hands their open leads to others, and one per hire on probation
+decides, at the end of it, whether they stay (section 6,
+:mod:`simsales.engines.probation`).
 Readable first: the fast engine must give the same answers, not the same
 code.
 
@@ -41,6 +43,7 @@ from simsales.engines.contract import (
     Outcomes,
     ReplicationCache,
 )
+from simsales.engines.probation import fails_probation, read_probation
 from simsales.scenario.uncertain import value
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.contact import decay, decay_args
@@ -48,6 +51,18 @@ from simsales.world.world import World
 
 ATTEMPT, PRESENTATION = 0, 1  # the kinds of task
 Process = Generator[simpy.Event, object, None]  # a SimPy process: yields events, returns nothing
+LAST = simpy.events.NORMAL + 1  # a priority after every normal event of the same minute
+
+
+class _EndOfMinute(simpy.events.Timeout):
+    """A timeout that fires after every other event due at the same minute.
+
+    (As ``Timeout.__init__``, inlined there by SimPy, with a lower priority.)
+    """
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        self.env, self.callbacks, self._value, self._delay, self._ok = env, [], None, delay, True
+        env.schedule(self, LAST, delay)
 
 
 class _Task:
@@ -86,6 +101,19 @@ class _Simulation:
         self.wake: list[simpy.Event | None] = [None] * m
         self.seq = itertools.count()
         self.last_routed = -1
+        # The team as it is now (section 6): each manager's stay [begin, stop) in minutes,
+        # and the shifts routing sees, cut at a firing.  A standby is not on the team
+        # (no stay, no shifts) until their probationer is let go.
+        r = self.roster
+        self.probation = read_probation(r, self.horizon)
+        self.begin = np.zeros(m)
+        self.stop = r.leave_day * float(MINUTES_PER_DAY)
+        self.shift_start, self.shift_end = r.shift_start, r.shift_end.copy()
+        self.brought_in: dict[int, simpy.Event] = {}
+        for s in np.flatnonzero(self.probation.standby_for >= 0):
+            self.stop[s] = 0.0
+            self.shift_end[s] = self.shift_start[s]
+            self.brought_in[s] = self.env.event()
 
     # -- events -------------------------------------------------------------
 
@@ -102,7 +130,7 @@ class _Simulation:
 
     def candidates(self, t: float) -> np.ndarray:
         """Managers on shift at ``t``; else those whose next shift starts first."""
-        return routing.candidates(self.roster.shift_start, self.roster.shift_end, t)
+        return routing.candidates(self.shift_start, self.shift_end, t)
 
     def loads(self, managers: np.ndarray) -> np.ndarray:
         """Tasks queued with each of ``managers`` now."""
@@ -133,7 +161,7 @@ class _Simulation:
 
         A follow-up of a call that ended after its manager left is routed anew.
         """
-        if manager != self.pool and self.env.now >= self.roster.leave_day[manager] * MINUTES_PER_DAY:
+        if manager != self.pool and self.env.now >= self.stop[manager]:
             manager = self.route(self.env.now)
             if manager < 0:
                 return
@@ -171,6 +199,13 @@ class _Simulation:
     def leaver(self, manager: int, t: float) -> Process:
         """At ``t`` the manager leaves: their queued tasks are routed anew, oldest first."""
         yield self.env.timeout(t - self.env.now)
+        self.hand_over(manager)
+
+    def hand_over(self, manager: int) -> None:
+        """A leaving manager's queued tasks are routed anew, oldest first.
+
+        (A call in progress goes on; its follow-up is routed anew by ``give``.)
+        """
         tasks = sorted(self.fresh[manager] + self.rest[manager], key=lambda e: e[:2])
         self.fresh[manager], self.rest[manager] = [], []
         for due, _, task in tasks:
@@ -179,11 +214,34 @@ class _Simulation:
             if other >= 0:
                 self.give(other, due, task)
 
+    # -- probation (MODEL.md section 6; the rule is simsales.engines.probation) --
+
+    def probation_end(self, m: int, t: float) -> Process:
+        """At the end of ``m``'s probation, after everything else of that minute: stay or go."""
+        yield _EndOfMinute(self.env, t - self.env.now)
+        if self.stop[m] <= t:
+            return  # left already, or a standby never brought in
+        if fails_probation(self.probation, m, t, self.out, self.roster, self.begin, self.stop):
+            self.fire(m, t)
+
+    def fire(self, m: int, t: float) -> None:
+        """``m`` is let go at ``t``, as a leaver; their standby, if any, is brought in."""
+        self.out.fired[m] = t
+        self.stop[m] = t
+        self.shift_end[m] = np.maximum(self.shift_start[m], np.minimum(self.shift_end[m], t))
+        self.wake_up(m)  # an idle wait ends: they are gone
+        self.hand_over(m)
+        s = self.probation.standby_of[m]
+        if s >= 0:
+            self.begin[s], self.stop[s] = t, self.roster.leave_day[s] * float(MINUTES_PER_DAY)
+            self.shift_end[s] = self.roster.shift_end[s]
+            self.brought_in[s].succeed()
+
     def shift_at(self, manager: int, t: float) -> tuple[float, float] | None:
         """The shift the manager is in at ``t``, or their next one."""
         r = self.roster
         for day in range(int(t // MINUTES_PER_DAY), r.n_days):
-            s, e = r.shift_start[manager, day], r.shift_end[manager, day]
+            s, e = self.shift_start[manager, day], self.shift_end[manager, day]
             if e > s and e > t:
                 return s, e
         return None
@@ -213,10 +271,14 @@ class _Simulation:
             return due, task
 
     def manager(self, m: int) -> Process:
-        """Manager ``m`` works through their tasks during their shifts until they leave."""
+        """Manager ``m`` works through their tasks during their shifts until they leave.
+
+        A standby first waits until they are brought in.
+        """
         env = self.env
-        leave_t = self.roster.leave_day[m] * MINUTES_PER_DAY
-        while env.now < min(self.horizon, leave_t):
+        if m in self.brought_in:
+            yield self.brought_in[m]
+        while env.now < min(self.horizon, self.stop[m]):
             shift = self.shift_at(m, env.now)
             if shift is None:
                 return
@@ -307,6 +369,8 @@ class _Simulation:
             leave_t = r.leave_day[m] * MINUTES_PER_DAY
             if 0 < leave_t < self.horizon:
                 env.process(self.leaver(m, leave_t))
+        for m in self.probation.decisions:  # by minute, then index: the order they are taken in
+            env.process(self.probation_end(int(m), self.probation.end[m]))
         env.run(until=self.horizon)
         self.close_chains()
         return self.out

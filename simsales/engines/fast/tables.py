@@ -23,6 +23,11 @@ SHIFT_START, SHIFT_END, THROUGHPUT, CONVERSION, NEXT_SHIFT_DAY = range(5)
 IDLE, WAKE, DONE = 0, 1, 2
 # What a finished call or dial leads to.
 CLOSED, NEXT_ATTEMPT, PRESENT, OFFER_MADE, NO_OFFER = range(5)
-# Scalars in ``params`` (minutes where times; probabilities; codes).
+# Scalars in ``params`` (minutes where times; probabilities; codes; P_BAR: the probation bar).
 (P_HORIZON, P_TTL, P_DIAL, P_TALK_SHARE, P_OFFER, P_HALF_LIFE, P_FLOOR, P_POLICY, P_NEW_FIRST,
- P_DECAY_KIND) = range(10)
+ P_DECAY_KIND, P_BAR) = range(11)
+# Columns of the per-manager probation table ``pf`` (engine.probation_tables): the minute of
+# their probation decision (inf: none), their draw and chance of being let go, when they stop
+# if on the team (a standby once brought in), and when their stay began (0; the minute a
+# standby was brought in).
+DECIDE_AT, FIRE_DRAW, FIRE_CHANCE, ACTIVE_STOP, BEGIN = range(5)
