@@ -194,6 +194,8 @@ ISSUE_CASES = [
     # Accepted by validate, then NaN money and numpy warnings on the user's terminal.
     mutated({("funnel", "price", "check", "normal"): [1e30, 1e30]}),
     mutated({("team", "managers"): []}),
+    # A client delay beyond any horizon: days past int64 when cast (a numpy warning on the terminal).
+    mutated({("funnel", "bank_approved", "delay_days"): 1e30}),
     # A valid funnel with a stage at 0 (nobody is ever contacted): `funnel FILE` must still answer.
     mutated({("touch_chain", "p_contact"): [0] * 7}),
     mutated({("touch_chain", "dial_minutes"): "10 minutes"}),

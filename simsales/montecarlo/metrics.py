@@ -235,14 +235,17 @@ def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
 
     months = month_starts(sc.start, sc.horizon_days)
     last_days = [start - 1 for _, start in months[1:]] + [sc.horizon_days - 1]
-    day_index = (np.nan_to_num(deals.paid_at, nan=0) // MINUTES_PER_DAY).astype(np.int64)
+    horizon_minutes = sc.horizon_days * MINUTES_PER_DAY  # later times (up to 1e30 min) clip, then cast
+    day_index = (np.clip(np.nan_to_num(deals.paid_at, nan=0), 0, horizon_minutes) // MINUTES_PER_DAY
+                 ).astype(np.int64)
     month_of_day = np.zeros(sc.horizon_days, dtype=np.int64)
     for i, (_, start) in enumerate(months):
         month_of_day[start:] = i
     revenue_month = np.bincount(month_of_day[np.minimum(day_index[paid], sc.horizon_days - 1)],
                                 weights=deals.gross[paid], minlength=len(months))
     # Refunds count in the month the money goes back, as revenue_net_week counts them.
-    refund_day = (np.nan_to_num(deals.refund_at, nan=0) // MINUTES_PER_DAY).astype(np.int64)
+    refund_day = (np.clip(np.nan_to_num(deals.refund_at, nan=0), 0, horizon_minutes) // MINUTES_PER_DAY
+                  ).astype(np.int64)
     refunds_month = np.bincount(month_of_day[np.minimum(refund_day[refunded], sc.horizon_days - 1)],
                                 weights=deals.gross[refunded], minlength=len(months))
     return {
