@@ -13,9 +13,21 @@ due at its planned time; a free manager on shift takes, among the due
 tasks, a fresh lead's first attempt before anything else (``new_first``) or
 simply the task due longest (``due_first``).  Every call or dial takes its
 base minutes divided by ``talk_share`` (the rest of the shift is CRM work,
-spread over the calls) and by the manager's ramp throughput.  An attempt
-reaches the person with chance ``p_contact[k] * decay(age)``
-(:func:`simsales.world.contact.decay`, the fast engine's own).
+spread over the calls) and by the manager's ramp throughput, then the CRM
+minutes of the event (``team.crm_minutes``: after every attempt, after a
+contact, after an offer).  An attempt reaches the person with chance
+``min(1, p_contact[k] * contact_factor[channel]) * decay(age)``
+(:func:`simsales.world.contact.decay`, the fast engine's own); an
+unreachable lead's chance is 0.  The manager's factor (skill x ramp x team
+factor, ``roster.conversion``) acts on qualification and on the offer,
+each raised to its ``team.skill_weights`` weight.
+
+Time accounting (:meth:`_Simulation.account`): a call's or dial's minutes
+come first, then its CRM minutes; what falls within the manager's block of
+shifts (shifts that meet count as one) is talk, dial or CRM time (the
+``talk_share`` overhead is CRM, spread over the call), what falls past its
+end is overtime.  A shift belongs to the day it starts on and may run past
+midnight.
 """
 
 from __future__ import annotations
@@ -41,9 +53,11 @@ from simsales.engines.contract import (
     Outcomes,
     ReplicationCache,
 )
+from simsales.engines.workday import RoutingLimits, split_work
 from simsales.scenario.uncertain import value
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.contact import decay, decay_args
+from simsales.world.shifts import block_end, routing_windows
 from simsales.world.world import World
 
 ATTEMPT, PRESENTATION = 0, 1  # the kinds of task
@@ -74,10 +88,23 @@ class _Simulation:
         self.decay_args = decay_args(chain.decay)
         self.talk_share = value(sc.team.talk_share)
         self.quality = np.array([value(c.quality) for c in sc.channels])
+        factor = np.array([value(c.contact_factor) for c in sc.channels], dtype=float)
+        self.contact_factor = factor[self.leads.channel] * self.leads.reachable_mask()
+        crm = sc.team.crm_minutes
+        self.crm_attempt, self.crm_contact, self.crm_offer = crm.attempt, crm.contact, crm.offer
+        weights = sc.team.skill_weights
+        self.factor_qualify = self.roster.conversion ** weights.qualify  # on qualification
+        self.factor_offer = self.roster.conversion ** weights.offer  # on the offer
         f = sc.funnel
         self.p_qualify = value(f.qualify)
         price = f.price
         self.p_offer = value(f.offer.p) * (1.0 + price.change) ** price.elasticity
+        r, rt = self.roster, sc.routing
+        self.block_end = block_end(r.shift_start, r.shift_end)
+        self.route_start, self.route_end = routing_windows(r.shift_start, r.shift_end, rt.min_shift_left,
+                                                           self.horizon)
+        self.limits = RoutingLimits(self, rt.max_new_per_day, rt.ramp_share) if (
+            rt.max_new_per_day is not None or rt.ramp_share < 1.0) else None
         # Per manager, and at index m the department's shared queue: two heaps of
         # (due, seq, task), fresh leads' first attempts and the rest.
         self.pool = m
@@ -101,8 +128,8 @@ class _Simulation:
         return self.roster.n_managers
 
     def candidates(self, t: float) -> np.ndarray:
-        """Managers on shift at ``t``; else those whose next shift starts first."""
-        return routing.candidates(self.roster.shift_start, self.roster.shift_end, t)
+        """Managers on shift at ``t`` with enough of it left; else those whose such time starts first."""
+        return routing.candidates(self.route_start, self.route_end, t)
 
     def loads(self, managers: np.ndarray) -> np.ndarray:
         """Tasks queued with each of ``managers`` now."""
@@ -117,13 +144,17 @@ class _Simulation:
         """A uniform in [0, 1) from the run's stream."""
         return self.rng.random()
 
-    def route(self, t: float) -> int:
-        """The manager who gets a lead (or a reassigned task) at ``t``; -1 if none.
+    def route(self, t: float, new: bool = False) -> int:
+        """The manager who gets a lead (``new``) or a reassigned task at ``t``; -1 if none.
 
         Under ``shared_queue`` the task goes to the shared queue (``self.pool``)
-        and the first free manager on shift takes it.
+        and the first free manager on shift takes it.  The caps and the ramp
+        share (``self.limits``) apply to new leads only.
         """
-        chosen = routing.choose(self.sc.routing.policy, t, self, self.last_routed)
+        if new and self.limits is not None:
+            chosen = routing.choose_new(self.sc.routing.policy, t, self, self.limits, self.last_routed)
+        else:
+            chosen = routing.choose(self.sc.routing.policy, t, self, self.last_routed)
         if 0 <= chosen < self.pool:
             self.last_routed = chosen
         return chosen
@@ -163,7 +194,7 @@ class _Simulation:
         env, created = self.env, self.leads.created
         for lead in range(len(created)):
             yield env.timeout(created[lead] - env.now)
-            manager = self.route(env.now)
+            manager = self.route(env.now, new=True)
             self.record("assign", lead, manager)
             if manager >= 0:
                 self.give(manager, created[lead] + self.offsets[0], _Task(lead, ATTEMPT, 0))
@@ -179,13 +210,16 @@ class _Simulation:
             if other >= 0:
                 self.give(other, due, task)
 
-    def shift_at(self, manager: int, t: float) -> tuple[float, float] | None:
-        """The shift the manager is in at ``t``, or their next one."""
+    def shift_at(self, manager: int, t: float) -> tuple[float, float, int] | None:
+        """The shift the manager is in at ``t``, or their next one: start, end, and the day it starts on.
+
+        The day before counts: its shift may run past midnight.
+        """
         r = self.roster
-        for day in range(int(t // MINUTES_PER_DAY), r.n_days):
+        for day in range(max(int(t // MINUTES_PER_DAY) - 1, 0), r.n_days):
             s, e = r.shift_start[manager, day], r.shift_end[manager, day]
             if e > s and e > t:
-                return s, e
+                return s, e, day
         return None
 
     def next_task(self, manager: int, now: float) -> tuple[float, _Task] | None:
@@ -220,7 +254,7 @@ class _Simulation:
             shift = self.shift_at(m, env.now)
             if shift is None:
                 return
-            start, end = shift
+            start, end, day = shift
             if env.now < start:
                 yield env.timeout(start - env.now)
                 continue
@@ -233,29 +267,34 @@ class _Simulation:
                 yield env.any_of([env.timeout(until - env.now), self.wake[m]])
                 self.wake[m] = None
                 continue
-            yield from self.work(m, picked[1])
+            yield from self.work(m, picked[1], self.block_end[m, day])
 
     # -- the work itself (MODEL.md sections 4 and 5) ------------------------
 
-    def minutes(self, m: int, base: float) -> float:
+    def speed(self, m: int) -> float:
+        """Manager ``m``'s ramp throughput today."""
         d = min(int(self.env.now // MINUTES_PER_DAY), self.roster.n_days - 1)
-        return base / (self.talk_share * self.roster.throughput[m, d])
+        return self.roster.throughput[m, d]
 
-    def work(self, m: int, task: _Task) -> Process:
-        """Manager ``m`` makes one attempt or one presentation call (MODEL.md sections 4 and 5)."""
+    def work(self, m: int, task: _Task, shift_end: float) -> Process:
+        """Manager ``m`` makes one attempt or one presentation call (MODEL.md sections 4 and 5).
+
+        ``shift_end``: the end of the block of shifts the manager is in (minutes).
+        """
         env, out, lead = self.env, self.out, task.lead
         now = env.now
+        d = min(int(now // MINUTES_PER_DAY), self.roster.n_days - 1)
         if task.kind == ATTEMPT:
             out.attempts[lead] += 1
             if math.isnan(out.first_attempt[lead]):
                 out.first_attempt[lead] = now
             age = now - self.leads.created[lead]
-            p = self.p_contact[task.k] * decay(age, *self.decay_args)
+            p = min(1.0, self.p_contact[task.k] * self.contact_factor[lead]) * decay(age, *self.decay_args)
             contact = self.rng.random() < p
             self.record("attempt", lead, m, task.k, contact)
             if not contact:
-                duration = self.minutes(m, self.sc.touch_chain.dial_minutes)
-                self.busy(m, duration)
+                duration = self.account(m, shift_end, self.sc.touch_chain.dial_minutes, "dial",
+                                        self.crm_attempt)
                 yield env.timeout(duration)
                 k = task.k + 1
                 if k < len(self.offsets):
@@ -265,13 +304,18 @@ class _Simulation:
                     out.end[lead] = NO_CONTACT
                 return
             out.contact[lead] = now
-            duration = self.minutes(m, float(self.sc.touch_chain.call_minutes.sample(self.rng)))
-            self.busy(m, duration)
-            if not self.leads.target[lead]:
+            chain = self.sc.touch_chain
+            target = self.leads.target[lead]
+            length = chain.call_minutes if target or chain.nontarget_call_minutes is None else (
+                chain.nontarget_call_minutes)  # a reached non-target lead: a short call
+            duration = self.account(m, shift_end, float(length.sample(self.rng)), "talk",
+                                    self.crm_attempt + self.crm_contact)
+            if not target:
                 out.end[lead] = LOST_NONTARGET
                 yield env.timeout(duration)
                 return
-            p_q = min(1.0, self.p_qualify * self.quality[self.leads.channel[lead]])
+            p_q = min(1.0, self.p_qualify * self.quality[self.leads.channel[lead]]
+                      * self.factor_qualify[m, d])
             if self.rng.random() >= p_q:
                 out.end[lead] = LOST_UNQUALIFIED
                 yield env.timeout(duration)
@@ -282,20 +326,44 @@ class _Simulation:
             self.give(m, env.now + delay, _Task(lead, PRESENTATION))
             return
         # A presentation call, then an invoice or an installment link, or a loss.
-        d = min(int(now // MINUTES_PER_DAY), self.roster.n_days - 1)
-        duration = self.minutes(m, float(self.sc.funnel.offer.call_minutes.sample(self.rng)))
-        self.busy(m, duration)
-        p = min(1.0, self.p_offer * self.roster.conversion[m, d])
+        length = float(self.sc.funnel.offer.call_minutes.sample(self.rng))
+        p = min(1.0, self.p_offer * self.factor_offer[m, d])
         offer = self.rng.random() < p
+        duration = self.account(m, shift_end, length, "talk", self.crm_offer if offer else 0.0)
         self.record("present", lead, m, offer)
         yield env.timeout(duration)
         out.end[lead] = OFFER if offer else LOST_NO_OFFER
         if offer:
             out.offer_time[lead] = env.now
 
-    def busy(self, m: int, duration: float) -> None:
-        now = self.env.now
-        self.out.busy_minutes[m] += max(0.0, min(now + duration, self.horizon) - now)
+    def account(self, m: int, shift_end: float, base: float, kind: str, crm: float) -> float:
+        """Book a call or dial of ``base`` minutes and ``crm`` CRM minutes after it; return its length.
+
+        The call takes ``base / (talk_share * throughput)`` minutes, of which
+        ``base / throughput`` is talk (or dial) and the rest CRM (the fixed
+        share, spread over the call); the CRM minutes of the event follow.
+        Work within the block of shifts (until ``shift_end``) and the horizon
+        is talk, dial or CRM time; work past ``shift_end`` is overtime.
+
+        Args:
+            m: the manager.
+            shift_end: the end of the manager's block of shifts (minutes).
+            base: the call's or dial's minutes.
+            kind: ``talk`` or ``dial``.
+            crm: CRM minutes after it.
+
+        Returns:
+            The manager's busy minutes.
+        """
+        out = self.out
+        call = base / (self.talk_share * self.speed(m))
+        busy, spoken, crm_within, overtime = split_work(self.env.now, call, crm, shift_end, self.horizon,
+                                                        self.talk_share)
+        out.busy_minutes[m] += busy
+        (out.talk_minutes if kind == "talk" else out.dial_minutes)[m] += spoken
+        out.crm_minutes[m] += crm_within
+        out.overtime_minutes[m] += overtime
+        return call + crm
 
     # -- the run ------------------------------------------------------------
 

@@ -41,11 +41,13 @@ from simsales.scenario.schema import OBJECTIVES, Benchmarks, Scenario
 from simsales.scenario.team import (
     Attrition,
     Coaching,
+    CrmMinutes,
     Economics,
     HiringPlan,
     ManagerGroup,
     PlanMonth,
     Ramp,
+    SkillWeights,
     Team,
     TeamLead,
 )
@@ -54,10 +56,12 @@ from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 __all__ = [
     "MINUTES_PER_DAY", "MINUTES_PER_HOUR", "OBJECTIVES", "POLICY_NAMES", "ROUTING_POLICIES",
-    "Attrition", "Benchmarks", "Beta", "Calendar", "Channel", "Coaching", "Decay", "Distribution",
+    "Attrition", "Benchmarks", "Beta", "Calendar", "Channel", "Coaching", "CrmMinutes", "Decay",
+    "Distribution",
     "DistributionError", "Economics", "Exponential", "Fixed", "Funnel", "Gamma", "HiringPlan",
     "InputError", "LogNormal", "ManagerGroup", "Normal", "PlanMonth", "Price", "Problem", "Ramp", "Refunds",
-    "Routing", "RoutingPolicy", "Scenario", "Shift", "Step", "Team", "TeamLead", "TouchChain",
+    "Routing", "RoutingPolicy", "Scenario", "Shift", "SkillWeights",
+    "Step", "Team", "TeamLead", "TouchChain",
     "Triangular", "Uncertain", "Uniform", "load_scenario", "mean_of", "parse_distribution",
     "parse_scenario", "resolve", "value",
 ]

@@ -17,6 +17,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from simsales.scenario.base import WEEKDAYS, Path, Strict, clock_minutes, raise_problems
 from simsales.scenario.distributions import LogNormal
 from simsales.scenario.fields import (
+    Count,
     DistMinutes,
     Minutes,
     Money,
@@ -64,7 +65,7 @@ def _profile(profile: list[float], n: int, what: str) -> list[float]:
 
 
 def _hours_text(text: str | None) -> str | None:
-    """Check working hours written as ``"09:00-21:00"`` or ``"closed"``."""
+    """Check working hours: ``"09:00-21:00"``, ``"09:00-02:00"`` (past midnight) or ``"closed"``."""
     if text is None or text == "closed":
         return text
     match = _HOURS.match(text)
@@ -72,9 +73,24 @@ def _hours_text(text: str | None) -> str | None:
         raise ValueError(f"expected hours such as '09:00-21:00' or 'closed', got {text!r}")
     lo = clock_minutes(f"{match.group(1)}:{match.group(2)}")
     hi = clock_minutes(f"{match.group(3)}:{match.group(4)}")
-    if not lo < hi:
-        raise ValueError(f"opening must be before closing, got {text!r}")
+    if lo == hi or lo >= MINUTES_PER_DAY:
+        raise ValueError(f"opening and closing must differ and opening must be before 24:00, got {text!r} "
+                         "(a closing time before the opening is the next day's: '09:00-02:00')")
     return text
+
+
+def hours_span(text: str) -> tuple[int, int]:
+    """Working hours ``"09:00-21:00"`` in minutes after midnight; a closing before the opening is next day's.
+
+    Args:
+        text: checked hours (not ``closed``).
+
+    Returns:
+        ``(open, close)``; ``close`` above 1440 when the floor closes after midnight.
+    """
+    lo_text, hi_text = text.split("-")
+    lo, hi = clock_minutes(lo_text), clock_minutes(hi_text)
+    return lo, hi + (MINUTES_PER_DAY if hi < lo else 0)
 
 
 def _date_span(text: object) -> tuple[dt.date, dt.date]:
@@ -170,8 +186,7 @@ class Calendar(Strict):
             return self.hours(date.weekday())
         if text == "closed":
             return None
-        lo, hi = text.split("-")
-        return clock_minutes(lo), clock_minutes(hi)
+        return hours_span(text)
 
     @model_validator(mode="after")
     def _open_some_day(self) -> Calendar:
@@ -191,8 +206,7 @@ class Calendar(Strict):
         text = getattr(self, WEEKDAYS[weekday]) or self.default
         if text == "closed":
             return None
-        lo, hi = text.split("-")
-        return clock_minutes(lo), clock_minutes(hi)
+        return hours_span(text)
 
 
 class Shift(Strict):
@@ -200,7 +214,9 @@ class Shift(Strict):
 
     Managers are spread over the shift groups by ``share`` and over the
     phases of the pattern, so every day is covered.  ``start`` is the time
-    of day the shift begins, ``hours`` its length; the shift ends by 24:00.
+    of day the shift begins, ``hours`` its length; a shift may run past
+    midnight (``20:00`` for 8 hours ends at 04:00 the next day) and belongs
+    to the day it starts on (its pattern, its calendar hours).
     Give every shift a ``share`` (summing to 1) or none (equal shares).
     """
 
@@ -248,16 +264,6 @@ class Shift(Strict):
     def _start(cls, text: str) -> str:
         clock_minutes(text)
         return text
-
-    @model_validator(mode="after")
-    def _within_the_day(self) -> Shift:
-        end = clock_minutes(self.start) + self.hours * MINUTES_PER_HOUR
-        if end > MINUTES_PER_DAY:
-            over = end - MINUTES_PER_DAY
-            raise ValueError(f"the shift starts at {self.start} and lasts {self.hours:g} h, so it ends at "
-                             f"{int(over // 60):02d}:{int(over % 60):02d} the next day; a shift ends by "
-                             "24:00 (split a night shift in two)")
-        return self
 
     @property
     def days_on(self) -> int:
@@ -312,11 +318,21 @@ class Channel(Strict):
         0.0, ge=0, description="day volume is negative binomial: var = m + overdispersion*m^2"
     )
     cpl: Money = Field(0.0, description="cost per lead, currency")
-    nontarget_share: UProb = 0.0
+    nontarget_share: UProb = Field(0.0, description="share of leads reached but non-target (short call)")
+    unreachable_share: UProb = Field(0.0, description="share of leads with a broken number (never reached)")
+    contact_factor: UNonNeg = Field(1.0, description="multiplier on the contact chance of its leads")
     quality: UNonNeg = Field(1.0, description="multiplier on contact-to-qualified")
     check_factor: UNonNeg = Field(1.0, description="multiplier on the price of its deals")
     installment_share: UProb | None = Field(
         None, description="share of its offers by installment (default: the funnel's)")
+
+    @model_validator(mode="after")
+    def _nontarget_within_one(self) -> Channel:
+        shares = (self.nontarget_share, self.unreachable_share)
+        if all(isinstance(x, float) for x in shares) and sum(shares) > 1.0:  # type: ignore[arg-type]
+            raise ValueError(f"nontarget_share {shares[0]:g} + unreachable_share {shares[1]:g} is above 1; "
+                             "both are shares of all the channel's leads (the rest are target leads)")
+        return self
 
     @field_validator("overdispersion")
     @classmethod
@@ -343,10 +359,30 @@ class Routing(Strict):
     :data:`~simsales.scenario.policies.ROUTING_POLICIES`, the one table of
     policies; the field's description lists them with what each does.
     ``onboarding_days``: days after joining in which a manager gets no leads.
+    ``min_shift_left`` (minutes): a manager with less left of their shift
+    (shifts that meet count as one) gets no new lead; the lead goes to one
+    with enough left, else to the next shift.  ``max_new_per_day``: new leads
+    per manager per calendar day (the day they would take it); a lead nobody
+    below the cap could take goes to the next shift with someone below it.
+    ``ramp_share``: a manager in ramp takes this share of a ramped manager's
+    new leads.
     """
 
     policy: PolicyName = Field(POLICY_NAMES[0], description=_POLICY_HELP)
     onboarding_days: WholeDays = Field(5, description="days after joining with no leads")
+    min_shift_left: Minutes = Field(0.0, ge=0, lt=MINUTES_PER_DAY,
+                                    description="a manager with less shift left gets no new lead (minutes)")
+    max_new_per_day: Count | None = Field(None, ge=1, description="new leads per manager per calendar day")
+    ramp_share: Number = Field(1.0, gt=0, le=1,
+                               description="a manager in ramp takes this share of a ramped one's new leads")
+
+    @model_validator(mode="after")
+    def _caps_need_assignment(self) -> Routing:
+        if self.policy == "shared_queue" and (self.max_new_per_day is not None or self.ramp_share != 1.0):
+            raise ValueError("max_new_per_day and ramp_share limit whom a lead is assigned to; under "
+                             "shared_queue nobody is assigned a lead: use round_robin, least_loaded or "
+                             "weighted, or leave them out")
+        return self
 
 
 class Decay(Strict):
@@ -400,6 +436,8 @@ class TouchChain(Strict):
         default_factory=lambda: LogNormal(9.0, 5.0),
         description="length of the contact call, qualification included",
     )
+    nontarget_call_minutes: DistMinutes | None = Field(
+        None, description="length of a call that reaches a non-target lead (default: call_minutes)")
     priority: Literal["new_first", "due_first"] = "new_first"
     lead_ttl: Minutes = Field(7 * MINUTES_PER_DAY, gt=0,
                               description="attempts not made by this age are dropped")
