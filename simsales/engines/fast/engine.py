@@ -39,7 +39,7 @@ import simsales.engines.fast.split as fast_split
 from simsales.engines.contract import Outcomes, ReplicationCache
 from simsales.engines.fast.queues import MAX_LEADS
 from simsales.engines.fast.routing import RULES, pack_routing, routing_segments
-from simsales.engines.fast.tables import CALL_MIN, CREATED, DELAY_MIN, P_QUALIFY, PRESENT_MIN
+from simsales.engines.fast.tables import CALL_MIN, CONTACT_F, CREATED, DELAY_MIN, P_QUALIFY, PRESENT_MIN
 from simsales.scenario import Scenario
 from simsales.scenario.distributions import Distribution
 from simsales.scenario.policies import POLICY_CODES, ROUTING_POLICIES
@@ -48,6 +48,7 @@ from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.arrivals import Leads
 from simsales.world.contact import decay_args
 from simsales.world.roster import Roster
+from simsales.world.shifts import block_end, routing_windows
 from simsales.world.world import World
 
 __all__ = ["POLICIES", "SPLIT_POLICIES", "LeadDraws", "manager_days", "pack_routing", "routing_segments",
@@ -130,7 +131,12 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
                 break
             room *= 4
         cache.task_room = room
-        out.busy_minutes[:] = state[0][:, fast_queues.BUSY_MINUTES]
+        mf = state[0]
+        out.busy_minutes[:] = mf[:, fast_queues.BUSY_MINUTES]
+        out.talk_minutes[:] = mf[:, fast_queues.TALK_MIN]
+        out.dial_minutes[:] = mf[:, fast_queues.DIAL_MIN]
+        out.crm_minutes[:] = mf[:, fast_queues.CRM_MIN]
+        out.overtime_minutes[:] = mf[:, fast_queues.OVERTIME_MIN]
     fast_chain.expire_at_horizon(np.ascontiguousarray(leads.created, dtype=float), out.end,
                                  float(chain.lead_ttl), float(sc.horizon_minutes))
     return out
@@ -159,7 +165,7 @@ def _per_lead(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarra
 
 def _lead_draws(world: World, rng: np.random.Generator,
                 cache: ReplicationCache) -> tuple[np.ndarray, np.uint64]:
-    """Per lead: creation, qualify chance, call, presentation, delay; and the uniforms' seed.
+    """Per lead: creation, qualify chance, call, presentation, delay, contact factor; the uniforms' seed.
 
     Reuses the cache's draws if they were made from the same leads,
     scenario and stream state (and moves the stream past them).
@@ -174,13 +180,18 @@ def _lead_draws(world: World, rng: np.random.Generator,
     n = len(leads)
     chain, funnel = sc.touch_chain, sc.funnel
     quality = np.array([value(c.quality) for c in sc.channels])
-    draws = np.empty((n, 5))  # the loops' lead table: tables.CREATED ... DELAY_MIN
+    factor = np.array([value(c.contact_factor) for c in sc.channels], dtype=float)
+    draws = np.empty((n, 6))  # the loops' lead table: tables.CREATED ... CONTACT_F
     draws[:, CREATED] = leads.created
-    draws[:, P_QUALIFY] = np.minimum(1.0, value(funnel.qualify) * quality[leads.channel])
+    draws[:, P_QUALIFY] = value(funnel.qualify) * quality[leads.channel]  # the manager's factor comes later
     draws[:, CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
     draws[:, PRESENT_MIN] = _per_lead(funnel.offer.call_minutes, rng, n)
     draws[:, DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
+    draws[:, CONTACT_F] = factor[leads.channel] * leads.reachable_mask()
     seed = np.uint64(rng.integers(0, 2**63))
+    if chain.nontarget_call_minutes is not None:  # drawn last: no other draw moves
+        short = _per_lead(chain.nontarget_call_minutes, rng, n)
+        draws[:, CALL_MIN] = np.where(leads.target, draws[:, CALL_MIN], short)
     cache.lead_draws = LeadDraws(leads, sc, before, draws, seed, rng.bit_generator.state)
     return draws, seed
 
@@ -191,38 +202,55 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache) 
     chain, funnel = sc.touch_chain, sc.funnel
     price = funnel.price
     draws, seed = _lead_draws(world, rng, cache)
-    md = manager_days(roster)
+    md = manager_days(roster, sc)
     stop = _stop(world)
     leaving = np.flatnonzero((stop > 0) & (stop < sc.horizon_minutes))
     leavers = leaving[np.argsort(stop[leaving], kind="stable")].astype(np.int64)
     steps = np.array([list(chain.offsets),
                       [value(chain.contact_chance(k)) for k in range(len(chain.offsets))]])
     decay_kind, half_life, floor, decay_table = decay_args(chain.decay)
+    crm, rt = sc.team.crm_minutes, sc.routing
+    limits = rt.max_new_per_day is not None or rt.ramp_share < 1.0
     params = np.array([
         sc.horizon_minutes, chain.lead_ttl, chain.dial_minutes, value(sc.team.talk_share),
         value(funnel.offer.p) * (1.0 + price.change) ** price.elasticity,
-        half_life, floor, POLICIES[sc.routing.policy], chain.priority == "new_first", decay_kind,
+        half_life, floor, POLICIES[rt.policy], chain.priority == "new_first", decay_kind,
+        crm.attempt, crm.contact, crm.offer, -1 if rt.max_new_per_day is None else rt.max_new_per_day,
+        limits,
     ], dtype=float)
-    routing = pack_routing(routing_segments(roster, sc.routing.policy == "weighted"))
-    return draws, ((md, leavers), (steps, decay_table), routing, params, seed)
+    windows = routing_windows(roster.shift_start, roster.shift_end, rt.min_shift_left, sc.horizon_minutes)
+    rf, ri = pack_routing(routing_segments(roster, rt.policy == "weighted", windows))
+    new_count = np.zeros(roster.shift_start.shape if limits else (1, 1), np.int64)
+    return draws, ((md, leavers), (steps, decay_table), (rf, ri, new_count), params, seed)
 
 
-def manager_days(roster: Roster) -> np.ndarray:
+def manager_days(roster: Roster, scenario: Scenario | None = None) -> np.ndarray:
     """The loops' per-manager-day table.
 
     Args:
         roster: the plan's roster.
+        scenario: the resolved scenario (skill weights, ramp share); None: their defaults.
 
     Returns:
-        ``(M, days, 5)``, columns tables.SHIFT_START ... NEXT_SHIFT_DAY:
-        shift start and end (minutes), throughput, conversion, and the first
-        day on or after each one with a shift (the number of days if none).
+        ``(M, days, 9)``, columns tables.SHIFT_START ... RAMP_SHARE: shift
+        start and end (minutes), throughput, the factor on the offer, the
+        first day on or after each one with a shift (the number of days if
+        none), the end of the block of shifts (minutes), the factor on
+        qualification, weighted routing's weight and the ramp share.
     """
     n_days = roster.shift_start.shape[1]
     day = np.where(roster.shift_end > roster.shift_start, np.arange(n_days), n_days)
     next_shift_day = np.minimum.accumulate(day[:, ::-1], axis=1)[:, ::-1].astype(float)
-    return np.stack([roster.shift_start, roster.shift_end, roster.throughput, roster.conversion,
-                     next_shift_day], axis=-1)
+    w_qualify, w_offer, ramp_share = 0.0, 1.0, 1.0
+    if scenario is not None:
+        weights = scenario.team.skill_weights
+        w_qualify, w_offer, ramp_share = weights.qualify, weights.offer, scenario.routing.ramp_share
+    route_w = roster.throughput * roster.skill[:, None]
+    share = np.where(roster.ramping, ramp_share, 1.0)
+    return np.stack([roster.shift_start, roster.shift_end, roster.throughput,
+                     roster.conversion ** w_offer, next_shift_day,
+                     block_end(roster.shift_start, roster.shift_end), roster.conversion ** w_qualify,
+                     route_w, share], axis=-1)
 
 
 def _stop(world: World) -> np.ndarray:
@@ -234,7 +262,7 @@ def _stop(world: World) -> np.ndarray:
 def _fresh_state(world: World, capacity: int) -> tuple[np.ndarray, ...]:
     """The loop's state at the start (see loop.run_loop); ``capacity``: room per task list."""
     m = world.roster.n_managers
-    mf = np.zeros((m, 4))
+    mf = np.zeros((m, 9))
     mf[:, fast_queues.EV_T] = np.inf
     mf[:, fast_queues.NEXT_ON] = -np.inf
     mf[:, fast_queues.STOP] = _stop(world)

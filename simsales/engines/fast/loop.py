@@ -39,8 +39,8 @@ from simsales.engines.fast.queues import (
     set_event,
     views,
 )
-from simsales.engines.fast.routing import route
-from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST, P_POLICY
+from simsales.engines.fast.routing import route_new
+from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST
 
 
 @njit(cache=True, error_model="numpy")
@@ -74,7 +74,7 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
         leads, out, roster, chain, routing, params, state)
     lf, step, owner = leads[0], leads[2], out[0]
     et, order = events[0], events[2]
-    horizon, policy, new_first = params[P_HORIZON], int(params[P_POLICY]), params[P_NEW_FIRST] > 0.5
+    horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
     n_leads, n_steps = lf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
@@ -91,8 +91,8 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
             j += 1
             continue
         if t_arrival < t:
-            to = route(t_arrival, i * stride + n_steps + 2, policy, seed, routing[0], routing[1],
-                       queues[2], counters)
+            to = route_new(t_arrival, i * stride + n_steps + 2, seed, routing, queues[2], md, mf, params,
+                           counters)
             if to >= 0:
                 give(to, t_arrival + chain[0][0, 0], i, t_arrival, new_first, True, step, owner, mf,
                      mi, md, queues, events, counters)

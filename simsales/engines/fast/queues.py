@@ -34,7 +34,9 @@ MAX_LEADS = 1 << LEAD_BITS
 
 # Columns of the per-manager tables (float ``mf`` and integer ``mi``).
 # NEXT_ON: while the manager is off shift, their next moment on shift (see dispatch.give).
-EV_T, STOP, BUSY_MINUTES, NEXT_ON = 0, 1, 2, 3
+# TALK_MIN ... OVERTIME_MIN: the time split (des.py's account); CREDIT: round robin's
+# credit of a manager in ramp (routing.route_new).
+EV_T, STOP, BUSY_MINUTES, NEXT_ON, TALK_MIN, DIAL_MIN, CRM_MIN, OVERTIME_MIN, CREDIT = range(9)
 EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS = range(5)
 # Counters: tie-break sequence, reassignment draws, overflow flag, last manager routed to,
 # routing segment of the last routing.
@@ -248,7 +250,7 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
              unchecked(out[4]), unchecked(out[5])),
             (borrowed(roster[0]), borrowed(roster[1])),
             (borrowed(chain[0]), borrowed(chain[1])),
-            (borrowed(routing[0]), borrowed(routing[1])),
+            (borrowed(routing[0]), borrowed(routing[1]), borrowed(routing[2])),
             borrowed(params),
             (borrowed(state[0]), borrowed(state[1]),
              (borrowed(state[2]), borrowed(state[3]), borrowed(state[4])),

@@ -17,14 +17,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simsales.engines.fast.queues import COUNT, LAST_ROUTED, SEGMENT, uniform
+from simsales.engines.fast.queues import COUNT, CREDIT, LAST_ROUTED, SEGMENT, uniform
+from simsales.engines.fast.tables import P_CAP, P_LIMITS, P_POLICY, RAMP_SHARE, ROUTE_W
 from simsales.scenario.policies import POLICY_CODES
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.roster import Roster
 
 __all__ = [
     "LEAST_LOADED", "ROUND_ROBIN", "RULES", "SHARED_QUEUE", "WEIGHTED", "bisect_right", "pack_routing",
-    "route", "routing_segments",
+    "route", "route_new", "routing_segments",
 ]
 
 ROUND_ROBIN = POLICY_CODES["round_robin"]
@@ -37,12 +38,15 @@ RULES = frozenset({ROUND_ROBIN, LEAST_LOADED, WEIGHTED, SHARED_QUEUE})
 N_BOUNDS, OFF_SEG_PTR, OFF_CANDS, OFF_ROUTE_SEG, OFF_CUM_PTR, N_SEGMENTS = range(6)
 
 
-def routing_segments(roster: Roster, weighted: bool) -> tuple[np.ndarray, ...]:
+def routing_segments(roster: Roster, weighted: bool,
+                     windows: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     """Who may get a lead, per segment of time between shift boundaries.
 
     Args:
         roster: the plan's roster (shifts, throughput, skill).
         weighted: whether to compute the weighted policy's cumulative weights.
+        windows: ``(start, end)`` per manager and day, the routing windows
+            (:func:`simsales.world.shifts.routing_windows`); None: the shifts.
 
     Returns:
         ``(bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight)``:
@@ -57,8 +61,9 @@ def routing_segments(roster: Roster, weighted: bool) -> tuple[np.ndarray, ...]:
         candidates of ``route_seg[j]``, as the reference rule computes them
         at routing time.
     """
-    return _segments(np.ascontiguousarray(roster.shift_start, dtype=float),
-                     np.ascontiguousarray(roster.shift_end, dtype=float),
+    start, end = (roster.shift_start, roster.shift_end) if windows is None else windows
+    return _segments(np.ascontiguousarray(start, dtype=float),
+                     np.ascontiguousarray(end, dtype=float),
                      np.ascontiguousarray(roster.throughput, dtype=float),
                      np.ascontiguousarray(roster.skill, dtype=float), weighted)
 
@@ -87,8 +92,9 @@ def _segments(start: np.ndarray, end: np.ndarray, throughput: np.ndarray, skill:
         left = bounds[j]
         day[j] = min(int(left // MINUTES_PER_DAY), n_days - 1)
         k = seg_ptr[j]
-        for m in range(n_managers):
-            if start[m, day[j]] <= left < end[m, day[j]]:
+        for m in range(n_managers):  # on shift: today's, or yesterday's past midnight
+            if start[m, day[j]] <= left < end[m, day[j]] or (
+                    day[j] > 0 and start[m, day[j] - 1] <= left < end[m, day[j] - 1]):
                 cands[k] = m
                 k += 1
         seg_ptr[j + 1] = k
@@ -214,3 +220,101 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
         chosen = ri[i] if i < hi else ri[lo]
     counters[LAST_ROUTED] = chosen
     return chosen
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.ndarray, md: np.ndarray,
+              mf: np.ndarray, params: np.ndarray, counters: np.ndarray) -> int:
+    """Who gets a new lead at ``t``: :func:`route`, or under limits the reference's ``choose_new``.
+
+    Under ``max_new_per_day`` or ``ramp_share`` (``params[P_LIMITS]``), the
+    walk goes from the segment of ``t`` to the next one with someone below
+    their cap on that segment's day; the candidates' shares come from the
+    ``RAMP_SHARE`` column, round robin's credits from ``mf[:, CREDIT]``, and
+    the new lead is counted in ``routing[2]`` (per manager and day).
+
+    Args:
+        t: the lead's arrival, minutes from the start (never earlier than the previous routing's).
+        counter: the number of the weighted policy's uniform in the stream ``seed``.
+        seed: the run's stream of uniforms.
+        routing: ``(rf, ri, new_count)``.
+        hn: the task lists' counts (least_loaded reads them).
+        md: the per-manager-day table.
+        mf: the per-manager float table.
+        params: the scalars (tables.P_*).
+        counters: the loop's counters (``LAST_ROUTED``, ``SEGMENT``).
+
+    Returns:
+        A manager, M for the shared queue, -1 for nobody.
+    """
+    rf, ri, new_count = routing
+    policy = int(params[P_POLICY])
+    if params[P_LIMITS] < 0.5:
+        return route(t, counter, policy, seed, rf, ri, hn, counters)
+    nb = ri[N_BOUNDS]
+    j = counters[SEGMENT]
+    while j + 1 < nb and rf[j + 1] <= t:
+        j += 1
+    counters[SEGMENT] = j
+    if j < 0 or j >= ri[N_SEGMENTS]:
+        return -1
+    cap = int(params[P_CAP])
+    last = counters[LAST_ROUTED]
+    u = uniform(seed, counter) if policy == WEIGHTED else 0.0
+    r = ri[ri[OFF_ROUTE_SEG] + j]
+    while r >= 0:
+        day = min(int(rf[r] // MINUTES_PER_DAY), new_count.shape[1] - 1)
+        lo = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r]
+        hi = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r + 1]
+        first = bisect_right(ri, last, lo, hi)  # round robin's order: from the first after `last`
+        chosen = -1
+        if policy == WEIGHTED:
+            total = 0.0
+            for i in range(lo, hi):
+                c = ri[i]
+                if cap < 0 or new_count[c, day] < cap:
+                    total += md[c, day, ROUTE_W] * md[c, day, RAMP_SHARE]
+            x = u * total
+            running = 0.0
+            for i in range(lo, hi):
+                c = ri[i]
+                if cap < 0 or new_count[c, day] < cap:
+                    running += md[c, day, ROUTE_W] * md[c, day, RAMP_SHARE]
+                    chosen = c  # the last candidate with room if rounding leaves x at the total
+                    if running > x:
+                        break
+        elif policy == LEAST_LOADED:
+            best = 0.0
+            for n in range(hi - lo):
+                i = first + n if first + n < hi else first + n - (hi - lo)
+                c = ri[i]
+                if cap < 0 or new_count[c, day] < cap:
+                    load = (hn[2 * c, COUNT] + hn[2 * c + 1, COUNT]) / md[c, day, RAMP_SHARE]
+                    if chosen < 0 or load < best:
+                        chosen, best = c, load
+        else:  # round robin; a manager in ramp takes the lead when their credit reaches 1
+            room = False
+            for i in range(lo, hi):
+                if cap < 0 or new_count[ri[i], day] < cap:
+                    room = True
+            while room and chosen < 0:
+                for n in range(hi - lo):
+                    i = first + n if first + n < hi else first + n - (hi - lo)
+                    c = ri[i]
+                    if cap >= 0 and new_count[c, day] >= cap:
+                        continue
+                    share = md[c, day, RAMP_SHARE]
+                    if share >= 1.0:
+                        chosen = c
+                        break
+                    mf[c, CREDIT] += share
+                    if mf[c, CREDIT] >= 1.0:
+                        mf[c, CREDIT] -= 1.0
+                        chosen = c
+                        break
+        if chosen >= 0:
+            new_count[chosen, day] += 1
+            counters[LAST_ROUTED] = chosen
+            return chosen
+        r = ri[ri[OFF_ROUTE_SEG] + r + 1] if r + 1 < ri[N_SEGMENTS] else -1
+    return -1

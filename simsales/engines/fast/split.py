@@ -37,8 +37,8 @@ from simsales.engines.fast.queues import (
     STOP,
     views,
 )
-from simsales.engines.fast.routing import route
-from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST, P_POLICY
+from simsales.engines.fast.routing import route_new
+from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST
 
 
 @njit(cache=True, error_model="numpy")
@@ -66,7 +66,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     leads, out, (md, leavers), chain, routing, params, (mf, mi, queues, events, counters) = views(
         leads, out, roster, chain, routing, params, state)
     lf, step, owner = leads[0], leads[2], out[0]
-    horizon, policy, new_first = params[P_HORIZON], int(params[P_POLICY]), params[P_NEW_FIRST] > 0.5
+    horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
     n_leads, n_managers, n_steps = lf.shape[0], mf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     first_offset = chain[0][0, 0]
@@ -83,8 +83,8 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
         t_late = late[late_m]
         bound = min(t_leave, t_late, horizon)
         while i < n_leads and lf[i, CREATED] < bound:  # route the period's arrivals
-            to = route(lf[i, CREATED], i * stride + n_steps + 2, policy, seed, routing[0],
-                       routing[1], queues[2], counters)
+            to = route_new(lf[i, CREATED], i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
+                           params, counters)
             if to >= 0:
                 if tail[to] >= 0:
                     nxt[tail[to]] = i
