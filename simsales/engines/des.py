@@ -105,6 +105,10 @@ class _Simulation:
                                                            self.horizon)
         self.limits = RoutingLimits(self, rt.max_new_per_day, rt.ramp_share) if (
             rt.max_new_per_day is not None or rt.ramp_share < 1.0) else None
+        # Under min_shift_left or limits, a lead routed to a later shift is due at its start;
+        # routed_at: when the manager routed to last may take the lead.
+        self.wait_for_window = rt.min_shift_left > 0 or self.limits is not None
+        self.routed_at = 0.0
         # Per manager, and at index m the department's shared queue: two heaps of
         # (due, seq, task), fresh leads' first attempts and the rest.
         self.pool = m
@@ -153,8 +157,11 @@ class _Simulation:
         """
         if new and self.limits is not None:
             chosen = routing.choose_new(self.sc.routing.policy, t, self, self.limits, self.last_routed)
+            self.routed_at = self.limits.at
         else:
             chosen = routing.choose(self.sc.routing.policy, t, self, self.last_routed)
+            if 0 <= chosen < self.pool:
+                self.routed_at = routing.window_from(self.route_start, self.route_end, chosen, t)
         if 0 <= chosen < self.pool:
             self.last_routed = chosen
         return chosen
@@ -197,7 +204,10 @@ class _Simulation:
             manager = self.route(env.now, new=True)
             self.record("assign", lead, manager)
             if manager >= 0:
-                self.give(manager, created[lead] + self.offsets[0], _Task(lead, ATTEMPT, 0))
+                due = created[lead] + self.offsets[0]
+                if self.wait_for_window and manager != self.pool:
+                    due = max(due, self.routed_at)  # a lead for a later shift waits for it
+                self.give(manager, due, _Task(lead, ATTEMPT, 0))
 
     def leaver(self, manager: int, t: float) -> Process:
         """At ``t`` the manager leaves: their queued tasks are routed anew, oldest first."""

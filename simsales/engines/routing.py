@@ -27,6 +27,7 @@ when it reaches 1).
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 import numpy as np
@@ -184,6 +185,25 @@ def choose(policy: str, t: float, department: Department, last_routed: int) -> i
     return int(cands[np.argmin((cands - last_routed - 1) % department.n_managers)])
 
 
+def window_from(shift_start: np.ndarray, shift_end: np.ndarray, manager: int, t: float) -> float:
+    """The first moment >= ``t`` when ``manager`` is on shift (``t`` itself if on shift; inf if never).
+
+    Args:
+        shift_start: shift (or routing window) start per manager and day ``(M, D)``, minutes.
+        shift_end: its end, likewise.
+        manager: the manager.
+        t: minutes from the start.
+
+    Returns:
+        Minutes from the start.
+    """
+    if on_shift(shift_start, shift_end, t)[manager]:
+        return t
+    s, e = shift_start[manager], shift_end[manager]
+    later = s[(e > s) & (s > t)]
+    return float(later.min()) if later.size else math.inf
+
+
 class Limits(Protocol):
     """What a new lead's routing under limits reads (besides :class:`Department`).
 
@@ -192,12 +212,14 @@ class Limits(Protocol):
         ramp_share: ``routing.ramp_share``.
         new_count: per manager and day ``(M, D)``, new leads routed so far (updated).
         credit: per manager ``(M,)``, round robin's credit of managers in ramp (updated).
+        at: when the manager chosen last may take the lead (set by :func:`choose_new`).
     """
 
     cap: int | None
     ramp_share: float
     new_count: np.ndarray
     credit: np.ndarray
+    at: float
 
     def share(self, manager: int, day: int) -> float:
         """``ramp_share`` if the manager is in ramp that day, else 1."""
@@ -236,6 +258,7 @@ def choose_new(policy: str, t: float, department: Department, limits: Limits, la
         if room.any():
             chosen = _pick(policy, at, cands[room], day, department, limits, last_routed, u)
             limits.new_count[chosen, day] += 1
+            limits.at = at
             return chosen
         x = limits.next_boundary(at)
 

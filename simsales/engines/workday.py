@@ -63,6 +63,7 @@ class RoutingLimits:
         ramp_share: the share of a manager in ramp.
         new_count: per manager and day, new leads routed so far.
         credit: per manager, round robin's credit (managers in ramp).
+        at: when the manager chosen last may take the lead (minutes).
     """
 
     def __init__(self, sim: Any, cap: int | None, ramp_share: float) -> None:
@@ -70,6 +71,7 @@ class RoutingLimits:
         self.sim, self.cap, self.ramp_share = sim, cap, ramp_share
         self.new_count = np.zeros(r.shift_start.shape, dtype=np.int64)
         self.credit = np.zeros(r.n_managers)
+        self.at = 0.0
         self.ramping = r.ramping
         edges = np.concatenate([sim.route_start[sim.route_end > sim.route_start],
                                 sim.route_end[sim.route_end > sim.route_start],

@@ -216,7 +216,7 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache) 
         value(funnel.offer.p) * (1.0 + price.change) ** price.elasticity,
         half_life, floor, POLICIES[rt.policy], chain.priority == "new_first", decay_kind,
         crm.attempt, crm.contact, crm.offer, -1 if rt.max_new_per_day is None else rt.max_new_per_day,
-        limits,
+        limits, limits or rt.min_shift_left > 0,
     ], dtype=float)
     windows = routing_windows(roster.shift_start, roster.shift_end, rt.min_shift_left, sc.horizon_minutes)
     rf, ri = pack_routing(routing_segments(roster, rt.policy == "weighted", windows))

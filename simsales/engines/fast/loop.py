@@ -40,7 +40,7 @@ from simsales.engines.fast.queues import (
     views,
 )
 from simsales.engines.fast.routing import route_new
-from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST
+from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST, P_WAIT_WINDOW
 
 
 @njit(cache=True, error_model="numpy")
@@ -91,11 +91,14 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
             j += 1
             continue
         if t_arrival < t:
-            to = route_new(t_arrival, i * stride + n_steps + 2, seed, routing, queues[2], md, mf, params,
-                           counters)
+            to, at = route_new(t_arrival, i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
+                               params, counters)
             if to >= 0:
-                give(to, t_arrival + chain[0][0, 0], i, t_arrival, new_first, True, step, owner, mf,
-                     mi, md, queues, events, counters)
+                due = t_arrival + chain[0][0, 0]
+                if params[P_WAIT_WINDOW] > 0.5:
+                    due = max(due, at)
+                give(to, due, i, t_arrival, new_first, True, step, owner, mf, mi, md, queues, events,
+                     counters)
             i += 1
             continue
         # Manager m's turn at t: finish the call that ends now, then take the next task.

@@ -224,7 +224,7 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.ndarray, md: np.ndarray,
-              mf: np.ndarray, params: np.ndarray, counters: np.ndarray) -> int:
+              mf: np.ndarray, params: np.ndarray, counters: np.ndarray) -> tuple[int, float]:
     """Who gets a new lead at ``t``: :func:`route`, or under limits the reference's ``choose_new``.
 
     Under ``max_new_per_day`` or ``ramp_share`` (``params[P_LIMITS]``), the
@@ -245,19 +245,24 @@ def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.nd
         counters: the loop's counters (``LAST_ROUTED``, ``SEGMENT``).
 
     Returns:
-        A manager, M for the shared queue, -1 for nobody.
+        ``(manager, at)``: a manager, M for the shared queue, -1 for nobody;
+        and when they may take it (``t``, or the start of the later
+        segment they were chosen in), minutes from the start.
     """
     rf, ri, new_count = routing
     policy = int(params[P_POLICY])
     if params[P_LIMITS] < 0.5:
-        return route(t, counter, policy, seed, rf, ri, hn, counters)
+        chosen = route(t, counter, policy, seed, rf, ri, hn, counters)
+        j = counters[SEGMENT]
+        r = ri[ri[OFF_ROUTE_SEG] + j] if 0 <= j < ri[N_SEGMENTS] else -1
+        return chosen, (rf[r] if r > j else t)
     nb = ri[N_BOUNDS]
     j = counters[SEGMENT]
     while j + 1 < nb and rf[j + 1] <= t:
         j += 1
     counters[SEGMENT] = j
     if j < 0 or j >= ri[N_SEGMENTS]:
-        return -1
+        return -1, t
     cap = int(params[P_CAP])
     last = counters[LAST_ROUTED]
     u = uniform(seed, counter) if policy == WEIGHTED else 0.0
@@ -315,6 +320,6 @@ def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.nd
         if chosen >= 0:
             new_count[chosen, day] += 1
             counters[LAST_ROUTED] = chosen
-            return chosen
+            return chosen, (rf[r] if r > j else t)
         r = ri[ri[OFF_ROUTE_SEG] + r + 1] if r + 1 < ri[N_SEGMENTS] else -1
-    return -1
+    return -1, t

@@ -38,7 +38,7 @@ from simsales.engines.fast.queues import (
     views,
 )
 from simsales.engines.fast.routing import route_new
-from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST
+from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST, P_WAIT_WINDOW
 
 
 @njit(cache=True, error_model="numpy")
@@ -70,6 +70,8 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     n_leads, n_managers, n_steps = lf.shape[0], mf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     first_offset = chain[0][0, 0]
+    wait_for_window = params[P_WAIT_WINDOW] > 0.5
+    due_at = np.empty(n_leads if wait_for_window else 0)  # per lead, its first attempt's due time
     # Each manager's arrivals as a linked list, in time order: head, tail, next.
     head = np.full(n_managers, -1, np.int64)
     tail = np.full(n_managers, -1, np.int64)
@@ -83,9 +85,11 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
         t_late = late[late_m]
         bound = min(t_leave, t_late, horizon)
         while i < n_leads and lf[i, CREATED] < bound:  # route the period's arrivals
-            to = route_new(lf[i, CREATED], i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
-                           params, counters)
+            to, at = route_new(lf[i, CREATED], i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
+                               params, counters)
             if to >= 0:
+                if wait_for_window:  # a lead routed to a later shift is due at its start
+                    due_at[i] = max(lf[i, CREATED] + first_offset, at)
                 if tail[to] >= 0:
                     nxt[tail[to]] = i
                 else:
@@ -104,8 +108,9 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
                     mf[m, EV_T], mi[m, EV_KIND] = take(m, t, leads, out, chain, params, seed, mf, mi,
                                                        md, queues, False)
                 elif a >= 0:  # every arrival routed so far comes before the bound
-                    give(m, t_arrival + first_offset, a, t_arrival, new_first, False, step, owner, mf,
-                         mi, md, queues, events, counters)
+                    due = due_at[a] if wait_for_window else t_arrival + first_offset
+                    give(m, due, a, t_arrival, new_first, False, step, owner, mf, mi, md, queues, events,
+                         counters)
                     a = nxt[a]
                 else:
                     break

@@ -32,6 +32,7 @@ IDLE, WAKE, DONE = 0, 1, 2
 CLOSED, NEXT_ATTEMPT, PRESENT, OFFER_MADE, NO_OFFER = range(5)
 # Scalars in ``params`` (minutes where times; probabilities; codes).
 # P_CRM_*: CRM minutes after an attempt, a contact, an offer; P_CAP: max_new_per_day (-1:
-# none); P_LIMITS: 1 if new leads are routed under caps or a ramp share.
+# none); P_LIMITS: 1 if new leads are routed under caps or a ramp share; P_WAIT_WINDOW: 1 if
+# a new lead routed to a later shift is due at its start (min_shift_left or limits).
 (P_HORIZON, P_TTL, P_DIAL, P_TALK_SHARE, P_OFFER, P_HALF_LIFE, P_FLOOR, P_POLICY, P_NEW_FIRST,
- P_DECAY_KIND, P_CRM_ATTEMPT, P_CRM_CONTACT, P_CRM_OFFER, P_CAP, P_LIMITS) = range(15)
+ P_DECAY_KIND, P_CRM_ATTEMPT, P_CRM_CONTACT, P_CRM_OFFER, P_CAP, P_LIMITS, P_WAIT_WINDOW) = range(16)
