@@ -15,7 +15,7 @@ import numpy as np
 
 from simsales.scenario import HiringPlan, Scenario, Team
 from simsales.scenario.uncertain import value
-from simsales.world.calendar import DAYS_PER_MONTH, month_starts, shift_windows
+from simsales.world.calendar import DAYS_PER_MONTH, MINUTES_PER_DAY, month_starts, shift_windows
 from simsales.world.hiring import HiringLedger, allocate, month_team_sizes, plan_requests, team_capacity
 from simsales.world.ramp import MIN_THROUGHPUT, RampWalk, walk_days
 from simsales.world.ramp_months import walk_days_months
@@ -188,6 +188,8 @@ def build_roster(
     starts, ends = shift_windows(team.shifts, scenario.calendar, scenario.start, n_days, len(join))
     takes_leads = employed & ~onboarding
     ends = np.where(takes_leads, ends, starts)
+    # A shift past midnight into a leaver's first day gone ends at that midnight.
+    ends = np.maximum(np.minimum(ends, leave[:, None] * MINUTES_PER_DAY), starts)
     return Roster(
         team_lead=tl, join_day=join, leave_day=leave, skill=skill,
         throughput=throughput, conversion=conversion, employed=employed,
