@@ -233,3 +233,17 @@ def test_the_close_weight_acts_on_payment_and_weight_zero_changes_nothing():
     assert paid == pytest.approx(0.8, abs=0.02) and paid_half == pytest.approx(0.4, abs=0.02)
     # The same uniforms: every deal paid under the factor is paid without it.
     assert not (~np.isnan(halved.paid_at) & np.isnan(plain.paid_at)).any()
+
+
+def test_a_rerun_after_full_task_lists_counts_the_new_leads_anew():
+    """The fast engine reruns a plan whose task lists overflowed; the daily caps' counts start over."""
+    from simsales.engines.contract import ReplicationCache
+
+    scenario = small_with_rules("weighted")
+    r, world = next(worlds(scenario, 1))
+    roomy = fast.simulate(world, stream(scenario.seed, r, "dynamics"), cache=ReplicationCache(task_room=4096))
+    cramped = ReplicationCache(task_room=2)  # overflows at once: rerun with 8, 32, ... rows
+    out = fast.simulate(world, stream(scenario.seed, r, "dynamics"), cache=cramped)
+    assert cramped.task_room > 2
+    for field in ("manager", "attempts", "first_attempt", "contact", "end", "offer_time", *SPLIT):
+        np.testing.assert_array_equal(getattr(out, field), getattr(roomy, field), err_msg=field)

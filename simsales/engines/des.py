@@ -20,14 +20,9 @@ contact, after an offer).  An attempt reaches the person with chance
 (:func:`simsales.world.contact.decay`, the fast engine's own); an
 unreachable lead's chance is 0.  The manager's factor (skill x ramp x team
 factor, ``roster.conversion``) acts on qualification and on the offer,
-each raised to its ``team.skill_weights`` weight.
-
-Time accounting (:meth:`_Simulation.account`): a call's or dial's minutes
-come first, then its CRM minutes; what falls within the manager's block of
-shifts (shifts that meet count as one) is talk, dial or CRM time (the
-``talk_share`` overhead is CRM, spread over the call), what falls past its
-end is overtime.  A shift belongs to the day it starts on and may run past
-midnight.
+each raised to its ``team.skill_weights`` weight.  Where the minutes go
+(talk, dial, CRM, overtime) and the limits on new leads are stated in
+:mod:`simsales.engines.workday`; a shift may run past midnight.
 """
 
 from __future__ import annotations
@@ -347,23 +342,10 @@ class _Simulation:
             out.offer_time[lead] = env.now
 
     def account(self, m: int, shift_end: float, base: float, kind: str, crm: float) -> float:
-        """Book a call or dial of ``base`` minutes and ``crm`` CRM minutes after it; return its length.
+        """Book a call or dial of ``base`` minutes, then ``crm`` CRM minutes (workday.split_work).
 
-        The call takes ``base / (talk_share * throughput)`` minutes, of which
-        ``base / throughput`` is talk (or dial) and the rest CRM (the fixed
-        share, spread over the call); the CRM minutes of the event follow.
-        Work within the block of shifts (until ``shift_end``) and the horizon
-        is talk, dial or CRM time; work past ``shift_end`` is overtime.
-
-        Args:
-            m: the manager.
-            shift_end: the end of the manager's block of shifts (minutes).
-            base: the call's or dial's minutes.
-            kind: ``talk`` or ``dial``.
-            crm: CRM minutes after it.
-
-        Returns:
-            The manager's busy minutes.
+        ``shift_end``: the end of the manager's block of shifts; ``kind``:
+        ``talk`` or ``dial``.  Returns the minutes the manager is busy.
         """
         out = self.out
         call = base / (self.talk_share * self.speed(m))

@@ -125,6 +125,7 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         while True:  # rerun with longer task lists if one overflowed (same numbers)
             out = Outcomes.empty(n, m)
             state = _fresh_state(world, room)
+            args[2][2][:] = 0  # the new leads per manager and day: a rerun counts them anew
             if not loop((draws, target, np.zeros(n, np.int64)), *args, state,
                         (out.manager, out.attempts, out.first_attempt, out.contact, out.end,
                          out.offer_time)):
