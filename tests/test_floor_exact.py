@@ -255,3 +255,17 @@ def test_a_shift_past_midnight_is_worked_through_midnight(engine):
     # fresh lead 2 (new_first): 2640 + 4.
     assert out.contact[1] == DAY + 1204.0
     assert out.overtime_minutes[0] == 0.0
+
+
+@ENGINES
+def test_routing_sees_a_shift_running_past_midnight(engine):
+    # Manager 0 on 20:00-04:00, manager 1 on 09:00-18:00.  A lead at 01:00 on day 1 (1500) goes
+    # to manager 0, on yesterday's shift, not to manager 1, whose shift starts first after it.
+    document = doc(calendar={"default": "09:00-04:00"},
+                   team={"managers": [{"team_lead": "tl", "count": 2, "tenure_days": 1000}],
+                         "shifts": [{"name": "night", "pattern": "7/0", "start": "20:00", "hours": 8,
+                                     "share": 0.5},
+                                    {"name": "day", "pattern": "7/0", "start": "09:00", "hours": 9,
+                                     "share": 0.5}]})
+    out, _ = run(document, [1500.0], engine)
+    assert out.manager[0] == 0 and out.first_attempt[0] == 1500.0
