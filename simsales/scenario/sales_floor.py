@@ -370,11 +370,18 @@ class Routing(Strict):
 
     policy: PolicyName = Field(POLICY_NAMES[0], description=_POLICY_HELP)
     onboarding_days: WholeDays = Field(5, description="days after joining with no leads")
-    min_shift_left: Minutes = Field(0.0, ge=0, lt=MINUTES_PER_DAY,
-                                    description="a manager with less shift left gets no new lead (minutes)")
+    min_shift_left: Minutes = Field(0.0, description="less shift left than this: no new lead (minutes)")
     max_new_per_day: Count | None = Field(None, ge=1, description="new leads per manager per calendar day")
     ramp_share: Number = Field(1.0, gt=0, le=1,
                                description="a manager in ramp takes this share of a ramped one's new leads")
+
+    @field_validator("min_shift_left")
+    @classmethod
+    def _shift_left(cls, minutes: float) -> float:
+        if not minutes < MINUTES_PER_DAY:
+            raise ValueError(f"expected less than a day ({MINUTES_PER_DAY:g} minutes), got "
+                             f"{_duration(minutes)}: no shift is longer, so nobody would ever get a lead")
+        return minutes
 
     @model_validator(mode="after")
     def _caps_need_assignment(self) -> Routing:

@@ -115,6 +115,10 @@ class Coaching(Strict):
     min_team_factor: Number = Field(0.5, gt=0, le=1)
 
 
+MAX_CRM_MINUTES = 8 * MINUTES_PER_HOUR
+"""The most CRM minutes one event may take (a shift's worth)."""
+
+
 class CrmMinutes(Strict):
     """Minutes of CRM work the manager does after each event, on top of ``talk_share``.
 
@@ -124,9 +128,17 @@ class CrmMinutes(Strict):
     meanwhile.  All default to 0.
     """
 
-    attempt: Minutes = Field(0.0, ge=0, le=MINUTES_PER_HOUR * 8, description="after every attempt")
-    contact: Minutes = Field(0.0, ge=0, le=MINUTES_PER_HOUR * 8, description="after a contact call")
-    offer: Minutes = Field(0.0, ge=0, le=MINUTES_PER_HOUR * 8, description="after an offer")
+    attempt: Minutes = Field(0.0, description="after every attempt")
+    contact: Minutes = Field(0.0, description="after a contact call")
+    offer: Minutes = Field(0.0, description="after an offer")
+
+    @field_validator("attempt", "contact", "offer")
+    @classmethod
+    def _within_a_shift(cls, minutes: float) -> float:
+        if minutes > MAX_CRM_MINUTES:
+            raise ValueError(f"expected at most {MAX_CRM_MINUTES:g} minutes (8 hours) of CRM work per event, "
+                             f"got {minutes:g}; CRM minutes are minutes per attempt, contact or offer")
+        return minutes
 
 
 class SkillWeights(Strict):
