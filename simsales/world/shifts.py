@@ -28,12 +28,14 @@ def block_end(start: np.ndarray, end: np.ndarray) -> np.ndarray:
         ``(M, D)`` minutes: the shift's own end, or the end of the last shift
         in a run of shifts that meet; a day without a shift keeps its end.
     """
-    out = np.array(end, dtype=float, copy=True)
     works = end > start
-    for d in range(start.shape[1] - 2, -1, -1):
-        meets = works[:, d] & works[:, d + 1] & (end[:, d] == start[:, d + 1])
-        out[:, d] = np.where(meets, out[:, d + 1], out[:, d])
-    return out
+    n_days = start.shape[1]
+    meets = np.zeros(start.shape, dtype=bool)  # day d's shift runs into day d + 1's
+    meets[:, :-1] = works[:, :-1] & works[:, 1:] & (end[:, :-1] == start[:, 1:])
+    # The last day of each run of shifts that meet: the first day >= d that meets no next one.
+    stop = np.where(meets, n_days, np.arange(n_days))
+    last = np.minimum.accumulate(stop[:, ::-1], axis=1)[:, ::-1]
+    return np.take_along_axis(np.asarray(end, dtype=float), last, axis=1)
 
 
 def routing_windows(start: np.ndarray, end: np.ndarray, min_left: float,
