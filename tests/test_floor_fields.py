@@ -60,3 +60,18 @@ def test_a_channel_factor_below_zero_is_refused():
     doc["channels"][0]["contact_factor"] = -0.5
     err = error_of(doc)
     assert any(p.field == "channels[0].contact_factor" and ">= 0" in p.message for p in err.problems)
+
+
+def test_the_reports_assumptions_name_the_phase_a_rules_only_when_set():
+    from simsales.report.assumptions import assumptions
+
+    plain = dict(assumptions(parse(q3(7))))
+    assert "CRM work" not in plain and "shift left" not in plain["Routing"]
+    doc = q3(7)
+    doc["team"]["crm_minutes"] = {"attempt": 0.5, "contact": 2, "offer": 3}
+    doc["routing"].update(min_shift_left=30, max_new_per_day=40)
+    doc["channels"][0]["unreachable_share"] = 0.05
+    said = dict(assumptions(parse(doc)))
+    assert said["CRM work"] == "0.5 min after every attempt, 2 min more after a contact, 3 min after an offer"
+    assert "less than 30 min of shift left" in said["Routing"] and "at most 40 new leads" in said["Routing"]
+    assert "unreachable (broken numbers) 5%" in said["Channel context_ads"]
