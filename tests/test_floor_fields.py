@@ -50,9 +50,10 @@ def test_shares_of_a_channel_add_up_to_at_most_one():
 
 def test_caps_are_refused_under_a_shared_queue():
     doc = q3(7)
-    doc["routing"].update(policy="shared_queue", max_new_per_day=20)
-    err = error_of(doc)
-    assert any(p.field == "routing" and "shared_queue" in p.message for p in err.problems)
+    for limit in ({"max_new_per_day": 20}, {"ramp_share": 0.5}, {"min_shift_left": 30}):
+        doc["routing"] = {"policy": "shared_queue", **limit}
+        err = error_of(doc)
+        assert any(p.field == "routing" and "shared_queue" in p.message for p in err.problems), limit
 
 
 def test_a_channel_factor_below_zero_is_refused():

@@ -238,10 +238,11 @@ class Routing(Strict):
 
     @model_validator(mode="after")
     def _caps_need_assignment(self) -> Routing:
-        if self.policy == "shared_queue" and (self.max_new_per_day is not None or self.ramp_share != 1.0):
-            raise ValueError("max_new_per_day and ramp_share limit whom a lead is assigned to; under "
-                             "shared_queue nobody is assigned a lead: use round_robin, least_loaded or "
-                             "weighted, or leave them out")
+        limits = self.max_new_per_day is not None or self.ramp_share != 1.0 or self.min_shift_left > 0
+        if self.policy == "shared_queue" and limits:
+            raise ValueError("min_shift_left, max_new_per_day and ramp_share limit whom a lead is assigned "
+                             "to; under shared_queue nobody is assigned a lead (the first free manager "
+                             "takes it): use round_robin, least_loaded or weighted, or leave them out")
         return self
 
 
