@@ -122,3 +122,50 @@ def test_bad_calendar_and_shift_fields_are_named(shifts, calendar, words):
         parse_scenario(text, "bad.yaml")
     message = str(info.value)
     assert all(w in message for w in words), message
+
+
+def _with(text: str, team_extra: str = "", shifts: str | None = None):
+    if shifts is not None:
+        text = _scenario(shifts)
+    return parse_scenario(text.replace("  talk_share: 0.6\n", f"  talk_share: 0.6\n{team_extra}"), "t.yaml")
+
+
+def test_absent_days_take_the_shift_away_the_same_way_under_every_plan():
+    from simsales.montecarlo.replication import plan_world, stream
+    from simsales.scenario.uncertain import resolve
+    from simsales.world.arrivals import generate_leads
+
+    scenario = _with(SMALL.read_text(), "  absence: {sick_share: 0.2, vacation_weeks_per_year: 6}\n")
+    plain = _with(SMALL.read_text())
+    resolved = resolve(scenario, stream(3, 0, "params"))
+    resolved_plain = resolve(plain, stream(3, 0, "params"))
+    leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days, stream(3, 0, "arrivals"))
+    worlds = [plan_world(resolved, leads, p, 3, 0).roster for p in scenario.plans]
+    base = plan_world(resolved_plain, leads, plain.plans[0], 3, 0).roster
+    away = (base.shift_end > base.shift_start) & (worlds[0].shift_end == worlds[0].shift_start)
+    worked = base.shift_end > base.shift_start
+    p = 1 - 0.8 * (1 - 6 / WEEKS_PER_YEAR)
+    assert abs(away.sum() / worked.sum() - p) < 0.12  # a small team: a loose bound (rates tested above)
+    n = worlds[0].shift_start.shape[0]
+    for other in worlds[1:]:  # the starting team is away on the same days under every plan
+        m = min(n, other.shift_start.shape[0])
+        assert ((other.shift_end[:m] == other.shift_start[:m]) | ~worked[:m]).tolist() == \
+               ((worlds[0].shift_end[:m] == worlds[0].shift_start[:m]) | ~worked[:m]).tolist()
+
+
+def test_a_team_s_own_shift_in_the_roster():
+    from simsales.montecarlo.replication import stream
+    from simsales.scenario.uncertain import resolve
+    from simsales.world.roster import build_roster
+
+    scenario = _with(SMALL.read_text(), shifts=(
+        "    - {name: evening, start: '13:00', hours: 8, team_leads: [boris],"
+        " days: [mon, tue, wed, thu, fri]}\n"
+        "    - {name: day, start: '09:00', hours: 8}\n"))
+    resolved = resolve(scenario, stream(1, 0, "params"))
+    roster = build_roster(resolved, scenario.plans[0], stream(1, 0, "team"))
+    on = roster.shift_end > roster.shift_start
+    starts = np.where(on, roster.shift_start % MINUTES_PER_DAY, np.nan)
+    for m, tl in enumerate(roster.team_lead[:6]):  # the team at the start: anna's 4, boris's 2
+        expected = 13 * 60 if tl == 1 else 9 * 60
+        assert np.nanmin(starts[m]) == expected and np.nanmax(starts[m]) == expected

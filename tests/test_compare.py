@@ -18,7 +18,7 @@ from simsales.analysis.compare import (
     paired_differences,
 )
 from simsales.cli import app
-from simsales.montecarlo.metrics import KEY_METRICS, METRICS
+from simsales.montecarlo.metrics import KEY_METRICS, METRICS, TEAM_KEY_METRICS
 
 from .conftest import SMALL
 
@@ -105,9 +105,11 @@ def test_cli_compare_prints_the_tables_and_json():
     assert parsed["baseline"] == "grow"
     assert {d["plan"] for d in parsed["differences"]} == {"hold"}
     # The key metrics, and the touch chains cut for lack of time (a capacity loss).
-    assert {d["metric"] for d in parsed["differences"]} == set(KEY_METRICS) | {"chains_cut"}
+    shown = set(KEY_METRICS) | {"chains_cut"} | set(TEAM_KEY_METRICS)
+    assert {d["metric"] for d in parsed["differences"]} == shown
     assert list(SHOWN_METRICS) == [m for k in KEY_METRICS
-                                   for m in ((k, "chains_cut") if k == "untouched_leads" else (k,))]
+                                   for m in ((k, "chains_cut") if k == "untouched_leads" else (k,))
+                                   ] + list(TEAM_KEY_METRICS)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -149,8 +149,10 @@ def test_corrupt_baselines_slow(case):
 
 def test_a_baseline_with_a_plan_renamed_ends_in_a_verdict_or_a_clear_error(made_baseline):
     doc = json.loads(json.dumps(made_baseline))
-    doc["plans"]["aggre]ssive"] = doc["plans"].pop("aggressive")
-    case = Case("baseline", ["rename plans.aggressive -> 'aggre]ssive'"], json.dumps(doc, indent=1), doc=doc)
+    name = list(doc["plans"])[-1]
+    broken = f"{name[:3]}]{name[3:]}"
+    doc["plans"][broken] = doc["plans"].pop(name)
+    case = Case("baseline", [f"rename plans.{name} -> {broken!r}"], json.dumps(doc, indent=1), doc=doc)
     check(baseline_problems(case, SCENARIO, FOLDER))
 
 

@@ -88,3 +88,33 @@ def plan_of(plan: dict):
     from simsales.scenario import HiringPlan
 
     return HiringPlan(**plan)
+
+
+# --- hire quality (MODEL.md section 6, "quantity lowers quality") ---------------------------
+
+QUALITY_TEAM = dict(TEAM, span_max=30, hires_per_lead_month=10, skill=1.0)
+
+
+def test_n_hires_in_a_month_shift_the_skill_mean_by_the_stated_amount():
+    team = dict(QUALITY_TEAM, hire_quality={"free_hires": 3, "skill_drop": 0.05, "min_factor": 0.5})
+    plan = {"name": "p", "time_to_hire_days": 0, "months": [{"month": "2026-07", "managers": 7},
+                                                            {"month": "2026-08", "managers": 2}]}
+    roster = build_roster(scenario_with(team, plan), plan_of(plan), np.random.default_rng(0))
+    hires = roster.join_day >= 0
+    july = hires & (roster.join_day < 31)
+    # 7 hires in July, 4 beyond the free 3: x (1 - 0.05 x 4) = 0.8; August's 2 are free.
+    np.testing.assert_allclose(roster.skill[july], 0.8)
+    np.testing.assert_allclose(roster.skill[hires & ~july], 1.0)
+    assert (roster.skill[~hires] == 1.0).all()
+
+
+def test_hire_quality_scales_each_draw_and_stops_at_its_floor():
+    plan = {"name": "p", "time_to_hire_days": 0, "months": [{"month": "2026-07", "managers": 9}]}
+    rosters = [build_roster(scenario_with(dict(QUALITY_TEAM, skill={"lognormal": {"mean": 1.0, "sd": 0.3}},
+                                               hire_quality={"free_hires": 1, "skill_drop": drop}), plan),
+                            plan_of(plan), np.random.default_rng(5)) for drop in (0.0, 0.04, 0.5)]
+    hires = rosters[0].join_day >= 0
+    # The same draws (common random numbers), times 1 - 0.04 x 8 = 0.68, then the floor 0.5.
+    np.testing.assert_allclose(rosters[1].skill[hires], rosters[0].skill[hires] * 0.68)
+    np.testing.assert_allclose(rosters[2].skill[hires], rosters[0].skill[hires] * 0.5)
+    np.testing.assert_array_equal(rosters[1].skill[~hires], rosters[0].skill[~hires])

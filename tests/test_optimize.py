@@ -120,9 +120,14 @@ def long_doc(**team_changes: object) -> dict:
 
 @pytest.mark.parametrize("which", ["short", "high attrition", "team leads", "q3"])
 def test_every_candidate_is_hired_as_written_in_every_replication(which):
-    """Leavers only free room: the hiring code never defers or refuses a candidate's hire."""
+    """Managers who leave only free room: while the team leads stay, the hiring code never defers
+    or refuses a candidate's hire (q3's team leads are kept; a lead who leaves is
+    test_optimize_targets' case)."""
     attrition = {"attrition": {"monthly": 0.3, "probation_monthly": 0.5}}
-    scenario = {"q3": lambda: load_scenario(Q3), "short": lambda: parse(scenario_doc()),
+    q3 = load_scenario(Q3)
+    q3 = q3.model_copy(update={"team": q3.team.model_copy(update={
+        "attrition": q3.team.attrition.model_copy(update={"team_lead_monthly": 0.0})})})
+    scenario = {"q3": lambda: q3, "short": lambda: parse(scenario_doc()),
                 "high attrition": lambda: parse(scenario_doc(**attrition)),
                 "team leads": lambda: parse(long_doc(**attrition))}[which]()
     terms = hiring_terms(scenario)
@@ -427,12 +432,20 @@ def test_p_plan_needs_a_revenue_plan(tmp_path):
     assert result.exit_code == 2 and "revenue_plan" in result.output
 
 
-# -- q3 ------------------------------------------------------------------------------------------
+# -- q3 and big.yaml ---------------------------------------------------------------------------
+
+BIG = Q3.parent / "big.yaml"
 
 
 @pytest.mark.slow
-def test_on_q3_the_chosen_plan_is_never_worse_than_a_plan_shipped_in_the_file():
-    scenario = load_scenario(Q3)
+@pytest.mark.parametrize("file", [Q3, BIG], ids=["q3", "big"])
+def test_the_chosen_plan_is_never_worse_than_a_plan_shipped_in_the_file(file):
+    """Paired, on the confirmation's replications of the same seed: never behind by 2 paired SE.
+
+    The shipped plans include ones the optimiser cannot propose (they lean on leavers, hire
+    team leads or hire faster); a plan within 2 standard errors of the paired difference is a tie.
+    """
+    scenario = load_scenario(file)
     outcome = optimize(scenario, Settings(workers=montecarlo.default_workers()))
     best = outcome.top[0]
     n = best.replications
@@ -445,7 +458,7 @@ def test_on_q3_the_chosen_plan_is_never_worse_than_a_plan_shipped_in_the_file():
         diff = mine - run.plans[shipped.name].metrics["margin"].to_numpy()
         se = diff.std(ddof=1) / math.sqrt(n)
         assert diff.mean() + 2 * se >= 0, (shipped.name, diff.mean(), se)
-    assert outcome.plan_replications < 165 * n  # far fewer than every candidate at n replications
+    assert outcome.plan_replications < outcome.scored * n / 10  # far fewer than every plan at n
 
 
 @pytest.mark.slow

@@ -303,9 +303,19 @@ def test_unrelated_problems_are_all_shown_in_file_order():
     assert "expected a whole number, got 2.5" in err.problems[2].message
 
 
+def _span_max_on_line_100() -> str:
+    """q3 with comment lines added (or its leading comments dropped) so ``span_max`` is on line 100."""
+    lines = Q3.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("span_max:"))
+    while at > 99 and lines[0].startswith("#"):
+        lines, at = lines[1:], at - 1
+    lines = ["# padding"] * (99 - at) + lines
+    assert lines[99].strip().startswith("span_max:")
+    return "\n".join(lines) + "\n"
+
+
 def test_an_error_on_line_100_names_line_100(tmp_path):
-    text = Q3.read_text()
-    assert text.splitlines()[99].strip() == "span_max: 12"
+    text = _span_max_on_line_100()
     path = tmp_path / "b2c_units.yaml"
     path.write_text(text.replace("span_max: 12", "span_max: 0"))
     with pytest.raises(InputError) as info:
@@ -317,7 +327,7 @@ def test_the_cli_prints_a_line_number_literally(tmp_path):
     from simsales.cli import app
 
     path = tmp_path / "b2c_units.yaml"
-    path.write_text(Q3.read_text().replace("span_max: 12", "span_max: 0"))
+    path.write_text(_span_max_on_line_100().replace("span_max: 12", "span_max: 0"))
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
     assert "b2c_units.yaml:100: team.span_max:" in result.output.replace("\n", "")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from simsales.montecarlo import RunResult
-from simsales.montecarlo.metrics import KEY_METRICS
+from simsales.montecarlo.metrics import KEY_METRICS, TEAM_KEY_METRICS
 from simsales.montecarlo.results import month_revenue
 from simsales.scenario import Scenario
 from simsales.world.calendar import month_starts
@@ -31,18 +31,31 @@ BETTER: dict[str, int] = {
     **dict.fromkeys(("revenue_gross", "revenue_net", "revenue_after_horizon", "margin", "won",
                      "contacts", "qualified", "offers", "invoices_issued", "links_filled",
                      "total_invoices", "bank_approved", "contact_rate", "c2", "avg_check",
-                     "revenue_per_manager", "attempts_per_manager_hour"), 1),
+                     "revenue_per_manager", "attempts_per_manager_hour", "hires_ramp_mean"), 1),
     **dict.fromkeys(("refunds", "lead_cost", "payroll", "hiring_cost", "costs", "cpl", "cpql",
                      "sla_p50_min", "sla_p90_min", "untouched_leads", "chains_cut",
                      "lost_no_contact", "lost_before_qualification", "lost_after_qualification",
-                     "hires_deferred", "hires_refused", "attrition"), -1),
+                     "hires_deferred", "hires_refused", "attrition", "probation_fired",
+                     "hires_weak_share", "team_factor_dip", "team_lead_attrition"), -1),
 }
 
 SHOWN_METRICS: tuple[str, ...] = tuple(
     m for k in KEY_METRICS
-    for m in ((k, "chains_cut") if k == "untouched_leads" and "chains_cut" not in KEY_METRICS else (k,)))
+    for m in ((k, "chains_cut") if k == "untouched_leads" and "chains_cut" not in KEY_METRICS else (k,))
+) + TEAM_KEY_METRICS
 """The metrics the terminal tables show: the key metrics, with the touch chains
-cut for lack of time beside the leads never attempted (the two capacity losses)."""
+cut for lack of time beside the leads never attempted (the two capacity losses),
+then the team's (why a plan that over-hires loses: hires let go at probation,
+weaker hires, the team's dip, slower ramp; team leads who left, promotions, open vacancies)."""
+
+COMPARED_METRICS: tuple[str, ...] = KEY_METRICS + TEAM_KEY_METRICS
+"""The metrics :func:`compare` takes by default (the report's comparison): the key metrics and the team's."""
+
+TEAM_MONTH_COLUMNS: dict[str, str] = {
+    "left": "left_month", "fired": "fired_month", "promoted": "promoted_month",
+    "team_leads_left": "team_lead_left_month", "vacancies_open": "vacancies_open_month",
+}
+"""Monthly-view columns of the team's movements -> the series they average (0 for a run without them)."""
 
 DIFFERENCE_COLUMNS = ("plan", "metric", "baseline_mean", "plan_mean", "mean", "p10", "p50", "p90",
                       "p_better")
@@ -132,7 +145,7 @@ def paired_differences(result: RunResult, baseline: str | None = None,
 
     Returns:
         One row per (plan, metric), columns :data:`DIFFERENCE_COLUMNS`;
-        differences in the metric's unit.
+        differences in the metric's unit (metrics the run does not have are left out).
     """
     baseline = pick_baseline(result, baseline)
     base = result.plans[baseline].metrics
@@ -141,6 +154,8 @@ def paired_differences(result: RunResult, baseline: str | None = None,
         if plan == baseline:
             continue
         for metric in metrics:
+            if metric not in base or metric not in plan_result.metrics:
+                continue
             diff = paired(result, plan, baseline, metric)
             stats = np.percentile(diff, [10, 50, 90]) if diff.size else (np.nan,) * 3
             rows.append((plan, metric, float(base[metric].mean()),
@@ -168,7 +183,11 @@ def monthly_view(result: RunResult, months: Sequence[str], baseline: str | None 
     Columns: ``plan``, ``month``, ``headcount``, ``ramped``, ``ramping``,
     ``onboarding`` (managers at the month's last day), ``hires_made``
     (managers who joined in the month), ``hires_deferred`` (hires the span
-    rule pushed out of the month), all means over replications;
+    rule pushed out of the month), ``left`` (left of their own accord),
+    ``fired`` (let go at probation), ``promoted`` (made team leads),
+    ``team_leads_left``, ``vacancies_open`` (at the month's end), all means
+    over replications (``headcount`` is last month's plus ``hires_made``
+    less ``left``, ``fired`` and ``promoted``);
     ``revenue_p10``/``revenue_p50``/``revenue_p90`` (gross money received in
     the month) and ``revenue_vs_baseline`` (mean paired difference), in
     the scenario's currency.  With a month-by-month revenue plan
@@ -201,6 +220,8 @@ def monthly_view(result: RunResult, months: Sequence[str], baseline: str | None 
             "onboarding": s["onboarding_month"].mean(axis=0),
             "hires_made": s["hires_made_month"].mean(axis=0),
             "hires_deferred": s["hires_deferred_month"].mean(axis=0),
+            **{column: s[name].mean(axis=0) if name in s else np.zeros(len(months))
+               for column, name in TEAM_MONTH_COLUMNS.items()},
             "revenue_p10": p10,
             "revenue_p50": p50,
             "revenue_p90": p90,
@@ -216,7 +237,7 @@ def monthly_view(result: RunResult, months: Sequence[str], baseline: str | None 
 
 
 def compare(result: RunResult, scenario: Scenario, baseline: str | None = None,
-            metrics: Sequence[str] = KEY_METRICS) -> Comparison:
+            metrics: Sequence[str] = COMPARED_METRICS) -> Comparison:
     """Every plan of a run against the baseline.
 
     Args:

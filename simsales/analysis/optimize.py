@@ -2,8 +2,11 @@
 
 The decision is the number of managers (and, with ``--team-leads``, team
 leads) hired in each month (:mod:`~simsales.analysis.optimize_space`: every
-candidate fits the span rule as written, and the user's limits).  Four
-stages, each reported to ``progress``:
+candidate fits the span rule as written, and the user's limits), or a plan
+of headcount targets, ``headcount: N`` in some months and ``backfill`` or
+not (:mod:`~simsales.analysis.optimize_targets`: the span rule blocks none of
+its hires on three deterministic check worlds).  Four stages, each reported
+to ``progress``:
 
 1. **Anchors.**  Hiring nobody and hiring the most allowed, as early as
    allowed, are simulated on the first replications.
@@ -12,9 +15,17 @@ stages, each reported to ``progress``:
    candidate (or, in a large space, a coarse grid refined by local search
    around its best), calibrated on the anchors: the simulated gain of the
    most-hiring plan over hiring nobody fixes the scale of the modelled gains
-   (:class:`~simsales.analysis.optimize_model.Calibration`).  Its best
-   :data:`REGION` candidates, the anchors and the scenario's own plans that
-   the span rule allows as written enter the race.
+   (:class:`~simsales.analysis.optimize_model.Calibration`).  A target
+   plan's forecast is hiring nobody's plus its gain in the check world of
+   the expected leavers (:meth:`~simsales.analysis.optimize_targets.TargetSpace.forecast`).
+   Its best :data:`REGION` decisions of either kind, its best
+   :data:`TARGET_REGION` target plans, keeping the team (``backfill``), the
+   anchors and the scenario's own plans that are decisions enter the race,
+   each only if the span rule blocks none of its hires on the three check
+   worlds (:class:`~simsales.analysis.optimize_targets.Worlds`: for a
+   hire-N candidate, that is when a team lead leaves and their managers take
+   the room its hires were to fill);
+   how long the race may take is reported (``progress.note``).
 3. **Race.**  The simulation decides, with common random numbers and
    sequential elimination on paired differences
    (:mod:`~simsales.analysis.optimize_select`).
@@ -28,16 +39,30 @@ Money is in the scenario's currency.
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from simsales.analysis.optimize_model import ExpectedValueModel, Forecast, calibrate
-from simsales.analysis.optimize_result import Outcome, RankedPlan, describe, unique_name
-from simsales.analysis.optimize_select import OBJECTIVES, Arm, Race, Simulator, p_best, spread
+from simsales.analysis.optimize_result import Outcome, RankedPlan, unique_name
+from simsales.analysis.optimize_select import (
+    OBJECTIVES,
+    Arm,
+    Race,
+    Simulator,
+    hiring_record,
+    p_best,
+    p_plan_of,
+    spread,
+    standard_error,
+)
 from simsales.analysis.optimize_space import Candidate, HiringTerms, Limits, Space, hiring_terms
+from simsales.analysis.optimize_targets import Target, TargetSpace, as_target
+from simsales.analysis.optimize_worlds import Worlds
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import Executor
 from simsales.scenario import HiringPlan, Scenario
@@ -48,8 +73,14 @@ __all__ = ["CONFIRM", "FIRST_ROUND", "INDIFFERENCE", "OBJECTIVES", "REGION", "Op
 
 FIRST_ROUND = 10
 """Replications of the race's first round (and of the anchors)."""
-REGION = 12
-"""Candidates the model sends to the race (besides the anchors and the scenario's own plans)."""
+REGION = 24
+"""Candidates the model sends to the race (besides the anchors and the scenario's own plans).  The
+model's order is only roughly the simulation's (on q3 with hires in July and August, the exhaustive
+search's best of 81 plans was outside the model's 20 best, inside its 24); a plan clearly worse
+leaves the race after the first round, so a wide region costs little."""
+TARGET_REGION = 4
+"""Headcount-target decisions the model sends to the race besides those among its best
+:data:`REGION` (and keeping the team, ``backfill`` alone, always)."""
 LOCAL_STARTS = 4
 """In a large space, the local search starts from this many of the coarse grid's best."""
 INDIFFERENCE = 0.001
@@ -92,6 +123,7 @@ class Settings:
         first_round: replications of the first round.
         region: candidates the model sends to the race.
         executor: where the replications run (None: by ``workers``).
+        targets: headcount-target decisions (``headcount: N``, ``backfill``) are searched too.
     """
 
     objective: str = "margin"
@@ -106,6 +138,7 @@ class Settings:
     first_round: int = FIRST_ROUND
     region: int = REGION
     executor: Executor | None = None
+    targets: bool = True
 
 
 class Progress(Protocol):
@@ -117,22 +150,33 @@ class Progress(Protocol):
     def advance(self, steps: int) -> None:
         """``steps`` more steps of the stage are done."""
 
+    def note(self, text: str) -> None:
+        """A line for the user between stages (how long the race may take)."""
+
 
 class _Quiet:
     def stage(self, text: str, total: int) -> None:
+        pass
+
+    def note(self, text: str) -> None:
         pass
 
     def advance(self, steps: int) -> None:
         pass
 
 
-def _arm_name(c: Candidate) -> str:
-    name = "hire-" + "-".join(map(str, c.managers))
-    return name + ("-tl-" + "-".join(map(str, c.team_leads)) if any(c.team_leads) else "")
+Decision = Candidate | Target
+"""A hire-N candidate or a headcount-target decision."""
 
 
-def _as_candidate(plan: HiringPlan, space: Space, terms: HiringTerms) -> Candidate | None:
-    """A scenario plan as a candidate, when the span rule and the limits allow it as written."""
+def _as_candidate(plan: HiringPlan, space: Space, terms: HiringTerms,
+                  targets: TargetSpace | None) -> Decision | None:
+    """A scenario plan as a decision, when the span rule and the limits allow it as written."""
+    target = as_target(plan, space.months, terms)
+    if target is not None:
+        return target if targets is not None and targets.check(target) is None else None
+    if plan.backfill or any(m.headcount is not None or m.promote for m in plan.months):
+        return None
     managers, leads = plan_requests(plan, space.months)
     c = Candidate(tuple(int(x) for x in managers), tuple(int(x) for x in leads))
     if c.hires == 0:
@@ -141,13 +185,15 @@ def _as_candidate(plan: HiringPlan, space: Space, terms: HiringTerms) -> Candida
     return c if same and space.check(c) is None else None
 
 
-def search(space: Space, score: Callable[[Candidate], float], progress: Progress) -> dict[Candidate, float]:
+def search(space: Space | TargetSpace, score: Callable[[Any], float], progress: Progress,
+           kind: str = "plans") -> dict[Any, float]:
     """Score the space: every candidate, or a coarse grid refined by local search.
 
     Args:
-        space: the decision space.
+        space: the decision space (hire-N candidates or headcount targets).
         score: a candidate's calibrated objective.
         progress: where the stage is reported.
+        kind: what the stage calls the candidates.
 
     Returns:
         Every candidate scored, with its score.
@@ -156,20 +202,20 @@ def search(space: Space, score: Callable[[Candidate], float], progress: Progress
     while (grid := space.enumerate(step)) is None:
         step *= 2
     coarse = f" (every {step} managers, then refined)" if step > 1 else ""
-    progress.stage(f"model: {len(grid)} plans{coarse}", len(grid))
+    progress.stage(f"model: {len(grid)} {kind}{coarse}", len(grid))
     scores: dict[Candidate, float] = {}
     for c in grid:
         scores[c] = score(c)
         progress.advance(1)
     while step > 1:
         step //= 2
-        for current in sorted(scores, key=lambda c: (-scores[c], c))[:LOCAL_STARTS]:
+        for current in sorted(scores, key=lambda c: (-scores[c], c.key))[:LOCAL_STARTS]:
             while True:
                 near = space.neighbours(current, step)
                 for c in near:
                     if c not in scores:
                         scores[c] = score(c)
-                better = max(near, key=lambda c: (scores[c], c), default=None)
+                better = max(near, key=lambda c: (scores[c], c.key), default=None)
                 if better is None or scores[better] <= scores[current]:
                     break
                 current = better
@@ -240,35 +286,64 @@ def optimize(scenario: Scenario, settings: Settings, progress: Progress | None =
     sim = Simulator(scenario, seed, settings.engine, settings.workers, progress.advance, settings.executor)
     race = Race(sim, settings.objective, scenario.revenue_plan, settings.min_p_plan)
     model = ExpectedValueModel(scenario)
-    arms: dict[Candidate, Arm] = {}
-    forecasts: dict[Candidate, Forecast] = {}
+    worlds = Worlds(model)
+    targets = TargetSpace(space, model) if settings.targets else None
+    fits: dict[Decision, bool] = {}
 
-    def arm(c: Candidate) -> Arm:
+    def fit(c: Decision) -> bool:
+        """The span rule blocks none of its hires on the three check worlds (a target's own check)."""
+        if c not in fits:
+            fits[c] = (targets.check(c) is None if isinstance(c, Target) and targets is not None
+                       else worlds.blocks(c.plan("check", space.months, terms)) is None)
+        return fits[c]
+
+    arms: dict[Decision, Arm] = {}
+    forecasts: dict[Decision, Forecast] = {}
+
+    def arm(c: Decision) -> Arm:
         if c not in arms:
-            arms[c] = Arm(_arm_name(c), c.plan(_arm_name(c), space.months, terms))
+            arms[c] = Arm(c.name, c.plan(c.name, space.months, terms))
         return arms[c]
 
-    def forecast(c: Candidate) -> Forecast:
+    def forecast(c: Decision) -> Forecast:
         if c not in forecasts:
-            forecasts[c] = model.forecast(arm(c).plan if c in arms else c.plan("model", space.months, terms))
+            forecasts[c] = (targets.forecast(c) if isinstance(c, Target) and targets is not None
+                            else model.forecast(c.plan("model", space.months, terms)))
         return forecasts[c]
 
     first_plan = scenario.plans[0]
-    base_c = _as_candidate(first_plan, space, terms)
+    base_c = _as_candidate(first_plan, space, terms, targets)
     baseline = arm(base_c) if base_c is not None else Arm(
         "~baseline", first_plan.model_copy(update={"name": "~baseline"}), competes=False)
-    shipped = [c for p in scenario.plans if (c := _as_candidate(p, space, terms)) is not None]
+    shipped = [c for p in scenario.plans
+               if (c := _as_candidate(p, space, terms, targets)) is not None and fit(c)]
     anchors = list(dict.fromkeys([space.zero(), space.greedy_max()]))
     todo = [arm(c) for c in anchors] + ([] if baseline.competes else [baseline])
     progress.stage(f"anchors: {len(todo)} plans x {first} replications", len(todo) * first)
+    started = time.perf_counter()
     race.top_up(todo, first)
+    per_plan_replication = (time.perf_counter() - started) / max(1, sim.plan_replications)
     race.indifference = _indifference(settings.objective, arm(anchors[0]))
     calibration = calibrate(settings.objective, scenario.revenue_plan, model.commission,
                             _simulated(arm(anchors[0]), forecast(anchors[0])),
                             _simulated(arm(anchors[-1]), forecast(anchors[-1])) if len(anchors) > 1 else None)
-    scores = search(space, lambda c: calibration.score(forecast(c)), progress)
-    region = sorted(scores, key=lambda c: (-scores[c], c))[:settings.region]
-    entrants = [arm(c) for c in dict.fromkeys([*region, *anchors, *shipped])]
+
+    def score(c: Decision) -> float:
+        return calibration.score(forecast(c))
+
+    scores = search(space, score, progress)
+    target_scores = search(targets, score, progress, "headcount-target plans") if targets is not None else {}
+
+    def best(found: dict[Decision, float], k: int) -> list[Decision]:
+        ranked = (c for c in sorted(found, key=lambda c: (-found[c], c.key)) if fit(c))
+        return list(itertools.islice(ranked, k))
+
+    region = best({**scores, **target_scores}, settings.region) + best(target_scores, TARGET_REGION)
+    if targets is not None and targets.check(targets.keep()) is None:
+        region.append(targets.keep())
+    entrants = [arm(c) for c in dict.fromkeys([*region, *[c for c in anchors if fit(c)], *shipped])]
+    scored = len(scores) + len(target_scores)
+    _estimate(progress, per_plan_replication, len(entrants), first, most, settings.top)
 
     def on_round(number: int, k: int, n: int, work: int) -> None:
         progress.stage(f"race, round {number}: {k} plans x {n} replications", work)
@@ -294,23 +369,31 @@ def optimize(scenario: Scenario, settings: Settings, progress: Progress | None =
         values = race.values(a, n_final)
         diff, behind = values - base_values, values - first_values
         name = unique_name(f"opt-{rank}", used)
-        label = f"optimised #{rank}: {describe(c, space.months)}"
+        label = f"optimised #{rank}: {c.describe(space.months)}"
         top.append(RankedPlan(
             name, label, c, c.plan(name, space.months, terms, label), spread(values), float(chance),
             {**spread(diff), "p_better": float(np.mean(diff > 0))},
-            {"mean": float(behind.mean()), "se": _se(behind)}, n_final, space.cost(c),
-            _p_plan(a, n_final, scenario.revenue_plan)))
-    return Outcome(scenario.name, settings.objective, seed, space.months, terms, len(scores), len(entrants),
+            {"mean": float(behind.mean()), "se": standard_error(behind)}, n_final,
+            targets.cost(c) if isinstance(c, Target) and targets is not None else space.cost(c),
+            p_plan_of(a, n_final, scenario.revenue_plan), *hiring_record(a, n_final)))
+    return Outcome(scenario.name, settings.objective, seed, space.months, terms, scored, len(entrants),
                    sim.plan_replications, race.rounds, first_plan.name, top, calibration.scale)
 
 
-def _se(x: np.ndarray) -> float:
-    return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
+def _estimate(progress: Progress, seconds: float, entrants: int, first: int, most: int, top: int) -> None:
+    """Say how long the race may take, from the anchors' seconds per plan-replication.
+
+    At least: every plan runs the first round, and the top plans and the
+    baseline reach the confirmation's replications; at most: no plan leaves
+    the race before ``most`` replications.
+    """
+    confirm = max(min(most, CONFIRM), first)
+    least = entrants * first + (top + 1) * (confirm - first)
+    worst = (entrants + 1) * most
+    progress.note(f"{entrants} plans enter the race; at {seconds:.2f} s per plan-replication (measured on "
+                  f"the anchors) it takes {_minutes(least * seconds)} to {_minutes(worst * seconds)} "
+                  f"({least:,} to {worst:,} plan-replications: the fewer the close calls, the shorter)")
 
 
-def _p_plan(arm: Arm, n: int, revenue_plan: float) -> float | None:
-    revenue = arm.metrics["revenue_net"].to_numpy(dtype=float)[:n]
-    return float(np.mean(revenue >= revenue_plan)) if revenue_plan > 0 else None
-
-
-
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"

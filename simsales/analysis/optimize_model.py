@@ -48,7 +48,7 @@ from simsales.scenario import Attrition, Fixed, HiringPlan, Scenario, Uncertain,
 from simsales.world.arrivals import daily_means
 from simsales.world.calendar import DAYS_PER_MONTH
 from simsales.world.contact import decay, decay_args
-from simsales.world.roster import build_roster
+from simsales.world.roster import Roster, build_roster
 
 __all__ = ["DAYS_PER_WEEK", "MAX_SCALE", "Calibration", "ExpectedValueModel", "Forecast", "Infeasible",
            "Simulated", "at_means", "calibrate"]
@@ -211,13 +211,29 @@ class ExpectedValueModel:
         Raises:
             Infeasible: the span rule deferred or refused one of its hires.
         """
-        sc = self.roster_scenario
-        roster = build_roster(sc, plan, np.random.default_rng(0))
+        roster = build_roster(self.roster_scenario, plan, np.random.default_rng(0))
         ledger = roster.ledger
         if ledger.deferred.any() or ledger.refused.any():
             raise Infeasible(f"plan {plan.name}: the span rule defers or refuses a hire")
+        alive = self.survival(roster.join_day, self.scenario.horizon_days) * roster.employed
+        return self.evaluate(roster, alive, plan.cost_per_hire)
+
+    def evaluate(self, roster: Roster, alive: np.ndarray, cost_per_hire: float) -> Forecast:
+        """A roster's expected revenue and costs, each manager-day weighted by ``alive``.
+
+        Args:
+            roster: the plan's roster (on the model's deterministic world).
+            alive: per manager and day, the weight of the manager-day: the
+                chance the manager is still there (0 for standbys, who join only
+                if a probationer is let go).
+            cost_per_hire: money per hire joining in the horizon.
+
+        Returns:
+            The forecast.
+        """
+        alive = np.where((roster.standby_for >= 0)[:, None], 0.0, alive)
+        sc = self.roster_scenario
         days = sc.horizon_days
-        alive = self.survival(roster.join_day, days) * roster.employed
         shift = np.clip(roster.shift_end - roster.shift_start, 0.0, None)
         capacity = alive * shift * self.talk_share * roster.throughput  # minutes of work (M, D)
         weeks = np.arange(days) // DAYS_PER_WEEK
@@ -231,12 +247,15 @@ class ExpectedValueModel:
         revenue = float((value_w * worked * conversion).sum())
         eco = sc.economics
         per_day = 12.0 / 365.25
-        tl_days = np.clip(days - np.maximum(roster.team_lead_join_day, 0), 0, None).sum()
+        tl_end = np.minimum(roster.team_lead_leave_day, days)
+        tl_days = np.clip(tl_end - np.maximum(roster.team_lead_join_day, 0), 0, None).sum()
         salaries = per_day * (eco.manager_salary_month * float(alive.sum())
                               + eco.team_lead_salary_month * float(tl_days))
-        joined = ((roster.join_day >= 0) & (roster.join_day < days)).sum()
-        tl_joined = ((roster.team_lead_join_day >= 0) & (roster.team_lead_join_day < days)).sum()
-        hiring = plan.cost_per_hire * float(joined + tl_joined)
+        joined = ((roster.join_day >= 0) & (roster.join_day < days) & (roster.standby_for < 0)).sum()
+        hired_leads = ~roster.team_lead_promoted
+        tl_joined = ((roster.team_lead_join_day >= 0) & (roster.team_lead_join_day < days)
+                     & hired_leads).sum()
+        hiring = cost_per_hire * float(joined + tl_joined)
         share = float((worked * work_w).sum() / work_w.sum()) if work_w.sum() > 0 else 1.0
         return Forecast(revenue, salaries, hiring, share)
 

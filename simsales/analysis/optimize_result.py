@@ -7,9 +7,13 @@ unit (money, deals, or a chance for ``p_plan``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from simsales.analysis.optimize_space import Candidate, HiringTerms
+from simsales.analysis.optimize_decision import Candidate, HiringTerms
 from simsales.scenario import HiringPlan
+
+if TYPE_CHECKING:
+    from simsales.analysis.optimize_targets import Target
 
 __all__ = ["Outcome", "RankedPlan", "describe", "unique_name"]
 
@@ -21,7 +25,7 @@ class RankedPlan:
     Attributes:
         name: its name in the output and in ``-o``'s file.
         label: its display name.
-        candidate: its hires per month.
+        candidate: its hires per month, or its headcount targets.
         plan: the hiring plan.
         objective: mean, P10, P50, P90 of the objective over its replications.
         p_best: the chance it is the best of the plans ranked on the same replications.
@@ -30,13 +34,17 @@ class RankedPlan:
         vs_best: mean and standard error of the paired difference against the first plan of
             the list (zero for that plan), in the objective's unit.
         replications: replications it ran.
-        committed: what its hires commit (cost per hire and salaries to the horizon's end), money.
+        committed: what its hires commit (cost per hire and salaries to the horizon's end), money;
+            for a headcount-target plan, the hires it makes with the expected leavers.
         p_plan: its chance of making the revenue plan (None: no plan).
+        hires_made: managers who joined in the horizon, mean over its replications.
+        deferred_share: the share of its replications in which the span rule deferred or
+            refused a hire (0 for a hire-N candidate, by construction).
     """
 
     name: str
     label: str
-    candidate: Candidate
+    candidate: Candidate | Target
     plan: HiringPlan
     objective: dict[str, float]
     p_best: float
@@ -45,6 +53,8 @@ class RankedPlan:
     replications: int
     committed: float
     p_plan: float | None
+    hires_made: float
+    deferred_share: float
 
 
 @dataclass(frozen=True)
@@ -87,9 +97,11 @@ class Outcome:
             "rounds": [{"replications": n, "candidates": k} for n, k in self.rounds],
             "baseline": self.baseline,
             "top": [{"name": p.name, "label": p.label, "months": p.candidate.rows(self.months),
+                     "backfill": p.plan.backfill,
                      "objective": p.objective, "p_best": p.p_best, "vs_baseline": p.vs_baseline,
                      "vs_best": p.vs_best,
-                     "replications": p.replications, "committed_cost": p.committed, "p_plan": p.p_plan}
+                     "replications": p.replications, "committed_cost": p.committed, "p_plan": p.p_plan,
+                     "hires_made": p.hires_made, "deferred_share": p.deferred_share}
                     for p in self.top],
         }
 
@@ -104,8 +116,6 @@ def unique_name(name: str, used: set[str]) -> str:
     return out
 
 
-def describe(c: Candidate, months: list[str]) -> str:
-    """A candidate's hires in words: ``"2026-07 6, 2026-08 2"``, or ``"hire nobody"``."""
-    parts = [f"{m} {a}" + (f" + {b} team lead{'s' * (b > 1)}" if b else "")
-             for m, a, b in zip(months, c.managers, c.team_leads, strict=True) if a or b]
-    return ", ".join(parts) if parts else "hire nobody"
+def describe(c: Candidate | Target, months: list[str]) -> str:
+    """A decision in words: ``"2026-07 6, 2026-08 2"``, ``"hire nobody"``, ``"headcount 44 in 2026-07"``."""
+    return c.describe(months)

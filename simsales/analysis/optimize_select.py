@@ -41,8 +41,8 @@ from scipy import stats
 from simsales.montecarlo import METRICS, Batch, Executor, InProcessExecutor, PoolExecutor
 from simsales.scenario import HiringPlan, Scenario
 
-__all__ = ["ALPHA", "BOOTSTRAP", "OBJECTIVES", "Arm", "Race", "Simulator", "objective_values", "p_best",
-           "spread"]
+__all__ = ["ALPHA", "BOOTSTRAP", "OBJECTIVES", "Arm", "Race", "Simulator", "hiring_record",
+           "objective_values", "p_best", "p_plan_of", "spread", "standard_error"]
 
 OBJECTIVES = ("margin", "revenue_net", "p_plan", "won")
 """What the optimiser maximises: margin, net revenue (scenario's currency), the chance of making the
@@ -289,3 +289,21 @@ class Race:
             if len(alive) <= 1 or n >= most:
                 return alive
             n, number = min(2 * n, most), number + 1
+
+
+def hiring_record(arm: Arm, n: int) -> tuple[float, float]:
+    """Mean managers hired, and the share of replications in which the span rule deferred or refused one."""
+    m = arm.metrics.iloc[:n]
+    blocked = m["hires_deferred"].to_numpy(dtype=float) + m["hires_refused"].to_numpy(dtype=float)
+    return float(m["hires_made"].to_numpy(dtype=float).mean()), float(np.mean(blocked > 0))
+
+
+def standard_error(x: np.ndarray) -> float:
+    """The standard error of the mean of ``x`` (nan for fewer than 2 values)."""
+    return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else float("nan")
+
+
+def p_plan_of(arm: Arm, n: int, revenue_plan: float) -> float | None:
+    """The share of the arm's first ``n`` replications that make the revenue plan (None: no plan)."""
+    revenue = arm.metrics["revenue_net"].to_numpy(dtype=float)[:n]
+    return float(np.mean(revenue >= revenue_plan)) if revenue_plan > 0 else None

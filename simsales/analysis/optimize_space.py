@@ -8,14 +8,17 @@ candidates are allowed, and builds only those:
   in the room :func:`~simsales.world.hiring.team_capacity` gives (adapted
   team leads, ``hires_per_lead_month``, ``span_max``), placed one by one by
   :func:`~simsales.world.hiring.allocate`, the very functions the roster
-  runs, on the team *with nobody leaving*.  A leaver only ever frees room,
-  so a candidate that fits with nobody leaving is never deferred or refused
-  in any replication (``tests/test_optimize.py`` runs candidates through
-  :func:`~simsales.world.roster.build_roster` to check it).  Plans that lean
+  runs, on the team *with nobody leaving*.  A manager who leaves only ever
+  frees room, so such a candidate is never deferred or refused while every
+  team lead stays (``tests/test_optimize.py`` runs candidates through
+  :func:`~simsales.world.roster.build_roster` to check it).  A team lead
+  who leaves moves their managers into the others' room; the optimiser
+  checks the candidates it simulates on worlds where leads leave too
+  (:class:`~simsales.analysis.optimize_targets.Worlds`) and reports how
+  often the span rule deferred a hire in the replications.  Plans that lean
   on leavers freeing room (``hire 6, then 6``) are outside this space; the
-  headcount targets of issue 13 (``headcount: N``, ``backfill``) will be
-  the way to express them, as another kind of decision (see
-  :class:`Candidate`).
+  headcount targets (``headcount: N``, ``backfill``) express them, as another
+  kind of decision (:mod:`~simsales.analysis.optimize_targets`).
 * **The user's limits**: the months hires may open in, at most
   ``max_hires_per_month`` hires (managers and team leads) a month, a
   headcount ceiling (managers, with nobody leaving: a guarantee), and a
@@ -30,12 +33,12 @@ the horizon), at most :data:`MAX_TEAM_LEADS_PER_MONTH` a month.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import numpy as np
 
-from simsales.scenario import HiringPlan, PlanMonth, Scenario
+from simsales.analysis.optimize_decision import Candidate, HiringTerms, Limits, hiring_terms
+from simsales.scenario import Scenario
 from simsales.world.calendar import month_starts
 from simsales.world.hiring import allocate, team_capacity
 
@@ -48,119 +51,6 @@ ENUMERATION_LIMIT = 1500
 """The most candidates scored one by one; above it the space is searched on a coarser grid, then refined."""
 PER_DAY = 12.0 / 365.25
 """Months of salary per day employed (as :mod:`simsales.montecarlo.metrics` pays it)."""
-
-
-@dataclass(frozen=True)
-class HiringTerms:
-    """What every candidate plan shares: the scenario's hiring terms.
-
-    Attributes:
-        time_to_hire_days: days from a vacancy opening to the hire's first day.
-        cost_per_hire: money per hire (scenario's currency), managers and team leads.
-        on_cap: what the span rule does with a hire it does not allow
-            (never used by a candidate, which always fits; kept for the plans written out).
-        source: the plan the terms come from (None: the defaults of a plan).
-    """
-
-    time_to_hire_days: int
-    cost_per_hire: float
-    on_cap: str
-    source: str | None
-
-
-def hiring_terms(scenario: Scenario, plan: str | None = None) -> HiringTerms:
-    """The hiring terms candidates use: those of ``plan``, else of the first plan that hires.
-
-    Args:
-        scenario: the scenario.
-        plan: a plan's name (None: the first plan with a hire in its months).
-
-    Returns:
-        The terms; a plan's defaults (:class:`~simsales.scenario.HiringPlan`) when no plan hires.
-
-    Raises:
-        KeyError: the scenario has no plan called ``plan``.
-    """
-    if plan is not None:
-        chosen: HiringPlan | None = scenario.plan(plan)
-    else:
-        chosen = next((p for p in scenario.plans if any(m.managers or m.team_leads for m in p.months)),
-                      None)
-    source = chosen.name if chosen is not None else None
-    chosen = chosen or HiringPlan(name="defaults")
-    return HiringTerms(chosen.time_to_hire_days, float(chosen.cost_per_hire), chosen.on_cap, source)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The user's limits on the search (None: no limit).
-
-    Attributes:
-        months: the months hires may open in, ``YYYY-MM`` (None: every decision month).
-        max_hires_per_month: hires (managers and team leads) opened in one month.
-        max_headcount: managers on the team at any time, counting nobody leaving.
-        budget: the most the hires may commit, scenario's currency (:meth:`Space.cost`).
-        team_leads: team leads are decision variables too.
-    """
-
-    months: tuple[str, ...] | None = None
-    max_hires_per_month: int | None = None
-    max_headcount: int | None = None
-    budget: float | None = None
-    team_leads: bool = False
-
-
-@dataclass(frozen=True, order=True)
-class Candidate:
-    """One decision: managers and team leads hired per month of the horizon.
-
-    The optimiser only needs a candidate to become a
-    :class:`~simsales.scenario.HiringPlan` (:meth:`plan`) and to be listed
-    month by month (:meth:`rows`); a headcount-target decision would be
-    another class with these two methods.
-
-    Attributes:
-        managers: managers hired per month of the horizon, in order.
-        team_leads: team leads hired per month, in order.
-    """
-
-    managers: tuple[int, ...]
-    team_leads: tuple[int, ...]
-
-    @property
-    def hires(self) -> int:
-        """Managers and team leads hired over the horizon."""
-        return sum(self.managers) + sum(self.team_leads)
-
-    def rows(self, months: Sequence[str]) -> list[dict]:
-        """The candidate month by month.
-
-        Args:
-            months: the horizon's months, ``YYYY-MM``.
-
-        Returns:
-            ``{"month", "managers", "team_leads"}`` per month.
-        """
-        return [{"month": m, "managers": a, "team_leads": b}
-                for m, a, b in zip(months, self.managers, self.team_leads, strict=True)]
-
-    def plan(self, name: str, months: Sequence[str], terms: HiringTerms, label: str = "") -> HiringPlan:
-        """The candidate as a hiring plan.
-
-        Args:
-            name: the plan's name.
-            months: the horizon's months, ``YYYY-MM``.
-            terms: time to hire, cost per hire and ``on_cap``.
-            label: the display name (default: ``name``).
-
-        Returns:
-            A plan with one entry per month that hires.
-        """
-        entries = [PlanMonth(month=r["month"], managers=r["managers"], team_leads=r["team_leads"])
-                   for r in self.rows(months) if r["managers"] or r["team_leads"]]
-        return HiringPlan(name=name, label=label or name, months=entries,
-                          time_to_hire_days=terms.time_to_hire_days, cost_per_hire=terms.cost_per_hire,
-                          on_cap=terms.on_cap)  # type: ignore[arg-type]  # one of the two names
 
 
 class Space:

@@ -32,19 +32,31 @@ def plan_document(plan: HiringPlan) -> dict[str, Any]:
 
     Returns:
         ``name``, ``label``, ``time_to_hire_days``, ``cost_per_hire``,
-        ``on_cap`` and ``months`` (each ``{month, managers}``, with
-        ``team_leads`` when it hires one).
+        ``on_cap``, ``backfill`` (only when true) and ``months`` (each
+        ``{month, managers}`` or ``{month, headcount}``, with ``team_leads``
+        and ``promote`` when not 0).
     """
     months = []
     for m in plan.months:
-        entry: dict[str, Any] = {"month": m.month, "managers": m.managers}
+        entry: dict[str, Any] = {"month": m.month}
+        if m.headcount is not None:
+            entry["headcount"] = m.headcount
+        else:
+            entry["managers"] = m.managers
         if m.team_leads:
             entry["team_leads"] = m.team_leads
+        if m.promote:
+            entry["promote"] = m.promote
         months.append(entry)
     cost = plan.cost_per_hire
-    return {"name": plan.name, "label": plan.label, "time_to_hire_days": plan.time_to_hire_days,
-            "cost_per_hire": int(cost) if float(cost).is_integer() else cost, "on_cap": plan.on_cap,
-            "months": months}
+    doc: dict[str, Any] = {"name": plan.name, "label": plan.label,
+                           "time_to_hire_days": plan.time_to_hire_days,
+                           "cost_per_hire": int(cost) if float(cost).is_integer() else cost,
+                           "on_cap": plan.on_cap}
+    if plan.backfill:
+        doc["backfill"] = True
+    doc["months"] = months
+    return doc
 
 
 def _in_place(text: str, documents: list[dict], note: str) -> str | None:

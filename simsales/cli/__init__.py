@@ -15,13 +15,13 @@ import sys
 
 import typer
 
-from simsales.cli import funnel, levers, optimize, regression, report, run, validate
+from simsales.cli import backtest, calibrate, funnel, levers, optimize, regression, report, run, validate
 from simsales.cli.console import err, literal
 from simsales.report.files import forget_written, written
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Monte-Carlo capacity and growth simulator for B2C sales teams.")
-for group in (validate, run, report, optimize, funnel, levers, regression):
+for group in (validate, run, report, optimize, funnel, levers, regression, backtest, calibrate):
     group.register(app)
 
 INTERRUPTED = 130

@@ -71,6 +71,10 @@ class StageBar:
         if self.task is not None:
             self.bar.advance(self.task, steps)
 
+    def note(self, text: str) -> None:
+        """A line above the bars (how long the race may take)."""
+        self.bar.console.print(text, highlight=False, soft_wrap=True)
+
 
 def _value(x: float, objective: str) -> str:
     """A value of the objective in its unit (money, deals, or a chance)."""
@@ -98,12 +102,15 @@ def outcome_table(outcome: Outcome, currency: str) -> Table:
     table = Table(title=f"{outcome.scenario}: the best hiring plans for {o}; "
                         f"{outcome.candidates} plans simulated of {outcome.scored} the model scored, "
                         f"{outcome.plan_replications} plan-replications, seed {outcome.seed}",
-                  caption=f"money in {currency}; hires per month: managers (+team leads), month by month; "
+                  caption=f"money in {currency}; hires per month: managers (+team leads), month by month, "
+                          f"or headcount targets (to N: managers on the month's last day; backfill: every "
+                          f"leaver replaced); "
                           f"P(best): the chance the plan is the best of those ranked on the same "
                           f"{outcome.top[0].replications if outcome.top else 0} replications")
     table.add_column("#", justify="right")
     table.add_column("plan")
     table.add_column(f"hires per month\nfrom {outcome.months[0]}", justify="right")
+    table.add_column("hires\nmade", justify="right")
     table.add_column(f"{o}: P50\nP10 - P90", justify="right")
     table.add_column("mean", justify="right")
     table.add_column("vs #1: mean\n± SE", justify="right")
@@ -111,13 +118,14 @@ def outcome_table(outcome: Outcome, currency: str) -> Table:
     table.add_column("P(better)", justify="right")
     table.add_column("P(best)", justify="right")
     for rank, p in enumerate(outcome.top, 1):
-        hires = " / ".join(f"{r['managers']}" + (f"+{r['team_leads']}" if r["team_leads"] else "")
-                           for r in p.candidate.rows(outcome.months))
+        hires = p.candidate.cells(outcome.months)
         s, d = p.objective, p.vs_baseline
         level = f"[bold]{_value(s['p50'], o)}[/]\n[dim]{_value(s['p10'], o)} - {_value(s['p90'], o)}[/]"
         versus = f"[bold]{_diff(d['mean'], o)}[/]\n[dim]{_diff(d['p10'], o)} - {_diff(d['p90'], o)}[/]"
         behind = "-" if rank == 1 else f"{_diff(p.vs_best['mean'], o)}\n± {_value(p.vs_best['se'], o)}"
-        table.add_row(str(rank), p.name, hires, level, _value(s["mean"], o), behind, versus,
+        made = f"{p.hires_made:.1f}" + (f"\n[dim]{100 * p.deferred_share:.0f}% deferred[/]"
+                                         if p.deferred_share else "")
+        table.add_row(str(rank), p.name, hires, made, level, _value(s["mean"], o), behind, versus,
                       f"{100 * d['p_better']:.0f}%", f"[bold]{100 * p.p_best:.0f}%[/]")
     return table
 
@@ -175,6 +183,9 @@ def optimize_command(
         "--min-p-plan", help="least chance of making the revenue plan, e.g. 0.6 or 60%")] = None,
     team_leads: Annotated[bool, typer.Option(
         "--team-leads", help="also decide team leads hired per month")] = False,
+    targets: Annotated[bool, typer.Option(
+        "--targets/--no-targets", help="also search headcount targets (headcount: N per month, "
+                                       "backfill: true)")] = True,
     replications: RepsOpt = None,
     seed: SeedOpt = None,
     workers: WorkersOpt = None,
@@ -200,6 +211,7 @@ def optimize_command(
         budget: the hires' committed cost (None: no limit).
         min_p_plan: the floor on p_plan (None: none).
         team_leads: team leads are decision variables too.
+        targets: headcount-target plans are searched too.
         replications: the most replications a plan gets (None: the scenario's).
         seed: override the scenario's.
         workers: worker processes (None: all cores).
@@ -235,7 +247,7 @@ def optimize_command(
             started_executor(executor, scheduler, n_workers, replications or scenario.replications))
         settings = Settings(objective=objective, limits=limits, min_p_plan=floor, replications=replications,
                             seed=seed, workers=n_workers, top=top, engine=engine, terms_plan=terms,
-                            executor=chosen)
+                            executor=chosen, targets=targets)
         outcome = _search(scenario, settings, file, format)
     _show(outcome, settings, scenario, file, output, format, objective)
 

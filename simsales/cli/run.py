@@ -153,6 +153,11 @@ def run_command(
                                          "and charts (into --out, else reports/FILE-STEM)")] = False,
     executor: ExecutorOpt = "local",
     scheduler: SchedulerOpt = None,
+    events: Annotated[Path | None, typer.Option(
+        "--events", metavar="DIR", help="instead of the run, write one replication's simulated CRM "
+        "(leads, stages, calls, staff, payments, shifts) into DIR; played by the reference engine")] = None,
+    replication: Annotated[int, typer.Option(
+        "--replication", min=0, help="with --events: the replication to write (0-based)")] = 0,
 ) -> None:
     """Run the scenario: every plan side by side.
 
@@ -168,12 +173,20 @@ def run_command(
         report: also write the HTML report, workbook and charts.
         executor: ``local`` (this machine's processes) or ``dask``.
         scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
+        events: write replication ``replication`` of one plan as a CRM export
+            into this folder instead of running (:mod:`simsales.cli.run_events`).
+        replication: the replication ``--events`` writes.
 
     Raises:
         typer.Exit: bad input (status 2).
     """
     scenario = load(file)
     plans = check_plans(scenario, file, plan)
+    if events is not None:
+        from simsales.cli.run_events import write_events  # only when asked: the reference engine
+
+        write_events(scenario, file, plans, events, replication, seed, format)
+        return
     check_out_dir(out_dir)
     result = with_plan_months(
         simulate(scenario, plans, replications, seed, engine, workers, quiet=format == "json",

@@ -64,6 +64,8 @@ class Outcomes:
             ``talk_share`` overhead on calls and the CRM minutes per event.
         overtime_minutes: per manager, minutes of work past the end of their
             shift (shifts that meet count as one), within the horizon.
+        fired: per manager, the minute they were let go at the end of their
+            probation (NaN if they were not; simsales.engines.probation).
     """
 
     manager: np.ndarray
@@ -77,6 +79,7 @@ class Outcomes:
     dial_minutes: np.ndarray
     crm_minutes: np.ndarray
     overtime_minutes: np.ndarray
+    fired: np.ndarray
 
     @classmethod
     def empty(cls, n_leads: int, n_managers: int) -> Outcomes:
@@ -101,6 +104,7 @@ class Outcomes:
             dial_minutes=np.zeros(n_managers),
             crm_minutes=np.zeros(n_managers),
             overtime_minutes=np.zeros(n_managers),
+            fired=np.full(n_managers, np.nan),
         )
 
 

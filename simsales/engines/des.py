@@ -4,7 +4,9 @@ One SimPy process brings the leads in and routes each to a manager
 (MODEL.md section 3, by the rule in :mod:`simsales.engines.routing`); one
 process per manager works through that manager's task list during their
 shifts (section 4 and the calls of section 5); one process per leaving
-manager hands their open leads to others (section 6).
+manager hands their open leads to others, and one per hire on probation
+decides, at the end of it, whether they stay (section 6,
+:mod:`simsales.engines.probation`).
 Readable first: the fast engine must give the same answers, not the same
 code.
 
@@ -48,15 +50,27 @@ from simsales.engines.contract import (
     Outcomes,
     ReplicationCache,
 )
-from simsales.engines.workday import RoutingLimits, split_work
+from simsales.engines.probation import fails_probation, read_probation
+from simsales.engines.workday import FloorRules
 from simsales.scenario.uncertain import value
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.contact import decay, decay_args
-from simsales.world.shifts import block_end, routing_windows
 from simsales.world.world import World
 
 ATTEMPT, PRESENTATION = 0, 1  # the kinds of task
 Process = Generator[simpy.Event, object, None]  # a SimPy process: yields events, returns nothing
+LAST = simpy.events.NORMAL + 1  # a priority after every normal event of the same minute
+
+
+class _EndOfMinute(simpy.events.Timeout):
+    """A timeout that fires after every other event due at the same minute.
+
+    (As ``Timeout.__init__``, inlined there by SimPy, with a lower priority.)
+    """
+
+    def __init__(self, env: simpy.Environment, delay: float) -> None:
+        self.env, self.callbacks, self._value, self._delay, self._ok = env, [], None, delay, True
+        env.schedule(self, LAST, delay)
 
 
 class _Task:
@@ -66,7 +80,7 @@ class _Task:
         self.lead, self.kind, self.k = lead, kind, k
 
 
-class _Simulation:
+class _Simulation(FloorRules):
     """The state of one DES run; see the module docstring for the rules."""
 
     def __init__(self, world: World, rng: np.random.Generator, log: list | None) -> None:
@@ -83,27 +97,10 @@ class _Simulation:
         self.decay_args = decay_args(chain.decay)
         self.talk_share = value(sc.team.talk_share)
         self.quality = np.array([value(c.quality) for c in sc.channels])
-        factor = np.array([value(c.contact_factor) for c in sc.channels], dtype=float)
-        self.contact_factor = factor[self.leads.channel] * self.leads.reachable_mask()
-        crm = sc.team.crm_minutes
-        self.crm_attempt, self.crm_contact, self.crm_offer = crm.attempt, crm.contact, crm.offer
-        weights = sc.team.skill_weights
-        self.factor_qualify = self.roster.conversion ** weights.qualify  # on qualification
-        self.factor_offer = self.roster.conversion ** weights.offer  # on the offer
         f = sc.funnel
         self.p_qualify = value(f.qualify)
         price = f.price
         self.p_offer = value(f.offer.p) * (1.0 + price.change) ** price.elasticity
-        r, rt = self.roster, sc.routing
-        self.block_end = block_end(r.shift_start, r.shift_end)
-        self.route_start, self.route_end = routing_windows(r.shift_start, r.shift_end, rt.min_shift_left,
-                                                           self.horizon)
-        self.limits = RoutingLimits(self, rt.max_new_per_day, rt.ramp_share) if (
-            rt.max_new_per_day is not None or rt.ramp_share < 1.0) else None
-        # Under min_shift_left or limits, a lead routed to a later shift is due at its start;
-        # routed_at: when the manager routed to last may take the lead.
-        self.wait_for_window = rt.min_shift_left > 0 or self.limits is not None
-        self.routed_at = 0.0
         # Per manager, and at index m the department's shared queue: two heaps of
         # (due, seq, task), fresh leads' first attempts and the rest.
         self.pool = m
@@ -112,6 +109,20 @@ class _Simulation:
         self.wake: list[simpy.Event | None] = [None] * m
         self.seq = itertools.count()
         self.last_routed = -1
+        # The team as it is now (section 6): each manager's stay [begin, stop) in minutes,
+        # and the shifts routing sees, cut at a firing.  A standby is not on the team
+        # (no stay, no shifts) until their probationer is let go.
+        r = self.roster
+        self.probation = read_probation(r, self.horizon)
+        self.begin = np.zeros(m)
+        self.stop = r.leave_day * float(MINUTES_PER_DAY)
+        self.shift_start, self.shift_end = r.shift_start, r.shift_end.copy()
+        self.brought_in: dict[int, simpy.Event] = {}
+        for s in np.flatnonzero(self.probation.standby_for >= 0):
+            self.stop[s] = 0.0
+            self.shift_end[s] = self.shift_start[s]
+            self.brought_in[s] = self.env.event()
+        self.floor_rules()  # issue 12's phase A (engines/workday.py): routing windows, limits, factors
 
     # -- events -------------------------------------------------------------
 
@@ -143,30 +154,12 @@ class _Simulation:
         """A uniform in [0, 1) from the run's stream."""
         return self.rng.random()
 
-    def route(self, t: float, new: bool = False) -> int:
-        """The manager who gets a lead (``new``) or a reassigned task at ``t``; -1 if none.
-
-        Under ``shared_queue`` the task goes to the shared queue (``self.pool``)
-        and the first free manager on shift takes it.  The caps and the ramp
-        share (``self.limits``) apply to new leads only.
-        """
-        if new and self.limits is not None:
-            chosen = routing.choose_new(self.sc.routing.policy, t, self, self.limits, self.last_routed)
-            self.routed_at = self.limits.at
-        else:
-            chosen = routing.choose(self.sc.routing.policy, t, self, self.last_routed)
-            if 0 <= chosen < self.pool:
-                self.routed_at = routing.window_from(self.route_start, self.route_end, chosen, t)
-        if 0 <= chosen < self.pool:
-            self.last_routed = chosen
-        return chosen
-
     def give(self, manager: int, due: float, task: _Task) -> None:
         """Put a task in a manager's list and wake them if they are idle.
 
         A follow-up of a call that ended after its manager left is routed anew.
         """
-        if manager != self.pool and self.env.now >= self.roster.leave_day[manager] * MINUTES_PER_DAY:
+        if manager != self.pool and self.env.now >= self.stop[manager]:
             manager = self.route(self.env.now)
             if manager < 0:
                 return
@@ -207,6 +200,13 @@ class _Simulation:
     def leaver(self, manager: int, t: float) -> Process:
         """At ``t`` the manager leaves: their queued tasks are routed anew, oldest first."""
         yield self.env.timeout(t - self.env.now)
+        self.hand_over(manager)
+
+    def hand_over(self, manager: int) -> None:
+        """A leaving manager's queued tasks are routed anew, oldest first.
+
+        (A call in progress goes on; its follow-up is routed anew by ``give``.)
+        """
         tasks = sorted(self.fresh[manager] + self.rest[manager], key=lambda e: e[:2])
         self.fresh[manager], self.rest[manager] = [], []
         for due, _, task in tasks:
@@ -215,17 +215,29 @@ class _Simulation:
             if other >= 0:
                 self.give(other, due, task)
 
-    def shift_at(self, manager: int, t: float) -> tuple[float, float, int] | None:
-        """The shift the manager is in at ``t``, or their next one: start, end, and the day it starts on.
+    # -- probation (MODEL.md section 6; the rule is simsales.engines.probation) --
 
-        The day before counts: its shift may run past midnight.
-        """
-        r = self.roster
-        for day in range(max(int(t // MINUTES_PER_DAY) - 1, 0), r.n_days):
-            s, e = r.shift_start[manager, day], r.shift_end[manager, day]
-            if e > s and e > t:
-                return s, e, day
-        return None
+    def probation_end(self, m: int, t: float) -> Process:
+        """At the end of ``m``'s probation, after everything else of that minute: stay or go."""
+        yield _EndOfMinute(self.env, t - self.env.now)
+        if self.stop[m] <= t:
+            return  # left already, or a standby never brought in
+        if fails_probation(self.probation, m, t, self.out, self.roster, self.begin, self.stop):
+            self.fire(m, t)
+
+    def fire(self, m: int, t: float) -> None:
+        """``m`` is let go at ``t``, as a leaver; their standby, if any, is brought in."""
+        self.out.fired[m] = t
+        self.stop[m] = t
+        self.shift_end[m] = np.maximum(self.shift_start[m], np.minimum(self.shift_end[m], t))
+        self.wake_up(m)  # an idle wait ends: they are gone
+        self.hand_over(m)
+        s = self.probation.standby_of[m]
+        if s >= 0:
+            self.begin[s], self.stop[s] = t, self.roster.leave_day[s] * float(MINUTES_PER_DAY)
+            self.shift_end[s] = self.roster.shift_end[s]
+            self.brought_in[s].succeed()
+        self.window_rows([m] if s < 0 else [m, s])
 
     def next_task(self, manager: int, now: float) -> tuple[float, _Task] | None:
         """Pop the task to do now (dropping attempts past lead_ttl); None if none is due.
@@ -252,10 +264,14 @@ class _Simulation:
             return due, task
 
     def manager(self, m: int) -> Process:
-        """Manager ``m`` works through their tasks during their shifts until they leave."""
+        """Manager ``m`` works through their tasks during their shifts until they leave.
+
+        A standby first waits until they are brought in.
+        """
         env = self.env
-        leave_t = self.roster.leave_day[m] * MINUTES_PER_DAY
-        while env.now < min(self.horizon, leave_t):
+        if m in self.brought_in:
+            yield self.brought_in[m]
+        while env.now < min(self.horizon, self.stop[m]):
             shift = self.shift_at(m, env.now)
             if shift is None:
                 return
@@ -275,11 +291,6 @@ class _Simulation:
             yield from self.work(m, picked[1], self.block_end[m, day])
 
     # -- the work itself (MODEL.md sections 4 and 5) ------------------------
-
-    def speed(self, m: int) -> float:
-        """Manager ``m``'s ramp throughput today."""
-        d = min(int(self.env.now // MINUTES_PER_DAY), self.roster.n_days - 1)
-        return self.roster.throughput[m, d]
 
     def work(self, m: int, task: _Task, shift_end: float) -> Process:
         """Manager ``m`` makes one attempt or one presentation call (MODEL.md sections 4 and 5).
@@ -341,22 +352,6 @@ class _Simulation:
         if offer:
             out.offer_time[lead] = env.now
 
-    def account(self, m: int, shift_end: float, base: float, kind: str, crm: float) -> float:
-        """Book a call or dial of ``base`` minutes, then ``crm`` CRM minutes (workday.split_work).
-
-        ``shift_end``: the end of the manager's block of shifts; ``kind``:
-        ``talk`` or ``dial``.  Returns the minutes the manager is busy.
-        """
-        out = self.out
-        call = base / (self.talk_share * self.speed(m))
-        busy, spoken, crm_within, overtime = split_work(self.env.now, call, crm, shift_end, self.horizon,
-                                                        self.talk_share)
-        out.busy_minutes[m] += busy
-        (out.talk_minutes if kind == "talk" else out.dial_minutes)[m] += spoken
-        out.crm_minutes[m] += crm_within
-        out.overtime_minutes[m] += overtime
-        return call + crm
-
     # -- the run ------------------------------------------------------------
 
     def run(self) -> Outcomes:
@@ -367,6 +362,8 @@ class _Simulation:
             leave_t = r.leave_day[m] * MINUTES_PER_DAY
             if 0 < leave_t < self.horizon:
                 env.process(self.leaver(m, leave_t))
+        for m in self.probation.decisions:  # by minute, then index: the order they are taken in
+            env.process(self.probation_end(int(m), self.probation.end[m]))
         env.run(until=self.horizon)
         self.close_chains()
         return self.out

@@ -18,6 +18,7 @@ from simsales.engines.contract import (
     OFFER,
     Outcomes,
 )
+from simsales.montecarlo.team_metrics import TEAM_METRICS, team_count, team_metrics, team_series
 from simsales.world.calendar import MINUTES_PER_DAY, month_starts
 from simsales.world.deals import Deals
 from simsales.world.shifts import on_shift_union, working_minutes
@@ -71,8 +72,9 @@ METRICS: dict[str, str] = {
     "hires_made": "managers who joined in the horizon",
     "hires_deferred": "manager hires pushed to a later month by the span rule",
     "hires_refused": "manager hires refused by the span rule",
-    "team_lead_hires": "team leads who joined in the horizon",
-    "attrition": "managers who left in the horizon",
+    "team_lead_hires": "team leads hired who joined in the horizon (promotions not included)",
+    "attrition": "managers who left of their own accord in the horizon (not let go, not promoted)",
+    **TEAM_METRICS,
     "utilisation": "share of shift time worked: talk + dial + CRM within shifts / shift time (<= 1)",
     "talk_share_actual": "share of shift time on contact and presentation calls",
     "dial_share_actual": "share of shift time on unanswered attempts",
@@ -88,6 +90,11 @@ KEY_METRICS = (
     "sla_p50_min", "sla_p90_min", "untouched_leads", "utilisation",
     "headcount_end", "hires_made", "hires_deferred",
 )
+
+TEAM_KEY_METRICS = ("probation_fired", "hires_weak_share", "team_factor_dip", "hires_ramp_mean",
+                    "team_lead_attrition", "promotions", "vacancies_open_end")
+"""The team metrics the comparison tables show beside :data:`KEY_METRICS`: why a plan that
+over-hires loses (hires let go at probation, weaker hires, the team's dip, slower ramp)."""
 
 
 def _ratio(a: float, b: float) -> float:
@@ -141,15 +148,18 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
 
     lead_cost = float(sum(c.cpl * np.count_nonzero(leads.channel == i)
                           for i, c in enumerate(sc.channels)))
-    emp_days = roster.employed.sum()
-    tl_days = np.clip(sc.horizon_days - np.maximum(roster.team_lead_join_day, 0), 0, None).sum()
+    count = team_count(roster, out, sc.horizon_days)
+    emp_days = count.paid.sum()
+    tl_days = np.clip(np.minimum(roster.team_lead_leave_day, sc.horizon_days)
+                      - np.maximum(roster.team_lead_join_day, 0), 0, None).sum()
     eco = sc.economics
     per_day = 12.0 / 365.25
     payroll = (eco.manager_salary_month * per_day * emp_days
                + eco.team_lead_salary_month * per_day * tl_days
                + (eco.commission_share + eco.team_lead_commission_share) * revenue_net)
-    joined = (roster.join_day >= 0) & (roster.join_day < sc.horizon_days)
-    tl_joined = (roster.team_lead_join_day >= 0) & (roster.team_lead_join_day < sc.horizon_days)
+    joined = count.joined
+    tl_joined = ((roster.team_lead_join_day >= 0) & (roster.team_lead_join_day < sc.horizon_days)
+                 & ~roster.team_lead_promoted)
     hiring_cost = roster.ledger.cost_per_hire * (joined.sum() + tl_joined.sum())
     costs = lead_cost + payroll + hiring_cost
 
@@ -207,14 +217,13 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "lost_before_qualification": int((end == LOST_UNQUALIFIED).sum()),
         "lost_after_qualification": int((end == LOST_NO_OFFER).sum()
                                         + np.count_nonzero(np.isnan(deals.paid_at))),
-        "headcount_end": int(roster.employed[:, -1].sum()),
-        "ramping_end": int((roster.onboarding[:, -1] | roster.ramping[:, -1]).sum()),
+        "headcount_end": int(count.on_team[:, -1].sum()),
+        "ramping_end": int((count.on_team[:, -1] & (roster.onboarding[:, -1] | roster.ramping[:, -1])).sum()),
         "hires_made": int(joined.sum()),
         "hires_deferred": int(roster.ledger.deferred.sum()),
         "hires_refused": int(roster.ledger.refused.sum()),
         "team_lead_hires": int(tl_joined.sum()),
-        "attrition": int(((roster.leave_day >= 0) & (roster.leave_day < sc.horizon_days)
-                          & (roster.leave_day > roster.join_day)).sum()),
+        "attrition": int(count.left.sum()),
         "utilisation": _ratio(worked, shift_minutes),
         "talk_share_actual": _ratio(out.talk_minutes.sum(), shift_minutes),
         "dial_share_actual": _ratio(out.dial_minutes.sum(), shift_minutes),
@@ -223,6 +232,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "overtime_share": _ratio(out.overtime_minutes.sum(), shift_minutes),
         "attempts_per_manager_hour": _ratio(out.attempts.sum(), shift_minutes / 60.0),
         "revenue_per_manager": _ratio(revenue_net, emp_days / sc.horizon_days),
+        **team_metrics(roster, count, sc.horizon_days),
     }
     return m, series(world, out, deals, paid, refunded)
 
@@ -267,7 +277,6 @@ def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
 
     months = month_starts(sc.start, sc.horizon_days)
     last_days = [start - 1 for _, start in months[1:]] + [sc.horizon_days - 1]
-    emp, onb, rmp = roster.employed, roster.onboarding, roster.ramping
     day_index = (np.nan_to_num(deals.paid_at, nan=0) // MINUTES_PER_DAY).astype(np.int64)
     month_of_day = np.zeros(sc.horizon_days, dtype=np.int64)
     for i, (_, start) in enumerate(months):
@@ -278,17 +287,13 @@ def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
     refund_day = (np.nan_to_num(deals.refund_at, nan=0) // MINUTES_PER_DAY).astype(np.int64)
     refunds_month = np.bincount(month_of_day[np.minimum(refund_day[refunded], sc.horizon_days - 1)],
                                 weights=deals.gross[refunded], minlength=len(months))
-    joins = roster.join_day[(roster.join_day >= 0) & (roster.join_day < sc.horizon_days)]
     return {
         "leads_week": lead_week,
         "contact_rate_week": np.divide(contact_week, lead_week, out=np.zeros(n_weeks),
                                        where=lead_week > 0),
         "sla_p50_week": sla,
         "revenue_net_week": revenue_week,
-        "headcount_month": np.array([emp[:, d].sum() for d in last_days], dtype=float),
-        "onboarding_month": np.array([onb[:, d].sum() for d in last_days], dtype=float),
-        "ramping_month": np.array([rmp[:, d].sum() for d in last_days], dtype=float),
-        "hires_made_month": np.bincount(month_of_day[joins], minlength=len(months)).astype(float),
+        **team_series(roster, team_count(roster, out, sc.horizon_days), month_of_day, last_days),
         "hires_deferred_month": roster.ledger.deferred.astype(float),
         "revenue_gross_month": revenue_month.astype(float),
         "revenue_net_month": (revenue_month - refunds_month).astype(float),

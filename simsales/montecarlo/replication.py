@@ -21,14 +21,15 @@ from simsales.montecarlo.metrics import measure
 from simsales.scenario import HiringPlan, Scenario
 from simsales.scenario.uncertain import resolve
 from simsales.scenario.units import MINUTES_PER_DAY
-from simsales.world.arrivals import generate_leads
+from simsales.world.absence import with_absence
+from simsales.world.arrivals import Leads, generate_leads
 from simsales.world.deals import draw_clients, settle
 from simsales.world.roster import build_roster
 from simsales.world.world import World
 
-__all__ = ["STREAMS", "RepResult", "replicate", "stream"]
+__all__ = ["STREAMS", "RepResult", "plan_world", "replicate", "stream"]
 
-STREAMS = {"params": 0, "arrivals": 1, "team": 2, "dynamics": 3, "deals": 4}
+STREAMS = {"params": 0, "arrivals": 1, "team": 2, "dynamics": 3, "deals": 4, "absence": 5}
 """The purposes of a replication's random streams, and their numbers in the spawn key."""
 
 RepResult = dict[str, tuple[dict[str, float], dict[str, np.ndarray]]]
@@ -71,6 +72,24 @@ def close_factor(world: World, out: Outcomes) -> np.ndarray | None:
     day = np.minimum((out.offer_time[rows] // MINUTES_PER_DAY).astype(np.int64), roster.n_days - 1)
     factor[rows] = roster.conversion[out.manager[rows], day] ** weight
     return factor
+def plan_world(resolved: Scenario, leads: Leads, plan: HiringPlan, seed: int, replication: int) -> World:
+    """The world of one plan in one replication: its roster, days away included, with the leads.
+
+    Args:
+        resolved: the scenario with its uncertain values drawn.
+        leads: the replication's lead stream.
+        plan: the hiring plan.
+        seed: the run's seed.
+        replication: the replication's number (0-based).
+
+    Returns:
+        The world the engines read.
+    """
+    # Roster: the team under this plan, day by day: hires, ramp, attrition (section 6).
+    roster = build_roster(resolved, plan, stream(seed, replication, "team"))
+    # Absence: days away, keyed by manager and day, the same under every plan (section 1).
+    key = int(stream(seed, replication, "absence").integers(2**63))
+    return World(resolved, leads, with_absence(roster, resolved, key))
 
 
 def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
@@ -101,10 +120,8 @@ def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
     cache = ReplicationCache()
     results: RepResult = {}
     for plan in plans:
-        # Roster: the team under this plan, day by day: hires, ramp, attrition (section 6).
-        roster = build_roster(resolved, plan, stream(seed, replication, "team"))
-        # World: everything exogenous to the managers' time.
-        world = World(resolved, leads, roster)
+        # World: everything exogenous to the managers' time, the team under this plan included.
+        world = plan_world(resolved, leads, plan, seed, replication)
         # Engine: routing, the touch chain, the calls (sections 3 to 5).
         out = simulate(world, stream(seed, replication, "dynamics"), cache=cache)
         # Deals: the clients' draws applied to this plan's offers (sections 5 and 7).

@@ -165,6 +165,7 @@ def monthly_html(comparison: Comparison, currency: str, labels: dict[str, str],
         row = [escape(labels.get(r["plan"], str(r["plan"]))), escape(month_name(str(r["month"])))]
         row += [count(r[c]) for c in ("headcount", "ramped", "ramping", "onboarding", "hires_made",
                                       "hires_deferred")]
+        row += [count(r.get(c, 0.0)) for c in ("left", "fired", "promoted", "vacancies_open")]
         row += [cell(money(r["revenue_p50"]), f"{money(r['revenue_p10'])} – {money(r['revenue_p90'])}"),
                 "baseline" if r["plan"] == comparison.baseline
                 else escape(fmt(r["revenue_vs_baseline"], "revenue_gross", signed=True))]
@@ -173,11 +174,14 @@ def monthly_html(comparison: Comparison, currency: str, labels: dict[str, str],
                     "-" if pd.isna(r["p_plan"]) else f"<b>{percent(r['p_plan'])}</b>"]
         rows.append(row)
     head = ["plan", "month", "headcount", "ramped", "ramping", "onboarding", "hires made", "hires deferred",
+            "left", "let go at probation", "promoted", "vacancies open",
             "gross revenue", f"vs {labels[comparison.baseline]}"]
     plan_note = (" Then the month's revenue plan and p_plan, the share of replications whose revenue "
                  f"that month ({measure}) reaches it." if with_plan else "")
-    return ("<p>Managers at the month's last day and hires: means over replications, whole managers from "
-            f"10 up. Gross money received in the month, {escape(currency)}: P50 with P10 – P90, and the "
+    return ("<p>Managers at the month's last day, hires, leavers (of their own accord), hires let go at "
+            "the end of probation, managers promoted to team lead and vacancies still open at the month's "
+            "end: means over replications, whole managers from 10 up. Gross money received in the month, "
+            f"{escape(currency)}: P50 with P10 – P90, and the "
             f"mean paired difference against {escape(labels[comparison.baseline])}.{plan_note}</p>"
             + table(head + (["revenue plan", "p_plan"] if with_plan else []), rows))
 

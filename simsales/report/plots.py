@@ -46,7 +46,13 @@ from simsales.scenario.units import MINUTES_PER_DAY
 
 
 def headcount(result: RunResult, scenario: Scenario) -> Figure:
-    """Managers at each month's end per plan: ramped / ramping / onboarding, deferred hires marked.
+    """Managers at each month's end per plan: ramped / ramping / onboarding; who joined and who went.
+
+    Above each bar: the managers at the month's end, those who joined in
+    the month, and beside them those who departed: left of their own
+    accord, let go at probation, promoted to team lead (means over
+    replications; a movement under 0.05 is not written).  Deferred hires
+    are marked at the bar's foot.
 
     Args:
         result: the run.
@@ -73,8 +79,11 @@ def headcount(result: RunResult, scenario: Scenario) -> Figure:
         top = max(top, float(bottom.max()))
         for i in x:
             text = count(bottom[i])
-            if s["hires_made_month"][i] >= 0.05:
-                text += f"\n+{count(s['hires_made_month'][i])} joined"
+            moves = [("+", "hires_made_month", "joined"), ("\u2212", "left_month", "left"),
+                     ("\u2212", "fired_month", "fired"), ("\u2212", "promoted_month", "promoted")]
+            for sign, key, word in moves:
+                if key in s and s[key][i] >= 0.05:
+                    text += f"\n{sign}{count(s[key][i])} {word}"
             ax.annotate(text, (i, bottom[i]), xytext=(0, 3), textcoords="offset points",
                         ha="center", va="bottom", fontsize=8)
             if s["hires_deferred_month"][i] >= 0.05:
@@ -88,13 +97,13 @@ def headcount(result: RunResult, scenario: Scenario) -> Figure:
                      fontweight="bold")
         ax.grid(axis="y", alpha=0.3)
     axes[0, 0].set_ylabel("managers at month end (mean over replications)")
-    axes[0, 0].set_ylim(0, top * 1.25 + 1)
+    axes[0, 0].set_ylim(0, top * 1.45 + 1)
     fig.legend(handles=[Patch(facecolor="#555555", label="ramped"),
                         Patch(facecolor="#555555", alpha=0.5, label="ramping"),
                         Patch(facecolor="#555555", alpha=0.22, hatch="//", label="onboarding"),
                         Patch(facecolor=WARN, label="hires deferred by the span rule (decided that month)")],
                loc="outside lower center", ncols=4, fontsize=9)
-    fig.suptitle("Headcount by month")
+    fig.suptitle("Headcount by month: joined, and departed (left, fired at probation, promoted)")
     return fig
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from simsales import __version__
 from simsales.analysis.verdict import verdict
 from simsales.montecarlo import RunResult
-from simsales.montecarlo.metrics import KEY_METRICS
+from simsales.montecarlo.metrics import KEY_METRICS, TEAM_KEY_METRICS
 from simsales.report.units import fmt, money, percent
 from simsales.scenario import Scenario
 
@@ -122,7 +122,35 @@ def losses_table(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def side_by_side(result: RunResult, metrics: tuple[str, ...] = KEY_METRICS) -> pd.DataFrame:
+TEAM_MOVES = ("headcount_end", "hires_made", "probation_fired", "attrition", "promotions",
+              "team_lead_attrition", "vacancies_open_end", "hires_weak_share", "team_factor_dip",
+              "hires_ramp_mean")
+"""The team table's columns: the team at the end, who came and went, and what over-hiring cost."""
+
+
+def team_table(result: RunResult) -> pd.DataFrame:
+    """Per plan, the team's movements over the horizon (means over replications).
+
+    Args:
+        result: the run.
+
+    Returns:
+        One row per plan: ``plan`` and the means of :data:`TEAM_MOVES` (counts;
+        ``hires_weak_share``, ``team_factor_dip`` and ``hires_ramp_mean`` are shares 0-1).
+        Metrics a run does not have are left out.
+    """
+    rows = []
+    for plan, plan_result in result.plans.items():
+        means = plan_result.metrics.mean()
+        rows.append({"plan": plan, **{m: float(means[m]) for m in TEAM_MOVES if m in means}})
+    return pd.DataFrame(rows)
+
+
+SIDE_BY_SIDE = KEY_METRICS + TEAM_KEY_METRICS
+"""The metrics :func:`side_by_side` shows by default: the key metrics, then the team's."""
+
+
+def side_by_side(result: RunResult, metrics: tuple[str, ...] = SIDE_BY_SIDE) -> pd.DataFrame:
     """Metrics of every plan, long form.
 
     Args:
@@ -130,11 +158,13 @@ def side_by_side(result: RunResult, metrics: tuple[str, ...] = KEY_METRICS) -> p
         metrics: the metrics to show.
 
     Returns:
-        One row per (metric, plan): mean, P10, P50, P90 over replications, in the metric's unit.
+        One row per (metric, plan): mean, P10, P50, P90 over replications, in the
+        metric's unit (metrics the run does not have are left out).
     """
     summary = result.summary()
     return pd.DataFrame([{"metric": metric, "plan": plan, **summary[plan][metric]}
-                         for metric in metrics for plan in summary])
+                         for metric in metrics for plan in summary
+                         if all(metric in s for s in summary.values())])
 
 
 def p_plan(result: RunResult) -> dict[str, float | None]:

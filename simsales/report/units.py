@@ -27,7 +27,8 @@ MONEY = frozenset({
     "revenue_gross", "refunds", "revenue_net", "revenue_after_horizon", "lead_cost", "payroll",
     "hiring_cost", "costs", "margin", "cpl", "cpql", "avg_check", "revenue_per_manager",
 })
-RATES = frozenset({"contact_rate", "c2", "utilisation", "contact_rate_target", "won_by_installment_share",
+RATES = frozenset({"contact_rate", "c2", "utilisation", "hires_weak_share", "team_factor_dip",
+                   "hires_ramp_mean", "contact_rate_target", "won_by_installment_share",
                    "talk_share_actual", "dial_share_actual", "crm_share_actual", "idle_share",
                    "overtime_share", "share_attempted_5min"})
 MINUTES = frozenset({"sla_p50_min", "sla_p90_min", "sla_work_p50_min", "sla_work_p90_min"})
@@ -62,6 +63,13 @@ LABELS: dict[str, str] = {
     "hires_made": "Hires made",
     "hires_deferred": "Hires deferred",
     "total_invoices": "Total invoices",
+    "probation_fired": "Let go at probation",
+    "hires_weak_share": "Hires below the team's median skill",
+    "team_factor_dip": "Team's conversion lost to coaching load",
+    "hires_ramp_mean": "Hires' ramp, mean",
+    "team_lead_attrition": "Team leads who left",
+    "promotions": "Promoted to team lead",
+    "vacancies_open_end": "Vacancies open at the end",
 }
 
 EXCEL_FORMATS: dict[Kind, str] = {

@@ -225,7 +225,8 @@ def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comp
     months = named(comparison.months)
     write_frame(sheets["monthly"], months, formats={
         **{c: COUNT for c in ("headcount", "ramped", "ramping", "onboarding", "hires_made",
-                              "hires_deferred")},
+                              "hires_deferred", "left", "fired", "promoted", "team_leads_left",
+                              "vacancies_open")},
         **{c: MONEY for c in months.columns if c.startswith("revenue")}, "p_plan": PERCENT})
     sheets["monthly"].freeze_panes = "C2"
 

@@ -204,6 +204,42 @@ def share_problems(shifts: Sequence[Any]) -> Problems:
     return []
 
 
+def plan_month_problems(entry: Any) -> Problems:
+    """A plan month that asks for hires and a headcount target at once.
+
+    Args:
+        entry: the plan month (``managers``, ``headcount``).
+
+    Returns:
+        A problem at ``headcount`` when both are given: ``managers: N`` hires
+        N, ``headcount: N`` hires up to a target, and the two would count
+        the same vacancies twice.
+    """
+    if entry.headcount is not None and entry.managers > 0:
+        return [(("headcount",), f"give managers (hires this month) or headcount (managers at the month's "
+                                 f"end), not both: managers {entry.managers} and headcount "
+                                 f"{entry.headcount}; "
+                                 f"to grow to {entry.headcount} write headcount alone")]
+    return []
+
+
+def roster_bound(plan: Any, at_start: int) -> int:
+    """The most managers a plan's roster can hold: the team at the start, hires, targets, replacements.
+
+    Args:
+        plan: the hiring plan (months, ``backfill``).
+        at_start: managers at the start.
+
+    Returns:
+        An upper bound of managers on the roster: hires asked for, plus each
+        month's headcount target, and, for plans that replace people
+        (``backfill`` or a headcount target), room for one replacement each.
+    """
+    asked = at_start + sum(m.managers + (m.headcount or 0) for m in plan.months)
+    replaces = plan.backfill or any(m.headcount is not None for m in plan.months)
+    return 2 * asked if replaces else asked
+
+
 def plan_problems(plans: Sequence[Any], start: dt.date | None, days: int | None,
                   team: Any | None) -> Problems:
     """Plan months outside the horizon; plans that would grow the roster past the limits.
@@ -229,14 +265,15 @@ def plan_problems(plans: Sequence[Any], start: dt.date | None, days: int | None,
         if team is None:
             continue
         at_start = sum(g.count for g in team.managers)
-        managers = at_start + sum(m.managers for m in plan.months)
+        managers = roster_bound(plan, at_start)
         if MAX_MANAGERS.exceeded(managers):
             problems.append(((i, "months"), MAX_MANAGERS.message(
-                managers, f"{amount(at_start)} at the start plus the plan's hires")))
-        leads = len(team.team_leads) + sum(m.team_leads for m in plan.months)
+                managers, f"{amount(at_start)} at the start plus the plan's hires, targets and "
+                          "replacements")))
+        leads = len(team.team_leads) + sum(m.team_leads + m.promote for m in plan.months)
         if MAX_TEAM_LEADS.exceeded(leads):
             problems.append(((i, "months"), MAX_TEAM_LEADS.message(
-                leads, f"{len(team.team_leads)} at the start plus the plan's hires")))
+                leads, f"{len(team.team_leads)} at the start plus the plan's hires and promotions")))
     return problems
 
 

@@ -11,7 +11,13 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from simsales.scenario.base import FieldProblems, Strict, raise_problems
-from simsales.scenario.checks import duplicates, parse_month, share_problems, team_lead_problems
+from simsales.scenario.checks import (
+    duplicates,
+    parse_month,
+    plan_month_problems,
+    share_problems,
+    team_lead_problems,
+)
 from simsales.scenario.distributions import Fixed
 from simsales.scenario.fields import (
     Count,
@@ -21,6 +27,7 @@ from simsales.scenario.fields import (
     Money,
     Name,
     Number,
+    UNonNeg,
     UProb,
     WholeDays,
     at_most,
@@ -28,7 +35,7 @@ from simsales.scenario.fields import (
 from simsales.scenario.limits import MAX_MANAGERS, MAX_TEAM_LEADS, TAIL
 from simsales.scenario.numbers import percent_hint
 from simsales.scenario.ranges import quantile
-from simsales.scenario.sales_floor import Shift
+from simsales.scenario.sales_floor import Absence, Shift
 from simsales.scenario.uncertain import Uncertain
 from simsales.scenario.units import MINUTES_PER_HOUR
 
@@ -88,15 +95,47 @@ class Ramp(Strict):
 
 
 class Attrition(Strict):
-    """Chance a manager leaves in a month.
+    """Chance a manager (or a team lead) leaves in a month.
 
     ``probation_monthly`` applies in the first ``probation_days`` days after
-    joining, ``monthly`` after them.
+    joining, ``monthly`` after them.  ``team_lead_monthly`` is a team lead's
+    chance to leave in a month; their managers move to the team lead with
+    the most room within ``span_max``, or wait unassigned.
     """
 
     monthly: UProb = 0.0
     probation_monthly: UProb = 0.0
     probation_days: WholeDays = 60
+    team_lead_monthly: UProb = Field(0.0, description="a team lead's chance to leave in a month")
+
+
+class HireQuality(Strict):
+    """Quantity lowers quality: the more a month hires, the weaker its average hire.
+
+    Every hire of a month whose vacancies made ``n`` hires has their skill
+    multiplied by ``max(min_factor, 1 - skill_drop * max(0, n - free_hires))``
+    (so the month's mean skill falls by that factor); ``skill_drop`` is a
+    share of the mean skill per hire beyond ``free_hires``.
+    """
+
+    free_hires: Managers = Field(3, ge=0, description="hires a month without a loss of quality")
+    skill_drop: UProb = Field(0.0, description="share of skill lost per hire beyond free_hires")
+    min_factor: Number = Field(0.5, gt=0, le=1, description="the lowest skill factor")
+
+
+class Probation(Strict):
+    """Who is let go at the end of probation (``attrition.probation_days`` after joining).
+
+    A hire whose offers per shift hour stay below ``bar`` x the team's
+    ramped average is let go with chance ``fire_chance`` plus
+    ``overload_step`` per newcomer beyond ``coaching.free_load`` that their
+    team lead coached on average during the hire's onboarding and ramp (at
+    most 1).
+    """
+
+    bar: Number = Field(0.6, ge=0, le=1, description="share of the team's ramped average offers per hour")
+    fire_chance: UProb = Field(0.5, description="chance a hire below the bar is let go")
+    overload_step: UNonNeg = Field(0.1, description="added chance per newcomer beyond free_load")
 
 
 class Coaching(Strict):
@@ -172,6 +211,9 @@ class Team(Strict):
     hires_per_lead_month: Managers = Field(3, ge=0)
     lead_adaptation_days: WholeDays = 60
     coaching: Coaching = Coaching()
+    hire_quality: HireQuality = HireQuality()
+    probation: Probation | None = None
+    absence: Absence = Absence()
 
     @field_validator("team_leads")
     @classmethod
@@ -214,20 +256,37 @@ class Economics(Strict):
 
 
 class PlanMonth(Strict):
-    """The vacancies a plan opens in one month (``YYYY-MM``)."""
+    """The vacancies a plan opens in one month (``YYYY-MM``).
+
+    ``managers: N`` hires N; ``headcount: N`` hires what it takes to have N
+    managers employed on the month's last day (known leavers included);
+    ``promote: N`` makes the N best ramped managers team leads on the
+    month's first day.
+    """
 
     month: str = Field(description="YYYY-MM: the month the vacancies open")
     managers: Managers = Field(0, ge=0, description="managers to hire (not a target headcount)")
+    headcount: Managers | None = Field(None, ge=0, description="managers employed at the month's end")
     team_leads: TeamLeads = Field(0, ge=0, description="team leads to hire")
+    promote: TeamLeads = Field(0, ge=0, description="best ramped managers made team leads")
 
     @field_validator("month", mode="before")
     @classmethod
     def _month(cls, text: object) -> str:
         return parse_month(text)
 
+    @model_validator(mode="after")
+    def _hires_or_target(self) -> PlanMonth:
+        raise_problems(plan_month_problems(self))
+        return self
+
 
 class HiringPlan(Strict):
     """A named plan: hires per month, time to hire (days), cost per hire and what the span rule does.
+
+    With ``backfill``, every manager who leaves (or is promoted, or let go
+    at probation) opens a vacancy on the day they go, filled
+    ``time_to_hire_days`` later under the same span rule.
 
     ``label`` is the plan's name for people (reports, tables); it defaults
     to ``name``, the identifier the command line uses.
@@ -239,6 +298,7 @@ class HiringPlan(Strict):
     time_to_hire_days: WholeDays = Field(21, description="vacancy open to first day")
     cost_per_hire: Money = 0.0
     on_cap: Literal["defer", "refuse"] = "defer"
+    backfill: bool = Field(False, description="every leaver opens a vacancy at once")
 
     @model_validator(mode="before")
     @classmethod

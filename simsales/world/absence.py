@@ -13,7 +13,9 @@ import datetime as dt
 
 import numpy as np
 
+from simsales.scenario import Scenario
 from simsales.scenario.uncertain import value
+from simsales.world.roster import Roster
 
 __all__ = ["WEEKS_PER_YEAR", "absent_days", "uniforms", "with_absence"]
 
@@ -79,7 +81,7 @@ def absent_days(key: int, n_managers: int, n_days: int, start: dt.date,
     return away
 
 
-def with_absence(roster: object, scenario: object, key: int) -> object:
+def with_absence(roster: Roster, scenario: Scenario, key: int) -> Roster:
     """The roster with every absent manager's shift removed that day (start == end).
 
     Args:
@@ -91,9 +93,7 @@ def with_absence(roster: object, scenario: object, key: int) -> object:
         The roster itself when nobody is ever away, else a copy with the
         shifts of absent days removed.
     """
-    absence = getattr(scenario.team, "absence", None)
-    if absence is None:
-        return roster
+    absence = scenario.team.absence
     sick, weeks = float(value(absence.sick_share)), float(absence.vacation_weeks_per_year)
     if sick <= 0 and weeks <= 0:
         return roster

@@ -30,8 +30,17 @@ class HiringLedger:
         refused: hires the rule refused, per month.
         team_leads_made: team leads hired, per month.
         cost_per_hire: money per hire (scenario's currency).
-        manager_joins: ``(join day, team lead index)`` of each manager hired, in order.
+        manager_joins: ``(join day, team lead index)`` of each manager hired, in order
+            (standbys, the conditional replacements of probationers, not included).
         team_lead_joins: join day of each team lead hired, in order.
+        promotions: managers made team leads, per month.
+        open_end: hires deferred and never made by the horizon's end.
+        open_month: hires deferred and not yet made at each month's end.
+        lead_month_hires: hires (standbys included) per team lead and month, ``(L, months)``.
+
+    In plans with ``headcount`` months, ``requested`` is what the target
+    took (hires made plus those blocked); with ``backfill``, it includes
+    one vacancy per leaver, in the month they leave.
     """
 
     months: list[str]
@@ -44,6 +53,10 @@ class HiringLedger:
     # Joiners, in order: (join day, team lead index) of managers; join day of team leads.
     manager_joins: list[tuple[int, int]] = field(default_factory=list)
     team_lead_joins: list[int] = field(default_factory=list)
+    promotions: np.ndarray | None = None
+    open_end: int = 0
+    open_month: np.ndarray | None = None
+    lead_month_hires: np.ndarray | None = None
 
 
 def team_capacity(

@@ -21,7 +21,8 @@ __all__ = ["walk_days_months"]
 def walk_days_months(table: np.ndarray, join: np.ndarray, leave: np.ndarray, skill: np.ndarray,
                      tl: np.ndarray, n_tl: int, n_days: int, onboarding_days: int, free_load: float,
                      team_penalty: float, min_team_factor: float, ramp_slowdown: float,
-                     min_throughput: float, days_per_month: float) -> tuple[np.ndarray, ...]:
+                     min_throughput: float, days_per_month: float, counted: np.ndarray,
+                     waiting_excess: float) -> tuple[np.ndarray, ...]:
     """:func:`simsales.world.ramp.walk_days` for a ``months`` ramp, operation for operation.
 
     Args:
@@ -29,7 +30,7 @@ def walk_days_months(table: np.ndarray, join: np.ndarray, leave: np.ndarray, ski
         join: per manager, the day they join (negative for the team at the start).
         leave: per manager, the first day gone.
         skill: per manager, the skill multiplier.
-        tl: per manager, the index of their team lead.
+        tl: per manager and day, the index of their team lead (-1: waiting for one), ``(M, D)``.
         n_tl: the number of team leads.
         n_days: days in the horizon.
         onboarding_days: days after joining during which a manager takes no leads.
@@ -39,6 +40,8 @@ def walk_days_months(table: np.ndarray, join: np.ndarray, leave: np.ndarray, ski
         ramp_slowdown: how much each newcomer beyond ``free_load`` slows the ramp clock.
         min_throughput: the lowest throughput factor (ramp.MIN_THROUGHPUT).
         days_per_month: days in a month of the ramp table (calendar.DAYS_PER_MONTH).
+        counted: per manager, whether they count in their lead's coaching load.
+        waiting_excess: the coaching excess a manager waiting for a team lead ramps under.
 
     Returns:
         ``(throughput, conversion, employed, onboarding, ramping, coaching_load)``,
@@ -66,17 +69,23 @@ def walk_days_months(table: np.ndarray, join: np.ndarray, leave: np.ndarray, ski
             ramp[i] = table[min(max(month, 0), last)]
             onb[i] = emp[i] and d - join[i] < onboarding_days
             rmp[i] = emp[i] and ramp[i] < 1.0
-            if onb[i] or rmp[i]:
-                load[tl[i], d] += 1.0
+            if (onb[i] or rmp[i]) and tl[i, d] >= 0 and counted[i]:
+                load[tl[i, d], d] += 1.0
         for k in range(n_tl):
             excess[k] = max(load[k, d] - free_load, 0.0)
         for i in range(m):
-            team_factor = max(min_team_factor, 1.0 - team_penalty * excess[tl[i]])
+            k = tl[i, d]
+            if k >= 0:
+                team_factor = max(min_team_factor, 1.0 - team_penalty * excess[k])
+                own_excess = excess[k]
+            else:
+                team_factor = min_team_factor
+                own_excess = waiting_excess
             if emp[i]:
                 throughput[i, d] = max(ramp[i], min_throughput)
                 conversion[i, d] = skill[i] * ramp[i] * (1.0 if onb[i] or rmp[i] else team_factor)
             employed[i, d], onboarding[i, d], ramping[i, d] = emp[i], onb[i], rmp[i] and not onb[i]
-            speed = 1.0 / (1.0 + ramp_slowdown * excess[tl[i]])
+            speed = 1.0 / (1.0 + ramp_slowdown * own_excess)
             if emp[i]:
                 clock[i] = clock[i] + (speed if rmp[i] else 1.0)
     return throughput, conversion, employed, onboarding, ramping, load

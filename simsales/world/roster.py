@@ -8,44 +8,22 @@ the team.  Both engines read the same roster.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from simsales.scenario import HiringPlan, Scenario, Team
-from simsales.scenario.uncertain import value
-from simsales.world.calendar import DAYS_PER_MONTH, MINUTES_PER_DAY, month_starts, shift_windows
-from simsales.world.hiring import HiringLedger, allocate, month_team_sizes, plan_requests, team_capacity
+from simsales.scenario.units import MINUTES_PER_DAY
+from simsales.world.calendar import DAYS_PER_MONTH, shift_windows
+from simsales.world.hire_quality import with_hire_quality
+from simsales.world.hiring import HiringLedger
+from simsales.world.probation import fire_chances, probation_ends, ramped_from
 from simsales.world.ramp import MIN_THROUGHPUT, RampWalk, walk_days
 from simsales.world.ramp_months import walk_days_months
+from simsales.world.staffing import NEVER, Staffing, leave_after
+from simsales.world.team_leads import team_lead_by_day, unassigned_excess
 
-NEVER = 10**9  # leave_day of a manager who stays
-
-
-def leave_after(tenure0: float, budget: float, team: Team) -> float:
-    """Days until a manager with ``tenure0`` days leaves, given an Exp(1) hazard budget.
-
-    The hazard is constant per day: ``-ln(1 - p) / 30.44`` with the
-    probation probability for the first ``probation_days`` of tenure.
-
-    Args:
-        tenure0: the manager's tenure at the start, days.
-        budget: their Exp(1) draw.
-        team: the resolved team section (attrition).
-
-    Returns:
-        Days from the start (or from joining); inf if they never leave.
-    """
-    att = team.attrition
-    h_prob = -math.log1p(-min(value(att.probation_monthly), 1 - 1e-12)) / DAYS_PER_MONTH
-    h_norm = -math.log1p(-min(value(att.monthly), 1 - 1e-12)) / DAYS_PER_MONTH
-    left_in_probation = max(0.0, att.probation_days - tenure0)
-    if h_prob * left_in_probation >= budget:
-        return budget / h_prob
-    budget -= h_prob * left_in_probation
-    return math.inf if h_norm == 0 else left_in_probation + budget / h_norm
-
+__all__ = ["NEVER", "Roster", "build_roster", "leave_after"]
 
 @dataclass(frozen=True)
 class Roster:
@@ -65,9 +43,23 @@ class Roster:
         shift_start: per manager and day, the shift's start, minutes from the start.
         shift_end: likewise its end (equal to the start on days when the
             manager takes no leads).
-        team_lead_join_day: per team lead, the day they join.
+        team_lead_join_day: per team lead, the day they join (or are promoted).
         coaching_load: per team lead and day, managers in onboarding or ramp.
         ledger: what the span rule did with the plan.
+        team_lead_by_day: per manager and day, their team lead (-1: waiting for one).
+        team_lead_leave_day: per team lead, the first day gone (``NEVER`` if they stay).
+        team_lead_promoted: per team lead, promoted from the floor (not hired).
+        promoted_day: per manager, the day they became a team lead (-1: never);
+            their ``leave_day`` is that day.
+        standby_for: per manager, -1, or the probationer whose being let go
+            brings this standby in (:mod:`simsales.world.staffing`); a standby's
+            arrays are those of a hire joining then, and count only if activated.
+        probation_end: per manager, the minute of the probation decision (inf: none).
+        fire_chance: per manager, the chance to be let go if below the bar, in [0, 1].
+        fire_draw: per manager, their uniform draw for that decision, in [0, 1).
+        ramped_from: per manager, the minute from which they count as ramped (inf: never).
+        probation_bar: the bar, a share of the team's ramped average offers per shift hour.
+        hire_month: per manager, the month index of their vacancy (-1: the team at the start).
     """
 
     team_lead: np.ndarray
@@ -84,6 +76,17 @@ class Roster:
     team_lead_join_day: np.ndarray
     coaching_load: np.ndarray
     ledger: HiringLedger
+    team_lead_by_day: np.ndarray
+    team_lead_leave_day: np.ndarray
+    team_lead_promoted: np.ndarray
+    promoted_day: np.ndarray
+    standby_for: np.ndarray
+    probation_end: np.ndarray
+    fire_chance: np.ndarray
+    fire_draw: np.ndarray
+    ramped_from: np.ndarray
+    probation_bar: float
+    hire_month: np.ndarray
 
     @property
     def n_managers(self) -> int:
@@ -97,17 +100,18 @@ class Roster:
 
 
 def _walk_days(team: Team, join: np.ndarray, leave: np.ndarray, skill: np.ndarray,
-               tl: np.ndarray, n_tl: int, n_days: int, onboarding_days: int) -> RampWalk:
+               tl: np.ndarray, n_tl: int, n_days: int, onboarding_days: int,
+               counted: np.ndarray) -> RampWalk:
     """:func:`simsales.world.ramp.walk_days`, compiled for a ``months`` ramp (the roster's cost)."""
     if team.ramp.months is None:
-        return walk_days(team, join, leave, skill, tl, n_tl, n_days, onboarding_days)
+        return walk_days(team, join, leave, skill, tl, n_tl, n_days, onboarding_days, counted)
     co = team.coaching
     table = np.append(np.asarray(team.ramp.months, dtype=float), 1.0)
     return walk_days_months(
         table, join.astype(np.int64), leave.astype(np.int64), skill.astype(float),
-        tl.astype(np.int64), n_tl, n_days, onboarding_days, float(co.free_load),
+        np.ascontiguousarray(tl, dtype=np.int64), n_tl, n_days, onboarding_days, float(co.free_load),
         float(co.team_penalty), float(co.min_team_factor), float(co.ramp_slowdown), MIN_THROUGHPUT,
-        DAYS_PER_MONTH)
+        DAYS_PER_MONTH, np.ascontiguousarray(counted, dtype=np.bool_), unassigned_excess(team))
 
 
 def build_roster(
@@ -116,8 +120,10 @@ def build_roster(
     """The roster of one replication of ``plan`` (MODEL.md section 6).
 
     Random draws per manager (skill, attrition budget) come in creation
-    order: the team at the start first, then each hire, so the k-th manager
-    gets the same draws under every plan (common random numbers).
+    order: the team at the start first, then each hire as the plan makes
+    it, so the k-th manager gets the same draws under every plan (common
+    random numbers); probation draws and team leads' attrition come from
+    streams of their own (:class:`simsales.world.staffing.Staffing`).
 
     Args:
         scenario: the resolved scenario.
@@ -128,72 +134,46 @@ def build_roster(
         The team, day by day.
     """
     team, n_days = scenario.team, scenario.horizon_days
-    tl_join = [-t.tenure_days for t in team.team_leads]
-    tl_names = [t.name for t in team.team_leads]
-    mgr_tl: list[int] = []
-    mgr_join: list[int] = []
-    mgr_leave: list[int] = []
-    skills: list[float] = []
-
-    def add_manager(tl_index: int, join_day: int) -> None:
-        skills.append(max(0.0, float(team.skill.sample(rng))))
-        budget = float(rng.exponential())
-        after = leave_after(max(0.0, -join_day), budget, team)
-        start = max(join_day, 0)
-        mgr_tl.append(tl_index)
-        mgr_join.append(join_day)
-        mgr_leave.append(NEVER if math.isinf(after) else min(start + math.ceil(after), NEVER))
-
-    for group in team.managers:
-        for _ in range(group.count):
-            add_manager(tl_names.index(group.team_lead), -group.tenure_days)
-
-    months = month_starts(scenario.start, n_days)
-    labels = [label for label, _ in months]
-    want_m, want_tl = plan_requests(plan, labels)
-    zeros = np.zeros(len(months), dtype=np.int64)
-    ledger = HiringLedger(labels, want_m.copy(), zeros.copy(), zeros.copy(), zeros.copy(),
-                          zeros.copy(), cost_per_hire=plan.cost_per_hire)
-    carried = 0
-    for i, (_, day) in enumerate(months):
-        sizes = month_team_sizes(len(tl_join), mgr_tl, mgr_leave, day)
-        capacity = team_capacity(team, day, np.asarray(tl_join), sizes)
-        new = int(want_m[i])
-        leads = allocate(capacity, carried + new)
-        from_carried = min(carried, len(leads))
-        blocked_new = new - (len(leads) - from_carried)
-        if plan.on_cap == "defer":
-            ledger.deferred[i] = blocked_new
-            carried = carried - from_carried + blocked_new
-        else:
-            ledger.refused[i] = blocked_new
-        ledger.made[i] = len(leads)
-        join = day + plan.time_to_hire_days
-        for tl_index in leads:
-            add_manager(tl_index, join)
-            ledger.manager_joins.append((join, tl_index))
-        for _ in range(int(want_tl[i])):
-            tl_join.append(join)
-            ledger.team_lead_joins.append(join)
-        ledger.team_leads_made[i] = int(want_tl[i])
-
-    join = np.asarray(mgr_join, dtype=np.int64)
-    leave = np.asarray(mgr_leave, dtype=np.int64)
-    skill = np.asarray(skills, dtype=float)
-    tl = np.asarray(mgr_tl, dtype=np.int64)
+    staff = Staffing(scenario, plan, rng)
+    ledger = staff.run()
+    join = np.asarray(staff.join, dtype=np.int64)
+    leave = np.asarray(staff.leave, dtype=np.int64)
+    standby = np.asarray(staff.standby_for, dtype=np.int64)
+    hire_month = np.asarray(staff.hire_month, dtype=np.int64)
+    skill = with_hire_quality(team, np.asarray(staff.base_skill, dtype=float), hire_month, standby,
+                              len(ledger.months))
+    tl = np.asarray(staff.team_lead, dtype=np.int64)
+    tl_by_day = team_lead_by_day(tl, staff.moves, n_days)
+    n_tl = len(staff.tl_join)
+    ledger.lead_month_hires = np.array([[h.get(i, 0) for i in range(len(ledger.months))]
+                                        for h in staff.hired], dtype=np.int64).reshape(n_tl, -1)
     onboarding_days = scenario.routing.onboarding_days
     throughput, conversion, employed, onboarding, ramping, load = _walk_days(
-        team, join, leave, skill, tl, len(tl_join), n_days, onboarding_days
+        team, join, leave, skill, tl_by_day, n_tl, n_days, onboarding_days, standby < 0
     )
-    starts, ends = shift_windows(team.shifts, scenario.calendar, scenario.start, n_days, len(join))
+    names = [t.name for t in team.team_leads]
+    tied = None if all(sh.team_leads is None for sh in team.shifts) else [
+        names[t] if 0 <= t < len(names) else None for t in tl]  # a shift tied to teams: the first team lead
+    starts, ends = shift_windows(team.shifts, scenario.calendar, scenario.start, n_days, len(join), tied)
     takes_leads = employed & ~onboarding
     ends = np.where(takes_leads, ends, starts)
     # A shift past midnight into a leaver's first day gone ends at that midnight.
     ends = np.maximum(np.minimum(ends, leave[:, None] * MINUTES_PER_DAY), starts)
+    newcomer = onboarding | ramping
+    probation_end = probation_ends(team, join, n_days)
     return Roster(
         team_lead=tl, join_day=join, leave_day=leave, skill=skill,
         throughput=throughput, conversion=conversion, employed=employed,
         onboarding=onboarding, ramping=ramping, shift_start=starts, shift_end=ends,
-        team_lead_join_day=np.asarray(tl_join, dtype=np.int64), coaching_load=load,
-        ledger=ledger,
+        team_lead_join_day=np.asarray(staff.tl_join, dtype=np.int64), coaching_load=load,
+        ledger=ledger, team_lead_by_day=tl_by_day,
+        team_lead_leave_day=np.asarray(staff.tl_leave, dtype=np.int64),
+        team_lead_promoted=np.asarray(staff.tl_promoted, dtype=bool),
+        promoted_day=np.asarray(staff.promoted_day, dtype=np.int64), standby_for=standby,
+        probation_end=probation_end,
+        fire_chance=fire_chances(team, join, probation_end, newcomer, tl_by_day, load),
+        fire_draw=np.asarray(staff.fire_draw, dtype=float),
+        ramped_from=ramped_from(team, join, employed, newcomer, onboarding_days),
+        probation_bar=float(team.probation.bar) if team.probation is not None else 0.0,
+        hire_month=hire_month,
     )

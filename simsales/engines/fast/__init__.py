@@ -4,7 +4,8 @@ Modules, from the top: ``engine`` (:func:`simulate`: the preparation
 around the loops), ``split`` and ``loop`` (the two loops: when things
 happen), ``chain`` (the touch chain and the calls: what a manager does
 with a task), ``dispatch`` (tasks to managers, managers to moments),
-``routing`` (who gets a lead), ``queues`` (task lists, the event heap,
+``routing`` (who gets a lead), ``probation`` (the decision at the end of
+a hire's probation, :mod:`simsales.engines.probation`'s rule), ``queues`` (task lists, the event heap,
 counter-based uniforms), ``tables`` (the columns of the loops' tables) and
 ``cache`` (numba's on-disk cache kept in step with these sources).  The
 contact decay is :func:`simsales.world.contact.decay`, the reference

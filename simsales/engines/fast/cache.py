@@ -25,6 +25,7 @@ PACKAGE = FAST.parent.parent
 SOURCES: tuple[Path, ...] = (
     *sorted(FAST.glob("*.py")),  # the engine's own modules
     PACKAGE / "engines" / "contract.py",  # the end codes (IN_CHAIN ... OFFER)
+    PACKAGE / "engines" / "probation.py",  # the probation rule, inlined into the loops
     PACKAGE / "world" / "contact.py",  # the contact decay, inlined into the loops
     PACKAGE / "scenario" / "units.py",  # MINUTES_PER_DAY
     PACKAGE / "scenario" / "policies.py",  # the routing policies' codes

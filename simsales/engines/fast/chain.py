@@ -37,7 +37,10 @@ from simsales.engines.fast.queues import (
     DIAL_MIN,
     EV_LEAD,
     EV_RESULT,
+    OFFERS,
+    OFFERS_RAMPED,
     OVERTIME_MIN,
+    RAMPED_FROM,
     REASSIGN_DRAWS,
     STOP,
     TALK_MIN,
@@ -220,7 +223,8 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
         params: the scalars (tables.P_*).
         seed: the stream of the uniforms.
         mf: the per-manager float table.
-        mi: the per-manager integer table (``EV_LEAD``, ``EV_RESULT``: the call's).
+        mi: the per-manager integer table (``EV_LEAD``, ``EV_RESULT``: the call's;
+            ``OFFERS``, ``OFFERS_RAMPED`` count offers).
         md: the per-manager-day table.
         queues: the task lists ``(hd, hk, hn)``.
         events: the event heap.
@@ -245,6 +249,9 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
     elif result == OFFER_MADE:
         end[lead] = OFFER
         offer_time[lead] = t
+        mi[m, OFFERS] += 1  # counted for the probation rule
+        if t >= mf[m, RAMPED_FROM]:
+            mi[m, OFFERS_RAMPED] += 1
     elif result == NO_OFFER:
         end[lead] = LOST_NO_OFFER
     if due >= 0.0:

@@ -16,7 +16,11 @@ the preparation around them:
   counter-based generator keyed by lead and step, so a lead meets the same
   luck under every plan (common random numbers);
 * routing candidates are precomputed per segment of time between shift
-  boundaries (:func:`~simsales.engines.fast.routing.routing_segments`);
+  boundaries (:func:`~simsales.engines.fast.routing.routing_segments`),
+  with the segments flagged where probation may have changed the team
+  (:func:`~simsales.engines.fast.routing.presence`);
+* the probation inputs (:func:`simsales.engines.probation.read_probation`)
+  become a per-manager table and the list of decisions in order;
 * the per-lead draws are kept in the replication's cache for its next plan,
   and a run whose task lists overflow is repeated with longer ones: both
   are pure savings (the numbers do not change).
@@ -38,8 +42,20 @@ import simsales.engines.fast.queues as fast_queues
 import simsales.engines.fast.split as fast_split
 from simsales.engines.contract import Outcomes, ReplicationCache
 from simsales.engines.fast.queues import MAX_LEADS
-from simsales.engines.fast.routing import RULES, pack_routing, routing_segments
-from simsales.engines.fast.tables import CALL_MIN, CONTACT_F, CREATED, DELAY_MIN, P_QUALIFY, PRESENT_MIN
+from simsales.engines.fast.routing import RULES, pack_routing, presence, routing_segments
+from simsales.engines.fast.tables import (
+    ACTIVE_STOP,
+    CALL_MIN,
+    CONTACT_F,
+    CREATED,
+    DECIDE_AT,
+    DELAY_MIN,
+    FIRE_CHANCE,
+    FIRE_DRAW,
+    P_QUALIFY,
+    PRESENT_MIN,
+)
+from simsales.engines.probation import Probation, read_probation
 from simsales.scenario import Scenario
 from simsales.scenario.distributions import Distribution
 from simsales.scenario.policies import POLICY_CODES, ROUTING_POLICIES
@@ -118,17 +134,23 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
     if n == 0 or m == 0:
         out = Outcomes.empty(n, m)
     else:
-        draws, args = _arguments(world, rng, cache)
+        probation = read_probation(roster, sc.horizon_minutes)
+        draws, (team, chain_args, (rf, ri, new_count), params, seed) = _arguments(world, rng, cache,
+                                                                                   probation)
+        md, leavers, leave_at, decisions, pf, standby = team
         loop = fast_split.run_split if sc.routing.policy in SPLIT_POLICIES else fast_loop.run_loop
         target = np.ascontiguousarray(leads.target, dtype=np.bool_)
         room = cache.task_room or _first_room(world)
         while True:  # rerun with longer task lists if one overflowed (same numbers)
             out = Outcomes.empty(n, m)
-            state = _fresh_state(world, room)
-            args[2][2][:] = 0  # the new leads per manager and day: a rerun counts them anew
-            if not loop((draws, target, np.zeros(n, np.int64)), *args, state,
-                        (out.manager, out.attempts, out.first_attempt, out.contact, out.end,
-                         out.offer_time)):
+            state = _fresh_state(world, room, probation)
+            new_count[:] = 0  # the new leads per manager and day: a rerun counts them anew
+            # The loop writes the probation table and the routing's until: fresh copies if it may.
+            fresh = (lambda a: a) if probation.inert else np.copy
+            roster_args = (md, leavers, leave_at, (decisions, fresh(pf), standby, out.fired))
+            if not loop((draws, target, np.zeros(n, np.int64)), roster_args, chain_args,
+                        (fresh(rf), ri, new_count), params, seed, state,
+                        (out.manager, out.attempts, out.first_attempt, out.contact, out.end, out.offer_time)):
                 break
             room *= 4
         cache.task_room = room
@@ -197,8 +219,13 @@ def _lead_draws(world: World, rng: np.random.Generator,
     return draws, seed
 
 
-def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache) -> tuple:
-    """The per-lead draws, and the loop's other inputs ``(roster, chain, routing, params, seed)``."""
+def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache,
+               probation: Probation) -> tuple:
+    """The per-lead draws, and the loop's other inputs ``(team, chain, routing, params, seed)``.
+
+    ``team`` is ``(md, leavers, leave_at, decisions, pf, standby)``: see
+    loop.run_loop's ``roster`` (``pf`` is the probation table before the run).
+    """
     sc, roster = world.scenario, world.roster
     chain, funnel = sc.touch_chain, sc.funnel
     price = funnel.price
@@ -207,6 +234,11 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache) 
     stop = _stop(world)
     leaving = np.flatnonzero((stop > 0) & (stop < sc.horizon_minutes))
     leavers = leaving[np.argsort(stop[leaving], kind="stable")].astype(np.int64)
+    pf = np.zeros((roster.n_managers, 5))  # tables.DECIDE_AT ... BEGIN
+    pf[:, DECIDE_AT], pf[:, FIRE_DRAW], pf[:, FIRE_CHANCE] = (probation.end, probation.fire_draw,
+                                                              probation.fire_chance)
+    pf[:, ACTIVE_STOP] = stop
+    team = (md, leavers, stop[leavers], probation.decisions, pf, probation.standby_of)
     steps = np.array([list(chain.offsets),
                       [value(chain.contact_chance(k)) for k in range(len(chain.offsets))]])
     decay_kind, half_life, floor, decay_table = decay_args(chain.decay)
@@ -216,13 +248,22 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache) 
         sc.horizon_minutes, chain.lead_ttl, chain.dial_minutes, value(sc.team.talk_share),
         value(funnel.offer.p) * (1.0 + price.change) ** price.elasticity,
         half_life, floor, POLICIES[rt.policy], chain.priority == "new_first", decay_kind,
+        probation.bar,
         crm.attempt, crm.contact, crm.offer, -1 if rt.max_new_per_day is None else rt.max_new_per_day,
         limits, limits or rt.min_shift_left > 0,
     ], dtype=float)
+    weighted = rt.policy == "weighted"
     windows = routing_windows(roster.shift_start, roster.shift_end, rt.min_shift_left, sc.horizon_minutes)
-    rf, ri = pack_routing(routing_segments(roster, rt.policy == "weighted", windows))
-    new_count = np.zeros(roster.shift_start.shape if limits else (1, 1), np.int64)
-    return draws, ((md, leavers), (steps, decay_table), (rf, ri, new_count), params, seed)
+    segments = routing_segments(roster, weighted, windows)
+    present = None
+    if not probation.inert:
+        changes_at = np.full(roster.n_managers, np.inf)
+        changes_at[probation.decisions] = probation.end[probation.decisions]
+        weight = roster.throughput * roster.skill[:, None] if weighted else None
+        present = presence(segments, changes_at, probation.standby_for >= 0, weight)
+    rf, ri = pack_routing(segments, present)
+    new_count = np.zeros(roster.shift_start.shape if limits else (1, 1), np.int64)  # per manager and day
+    return draws, (team, (steps, decay_table), (rf, ri, new_count), params, seed)
 
 
 def manager_days(roster: Roster, scenario: Scenario | None = None) -> np.ndarray:
@@ -260,14 +301,15 @@ def _stop(world: World) -> np.ndarray:
                       world.roster.leave_day * MINUTES_PER_DAY).astype(float)
 
 
-def _fresh_state(world: World, capacity: int) -> tuple[np.ndarray, ...]:
+def _fresh_state(world: World, capacity: int, probation: Probation) -> tuple[np.ndarray, ...]:
     """The loop's state at the start (see loop.run_loop); ``capacity``: room per task list."""
     m = world.roster.n_managers
-    mf = np.zeros((m, 9))
+    mf = np.zeros((m, 10))
     mf[:, fast_queues.EV_T] = np.inf
     mf[:, fast_queues.NEXT_ON] = -np.inf
-    mf[:, fast_queues.STOP] = _stop(world)
-    mi = np.zeros((m, 5), np.int64)
+    mf[:, fast_queues.STOP] = np.where(probation.standby_for >= 0, 0.0, _stop(world))  # standbys: not yet
+    mf[:, fast_queues.RAMPED_FROM] = probation.ramped_from
+    mi = np.zeros((m, 7), np.int64)
     mi[:, fast_queues.POS] = np.arange(m)
     rows = 2 * m + 2  # two task lists per manager, then the shared queue's two
     return (mf, mi, np.empty((rows, capacity)), np.empty((rows, capacity), np.int64),

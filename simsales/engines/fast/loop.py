@@ -1,8 +1,9 @@
 """The fast engine's event loop over all managers at once, compiled with numba.
 
-:func:`run_loop` is a pure function over arrays.  It walks three
+:func:`run_loop` is a pure function over arrays.  It walks four
 time-ordered sources at once: lead arrivals (already sorted), managers
-leaving (sorted leave times) and the managers' own events (one key per
+leaving (sorted leave times), probation decisions (sorted, see
+:mod:`simsales.engines.fast.probation`) and the managers' own events (one key per
 manager in an indexed heap, see :mod:`simsales.engines.fast.queues`).  A
 manager event is a WAKE (free, and may have a due task) or a DONE (a call or
 dial ends); what happens then is in :mod:`simsales.engines.fast.chain` and
@@ -30,6 +31,8 @@ from numba import njit
 
 from simsales.engines.fast.chain import done, take
 from simsales.engines.fast.dispatch import give, reassign
+from simsales.engines.fast.limits import route_new
+from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
     EV_KIND,
     LAST_ROUTED,
@@ -39,8 +42,16 @@ from simsales.engines.fast.queues import (
     set_event,
     views,
 )
-from simsales.engines.fast.routing import route_new
-from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST, P_WAIT_WINDOW
+from simsales.engines.fast.tables import (
+    CREATED,
+    DECIDE_AT,
+    DONE,
+    INF,
+    P_BAR,
+    P_HORIZON,
+    P_NEW_FIRST,
+    P_WAIT_WINDOW,
+)
 
 
 @njit(cache=True, error_model="numpy")
@@ -52,8 +63,13 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
         leads: ``(lf, target, step)``: the lead table (columns in
             tables: CREATED ... DELAY_MIN, minutes), the target flags and each
             lead's next step (zeros: attempt k, or K for the presentation).
-        roster: ``(md, leavers)``: the manager-day table (engine.manager_days);
-            managers who leave within the horizon, by leave time.
+        roster: ``(md, leavers, leave_at, probation)``: the manager-day table
+            (engine.manager_days); managers who leave within the horizon, by
+            leave time, and those times (minutes); ``probation = (decisions,
+            pf, standby, fired)``: the managers with a probation decision
+            within the horizon, in order, the probation table (columns in
+            tables: DECIDE_AT ... BEGIN), each manager's standby (-1: none)
+            and the minute each is let go (NaN: not; filled in).
         chain: ``(steps, decay_table)``: offsets (minutes) and contact
             chances per attempt; ages (minutes) and factors of a decay table.
         routing: ``(rf, ri)``, see routing.pack_routing.
@@ -70,25 +86,35 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
         0, or 1 if a task list outgrew its row (rerun with fresh state and
         longer rows).
     """
-    leads, out, (md, leavers), chain, routing, params, (mf, mi, queues, events, counters) = views(
-        leads, out, roster, chain, routing, params, state)
+    leads, out, (md, leavers, leave_at, probation), chain, routing, params, (
+        mf, mi, queues, events, counters) = views(leads, out, roster, chain, routing, params, state)
+    decisions, pf, standby, fired = probation
     lf, step, owner = leads[0], leads[2], out[0]
     et, order = events[0], events[2]
     horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
     n_leads, n_steps = lf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
-    i = j = 0
+    i = j = k = 0
     while counters[OVERFLOW] == 0:
         t_arrival = lf[i, CREATED] if i < n_leads else INF
-        t_leave = mf[leavers[j], STOP] if j < leavers.size else INF
+        t_leave = leave_at[j] if j < leavers.size else INF
+        t_decide = pf[decisions[k], DECIDE_AT] if k < decisions.size else INF
         m, t = order[0], et[0]
-        if min(t_arrival, t_leave, t) >= horizon:
+        if min(t_arrival, t_leave, t_decide, t) >= horizon:
             break
-        if t_leave < t and t_leave <= t_arrival:
-            reassign(leavers[j], t_leave, True, n_leads * stride, step, owner, routing, params, seed,
-                     mf, mi, md, queues, events, counters)
+        if t_leave < t and t_leave <= t_arrival and t_leave <= t_decide:
+            if mf[leavers[j], STOP] >= t_leave:  # not let go at probation, nor a standby left out
+                reassign(leavers[j], t_leave, True, n_leads * stride, step, owner, routing, params,
+                         seed, mf, mi, md, queues, events, counters)
             j += 1
+            continue
+        if t_decide < t and t_decide <= t_arrival:  # the end of a probation: stay or go
+            p = decisions[k]
+            k += 1
+            if mf[p, STOP] > t_decide and fails(p, t_decide, params[P_BAR], mf, mi, md, pf):
+                dismiss(p, t_decide, True, n_leads * stride, step, owner, routing, params, seed, mf, mi,
+                        md, queues, events, counters, pf, standby, fired)
             continue
         if t_arrival < t:
             to, at = route_new(t_arrival, i * stride + n_steps + 2, seed, routing, queues[2], md, mf,

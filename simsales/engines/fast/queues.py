@@ -34,10 +34,13 @@ MAX_LEADS = 1 << LEAD_BITS
 
 # Columns of the per-manager tables (float ``mf`` and integer ``mi``).
 # NEXT_ON: while the manager is off shift, their next moment on shift (see dispatch.give).
+# STOP: when they stop working (the horizon, their leave, their firing; 0 for a standby not
+# brought in).  RAMPED_FROM: the minute from which they count as ramped.  OFFERS and
+# OFFERS_RAMPED: offers they made, and those made while ramped (the probation rule's).
 # TALK_MIN ... OVERTIME_MIN: the time split (des.py's account); CREDIT: round robin's
 # credit of a manager in ramp (routing.route_new).
-EV_T, STOP, BUSY_MINUTES, NEXT_ON, TALK_MIN, DIAL_MIN, CRM_MIN, OVERTIME_MIN, CREDIT = range(9)
-EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS = range(5)
+EV_T, STOP, BUSY_MINUTES, NEXT_ON, RAMPED_FROM, TALK_MIN, DIAL_MIN, CRM_MIN, OVERTIME_MIN, CREDIT = range(10)
+EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS, OFFERS, OFFERS_RAMPED = range(7)
 # Counters: tie-break sequence, reassignment draws, overflow flag, last manager routed to,
 # routing segment of the last routing.
 SEQ, REASSIGN_DRAWS, OVERFLOW, LAST_ROUTED, SEGMENT = range(5)
@@ -235,20 +238,22 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
     Args:
         leads: ``(lf, target, step)``.
         out: the six ``Outcomes`` arrays the loops fill.
-        roster: ``(md, leavers)``.
+        roster: ``(md, leavers, leave_at, probation)``, probation ``(decisions, pf, standby, fired)``.
         chain: ``(steps, decay_table)``.
         routing: ``(rf, ri)``.
         params: the scalars.
         state: ``(mf, mi, hd, hk, hn, et, es, order, counters)``.
 
     Returns:
-        ``(leads, out, (md, leavers), chain, routing, params,
+        ``(leads, out, (md, leavers, leave_at, probation), chain, routing, params,
         (mf, mi, queues, events, counters))``.
     """
     return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2])),
             (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
              unchecked(out[4]), unchecked(out[5])),
-            (borrowed(roster[0]), borrowed(roster[1])),
+            (borrowed(roster[0]), borrowed(roster[1]), borrowed(roster[2]),
+             (borrowed(roster[3][0]), borrowed(roster[3][1]), borrowed(roster[3][2]),
+              borrowed(roster[3][3]))),
             (borrowed(chain[0]), borrowed(chain[1])),
             (borrowed(routing[0]), borrowed(routing[1]), borrowed(routing[2])),
             borrowed(params),

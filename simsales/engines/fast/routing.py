@@ -7,6 +7,15 @@ computed once per plan, per segment of time between two boundaries
 (:func:`pack_routing`).  :func:`route` then makes the reference choice in
 O(log M) for round robin and weighted, O(candidates) for least loaded.
 
+Probation changes the team within the run (MODEL.md section 6): a manager
+let go stops being a candidate at that minute, and a standby is one only
+once brought in.  Each manager's candidacy ends at ``until`` (a column of
+the packed table the loops write: 0 for a standby not brought in, the
+firing minute for a fired manager, inf otherwise), and segments where
+someone's candidacy may have ended are flagged (``changing``): there
+:func:`route` takes the slower :func:`route_present`, which skips those who
+are gone.  Without probation no segment is flagged and nothing else changes.
+
 The policies' integer codes come from the one table,
 :data:`simsales.scenario.policies.ROUTING_POLICIES` (numba reads them as
 module-level constants).
@@ -17,15 +26,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simsales.engines.fast.queues import COUNT, CREDIT, LAST_ROUTED, SEGMENT, uniform
-from simsales.engines.fast.tables import P_CAP, P_LIMITS, P_POLICY, RAMP_SHARE, ROUTE_W
+from simsales.engines.fast.queues import COUNT, LAST_ROUTED, SEGMENT, uniform
 from simsales.scenario.policies import POLICY_CODES
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.roster import Roster
 
 __all__ = [
     "LEAST_LOADED", "ROUND_ROBIN", "RULES", "SHARED_QUEUE", "WEIGHTED", "bisect_right", "pack_routing",
-    "route", "route_new", "routing_segments",
+    "presence", "route", "route_present", "routing_segments",
 ]
 
 ROUND_ROBIN = POLICY_CODES["round_robin"]
@@ -35,7 +43,9 @@ SHARED_QUEUE = POLICY_CODES["shared_queue"]
 RULES = frozenset({ROUND_ROBIN, LEAST_LOADED, WEIGHTED, SHARED_QUEUE})
 """The codes :func:`route` has a rule for (any other would be routed round robin)."""
 # Header of the packed routing table ``ri`` (see pack_routing).
-N_BOUNDS, OFF_SEG_PTR, OFF_CANDS, OFF_ROUTE_SEG, OFF_CUM_PTR, N_SEGMENTS = range(6)
+(N_BOUNDS, OFF_SEG_PTR, OFF_CANDS, OFF_ROUTE_SEG, OFF_CUM_PTR, N_SEGMENTS, OFF_CHANGING, OFF_UNTIL,
+ OFF_WEIGHT, N_DAYS) = range(10)
+HEADER = 10
 
 
 def routing_segments(roster: Roster, weighted: bool,
@@ -123,23 +133,62 @@ def _segments(start: np.ndarray, end: np.ndarray, throughput: np.ndarray, skill:
     return bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight
 
 
-def pack_routing(segments: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+def presence(segments: tuple[np.ndarray, ...], changes_at: np.ndarray, standby: np.ndarray,
+             weight: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """Who may stop (or not yet be) a candidate, for :func:`pack_routing`.
+
+    Args:
+        segments: what :func:`routing_segments` returns.
+        changes_at: per manager (M), the minute their candidacy may end (a
+            probation decision; inf if never), minutes from the start.
+        standby: per manager, True for a standby (no candidate until brought in).
+        weight: per manager and day ``(M, D)``, the weighted policy's weight
+            (throughput x skill), or None for the other policies.
+
+    Returns:
+        ``(until, changing, weight, n_days)``: every manager's candidacy end
+        (inf; 0 for a standby), per segment whether one of its candidates
+        (those of ``route_seg``) may be gone within it, the weights flattened
+        (empty if None) and the number of days.
+    """
+    bounds, seg_ptr, seg_cands, route_seg, _, _ = segments
+    first_change = np.where(standby, -np.inf, changes_at)[seg_cands]
+    n_seg = route_seg.size
+    earliest = np.full(n_seg, np.inf)  # per segment, the earliest change among its candidates
+    filled = np.flatnonzero(seg_ptr[1:] > seg_ptr[:-1])
+    earliest[filled] = np.minimum.reduceat(first_change, seg_ptr[filled]) if filled.size else earliest[filled]
+    changing = np.zeros(n_seg, np.int64)
+    routed = route_seg >= 0
+    changing[routed] = earliest[route_seg[routed]] < bounds[1:][routed]
+    until = np.where(standby, 0.0, np.inf)
+    flat = np.zeros(0) if weight is None else np.ascontiguousarray(weight, dtype=float).ravel()
+    return until, changing, flat, 0 if weight is None else weight.shape[1]
+
+
+def pack_routing(segments: tuple[np.ndarray, ...],
+                 present: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The segments as one float and one integer array (few arrays keep the loop fast).
 
     Args:
         segments: what :func:`routing_segments` returns.
+        present: what :func:`presence` returns; None: nobody's candidacy changes.
 
     Returns:
-        ``(rf, ri)``: ``rf`` = bounds then cumulative weights; ``ri`` = a
-        header of offsets (``N_BOUNDS`` ...) then seg_ptr, seg_cands,
-        route_seg, cum_ptr.
+        ``(rf, ri)``: ``rf`` = bounds, cumulative weights, each manager's
+        candidacy end (``until``, written by the loops), weights per manager
+        and day; ``ri`` = a header of offsets and sizes (``N_BOUNDS`` ...)
+        then seg_ptr, seg_cands, route_seg, cum_ptr, changing.
     """
     bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight = segments
-    header = 6
-    offsets = np.cumsum([header, seg_ptr.size, seg_cands.size, route_seg.size])
-    head = np.array([bounds.size, offsets[0], offsets[1], offsets[2], offsets[3], route_seg.size])
-    ri = np.concatenate([head, seg_ptr, seg_cands, route_seg, cum_ptr]).astype(np.int64)
-    return np.concatenate([bounds, cum_weight]), ri
+    if present is None:  # no segment changes: route never reads until or the weights
+        present = (np.zeros(0), np.zeros(route_seg.size, np.int64), np.zeros(0), 0)
+    until, changing, weight, n_days = present
+    offsets = np.cumsum([HEADER, seg_ptr.size, seg_cands.size, route_seg.size, cum_ptr.size])
+    f_until = bounds.size + cum_weight.size
+    head = np.array([bounds.size, offsets[0], offsets[1], offsets[2], offsets[3], route_seg.size,
+                     offsets[4], f_until, f_until + until.size, n_days])
+    ri = np.concatenate([head, seg_ptr, seg_cands, route_seg, cum_ptr, changing]).astype(np.int64)
+    return np.concatenate([bounds, cum_weight, until, weight]).astype(float), ri
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -196,9 +245,14 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
     r = ri[ri[OFF_ROUTE_SEG] + j]
     if r < 0:
         return -1
+    last = counters[LAST_ROUTED]
+    if ri[ri[OFF_CHANGING] + j]:  # someone here may be gone (probation): the slower rule
+        chosen = route_present(t, counter, policy, seed, rf, ri, hn, r, last)
+        if chosen >= 0:
+            counters[LAST_ROUTED] = chosen
+        return chosen
     cands = ri[OFF_CANDS]
     lo, hi = cands + ri[ri[OFF_SEG_PTR] + r], cands + ri[ri[OFF_SEG_PTR] + r + 1]
-    last = counters[LAST_ROUTED]
     if policy == WEIGHTED:
         w_lo, w_hi = nb + ri[ri[OFF_CUM_PTR] + j], nb + ri[ri[OFF_CUM_PTR] + j + 1]
         x = uniform(seed, counter) * rf[w_hi - 1]
@@ -222,104 +276,61 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
     return chosen
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.ndarray, md: np.ndarray,
-              mf: np.ndarray, params: np.ndarray, counters: np.ndarray) -> tuple[int, float]:
-    """Who gets a new lead at ``t``: :func:`route`, or under limits the reference's ``choose_new``.
+@njit(cache=True, error_model="numpy")
+def route_present(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, ri: np.ndarray,
+                  hn: np.ndarray, r: int, last: int) -> int:
+    """:func:`route`'s choice among the candidates still present at ``t`` (not inlined: rare).
 
-    Under ``max_new_per_day`` or ``ramp_share`` (``params[P_LIMITS]``), the
-    walk goes from the segment of ``t`` to the next one with someone below
-    their cap on that segment's day; the candidates' shares come from the
-    ``RAMP_SHARE`` column, round robin's credits from ``mf[:, CREDIT]``, and
-    the new lead is counted in ``routing[2]`` (per manager and day).
+    The candidates of segment ``r`` whose candidacy has not ended
+    (``t < until``); if none is left, those of the next segment with anyone
+    on shift, and so on: the managers whose next shift starts first, as the
+    reference rule finds them on the shifts of the team as it is at ``t``.
 
     Args:
-        t: the lead's arrival, minutes from the start (never earlier than the previous routing's).
+        t: the moment of routing, minutes from the start.
         counter: the number of the weighted policy's uniform in the stream ``seed``.
+        policy: the policy's code (not ``SHARED_QUEUE``).
         seed: the run's stream of uniforms.
-        routing: ``(rf, ri, new_count)``.
+        rf: the packed segments' floats.
+        ri: the packed segments' integers.
         hn: the task lists' counts (least_loaded reads them).
-        md: the per-manager-day table.
-        mf: the per-manager float table.
-        params: the scalars (tables.P_*).
-        counters: the loop's counters (``LAST_ROUTED``, ``SEGMENT``).
+        r: the first segment with anyone on shift at or after ``t``.
+        last: the manager routed to last (-1: nobody yet).
 
     Returns:
-        ``(manager, at)``: a manager, M for the shared queue, -1 for nobody;
-        and when they may take it (``t``, or the start of the later
-        segment they were chosen in), minutes from the start.
+        A manager, or -1 for nobody.
     """
-    rf, ri, new_count = routing
-    policy = int(params[P_POLICY])
-    if params[P_LIMITS] < 0.5:
-        chosen = route(t, counter, policy, seed, rf, ri, hn, counters)
-        j = counters[SEGMENT]
-        r = ri[ri[OFF_ROUTE_SEG] + j] if 0 <= j < ri[N_SEGMENTS] else -1
-        return chosen, (rf[r] if r > j else t)
-    nb = ri[N_BOUNDS]
-    j = counters[SEGMENT]
-    while j + 1 < nb and rf[j + 1] <= t:
-        j += 1
-    counters[SEGMENT] = j
-    if j < 0 or j >= ri[N_SEGMENTS]:
-        return -1, t
-    cap = int(params[P_CAP])
-    last = counters[LAST_ROUTED]
-    u = uniform(seed, counter) if policy == WEIGHTED else 0.0
-    r = ri[ri[OFF_ROUTE_SEG] + j]
+    n_managers = (hn.shape[0] - 2) // 2
+    until, n_days = ri[OFF_UNTIL], ri[N_DAYS]
+    cands, n_seg = ri[OFF_CANDS], ri[N_SEGMENTS]
     while r >= 0:
-        day = min(int(rf[r] // MINUTES_PER_DAY), new_count.shape[1] - 1)
-        lo = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r]
-        hi = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r + 1]
-        first = bisect_right(ri, last, lo, hi)  # round robin's order: from the first after `last`
-        chosen = -1
-        if policy == WEIGHTED:
-            total = 0.0
-            for i in range(lo, hi):
-                c = ri[i]
-                if cap < 0 or new_count[c, day] < cap:
-                    total += md[c, day, ROUTE_W] * md[c, day, RAMP_SHARE]
-            x = u * total
-            running = 0.0
-            for i in range(lo, hi):
-                c = ri[i]
-                if cap < 0 or new_count[c, day] < cap:
-                    running += md[c, day, ROUTE_W] * md[c, day, RAMP_SHARE]
-                    chosen = c  # the last candidate with room if rounding leaves x at the total
-                    if running > x:
-                        break
-        elif policy == LEAST_LOADED:
-            best = 0.0
-            for n in range(hi - lo):
-                i = first + n if first + n < hi else first + n - (hi - lo)
-                c = ri[i]
-                if cap < 0 or new_count[c, day] < cap:
-                    load = (hn[2 * c, COUNT] + hn[2 * c + 1, COUNT]) / md[c, day, RAMP_SHARE]
-                    if chosen < 0 or load < best:
-                        chosen, best = c, load
-        else:  # round robin; a manager in ramp takes the lead when their credit reaches 1
-            room = False
-            for i in range(lo, hi):
-                if cap < 0 or new_count[ri[i], day] < cap:
-                    room = True
-            while room and chosen < 0:
-                for n in range(hi - lo):
-                    i = first + n if first + n < hi else first + n - (hi - lo)
-                    c = ri[i]
-                    if cap >= 0 and new_count[c, day] >= cap:
-                        continue
-                    share = md[c, day, RAMP_SHARE]
-                    if share >= 1.0:
-                        chosen = c
-                        break
-                    mf[c, CREDIT] += share
-                    if mf[c, CREDIT] >= 1.0:
-                        mf[c, CREDIT] -= 1.0
-                        chosen = c
-                        break
+        lo, hi = cands + ri[ri[OFF_SEG_PTR] + r], cands + ri[ri[OFF_SEG_PTR] + r + 1]
+        chosen, best, total = -1, -1, 0.0
+        d = min(int(t / MINUTES_PER_DAY), n_days - 1)
+        for i in range(lo, hi):
+            c = ri[i]
+            if t >= rf[until + c]:
+                continue  # gone, or not brought in
+            if policy == WEIGHTED:
+                total += rf[ri[OFF_WEIGHT] + c * n_days + d]
+                chosen = c  # the last one, if the draw falls past every cumulative weight
+            elif policy == LEAST_LOADED:
+                score = (hn[2 * c, COUNT] + hn[2 * c + 1, COUNT]) * n_managers + c - last - 1
+                if c <= last:
+                    score += n_managers
+                if best < 0 or score < best:
+                    chosen, best = c, score
+            elif chosen < 0 or (chosen <= last < c):  # round robin: the first after last, else the first
+                chosen = c
         if chosen >= 0:
-            new_count[chosen, day] += 1
-            counters[LAST_ROUTED] = chosen
-            return chosen, (rf[r] if r > j else t)
-        r = ri[ri[OFF_ROUTE_SEG] + r + 1] if r + 1 < ri[N_SEGMENTS] else -1
-    return -1, t
+            if policy == WEIGHTED:
+                x, cum = uniform(seed, counter) * total, 0.0
+                for i in range(lo, hi):  # the first whose cumulative weight exceeds x (the same sums)
+                    c = ri[i]
+                    if t < rf[until + c]:
+                        cum += rf[ri[OFF_WEIGHT] + c * n_days + d]
+                        if cum > x:
+                            return c
+            return chosen
+        r = ri[ri[OFF_ROUTE_SEG] + r + 1] if r + 1 < n_seg else -1
+    return -1

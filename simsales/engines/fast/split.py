@@ -4,8 +4,10 @@ Under ``round_robin`` and ``weighted`` routing, who gets a lead depends on
 the time, the shifts and the lead's own uniform, never on what the managers
 are doing.  Managers then touch each other only when one leaves: their
 queued tasks are routed anew at the leave time, and the follow-up of a call
-that ends after the leave too.  :func:`run_split` cuts the horizon at those
-moments (*boundaries*) and, between two of them, routes the period's
+that ends after the leave too; and at a probation decision, which needs every
+manager's offers up to that minute and may let the probationer go as a
+leaver (:mod:`simsales.engines.fast.probation`).  :func:`run_split` cuts the
+horizon at those moments (*boundaries*) and, between two of them, routes the period's
 arrivals first and then runs each manager alone through the period: a merge
 of their own arrivals with their own next event, without an event heap over
 all managers, with one manager's tables hot in cache.
@@ -15,7 +17,8 @@ these policies, in another order: routing happens in the same time order
 (so round robin's pointer, the routing segments and the numbering of the
 re-routed tasks' uniforms are the same), a manager's events keep their
 order, and at a boundary the managers' events at that very minute come
-first, then the leave, then the arrivals, as in the event loop.  Tasks are
+first, then the leave, then the probation decision, then the arrivals, as
+in the event loop.  Tasks are
 numbered in the order they are queued, which keeps their order within each
 manager's lists.  tests/test_fast_engine.py checks that both loops return
 the same arrays.
@@ -28,6 +31,8 @@ from numba import njit
 
 from simsales.engines.fast.chain import done, take
 from simsales.engines.fast.dispatch import give, reassign
+from simsales.engines.fast.limits import route_new
+from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
     EV_KIND,
     EV_T,
@@ -37,8 +42,16 @@ from simsales.engines.fast.queues import (
     STOP,
     views,
 )
-from simsales.engines.fast.routing import route_new
-from simsales.engines.fast.tables import CREATED, DONE, INF, P_HORIZON, P_NEW_FIRST, P_WAIT_WINDOW
+from simsales.engines.fast.tables import (
+    CREATED,
+    DECIDE_AT,
+    DONE,
+    INF,
+    P_BAR,
+    P_HORIZON,
+    P_NEW_FIRST,
+    P_WAIT_WINDOW,
+)
 
 
 @njit(cache=True, error_model="numpy")
@@ -51,7 +64,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
 
     Args:
         leads: ``(lf, target, step)``, as :func:`~simsales.engines.fast.loop.run_loop` takes them.
-        roster: ``(md, leavers)``, likewise.
+        roster: ``(md, leavers, leave_at, probation)``, likewise.
         chain: ``(steps, decay_table)``, likewise.
         routing: ``(rf, ri)``, likewise.
         params: the scalars, likewise.
@@ -63,8 +76,9 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
         0, or 1 if a task list outgrew its row (rerun with fresh state and
         longer rows).
     """
-    leads, out, (md, leavers), chain, routing, params, (mf, mi, queues, events, counters) = views(
-        leads, out, roster, chain, routing, params, state)
+    leads, out, (md, leavers, leave_at, probation), chain, routing, params, (
+        mf, mi, queues, events, counters) = views(leads, out, roster, chain, routing, params, state)
+    decisions, pf, standby, fired = probation
     lf, step, owner = leads[0], leads[2], out[0]
     horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
     n_leads, n_managers, n_steps = lf.shape[0], mf.shape[0], chain[0].shape[1]
@@ -78,12 +92,13 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     nxt = np.full(n_leads, -1, np.int64)
     late = np.full(n_managers, INF)  # when a leaver's last call ends, after the leave (minutes)
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
-    i = j = 0
+    i = j = k = 0
     while counters[OVERFLOW] == 0:
-        t_leave = mf[leavers[j], STOP] if j < leavers.size else INF
+        t_leave = leave_at[j] if j < leavers.size else INF
+        t_decide = pf[decisions[k], DECIDE_AT] if k < decisions.size else INF
         late_m = np.argmin(late)
         t_late = late[late_m]
-        bound = min(t_leave, t_late, horizon)
+        bound = min(t_leave, t_late, t_decide, horizon)
         while i < n_leads and lf[i, CREATED] < bound:  # route the period's arrivals
             to, at = route_new(lf[i, CREATED], i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
                                params, counters)
@@ -117,14 +132,26 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
             head[m] = tail[m] = -1  # the period's arrivals are all queued now
         if bound >= horizon:
             break
-        if t_late <= t_leave:  # a leaver's last call ends: its follow-up is routed anew
+        if t_late <= t_leave and t_late <= t_decide:  # a leaver's last call ends: route its follow-up
             late[late_m] = INF
             done(late_m, t_late, False, leads, out, chain[0], routing, params, seed, mf, mi, md,
                  queues, events, counters)
             mf[late_m, EV_T], mi[late_m, EV_KIND] = take(late_m, t_late, leads, out, chain, params,
                                                          seed, mf, mi, md, queues, False)
             continue
+        if t_decide < t_leave:  # the end of a probation: stay or go
+            m = decisions[k]
+            k += 1
+            if mf[m, STOP] > t_decide and fails(m, t_decide, params[P_BAR], mf, mi, md, pf):
+                dismiss(m, t_decide, False, n_leads * stride, step, owner, routing, params, seed, mf, mi,
+                        md, queues, events, counters, pf, standby, fired)
+                if mi[m, EV_KIND] == DONE and mf[m, EV_T] < horizon:  # in a call: it ends later
+                    late[m] = mf[m, EV_T]
+            continue
         leaver = leavers[j]
+        if mf[leaver, STOP] < t_leave:  # let go at probation already, or a standby never brought in
+            j += 1
+            continue
         if mi[leaver, EV_KIND] == DONE and late[leaver] == INF and mf[leaver, EV_T] < horizon:
             late[leaver] = mf[leaver, EV_T]
             if late[leaver] <= t_leave:  # it ends at the leave itself: that comes first

@@ -30,9 +30,15 @@ CREATED, P_QUALIFY, CALL_MIN, PRESENT_MIN, DELAY_MIN, CONTACT_F = range(6)
 IDLE, WAKE, DONE = 0, 1, 2
 # What a finished call or dial leads to.
 CLOSED, NEXT_ATTEMPT, PRESENT, OFFER_MADE, NO_OFFER = range(5)
-# Scalars in ``params`` (minutes where times; probabilities; codes).
+# Scalars in ``params`` (minutes where times; probabilities; codes; P_BAR: the probation bar).
 # P_CRM_*: CRM minutes after an attempt, a contact, an offer; P_CAP: max_new_per_day (-1:
 # none); P_LIMITS: 1 if new leads are routed under caps or a ramp share; P_WAIT_WINDOW: 1 if
 # a new lead routed to a later shift is due at its start (min_shift_left or limits).
 (P_HORIZON, P_TTL, P_DIAL, P_TALK_SHARE, P_OFFER, P_HALF_LIFE, P_FLOOR, P_POLICY, P_NEW_FIRST,
- P_DECAY_KIND, P_CRM_ATTEMPT, P_CRM_CONTACT, P_CRM_OFFER, P_CAP, P_LIMITS, P_WAIT_WINDOW) = range(16)
+ P_DECAY_KIND, P_BAR, P_CRM_ATTEMPT, P_CRM_CONTACT, P_CRM_OFFER, P_CAP, P_LIMITS,
+ P_WAIT_WINDOW) = range(17)
+# Columns of the per-manager probation table ``pf`` (engine.probation_tables): the minute of
+# their probation decision (inf: none), their draw and chance of being let go, when they stop
+# if on the team (a standby once brought in), and when their stay began (0; the minute a
+# standby was brought in).
+DECIDE_AT, FIRE_DRAW, FIRE_CHANCE, ACTIVE_STOP, BEGIN = range(5)

@@ -1,0 +1,195 @@
+"""Shift groups from the shifts table: each manager's own rota, then the team's groups.
+
+A manager on a rota whose cycle is a week (``5/2`` from Monday, or from
+Thursday, ``6/1`` ...) works the same weekdays every week; a manager on a
+rotating pattern whose cycle is not a week (``2/2``, ``3/3``) works every
+weekday in turn.  So each manager's days are read on their own:
+
+- *fixed weekdays* when at least :data:`CONCENTRATION` of the days worked
+  fall on weekdays worked in at least :data:`WEEKDAY_RATE` of their weeks
+  (absences and holidays aside): the scenario writes those weekdays as
+  ``days`` (a ``5/2`` group spread over the phases of its week becomes one
+  group per set of weekdays, each with its share of the team);
+- a *rotating* pattern ``a/b`` otherwise: ``a`` the most common run of days
+  worked in a row, ``b`` the most common run of days off (runs cut by the
+  window or the manager's first and last day are left out).
+
+Managers with the same start, length and rota form a group; its share is
+its share of the managers read.  A bare ``5/2`` (which MODEL.md reads as
+Monday to Friday) is never written for a rota spread over the week: that
+rota is written with its weekdays.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simsales.calibrate.frame import MINUTES_PER_DAY
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MIN_SPAN_DAYS = 21
+"""A manager's days tell a rota only over three weeks or more (first to last day worked)."""
+MIN_DAYS_WORKED = 6
+WEEKDAY_RATE = 0.6
+"""A weekday is one of the manager's when worked in at least this share of its weeks in their span."""
+CONCENTRATION = 0.9
+"""Fixed weekdays: at least this share of the days worked fall on the manager's weekdays."""
+MAX_GROUPS = 12
+"""Shift groups written at most (the smallest are left out and the shares renormalised)."""
+
+
+@dataclass(frozen=True)
+class Rota:
+    """One manager's shifts as read from the table.
+
+    Attributes:
+        start: the most common start, minutes after midnight.
+        length: the most common length, minutes.
+        days: the weekdays worked (0 = Monday) for a weekly rota, else None.
+        on: days worked in a row (rotating pattern), else 0.
+        off: days off in a row (rotating pattern), else 0.
+    """
+
+    start: int
+    length: int
+    days: tuple[int, ...] | None
+    on: int = 0
+    off: int = 0
+
+
+def clock(minutes: float) -> str:
+    """Minutes after midnight as ``HH:MM``."""
+    minutes = int(min(max(minutes, 0), MINUTES_PER_DAY))
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def weekday_label(days: tuple[int, ...]) -> str:
+    """Weekdays as people write them: ``mon-fri``, ``thu-mon``, ``mon,wed,fri``."""
+    if len(days) == 7:
+        return "every day"
+    on = set(days)
+    first = next(d for d in days if (d - 1) % 7 not in on)  # a run's first day
+    run = [(first + i) % 7 for i in range(len(days))]
+    if set(run) == on and len(days) > 2:
+        return f"{WEEKDAYS[run[0]]}-{WEEKDAYS[run[-1]]}"
+    return ",".join(WEEKDAYS[d] for d in days)
+
+
+def _mode(values: np.ndarray) -> int:
+    """The most common value (ties: the larger)."""
+    v, c = np.unique(values, return_counts=True)
+    return int(v[np.lexsort((v, c))[-1]])
+
+
+def _runs(worked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lengths of the runs of days worked (the first and last cut off) and of days off."""
+    change = np.flatnonzero(np.diff(worked.astype(np.int8))) + 1
+    edges = np.concatenate([[0], change, [len(worked)]])
+    length = np.diff(edges)
+    value = worked[edges[:-1]]
+    on = length[value]
+    return on[1:-1], length[~value]
+
+
+def read_rota(day: np.ndarray, weekday0: int) -> tuple[tuple[int, ...] | None, int, int] | None:
+    """A manager's rota from the days they worked.
+
+    Args:
+        day: the days worked (whole days, any origin), unique and sorted.
+        weekday0: the weekday (0 = Monday) of day 0.
+
+    Returns:
+        ``(days, 0, 0)`` for fixed weekdays, ``(None, on, off)`` for a rotating pattern,
+        or None when the span is too short to tell.
+    """
+    span = int(day[-1] - day[0]) + 1
+    if span < MIN_SPAN_DAYS or len(day) < MIN_DAYS_WORKED:
+        return None
+    every = np.arange(day[0], day[-1] + 1)
+    weekday = (every + weekday0) % 7
+    worked = np.isin(every, day)
+    possible = np.bincount(weekday, minlength=7)
+    on = np.bincount(weekday[worked], minlength=7)
+    rate = on / np.maximum(possible, 1)
+    mine = rate >= WEEKDAY_RATE
+    if mine.any() and on[mine].sum() >= CONCENTRATION * on.sum():
+        return tuple(int(d) for d in np.flatnonzero(mine)), 0, 0
+    runs_on, runs_off = _runs(worked)
+    a = _mode(runs_on) if len(runs_on) else int(worked.sum())
+    b = _mode(runs_off) if len(runs_off) else 1
+    return None, max(a, 1), max(b, 1)
+
+
+def manager_rotas(shifts: pd.DataFrame, start: np.ndarray, length: np.ndarray, ok: np.ndarray) -> list[Rota]:
+    """Each manager's rota, start and length, for managers whose days tell one.
+
+    Args:
+        shifts: the frame's shifts table (``manager``, ``day`` in days since 1970).
+        start: per row, the shift's start, minutes after midnight.
+        length: per row, its length, minutes.
+        ok: per row, whether start and length could be read.
+
+    Returns:
+        One :class:`Rota` per manager with enough days (managers with an unknown id are left out).
+    """
+    manager = shifts["manager"].to_numpy()
+    day = shifts["day"].to_numpy()
+    keep = ok & (manager >= 0) & np.isfinite(day)
+    table = pd.DataFrame(
+        {"m": manager[keep], "day": day[keep].astype(np.int64), "s": start[keep], "n": length[keep]}
+    )
+    out = []
+    for _, rows in table.groupby("m", sort=True):
+        days = np.unique(rows["day"].to_numpy())
+        read = read_rota(days - days[0], int((days[0] + 3) % 7))  # 1970-01-01 was a Thursday
+        if read is None:
+            continue
+        kind = rows[["s", "n"]].value_counts().index[0]
+        out.append(Rota(int(kind[0]), int(kind[1]), *read))
+    return out
+
+
+def shift_groups(rotas: list[Rota]) -> list[dict]:
+    """The scenario's shift groups: managers with the same start, length and rota, by share.
+
+    Args:
+        rotas: the managers' rotas (at least one).
+
+    Returns:
+        ``team.shifts`` entries (``name``, ``pattern``, ``days`` where weekly, ``start``,
+        ``hours``, ``share``), the largest group first, at most :data:`MAX_GROUPS`.
+    """
+    counts = Counter((r.start, r.length, r.days, r.on, r.off) for r in rotas)
+    kept = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0][0], str(kv[0][2]), kv[0][3]))[:MAX_GROUPS]
+    total = sum(n for _, n in kept)
+    groups = []
+    for (s, ln, days, on, off), n in kept:
+        group: dict = {"name": "", "pattern": "", "start": clock(s), "hours": round(ln / 60, 2)}
+        if days is not None:
+            group["pattern"] = f"{len(days)}/{7 - len(days)}"
+            group["days"] = [WEEKDAYS[d] for d in days]
+            label = weekday_label(days)
+        else:
+            group["pattern"] = label = f"{on}/{off}"
+        group["name"] = f"{clock(s)}-{clock(s + ln)} {label}"
+        group["share"] = round(n / total, 4)
+        groups.append(group)
+    groups[0]["share"] = round(groups[0]["share"] + 1.0 - sum(g["share"] for g in groups), 4)
+    return groups
+
+
+def pooled_days(weekday: np.ndarray) -> tuple[int, ...]:
+    """The weekdays most shifts fall on, when no manager's days tell a rota.
+
+    Args:
+        weekday: per shift, its weekday (0 = Monday).
+
+    Returns:
+        The weekdays with at least half the shifts of the busiest weekday.
+    """
+    n = np.bincount(weekday, minlength=7)
+    return tuple(int(d) for d in np.flatnonzero(n >= 0.5 * n.max()))

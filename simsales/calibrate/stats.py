@@ -1,0 +1,346 @@
+"""The statistics every fit shares: Beta posteriors, competing risks, truncated delays, call lengths.
+
+Probabilities become ``{beta: [a, b]}`` posteriors: from plain counts
+(Jeffreys prior, a = x + 1/2, b = n - x + 1/2), or from a censored
+estimate through its effective sample size, the number of fully observed
+cases that would give the same variance (``n_eff = p (1 - p) / var``),
+so a Beta carries exactly the uncertainty the data leave.
+
+A stage probability with deals still open at the export is the
+Aalen-Johansen cumulative incidence of "advanced" against the competing
+"lost", open deals censored at their age at the export
+(:func:`competing_risks`): not "open = lost", which biases every rate
+down while recent deals are still in flight.
+
+A client delay is observed only for deals that advanced before the export,
+so it is right-truncated at the deal's age then: :func:`fit_delay` maximises
+``sum log f(d_i) - log F(c_i)`` (an open deal is not a censored delay: it
+may never advance).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special, stats
+
+JEFFREYS = 0.5
+"""The prior counts added to successes and failures (the Jeffreys prior, Beta(1/2, 1/2))."""
+MAX_DELAY_ROWS = 100_000
+"""Delays fitted on at most this many deals (an even subsample of more): the fit's error is already
+far below the spread of one client's delay."""
+MIN_DAYS = 1.0 / 1440.0
+"""Delays below one minute are read as one minute (days) for the lognormal and gamma fits."""
+
+_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+@dataclass(frozen=True)
+class Prob:
+    """A fitted probability and its posterior.
+
+    Attributes:
+        p: the estimate.
+        a: the Beta's first parameter.
+        b: the Beta's second parameter.
+        n: the cases it came from (entrants, or trials).
+        events: the cases that advanced (or succeeded).
+        open: the cases still open at the export (censored).
+    """
+
+    p: float
+    a: float
+    b: float
+    n: int
+    events: int
+    open: int = 0
+
+    @property
+    def spec(self) -> dict:
+        """The scenario's form, ``{beta: [a, b]}`` (3 significant digits more than the data need)."""
+        return {"beta": [_round(self.a), _round(self.b)]}
+
+    def interval(self, level: float = 0.9) -> tuple[float, float]:
+        """The central posterior interval.
+
+        Args:
+            level: its probability (0.9: P5 to P95).
+
+        Returns:
+            ``(lo, hi)``.
+        """
+        tail = (1.0 - level) / 2.0
+        lo, hi = stats.beta.ppf([tail, 1.0 - tail], self.a, self.b)
+        return float(lo), float(hi)
+
+
+def _round(x: float) -> float:
+    """A Beta parameter as written: 4 significant digits, at least 2 decimals below 100."""
+    return float(f"{x:.4g}") if x >= 100 else round(x, 2)
+
+
+def beta_counts(events: int, n: int) -> Prob:
+    """The posterior of a probability seen as ``events`` successes in ``n`` trials.
+
+    Args:
+        events: successes.
+        n: trials.
+
+    Returns:
+        The estimate ``events / n`` (0 when no trials) and Beta(events + 1/2, n - events + 1/2).
+    """
+    events, n = int(events), int(n)
+    return Prob(events / n if n else 0.0, events + JEFFREYS, n - events + JEFFREYS, n, events)
+
+
+def beta_moments(p: float, var: float, n: int, events: int, open_: int = 0) -> Prob:
+    """The Beta posterior of an estimate with a known variance (effective sample size).
+
+    Args:
+        p: the estimate, in [0, 1].
+        var: its variance (0 or NaN: fall back on the plain counts).
+        n: the cases it came from.
+        events: the cases that advanced.
+        open_: the cases still open.
+
+    Returns:
+        Beta(p n_eff + 1/2, (1 - p) n_eff + 1/2) with ``n_eff = p (1 - p) / var``,
+        never more than ``n``.
+    """
+    p = min(max(float(p), 0.0), 1.0)
+    if not (var > 0 and 0 < p < 1):
+        decided = n - open_
+        prob = beta_counts(round(p * decided), decided)
+        return Prob(p, prob.a, prob.b, n, events, open_)
+    n_eff = min(p * (1 - p) / var, float(n))
+    return Prob(p, p * n_eff + JEFFREYS, (1 - p) * n_eff + JEFFREYS, n, events, open_)
+
+
+@dataclass(frozen=True)
+class Incidence:
+    """The cumulative incidence of advancing, by time since entry (Aalen-Johansen).
+
+    Attributes:
+        time: the distinct event times, days since entry.
+        advanced: the cumulative incidence of advancing at each.
+        prob: the probability of ever advancing, with its Beta.
+    """
+
+    time: np.ndarray
+    advanced: np.ndarray
+    prob: Prob
+
+
+def competing_risks(time: np.ndarray, cause: np.ndarray) -> Incidence:
+    """The chance of advancing against a competing loss, with open cases censored.
+
+    The Aalen-Johansen estimate of the cumulative incidence of cause 1 at the
+    last time seen, and its delta-method variance (Marubini & Valsecchi,
+    1995, eq. 10.10), turned into a Beta by the effective sample size.
+    Without censoring it is ``advanced / n`` with variance ``p (1 - p) / n``.
+
+    Args:
+        time: per case, days from entry to its event, or to the export if open.
+        cause: per case, 1 advanced, 2 lost, 0 open (censored).
+
+    Returns:
+        The incidence curve and the probability's posterior.
+    """
+    time = np.asarray(time, dtype=float)
+    cause = np.asarray(cause, dtype=np.int8)
+    n_all = len(time)
+    if n_all == 0:
+        return Incidence(np.zeros(0), np.zeros(0), beta_counts(0, 0))
+    u, inv = np.unique(time, return_inverse=True)
+    d1 = np.bincount(inv, weights=cause == 1, minlength=len(u))
+    d2 = np.bincount(inv, weights=cause == 2, minlength=len(u))
+    total = np.bincount(inv, minlength=len(u)).astype(float)
+    at_risk = n_all - np.concatenate([[0.0], np.cumsum(total)[:-1]])
+    d = d1 + d2
+    surv_after = np.cumprod(1.0 - d / at_risk)
+    surv_before = np.concatenate([[1.0], surv_after[:-1]])
+    cif = np.cumsum(surv_before * d1 / at_risk)
+    f = cif[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1 = np.where(at_risk > d, (f - cif) ** 2 * d / (at_risk * (at_risk - d)), 0.0)
+    t2 = surv_before**2 * d1 * (at_risk - d1) / at_risk**3
+    t3 = (f - cif) * surv_before * d1 / at_risk**2
+    var = float(np.sum(t1 + t2 - 2.0 * t3))
+    events, open_ = int(d1.sum()), int((cause == 0).sum())
+    prob = beta_moments(float(f), var, n_all, events, open_)
+    return Incidence(u, cif, prob)
+
+
+def naive_rate(cause: np.ndarray) -> float:
+    """The rate that counts every open case as lost (what the export shows; biased down).
+
+    Args:
+        cause: per case, 1 advanced, 2 lost, 0 open.
+
+    Returns:
+        ``advanced / entered``.
+    """
+    cause = np.asarray(cause)
+    return float((cause == 1).mean()) if len(cause) else 0.0
+
+
+# -- delays -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DelayFit:
+    """A delay distribution fitted to right-truncated observations, in days.
+
+    Attributes:
+        family: ``exponential``, ``gamma`` or ``lognormal`` (the best by AIC).
+        mean: its mean, days.
+        sd: its sd, days.
+        mean_se: the standard error of the mean, days.
+        n: the delays it came from.
+        aic: the family's AIC.
+    """
+
+    family: str
+    mean: float
+    sd: float
+    mean_se: float
+    n: int
+    aic: float
+
+    @property
+    def spec(self) -> dict:
+        """The scenario's form: ``{exponential: m}``, ``{gamma: {mean, sd}}``, ``{lognormal: ...}``."""
+        m, s = _sig(self.mean), _sig(self.sd)
+        if self.family == "exponential":
+            return {"exponential": m}
+        return {self.family: {"mean": m, "sd": s}}
+
+    def cdf(self, days: np.ndarray) -> np.ndarray:
+        """The fitted CDF at ``days``."""
+        return _dist(self.family, self.mean, self.sd).cdf(np.asarray(days, dtype=float))
+
+
+def _sig(x: float) -> float:
+    """A value as written in the scenario: 4 significant digits."""
+    return float(f"{x:.4g}")
+
+
+def _dist(family: str, mean: float, sd: float) -> stats.rv_continuous:
+    if family == "exponential":
+        return stats.expon(scale=mean)
+    if family == "gamma":
+        shape = (mean / sd) ** 2
+        return stats.gamma(shape, scale=mean / shape)
+    s2 = math.log1p((sd / mean) ** 2)
+    return stats.lognorm(math.sqrt(s2), scale=math.exp(math.log(mean) - s2 / 2))
+
+
+def _family_nll(family: str, d: np.ndarray, c: np.ndarray) -> tuple:
+    """The negative log-likelihood of right-truncated delays, its start, and the params -> (mean, sd) map."""
+    logd = np.log(np.maximum(d, MIN_DAYS))
+    logc = np.log(np.maximum(c, MIN_DAYS))
+    if family == "exponential":
+
+        def nll(x):
+            m = math.exp(x[0])
+            return -np.sum(-x[0] - d / m - np.log(-np.expm1(-c / m)))
+
+        return nll, np.array([math.log(max(d.mean(), MIN_DAYS))]), lambda x: (math.exp(x[0]),) * 2
+    if family == "gamma":
+        dd = np.maximum(d, MIN_DAYS)
+
+        def nll(x):
+            k, th = math.exp(x[0]), math.exp(x[1])
+            return -np.sum(
+                stats.gamma.logpdf(dd, k, scale=th) - np.log(np.maximum(special.gammainc(k, c / th), 1e-300))
+            )
+
+        m, v = dd.mean(), max(dd.var(), 1e-12)
+        k0 = m * m / v
+        return nll, np.log([k0, m / k0]), lambda x: (math.exp(x[0] + x[1]), math.exp(x[0] / 2 + x[1]))
+
+    def nll(x):
+        mu, sig = x[0], math.exp(x[1])
+        z = (logd - mu) / sig
+        return -np.sum(
+            -0.5 * z * z - _LOG_SQRT_2PI - np.log(sig) - logd - special.log_ndtr((logc - mu) / sig)
+        )
+
+    start = np.array([logd.mean(), math.log(max(logd.std(), 1e-3))])
+
+    def moments(x):
+        mu, s2 = x[0], math.exp(2 * x[1])
+        m = math.exp(mu + s2 / 2)
+        return m, m * math.sqrt(math.expm1(s2))
+
+    return nll, start, moments
+
+
+def fit_delay(
+    delay: np.ndarray, window: np.ndarray, families: tuple[str, ...] = ("exponential", "gamma", "lognormal")
+) -> DelayFit | None:
+    """Fit a client delay, days, observed only when it ended before the export.
+
+    Args:
+        delay: per deal that advanced, days from entry to advancing.
+        window: per such deal, days from entry to the export (the most its
+            delay could have been and still be seen).
+        families: the families to try; the best by AIC is kept.
+
+    Returns:
+        The fit, or None when no delay was seen.
+    """
+    delay, window = np.asarray(delay, dtype=float), np.asarray(window, dtype=float)
+    keep = np.isfinite(delay) & np.isfinite(window) & (delay >= 0)
+    delay, window = delay[keep], np.maximum(window[keep], delay[keep])
+    n = len(delay)
+    if n == 0:
+        return None
+    if n > MAX_DELAY_ROWS:
+        pick = np.linspace(0, n - 1, MAX_DELAY_ROWS).astype(np.int64)
+        delay, window = delay[pick], window[pick]
+    if np.all(delay <= MIN_DAYS):
+        return DelayFit("exponential", MIN_DAYS, MIN_DAYS, 0.0, n, math.nan)
+    best: DelayFit | None = None
+    for family in families:
+        nll, x0, moments = _family_nll(family, delay, window)
+        with np.errstate(all="ignore"):
+            res = optimize.minimize(
+                nll, x0, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-6, "maxiter": 2000}
+            )
+        if not np.isfinite(res.fun):
+            continue
+        mean, sd = moments(res.x)
+        if not (np.isfinite(mean) and np.isfinite(sd) and mean > 0 and sd > 0):
+            continue
+        scale = len(delay) / n  # a subsample's likelihood stands for all n deals
+        aic = 2 * res.fun / scale + 2 * len(x0)
+        fit = DelayFit(family, mean, sd, sd / math.sqrt(n), n, aic)
+        # A two-parameter family must beat the exponential by 2 more than its penalty.
+        if best is None or aic < best.aic - 2.0 * (family != "exponential"):
+            best = fit
+    return best
+
+
+# -- call lengths and other per-event sizes ------------------------------------
+
+
+def lognormal_fit(x: np.ndarray) -> tuple[float, float] | None:
+    """Mean and sd of the lognormal fitted to positive values (maximum likelihood).
+
+    Args:
+        x: the values (minutes, money ...); zeros and NaN are left out.
+
+    Returns:
+        ``(mean, sd)`` of the variable itself, or None when fewer than 2 values are positive.
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x) & (x > 0)]
+    if len(x) < 2:
+        return None
+    logs = np.log(x)
+    mu, s2 = logs.mean(), logs.var()
+    mean = math.exp(mu + s2 / 2)
+    return mean, mean * math.sqrt(math.expm1(s2))

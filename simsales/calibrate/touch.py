@@ -1,0 +1,351 @@
+"""The touch chain: attempt offsets, contact chance per attempt, its decay with lead age, call minutes.
+
+A lead's touch chain in the data is its calls up to and including the
+first answered one (later calls are the funnel's: presentation, closing).
+Attempt ``k`` is the lead's ``k``-th such call.  The scenario's chance
+that attempt ``k`` reaches the person is ``p_contact[k] x max(floor,
+0.5 ** (age / half_life))`` (:mod:`simsales.world.contact`), ``age`` the
+minutes since creation; it is fitted by maximum likelihood on the
+attempts' answered flag (scipy.optimize), the attempts grouped by attempt
+number and fine bins of age (the likelihood of the bins is that of the
+rows up to the spread of age inside a bin).  The chain's length is the
+attempt count that 95% of leads old enough to have finished it do not
+exceed; each offset is the planned one, where the ages at that attempt
+pile up (:mod:`simsales.calibrate.offsets`), not their median (which holds
+the waits for a free manager the simulation adds itself).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+from simsales.calibrate.fit import Fit, Part, count, sig
+from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
+from simsales.calibrate.mle import covariance
+from simsales.calibrate.offsets import planned_offsets
+from simsales.calibrate.stats import beta_moments, lognormal_fit
+from simsales.scenario.limits import MAX_ATTEMPTS
+
+AGE_EDGES = np.concatenate([[0.0], np.geomspace(0.5, 60 * MINUTES_PER_DAY, 90), [np.inf]])
+"""Bins of lead age (minutes) the contact likelihood groups attempts by."""
+CHAIN_QUANTILE = 0.95
+"""The chain's length: the attempt count this share of finished leads does not exceed."""
+DEFAULT_TTL_DAYS = 7
+
+
+def chain_attempts(frame: Frame) -> pd.DataFrame:
+    """The touch-chain attempts: every lead's calls up to and including its first answered one.
+
+    Args:
+        frame: the window's data.
+
+    Returns:
+        The calls, with ``k`` (attempt number, 0-based) and ``age`` (minutes since the lead's creation).
+    """
+    calls = frame.calls
+    lead = calls["lead"].to_numpy()
+    age = calls["t"].to_numpy() - frame.created[lead]
+    answered = calls["answered"].to_numpy()
+    early = age < -1.0  # a call more than a minute before its lead was created
+    if early.any():
+        frame.warnings.append(
+            f"{count(early.sum())} calls start before their lead was created (impossible "
+            f"timestamps, e.g. lead {frame.lead_ids[lead[early][0]]}); they are left out"
+        )
+    n = len(lead)
+    new = np.ones(n, dtype=bool)
+    new[1:] = lead[1:] != lead[:-1]
+    start = np.flatnonzero(new)
+    group = np.cumsum(new) - 1
+    k = np.arange(n) - start[group]
+    before = np.cumsum(answered) - answered  # answered calls before this one, overall
+    before -= before[start][group]  # ... within the lead
+    keep = (before == 0) & ~early
+    out = calls[keep].copy()
+    out["k"] = k[keep]
+    out["age"] = np.maximum(age[keep], 0.0)
+    return out
+
+
+def contact_nll(theta: np.ndarray, k: np.ndarray, age: np.ndarray, n: np.ndarray, x: np.ndarray) -> float:
+    """The negative log-likelihood of answered flags under ``p_contact[k] x max(floor, 0.5 ** (age / h))``.
+
+    Args:
+        theta: ``K`` logits of ``p_contact``, then log half-life (minutes), then the floor's logit.
+        k: per group, the attempt number.
+        age: per group, the mean age, minutes.
+        n: per group, the attempts.
+        x: per group, the answered ones.
+
+    Returns:
+        The negative log-likelihood.
+    """
+    kk = len(theta) - 2
+    p = special.expit(theta[:kk])[k]
+    decay = np.maximum(special.expit(theta[-1]), np.exp2(-age / math.exp(theta[-2])))
+    q = np.clip(p * decay, 1e-12, 1 - 1e-12)
+    return -float(np.sum(x * np.log(q) + (n - x) * np.log1p(-q)))
+
+
+def fit_contact(k: np.ndarray, age: np.ndarray, answered: np.ndarray, chain: int) -> dict:
+    """Fit the contact chance per attempt and its decay with age.
+
+    Args:
+        k: per attempt, its number (attempts at ``chain`` or later are left out).
+        age: per attempt, the lead's age then, minutes.
+        answered: per attempt, whether the person was reached.
+        chain: the chain's length.
+
+    Returns:
+        ``p`` (per attempt), ``p_var``, ``half_life`` (minutes), ``floor``, their standard
+        errors ``half_life_se`` and ``floor_se``, the groups (``k``, ``age``, ``n``, ``x``) and
+        the fitted chance per group ``q``.
+    """
+    keep = k < chain
+    k, age, answered = k[keep], age[keep], answered[keep]
+    b = np.searchsorted(AGE_EDGES, age, side="right") - 1
+    key = k * len(AGE_EDGES) + b
+    u, inv = np.unique(key, return_inverse=True)
+    n = np.bincount(inv).astype(float)
+    x = np.bincount(inv, weights=answered.astype(float))
+    mean_age = np.bincount(inv, weights=age) / n
+    gk = u // len(AGE_EDGES)
+    per_k_n = np.bincount(gk, weights=n, minlength=chain)
+    per_k_x = np.bincount(gk, weights=x, minlength=chain)
+    rate = np.clip((per_k_x + 0.5) / (per_k_n + 1.0), 1e-4, 1 - 1e-4)
+    x0 = np.concatenate([special.logit(rate), [math.log(360.0), 0.0]])
+    bounds = [(-12.0, 12.0)] * chain + [(0.0, math.log(60 * MINUTES_PER_DAY)), (-10.0, 10.0)]
+
+    def nll(t):
+        return contact_nll(t, gk, mean_age, n, x)
+
+    res = optimize.minimize(nll, x0, method="L-BFGS-B", bounds=bounds)
+    theta = res.x
+    cov = covariance(nll, theta)
+    p = special.expit(theta[:chain])
+    p_var = (p * (1 - p)) ** 2 * np.diag(cov)[:chain]
+    h = math.exp(theta[-2])
+    floor = float(special.expit(theta[-1]))
+    q = p[gk] * np.maximum(floor, np.exp2(-mean_age / h))
+    return {
+        "p": p,
+        "p_var": p_var,
+        "n": per_k_n,
+        "x": per_k_x,
+        "half_life": h,
+        "half_life_se": h * math.sqrt(cov[-2, -2]) if np.isfinite(cov[-2, -2]) else math.nan,
+        "floor": floor,
+        "floor_se": floor * (1 - floor) * math.sqrt(cov[-1, -1]) if np.isfinite(cov[-1, -1]) else math.nan,
+        "groups": (gk, mean_age, n, x),
+        "q": q,
+    }
+
+
+def chain_length(attempts: pd.DataFrame, frame: Frame) -> int:
+    """The planned number of attempts: what 95% of leads old enough to have finished do not exceed."""
+    per_lead = np.bincount(attempts["lead"].to_numpy(), minlength=frame.n)
+    old = frame.created < frame.end - DEFAULT_TTL_DAYS * MINUTES_PER_DAY
+    counts = per_lead[old & (per_lead > 0)] if (old & (per_lead > 0)).any() else per_lead[per_lead > 0]
+    if len(counts) == 0:
+        return 1
+    return int(min(max(np.quantile(counts, CHAIN_QUANTILE, method="lower"), 1), MAX_ATTEMPTS.value))
+
+
+def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None) -> Part:
+    """Fit the touch chain: offsets, contact chance and decay, dial and call minutes, lead_ttl.
+
+    Args:
+        frame: the window's data.
+        attempts: :func:`chain_attempts` of the frame (None: worked out here).
+
+    Returns:
+        ``touch_chain.*`` values, comments and fits.
+    """
+    part = Part()
+    attempts = chain_attempts(frame) if attempts is None else attempts
+    if len(attempts) == 0:
+        part.warnings.append("the export has no call: the touch chain keeps its defaults")
+        for path, value in (
+            ("offsets", [0.0, 60.0, 1440.0]),
+            ("p_contact", [0.5]),
+            ("dial_minutes", 1.0),
+            ("call_minutes", {"lognormal": {"mean": 9, "sd": 5}}),
+        ):
+            part.default(f"touch_chain.{path}", value, "no call in the export")
+        return part
+    chain = chain_length(attempts, frame)
+    k, age = attempts["k"].to_numpy(), attempts["age"].to_numpy()
+    answered = attempts["answered"].to_numpy()
+    n_leads = attempts["lead"].nunique()
+    src = f"{count(len(attempts))} attempts on {count(n_leads)} leads, {frame.period}"
+    offsets = planned_offsets(k, age, chain)
+    part.set(
+        "touch_chain.offsets",
+        [round(float(o), 1) for o in offsets],
+        f"from {src}: the planned lead age (minutes) at each attempt, where the ages pile up (leads "
+        f"whose manager was free; the waits above it are the simulation's own); {chain} attempts, "
+        f"what {CHAIN_QUANTILE:.0%} of finished leads do not exceed",
+    )
+    fit = fit_contact(k, age, answered, chain)
+    probs = [
+        beta_moments(float(p), float(v), int(n), int(x))
+        for p, v, n, x in zip(fit["p"], fit["p_var"], fit["n"], fit["x"], strict=True)
+    ]
+    part.set(
+        "touch_chain.p_contact",
+        [pr.spec for pr in probs],
+        f"from {src}: maximum likelihood with the decay; before the decay, attempt 1 "
+        f"{probs[0].p:.1%}" + (f", attempt {chain} {probs[-1].p:.1%}" if chain > 1 else ""),
+    )
+    hl, hl_se, fl, fl_se = fit["half_life"], fit["half_life_se"], fit["floor"], fit["floor_se"]
+    part.set(
+        "touch_chain.decay",
+        {"half_life": sig(hl, 3), "floor": round(fl, 3)},
+        f"from {src}: half-life {hl / 60:.3g} h (se {hl_se / 60:.2g} h), floor {fl:.2f} "
+        f"(se {fl_se:.2f}), in minutes",
+    )
+    unanswered = attempts["duration_s"].to_numpy()[~answered] / 60.0
+    unanswered = unanswered[np.isfinite(unanswered)]
+    if len(unanswered):
+        part.set(
+            "touch_chain.dial_minutes",
+            round(float(np.median(unanswered)), 2),
+            f"from {count(len(unanswered))} unanswered attempts, {frame.period}: the median, minutes",
+        )
+    else:
+        part.default("touch_chain.dial_minutes", 1.0, "no unanswered attempt")
+    talk = attempts["duration_s"].to_numpy()[answered] / 60.0
+    ln = lognormal_fit(talk)
+    if ln is not None:
+        part.set(
+            "touch_chain.call_minutes",
+            {"lognormal": {"mean": sig(ln[0], 3), "sd": sig(ln[1], 3)}},
+            f"from {count(np.sum(talk > 0))} contact calls (the first answered call), {frame.period}: "
+            "lognormal fit, minutes",
+        )
+    else:
+        part.default("touch_chain.call_minutes", {"lognormal": {"mean": 9, "sd": 5}}, "no answered call")
+    p99 = float(np.quantile(age, 0.99))
+    ttl = max(
+        DEFAULT_TTL_DAYS * MINUTES_PER_DAY,
+        math.ceil(max(p99, offsets[-1]) / MINUTES_PER_DAY) * MINUTES_PER_DAY,
+    )
+    part.set(
+        "touch_chain.lead_ttl",
+        float(ttl),
+        f"from {src}: 99% of attempts come by {p99 / MINUTES_PER_DAY:.1f} days; at least "
+        f"{DEFAULT_TTL_DAYS} days, minutes",
+    )
+    part.defaults.append("touch_chain.priority")
+    _touch_fits(part, fit, k, age, offsets, len(attempts))
+    return part
+
+
+def _touch_fits(part: Part, fit: dict, k: np.ndarray, age: np.ndarray, offsets: np.ndarray, n: int) -> None:
+    """Observed against fitted: contact chance by lead age and by attempt, and the attempts' ages."""
+    gk, mean_age, gn, gx = fit["groups"]
+    q = fit["q"]
+    edges = np.array([0, 5, 15, 30, 60, 120, 240, 480, 1440, 2880, 5760, 10080, np.inf])
+    names = [
+        "<5m",
+        "5-15m",
+        "15-30m",
+        "30m-1h",
+        "1-2h",
+        "2-4h",
+        "4-8h",
+        "8h-1d",
+        "1-2d",
+        "2-4d",
+        "4-7d",
+        "7d+",
+    ]
+    b = np.searchsorted(edges, mean_age, side="right") - 1
+    bn = np.bincount(b, weights=gn, minlength=len(names))
+    bx = np.bincount(b, weights=gx, minlength=len(names))
+    bq = np.bincount(b, weights=q * gn, minlength=len(names))
+    seen = bn > 0
+    obs = np.where(seen, bx / np.maximum(bn, 1), np.nan)
+    se = np.sqrt(obs * (1 - obs) / np.maximum(bn, 1))
+    part.fits.append(
+        Fit(
+            "touch_chain.decay",
+            "Contact chance by lead age at the attempt",
+            [nm for nm, s in zip(names, seen, strict=True) if s],
+            obs[seen],
+            (bq / np.maximum(bn, 1))[seen],
+            (obs - 1.645 * se)[seen],
+            (obs + 1.645 * se)[seen],
+            kind="bar",
+            xlabel="lead age at the attempt",
+            ylabel="share answered",
+            n=n,
+            note="the fitted chance mixes the attempts made at each age",
+        )
+    )
+    chain = len(offsets)
+    kn = np.bincount(gk, weights=gn, minlength=chain)
+    kx = np.bincount(gk, weights=gx, minlength=chain)
+    kq = np.bincount(gk, weights=q * gn, minlength=chain)
+    obs_k = kx / np.maximum(kn, 1)
+    se_k = np.sqrt(obs_k * (1 - obs_k) / np.maximum(kn, 1))
+    part.fits.append(
+        Fit(
+            "touch_chain.p_contact",
+            "Contact chance by attempt",
+            list(range(1, chain + 1)),
+            obs_k,
+            kq / np.maximum(kn, 1),
+            obs_k - 1.645 * se_k,
+            obs_k + 1.645 * se_k,
+            kind="bar",
+            xlabel="attempt",
+            ylabel="share answered",
+            n=n,
+        )
+    )
+    keep = k < chain
+    med = (
+        np.array(
+            [np.median(age[keep & (k == j)]) if (keep & (k == j)).any() else np.nan for j in range(chain)]
+        )
+        / 60
+    )
+    lo = (
+        np.array(
+            [
+                np.quantile(age[keep & (k == j)], 0.25) if (keep & (k == j)).any() else np.nan
+                for j in range(chain)
+            ]
+        )
+        / 60
+    )
+    hi = (
+        np.array(
+            [
+                np.quantile(age[keep & (k == j)], 0.75) if (keep & (k == j)).any() else np.nan
+                for j in range(chain)
+            ]
+        )
+        / 60
+    )
+    part.fits.append(
+        Fit(
+            "touch_chain.offsets",
+            "Lead age at each attempt (median, P25-P75) and the planned offset",
+            list(range(1, chain + 1)),
+            med,
+            np.asarray(offsets) / 60,
+            lo,
+            hi,
+            kind="bar",
+            xlabel="attempt",
+            ylabel="hours after creation",
+            n=n,
+            note="the ages pile up at the planned offset; the rest waited for a free manager",
+        )
+    )

@@ -1,0 +1,144 @@
+"""`simsales backtest DIR --until DATE`: how well would the model have forecast what happened next?
+
+The answer first (how many weekly numbers fell inside the forecast's
+P10-P90 band, and how far to trust it), then which numbers missed and on
+which side, the table of weeks, and what the backtest assumed (the open
+pipeline is approximated by a warm-up: :mod:`simsales.analysis.backtest`).
+``--report DIR`` writes the chart (PNG, SVG), ``backtest.csv`` and
+``backtest.json``; ``--format json`` prints the document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from simsales.cli.common import FormatOpt, check_out_dir, command_help
+from simsales.cli.console import err, fail, literal, out
+from simsales.scenario.limits import MAX_REPLICATIONS
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise fail(f"{option}: expected a date like 2026-08-04, got {text!r}") from None
+
+
+def week_table(result) -> Table:
+    """Rows: the compared numbers; columns: the weeks; cells: the actual over P10 · P50 · P90.
+
+    Args:
+        result: the backtest (:class:`simsales.analysis.backtest.Backtest`).
+
+    Returns:
+        The table; an actual outside its band is red, with the side it missed.
+    """
+    from simsales.report.units import fmt
+
+    table = Table(title=Text(f"Actual (top) against the forecast's P10 · P50 · P90 (below), per week; "
+                             f"{result.replications} replications", style="table.title"))
+    table.add_column("number")
+    for first, after in result.weeks:
+        last = after - dt.timedelta(days=1)
+        table.add_column(f"{first:%d %b} - {last:%d %b}", justify="right")
+    frame = result.table()
+    for metric, rows in frame.groupby("metric", sort=False):
+        cells = []
+        for row in rows.itertuples():
+            actual = fmt(row.actual, metric)
+            if row.side in ("above", "below"):
+                actual = f"[bold red]{actual} ({row.side})[/]"
+            cells.append(f"{actual}\n[dim]{fmt(row.p10, metric)} · {fmt(row.p50, metric)} · "
+                         f"{fmt(row.p90, metric)}[/]")
+        table.add_row(metric, *cells)
+    return table
+
+
+def backtest_command(
+    folder: Annotated[Path, typer.Argument(help="the CRM export: a folder of leads, stages, calls, staff "
+                                                "(and payments, shifts) tables")],
+    until: Annotated[str, typer.Option("--until", metavar="DATE", help="the last day of data the forecast "
+                                       "may use (YYYY-MM-DD); the forecast starts the day after")],
+    days: Annotated[int, typer.Option("--days", help="days to forecast and compare")] = 28,
+    replications: Annotated[int, typer.Option("--replications", "-n", min=1, max=int(MAX_REPLICATIONS.value),
+                                              help="forecast replications")] = 200,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="seed (default: the calibrated "
+                                             "scenario's)")] = None,
+    report: Annotated[Path | None, typer.Option("--report", metavar="DIR", help="write the chart, "
+                                                "backtest.csv and backtest.json here")] = None,
+    preset: Annotated[str | None, typer.Option("--preset", help="the CRM the export comes from "
+                                               "(amocrm, kommo, bitrix24, hubspot)")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="a mapping file (column renames, "
+                                                 "value maps, time zone)")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="the export's time zone (IANA, default UTC)")] = None,
+    format: FormatOpt = "table",
+) -> None:
+    """Hold the model against what happened: calibrate to a date, forecast the days after, compare.
+
+    Args:
+        folder: the export's folder.
+        until: the last day of data used (``YYYY-MM-DD``).
+        days: days forecast after it (at least 1).
+        replications: forecast replications.
+        seed: their seed (None: the calibrated scenario's).
+        report: where to write the chart, CSV and JSON (None: nowhere).
+        preset: the CRM product the export comes from (None: the schema's own tables).
+        mapping: a mapping file.
+        tz: the export's time zone.
+        format: ``table`` (for people) or ``json`` (the document on stdout).
+
+    Raises:
+        typer.Exit: bad input (status 2).
+    """
+    from simsales.analysis.backtest import BacktestError, backtest, check_dates
+    from simsales.crm.errors import CrmError
+    from simsales.crm.read import read_export
+
+    day = _date(until, "--until")
+    if days < 1:
+        raise fail(f"--days: expected at least 1 day to forecast, got {days}")
+    if not folder.is_dir():
+        raise fail(f"{folder}: not a folder; expected a CRM export (a folder of leads, stages, calls and "
+                   f"staff tables)")
+    check_out_dir(report, option="--report")
+    try:
+        export = read_export(folder, preset=preset, mapping=mapping, tz=tz)
+        check_dates(export, day, days)
+        say = (lambda line: err.print(f"{literal(line)} ...", highlight=False)) if format == "table" else None
+        result = backtest(export, day, days=days, replications=replications, seed=seed, progress=say)
+    except (CrmError, BacktestError) as exc:
+        raise fail(str(exc)) from None
+    except ValueError as exc:  # the calibration cannot fit this window (no lead in it, ...)
+        raise fail(f"{folder}: {exc}") from None
+    from simsales.report.backtest import document, write_backtest
+    from simsales.report.files import to_json
+
+    files = write_backtest(result, report) if report is not None else []
+    if format == "json":
+        typer.echo(to_json(document(result)), nl=False)
+        return
+    out.print(Text(result.verdict(), style="bold"), soft_wrap=True)
+    for line in result.misses():
+        out.print(f"  {literal(line)}", highlight=False, soft_wrap=True)
+    out.print(week_table(result))
+    for line in result.notes:
+        out.print(Text(f"note: {line}", style="dim"), soft_wrap=True)
+    for line in result.warnings:
+        out.print(f"[yellow]calibration warning:[/] {literal(line)}", highlight=False, soft_wrap=True)
+    for f in files:
+        out.print(f"wrote {literal(f)}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `simsales backtest` to the app.
+
+    Args:
+        app: the Typer app.
+    """
+    app.command(name="backtest", help=command_help(backtest_command))(backtest_command)

@@ -1,0 +1,126 @@
+"""`simsales calibrate`: fit a scenario to a CRM export, and write the diagnostics report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simsales.cli.common import check_out_dir, command_help, err, fail, literal, note, out
+
+DirArg = Annotated[Path, typer.Argument(help="the export's folder (leads, stages, calls, staff, ...)")]
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"{option}: expected a date such as 2026-06-30, got {text!r}") from None
+
+
+def calibrate_command(
+    folder: DirArg,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="the scenario file to write")],
+    preset: Annotated[
+        str | None,
+        typer.Option("--preset", help="the CRM whose export this is: amocrm, kommo, bitrix24, hubspot"),
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="a mapping YAML (renames, values)")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--from", help="first day to fit on (default: the first lead's)")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="last day to fit on (default: the export's last); the scenario starts the day after"
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="write the diagnostics report (diagnostics.html) into this folder"),
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz", help="the export's time zone, e.g. Europe/Moscow (default: the mapping's, else UTC)"
+        ),
+    ] = None,
+) -> None:
+    """Fit a scenario to a CRM export: every number with its uncertainty and where it came from.
+
+    Args:
+        folder: the export's folder.
+        out_file: the scenario YAML to write.
+        preset: the CRM product's preset, or None for the schema's own tables.
+        mapping: a mapping file laid over the preset's.
+        since: the window's first day (ISO date).
+        until: the window's last day (ISO date).
+        report: the folder for the diagnostics report, or None for none.
+        tz: the export's time zone.
+
+    Raises:
+        typer.Exit: bad input (status 2; the error is printed).
+    """
+    # Imported here: pandas-heavy modules load only for this command.
+    from simsales.calibrate import CalibrationError, calibrate
+    from simsales.crm.errors import CrmError
+    from simsales.crm.read import read_export
+    from simsales.report.files import atomic_write_text
+    from simsales.scenario import parse_scenario
+    from simsales.scenario.loader import InputError
+
+    first, last = _date(since, "--from"), _date(until, "--to")
+    if first and last and last < first:
+        raise fail(f"--to {last} is before --from {first}: the window would be empty")
+    if not folder.is_dir():
+        raise fail(f"{folder}: no such folder (give the folder that holds leads.csv, stages.csv, ...)")
+    if out_file.exists() and out_file.is_dir():
+        raise fail(f"--out {out_file}: is a folder; give the scenario file to write, e.g. scenario.yaml")
+    check_out_dir(out_file.parent if str(out_file.parent) else Path("."), option="--out")
+    check_out_dir(report, option="--report")
+    say = lambda text: err.print(f"[dim]{literal(text)}[/]", highlight=False)  # noqa: E731
+    say(f"reading {folder}")
+    try:
+        export = read_export(folder, preset=preset, mapping=mapping, tz=tz)
+        cal = calibrate(export, since=first, until=last, progress=say)
+    except (CrmError, CalibrationError) as exc:
+        raise fail(str(exc)) from None
+    text = cal.yaml()
+    try:
+        parse_scenario(text, str(out_file))
+    except InputError as exc:  # a bug of ours, not the user's: say so plainly
+        raise fail(f"the fitted scenario does not validate (please report this): {exc}") from None
+    atomic_write_text(out_file, text)
+    for line in export.notes:
+        note(line)
+    for line in cal.warnings:
+        note(line, "warning")
+    out.print(
+        literal(
+            f"scenario: {out_file} ({len(cal.comments) - len(cal.defaults)} fields fitted on "
+            f"{cal.period}, {len(cal.defaults)} kept at defaults)"
+        ),
+        highlight=False,
+        soft_wrap=True,
+    )
+    if report is not None:
+        from simsales.report.diagnostics import write_diagnostics
+
+        say("writing the diagnostics report")
+        path = write_diagnostics(cal, report, str(folder))
+        out.print(literal(f"report: {path}"), highlight=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `simsales calibrate` to the app.
+
+    Args:
+        app: the Typer app.
+    """
+    app.command(name="calibrate", help=command_help(calibrate_command))(calibrate_command)

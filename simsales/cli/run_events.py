@@ -1,0 +1,74 @@
+"""`simsales run FILE --events DIR`: one replication's simulated CRM, in the export schema.
+
+The replication is played by the reference engine (it logs every attempt):
+its totals are a draw from the same distribution as the run's replication
+``R``, not the fast engine's numbers for it
+(:mod:`simsales.montecarlo.events`).  The tables are written with
+:func:`simsales.crm.write.write_export` (each file atomically).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from simsales.cli.console import fail, literal, out
+from simsales.scenario import Scenario
+
+BYTES_PER_LEAD = 700
+"""About what a lead costs on disk with its stages and calls (CSV), bytes: the space check's estimate."""
+
+
+def write_events(scenario: Scenario, file: Path, plans: list[str] | None, folder: Path,
+                 replication: int, seed: int | None, format: str) -> list[Path]:
+    """Write replication ``replication`` of one plan as a CRM export into ``folder``, and say so.
+
+    Args:
+        scenario: the validated scenario.
+        file: its file, for messages.
+        plans: the ``--plan`` names (at most one; None: the scenario's first plan).
+        folder: where the tables go (created if missing).
+        replication: the replication (0-based).
+        seed: the run's seed (None: the scenario's).
+        format: ``table`` (a line for people) or ``json`` (a document on stdout).
+
+    Returns:
+        The files written.
+
+    Raises:
+        typer.Exit: more than one plan, or a folder that cannot be written (status 2).
+    """
+    from simsales.cli.common import check_out_dir
+    from simsales.crm.write import write_export
+    from simsales.montecarlo.events import TIME_ZONE, simulate_events
+    from simsales.scenario.uncertain import mean_of
+
+    if plans is not None and len(plans) > 1:
+        raise fail(f"{file}: --events writes one plan's replication; got --plan {', '.join(plans)}: "
+                   f"give one --plan")
+    plan = plans[0] if plans else scenario.plans[0].name
+    leads_per_day = sum(mean_of(c.leads_per_day) for c in scenario.channels)
+    check_out_dir(folder, need_bytes=int(BYTES_PER_LEAD * leads_per_day * scenario.horizon_days),
+                  option="--events")
+    seed = scenario.seed if seed is None else seed
+    run = simulate_events(scenario, plan, replication, seed)
+    export = run.export
+    files = write_export(export, folder)
+    counts = export.counts()
+    if format == "json":
+        out.print_json(json.dumps({
+            "folder": str(folder), "plan": plan, "replication": replication, "seed": seed, "engine": "des",
+            "time_zone": TIME_ZONE, "rows": counts, "files": [str(f) for f in files],
+            "metrics": {k: run.metrics[k] for k in ("leads", "attempts", "contacts", "qualified", "offers",
+                                                    "total_invoices", "won", "revenue_net")},
+        }))
+        return files
+    shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
+    out.print(f"events: {literal(scenario.name)}, plan {literal(plan)}, replication {replication}, "
+              f"seed {seed}: {shown}; written to {literal(folder)} (times in {TIME_ZONE}).",
+              highlight=False, soft_wrap=True)
+    out.print(f"Played by the reference engine (it logs every attempt): these totals are one draw from the "
+              f"same distribution as the run's replication {replication}, not the fast engine's numbers "
+              f"for it.", highlight=False, soft_wrap=True)
+    return files
+

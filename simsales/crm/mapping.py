@@ -1,0 +1,168 @@
+"""A mapping file: how an export's own column names, values and time zone map to the schema.
+
+::
+
+    tz: Europe/Moscow                  # the export's time zone (IANA name)
+    columns:                           # per table: name in the file -> name in the schema
+      leads: {Deal ID: lead_id, Created: created_at}
+    values:                            # per column (or table.column): value in the file -> schema value
+      stage: {"Оплачено": won, "Неразобранное": null}   # null: drop the row (stages only)
+      answered: {"4": true, "6": false}
+    options: {}                        # settings of a preset (see its YAML)
+
+A ``--preset`` ships one of these (``simsales/crm/presets/<name>.yaml``);
+a user's own ``--mapping`` is laid over it, key by key.  Value matching
+ignores case and surrounding spaces.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simsales.crm.errors import CrmError, did_you_mean
+
+KEYS = ("tz", "columns", "values", "options")
+
+
+@dataclass
+class Mapping:
+    """A parsed mapping file (all parts optional).
+
+    Attributes:
+        columns: per table, the file's column name -> the schema's (or, for a
+            preset's source tables, the product's field name).
+        values: per column (``stage``) or table and column (``calls.kind``),
+            the file's value -> the schema's; None drops the row.
+        tz: the export's time zone, or None.
+        options: a preset's settings.
+        files: the mapping files read, for messages.
+    """
+
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tz: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def over(self, base: Mapping) -> Mapping:
+        """This mapping laid over ``base``: each key here replaces the same key there."""
+        columns = {t: dict(m) for t, m in base.columns.items()}
+        for table, renames in self.columns.items():
+            columns.setdefault(table, {}).update(renames)
+        values = {c: dict(m) for c, m in base.values.items()}
+        for column, table in self.values.items():
+            values.setdefault(column, {}).update(table)
+        return Mapping(
+            columns, values, self.tz or base.tz, {**base.options, **self.options}, base.files + self.files
+        )
+
+    def values_for(self, table: str, column: str) -> dict[str, Any]:
+        """The value map of ``table.column``: the column's, then the table-qualified one over it."""
+        return {**self.values.get(column, {}), **self.values.get(f"{table}.{column}", {})}
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read a mapping file.
+
+    Args:
+        path: the YAML file.
+
+    Returns:
+        The mapping.
+
+    Raises:
+        CrmError: the file is missing, is not YAML, or has an unknown key,
+            a non-text column name or an unknown time zone.
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CrmError(str(path), "no such mapping file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CrmError(str(path), f"cannot read the mapping file ({exc})") from None
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = None if mark is None else mark.line + 1
+        raise CrmError(name, f"not valid YAML: {getattr(exc, 'problem', exc)}", row=row) from None
+    if not isinstance(data, dict):
+        raise CrmError(name, "expected a mapping with the keys tz, columns, values, options")
+    for key in data:
+        if key not in KEYS:
+            raise CrmError(
+                name,
+                f"unknown key {key!r}{did_you_mean(str(key), KEYS)}; the keys are " + ", ".join(KEYS),
+                column=str(key),
+                row=_line(text, str(key)),
+            )
+    columns = _nested(data.get("columns") or {}, name, "columns", text)
+    values = _nested(data.get("values") or {}, name, "values", text)
+    for table, renames in columns.items():
+        for source, target in renames.items():
+            if not isinstance(target, str) or not target:
+                raise CrmError(
+                    name,
+                    f"expected a column name for {source!r}, got {target!r}",
+                    column=f"columns.{table}",
+                    row=_line(text, str(source)),
+                )
+    tz = data.get("tz")
+    if tz is not None:
+        tz = check_tz(str(tz), name)
+    options = data.get("options") or {}
+    if not isinstance(options, dict):
+        raise CrmError(name, f"expected a mapping of settings, got {options!r}", column="options")
+    return Mapping(
+        {t: {str(k): v for k, v in m.items()} for t, m in columns.items()},
+        {c: {_key(k): v for k, v in m.items()} for c, m in values.items()},
+        tz,
+        options,
+        [str(path)],
+    )
+
+
+def check_tz(tz: str, where: str) -> str:
+    """``tz`` if it is an IANA time zone, else a CrmError with a "did you mean"."""
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        hint = did_you_mean(tz, sorted(zoneinfo.available_timezones()))
+        raise CrmError(
+            where, f"unknown time zone {tz!r}{hint} (an IANA name such as Europe/Moscow or UTC)", column="tz"
+        ) from None
+    return tz
+
+
+def _key(value: Any) -> str:
+    """A value-map key as text (YAML reads 4 as a number, true as a bool)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _nested(part: Any, name: str, key: str, text: str) -> dict[str, dict]:
+    if not isinstance(part, dict) or not all(isinstance(v, dict) for v in part.values()):
+        raise CrmError(
+            name,
+            f"expected {key}: per table or column, a mapping of names (e.g. leads: {{Deal ID: lead_id}})",
+            column=key,
+            row=_line(text, key),
+        )
+    return {str(k): v for k, v in part.items()}
+
+
+def _line(text: str, key: str) -> int | None:
+    """The 1-based line where ``key`` first appears as a key, or None."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip().strip("'\"")
+        if stripped.startswith((f"{key}:", f"'{key}':", f'"{key}":')) or f"{key}:" in line.split("#")[0]:
+            return number
+    return None

@@ -1,0 +1,354 @@
+"""The CRM tables of one simulated replication, from the reference engine's log and the deals.
+
+:func:`build_export` turns what happened (minutes from the start) into the
+tables of :mod:`simsales.crm.schema`, as a CRM would show them at the end
+of the horizon.  When each stage is entered:
+
+- ``assigned``: when the lead gets an owner: at creation (routing is
+  immediate), or under ``shared_queue`` when a manager first takes it;
+- ``in_work``: the first attempt; ``contact``: the start of the answered call;
+- ``qualified``: the end of that call; ``invoice`` / ``link_sent``: the end
+  of the presentation call (the offer), a call's end being when its
+  manager is free again (its length and its share of CRM work,
+  ``talk_share``, as in the engine); ``link_filled``,
+  ``bank_approved``, ``won`` (the payment): the client's and bank's times
+  (:mod:`simsales.world.deals`);
+- ``lost``: the end of the last unanswered attempt (the chain ran out), the
+  moment the chain was dropped at ``lead_ttl`` (or ``created + lead_ttl``
+  if no manager came to it by the end), the end of the call that found the
+  lead non-target or not qualified, the end of a presentation without an
+  offer; and for an offer that does not pay, its client's own delay for
+  the step that failed (the model draws a delay for every client: an
+  invoice left unpaid is closed as lost when it would have been paid).
+
+Only entries before the end of the horizon are written; a lead with no
+``won`` or ``lost`` by then is ``open``.  A call's ``duration_s`` is the
+telephony's: the call (or dial) minutes at the manager's ramp speed, not
+the CRM overhead the model adds through ``talk_share``.  Presentation calls
+are not in ``calls`` (a row there is a contact attempt); they show as the
+stage after ``qualified``.  Timestamps are whole seconds (floored), in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simsales.crm.export import Export
+from simsales.crm.schema import STAGES
+from simsales.engines.contract import (
+    AWAITING_PRESENTATION,
+    EXPIRED,
+    LOST_NO_OFFER,
+    LOST_NONTARGET,
+    LOST_UNQUALIFIED,
+    NO_CONTACT,
+    OFFER,
+    Outcomes,
+)
+from simsales.scenario.uncertain import value
+from simsales.world.calendar import MINUTES_PER_DAY
+from simsales.world.deals import ClientDraws, Deals
+from simsales.world.world import World
+
+TIME_ZONE = "UTC"
+"""The zone of the written timestamps: the scenario has none, so minute 0 is 00:00 UTC of ``start``."""
+
+LOSS_REASONS: dict[str, str] = {
+    "no_contact": "target or not, the chain of attempts ran out without contact (before qualification)",
+    "expired": "the next attempt was not made within lead_ttl (before qualification)",
+    "nontarget": "reached, non-target (spam, wrong person): could never buy",
+    "not_qualified": "reached, target, not qualified (before qualification)",
+    "no_offer": "qualified, the presentation ended without an invoice or link (after qualification)",
+    "invoice_unpaid": "the invoice was not paid (after qualification)",
+    "link_not_filled": "the installment link was not filled (after qualification)",
+    "bank_declined": "the bank declined the installment (after qualification)",
+}
+"""The ``loss_reason`` values a simulated export writes, and what each means."""
+
+
+@dataclass(frozen=True)
+class LogArrays:
+    """The reference engine's log as arrays (minutes from the start).
+
+    Attributes:
+        call_lead, call_manager, call_start, call_minutes, call_k, call_answered: per
+            contact attempt: lead, manager, start, wall-clock minutes (CRM
+            overhead included), its number in the chain (0-based), reached or not.
+        present_lead, present_manager, present_start, present_minutes, present_offer: per
+            presentation call, likewise, and whether it ended in an offer.
+        assigned_to: per lead, the manager it was routed to at creation (the
+            shared queue's index under ``shared_queue``; -1 if nobody).
+        expired: per lead, the minute its chain was dropped at ``lead_ttl`` (NaN if not).
+    """
+
+    call_lead: np.ndarray
+    call_manager: np.ndarray
+    call_start: np.ndarray
+    call_minutes: np.ndarray
+    call_k: np.ndarray
+    call_answered: np.ndarray
+    present_lead: np.ndarray
+    present_manager: np.ndarray
+    present_start: np.ndarray
+    present_minutes: np.ndarray
+    present_offer: np.ndarray
+    assigned_to: np.ndarray
+    expired: np.ndarray
+
+
+def ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
+    """Identifiers ``prefix`` + a zero-padded number (1-based), as strings.
+
+    Args:
+        prefix: e.g. ``"L"`` for leads.
+        numbers: 0-based indices.
+
+    Returns:
+        An object array of strings, all of one width.
+    """
+    numbers = np.asarray(numbers, dtype=np.int64) + 1
+    width = len(str(int(numbers.max()))) if numbers.size else 1
+    return np.char.add(prefix, np.char.zfill(numbers.astype(str), width)).astype(object)
+
+
+def timestamps(start: dt.date, minutes: np.ndarray) -> pd.DatetimeIndex:
+    """Minutes from 00:00 of ``start`` as UTC timestamps, floored to whole seconds (NaN -> NaT).
+
+    Args:
+        start: the scenario's first day.
+        minutes: minutes from the start.
+
+    Returns:
+        Timestamps in :data:`TIME_ZONE`.
+    """
+    minutes = np.asarray(minutes, dtype=float)
+    seconds = np.floor(np.nan_to_num(minutes, nan=0.0) * 60.0).astype(np.int64)
+    stamps = np.datetime64(start, "s") + seconds.astype("timedelta64[s]")
+    stamps = np.where(np.isnan(minutes), np.datetime64("NaT"), stamps).astype("datetime64[ns]")
+    return pd.DatetimeIndex(stamps).tz_localize(TIME_ZONE)
+
+
+def dates(start: dt.date, days: np.ndarray) -> pd.DatetimeIndex:
+    """Day indices as dates (naive midnight), NaN -> NaT."""
+    days = np.asarray(days, dtype=float)
+    stamps = np.datetime64(start, "D") + np.nan_to_num(days, nan=0).astype(np.int64).astype("timedelta64[D]")
+    return pd.DatetimeIndex(np.where(np.isnan(days), np.datetime64("NaT"), stamps).astype("datetime64[ns]"))
+
+
+def _per_lead(n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = np.full(n, np.nan)
+    out[rows] = values
+    return out
+
+
+def stage_times(world: World, out: Outcomes, clients: ClientDraws, deals: Deals,
+                log: LogArrays) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """When each lead entered each stage, and its loss reason (see the module docstring).
+
+    Args:
+        world: the replication's world under the plan.
+        out: the reference engine's outcomes.
+        clients: the replication's client draws.
+        deals: the plan's deals.
+        log: the parsed event log.
+
+    Returns:
+        (stage -> minutes per lead, NaN if never, before the horizon filter;
+        loss reason per lead, ``""`` if none).
+    """
+    leads, n = world.leads, len(world.leads)
+    sc = world.scenario
+    m = world.roster.n_managers
+    call_end = log.call_start + log.call_minutes
+    answered = log.call_answered
+    contact_end = _per_lead(n, log.call_lead[answered], call_end[answered])
+    present_end = _per_lead(n, log.present_lead, log.present_start + log.present_minutes)
+    last_call_end = np.full(n, -np.inf)
+    np.maximum.at(last_call_end, log.call_lead, call_end)
+
+    routed = (log.assigned_to >= 0) & (log.assigned_to < m)
+    taken = np.fmin(out.first_attempt, log.expired)  # the shared queue: when a manager first takes it
+    t: dict[str, np.ndarray] = {s: np.full(n, np.nan) for s in STAGES}
+    t["assigned"] = np.where(routed, leads.created, np.where(log.assigned_to == m, taken, np.nan))
+    t["in_work"] = out.first_attempt.copy()
+    t["contact"] = out.contact.copy()
+    end = out.end
+    qualified = (end == AWAITING_PRESENTATION) | (end == LOST_NO_OFFER) | (end == OFFER)
+    t["qualified"] = np.where(qualified, contact_end, np.nan)
+
+    rows, inst = deals.lead, deals.installment
+    offer = out.offer_time[rows]
+    t["invoice"][rows[~inst]] = offer[~inst]
+    t["link_sent"][rows[inst]] = offer[inst]
+    t["link_filled"][rows[inst]] = deals.counted_at[inst]
+    t["bank_approved"][rows[inst]] = deals.approved_at[inst]
+    t["won"][rows] = deals.paid_at
+
+    lost = np.full(n, np.nan)
+    reason = np.full(n, "", dtype=object)
+
+    def lose(mask: np.ndarray, when: np.ndarray, why: str) -> None:
+        lost[mask] = when[mask]
+        reason[mask] = why
+
+    lose(end == NO_CONTACT, last_call_end, "no_contact")
+    dropped = np.where(np.isnan(log.expired), leads.created + sc.touch_chain.lead_ttl, log.expired)
+    lose(end == EXPIRED, dropped, "expired")
+    lose(end == LOST_NONTARGET, contact_end, "nontarget")
+    lose(end == LOST_UNQUALIFIED, contact_end, "not_qualified")
+    lose(end == LOST_NO_OFFER, present_end, "no_offer")
+    # Offers that do not pay: closed when the failed step would have completed.
+    filled = offer + clients.filled_delay[rows]
+    fails = [
+        (~inst & ~clients.invoice_ok[rows], offer + clients.invoice_delay[rows], "invoice_unpaid"),
+        (inst & ~clients.filled_ok[rows], filled, "link_not_filled"),
+        (inst & clients.filled_ok[rows] & ~clients.approved_ok[rows],
+         filled + clients.approved_delay[rows], "bank_declined"),
+    ]
+    for mask, when, why in fails:
+        lost[rows[mask]] = when[mask]
+        reason[rows[mask]] = why
+    t["lost"] = lost
+    return t, reason
+
+
+def _stages_table(t: dict[str, np.ndarray], horizon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lead, stage index, minute) of every entry before the horizon, by lead, time and funnel order."""
+    leads, stage, when = [], [], []
+    for i, name in enumerate(STAGES):
+        x = t[name]
+        rows = np.flatnonzero(~np.isnan(x) & (x < horizon))
+        leads.append(rows)
+        stage.append(np.full(rows.size, i, dtype=np.int64))
+        when.append(x[rows])
+    lead, st, tm = np.concatenate(leads), np.concatenate(stage), np.concatenate(when)
+    order = np.lexsort((st, tm, lead))
+    return lead[order], st[order], tm[order]
+
+
+def _staff(world: World, out: Outcomes, prefix: str) -> pd.DataFrame:
+    """One row per manager and team lead who joined before the end of the horizon."""
+    sc, r = world.scenario, world.roster
+    horizon_days = sc.horizon_days
+    named = [t.name for t in sc.team.team_leads]
+    tl_ids = np.array([f"{prefix}tl-{name}" for name in named]
+                      + [f"{prefix}tl-hire-{j + 1}" for j in range(len(r.team_lead_join_day) - len(named))],
+                      dtype=object)
+    leave = r.leave_day.astype(float)
+    fired = getattr(out, "fired", None)  # probation exits, where the engine reports them
+    if fired is not None:
+        leave = np.where(np.isnan(fired), leave, np.minimum(leave, np.floor(fired / MINUTES_PER_DAY)))
+    keep = r.join_day < horizon_days
+    standby = getattr(r, "standby_for", None)  # a backfill that never came in is never on the team
+    if standby is not None and fired is not None:
+        keep &= (standby < 0) | ~np.isnan(fired[np.maximum(standby, 0)])
+    mgr = np.flatnonzero(keep)
+    tl_keep = np.flatnonzero(r.team_lead_join_day < horizon_days)
+    left = np.where(leave[mgr] < horizon_days, leave[mgr], np.nan)
+    return pd.DataFrame({
+        "manager_id": np.concatenate([ids(f"{prefix}M", mgr), tl_ids[tl_keep]]),
+        "team_lead_id": np.concatenate([tl_ids[r.team_lead[mgr]], np.full(tl_keep.size, None)]),
+        "role": ["manager"] * mgr.size + ["team_lead"] * tl_keep.size,
+        "hired_at": dates(sc.start, np.concatenate([r.join_day[mgr], r.team_lead_join_day[tl_keep]])),
+        "left_at": dates(sc.start, np.concatenate([left, np.full(tl_keep.size, np.nan)])),
+    })
+
+
+def _shifts(world: World, prefix: str) -> pd.DataFrame:
+    """One row per manager and day on the phones (employed, past onboarding)."""
+    sc, r = world.scenario, world.roster
+    m, d = np.nonzero(r.employed & (r.shift_end > r.shift_start))
+    start, end = r.shift_start[m, d], r.shift_end[m, d]
+
+    def clock(minutes: np.ndarray) -> np.ndarray:
+        within = np.round(minutes).astype(np.int64) % int(MINUTES_PER_DAY)
+        return np.char.add(np.char.add(np.char.zfill((within // 60).astype(str), 2), ":"),
+                           np.char.zfill((within % 60).astype(str), 2)).astype(object)
+
+    return pd.DataFrame({
+        "manager_id": ids(f"{prefix}M", np.arange(r.n_managers))[m] if m.size else np.array([], dtype=object),
+        "date": dates(sc.start, np.floor(start / MINUTES_PER_DAY)),
+        "start": clock(start),
+        "end": clock(end),
+    })
+
+
+def build_export(world: World, out: Outcomes, clients: ClientDraws, deals: Deals, log: LogArrays,
+                 *, id_prefix: str = "", note: str = "") -> Export:
+    """The simulated CRM at the end of the horizon (see the module docstring).
+
+    Args:
+        world: the replication's world under the plan.
+        out: the reference engine's outcomes.
+        clients: the replication's client draws.
+        deals: the plan's deals.
+        log: the parsed event log.
+        id_prefix: put before every lead and person id.
+        note: what the export is (recorded in its notes).
+
+    Returns:
+        Leads, stages, calls, staff, payments and shifts, timestamps in UTC.
+    """
+    sc, leads, n = world.scenario, world.leads, len(world.leads)
+    horizon = sc.horizon_minutes
+    start = sc.start
+    lead_ids = ids(f"{id_prefix}L", np.arange(n))
+    manager_ids = ids(f"{id_prefix}M", np.arange(world.roster.n_managers))
+    t, reason = stage_times(world, out, clients, deals, log)
+    won = ~np.isnan(t["won"]) & (t["won"] < horizon)
+    lost = ~np.isnan(t["lost"]) & (t["lost"] < horizon)
+    status = np.where(won, "won", np.where(lost, "lost", "open")).astype(object)
+    reached = ~np.isnan(out.contact) & (out.contact < horizon)
+    price = np.full(n, np.nan)
+    price[deals.lead] = deals.check
+    owner = np.full(n, None, dtype=object)
+    owner[out.manager >= 0] = manager_ids[out.manager[out.manager >= 0]]
+    leads_df = pd.DataFrame({
+        "lead_id": lead_ids,
+        "created_at": timestamps(start, leads.created),
+        "channel": np.array([c.name for c in sc.channels], dtype=object)[leads.channel],
+        "manager_id": owner,
+        "status": status,
+        "loss_reason": np.where(lost, reason, None),
+        "nontarget": pd.array(np.where(reached, ~leads.target, False), dtype="boolean"),
+        "price": price,
+    })
+    leads_df.loc[~reached, "nontarget"] = pd.NA
+
+    s_lead, s_stage, s_time = _stages_table(t, horizon)
+    stages_df = pd.DataFrame({
+        "lead_id": lead_ids[s_lead],
+        "stage": np.array(STAGES, dtype=object)[s_stage],
+        "entered_at": timestamps(start, s_time),
+        "implied": np.zeros(s_lead.size, dtype=bool),  # every entry is simulated, none implied
+    })
+
+    order = np.lexsort((log.call_start, log.call_lead))
+    talk_share = value(sc.team.talk_share)
+    calls_df = pd.DataFrame({
+        "lead_id": lead_ids[log.call_lead[order]],
+        "manager_id": manager_ids[log.call_manager[order]],
+        "started_at": timestamps(start, log.call_start[order]),
+        "duration_s": log.call_minutes[order] * talk_share * 60.0,
+        "answered": log.call_answered[order],
+        "kind": np.full(order.size, "call", dtype=object),
+    })
+
+    paid = ~np.isnan(deals.paid_at) & (deals.paid_at < horizon)
+    refunded = paid & ~np.isnan(deals.refund_at) & (deals.refund_at < horizon)
+    payments_df = pd.DataFrame({
+        "lead_id": lead_ids[deals.lead[paid]],
+        "paid_at": timestamps(start, deals.paid_at[paid]),
+        "amount": deals.gross[paid],
+        "kind": np.where(deals.installment[paid], "installment", "invoice").astype(object),
+        "refunded_at": timestamps(start, np.where(refunded, deals.refund_at, np.nan)[paid]),
+        "refund_amount": np.where(refunded, deals.gross, np.nan)[paid],
+    }).sort_values(["paid_at", "lead_id"], kind="stable", ignore_index=True)
+
+    return Export(leads=leads_df, stages=stages_df, calls=calls_df, staff=_staff(world, out, id_prefix),
+                  payments=payments_df, shifts=_shifts(world, id_prefix), tz=TIME_ZONE, folder=None,
+                  notes=[note] if note else [])

@@ -1,0 +1,228 @@
+"""`simsales run --events`: one replication's simulated CRM, checked against the replication itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from simsales.cli import app
+from simsales.crm.schema import INSTALLMENT_PATH, INVOICE_PATH, STAGES, TABLES
+from simsales.montecarlo.events import play, simulate_events
+from simsales.montecarlo.replication import replicate
+from simsales.scenario.loader import load_scenario, parse_scenario
+from simsales.world.arrivals import Leads
+from simsales.world.deals import draw_clients
+from simsales.world.roster import build_roster
+from simsales.world.world import World
+from tests.conftest import SMALL
+
+ORDER = {s: i for i, s in enumerate(STAGES)}
+
+
+def small_variant(**changes) -> object:
+    """tests/data/small.yaml with top-level sections replaced or updated."""
+    doc = yaml.safe_load(SMALL.read_text())
+    for key, val in changes.items():
+        if isinstance(val, dict) and isinstance(doc.get(key), dict):
+            doc[key].update(val)
+        else:
+            doc[key] = val
+    return parse_scenario(yaml.safe_dump(doc, sort_keys=False), "<small variant>")
+
+
+SCENARIOS = {
+    "small, hires": lambda: (load_scenario(SMALL), "grow"),
+    # the shared queue (a lead gets its owner when a manager takes it), heavy attrition (hand-overs)
+    "shared queue, leavers": lambda: (small_variant(
+        routing={"policy": "shared_queue", "onboarding_days": 2},
+        team={"attrition": {"monthly": 0.5, "probation_monthly": 0.6}}), "grow"),
+}
+
+
+@pytest.fixture(scope="module", params=list(SCENARIOS))
+def events(request):
+    scenario, plan = SCENARIOS[request.param]()
+    return scenario, plan, simulate_events(scenario, plan, replication=1)
+
+
+def test_the_world_is_the_runs_replication(events):
+    """Same streams as `simsales run`: replicate() with the reference engine measures the same numbers."""
+    scenario, plan, run = events
+    the_plan = next(p for p in scenario.plans if p.name == plan)
+    ref, _ = replicate(scenario, [the_plan], 1, scenario.seed, "des")[plan]
+    assert ref.keys() == run.metrics.keys()
+    for key, val in ref.items():
+        assert val == run.metrics[key] or (np.isnan(val) and np.isnan(run.metrics[key])), key
+
+
+def test_counts_in_the_tables_equal_the_replications_outcomes(events):
+    _, _, run = events
+    e, m = run.export, run.metrics
+    stage = e.stages["stage"].value_counts()
+    assert len(e.leads) == m["leads"]
+    assert len(e.calls) == m["attempts"]
+    assert e.calls["answered"].sum() == m["contacts"] == stage["contact"]
+    assert stage.get("invoice", 0) + stage.get("link_sent", 0) == m["offers"]
+    assert stage.get("invoice", 0) + stage.get("link_filled", 0) == m["total_invoices"]
+    assert stage.get("bank_approved", 0) == m["bank_approved"]
+    assert stage["won"] == len(e.payments) == (e.leads["status"] == "won").sum() == m["won"]
+    assert (e.stages["stage"] == "in_work").sum() == m["leads"] - m["untouched_leads"]
+    paid, refunds = e.payments["amount"].sum(), e.payments["refund_amount"].sum()
+    assert paid == pytest.approx(m["revenue_gross"], rel=1e-12)
+    assert paid - refunds == pytest.approx(m["revenue_net"], rel=1e-9, abs=1e-6)
+    # Qualified is entered at the end of the contact call: calls running past the horizon
+    # (at most one per manager) are qualified in the outcomes but not yet in the CRM.
+    answered_end = (e.calls["started_at"] + pd.to_timedelta(e.calls["duration_s"], unit="s"))
+    assert 0 <= m["qualified"] - stage["qualified"] <= run.world.roster.n_managers
+    assert answered_end.notna().all()
+
+
+def test_stage_entries_follow_the_funnel_and_never_precede_creation(events):
+    _, _, run = events
+    e = run.export
+    created = e.leads.set_index("lead_id")["created_at"]
+    st = e.stages.merge(created.rename("created_at"), left_on="lead_id", right_index=True)
+    assert (st["entered_at"] >= st["created_at"]).all()
+    assert not e.stages.duplicated(["lead_id", "stage"]).any()
+    for lead, group in e.stages.groupby("lead_id", sort=False):
+        names = list(group.sort_values(["entered_at"], kind="stable")["stage"])
+        times = list(group["entered_at"])
+        assert times == sorted(times), lead
+        body = [s for s in names if s != "lost"]
+        assert names[: len(body)] == body, lead  # lost, if any, comes last
+        path = INSTALLMENT_PATH if "link_sent" in body else INVOICE_PATH
+        assert body == list(path[: len(body)]) or body == list(path[1: len(body) + 1]), (lead, body)
+    calls = e.calls.merge(created.rename("created_at"), left_on="lead_id", right_index=True)
+    assert (calls["started_at"] >= calls["created_at"]).all()
+    # A lead is called until it answers, then never again (the presentation is not an attempt).
+    after = calls.groupby("lead_id")["answered"].apply(lambda a: a.to_numpy()[:-1].any())
+    assert not after.any()
+
+
+def test_statuses_reasons_and_staff(events):
+    scenario, _, run = events
+    e, m = run.export, run.metrics
+    leads = e.leads.set_index("lead_id")
+    lost = e.stages[e.stages["stage"] == "lost"]["lead_id"]
+    assert set(lost) == set(leads.index[leads["status"] == "lost"])
+    assert leads.loc[leads["status"] == "lost", "loss_reason"].notna().all()
+    assert leads.loc[leads["status"] != "lost", "loss_reason"].isna().all()
+    by_reason = leads["loss_reason"].value_counts()
+    assert by_reason.get("nontarget", 0) == m["lost_nontarget"]
+    assert by_reason.get("no_contact", 0) == m["lost_no_contact"]
+    assert by_reason.get("not_qualified", 0) <= m["lost_before_qualification"]
+    # non-target is known for reached leads only, as in a CRM
+    reached = set(e.stages.loc[e.stages["stage"] == "contact", "lead_id"])
+    assert leads["nontarget"].notna().sum() == len(reached)
+    assert leads.loc[leads["nontarget"].fillna(False).astype(bool)].index.isin(list(reached)).all()
+    staff = e.staff
+    managers = staff[staff["role"] == "manager"]
+    start = pd.Timestamp(scenario.start)
+    assert (managers["hired_at"] >= start).sum() == m["hires_made"]
+    assert managers["left_at"].notna().sum() == m["attrition"]
+    assert set(e.calls["manager_id"]) <= set(managers["manager_id"])
+    assert set(managers["team_lead_id"]) <= set(staff.loc[staff["role"] == "team_lead", "manager_id"])
+    for name, table in TABLES.items():
+        frame = getattr(e, name)
+        assert list(frame.columns[: len(table.names)]) == list(table.names), name
+
+
+def exact_world(created: list[float]):
+    """Ten managers on shift around the clock, every chance 0 or 1, every duration fixed."""
+    doc = {
+        "name": "exact events", "start": "2026-07-06", "horizon_days": 20,
+        "calendar": {"default": "00:00-24:00"},
+        "channels": [{"name": "c", "leads_per_day": 0}],
+        "routing": {"policy": "round_robin", "onboarding_days": 0},
+        "touch_chain": {"offsets": ["0m", "30m"], "p_contact": [0.0, 1.0], "dial_minutes": 2,
+                        "call_minutes": 10, "lead_ttl": "3d"},
+        "funnel": {"qualify": 1.0, "offer": {"p": 1.0, "delay_days": 1, "call_minutes": 20},
+                   "installment_share": 0.0, "invoice_paid": {"p": 1.0, "delay_days": 2},
+                   "link_filled": {"p": 1.0}, "bank_approved": {"p": 1.0},
+                   "refunds": {"share": 0.0, "window_days": 14}, "price": {"check": 50000}},
+        "team": {"team_leads": [{"name": "tl"}],
+                 "managers": [{"team_lead": "tl", "count": 10, "tenure_days": 1000}],
+                 "shifts": [{"name": "all", "pattern": "7/0", "start": "00:00", "hours": 24}],
+                 "talk_share": 0.5, "skill": 1.0, "attrition": {"monthly": 0.0, "probation_monthly": 0.0}},
+        "plans": [{"name": "hold"}],
+    }
+    scenario = parse_scenario(yaml.safe_dump(doc), "<exact>")
+    n = len(created)
+    leads = Leads(np.array(created), np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    roster = build_roster(scenario, scenario.plans[0], np.random.default_rng(0))
+    clients = draw_clients(scenario.funnel, n, np.random.default_rng(1))
+    return play(World(scenario, leads, roster), clients, np.random.default_rng(2))
+
+
+def test_exact_times_with_deterministic_inputs():
+    """Dial at creation (2 min), reached at 30 min (10 min), presented a day later (20 min), paid 2 days on.
+
+    talk_share 0.5: each call keeps its manager twice its length (the CRM work
+    spread over the calls); the next stage is entered when that time is over.
+    """
+    day = 1440.0
+    created = [100.5, 2 * day + 7.25, 18 * day + 600.0, 19 * day + 1400.0]
+    run = exact_world(created)
+    e = run.export
+    t0 = pd.Timestamp("2026-07-06", tz="UTC")
+
+    def at(minutes: float) -> pd.Timestamp:
+        return t0 + pd.Timedelta(seconds=int(np.floor(minutes * 60)))
+
+    for i, c in enumerate(created):
+        lead = e.leads["lead_id"][i]
+        got = e.stages[e.stages["lead_id"] == lead].set_index("stage")["entered_at"].to_dict()
+        contact = c + 30
+        qualified = contact + 10 / 0.5
+        offer = qualified + day + 20 / 0.5
+        want = {"assigned": at(c), "in_work": at(c), "contact": at(contact), "qualified": at(qualified),
+                "invoice": at(offer), "won": at(offer + 2 * day)}
+        want = {k: v for k, v in want.items() if v < t0 + pd.Timedelta(days=20)}
+        assert got == want, i
+        calls = e.calls[e.calls["lead_id"] == lead]
+        assert list(calls["started_at"]) == [at(c), at(contact)][: len(calls)]
+        # the telephony's durations, not the CRM overhead
+        assert list(calls["duration_s"]) == [120.0, 600.0][: len(calls)]
+        assert list(calls["answered"]) == [False, True][: len(calls)]
+        assert list(calls["manager_id"]) == [f"M{i % 10 + 1:02d}"] * len(calls)
+    assert list(e.leads["status"]) == ["won", "won", "open", "open"]
+    assert list(e.payments["amount"]) == [50000.0, 50000.0]
+    assert list(e.leads["price"].iloc[:3]) == [50000.0] * 3  # the third has its invoice, not paid yet
+    assert np.isnan(e.leads["price"].iloc[3])
+    assert e.staff["hired_at"].iloc[0] == pd.Timestamp(dt.date(2026, 7, 6) - dt.timedelta(days=1000))
+    shifts = e.shifts
+    assert len(shifts) == 10 * 20 and set(shifts["start"]) == {"00:00"} and set(shifts["end"]) == {"00:00"}
+
+
+def test_cli_writes_the_export_and_refuses_two_plans(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(app, ["run", str(SMALL), "--events", str(tmp_path / "ev"), "--replication", "1"])
+    assert res.exit_code == 0, res.output
+    assert "reference engine" in res.output
+    for name in ("leads", "stages", "calls", "staff", "payments", "shifts"):
+        assert any(p.stem == name for p in (tmp_path / "ev").iterdir()), name
+    res = runner.invoke(app, ["run", str(SMALL), "--events", str(tmp_path / "ev2"), "--plan", "hold",
+                              "--plan", "grow"])
+    assert res.exit_code == 2
+    assert "one --plan" in res.output
+    assert not (tmp_path / "ev2").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_write_then_read_gives_the_same_tables(events, tmp_path, fmt):
+    from simsales.crm.read import read_export
+    from simsales.crm.write import write_export
+
+    _, _, run = events
+    write_export(run.export, tmp_path, format=fmt)
+    back = read_export(tmp_path)
+    assert back.tz == run.export.tz
+    for name, frame in run.export.tables().items():
+        pd.testing.assert_frame_equal(back.tables()[name].reset_index(drop=True),
+                                      frame.reset_index(drop=True), obj=name)
+    assert back.same_as(run.export)
