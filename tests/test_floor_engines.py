@@ -247,3 +247,23 @@ def test_a_rerun_after_full_task_lists_counts_the_new_leads_anew():
     assert cramped.task_room > 2
     for field in ("manager", "attempts", "first_attempt", "contact", "end", "offer_time", *SPLIT):
         np.testing.assert_array_equal(getattr(out, field), getattr(roomy, field), err_msg=field)
+
+
+@pytest.mark.parametrize("policy", ["round_robin", "least_loaded"])
+def test_phase_a_rules_and_probation_together_give_the_same_outcomes_in_both_engines(policy):
+    """Main's probation (a hire let go, a standby brought in) with min_shift_left, a daily cap and CRM
+    minutes: routing skips the managers who are gone under the limits too, in both engines alike."""
+    from .test_probation_engine import both, deterministic_world
+
+    world = deterministic_world(policy, standby=True)
+    sc = world.scenario
+    sc = sc.model_copy(update={
+        "routing": sc.routing.model_copy(update={"min_shift_left": 30.0, "max_new_per_day": 4}),
+        "team": sc.team.model_copy(update={"crm_minutes": sc.team.crm_minutes.model_copy(
+            update={"attempt": 1.0, "contact": 3.0, "offer": 5.0})})})
+    ours, reference, _ = both(World(sc, world.leads, world.roster))
+    assert not np.isnan(ours.fired).all()  # the probationer was let go
+    assert (ours.manager == 3).any()  # and the standby took leads
+    for field in SPLIT:
+        np.testing.assert_allclose(getattr(ours, field), getattr(reference, field), rtol=0, atol=1e-6,
+                                   err_msg=field)

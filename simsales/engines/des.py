@@ -230,14 +230,15 @@ class _Simulation(FloorRules):
         self.out.fired[m] = t
         self.stop[m] = t
         self.shift_end[m] = np.maximum(self.shift_start[m], np.minimum(self.shift_end[m], t))
+        self.window_rows([m])  # routing no longer sees them, before their tasks are routed anew
         self.wake_up(m)  # an idle wait ends: they are gone
         self.hand_over(m)
         s = self.probation.standby_of[m]
         if s >= 0:
             self.begin[s], self.stop[s] = t, self.roster.leave_day[s] * float(MINUTES_PER_DAY)
             self.shift_end[s] = self.roster.shift_end[s]
+            self.window_rows([s])
             self.brought_in[s].succeed()
-        self.window_rows([m] if s < 0 else [m, s])
 
     def next_task(self, manager: int, now: float) -> tuple[float, _Task] | None:
         """Pop the task to do now (dropping attempts past lead_ttl); None if none is due.
