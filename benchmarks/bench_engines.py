@@ -12,6 +12,12 @@ Measures, in one run:
   world 20 times (one run takes it a few milliseconds) and pays for its
   per-lead draws on the first plan of each replication, reusing them for
   the other plans, as in a real run.
+* ``speedup_phase_a`` (with ``des_leads_per_s_phase_a`` and
+  ``fast_leads_per_s_phase_a``): the same on q3 with every rule of issue
+  12's phase A switched on (:func:`q3_with_phase_a`: CRM minutes per event,
+  min_shift_left, a daily cap, a ramp share, unreachable leads, contact
+  factors, a short non-target call, skill weights, an evening shift past
+  midnight).
 * ``des_replication_s`` / ``fast_replication_s`` and ``pipeline_speedup``:
   the same for a whole replication (every plan: roster, engine, deals,
   metrics), in this process.
@@ -177,6 +183,23 @@ def q3_with_policy(policy: str) -> Scenario:
     return parse_scenario(yaml.safe_dump(doc, sort_keys=False), f"<q3, {policy}>")
 
 
+def q3_with_phase_a() -> Scenario:
+    """q3 with every rule of issue 12's phase A switched on, at values a head of sales would set."""
+    doc = yaml.safe_load(Q3.read_text())
+    doc["calendar"] = {"default": "09:00-01:00", "sun": "10:00-19:00"}
+    doc["routing"].update(min_shift_left=30, max_new_per_day=30, ramp_share=0.6)
+    for channel, factor in zip(doc["channels"], (1.0, 0.9, 1.2), strict=True):
+        channel.update(unreachable_share=0.05, contact_factor=factor)
+    doc["touch_chain"]["nontarget_call_minutes"] = 2
+    doc["team"]["crm_minutes"] = {"attempt": 0.5, "contact": 2, "offer": 3}
+    doc["team"]["skill_weights"] = {"qualify": 0.5, "offer": 1.0, "close": 0.5}
+    doc["team"]["shifts"] = [
+        {"name": "weekday", "pattern": "5/2", "start": "09:00", "hours": 9, "share": 0.4},
+        {"name": "long", "pattern": "2/2", "start": "09:00", "hours": 12, "share": 0.4},
+        {"name": "evening", "pattern": "2/2", "start": "16:00", "hours": 9, "share": 0.2}]
+    return parse_scenario(yaml.safe_dump(doc, sort_keys=False), "<q3, phase A on>")
+
+
 def policy_speedups() -> list[dict]:
     """Both engines on replication 0 of q3 (every plan) under every routing policy."""
     rows = []
@@ -249,6 +272,8 @@ def run(replications: int, des_worlds: int, with_policies: bool = True, with_col
 
     cases = worlds(q3, max(des_worlds, 1))
     des_s, fast_s, leads = side_by_side(cases, q3.seed)
+    phase_a = q3_with_phase_a()
+    des_a, fast_a, leads_a = side_by_side(worlds(phase_a, max(des_worlds, 1)), phase_a.seed)
     des_rep = replication_time(q3, "des", 1)
     fast_rep = replication_time(q3, "fast", 10)
 
@@ -267,6 +292,9 @@ def run(replications: int, des_worlds: int, with_policies: bool = True, with_col
         "des_leads_per_s": leads / des_s,
         "fast_leads_per_s": leads / fast_s,
         "speedup": des_s / fast_s,
+        "des_leads_per_s_phase_a": leads_a / des_a,
+        "fast_leads_per_s_phase_a": leads_a / fast_a,
+        "speedup_phase_a": des_a / fast_a,
         "des_replication_s": des_rep,
         "fast_replication_s": fast_rep,
         "pipeline_speedup": des_rep / fast_rep,
@@ -292,6 +320,8 @@ def table(result: dict) -> str:
         f"{'':32}{'des':>14}{'fast':>14}{'ratio':>10}",
         f"{'engine, leads per second':32}{result['des_leads_per_s']:>14,.0f}"
         f"{result['fast_leads_per_s']:>14,.0f}{result['speedup']:>9.0f}x",
+        f"{'  the same, phase A rules on':32}{result['des_leads_per_s_phase_a']:>14,.0f}"
+        f"{result['fast_leads_per_s_phase_a']:>14,.0f}{result['speedup_phase_a']:>9.0f}x",
         f"{'replication (all plans), s':32}{result['des_replication_s']:>14.3f}"
         f"{result['fast_replication_s']:>14.3f}{result['pipeline_speedup']:>9.0f}x",
         "",

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from simsales.scenario.loader import InputError, parse_scenario
-from simsales.scenario.sales_floor import Calendar, Shift
+from simsales.scenario.sales_floor import Shift
+from simsales.scenario.working_hours import Calendar
 from simsales.world.absence import WEEKS_PER_YEAR, absent_days
 from simsales.world.calendar import MINUTES_PER_DAY, opening_hours, shift_groups, shift_windows
 
@@ -112,8 +113,8 @@ def _scenario(shifts: str, calendar: str = "") -> str:
      ["team.shifts[0].days", "closed"]),
     ("    - {name: day}\n", "calendar: {holidays: ['2026-02-30']}\n",
      ["calendar.holidays", "2026-12-31..2027-01-08"]),
-    ("    - {name: day}\n", "calendar: {short_days: {2026-07-03: '18:00-09:00'}}\n",
-     ["calendar.short_days", "opening must be before closing"]),
+    ("    - {name: day}\n", "calendar: {short_days: {2026-07-03: '18:00-18:00'}}\n",
+     ["calendar.short_days", "opening and closing must differ"]),
 ])
 def test_bad_calendar_and_shift_fields_are_named(shifts, calendar, words):
     text = _scenario(shifts, calendar)

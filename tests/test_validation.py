@@ -240,11 +240,14 @@ def test_an_unknown_team_lead_points_at_the_entry_and_lists_the_known_ones():
     assert "the team leads are anna, boris, vera, gleb; did you mean boris?" in err.message
 
 
-def test_shift_hours_stay_within_the_day_and_meet_the_calendar():
+def test_shift_hours_meet_the_calendar():
     doc = q3()
-    doc["team"]["shifts"][0].update(start="22:00", hours=9)
+    doc["team"]["shifts"][0].update(start="22:00", hours=9)  # past midnight, but the floor closes at 21:00
     err = error_of(doc)
-    assert err.field == "team.shifts[0]" and "07:00 the next day" in err.message
+    assert err.field == "team.shifts[0]" and "never meets" in err.message
+    doc["calendar"]["default"] = "09:00-02:00"  # open past midnight: a night shift is fine
+    doc["calendar"]["sun"] = "10:00-02:00"
+    assert parse(doc).team.shifts[0].hours == 9
     doc = q3()
     doc["team"]["shifts"][0].update(start="21:30", hours=2)  # working hours end at 21:00 at the latest
     err = error_of(doc)

@@ -55,7 +55,15 @@ class Outcomes:
         offer_time: per lead, minute of the invoice or installment link (NaN
             unless ``end == OFFER``).
         busy_minutes: per manager (M), wall-clock minutes spent on calls and
-            dials within the horizon (the talk_share overhead included).
+            dials within the horizon (the talk_share overhead and the CRM
+            minutes per event included; overtime included).
+        talk_minutes: per manager, minutes of contact and presentation calls
+            within their shifts (the call itself, at the manager's ramp speed).
+        dial_minutes: per manager, minutes of unanswered attempts within their shifts.
+        crm_minutes: per manager, CRM minutes within their shifts: the
+            ``talk_share`` overhead on calls and the CRM minutes per event.
+        overtime_minutes: per manager, minutes of work past the end of their
+            shift (shifts that meet count as one), within the horizon.
         fired: per manager, the minute they were let go at the end of their
             probation (NaN if they were not; simsales.engines.probation).
     """
@@ -67,6 +75,10 @@ class Outcomes:
     end: np.ndarray
     offer_time: np.ndarray
     busy_minutes: np.ndarray
+    talk_minutes: np.ndarray
+    dial_minutes: np.ndarray
+    crm_minutes: np.ndarray
+    overtime_minutes: np.ndarray
     fired: np.ndarray
 
     @classmethod
@@ -88,6 +100,10 @@ class Outcomes:
             end=np.full(n_leads, IN_CHAIN, dtype=np.int64),
             offer_time=np.full(n_leads, np.nan),
             busy_minutes=np.zeros(n_managers),
+            talk_minutes=np.zeros(n_managers),
+            dial_minutes=np.zeros(n_managers),
+            crm_minutes=np.zeros(n_managers),
+            overtime_minutes=np.zeros(n_managers),
             fired=np.full(n_managers, np.nan),
         )
 

@@ -15,9 +15,16 @@ due at its planned time; a free manager on shift takes, among the due
 tasks, a fresh lead's first attempt before anything else (``new_first``) or
 simply the task due longest (``due_first``).  Every call or dial takes its
 base minutes divided by ``talk_share`` (the rest of the shift is CRM work,
-spread over the calls) and by the manager's ramp throughput.  An attempt
-reaches the person with chance ``p_contact[k] * decay(age)``
-(:func:`simsales.world.contact.decay`, the fast engine's own).
+spread over the calls) and by the manager's ramp throughput, then the CRM
+minutes of the event (``team.crm_minutes``: after every attempt, after a
+contact, after an offer).  An attempt reaches the person with chance
+``min(1, p_contact[k] * contact_factor[channel]) * decay(age)``
+(:func:`simsales.world.contact.decay`, the fast engine's own); an
+unreachable lead's chance is 0.  The manager's factor (skill x ramp x team
+factor, ``roster.conversion``) acts on qualification and on the offer,
+each raised to its ``team.skill_weights`` weight.  Where the minutes go
+(talk, dial, CRM, overtime) and the limits on new leads are stated in
+:mod:`simsales.engines.workday`; a shift may run past midnight.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from simsales.engines.contract import (
     ReplicationCache,
 )
 from simsales.engines.probation import fails_probation, read_probation
+from simsales.engines.workday import FloorRules
 from simsales.scenario.uncertain import value
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.contact import decay, decay_args
@@ -72,7 +80,7 @@ class _Task:
         self.lead, self.kind, self.k = lead, kind, k
 
 
-class _Simulation:
+class _Simulation(FloorRules):
     """The state of one DES run; see the module docstring for the rules."""
 
     def __init__(self, world: World, rng: np.random.Generator, log: list | None) -> None:
@@ -114,6 +122,7 @@ class _Simulation:
             self.stop[s] = 0.0
             self.shift_end[s] = self.shift_start[s]
             self.brought_in[s] = self.env.event()
+        self.floor_rules()  # issue 12's phase A (engines/workday.py): routing windows, limits, factors
 
     # -- events -------------------------------------------------------------
 
@@ -129,8 +138,8 @@ class _Simulation:
         return self.roster.n_managers
 
     def candidates(self, t: float) -> np.ndarray:
-        """Managers on shift at ``t``; else those whose next shift starts first."""
-        return routing.candidates(self.shift_start, self.shift_end, t)
+        """Managers on shift at ``t`` with enough of it left; else those whose such time starts first."""
+        return routing.candidates(self.route_start, self.route_end, t)
 
     def loads(self, managers: np.ndarray) -> np.ndarray:
         """Tasks queued with each of ``managers`` now."""
@@ -144,17 +153,6 @@ class _Simulation:
     def uniform(self) -> float:
         """A uniform in [0, 1) from the run's stream."""
         return self.rng.random()
-
-    def route(self, t: float) -> int:
-        """The manager who gets a lead (or a reassigned task) at ``t``; -1 if none.
-
-        Under ``shared_queue`` the task goes to the shared queue (``self.pool``)
-        and the first free manager on shift takes it.
-        """
-        chosen = routing.choose(self.sc.routing.policy, t, self, self.last_routed)
-        if 0 <= chosen < self.pool:
-            self.last_routed = chosen
-        return chosen
 
     def give(self, manager: int, due: float, task: _Task) -> None:
         """Put a task in a manager's list and wake them if they are idle.
@@ -191,10 +189,13 @@ class _Simulation:
         env, created = self.env, self.leads.created
         for lead in range(len(created)):
             yield env.timeout(created[lead] - env.now)
-            manager = self.route(env.now)
+            manager = self.route(env.now, new=True)
             self.record("assign", lead, manager)
             if manager >= 0:
-                self.give(manager, created[lead] + self.offsets[0], _Task(lead, ATTEMPT, 0))
+                due = created[lead] + self.offsets[0]
+                if self.wait_for_window and manager != self.pool:
+                    due = max(due, self.routed_at)  # a lead for a later shift waits for it
+                self.give(manager, due, _Task(lead, ATTEMPT, 0))
 
     def leaver(self, manager: int, t: float) -> Process:
         """At ``t`` the manager leaves: their queued tasks are routed anew, oldest first."""
@@ -229,22 +230,15 @@ class _Simulation:
         self.out.fired[m] = t
         self.stop[m] = t
         self.shift_end[m] = np.maximum(self.shift_start[m], np.minimum(self.shift_end[m], t))
+        self.window_rows([m])  # routing no longer sees them, before their tasks are routed anew
         self.wake_up(m)  # an idle wait ends: they are gone
         self.hand_over(m)
         s = self.probation.standby_of[m]
         if s >= 0:
             self.begin[s], self.stop[s] = t, self.roster.leave_day[s] * float(MINUTES_PER_DAY)
             self.shift_end[s] = self.roster.shift_end[s]
+            self.window_rows([s])
             self.brought_in[s].succeed()
-
-    def shift_at(self, manager: int, t: float) -> tuple[float, float] | None:
-        """The shift the manager is in at ``t``, or their next one."""
-        r = self.roster
-        for day in range(int(t // MINUTES_PER_DAY), r.n_days):
-            s, e = self.shift_start[manager, day], self.shift_end[manager, day]
-            if e > s and e > t:
-                return s, e
-        return None
 
     def next_task(self, manager: int, now: float) -> tuple[float, _Task] | None:
         """Pop the task to do now (dropping attempts past lead_ttl); None if none is due.
@@ -282,7 +276,7 @@ class _Simulation:
             shift = self.shift_at(m, env.now)
             if shift is None:
                 return
-            start, end = shift
+            start, end, day = shift
             if env.now < start:
                 yield env.timeout(start - env.now)
                 continue
@@ -295,29 +289,29 @@ class _Simulation:
                 yield env.any_of([env.timeout(until - env.now), self.wake[m]])
                 self.wake[m] = None
                 continue
-            yield from self.work(m, picked[1])
+            yield from self.work(m, picked[1], self.block_end[m, day])
 
     # -- the work itself (MODEL.md sections 4 and 5) ------------------------
 
-    def minutes(self, m: int, base: float) -> float:
-        d = min(int(self.env.now // MINUTES_PER_DAY), self.roster.n_days - 1)
-        return base / (self.talk_share * self.roster.throughput[m, d])
+    def work(self, m: int, task: _Task, shift_end: float) -> Process:
+        """Manager ``m`` makes one attempt or one presentation call (MODEL.md sections 4 and 5).
 
-    def work(self, m: int, task: _Task) -> Process:
-        """Manager ``m`` makes one attempt or one presentation call (MODEL.md sections 4 and 5)."""
+        ``shift_end``: the end of the block of shifts the manager is in (minutes).
+        """
         env, out, lead = self.env, self.out, task.lead
         now = env.now
+        d = min(int(now // MINUTES_PER_DAY), self.roster.n_days - 1)
         if task.kind == ATTEMPT:
             out.attempts[lead] += 1
             if math.isnan(out.first_attempt[lead]):
                 out.first_attempt[lead] = now
             age = now - self.leads.created[lead]
-            p = self.p_contact[task.k] * decay(age, *self.decay_args)
+            p = min(1.0, self.p_contact[task.k] * self.contact_factor[lead]) * decay(age, *self.decay_args)
             contact = self.rng.random() < p
             self.record("attempt", lead, m, task.k, contact)
             if not contact:
-                duration = self.minutes(m, self.sc.touch_chain.dial_minutes)
-                self.busy(m, duration)
+                duration = self.account(m, shift_end, self.sc.touch_chain.dial_minutes, "dial",
+                                        self.crm_attempt)
                 yield env.timeout(duration)
                 k = task.k + 1
                 if k < len(self.offsets):
@@ -327,13 +321,18 @@ class _Simulation:
                     out.end[lead] = NO_CONTACT
                 return
             out.contact[lead] = now
-            duration = self.minutes(m, float(self.sc.touch_chain.call_minutes.sample(self.rng)))
-            self.busy(m, duration)
-            if not self.leads.target[lead]:
+            chain = self.sc.touch_chain
+            target = self.leads.target[lead]
+            length = chain.call_minutes if target or chain.nontarget_call_minutes is None else (
+                chain.nontarget_call_minutes)  # a reached non-target lead: a short call
+            duration = self.account(m, shift_end, float(length.sample(self.rng)), "talk",
+                                    self.crm_attempt + self.crm_contact)
+            if not target:
                 out.end[lead] = LOST_NONTARGET
                 yield env.timeout(duration)
                 return
-            p_q = min(1.0, self.p_qualify * self.quality[self.leads.channel[lead]])
+            p_q = min(1.0, self.p_qualify * self.quality[self.leads.channel[lead]]
+                      * self.factor_qualify[m, d])
             if self.rng.random() >= p_q:
                 out.end[lead] = LOST_UNQUALIFIED
                 yield env.timeout(duration)
@@ -344,20 +343,15 @@ class _Simulation:
             self.give(m, env.now + delay, _Task(lead, PRESENTATION))
             return
         # A presentation call, then an invoice or an installment link, or a loss.
-        d = min(int(now // MINUTES_PER_DAY), self.roster.n_days - 1)
-        duration = self.minutes(m, float(self.sc.funnel.offer.call_minutes.sample(self.rng)))
-        self.busy(m, duration)
-        p = min(1.0, self.p_offer * self.roster.conversion[m, d])
+        length = float(self.sc.funnel.offer.call_minutes.sample(self.rng))
+        p = min(1.0, self.p_offer * self.factor_offer[m, d])
         offer = self.rng.random() < p
+        duration = self.account(m, shift_end, length, "talk", self.crm_offer if offer else 0.0)
         self.record("present", lead, m, offer)
         yield env.timeout(duration)
         out.end[lead] = OFFER if offer else LOST_NO_OFFER
         if offer:
             out.offer_time[lead] = env.now
-
-    def busy(self, m: int, duration: float) -> None:
-        now = self.env.now
-        self.out.busy_minutes[m] += max(0.0, min(now + duration, self.horizon) - now)
 
     # -- the run ------------------------------------------------------------
 

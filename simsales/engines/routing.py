@@ -10,11 +10,24 @@ two equal on random inputs.
 
 Who may get a lead at minute ``t`` (:func:`candidates`): the managers on
 shift at ``t``; if nobody is, those whose next shift starts first.  A
-manager on a day off, in onboarding or gone has no shift that day.
+manager on a day off, in onboarding or gone has no shift that day.  The
+shifts here are the *routing windows* (:func:`simsales.world.shifts.routing_windows`:
+each shift less its last ``min_shift_left`` minutes); a shift belongs to
+the day it starts on and may run past midnight.
+
+A new lead under limits (``max_new_per_day``, ``ramp_share``;
+:func:`choose_new`): managers at their day's cap are passed over, and if
+every candidate is, the lead goes to the candidates of the next moment
+the set of managers on shift or the day changes, and so on; a manager in
+ramp takes ``ramp_share`` of a ramped manager's leads (weighted: their
+weight times the share; least loaded: their load divided by it; round
+robin: each turn adds the share to their credit, and they take the lead
+when it reaches 1).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 import numpy as np
@@ -22,7 +35,7 @@ import numpy as np
 from simsales.scenario.policies import POLICY_NAMES
 from simsales.scenario.units import MINUTES_PER_DAY
 
-__all__ = ["Department", "candidates", "choose"]
+__all__ = ["Department", "Limits", "candidates", "choose", "choose_new"]
 
 
 class Department(Protocol):
@@ -78,6 +91,25 @@ class Department(Protocol):
         ...
 
 
+def on_shift(shift_start: np.ndarray, shift_end: np.ndarray, t: float) -> np.ndarray:
+    """Whether each manager is on shift at minute ``t`` (the shift of day ``t`` or of the day before).
+
+    Args:
+        shift_start: shift start per manager and day ``(M, D)``, minutes from the start.
+        shift_end: shift end, likewise; a shift may end past midnight.
+        t: minutes from the start.
+
+    Returns:
+        ``(M,)`` booleans.
+    """
+    d = int(t // MINUTES_PER_DAY)
+    on = np.zeros(shift_start.shape[0], dtype=bool)
+    for day in (d - 1, d):
+        if 0 <= day < shift_start.shape[1]:
+            on |= (shift_start[:, day] <= t) & (t < shift_end[:, day])
+    return on
+
+
 def candidates(shift_start: np.ndarray, shift_end: np.ndarray, t: float) -> np.ndarray:
     """Managers on shift at minute ``t``; if none, those whose next shift starts first.
 
@@ -93,8 +125,7 @@ def candidates(shift_start: np.ndarray, shift_end: np.ndarray, t: float) -> np.n
     d = int(t // MINUTES_PER_DAY)
     if d >= n_days:
         return np.empty(0, dtype=np.int64)
-    start, end = shift_start[:, d], shift_end[:, d]
-    on = np.flatnonzero((start <= t) & (t < end))
+    on = np.flatnonzero(on_shift(shift_start, shift_end, t))
     if on.size:
         return on
     for day in range(d, n_days):
@@ -152,3 +183,105 @@ def choose(policy: str, t: float, department: Department, last_routed: int) -> i
         raise ValueError(f"routing policy {policy!r} has no rule here (simsales.engines.routing)")
     # Round robin: the first candidate after the last manager routed to.
     return int(cands[np.argmin((cands - last_routed - 1) % department.n_managers)])
+
+
+def window_from(shift_start: np.ndarray, shift_end: np.ndarray, manager: int, t: float) -> float:
+    """The first moment >= ``t`` when ``manager`` is on shift (``t`` itself if on shift; inf if never).
+
+    Args:
+        shift_start: shift (or routing window) start per manager and day ``(M, D)``, minutes.
+        shift_end: its end, likewise.
+        manager: the manager.
+        t: minutes from the start.
+
+    Returns:
+        Minutes from the start.
+    """
+    if on_shift(shift_start, shift_end, t)[manager]:
+        return t
+    s, e = shift_start[manager], shift_end[manager]
+    later = s[(e > s) & (s > t)]
+    return float(later.min()) if later.size else math.inf
+
+
+class Limits(Protocol):
+    """What a new lead's routing under limits reads (besides :class:`Department`).
+
+    Attributes:
+        cap: ``max_new_per_day`` (None: no cap).
+        ramp_share: ``routing.ramp_share``.
+        new_count: per manager and day ``(M, D)``, new leads routed so far (updated).
+        credit: per manager ``(M,)``, round robin's credit of managers in ramp (updated).
+        at: when the manager chosen last may take the lead (set by :func:`choose_new`).
+    """
+
+    cap: int | None
+    ramp_share: float
+    new_count: np.ndarray
+    credit: np.ndarray
+    at: float
+
+    def share(self, manager: int, day: int) -> float:
+        """``ramp_share`` if the manager is in ramp that day, else 1."""
+        ...
+
+    def next_boundary(self, x: float) -> float:
+        """The first moment after ``x`` when the managers on shift or the day change (inf: none)."""
+        ...
+
+    def candidates_at(self, x: float) -> tuple[np.ndarray, float]:
+        """:func:`candidates` at ``x``, and the moment they are on shift (``x``, or their next start)."""
+        ...
+
+
+def choose_new(policy: str, t: float, department: Department, limits: Limits, last_routed: int) -> int:
+    """The manager who gets a new lead at minute ``t`` under ``max_new_per_day`` and ``ramp_share``.
+
+    Args:
+        policy: ``round_robin``, ``least_loaded`` or ``weighted``.
+        t: the moment of routing, minutes from the start.
+        department: what the rule may look at.
+        limits: the caps, shares and counts (updated for the chosen manager).
+        last_routed: the manager routed to last (-1 if nobody yet).
+
+    Returns:
+        A manager's index; -1 if nobody below the cap works again within the horizon.
+    """
+    u = department.uniform() if policy == "weighted" else 0.0
+    x = t
+    while True:
+        cands, at = limits.candidates_at(x)
+        if cands.size == 0:
+            return -1
+        day = int(at // MINUTES_PER_DAY)
+        room = np.array([limits.cap is None or limits.new_count[c, day] < limits.cap for c in cands])
+        if room.any():
+            chosen = _pick(policy, at, cands[room], day, department, limits, last_routed, u)
+            limits.new_count[chosen, day] += 1
+            limits.at = at
+            return chosen
+        x = limits.next_boundary(at)
+
+
+def _pick(policy: str, at: float, cands: np.ndarray, day: int, department: Department, limits: Limits,
+          last_routed: int, u: float) -> int:
+    """One of ``cands`` (all below the cap), by the policy with the ramp share."""
+    share = np.array([limits.share(int(c), day) for c in cands])
+    if policy == "weighted":
+        cum = np.cumsum(department.weights(cands, at) * share)
+        pick = int(np.searchsorted(cum, u * cum[-1], side="right"))
+        return int(cands[min(pick, cands.size - 1)])
+    m = department.n_managers
+    order = np.argsort((cands - last_routed - 1) % m, kind="stable")  # round robin's order
+    cands, share = cands[order], share[order]
+    if policy == "least_loaded":
+        load = department.loads(cands) / share
+        return int(cands[np.flatnonzero(load == load.min())[0]])
+    while True:  # round robin: a manager in ramp takes the lead when their credit reaches 1
+        for c, s in zip(cands, share, strict=True):
+            if s >= 1.0:
+                return int(c)
+            limits.credit[c] += s
+            if limits.credit[c] >= 1.0:
+                limits.credit[c] -= 1.0
+                return int(c)

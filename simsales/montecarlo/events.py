@@ -31,7 +31,7 @@ from simsales.engines import des
 from simsales.engines.contract import OFFER, Outcomes
 from simsales.montecarlo.event_tables import TIME_ZONE, LogArrays, build_export
 from simsales.montecarlo.metrics import measure
-from simsales.montecarlo.replication import plan_world, stream
+from simsales.montecarlo.replication import close_factor, plan_world, stream
 from simsales.scenario import HiringPlan, Scenario
 from simsales.scenario.uncertain import resolve
 from simsales.world.arrivals import generate_leads
@@ -199,7 +199,8 @@ def play(world: World, clients: ClientDraws, rng: np.random.Generator, *, id_pre
     funnel = world.scenario.funnel
     log: list[tuple] = []
     out = _Recorder(world, rng, log).run()
-    deals = settle(funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan))
+    offers = np.where(out.end == OFFER, out.offer_time, np.nan)
+    deals = settle(funnel, clients, offers, close_factor(world, out))
     metrics, _ = measure(world, out, deals)
     arrays = parse_log(log, len(world.leads))
     del log

@@ -21,6 +21,7 @@ from simsales.engines.contract import (
 from simsales.montecarlo.team_metrics import TEAM_METRICS, team_count, team_metrics, team_series
 from simsales.world.calendar import MINUTES_PER_DAY, month_starts
 from simsales.world.deals import Deals
+from simsales.world.shifts import on_shift_union, working_minutes
 from simsales.world.world import World
 
 METRICS: dict[str, str] = {
@@ -47,12 +48,19 @@ METRICS: dict[str, str] = {
     "costs": "lead_cost + payroll + hiring_cost",
     "margin": "revenue_net - costs",
     "contact_rate": "contacts / leads",
+    "contact_rate_target": "target leads reached / target leads",
+    "unreachable_leads": "leads with a broken number (every attempt fails; part of nontarget_leads)",
+    "won_by_installment_share": "share of the deals paid in the horizon that came by installment",
     "c2": "won / leads (lead to payment)",
     "cpl": "lead_cost / leads",
     "cpql": "lead_cost / qualified (cost per qualified lead)",
     "avg_check": "mean price of the deals won",
     "sla_p50_min": "median minutes from lead creation to first attempt (leads attempted)",
     "sla_p90_min": "90th percentile of the same",
+    "sla_work_p50_min": "median on-shift minutes from creation to first attempt (never attempted: "
+                        "the wait up to the horizon)",
+    "sla_work_p90_min": "90th percentile of the same",
+    "share_attempted_5min": "share of all leads attempted within 5 on-shift minutes",
     "untouched_leads": "leads never attempted by the end of the horizon",
     "chains_cut": "leads dropped at lead_ttl after some attempts, for lack of time",
     "lost_no_contact": "target and non-target leads whose chain ran out without contact",
@@ -67,7 +75,12 @@ METRICS: dict[str, str] = {
     "team_lead_hires": "team leads hired who joined in the horizon (promotions not included)",
     "attrition": "managers who left of their own accord in the horizon (not let go, not promoted)",
     **TEAM_METRICS,
-    "utilisation": "share of on-shift manager time spent on calls and dials",
+    "utilisation": "share of shift time worked: talk + dial + CRM within shifts / shift time (<= 1)",
+    "talk_share_actual": "share of shift time on contact and presentation calls",
+    "dial_share_actual": "share of shift time on unanswered attempts",
+    "crm_share_actual": "share of shift time on CRM work (the talk_share overhead and crm_minutes)",
+    "idle_share": "share of shift time not used (1 - utilisation)",
+    "overtime_share": "work past the shift's end, as a share of shift time (not in utilisation)",
     "attempts_per_manager_hour": "attempts per on-shift manager hour",
     "revenue_per_manager": "revenue_net / average managers employed",
 }
@@ -90,6 +103,20 @@ def _ratio(a: float, b: float) -> float:
 
 def _in_horizon(times: np.ndarray, horizon: float) -> np.ndarray:
     return ~np.isnan(times) & (times < horizon)
+
+
+def _working_waits(world: World, out: Outcomes) -> np.ndarray:
+    """Per lead, on-shift minutes from its creation to its first attempt (MODEL.md section 4).
+
+    Only minutes in which at least one manager is on shift count.  A lead
+    never attempted counts with its wait up to the horizon (it is at least
+    that late).
+    """
+    roster, horizon = world.roster, world.scenario.horizon_minutes
+    lo, hi = on_shift_union(roster.shift_start, roster.shift_end)
+    intervals = (np.minimum(lo, horizon), np.minimum(hi, horizon))
+    until = np.where(np.isnan(out.first_attempt), horizon, out.first_attempt)
+    return working_minutes(intervals, until) - working_minutes(intervals, world.leads.created)
 
 
 def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float], dict[str, np.ndarray]]:
@@ -139,7 +166,11 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     touched = ~np.isnan(out.first_attempt)
     first = out.first_attempt[touched] - leads.created[touched]
     sla = np.percentile(first, [50, 90]) if first.size else np.full(2, np.nan)
+    work_wait = _working_waits(world, out)
+    sla_work = np.percentile(work_wait, [50, 90]) if n else np.full(2, np.nan)
     shift_minutes = float(np.clip(np.minimum(roster.shift_end, horizon) - roster.shift_start, 0, None).sum())
+    worked = float(out.talk_minutes.sum() + out.dial_minutes.sum() + out.crm_minutes.sum())
+    target = leads.target
     won = int(paid.sum())
     m: dict[str, float] = {
         "leads": n,
@@ -167,12 +198,18 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "costs": float(costs),
         "margin": float(revenue_net - costs),
         "contact_rate": _ratio(contacted.sum(), n),
+        "contact_rate_target": _ratio((contacted & target).sum(), target.sum()),
+        "unreachable_leads": int((~leads.reachable_mask()).sum()),
+        "won_by_installment_share": _ratio((paid & inst).sum(), won),
         "c2": _ratio(won, n),
         "cpl": _ratio(lead_cost, n),
         "cpql": _ratio(lead_cost, qualified.sum()),
         "avg_check": float(deals.check[paid].mean()) if won else 0.0,
         "sla_p50_min": float(sla[0]),
         "sla_p90_min": float(sla[1]),
+        "sla_work_p50_min": float(sla_work[0]),
+        "sla_work_p90_min": float(sla_work[1]),
+        "share_attempted_5min": _ratio((work_wait[touched] <= 5.0).sum(), n),
         "untouched_leads": int((out.attempts == 0).sum()),
         "chains_cut": int(((end == EXPIRED) & (out.attempts > 0)).sum()),
         "lost_no_contact": int((end == NO_CONTACT).sum()),
@@ -187,7 +224,12 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "hires_refused": int(roster.ledger.refused.sum()),
         "team_lead_hires": int(tl_joined.sum()),
         "attrition": int(count.left.sum()),
-        "utilisation": _ratio(out.busy_minutes.sum(), shift_minutes),
+        "utilisation": _ratio(worked, shift_minutes),
+        "talk_share_actual": _ratio(out.talk_minutes.sum(), shift_minutes),
+        "dial_share_actual": _ratio(out.dial_minutes.sum(), shift_minutes),
+        "crm_share_actual": _ratio(out.crm_minutes.sum(), shift_minutes),
+        "idle_share": _ratio(shift_minutes - worked, shift_minutes),
+        "overtime_share": _ratio(out.overtime_minutes.sum(), shift_minutes),
         "attempts_per_manager_hour": _ratio(out.attempts.sum(), shift_minutes / 60.0),
         "revenue_per_manager": _ratio(revenue_net, emp_days / sc.horizon_days),
         **team_metrics(roster, count, sc.horizon_days),

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from simsales.engines import get_engine
-from simsales.engines.contract import OFFER, ReplicationCache
+from simsales.engines.contract import OFFER, Outcomes, ReplicationCache
 from simsales.montecarlo.metrics import measure
 from simsales.scenario import HiringPlan, Scenario
 from simsales.scenario.uncertain import resolve
+from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.absence import with_absence
 from simsales.world.arrivals import Leads, generate_leads
 from simsales.world.deals import draw_clients, settle
@@ -49,6 +50,28 @@ def stream(seed: int, replication: int, purpose: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, STREAMS[purpose])))
 
 
+def close_factor(world: World, out: Outcomes) -> np.ndarray | None:
+    """Per lead, the owner's factor on the payment chance (``team.skill_weights.close``).
+
+    The owner's skill x ramp x team factor on the day of the offer, raised
+    to the close weight; None when the weight is 0 (the factor is 1).
+
+    Args:
+        world: the replication's world under one plan.
+        out: what the engine decided (owners, offer times).
+
+    Returns:
+        ``(N,)`` factors (1 where no offer), or None.
+    """
+    weight = world.scenario.team.skill_weights.close
+    if weight == 0:
+        return None
+    roster = world.roster
+    factor = np.ones(len(out.offer_time))
+    rows = np.flatnonzero(~np.isnan(out.offer_time) & (out.manager >= 0))
+    day = np.minimum((out.offer_time[rows] // MINUTES_PER_DAY).astype(np.int64), roster.n_days - 1)
+    factor[rows] = roster.conversion[out.manager[rows], day] ** weight
+    return factor
 def plan_world(resolved: Scenario, leads: Leads, plan: HiringPlan, seed: int, replication: int) -> World:
     """The world of one plan in one replication: its roster, days away included, with the leads.
 
@@ -103,7 +126,7 @@ def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
         out = simulate(world, stream(seed, replication, "dynamics"), cache=cache)
         # Deals: the clients' draws applied to this plan's offers (sections 5 and 7).
         offer_time = np.where(out.end == OFFER, out.offer_time, np.nan)
-        deals = settle(resolved.funnel, clients, offer_time)
+        deals = settle(resolved.funnel, clients, offer_time, close_factor(world, out))
         # Metrics: what every run answers (section 9).
         results[plan.name] = measure(world, out, deals)
     return results

@@ -187,6 +187,40 @@ def _hours(calendar: object) -> str:
     return f"{default} every day" + (" except " + ", ".join(days) if days else "")
 
 
+def _channel_floor(channel: object) -> str:
+    """A channel's phase-A settings in words, where they differ from the defaults."""
+    unreachable, factor = channel.unreachable_share, channel.contact_factor
+    text = "" if unreachable == 0 else f"; unreachable (broken numbers) {describe(unreachable, share_unit)}"
+    return text + ("" if factor == 1 else f"; contact chance {describe(factor, FACTOR)}")
+
+
+def _routing_limits(routing: object) -> str:
+    """``min_shift_left``, ``max_new_per_day`` and ``ramp_share`` in words, where set."""
+    parts = []
+    if routing.min_shift_left:
+        parts.append(f"none to a manager with less than {duration(routing.min_shift_left)} of shift left")
+    if routing.max_new_per_day is not None:
+        parts.append(f"at most {routing.max_new_per_day} new leads per manager a day")
+    if routing.ramp_share != 1:
+        parts.append(f"a manager in ramp takes {share(routing.ramp_share)} of a ramped one's new leads")
+    return "".join(f"; {p}" for p in parts)
+
+
+def _work_floor(sc: Scenario) -> list[tuple[str, str]]:
+    """CRM minutes per event and the skill weights, where they differ from the defaults."""
+    crm, w, items = sc.team.crm_minutes, sc.team.skill_weights, []
+    if crm.attempt or crm.contact or crm.offer:
+        items.append(("CRM work", f"{duration(crm.attempt)} after every attempt, {duration(crm.contact)} "
+                                  f"more after a contact, {duration(crm.offer)} after an offer"))
+    if (w.qualify, w.offer, w.close) != (0.0, 1.0, 0.0):
+        items.append(("Manager's factor", f"skill x ramp x team factor, raised to a weight, on qualification "
+                                          f"(^{_plain(w.qualify)}), the offer (^{_plain(w.offer)}) and "
+                                          f"payment (^{_plain(w.close)})"))
+    if sc.touch_chain.nontarget_call_minutes is not None:
+        items.append(("Non-target call", describe(sc.touch_chain.nontarget_call_minutes, MINUTES)))
+    return items
+
+
 def _growth(x: float | Uncertain) -> str:
     if isinstance(x, int | float) and x == 0:
         return "no growth"
@@ -316,11 +350,11 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
                f"{describe(c.leads_per_day, PER_DAY)} at the start, {_growth(c.growth_per_month)}; "
                f"cost per lead {money(c.cpl)} {sc.currency}; "
                f"non-target {describe(c.nontarget_share, share_unit)}; quality "
-               f"{describe(c.quality, FACTOR)}") for c in sc.channels]
+               f"{describe(c.quality, FACTOR)}{_channel_floor(c)}") for c in sc.channels]
     rule = policy(sc.routing.policy)
     items.append(("Routing", f"{rule.name}: {rule.description}; no leads in a new manager's first "
-                             f"{sc.routing.onboarding_days} days"))
-    items += _touch_chain(sc) + _funnel(sc) + _team(sc)
+                             f"{sc.routing.onboarding_days} days{_routing_limits(sc.routing)}"))
+    items += _touch_chain(sc) + _work_floor(sc) + _funnel(sc) + _team(sc)
     labels = plan_labels(sc, [p.name for p in sc.plans])
     items += [_plan(sc, p, labels[p.name]) for p in sc.plans]
     return items

@@ -28,8 +28,10 @@ MONEY = frozenset({
     "hiring_cost", "costs", "margin", "cpl", "cpql", "avg_check", "revenue_per_manager",
 })
 RATES = frozenset({"contact_rate", "c2", "utilisation", "hires_weak_share", "team_factor_dip",
-                   "hires_ramp_mean"})
-MINUTES = frozenset({"sla_p50_min", "sla_p90_min"})
+                   "hires_ramp_mean", "contact_rate_target", "won_by_installment_share",
+                   "talk_share_actual", "dial_share_actual", "crm_share_actual", "idle_share",
+                   "overtime_share", "share_attempted_5min"})
+MINUTES = frozenset({"sla_p50_min", "sla_p90_min", "sla_work_p50_min", "sla_work_p90_min"})
 RATIOS = frozenset({"attempts_per_manager_hour"})
 
 WHOLE_FROM = 10.0
@@ -48,6 +50,15 @@ LABELS: dict[str, str] = {
     "sla_p90_min": "SLA, P90",
     "untouched_leads": "Leads never attempted",
     "utilisation": "Utilisation",
+    "sla_work_p50_min": "SLA in working minutes, median",
+    "sla_work_p90_min": "SLA in working minutes, P90",
+    "share_attempted_5min": "Attempted within 5 working minutes",
+    "contact_rate_target": "Contact rate, target leads",
+    "won_by_installment_share": "Paid deals by installment",
+    "talk_share_actual": "Shift time talking",
+    "crm_share_actual": "Shift time on CRM",
+    "idle_share": "Shift time idle",
+    "overtime_share": "Overtime (share of shift time)",
     "headcount_end": "Managers at the end",
     "hires_made": "Hires made",
     "hires_deferred": "Hires deferred",

@@ -9,7 +9,7 @@ per-call and per-deal randomness is a distribution
 scenario's currency.
 
 Modules: ``schema`` (the top level), ``sales_floor``, ``funnel`` and
-``team`` (its sections), ``base`` (what the sections share), ``fields``
+``team`` (its sections; ``working_hours`` the calendar), ``base`` (what the sections share), ``fields``
 (field types), ``numbers`` (how numbers and durations may be written),
 ``limits`` (the feasibility bounds, each with its reason), ``checks``
 (cross-checks between sections), ``ranges`` (where a distribution's draws
@@ -36,28 +36,33 @@ from simsales.scenario.errors import InputError, Problem
 from simsales.scenario.funnel import Funnel, Price, Refunds, Step
 from simsales.scenario.loader import load_scenario, parse_scenario
 from simsales.scenario.policies import POLICY_NAMES, ROUTING_POLICIES, RoutingPolicy
-from simsales.scenario.sales_floor import Calendar, Channel, Decay, Routing, Shift, TouchChain
+from simsales.scenario.sales_floor import Channel, Decay, Routing, Shift, TouchChain
 from simsales.scenario.schema import OBJECTIVES, Benchmarks, Scenario
 from simsales.scenario.team import (
     Attrition,
     Coaching,
+    CrmMinutes,
     Economics,
     HiringPlan,
     ManagerGroup,
     PlanMonth,
     Ramp,
+    SkillWeights,
     Team,
     TeamLead,
 )
 from simsales.scenario.uncertain import Uncertain, mean_of, resolve, value
 from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from simsales.scenario.working_hours import Calendar
 
 __all__ = [
     "MINUTES_PER_DAY", "MINUTES_PER_HOUR", "OBJECTIVES", "POLICY_NAMES", "ROUTING_POLICIES",
-    "Attrition", "Benchmarks", "Beta", "Calendar", "Channel", "Coaching", "Decay", "Distribution",
+    "Attrition", "Benchmarks", "Beta", "Calendar", "Channel", "Coaching", "CrmMinutes", "Decay",
+    "Distribution",
     "DistributionError", "Economics", "Exponential", "Fixed", "Funnel", "Gamma", "HiringPlan",
     "InputError", "LogNormal", "ManagerGroup", "Normal", "PlanMonth", "Price", "Problem", "Ramp", "Refunds",
-    "Routing", "RoutingPolicy", "Scenario", "Shift", "Step", "Team", "TeamLead", "TouchChain",
+    "Routing", "RoutingPolicy", "Scenario", "Shift", "SkillWeights",
+    "Step", "Team", "TeamLead", "TouchChain",
     "Triangular", "Uncertain", "Uniform", "load_scenario", "mean_of", "parse_distribution",
     "parse_scenario", "resolve", "value",
 ]

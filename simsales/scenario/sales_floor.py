@@ -7,7 +7,6 @@ currency.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import re
 from typing import Literal
@@ -17,6 +16,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from simsales.scenario.base import WEEKDAYS, Path, Strict, clock_minutes, raise_problems
 from simsales.scenario.distributions import LogNormal
 from simsales.scenario.fields import (
+    Count,
     DistMinutes,
     Minutes,
     Money,
@@ -32,7 +32,6 @@ from simsales.scenario.numbers import percent_hint
 from simsales.scenario.policies import POLICY_NAMES, ROUTING_POLICIES
 from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
-_HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _PATTERN = re.compile(r"^(\d+)/(\d+)$")
 
 PolicyName = Literal[POLICY_NAMES]  # type: ignore[valid-type]  # the names are written once, in the table
@@ -63,144 +62,14 @@ def _profile(profile: list[float], n: int, what: str) -> list[float]:
     return profile
 
 
-def _hours_text(text: str | None) -> str | None:
-    """Check working hours written as ``"09:00-21:00"`` or ``"closed"``."""
-    if text is None or text == "closed":
-        return text
-    match = _HOURS.match(text)
-    if not match:
-        raise ValueError(f"expected hours such as '09:00-21:00' or 'closed', got {text!r}")
-    lo = clock_minutes(f"{match.group(1)}:{match.group(2)}")
-    hi = clock_minutes(f"{match.group(3)}:{match.group(4)}")
-    if not lo < hi:
-        raise ValueError(f"opening must be before closing, got {text!r}")
-    return text
-
-
-def _date_span(text: object) -> tuple[dt.date, dt.date]:
-    """A date or an inclusive range ``"2026-12-31..2027-01-08"``, as ``(first, last)``."""
-    if isinstance(text, dt.date):
-        return text, text
-    parts = [x.strip() for x in str(text).split("..")]
-    try:
-        if len(parts) > 2:
-            raise ValueError(text)
-        first, last = dt.date.fromisoformat(parts[0]), dt.date.fromisoformat(parts[-1])
-    except ValueError:
-        raise ValueError(f"expected a date such as 2026-12-31 or a range such as 2026-12-31..2027-01-08, "
-                         f"got {text!r}") from None
-    if last < first:
-        raise ValueError(f"the range {text!r} ends before it starts; write the earlier date first")
-    return first, last
-
-
-class Calendar(Strict):
-    """Working hours per weekday, e.g. ``{mon: "09:00-21:00", sun: closed}``, and dates that differ.
-
-    A weekday left out uses ``default``; ``closed`` means no work that day.
-    ``holidays`` lists dates (or inclusive ranges ``2026-12-31..2027-01-08``)
-    on which the floor is closed: no shift runs, leads wait for the next
-    working day.  ``short_days`` gives other hours for single dates
-    (``{2026-12-30: "10:00-16:00"}``): shifts are cut to them.
-    """
-
-    default: str = "09:00-21:00"
-    mon: str | None = None
-    tue: str | None = None
-    wed: str | None = None
-    thu: str | None = None
-    fri: str | None = None
-    sat: str | None = None
-    sun: str | None = None
-    holidays: list[str | dt.date] = Field(default_factory=list,
-                                          description="closed dates or ranges (2026-12-31..2027-01-08)")
-    short_days: dict[dt.date, str] = Field(default_factory=dict,
-                                           description="other working hours on single dates")
-
-    @field_validator("default", *WEEKDAYS)
-    @classmethod
-    def _hours(cls, text: str | None) -> str | None:
-        return _hours_text(text)
-
-    @field_validator("holidays")
-    @classmethod
-    def _holidays(cls, spans: list[str | dt.date]) -> list[str | dt.date]:
-        problems: list[tuple[Path, str]] = []
-        for i, span in enumerate(spans):
-            try:
-                _date_span(span)
-            except ValueError as exc:
-                problems.append(((i,), str(exc)))
-        raise_problems(problems)
-        return spans
-
-    @field_validator("short_days")
-    @classmethod
-    def _short_days(cls, days: dict[dt.date, str]) -> dict[dt.date, str]:
-        problems: list[tuple[Path, str]] = []
-        for day, text in days.items():
-            try:
-                _hours_text(text)
-            except ValueError as exc:
-                problems.append(((str(day),), str(exc)))
-        raise_problems(problems)
-        return days
-
-    def closed_dates(self) -> set[dt.date]:
-        """Every date ``holidays`` closes."""
-        out: set[dt.date] = set()
-        for span in self.holidays:
-            first, last = _date_span(span)
-            out.update(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
-        return out
-
-    def hours_on(self, date: dt.date) -> tuple[int, int] | None:
-        """The working hours of one date: a holiday, a short day, or its weekday's hours.
-
-        Args:
-            date: the calendar date.
-
-        Returns:
-            ``(open, close)`` in minutes after midnight, or None when closed.
-        """
-        if date in self.closed_dates():
-            return None
-        text = self.short_days.get(date)
-        if text is None:
-            return self.hours(date.weekday())
-        if text == "closed":
-            return None
-        lo, hi = text.split("-")
-        return clock_minutes(lo), clock_minutes(hi)
-
-    @model_validator(mode="after")
-    def _open_some_day(self) -> Calendar:
-        if all(self.hours(day) is None for day in range(7)):
-            raise ValueError("the calendar is closed every day: nobody would ever work")
-        return self
-
-    def hours(self, weekday: int) -> tuple[int, int] | None:
-        """The working hours of one weekday.
-
-        Args:
-            weekday: 0 for Monday to 6 for Sunday.
-
-        Returns:
-            ``(open, close)`` in minutes after midnight, or None when closed.
-        """
-        text = getattr(self, WEEKDAYS[weekday]) or self.default
-        if text == "closed":
-            return None
-        lo, hi = text.split("-")
-        return clock_minutes(lo), clock_minutes(hi)
-
-
 class Shift(Strict):
     """A shift pattern: ``5/2`` is five days on, two off; ``2/2`` two and two.
 
     Managers are spread over the shift groups by ``share`` and over the
     phases of the pattern, so every day is covered.  ``start`` is the time
-    of day the shift begins, ``hours`` its length; the shift ends by 24:00.
+    of day the shift begins, ``hours`` its length; a shift may run past
+    midnight (``20:00`` for 8 hours ends at 04:00 the next day) and belongs
+    to the day it starts on (its pattern, its calendar hours).
     Give every shift a ``share`` (summing to 1) or none (equal shares).
     """
 
@@ -248,16 +117,6 @@ class Shift(Strict):
     def _start(cls, text: str) -> str:
         clock_minutes(text)
         return text
-
-    @model_validator(mode="after")
-    def _within_the_day(self) -> Shift:
-        end = clock_minutes(self.start) + self.hours * MINUTES_PER_HOUR
-        if end > MINUTES_PER_DAY:
-            over = end - MINUTES_PER_DAY
-            raise ValueError(f"the shift starts at {self.start} and lasts {self.hours:g} h, so it ends at "
-                             f"{int(over // 60):02d}:{int(over % 60):02d} the next day; a shift ends by "
-                             "24:00 (split a night shift in two)")
-        return self
 
     @property
     def days_on(self) -> int:
@@ -312,11 +171,21 @@ class Channel(Strict):
         0.0, ge=0, description="day volume is negative binomial: var = m + overdispersion*m^2"
     )
     cpl: Money = Field(0.0, description="cost per lead, currency")
-    nontarget_share: UProb = 0.0
+    nontarget_share: UProb = Field(0.0, description="share of leads reached but non-target (short call)")
+    unreachable_share: UProb = Field(0.0, description="share of leads with a broken number (never reached)")
+    contact_factor: UNonNeg = Field(1.0, description="multiplier on the contact chance of its leads")
     quality: UNonNeg = Field(1.0, description="multiplier on contact-to-qualified")
     check_factor: UNonNeg = Field(1.0, description="multiplier on the price of its deals")
     installment_share: UProb | None = Field(
         None, description="share of its offers by installment (default: the funnel's)")
+
+    @model_validator(mode="after")
+    def _nontarget_within_one(self) -> Channel:
+        shares = (self.nontarget_share, self.unreachable_share)
+        if all(isinstance(x, float) for x in shares) and sum(shares) > 1.0:  # type: ignore[arg-type]
+            raise ValueError(f"nontarget_share {shares[0]:g} + unreachable_share {shares[1]:g} is above 1; "
+                             "both are shares of all the channel's leads (the rest are target leads)")
+        return self
 
     @field_validator("overdispersion")
     @classmethod
@@ -343,10 +212,38 @@ class Routing(Strict):
     :data:`~simsales.scenario.policies.ROUTING_POLICIES`, the one table of
     policies; the field's description lists them with what each does.
     ``onboarding_days``: days after joining in which a manager gets no leads.
+    ``min_shift_left`` (minutes): a manager with less left of their shift
+    (shifts that meet count as one) gets no new lead; the lead goes to one
+    with enough left, else to the next shift.  ``max_new_per_day``: new leads
+    per manager per calendar day (the day they would take it); a lead nobody
+    below the cap could take goes to the next shift with someone below it.
+    ``ramp_share``: a manager in ramp takes this share of a ramped manager's
+    new leads.
     """
 
     policy: PolicyName = Field(POLICY_NAMES[0], description=_POLICY_HELP)
     onboarding_days: WholeDays = Field(5, description="days after joining with no leads")
+    min_shift_left: Minutes = Field(0.0, description="less shift left than this: no new lead (minutes)")
+    max_new_per_day: Count | None = Field(None, ge=1, description="new leads per manager per calendar day")
+    ramp_share: Number = Field(1.0, gt=0, le=1,
+                               description="a manager in ramp takes this share of a ramped one's new leads")
+
+    @field_validator("min_shift_left")
+    @classmethod
+    def _shift_left(cls, minutes: float) -> float:
+        if not minutes < MINUTES_PER_DAY:
+            raise ValueError(f"expected less than a day ({MINUTES_PER_DAY:g} minutes), got "
+                             f"{_duration(minutes)}: no shift is longer, so nobody would ever get a lead")
+        return minutes
+
+    @model_validator(mode="after")
+    def _caps_need_assignment(self) -> Routing:
+        limits = self.max_new_per_day is not None or self.ramp_share != 1.0 or self.min_shift_left > 0
+        if self.policy == "shared_queue" and limits:
+            raise ValueError("min_shift_left, max_new_per_day and ramp_share limit whom a lead is assigned "
+                             "to; under shared_queue nobody is assigned a lead (the first free manager "
+                             "takes it): use round_robin, least_loaded or weighted, or leave them out")
+        return self
 
 
 class Decay(Strict):
@@ -400,6 +297,8 @@ class TouchChain(Strict):
         default_factory=lambda: LogNormal(9.0, 5.0),
         description="length of the contact call, qualification included",
     )
+    nontarget_call_minutes: DistMinutes | None = Field(
+        None, description="length of a call that reaches a non-target lead (default: call_minutes)")
     priority: Literal["new_first", "due_first"] = "new_first"
     lead_ttl: Minutes = Field(7 * MINUTES_PER_DAY, gt=0,
                               description="attempts not made by this age are dropped")

@@ -38,13 +38,14 @@ from simsales.scenario.fields import Count, Money, Name, Number, at_most
 from simsales.scenario.funnel import Funnel
 from simsales.scenario.limits import MAX_HORIZON_DAYS, MAX_MONEY, MAX_REPLICATIONS
 from simsales.scenario.numbers import NumberFormError, parse_number, whole_days
-from simsales.scenario.sales_floor import Calendar, Channel, Routing, TouchChain
+from simsales.scenario.sales_floor import Channel, Routing, TouchChain
 from simsales.scenario.team import (
     Economics,
     HiringPlan,
     Team,
 )
 from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from simsales.scenario.working_hours import Calendar
 
 OBJECTIVES = ("revenue_net", "margin")
 """What a plan is judged on: net revenue (the default) or margin (net revenue less costs)."""

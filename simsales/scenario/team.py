@@ -23,6 +23,7 @@ from simsales.scenario.fields import (
     Count,
     Days,
     Dist,
+    Minutes,
     Money,
     Name,
     Number,
@@ -36,6 +37,7 @@ from simsales.scenario.numbers import percent_hint
 from simsales.scenario.ranges import quantile
 from simsales.scenario.sales_floor import Absence, Shift
 from simsales.scenario.uncertain import Uncertain
+from simsales.scenario.units import MINUTES_PER_HOUR
 
 Managers = Annotated[Count, at_most(MAX_MANAGERS)]
 """A number of managers (a count, at most the roster's limit)."""
@@ -152,6 +154,47 @@ class Coaching(Strict):
     min_team_factor: Number = Field(0.5, gt=0, le=1)
 
 
+MAX_CRM_MINUTES = 8 * MINUTES_PER_HOUR
+"""The most CRM minutes one event may take (a shift's worth)."""
+
+
+class CrmMinutes(Strict):
+    """Minutes of CRM work the manager does after each event, on top of ``talk_share``.
+
+    ``attempt`` after every attempt (answered or not), ``contact`` after a
+    call that reaches the person (besides ``attempt``), ``offer`` after a
+    presentation that ends in an invoice or link.  The manager is busy
+    meanwhile.  All default to 0.
+    """
+
+    attempt: Minutes = Field(0.0, description="after every attempt")
+    contact: Minutes = Field(0.0, description="after a contact call")
+    offer: Minutes = Field(0.0, description="after an offer")
+
+    @field_validator("attempt", "contact", "offer")
+    @classmethod
+    def _within_a_shift(cls, minutes: float) -> float:
+        if minutes > MAX_CRM_MINUTES:
+            raise ValueError(f"expected at most {MAX_CRM_MINUTES:g} minutes (8 hours) of CRM work per event, "
+                             f"got {minutes:g}; CRM minutes are minutes per attempt, contact or offer")
+        return minutes
+
+
+class SkillWeights(Strict):
+    """How strongly the manager's factor (skill x ramp x team factor) acts on each step they do.
+
+    The chance of each step is multiplied by the factor raised to its
+    weight: ``qualify`` (the opening call), ``offer`` (the presentation),
+    ``close`` (the client pays: the invoice paid, the link filled).  A weight
+    of 0 leaves the step alone; the defaults (offer 1, the others 0) are the
+    model before weights.
+    """
+
+    qualify: Number = Field(0.0, ge=0, le=4)
+    offer: Number = Field(1.0, ge=0, le=4)
+    close: Number = Field(0.0, ge=0, le=4)
+
+
 class Team(Strict):
     """Managers, team leads and the rules that govern them (MODEL.md section 6)."""
 
@@ -159,6 +202,8 @@ class Team(Strict):
     managers: list[ManagerGroup]
     shifts: list[Shift] = Field(default_factory=lambda: [Shift(name="day")], min_length=1)
     talk_share: UProb = Field(0.6, description="share of shift time spent on calls")
+    crm_minutes: CrmMinutes = Field(CrmMinutes(), description="CRM minutes per event")
+    skill_weights: SkillWeights = Field(SkillWeights(), description="the manager's factor's weight per step")
     skill: Dist = Field(default_factory=lambda: Fixed(1.0))
     ramp: Ramp = Ramp(months=[0.4, 0.7, 0.9])
     attrition: Attrition = Attrition()

@@ -23,12 +23,20 @@ class Leads:
     Attributes:
         created: creation time, minutes from the start.
         channel: index into the scenario's channels.
-        target: False for non-target leads (they can never buy).
+        target: False for non-target leads (they can never buy), of both
+            kinds: unreachable and reached non-target.
+        reachable: False for unreachable leads (a broken number: every
+            attempt fails); None: every lead is reachable.
     """
 
     created: np.ndarray
     channel: np.ndarray
     target: np.ndarray
+    reachable: np.ndarray | None = None
+
+    def reachable_mask(self) -> np.ndarray:
+        """Per lead, whether its number works (all True when ``reachable`` is None)."""
+        return np.ones(len(self.created), dtype=bool) if self.reachable is None else self.reachable
 
     def __len__(self) -> int:
         return len(self.created)
@@ -83,7 +91,7 @@ def generate_leads(
     Returns:
         Every lead, sorted by creation time (minutes from the start).
     """
-    created, channel_ix, target = [], [], []
+    created, channel_ix, target, reachable = [], [], [], []
     for c, channel in enumerate(channels):
         counts = daily_counts(daily_means(channel, start, n_days), channel.overdispersion, rng)
         n = int(counts.sum())
@@ -96,11 +104,17 @@ def generate_leads(
             minute = (hour + rng.random(n)) * 60.0
         created.append(day * MINUTES_PER_DAY + minute)
         channel_ix.append(np.full(n, c, dtype=np.int64))
-        target.append(rng.random(n) >= value(channel.nontarget_share))
+        # One uniform per lead sorts it: unreachable below unreachable_share, reached
+        # non-target up to unreachable + nontarget share, target above (no extra draw).
+        u, broken = rng.random(n), value(channel.unreachable_share)
+        target.append(u >= broken + min(value(channel.nontarget_share), 1.0 - broken))
+        reachable.append(u >= broken)
     times = np.concatenate(created)
     order = np.argsort(times, kind="stable")
+    works = np.concatenate(reachable)[order]
     return Leads(
         created=times[order],
         channel=np.concatenate(channel_ix)[order],
         target=np.concatenate(target)[order],
+        reachable=None if works.all() else works,
     )

@@ -69,6 +69,9 @@ class ClientDraws:
         refunded: the client would ask for a refund.
         refund_delay: minutes from the payment to the refund.
         check_factor: per lead, its channel's multiplier on the price (None: 1 for all).
+        invoice_u: the uniforms behind ``invoice_ok`` (``invoice_ok = invoice_u < p``),
+            kept so that the owner's factor can act on the chance (None: not kept).
+        filled_u: likewise for ``filled_ok``.
     """
 
     installment: np.ndarray
@@ -83,6 +86,8 @@ class ClientDraws:
     refunded: np.ndarray
     refund_delay: np.ndarray
     check_factor: np.ndarray | None = None
+    invoice_u: np.ndarray | None = None
+    filled_u: np.ndarray | None = None
 
     def prices(self, price: Price, rows: np.ndarray) -> np.ndarray:
         """The deal price (check) of the leads ``rows``, price change included.
@@ -113,10 +118,11 @@ def _checks(price: Price, raw: np.ndarray) -> np.ndarray:
     return np.maximum(np.asarray(raw, dtype=float), 0.0) * (1.0 + price.change)
 
 
-def _step_draws(step: Step, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    ok = rng.random(n) < value(step.p)
+def _step_draws(step: Step, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Whether the step succeeds, its delay (minutes), and the uniform behind the first."""
+    u = rng.random(n)
     delay = np.asarray(step.delay_days.sample(rng, n), dtype=float) * MINUTES_PER_DAY
-    return ok, delay
+    return u < value(step.p), delay, u
 
 
 def _step(ok: np.ndarray, delay: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -164,25 +170,36 @@ def draw_clients(funnel: Funnel, n: int, rng: np.random.Generator, *,
         check, check_uniform = _checks(price, price.check.sample(rng, n)), None
     refunded = rng.random(n) < value(funnel.refunds.share)
     refund_delay = rng.random(n) * funnel.refunds.window_days * MINUTES_PER_DAY
-    return ClientDraws(installment, *invoice, *filled, *approved, check, check_uniform, refunded,
-                       refund_delay, factor)
+    return ClientDraws(installment, *invoice[:2], *filled[:2], *approved[:2], check, check_uniform,
+                       refunded, refund_delay, factor, invoice[2], filled[2])
 
 
-def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray) -> Deals:
+def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray,
+           close_factor: np.ndarray | None = None) -> Deals:
     """The deals of one plan: the clients' draws applied to its offer times.
 
     Args:
         funnel: the resolved funnel section.
         clients: the replication's client draws.
         offer_time: per lead, minutes when the offer was made (NaN: none).
+        close_factor: per lead, the owner's factor on the payment chance
+            (``team.skill_weights.close``): the invoice is paid with
+            ``min(1, invoice_paid.p * factor)``, the link filled with
+            ``min(1, link_filled.p * factor)``, from the same uniforms.
+            None: no factor (the draws as they are).
 
     Returns:
         One row per offer.
     """
     rows = np.flatnonzero(~np.isnan(offer_time))  # only offers matter: work on their rows
     offer = offer_time[rows]
-    paid_invoice = _step(clients.invoice_ok[rows], clients.invoice_delay[rows], offer)
-    filled = _step(clients.filled_ok[rows], clients.filled_delay[rows], offer)
+    invoice_ok, filled_ok = clients.invoice_ok[rows], clients.filled_ok[rows]
+    if close_factor is not None and clients.invoice_u is not None and clients.filled_u is not None:
+        f = close_factor[rows]
+        invoice_ok = clients.invoice_u[rows] < np.minimum(1.0, value(funnel.invoice_paid.p) * f)
+        filled_ok = clients.filled_u[rows] < np.minimum(1.0, value(funnel.link_filled.p) * f)
+    paid_invoice = _step(invoice_ok, clients.invoice_delay[rows], offer)
+    filled = _step(filled_ok, clients.filled_delay[rows], offer)
     approved = _step(clients.approved_ok[rows], clients.approved_delay[rows], filled)
     installment, check = clients.installment[rows], clients.prices(funnel.price, rows)
     paid = np.where(installment, approved, paid_invoice)

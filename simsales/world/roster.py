@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simsales.scenario import HiringPlan, Scenario, Team
+from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.calendar import DAYS_PER_MONTH, shift_windows
 from simsales.world.hire_quality import with_hire_quality
 from simsales.world.hiring import HiringLedger
@@ -156,6 +157,8 @@ def build_roster(
     starts, ends = shift_windows(team.shifts, scenario.calendar, scenario.start, n_days, len(join), tied)
     takes_leads = employed & ~onboarding
     ends = np.where(takes_leads, ends, starts)
+    # A shift past midnight into a leaver's first day gone ends at that midnight.
+    ends = np.maximum(np.minimum(ends, leave[:, None] * MINUTES_PER_DAY), starts)
     newcomer = onboarding | ramping
     probation_end = probation_ends(team, join, n_days)
     return Roster(

@@ -37,6 +37,7 @@ PYTHON_ONLY = frozenset({
     "simsales.scenario.uncertain",
     "simsales.world.arrivals",  # types and arrays the Python preparation reads
     "simsales.world.roster",
+    "simsales.world.shifts",  # blocks and routing windows, computed in Python before the loop
     "simsales.world.world",
 })
 """Modules the sources import for their Python code alone: an edit there cannot change compiled code."""

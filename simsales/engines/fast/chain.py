@@ -33,19 +33,26 @@ from simsales.engines.fast.dispatch import give, next_action, pop_due
 from simsales.engines.fast.queues import (
     BUSY,
     BUSY_MINUTES,
+    CRM_MIN,
+    DIAL_MIN,
     EV_LEAD,
     EV_RESULT,
     OFFERS,
     OFFERS_RAMPED,
+    OVERTIME_MIN,
     RAMPED_FROM,
     REASSIGN_DRAWS,
     STOP,
+    TALK_MIN,
     uniform,
 )
 from simsales.engines.fast.routing import route
 from simsales.engines.fast.tables import (
+    BLOCK_END,
     CALL_MIN,
     CLOSED,
+    CONTACT_F,
+    CONV_QUALIFY,
     CONVERSION,
     CREATED,
     DELAY_MIN,
@@ -55,6 +62,9 @@ from simsales.engines.fast.tables import (
     NEXT_ATTEMPT,
     NO_OFFER,
     OFFER_MADE,
+    P_CRM_ATTEMPT,
+    P_CRM_CONTACT,
+    P_CRM_OFFER,
     P_DECAY_KIND,
     P_DIAL,
     P_FLOOR,
@@ -76,7 +86,7 @@ from simsales.engines.fast.tables import (
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.contact import decay
 
-__all__ = ["done", "expire_at_horizon", "take"]
+__all__ = ["done", "expire_at_horizon", "split_work", "take"]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -115,7 +125,10 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
     hd, hk, hn = queues
     n_steps = steps.shape[1]
     d = min(int(t / MINUTES_PER_DAY), md.shape[1] - 1)
-    on_shift = md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END] and t < mf[m, STOP]
+    sd = d  # the day the shift started on: today's, or yesterday's running past midnight
+    if not md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END] and d > 0:
+        sd = d - 1
+    on_shift = md[m, sd, SHIFT_START] <= t < md[m, sd, SHIFT_END] and t < mf[m, STOP]
     while True:
         # On shift, the first due task is next_action's answer "now"; otherwise, or
         # with nothing due, next_action says when to look again.
@@ -137,29 +150,58 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
         # The chance is p_contact[k] * decay(age) <= p_contact[k] (the decay is at most 1), so a
         # draw at or above p_contact[k] misses at any age: exact, and it spares the decay's pow,
         # the costliest call of the loop, on most attempts.
-        u, chance = uniform(seed, draws + k), steps[1, k]
+        u, chance = uniform(seed, draws + k), min(1.0, steps[1, k] * lf[lead, CONTACT_F])
+        talk, crm = False, params[P_CRM_ATTEMPT]
         if u >= chance or u >= chance * decay(t - lf[lead, CREATED], int(params[P_DECAY_KIND]),
                                                params[P_HALF_LIFE], params[P_FLOOR], decay_table):
             minutes, result = params[P_DIAL], NEXT_ATTEMPT
         else:
             contact[lead] = t
-            minutes, result = lf[lead, CALL_MIN], CLOSED
+            minutes, result, talk = lf[lead, CALL_MIN], CLOSED, True
+            crm += params[P_CRM_CONTACT]
             if target[lead] == 0:
                 end[lead] = LOST_NONTARGET
-            elif uniform(seed, draws + n_steps) >= lf[lead, P_QUALIFY]:
+            elif uniform(seed, draws + n_steps) >= min(1.0, lf[lead, P_QUALIFY] * md[m, d, CONV_QUALIFY]):
                 end[lead] = LOST_UNQUALIFIED
             else:
                 end[lead] = AWAITING_PRESENTATION
                 result = PRESENT
     else:
-        minutes = lf[lead, PRESENT_MIN]
+        minutes, talk, crm = lf[lead, PRESENT_MIN], True, 0.0
         p = min(1.0, params[P_OFFER] * md[m, d, CONVERSION])
         result = OFFER_MADE if uniform(seed, draws + n_steps + 1) < p else NO_OFFER
-    duration = minutes / (params[P_TALK_SHARE] * md[m, d, THROUGHPUT])
-    mf[m, BUSY_MINUTES] += max(0.0, min(t + duration, params[P_HORIZON]) - t)
+        if result == OFFER_MADE:
+            crm = params[P_CRM_OFFER]
+    call = minutes / (params[P_TALK_SHARE] * md[m, d, THROUGHPUT])
+    split_work(m, t, call, crm, md[m, sd, BLOCK_END], params[P_HORIZON], params[P_TALK_SHARE], talk, mf)
     mi[m, BUSY] = 1
     mi[m, EV_LEAD], mi[m, EV_RESULT] = lead, result
-    return t + duration, DONE
+    return t + (call + crm), DONE
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def split_work(m: int, now: float, call: float, crm: float, shift_end: float, horizon: float,
+               talk_share: float, talk: bool, mf: np.ndarray) -> None:
+    """Book one call or dial in manager ``m``'s time split: :func:`simsales.engines.workday.split_work`.
+
+    Args:
+        m: the manager.
+        now: when it starts, minutes from the start.
+        call: its minutes, the ``talk_share`` overhead included.
+        crm: CRM minutes after it.
+        shift_end: the end of the manager's block of shifts (minutes).
+        horizon: the horizon (minutes).
+        talk_share: the share of ``call`` that is the call itself.
+        talk: a call (talk) rather than an unanswered dial.
+        mf: the per-manager float table (BUSY_MINUTES, TALK_MIN ... OVERTIME_MIN).
+    """
+    duration = call + crm
+    mf[m, BUSY_MINUTES] += max(0.0, min(now + duration, horizon) - now)
+    within = min(max(min(shift_end, horizon) - now, 0.0), duration)
+    spoken = min(within, call) * talk_share
+    mf[m, TALK_MIN if talk else DIAL_MIN] += spoken
+    mf[m, CRM_MIN] += within - spoken
+    mf[m, OVERTIME_MIN] += max(0.0, min(now + duration, horizon) - max(now, shift_end))
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -190,7 +232,7 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
     """
     lf, _, step = leads
     owner, end, offer_time = out[0], out[4], out[5]
-    rf, ri = routing
+    rf, ri = routing[0], routing[1]
     lead, result = mi[m, EV_LEAD], mi[m, EV_RESULT]
     n_steps = steps.shape[1]
     due = -1.0

@@ -67,6 +67,8 @@ def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
     """
     n_days = md.shape[1]
     d = int(x / MINUTES_PER_DAY)
+    if 0 < d <= n_days and md[m, d - 1, SHIFT_END] > x:  # yesterday's shift runs past midnight, to x
+        return x
     while d < n_days:
         d = int(md[m, d, NEXT_SHIFT_DAY])  # skip the days off at once
         if d >= n_days:
@@ -199,7 +201,8 @@ def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bo
     for m in range(n_managers):
         if mi[m, BUSY] or t >= mf[m, STOP]:
             continue
-        waiting = md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END]
+        waiting = md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END] or (
+            d > 0 and md[m, d - 1, SHIFT_START] <= t < md[m, d - 1, SHIFT_END])
         if waiting and due <= t:
             if not woken and mf[m, EV_T] > t:
                 schedule(m, t, WAKE, heap, mf, mi, events, counters)
@@ -271,7 +274,7 @@ def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarr
         counters: the loop's counters (``REASSIGN_DRAWS`` counts the re-routings).
     """
     hd, hk, hn = queues
-    rf, ri = routing
+    rf, ri = routing[0], routing[1]
     a, b = 2 * leaver, 2 * leaver + 1
     a_lo, a_hi = hn[a, FIRST], hn[a, FIRST] + hn[a, COUNT]
     b_lo, b_hi = hn[b, FIRST], hn[b, FIRST] + hn[b, COUNT]

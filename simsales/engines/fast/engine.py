@@ -46,6 +46,7 @@ from simsales.engines.fast.routing import RULES, pack_routing, presence, routing
 from simsales.engines.fast.tables import (
     ACTIVE_STOP,
     CALL_MIN,
+    CONTACT_F,
     CREATED,
     DECIDE_AT,
     DELAY_MIN,
@@ -63,6 +64,7 @@ from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.arrivals import Leads
 from simsales.world.contact import decay_args
 from simsales.world.roster import Roster
+from simsales.world.shifts import block_end, routing_windows
 from simsales.world.world import World
 
 __all__ = ["POLICIES", "SPLIT_POLICIES", "LeadDraws", "manager_days", "pack_routing", "routing_segments",
@@ -133,7 +135,8 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         out = Outcomes.empty(n, m)
     else:
         probation = read_probation(roster, sc.horizon_minutes)
-        draws, (team, chain_args, (rf, ri), params, seed) = _arguments(world, rng, cache, probation)
+        draws, (team, chain_args, (rf, ri, new_count), params, seed) = _arguments(world, rng, cache,
+                                                                                   probation)
         md, leavers, leave_at, decisions, pf, standby = team
         loop = fast_split.run_split if sc.routing.policy in SPLIT_POLICIES else fast_loop.run_loop
         target = np.ascontiguousarray(leads.target, dtype=np.bool_)
@@ -141,16 +144,22 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         while True:  # rerun with longer task lists if one overflowed (same numbers)
             out = Outcomes.empty(n, m)
             state = _fresh_state(world, room, probation)
+            new_count[:] = 0  # the new leads per manager and day: a rerun counts them anew
             # The loop writes the probation table and the routing's until: fresh copies if it may.
             fresh = (lambda a: a) if probation.inert else np.copy
             roster_args = (md, leavers, leave_at, (decisions, fresh(pf), standby, out.fired))
-            if not loop((draws, target, np.zeros(n, np.int64)), roster_args, chain_args, (fresh(rf), ri),
-                        params, seed, state, (out.manager, out.attempts, out.first_attempt, out.contact,
-                                              out.end, out.offer_time)):
+            if not loop((draws, target, np.zeros(n, np.int64)), roster_args, chain_args,
+                        (fresh(rf), ri, new_count), params, seed, state,
+                        (out.manager, out.attempts, out.first_attempt, out.contact, out.end, out.offer_time)):
                 break
             room *= 4
         cache.task_room = room
-        out.busy_minutes[:] = state[0][:, fast_queues.BUSY_MINUTES]
+        mf = state[0]
+        out.busy_minutes[:] = mf[:, fast_queues.BUSY_MINUTES]
+        out.talk_minutes[:] = mf[:, fast_queues.TALK_MIN]
+        out.dial_minutes[:] = mf[:, fast_queues.DIAL_MIN]
+        out.crm_minutes[:] = mf[:, fast_queues.CRM_MIN]
+        out.overtime_minutes[:] = mf[:, fast_queues.OVERTIME_MIN]
     fast_chain.expire_at_horizon(np.ascontiguousarray(leads.created, dtype=float), out.end,
                                  float(chain.lead_ttl), float(sc.horizon_minutes))
     return out
@@ -179,7 +188,7 @@ def _per_lead(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarra
 
 def _lead_draws(world: World, rng: np.random.Generator,
                 cache: ReplicationCache) -> tuple[np.ndarray, np.uint64]:
-    """Per lead: creation, qualify chance, call, presentation, delay; and the uniforms' seed.
+    """Per lead: creation, qualify chance, call, presentation, delay, contact factor; the uniforms' seed.
 
     Reuses the cache's draws if they were made from the same leads,
     scenario and stream state (and moves the stream past them).
@@ -194,13 +203,18 @@ def _lead_draws(world: World, rng: np.random.Generator,
     n = len(leads)
     chain, funnel = sc.touch_chain, sc.funnel
     quality = np.array([value(c.quality) for c in sc.channels])
-    draws = np.empty((n, 5))  # the loops' lead table: tables.CREATED ... DELAY_MIN
+    factor = np.array([value(c.contact_factor) for c in sc.channels], dtype=float)
+    draws = np.empty((n, 6))  # the loops' lead table: tables.CREATED ... CONTACT_F
     draws[:, CREATED] = leads.created
-    draws[:, P_QUALIFY] = np.minimum(1.0, value(funnel.qualify) * quality[leads.channel])
+    draws[:, P_QUALIFY] = value(funnel.qualify) * quality[leads.channel]  # the manager's factor comes later
     draws[:, CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
     draws[:, PRESENT_MIN] = _per_lead(funnel.offer.call_minutes, rng, n)
     draws[:, DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
+    draws[:, CONTACT_F] = factor[leads.channel] * leads.reachable_mask()
     seed = np.uint64(rng.integers(0, 2**63))
+    if chain.nontarget_call_minutes is not None:  # drawn last: no other draw moves
+        short = _per_lead(chain.nontarget_call_minutes, rng, n)
+        draws[:, CALL_MIN] = np.where(leads.target, draws[:, CALL_MIN], short)
     cache.lead_draws = LeadDraws(leads, sc, before, draws, seed, rng.bit_generator.state)
     return draws, seed
 
@@ -216,7 +230,7 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache,
     chain, funnel = sc.touch_chain, sc.funnel
     price = funnel.price
     draws, seed = _lead_draws(world, rng, cache)
-    md = manager_days(roster)
+    md = manager_days(roster, sc)
     stop = _stop(world)
     leaving = np.flatnonzero((stop > 0) & (stop < sc.horizon_minutes))
     leavers = leaving[np.argsort(stop[leaving], kind="stable")].astype(np.int64)
@@ -228,39 +242,57 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache,
     steps = np.array([list(chain.offsets),
                       [value(chain.contact_chance(k)) for k in range(len(chain.offsets))]])
     decay_kind, half_life, floor, decay_table = decay_args(chain.decay)
+    crm, rt = sc.team.crm_minutes, sc.routing
+    limits = rt.max_new_per_day is not None or rt.ramp_share < 1.0
     params = np.array([
         sc.horizon_minutes, chain.lead_ttl, chain.dial_minutes, value(sc.team.talk_share),
         value(funnel.offer.p) * (1.0 + price.change) ** price.elasticity,
-        half_life, floor, POLICIES[sc.routing.policy], chain.priority == "new_first", decay_kind,
+        half_life, floor, POLICIES[rt.policy], chain.priority == "new_first", decay_kind,
         probation.bar,
+        crm.attempt, crm.contact, crm.offer, -1 if rt.max_new_per_day is None else rt.max_new_per_day,
+        limits, limits or rt.min_shift_left > 0,
     ], dtype=float)
-    weighted = sc.routing.policy == "weighted"
-    segments = routing_segments(roster, weighted)
+    weighted = rt.policy == "weighted"
+    windows = routing_windows(roster.shift_start, roster.shift_end, rt.min_shift_left, sc.horizon_minutes)
+    segments = routing_segments(roster, weighted, windows)
     present = None
     if not probation.inert:
         changes_at = np.full(roster.n_managers, np.inf)
         changes_at[probation.decisions] = probation.end[probation.decisions]
         weight = roster.throughput * roster.skill[:, None] if weighted else None
         present = presence(segments, changes_at, probation.standby_for >= 0, weight)
-    return draws, (team, (steps, decay_table), pack_routing(segments, present), params, seed)
+    rf, ri = pack_routing(segments, present)
+    new_count = np.zeros(roster.shift_start.shape if limits else (1, 1), np.int64)  # per manager and day
+    return draws, (team, (steps, decay_table), (rf, ri, new_count), params, seed)
 
 
-def manager_days(roster: Roster) -> np.ndarray:
+def manager_days(roster: Roster, scenario: Scenario | None = None) -> np.ndarray:
     """The loops' per-manager-day table.
 
     Args:
         roster: the plan's roster.
+        scenario: the resolved scenario (skill weights, ramp share); None: their defaults.
 
     Returns:
-        ``(M, days, 5)``, columns tables.SHIFT_START ... NEXT_SHIFT_DAY:
-        shift start and end (minutes), throughput, conversion, and the first
-        day on or after each one with a shift (the number of days if none).
+        ``(M, days, 9)``, columns tables.SHIFT_START ... RAMP_SHARE: shift
+        start and end (minutes), throughput, the factor on the offer, the
+        first day on or after each one with a shift (the number of days if
+        none), the end of the block of shifts (minutes), the factor on
+        qualification, weighted routing's weight and the ramp share.
     """
     n_days = roster.shift_start.shape[1]
     day = np.where(roster.shift_end > roster.shift_start, np.arange(n_days), n_days)
     next_shift_day = np.minimum.accumulate(day[:, ::-1], axis=1)[:, ::-1].astype(float)
-    return np.stack([roster.shift_start, roster.shift_end, roster.throughput, roster.conversion,
-                     next_shift_day], axis=-1)
+    w_qualify, w_offer, ramp_share = 0.0, 1.0, 1.0
+    if scenario is not None:
+        weights = scenario.team.skill_weights
+        w_qualify, w_offer, ramp_share = weights.qualify, weights.offer, scenario.routing.ramp_share
+    route_w = roster.throughput * roster.skill[:, None]
+    share = np.where(roster.ramping, ramp_share, 1.0)
+    return np.stack([roster.shift_start, roster.shift_end, roster.throughput,
+                     roster.conversion ** w_offer, next_shift_day,
+                     block_end(roster.shift_start, roster.shift_end), roster.conversion ** w_qualify,
+                     route_w, share], axis=-1)
 
 
 def _stop(world: World) -> np.ndarray:
@@ -272,7 +304,7 @@ def _stop(world: World) -> np.ndarray:
 def _fresh_state(world: World, capacity: int, probation: Probation) -> tuple[np.ndarray, ...]:
     """The loop's state at the start (see loop.run_loop); ``capacity``: room per task list."""
     m = world.roster.n_managers
-    mf = np.zeros((m, 5))
+    mf = np.zeros((m, 10))
     mf[:, fast_queues.EV_T] = np.inf
     mf[:, fast_queues.NEXT_ON] = -np.inf
     mf[:, fast_queues.STOP] = np.where(probation.standby_for >= 0, 0.0, _stop(world))  # standbys: not yet

@@ -31,6 +31,7 @@ from numba import njit
 
 from simsales.engines.fast.chain import done, take
 from simsales.engines.fast.dispatch import give, reassign
+from simsales.engines.fast.limits import route_new
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
     EV_KIND,
@@ -41,7 +42,6 @@ from simsales.engines.fast.queues import (
     set_event,
     views,
 )
-from simsales.engines.fast.routing import route
 from simsales.engines.fast.tables import (
     CREATED,
     DECIDE_AT,
@@ -50,7 +50,7 @@ from simsales.engines.fast.tables import (
     P_BAR,
     P_HORIZON,
     P_NEW_FIRST,
-    P_POLICY,
+    P_WAIT_WINDOW,
 )
 
 
@@ -91,7 +91,7 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
     decisions, pf, standby, fired = probation
     lf, step, owner = leads[0], leads[2], out[0]
     et, order = events[0], events[2]
-    horizon, policy, new_first = params[P_HORIZON], int(params[P_POLICY]), params[P_NEW_FIRST] > 0.5
+    horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
     n_leads, n_steps = lf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
@@ -117,11 +117,14 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
                         md, queues, events, counters, pf, standby, fired)
             continue
         if t_arrival < t:
-            to = route(t_arrival, i * stride + n_steps + 2, policy, seed, routing[0], routing[1],
-                       queues[2], counters)
+            to, at = route_new(t_arrival, i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
+                               params, counters)
             if to >= 0:
-                give(to, t_arrival + chain[0][0, 0], i, t_arrival, new_first, True, step, owner, mf,
-                     mi, md, queues, events, counters)
+                due = t_arrival + chain[0][0, 0]
+                if params[P_WAIT_WINDOW] > 0.5:
+                    due = max(due, at)
+                give(to, due, i, t_arrival, new_first, True, step, owner, mf, mi, md, queues, events,
+                     counters)
             i += 1
             continue
         # Manager m's turn at t: finish the call that ends now, then take the next task.

@@ -81,7 +81,7 @@ def dismiss(m: int, t: float, heap: bool, extra_draws: int, step: np.ndarray, ow
         extra_draws: the number of the first uniform for re-routed tasks.
         step: per lead, the next step.
         owner: per lead, the owner.
-        routing: ``(rf, ri)``, see routing.pack_routing (``until`` is written).
+        routing: ``(rf, ri, new_count)``, see routing.pack_routing (``until`` is written).
         params: the scalars (tables.P_*).
         seed: the stream of the uniforms.
         mf: the per-manager float table.
@@ -94,7 +94,7 @@ def dismiss(m: int, t: float, heap: bool, extra_draws: int, step: np.ndarray, ow
         standby: per manager, the standby their firing brings in, or -1.
         fired: per manager, the minute they were let go (NaN if not); ``m``'s is set.
     """
-    rf, ri = routing
+    rf, ri = routing[0], routing[1]
     fired[m] = t
     mf[m, STOP] = t
     rf[ri[OFF_UNTIL] + m] = t

@@ -37,7 +37,9 @@ MAX_LEADS = 1 << LEAD_BITS
 # STOP: when they stop working (the horizon, their leave, their firing; 0 for a standby not
 # brought in).  RAMPED_FROM: the minute from which they count as ramped.  OFFERS and
 # OFFERS_RAMPED: offers they made, and those made while ramped (the probation rule's).
-EV_T, STOP, BUSY_MINUTES, NEXT_ON, RAMPED_FROM = range(5)
+# TALK_MIN ... OVERTIME_MIN: the time split (des.py's account); CREDIT: round robin's
+# credit of a manager in ramp (routing.route_new).
+EV_T, STOP, BUSY_MINUTES, NEXT_ON, RAMPED_FROM, TALK_MIN, DIAL_MIN, CRM_MIN, OVERTIME_MIN, CREDIT = range(10)
 EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS, OFFERS, OFFERS_RAMPED = range(7)
 # Counters: tie-break sequence, reassignment draws, overflow flag, last manager routed to,
 # routing segment of the last routing.
@@ -253,7 +255,7 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
              (borrowed(roster[3][0]), borrowed(roster[3][1]), borrowed(roster[3][2]),
               borrowed(roster[3][3]))),
             (borrowed(chain[0]), borrowed(chain[1])),
-            (borrowed(routing[0]), borrowed(routing[1])),
+            (borrowed(routing[0]), borrowed(routing[1]), borrowed(routing[2])),
             borrowed(params),
             (borrowed(state[0]), borrowed(state[1]),
              (borrowed(state[2]), borrowed(state[3]), borrowed(state[4])),

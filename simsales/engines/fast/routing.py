@@ -48,12 +48,15 @@ RULES = frozenset({ROUND_ROBIN, LEAST_LOADED, WEIGHTED, SHARED_QUEUE})
 HEADER = 10
 
 
-def routing_segments(roster: Roster, weighted: bool) -> tuple[np.ndarray, ...]:
+def routing_segments(roster: Roster, weighted: bool,
+                     windows: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, ...]:
     """Who may get a lead, per segment of time between shift boundaries.
 
     Args:
         roster: the plan's roster (shifts, throughput, skill).
         weighted: whether to compute the weighted policy's cumulative weights.
+        windows: ``(start, end)`` per manager and day, the routing windows
+            (:func:`simsales.world.shifts.routing_windows`); None: the shifts.
 
     Returns:
         ``(bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight)``:
@@ -68,8 +71,9 @@ def routing_segments(roster: Roster, weighted: bool) -> tuple[np.ndarray, ...]:
         candidates of ``route_seg[j]``, as the reference rule computes them
         at routing time.
     """
-    return _segments(np.ascontiguousarray(roster.shift_start, dtype=float),
-                     np.ascontiguousarray(roster.shift_end, dtype=float),
+    start, end = (roster.shift_start, roster.shift_end) if windows is None else windows
+    return _segments(np.ascontiguousarray(start, dtype=float),
+                     np.ascontiguousarray(end, dtype=float),
                      np.ascontiguousarray(roster.throughput, dtype=float),
                      np.ascontiguousarray(roster.skill, dtype=float), weighted)
 
@@ -98,8 +102,9 @@ def _segments(start: np.ndarray, end: np.ndarray, throughput: np.ndarray, skill:
         left = bounds[j]
         day[j] = min(int(left // MINUTES_PER_DAY), n_days - 1)
         k = seg_ptr[j]
-        for m in range(n_managers):
-            if start[m, day[j]] <= left < end[m, day[j]]:
+        for m in range(n_managers):  # on shift: today's, or yesterday's past midnight
+            if start[m, day[j]] <= left < end[m, day[j]] or (
+                    day[j] > 0 and start[m, day[j] - 1] <= left < end[m, day[j] - 1]):
                 cands[k] = m
                 k += 1
         seg_ptr[j + 1] = k

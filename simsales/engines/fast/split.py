@@ -31,6 +31,7 @@ from numba import njit
 
 from simsales.engines.fast.chain import done, take
 from simsales.engines.fast.dispatch import give, reassign
+from simsales.engines.fast.limits import route_new
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
     EV_KIND,
@@ -41,7 +42,6 @@ from simsales.engines.fast.queues import (
     STOP,
     views,
 )
-from simsales.engines.fast.routing import route
 from simsales.engines.fast.tables import (
     CREATED,
     DECIDE_AT,
@@ -50,7 +50,7 @@ from simsales.engines.fast.tables import (
     P_BAR,
     P_HORIZON,
     P_NEW_FIRST,
-    P_POLICY,
+    P_WAIT_WINDOW,
 )
 
 
@@ -80,10 +80,12 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
         mf, mi, queues, events, counters) = views(leads, out, roster, chain, routing, params, state)
     decisions, pf, standby, fired = probation
     lf, step, owner = leads[0], leads[2], out[0]
-    horizon, policy, new_first = params[P_HORIZON], int(params[P_POLICY]), params[P_NEW_FIRST] > 0.5
+    horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
     n_leads, n_managers, n_steps = lf.shape[0], mf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     first_offset = chain[0][0, 0]
+    wait_for_window = params[P_WAIT_WINDOW] > 0.5
+    due_at = np.empty(n_leads if wait_for_window else 0)  # per lead, its first attempt's due time
     # Each manager's arrivals as a linked list, in time order: head, tail, next.
     head = np.full(n_managers, -1, np.int64)
     tail = np.full(n_managers, -1, np.int64)
@@ -98,9 +100,11 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
         t_late = late[late_m]
         bound = min(t_leave, t_late, t_decide, horizon)
         while i < n_leads and lf[i, CREATED] < bound:  # route the period's arrivals
-            to = route(lf[i, CREATED], i * stride + n_steps + 2, policy, seed, routing[0],
-                       routing[1], queues[2], counters)
+            to, at = route_new(lf[i, CREATED], i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
+                               params, counters)
             if to >= 0:
+                if wait_for_window:  # a lead routed to a later shift is due at its start
+                    due_at[i] = max(lf[i, CREATED] + first_offset, at)
                 if tail[to] >= 0:
                     nxt[tail[to]] = i
                 else:
@@ -119,8 +123,9 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
                     mf[m, EV_T], mi[m, EV_KIND] = take(m, t, leads, out, chain, params, seed, mf, mi,
                                                        md, queues, False)
                 elif a >= 0:  # every arrival routed so far comes before the bound
-                    give(m, t_arrival + first_offset, a, t_arrival, new_first, False, step, owner, mf,
-                         mi, md, queues, events, counters)
+                    due = due_at[a] if wait_for_window else t_arrival + first_offset
+                    give(m, due, a, t_arrival, new_first, False, step, owner, mf, mi, md, queues, events,
+                         counters)
                     a = nxt[a]
                 else:
                     break

@@ -14,18 +14,29 @@ INF = np.inf
 """No time: a manager with nothing to do waits until INF."""
 
 # Columns of the per-lead input table ``lf`` (minutes, probabilities): one row per lead.
-CREATED, P_QUALIFY, CALL_MIN, PRESENT_MIN, DELAY_MIN = range(5)
+# P_QUALIFY is the qualification chance before the manager's factor (not clipped at 1);
+# CONTACT_F the channel's contact factor (0 for an unreachable lead).
+CREATED, P_QUALIFY, CALL_MIN, PRESENT_MIN, DELAY_MIN, CONTACT_F = range(6)
 # Columns of the per-manager-day table ``md`` (engine.manager_days): shift start and end
-# (minutes), ramp throughput, conversion, and NEXT_SHIFT_DAY, the first day on or after
-# this one with a shift (the number of days if none).
-SHIFT_START, SHIFT_END, THROUGHPUT, CONVERSION, NEXT_SHIFT_DAY = range(5)
+# (minutes; the shift of the day it starts on, which may end past midnight), ramp
+# throughput, the manager's factor on the offer (conversion ** weight), NEXT_SHIFT_DAY
+# (the first day on or after this one with a shift; the number of days if none),
+# BLOCK_END (the end of the block of shifts that meet that this shift belongs to), the
+# factor on qualification, ROUTE_W (throughput x skill, weighted routing's weight) and
+# RAMP_SHARE (routing.ramp_share if in ramp that day, else 1).
+(SHIFT_START, SHIFT_END, THROUGHPUT, CONVERSION, NEXT_SHIFT_DAY, BLOCK_END, CONV_QUALIFY, ROUTE_W,
+ RAMP_SHARE) = range(9)
 # A manager's next event: nothing to do, look at the task lists, a call or dial ends.
 IDLE, WAKE, DONE = 0, 1, 2
 # What a finished call or dial leads to.
 CLOSED, NEXT_ATTEMPT, PRESENT, OFFER_MADE, NO_OFFER = range(5)
 # Scalars in ``params`` (minutes where times; probabilities; codes; P_BAR: the probation bar).
+# P_CRM_*: CRM minutes after an attempt, a contact, an offer; P_CAP: max_new_per_day (-1:
+# none); P_LIMITS: 1 if new leads are routed under caps or a ramp share; P_WAIT_WINDOW: 1 if
+# a new lead routed to a later shift is due at its start (min_shift_left or limits).
 (P_HORIZON, P_TTL, P_DIAL, P_TALK_SHARE, P_OFFER, P_HALF_LIFE, P_FLOOR, P_POLICY, P_NEW_FIRST,
- P_DECAY_KIND, P_BAR) = range(11)
+ P_DECAY_KIND, P_BAR, P_CRM_ATTEMPT, P_CRM_CONTACT, P_CRM_OFFER, P_CAP, P_LIMITS,
+ P_WAIT_WINDOW) = range(17)
 # Columns of the per-manager probation table ``pf`` (engine.probation_tables): the minute of
 # their probation decision (inf: none), their draw and chance of being let go, when they stop
 # if on the team (a standby once brought in), and when their stay began (0; the minute a

@@ -1,0 +1,138 @@
+"""New leads under the daily cap and the ramp share, in the fast engine (compiled).
+
+:func:`route_new` is :func:`simsales.engines.routing.choose_new`, the
+reference rule, on the fast engine's segments (:mod:`simsales.engines.fast.routing`):
+without ``max_new_per_day`` or ``ramp_share`` it is :func:`~simsales.engines.fast.routing.route`
+itself.  The counts of new leads per manager and day and round robin's
+credits depend only on the routing so far, in time order, so the "each
+manager alone" loop keeps its shape (docs/engines.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from simsales.engines.fast.queues import COUNT, CREDIT, LAST_ROUTED, SEGMENT, uniform
+from simsales.engines.fast.routing import (
+    LEAST_LOADED,
+    N_BOUNDS,
+    N_SEGMENTS,
+    OFF_CANDS,
+    OFF_CHANGING,
+    OFF_ROUTE_SEG,
+    OFF_SEG_PTR,
+    OFF_UNTIL,
+    WEIGHTED,
+    bisect_right,
+    route,
+)
+from simsales.engines.fast.tables import P_CAP, P_LIMITS, P_POLICY, RAMP_SHARE, ROUTE_W
+from simsales.scenario.units import MINUTES_PER_DAY
+
+__all__ = ["route_new"]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.ndarray, md: np.ndarray,
+              mf: np.ndarray, params: np.ndarray, counters: np.ndarray) -> tuple[int, float]:
+    """Who gets a new lead at ``t``: :func:`route`, or under limits the reference's ``choose_new``.
+
+    Under ``max_new_per_day`` or ``ramp_share`` (``params[P_LIMITS]``), the
+    walk goes from the segment of ``t`` to the next one with someone below
+    their cap on that segment's day; the candidates' shares come from the
+    ``RAMP_SHARE`` column, round robin's credits from ``mf[:, CREDIT]``, and
+    the new lead is counted in ``routing[2]`` (per manager and day).
+
+    Args:
+        t: the lead's arrival, minutes from the start (never earlier than the previous routing's).
+        counter: the number of the weighted policy's uniform in the stream ``seed``.
+        seed: the run's stream of uniforms.
+        routing: ``(rf, ri, new_count)``.
+        hn: the task lists' counts (least_loaded reads them).
+        md: the per-manager-day table.
+        mf: the per-manager float table.
+        params: the scalars (tables.P_*).
+        counters: the loop's counters (``LAST_ROUTED``, ``SEGMENT``).
+
+    Returns:
+        ``(manager, at)``: a manager, M for the shared queue, -1 for nobody;
+        and when they may take it (``t``, or the start of the later
+        segment they were chosen in), minutes from the start.
+    """
+    rf, ri, new_count = routing
+    policy = int(params[P_POLICY])
+    if params[P_LIMITS] < 0.5:
+        chosen = route(t, counter, policy, seed, rf, ri, hn, counters)
+        j = counters[SEGMENT]
+        r = ri[ri[OFF_ROUTE_SEG] + j] if 0 <= j < ri[N_SEGMENTS] else -1
+        return chosen, (rf[r] if r > j else t)
+    nb = ri[N_BOUNDS]
+    j = counters[SEGMENT]
+    while j + 1 < nb and rf[j + 1] <= t:
+        j += 1
+    counters[SEGMENT] = j
+    if j < 0 or j >= ri[N_SEGMENTS]:
+        return -1, t
+    cap = int(params[P_CAP])
+    until = ri[OFF_UNTIL]
+    last = counters[LAST_ROUTED]
+    u = uniform(seed, counter) if policy == WEIGHTED else 0.0
+    r = ri[ri[OFF_ROUTE_SEG] + j]
+    while r >= 0:
+        day = min(int(rf[r] // MINUTES_PER_DAY), new_count.shape[1] - 1)
+        lo = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r]
+        hi = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r + 1]
+        first = bisect_right(ri, last, lo, hi)  # round robin's order: from the first after `last`
+        check = ri[ri[OFF_CHANGING] + r] != 0  # someone here may be gone (probation): look
+        chosen = -1
+        if policy == WEIGHTED:
+            total = 0.0
+            for i in range(lo, hi):
+                c = ri[i]
+                if (cap < 0 or new_count[c, day] < cap) and (not check or t < rf[until + c]):
+                    total += md[c, day, ROUTE_W] * md[c, day, RAMP_SHARE]
+            x = u * total
+            running = 0.0
+            for i in range(lo, hi):
+                c = ri[i]
+                if (cap < 0 or new_count[c, day] < cap) and (not check or t < rf[until + c]):
+                    running += md[c, day, ROUTE_W] * md[c, day, RAMP_SHARE]
+                    chosen = c  # the last candidate with room if rounding leaves x at the total
+                    if running > x:
+                        break
+        elif policy == LEAST_LOADED:
+            best = 0.0
+            for n in range(hi - lo):
+                i = first + n if first + n < hi else first + n - (hi - lo)
+                c = ri[i]
+                if (cap < 0 or new_count[c, day] < cap) and (not check or t < rf[until + c]):
+                    load = (hn[2 * c, COUNT] + hn[2 * c + 1, COUNT]) / md[c, day, RAMP_SHARE]
+                    if chosen < 0 or load < best:
+                        chosen, best = c, load
+        else:  # round robin; a manager in ramp takes the lead when their credit reaches 1
+            room = False
+            for i in range(lo, hi):
+                if (cap < 0 or new_count[ri[i], day] < cap) and (not check or t < rf[until + ri[i]]):
+                    room = True
+            while room and chosen < 0:
+                for n in range(hi - lo):
+                    i = first + n if first + n < hi else first + n - (hi - lo)
+                    c = ri[i]
+                    if (cap >= 0 and new_count[c, day] >= cap) or (check and t >= rf[until + c]):
+                        continue
+                    share = md[c, day, RAMP_SHARE]
+                    if share >= 1.0:
+                        chosen = c
+                        break
+                    mf[c, CREDIT] += share
+                    if mf[c, CREDIT] >= 1.0:
+                        mf[c, CREDIT] -= 1.0
+                        chosen = c
+                        break
+        if chosen >= 0:
+            new_count[chosen, day] += 1
+            counters[LAST_ROUTED] = chosen
+            return chosen, (rf[r] if r > j else t)
+        r = ri[ri[OFF_ROUTE_SEG] + r + 1] if r + 1 < ri[N_SEGMENTS] else -1
+    return -1, t

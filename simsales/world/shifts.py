@@ -1,0 +1,107 @@
+"""Shifts as blocks of work: where a manager's shift really ends, and when they may get a lead.
+
+MODEL.md sections 1 and 3.  The roster gives each manager one shift per
+day, ``[shift_start[m, d], shift_end[m, d])`` in minutes from the start,
+belonging to the day it starts on; it may run past midnight into the next
+day.  Shifts that meet (one ends the minute the next starts: 24-hour
+shifts every day, or an evening shift to 24:00 followed by one from 00:00)
+are one *block* of work with no break at midnight.  Both engines and the
+metrics read these helpers, so they agree on what "shift left" and
+"within the shift" mean.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["block_end", "on_shift_union", "routing_windows", "working_minutes"]
+
+
+def block_end(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per manager and day, the end of the block of shifts that day's shift belongs to.
+
+    Args:
+        start: shift start per manager and day ``(M, D)``, minutes from the start.
+        end: shift end, likewise (equal to the start on a day without a shift).
+
+    Returns:
+        ``(M, D)`` minutes: the shift's own end, or the end of the last shift
+        in a run of shifts that meet; a day without a shift keeps its end.
+    """
+    works = end > start
+    n_days = start.shape[1]
+    meets = np.zeros(start.shape, dtype=bool)  # day d's shift runs into day d + 1's
+    meets[:, :-1] = works[:, :-1] & works[:, 1:] & (end[:, :-1] == start[:, 1:])
+    # The last day of each run of shifts that meet: the first day >= d that meets no next one.
+    stop = np.where(meets, n_days, np.arange(n_days))
+    last = np.minimum.accumulate(stop[:, ::-1], axis=1)[:, ::-1]
+    return np.take_along_axis(np.asarray(end, dtype=float), last, axis=1)
+
+
+def routing_windows(start: np.ndarray, end: np.ndarray, min_left: float,
+                    horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """The part of each shift in which the manager may get a new lead (``routing.min_shift_left``).
+
+    A manager with less than ``min_left`` minutes left of their block gets
+    no new lead.  A block that runs to the horizon is not cut there (the
+    horizon is not a shift's end).
+
+    Args:
+        start: shift start per manager and day ``(M, D)``, minutes from the start.
+        end: shift end, likewise.
+        min_left: minutes of block that must be left (0: the shifts themselves).
+        horizon: the horizon, minutes from the start.
+
+    Returns:
+        ``(start, end)`` like the inputs; a day with no window has end == start.
+    """
+    if min_left <= 0:
+        return start, end
+    last = block_end(start, end)
+    cut = np.where(last >= horizon, end, np.minimum(end, last - min_left))
+    return start, np.maximum(cut, start)
+
+
+def on_shift_union(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The minutes in which at least one manager is on shift, as disjoint intervals.
+
+    Args:
+        start: shift start per manager and day ``(M, D)``, minutes from the start.
+        end: shift end, likewise.
+
+    Returns:
+        ``(lo, hi)``: sorted, disjoint intervals ``[lo[i], hi[i])`` (minutes).
+    """
+    works = end > start
+    s, e = start[works], end[works]
+    order = np.argsort(s, kind="stable")
+    s, e = s[order], e[order]
+    if s.size == 0:
+        return np.empty(0), np.empty(0)
+    reach = np.maximum.accumulate(e)
+    new = np.ones(s.size, dtype=bool)
+    new[1:] = s[1:] > reach[:-1]  # a gap before this shift: a new interval
+    first = np.flatnonzero(new)
+    last = np.append(first[1:], s.size) - 1
+    return s[first], reach[last]
+
+
+def working_minutes(intervals: tuple[np.ndarray, np.ndarray], t: np.ndarray) -> np.ndarray:
+    """On-shift minutes from the start to each ``t`` (the clock that stops while nobody works).
+
+    Args:
+        intervals: :func:`on_shift_union`'s ``(lo, hi)``.
+        t: moments, minutes from the start.
+
+    Returns:
+        Minutes within the intervals before each ``t``, shaped like ``t``.
+    """
+    lo, hi = intervals
+    t = np.asarray(t, dtype=float)
+    if lo.size == 0:
+        return np.zeros_like(t)
+    before = np.concatenate(([0.0], np.cumsum(hi - lo)))  # before[k]: minutes in the first k intervals
+    i = np.searchsorted(lo, t, side="right")  # intervals starting at or before t
+    j = np.maximum(i - 1, 0)
+    partial = np.where(i > 0, np.clip(t - lo[j], 0.0, hi[j] - lo[j]), 0.0)
+    return before[j] + partial
