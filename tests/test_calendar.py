@@ -11,9 +11,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from simsales.scenario import Calendar, Shift
 from simsales.scenario.loader import InputError, parse_scenario
-from simsales.scenario.sales_floor import Shift
-from simsales.scenario.working_hours import Calendar
 from simsales.world.absence import WEEKS_PER_YEAR, absent_days
 from simsales.world.calendar import MINUTES_PER_DAY, opening_hours, shift_groups, shift_windows
 

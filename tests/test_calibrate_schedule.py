@@ -22,8 +22,8 @@ from simsales.calibrate.offsets import planned_offset
 from simsales.calibrate.pace import pile
 from simsales.calibrate.rota import manager_rotas, read_rota, shift_groups, weekday_label
 from simsales.montecarlo.events import simulate_events
+from simsales.scenario import Calendar, Shift
 from simsales.scenario.loader import parse_scenario
-from simsales.scenario.sales_floor import Calendar, Shift
 from simsales.world.calendar import shift_windows
 from tests.test_calibrate_roundtrip import TRUTH
 
