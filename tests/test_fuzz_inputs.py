@@ -114,7 +114,9 @@ BASELINE_OUTS = [
 ]
 
 
-@pytest.mark.parametrize(("path", "expect"), BASELINE_OUTS, ids=lambda v: str(v)[-30:])
+# The ids leave out the per-process folder, so every test process collects the same tests.
+@pytest.mark.parametrize(("path", "expect"), BASELINE_OUTS,
+                         ids=lambda v: str(v).replace(str(FOLDER), "FOLDER")[-30:])
 def test_baseline_out_paths_end_in_success_or_a_clear_error(path, expect):
     case = CommandCase(["baseline", str(SCENARIO), "--out", str(path), "-n", "2", "--workers", "1"], expect,
                        ("--out", str(path)))
