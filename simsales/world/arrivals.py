@@ -42,21 +42,30 @@ class Leads:
         return len(self.created)
 
 
-def daily_means(channel: Channel, start: dt.date, n_days: int) -> np.ndarray:
+def daily_means(channel: Channel, start: dt.date, n_days: int, before: int = 0) -> np.ndarray:
     """Expected leads per day: base volume x weekday profile x monthly growth.
+
+    The volume is the channel's on ``start``; growth runs from there, also
+    backward into a warm-up (a channel growing 5% a month had 5% fewer
+    leads a month before ``start``).
 
     Args:
         channel: a resolved channel (volume, weekday profile, growth per month).
         start: the scenario's first day.
         n_days: days in the horizon.
+        before: days before ``start`` to cover too (a warm-up).
 
     Returns:
-        Expected leads on each day, ``(n_days,)``.
+        Expected leads on each day from ``start - before``, ``(before + n_days,)``.
     """
     weekday = np.asarray(channel.weekday_profile, dtype=float)
     weekday = weekday / weekday.mean()
-    days = np.arange(n_days)
-    growth = (1.0 + value(channel.growth_per_month)) ** (days / DAYS_PER_MONTH)
+    days = np.arange(-before, n_days)
+    base = 1.0 + value(channel.growth_per_month)
+    with np.errstate(divide="ignore"):
+        growth = base ** (days / DAYS_PER_MONTH)
+    if base <= 0.0:  # -100% a month: nothing after start; before it, the volume at start
+        growth = np.where(days < 0, 1.0, growth)
     return value(channel.leads_per_day) * weekday[weekday_of(start, days)] * growth
 
 
@@ -78,7 +87,7 @@ def daily_counts(mean: np.ndarray, overdispersion: float, rng: np.random.Generat
 
 
 def generate_leads(
-    channels: list[Channel], start: dt.date, n_days: int, rng: np.random.Generator
+    channels: list[Channel], start: dt.date, n_days: int, rng: np.random.Generator, before: int = 0
 ) -> Leads:
     """Draw the lead stream of one replication from resolved channels.
 
@@ -87,15 +96,18 @@ def generate_leads(
         start: the scenario's first day.
         n_days: days in the horizon.
         rng: the replication's arrivals stream.
+        before: days before ``start`` to draw leads for too (a warm-up,
+            :mod:`simsales.world.warmup`); 0 draws exactly as before.
 
     Returns:
-        Every lead, sorted by creation time (minutes from the start).
+        Every lead, sorted by creation time (minutes from 00:00 of
+        ``start - before``).
     """
     created, channel_ix, target, reachable = [], [], [], []
     for c, channel in enumerate(channels):
-        counts = daily_counts(daily_means(channel, start, n_days), channel.overdispersion, rng)
+        counts = daily_counts(daily_means(channel, start, n_days, before), channel.overdispersion, rng)
         n = int(counts.sum())
-        day = np.repeat(np.arange(n_days), counts)
+        day = np.repeat(np.arange(before + n_days), counts)
         if channel.hour_profile is None:
             minute = rng.random(n) * MINUTES_PER_DAY
         else:
