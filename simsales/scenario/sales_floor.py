@@ -131,12 +131,17 @@ class Shift(Strict):
     def weekdays(self) -> tuple[int, ...] | None:
         """The weekdays the shift works (0 = Monday), or None for a rotating pattern.
 
-        Named ``days`` decide; without them a rotating pattern (``2/2``,
-        ``3/3``, any pattern whose cycle is not a week) keeps its phases and
-        returns None.
+        Named ``days`` decide.  Without them a weekly pattern ``n/(7-n)``
+        works the first ``n`` weekdays from Monday, as a head of sales
+        reads it: ``5/2`` Monday to Friday, ``6/1`` Monday to Saturday,
+        ``4/3`` Monday to Thursday, ``7/0`` every day.  A rotating pattern
+        (``2/2``, ``3/3``, any cycle that is not a week) keeps its phases
+        and returns None.
         """
         if self.days is not None:
             return tuple(sorted(WEEKDAYS.index(d) for d in self.days))
+        if self.days_on + self.days_off == 7:
+            return tuple(range(self.days_on))
         return None
 
 
