@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -169,7 +169,8 @@ class Channel(Strict):
         description="relative volume Mon..Sun (normalised to mean 1)",
     )
     hour_profile: list[Number] | None = Field(
-        None, description="relative volume per hour 0..23 (normalised); default: working hours"
+        None, description="relative volume per hour 0..23 (normalised); flat: around the clock; "
+                          "default: an ads B2C day (few at night, peaks late morning and evening)"
     )
     growth_per_month: UGrowth = Field(0.0, description="volume growth per 30.44 days (0.05 = +5%)")
     overdispersion: Number = Field(
@@ -203,6 +204,16 @@ class Channel(Strict):
     @classmethod
     def _weekday(cls, profile: list[float]) -> list[float]:
         return _profile(profile, 7, "Mon..Sun")
+
+    @field_validator("hour_profile", mode="before")
+    @classmethod
+    def _flat(cls, profile: Any) -> Any:
+        if isinstance(profile, str):
+            if profile.strip().lower() != "flat":
+                raise ValueError(f"expected 24 relative volumes (hours 0..23) or flat (evenly around the "
+                                 f"clock), got {profile!r}")
+            return [1.0] * 24  # 24 equal values: the uniform minute of the day (world/arrivals.py)
+        return profile
 
     @field_validator("hour_profile")
     @classmethod
