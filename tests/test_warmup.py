@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 import yaml
@@ -219,3 +221,20 @@ def test_a_bad_warmup_is_refused_naming_the_field(value):
     text = SMALL.read_text() + f"\nwarmup_days: {value}\n"
     with pytest.raises(InputError, match="warmup_days: expected auto, 0 \\(off\\) or a whole number of days"):
         parse_scenario(text, "small.yaml")
+
+
+def test_the_warm_ups_volume_is_the_growth_run_backward_from_the_volume_at_start():
+    """5% a month: a month before start, 1/1.05 of the volume at start; the horizon's days are unchanged;
+    at -100% a month (nothing after start) the warm-up keeps the volume at start."""
+    from simsales.scenario import Channel
+    from simsales.world.arrivals import daily_means
+    from simsales.world.calendar import DAYS_PER_MONTH
+
+    start = dt.date(2026, 7, 1)
+    grows = Channel(name="ads", leads_per_day=100, growth_per_month=0.05)
+    means = daily_means(grows, start, 10, before=31)
+    days = np.arange(-31, 10)
+    np.testing.assert_allclose(means, 100 * 1.05 ** (days / DAYS_PER_MONTH))
+    np.testing.assert_array_equal(means[31:], daily_means(grows, start, 10))
+    gone = daily_means(Channel(name="ads", leads_per_day=100, growth_per_month=-1), start, 3, before=2)
+    np.testing.assert_array_equal(gone, [100, 100, 100, 0, 0])

@@ -63,10 +63,12 @@ def _profile(profile: list[float], n: int, what: str) -> list[float]:
 
 
 class Shift(Strict):
-    """A shift pattern: ``5/2`` is five days on, two off; ``2/2`` two and two.
+    """A shift pattern: ``5/2`` is Monday to Friday; ``2/2`` two days on, two off, rotating.
 
-    Managers are spread over the shift groups by ``share`` and over the
-    phases of the pattern, so every day is covered.  ``start`` is the time
+    A weekly pattern ``n/(7-n)`` works fixed weekdays: those named in
+    ``days``, else the first ``n`` from Monday (:meth:`weekdays`).  Managers
+    are spread over the shift groups by ``share`` and over the phases of a
+    rotating pattern, so every day is covered.  ``start`` is the time
     of day the shift begins, ``hours`` its length; a shift may run past
     midnight (``20:00`` for 8 hours ends at 04:00 the next day) and belongs
     to the day it starts on (its pattern, its calendar hours).

@@ -111,7 +111,8 @@ def shift_windows(
     """Shift start and end per manager and day.
 
     The shift is clipped to the day's working hours (a holiday closes the
-    day; a short day cuts it).  A shift with named weekdays works on those;
+    day; a short day cuts it).  A weekly pattern works its weekdays
+    (:meth:`~simsales.scenario.Shift.weekdays`: ``5/2`` Monday to Friday);
     a rotating pattern starts the k-th manager of its group k days into its
     cycle, so every day of the week is covered.
 
