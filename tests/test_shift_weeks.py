@@ -1,4 +1,4 @@
-"""`5/2` means Monday to Friday (MODEL.md section 1): weekly patterns work fixed weekdays, rotating ones rotate."""
+"""`5/2` means Monday to Friday (MODEL.md section 1): weekly patterns work fixed weekdays."""
 
 from __future__ import annotations
 
