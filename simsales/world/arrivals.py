@@ -39,7 +39,8 @@ class Leads:
     """All leads of one replication, sorted by creation time.
 
     Attributes:
-        created: creation time, minutes from the start.
+        created: creation time, minutes from the world's minute 0 (00:00 of
+            ``start``, or of the warm-up's first day: :mod:`simsales.world.warmup`).
         channel: index into the scenario's channels.
         target: False for non-target leads (they can never buy), of both
             kinds: unreachable and reached non-target.
