@@ -46,7 +46,8 @@ def queue_scenario(
         "replications": replications,
         "seed": seed,
         "calendar": {"default": "00:00-24:00"},
-        "channels": [{"name": "poisson", "leads_per_day": arrivals_per_min * 1440}],
+        # Poisson arrivals around the clock (M/M/c): a flat hour profile, not the default B2C day
+        "channels": [{"name": "poisson", "leads_per_day": arrivals_per_min * 1440, "hour_profile": "flat"}],
         "routing": {"policy": "shared_queue", "onboarding_days": 0},
         "touch_chain": {
             "offsets": [0],

@@ -80,19 +80,29 @@ def _table(starts: np.ndarray, ends: np.ndarray) -> tuple[pd.DataFrame, np.ndarr
     return table, starts[m, d] - d * 1440.0, ends[m, d] - starts[m, d]
 
 
-@pytest.mark.parametrize("pattern", ["5/2", "2/2", "3/3"])
+WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@pytest.mark.parametrize("pattern", ["5/2", "5/2 spread", "2/2", "3/3"])
 def test_the_fitted_groups_put_as_many_managers_on_shift_each_day_as_the_truth(pattern):
-    """A rota spread over its phases (today's model for a pattern without days): the fitted groups,
-    run through the same model, cover every day of eight weeks with exactly the true headcount."""
+    """A rota spread over its phases (a rotating pattern, or a 5/2 week spread over seven groups of named
+    days), or a plain 5/2 (Monday to Friday): the fitted groups, run through the same model, cover
+    every day of eight weeks with exactly the true headcount."""
     calendar = Calendar(default="09:00-21:00")
-    truth = [Shift(name="day", pattern=pattern, start="09:00", hours=12)]
+    if pattern == "5/2 spread":  # the k-th group starts on the k-th weekday
+        truth = [Shift(name=f"from {WEEK[k]}", pattern="5/2", start="09:00", hours=12, share=1 / 7,
+                       days=[WEEK[(k + i) % 7] for i in range(5)]) for k in range(7)]
+    else:
+        truth = [Shift(name="day", pattern=pattern, start="09:00", hours=12)]
     n, days = 14, 56
     starts, ends = shift_windows(truth, calendar, START, days, n)
     rotas = manager_rotas(*_table(starts, ends), np.ones(int((ends > starts).sum()), dtype=bool))
     groups = shift_groups(rotas)
     assert sum(g["share"] for g in groups) == pytest.approx(1.0, abs=1e-9)
-    if pattern == "5/2":  # one group per set of weekdays, never a bare 5/2
+    if pattern == "5/2 spread":  # one group per set of weekdays, never a bare 5/2
         assert all(g.get("days") and len(g["days"]) == 5 for g in groups) and len(groups) == 7
+    elif pattern == "5/2":  # everyone Monday to Friday: one group, its days named
+        assert [(g["pattern"], g.get("days")) for g in groups] == [("5/2", list(WEEK[:5]))]
     else:
         assert [(g["pattern"], g.get("days")) for g in groups] == [(pattern, None)]
     fitted = [Shift(**g) for g in groups]

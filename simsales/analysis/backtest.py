@@ -10,13 +10,13 @@ the forecast's P10, P50 and P90.  The coverage, the share of actual weekly
 numbers inside the P10-P90 band, says how far to trust the forecast: a
 well-calibrated one puts about 80% inside.
 
-**The open pipeline is approximated.**  The engines cannot yet start from
-the leads and deals open at a date (that comes with the sales floor's
-pipeline start), so the simulation starts ``W`` days before the first
-forecast day with the same team and an empty department, and only what
-happens from the first forecast day on is counted.  ``W`` is the lead
-time-to-live plus the longest client delay's P90, at most
-:data:`MAX_WARMUP_DAYS`: long enough that the leads and deals in work at
+**The open pipeline is the model's.**  The engines cannot yet start from
+the leads and deals open at a date in the export, so the forecast plays
+the model's warm start (:mod:`simsales.world.warmup`): ``W`` days before
+the first forecast day with the team as it is on that day, counted from
+the first forecast day on.  ``W`` is the scenario's ``auto`` warm-up (the
+lead time-to-live plus the longest client delay's P90, at most
+:data:`MAX_WARMUP_DAYS`): long enough that the leads and deals in work at
 the date exist in the simulation, at the model's ages and stages rather
 than the export's own.
 
@@ -54,14 +54,13 @@ from simsales.scenario import Scenario
 from simsales.scenario.loader import parse_scenario
 from simsales.scenario.numbers import parse_number
 from simsales.scenario.uncertain import mean_of
-from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.calendar import DAYS_PER_MONTH
+from simsales.world.warmup import MAX_WARMUP_DAYS
+from simsales.world.warmup import auto_warmup_days as warmup_days
 
 __all__ = ["BACKTEST_METRICS", "MAX_WARMUP_DAYS", "Backtest", "BacktestError", "actual_weeks", "against",
            "backtest", "check_dates", "export_days", "forecast_document", "forecast_weeks", "warmup_days"]
 
-MAX_WARMUP_DAYS = 30
-"""The longest warm-up before the first forecast day, days."""
 BAND = (10, 90)
 """The band whose coverage is reported: P10 to P90 (nominally 80% of actual numbers inside)."""
 
@@ -73,7 +72,7 @@ class Backtest:
     Attributes:
         until: the last day of data the calibration used.
         days: days forecast after it.
-        warmup_days: days simulated before the first forecast day (not counted).
+        warmup_days: days played before the first forecast day (the warm start, not counted).
         replications: forecast replications.
         seed: their seed.
         weeks: per week, its first day and the day after its last (the last week may be short).
@@ -173,23 +172,6 @@ class Backtest:
         return lines
 
 
-def warmup_days(scenario: Scenario) -> int:
-    """Days to simulate before the first forecast day: lead_ttl + the longest client delay's P90, at most 30.
-
-    Args:
-        scenario: the calibrated scenario.
-
-    Returns:
-        Whole days, 1 to :data:`MAX_WARMUP_DAYS`.
-    """
-    f = scenario.funnel
-    rng = np.random.default_rng(0)  # a fixed sample: the same scenario, the same warm-up
-    delays = [f.offer.delay_days, f.invoice_paid.delay_days, f.link_filled.delay_days,
-              f.bank_approved.delay_days]
-    p90 = max(float(np.percentile(np.asarray(d.sample(rng, 20_000), dtype=float), 90)) for d in delays)
-    return int(min(MAX_WARMUP_DAYS, max(1, math.ceil(scenario.touch_chain.lead_ttl / MINUTES_PER_DAY + p90))))
-
-
 def check_dates(export: Export, until: dt.date, days: int) -> None:
     """Refuse a date outside the export, or a forecast that runs past its end.
 
@@ -271,13 +253,14 @@ def against(export: Export, document: dict, until: dt.date, *, days: int = 28, r
     warmup = warmup_days(scenario_of(document))
     scenario = scenario_of(forecast_document(document, start, warmup, days, replications, seed))
     weeks = week_edges(start, days)
-    runs = [forecast_weeks(scenario, r, scenario.seed, warmup, len(weeks), days, engine)
+    runs = [forecast_weeks(scenario, r, scenario.seed, len(weeks), days, engine)
             for r in range(replications)]
     forecast = {m: np.array([run[m] for run in runs]) for m in BACKTEST_METRICS}
     notes = [
-        f"The forecast starts {warmup} days before {start} with the team at {until} and an empty "
-        f"department, and counts only what happens from {start} on: the engines cannot yet start from the "
-        f"leads and deals open at a date, so the open pipeline is the model's, not the export's.",
+        f"The forecast plays a warm-up of {warmup} days before {start} with the team at {until} (no hires, "
+        f"leavers or ramp-up in it), and counts only what happens from {start} on: the engines cannot yet "
+        f"start from the leads and deals open at a date, so the open pipeline is the model's, not the "
+        f"export's.",
         "Staff as the export shows them at the date, no hires or known leavers after it (plan hold); "
         "attrition as calibrated.",
         "Qualified leads are counted at their contact call in the forecast (at the call's end in the "
@@ -298,21 +281,21 @@ def scenario_of(document: dict) -> Scenario:
 
 def forecast_document(document: dict, start: dt.date, warmup: int, days: int, replications: int,
                       seed: int | None) -> dict:
-    """The calibrated scenario moved to start ``warmup`` days before ``start``, run ``warmup + days`` days.
+    """The calibrated scenario moved to start on ``start``, run ``days`` days after a warm-up of ``warmup``.
 
     The team keeps its people; their tenures, given at the document's
-    ``start`` (the first forecast day if it has none), are moved to the new
-    start (at least 0: a person hired during the warm-up is there from its
-    first day).  Each channel's volume, given at the document's start, is
-    carried back to the new start by its mean growth, so the forecast days
-    see the document's volumes.  Plans: one, ``hold``.  Scenario parts tied to the calendar
-    (the revenue plan, monthly targets) are dropped.
+    ``start`` (the first forecast day if it has none), are moved to the
+    first forecast day (at least 0).  Each channel's volume, given at the
+    document's start, is carried to the first forecast day by its mean
+    growth.  The warm-up (``warmup_days``) is played before it with that
+    team (:mod:`simsales.world.warmup`).  Plans: one, ``hold``.  Scenario
+    parts tied to the calendar (the revenue plan, monthly targets) are dropped.
 
     Args:
         document: the calibrated scenario (YAML-ready dict; not modified),
             its team's tenures at its ``start``.
         start: the first forecast day.
-        warmup: days simulated before it.
+        warmup: days played before it (``warmup_days``).
         days: days forecast.
         replications: replications.
         seed: the seed (None: the document's, else 1).
@@ -321,10 +304,11 @@ def forecast_document(document: dict, start: dt.date, warmup: int, days: int, re
         The document to simulate.
     """
     doc = copy.deepcopy(document)
-    first = start - dt.timedelta(days=warmup)
+    first = start
     was = dt.date.fromisoformat(str(doc.get("start", start)))
     doc["start"] = first.isoformat()
-    doc["horizon_days"] = warmup + days
+    doc["horizon_days"] = days
+    doc["warmup_days"] = warmup
     doc["replications"] = replications
     doc["seed"] = seed if seed is not None else doc.get("seed", 1)
     doc.pop("revenue_plan", None)
@@ -333,8 +317,7 @@ def forecast_document(document: dict, start: dt.date, warmup: int, days: int, re
     for person in [*team.get("team_leads", []), *team.get("managers", [])]:
         if "tenure_days" in person:
             person["tenure_days"] = max(0, int(person["tenure_days"]) - (was - first).days)
-    # Volumes are given at the start: carry each back to the new start by its mean growth, so that
-    # the volume on the first forecast day stays the document's.
+    # Volumes are given at the document's start: carry each to the first forecast day by its mean growth.
     probe = scenario_of(document)
     for channel, fitted in zip(doc.get("channels", []), probe.channels, strict=True):
         factor = (1.0 + mean_of(fitted.growth_per_month)) ** (-(was - first).days / DAYS_PER_MONTH)

@@ -19,14 +19,11 @@ import pandas as pd
 from simsales.crm.export import Export
 from simsales.engines import get_engine
 from simsales.engines.contract import AWAITING_PRESENTATION, LOST_NO_OFFER, OFFER, ReplicationCache
-from simsales.montecarlo.replication import stream
+from simsales.montecarlo.replication import close_factor, lead_stream, plan_world, stream
 from simsales.scenario import Scenario
 from simsales.scenario.uncertain import resolve
 from simsales.scenario.units import MINUTES_PER_DAY
-from simsales.world.arrivals import generate_leads
 from simsales.world.deals import draw_clients, settle
-from simsales.world.roster import build_roster
-from simsales.world.world import World
 
 __all__ = ["BACKTEST_METRICS", "BacktestError", "actual_weeks", "export_days", "forecast_weeks", "week_edges"]
 
@@ -117,15 +114,18 @@ def actual_weeks(export: Export, weeks: list[tuple[dt.date, dt.date]]) -> dict[s
     return out
 
 
-def forecast_weeks(scenario: Scenario, replication: int, seed: int, warmup: int,
-                   n_weeks: int, days: int, engine: str = "fast") -> dict[str, np.ndarray]:
+def forecast_weeks(scenario: Scenario, replication: int, seed: int, n_weeks: int, days: int,
+                   engine: str = "fast") -> dict[str, np.ndarray]:
     """One forecast replication of the scenario's first plan, counted per forecast week.
 
+    The replication's world is the run's (:mod:`simsales.montecarlo.replication`), its warm-up
+    included; everything is counted by when it happens from the scenario's ``start`` on, the
+    pipeline of the warm-up's leads included.
+
     Args:
-        scenario: the scenario to simulate, starting ``warmup`` days before the first forecast day.
+        scenario: the scenario to simulate; its ``start`` is the first forecast day.
         replication: the replication (0-based).
         seed: the seed.
-        warmup: days before the first forecast day (simulated, not counted).
         n_weeks: forecast weeks.
         days: forecast days (the last week may be short).
         engine: ``fast`` (the default) or ``des``.
@@ -134,15 +134,15 @@ def forecast_weeks(scenario: Scenario, replication: int, seed: int, warmup: int,
         Metric -> per week.
     """
     resolved = resolve(scenario, stream(seed, replication, "params"))
-    leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
-                           stream(seed, replication, "arrivals"))
-    clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"))
-    roster = build_roster(resolved, scenario.plans[0], stream(seed, replication, "team"))
-    world = World(resolved, leads, roster)
+    leads, warmup = lead_stream(resolved, seed, replication)
+    clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"),
+                           channels=resolved.channels, lead_channel=leads.channel)
+    world = plan_world(resolved, leads, scenario.plans[0], seed, replication, warmup)
     out = get_engine(engine)(world, stream(seed, replication, "dynamics"), cache=ReplicationCache())
-    deals = settle(resolved.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan))
-    day_edges = [warmup + min(7 * w, days) for w in range(n_weeks + 1)]
-    edges = np.array(day_edges, dtype=float) * MINUTES_PER_DAY
+    deals = settle(resolved.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan),
+                   close_factor(world, out))
+    day_edges = [min(7 * w, days) for w in range(n_weeks + 1)]
+    edges = world.origin_minutes + np.array(day_edges, dtype=float) * MINUTES_PER_DAY
 
     def count(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         keep = ~np.isnan(times)

@@ -34,6 +34,7 @@ import numpy as np
 from simsales.scenario import HiringPlan, Scenario
 from simsales.scenario.uncertain import mean_of
 from simsales.world.arrivals import daily_means
+from simsales.world.warmup import warmup_of
 
 __all__ = ["RunEstimate", "available_memory", "estimate_run", "expected_leads", "size_text"]
 
@@ -143,19 +144,20 @@ class RunEstimate:
 
 
 def expected_leads(scenario: Scenario) -> float:
-    """The mean number of leads of one replication: every channel's mean daily volume over the horizon.
+    """The mean number of leads of one replication: every channel's mean daily volume over the days played.
 
     Args:
         scenario: the validated scenario.
 
     Returns:
-        Leads (uncertain volumes and growth at their means).
+        Leads over the warm-up and the horizon (uncertain volumes and growth at their means).
     """
+    before = warmup_of(scenario)
     total = 0.0
     for channel in scenario.channels:
         at_mean = channel.model_copy(update={"leads_per_day": mean_of(channel.leads_per_day),
                                              "growth_per_month": mean_of(channel.growth_per_month)})
-        total += float(np.sum(daily_means(at_mean, scenario.start, scenario.horizon_days)))
+        total += float(np.sum(daily_means(at_mean, scenario.start, scenario.horizon_days, before)))
     return total
 
 
@@ -185,7 +187,7 @@ def estimate_run(scenario: Scenario, plans: Sequence[HiringPlan], replications: 
     """
     leads = expected_leads(scenario)
     managers = _most_managers(scenario, plans)
-    manager_days = managers * scenario.horizon_days
+    manager_days = managers * (scenario.horizon_days + warmup_of(scenario))  # the warm-up is played too
     n_plans = max(1, len(plans))
     if engine == "fast":
         per_plan = FAST_SECONDS_PER_LEAD * leads + FAST_SECONDS_PER_MANAGER_DAY * manager_days

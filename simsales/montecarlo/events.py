@@ -17,7 +17,10 @@ numbers for it.  What happens after an offer (invoices, links, the bank,
 payments, refunds) is the shared code of :mod:`simsales.world.deals`.
 
 The export is taken at the end of the horizon: only what happened before
-it is in the tables, and a lead still in work then is ``open``.
+it is in the tables, and a lead still in work then is ``open``.  A warm-up
+(:mod:`simsales.world.warmup`) is in the tables with its true dates: the
+leads created before ``start``, their calls and payments, the shifts; the
+metrics (:attr:`EventRun.metrics`) count from ``start`` on.
 """
 
 from __future__ import annotations
@@ -31,10 +34,9 @@ from simsales.engines import des
 from simsales.engines.contract import OFFER, Outcomes
 from simsales.montecarlo.event_tables import TIME_ZONE, LogArrays, build_export
 from simsales.montecarlo.metrics import measure
-from simsales.montecarlo.replication import close_factor, plan_world, stream
+from simsales.montecarlo.replication import close_factor, lead_stream, plan_world, stream
 from simsales.scenario import HiringPlan, Scenario
 from simsales.scenario.uncertain import resolve
-from simsales.world.arrivals import generate_leads
 from simsales.world.deals import ClientDraws, Deals, draw_clients, settle
 from simsales.world.world import World
 
@@ -170,17 +172,21 @@ def simulate_events(scenario: Scenario, plan: HiringPlan | str | None = None, re
     the_plan = _plan(scenario, plan)
     seed = scenario.seed if seed is None else seed
     resolved = resolve(scenario, stream(seed, replication, "params"))
-    leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
-                           stream(seed, replication, "arrivals"))
+    leads, warmup = lead_stream(resolved, seed, replication)
     clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"),
                            channels=resolved.channels, lead_channel=leads.channel)
-    world = plan_world(resolved, leads, the_plan, seed, replication)
+    world = plan_world(resolved, leads, the_plan, seed, replication, warmup)
     run = play(world, clients, stream(seed, replication, "dynamics"), id_prefix=id_prefix)
     run.export.notes.append(
         f"simulated: {scenario.name}, plan {the_plan.name}, replication {replication}, seed {seed}, "
         f"played by the reference engine (a draw from the same distribution as the run's replication "
         f"{replication}, not the fast engine's numbers for it); times in {TIME_ZONE}, minute 0 at 00:00 "
-        f"of {scenario.start}")
+        f"of {world.scenario.start}")
+    if warmup:
+        run.export.notes.append(
+            f"warm-up: the {warmup} days before {scenario.start} were played with the starting team and "
+            f"are in the tables with their true dates (leads, calls, payments, shifts); the run's metrics "
+            f"count from {scenario.start} on")
     return run
 
 

@@ -2,6 +2,8 @@
 
 ``METRICS`` is the contract: name -> meaning and unit.  Counts are leads or
 deals over the horizon; money in the scenario's currency; times in minutes.
+A warm-up played before ``start`` is not counted: what is counted how is
+decided in :mod:`simsales.montecarlo.counted`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from simsales.engines.contract import (
     OFFER,
     Outcomes,
 )
+from simsales.montecarlo.counted import counted as counted_period
 from simsales.montecarlo.team_metrics import TEAM_METRICS, team_count, team_metrics, team_series
 from simsales.world.calendar import MINUTES_PER_DAY, month_starts
 from simsales.world.deals import Deals
@@ -30,9 +33,9 @@ METRICS: dict[str, str] = {
     "attempts": "contact attempts made (calls and messages)",
     "contacts": "leads reached (contact established)",
     "qualified": "leads qualified (need found, product fits)",
-    "offers": "invoices issued plus installment links sent",
-    "invoices_issued": "invoices issued",
-    "links_sent": "installment links sent",
+    "offers": "invoices issued plus installment links sent in the horizon",
+    "invoices_issued": "invoices issued in the horizon",
+    "links_sent": "installment links sent in the horizon",
     "links_filled": "installment links filled by the client",
     "total_invoices": "invoices issued + installment links filled (the key stage)",
     "bank_approved": "installments approved by the bank",
@@ -40,7 +43,7 @@ METRICS: dict[str, str] = {
     "revenue_gross": "money received in the horizon (installments less bank commission)",
     "refunds": "money returned in the horizon",
     "revenue_net": "revenue_gross - refunds",
-    "revenue_after_horizon": "gross revenue of offers made in the horizon that pay after it",
+    "revenue_after_horizon": "gross revenue of offers (made in the horizon or its warm-up) that pay after it",
     "pipeline_open": "offers still unresolved at the end of the horizon",
     "lead_cost": "CPL x leads, summed over channels",
     "payroll": "salaries (pro rata by days employed) and commissions",
@@ -83,6 +86,7 @@ METRICS: dict[str, str] = {
     "overtime_share": "work past the shift's end, as a share of shift time (not in utilisation)",
     "attempts_per_manager_hour": "attempts per on-shift manager hour",
     "revenue_per_manager": "revenue_net / average managers employed",
+    "warmup_days": "days played before start with the starting team and not counted (0: a cold start)",
 }
 
 KEY_METRICS = (
@@ -102,7 +106,8 @@ def _ratio(a: float, b: float) -> float:
 
 
 def _in_horizon(times: np.ndarray, horizon: float) -> np.ndarray:
-    return ~np.isnan(times) & (times < horizon)
+    """Per time, inside ``[0, horizon)`` (a warm-up's times are negative; NaN: never)."""
+    return ~np.isnan(times) & (times >= 0) & (times < horizon)
 
 
 def _working_waits(world: World, out: Outcomes) -> np.ndarray:
@@ -130,8 +135,11 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     Returns:
         (metrics, series): ``metrics`` has every key of :data:`METRICS`;
         ``series`` holds arrays per week (``*_week``) and per calendar month
-        (``*_month``) for the charts.
+        (``*_month``) for the charts.  Both count the horizon alone
+        (:mod:`simsales.montecarlo.counted`).
     """
+    view = counted_period(world, out, deals)
+    world, out, deals = view.world, view.out, view.deals
     sc, leads, roster = world.scenario, world.leads, world.roster
     horizon = sc.horizon_minutes
     n = len(leads)
@@ -142,6 +150,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     refunded = _in_horizon(deals.refund_at, horizon)
     counted = _in_horizon(deals.counted_at, horizon)
     inst = deals.installment
+    offered = view.offer_at >= 0  # made in the horizon, not in its warm-up
     gross = float(deals.gross[paid].sum())
     refunds = float(deals.gross[refunded].sum())
     revenue_net = gross - refunds
@@ -168,7 +177,10 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     sla = np.percentile(first, [50, 90]) if first.size else np.full(2, np.nan)
     work_wait = _working_waits(world, out)
     sla_work = np.percentile(work_wait, [50, 90]) if n else np.full(2, np.nan)
-    shift_minutes = float(np.clip(np.minimum(roster.shift_end, horizon) - roster.shift_start, 0, None).sum())
+    # Managers' time: the engines' minutes are totals over all they played, so shift time is too.
+    played = view.played
+    shift_minutes = float(np.clip(np.minimum(played.roster.shift_end, played.scenario.horizon_minutes)
+                                  - played.roster.shift_start, 0, None).sum())
     worked = float(out.talk_minutes.sum() + out.dial_minutes.sum() + out.crm_minutes.sum())
     target = leads.target
     won = int(paid.sum())
@@ -178,9 +190,9 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "attempts": int(out.attempts.sum()),
         "contacts": int(contacted.sum()),
         "qualified": int(qualified.sum()),
-        "offers": len(deals.lead),
-        "invoices_issued": int((~inst).sum()),
-        "links_sent": int(inst.sum()),
+        "offers": int(offered.sum()),
+        "invoices_issued": int((offered & ~inst).sum()),
+        "links_sent": int((offered & inst).sum()),
         "links_filled": int((counted & inst).sum()),
         "total_invoices": int(counted.sum()),
         "bank_approved": int(_in_horizon(deals.approved_at, horizon).sum()),
@@ -216,7 +228,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "lost_nontarget": int((end == LOST_NONTARGET).sum()),
         "lost_before_qualification": int((end == LOST_UNQUALIFIED).sum()),
         "lost_after_qualification": int((end == LOST_NO_OFFER).sum()
-                                        + np.count_nonzero(np.isnan(deals.paid_at))),
+                                        + np.count_nonzero((deals.lead >= 0) & np.isnan(deals.paid_at))),
         "headcount_end": int(count.on_team[:, -1].sum()),
         "ramping_end": int((count.on_team[:, -1] & (roster.onboarding[:, -1] | roster.ramping[:, -1])).sum()),
         "hires_made": int(joined.sum()),
@@ -230,9 +242,10 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "crm_share_actual": _ratio(out.crm_minutes.sum(), shift_minutes),
         "idle_share": _ratio(shift_minutes - worked, shift_minutes),
         "overtime_share": _ratio(out.overtime_minutes.sum(), shift_minutes),
-        "attempts_per_manager_hour": _ratio(out.attempts.sum(), shift_minutes / 60.0),
+        "attempts_per_manager_hour": _ratio(view.played_out.attempts.sum(), shift_minutes / 60.0),
         "revenue_per_manager": _ratio(revenue_net, emp_days / sc.horizon_days),
         **team_metrics(roster, count, sc.horizon_days),
+        "warmup_days": float(played.warmup_days),
     }
     return m, series(world, out, deals, paid, refunded)
 

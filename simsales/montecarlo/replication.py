@@ -21,13 +21,13 @@ from simsales.montecarlo.metrics import measure
 from simsales.scenario import HiringPlan, Scenario
 from simsales.scenario.uncertain import resolve
 from simsales.scenario.units import MINUTES_PER_DAY
-from simsales.world.absence import with_absence
 from simsales.world.arrivals import Leads, generate_leads
 from simsales.world.deals import draw_clients, settle
 from simsales.world.roster import build_roster
+from simsales.world.warmup import warm_world, warmup_of
 from simsales.world.world import World
 
-__all__ = ["STREAMS", "RepResult", "plan_world", "replicate", "stream"]
+__all__ = ["STREAMS", "RepResult", "lead_stream", "plan_world", "replicate", "stream"]
 
 STREAMS = {"params": 0, "arrivals": 1, "team": 2, "dynamics": 3, "deals": 4, "absence": 5}
 """The purposes of a replication's random streams, and their numbers in the spawn key."""
@@ -72,24 +72,48 @@ def close_factor(world: World, out: Outcomes) -> np.ndarray | None:
     day = np.minimum((out.offer_time[rows] // MINUTES_PER_DAY).astype(np.int64), roster.n_days - 1)
     factor[rows] = roster.conversion[out.manager[rows], day] ** weight
     return factor
-def plan_world(resolved: Scenario, leads: Leads, plan: HiringPlan, seed: int, replication: int) -> World:
-    """The world of one plan in one replication: its roster, days away included, with the leads.
+
+
+def lead_stream(resolved: Scenario, seed: int, replication: int) -> tuple[Leads, int]:
+    """The replication's leads, from the warm-up's first day, and the warm-up's length.
 
     Args:
         resolved: the scenario with its uncertain values drawn.
-        leads: the replication's lead stream.
-        plan: the hiring plan.
         seed: the run's seed.
         replication: the replication's number (0-based).
 
     Returns:
-        The world the engines read.
+        ``(leads, warmup)``: every lead from ``start - warmup`` to the
+        horizon's end (minutes from 00:00 of ``start - warmup``), and the
+        warm-up in days (:func:`simsales.world.warmup.warmup_of`).
+    """
+    warmup = warmup_of(resolved)
+    leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
+                           stream(seed, replication, "arrivals"), before=warmup)
+    return leads, warmup
+
+
+def plan_world(resolved: Scenario, leads: Leads, plan: HiringPlan, seed: int, replication: int,
+               warmup: int = 0) -> World:
+    """The world of one plan in one replication: its roster, days away included, with the leads.
+
+    Args:
+        resolved: the scenario with its uncertain values drawn.
+        leads: the replication's lead stream (from ``start - warmup``, :func:`lead_stream`).
+        plan: the hiring plan.
+        seed: the run's seed.
+        replication: the replication's number (0-based).
+        warmup: days played before ``start``, as the leads were drawn (0: a cold start).
+
+    Returns:
+        The world the engines read (with the warm-up, :mod:`simsales.world.warmup`).
     """
     # Roster: the team under this plan, day by day: hires, ramp, attrition (section 6).
     roster = build_roster(resolved, plan, stream(seed, replication, "team"))
-    # Absence: days away, keyed by manager and day, the same under every plan (section 1).
+    # Absence: days away, keyed by manager and day, the same under every plan (section 1);
+    # the warm-up: the team as it is on the first day, played before it (section 1).
     key = int(stream(seed, replication, "absence").integers(2**63))
-    return World(resolved, leads, with_absence(roster, resolved, key))
+    return warm_world(resolved, leads, roster, warmup, key)
 
 
 def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
@@ -109,9 +133,8 @@ def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
     simulate = get_engine(engine)
     # Resolve: draw every uncertain parameter once, for all plans (section 8).
     resolved = resolve(scenario, stream(seed, replication, "params"))
-    # Leads: the lead stream does not depend on the plan (section 2).
-    leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
-                           stream(seed, replication, "arrivals"))
+    # Leads: the lead stream does not depend on the plan (section 2), from the warm-up's first day.
+    leads, warmup = lead_stream(resolved, seed, replication)
     # Clients: what each lead's client and bank would do with an offer (sections 5 and 7);
     # plan-independent, so drawn once (as close_deals would).
     clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"),
@@ -121,7 +144,7 @@ def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
     results: RepResult = {}
     for plan in plans:
         # World: everything exogenous to the managers' time, the team under this plan included.
-        world = plan_world(resolved, leads, plan, seed, replication)
+        world = plan_world(resolved, leads, plan, seed, replication, warmup)
         # Engine: routing, the touch chain, the calls (sections 3 to 5).
         out = simulate(world, stream(seed, replication, "dynamics"), cache=cache)
         # Deals: the clients' draws applied to this plan's offers (sections 5 and 7).

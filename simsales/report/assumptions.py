@@ -27,12 +27,14 @@ from simsales.scenario import (
     LogNormal,
     Normal,
     Scenario,
+    Shift,
     Triangular,
     Uncertain,
     Uniform,
 )
 from simsales.scenario.base import WEEKDAYS
 from simsales.scenario.policies import policy
+from simsales.world.warmup import warmup_of
 
 RANGE = (0.1, 0.9)
 """The range shown after an uncertain value's mean: P10 to P90 (80% of draws)."""
@@ -287,11 +289,24 @@ def _funnel(sc: Scenario) -> list[tuple[str, str]]:
     ]
 
 
+def _shift_days(shift: Shift) -> str:
+    """``Mon-Fri`` for a weekly pattern (its weekdays), ``2 days on, 2 off`` for a rotating one."""
+    named = shift.weekdays()
+    if named is None:
+        return f"{shift.days_on} days on, {shift.days_off} off"
+    names = [WEEKDAYS[d].capitalize() for d in named]
+    if len(names) == 7:
+        return "every day"
+    if list(named) == list(range(named[0], named[-1] + 1)) and len(names) > 2:
+        return f"{names[0]}-{names[-1]}"
+    return ", ".join(names)
+
+
 def _team(sc: Scenario) -> list[tuple[str, str]]:
     team, cur = sc.team, sc.currency
     managers = sum(g.count for g in team.managers)
     total = sum(s.share for s in team.shifts)
-    shifts = "; ".join(f"{s.name}: {s.days_on} days on, {s.days_off} off, from {s.start} for "
+    shifts = "; ".join(f"{s.name}: {_shift_days(s)}, from {s.start} for "
                        f"{_plain(s.hours)} h, {share(s.share / total)} of managers" for s in team.shifts)
     if team.ramp.months:
         ramp = ("new managers work at " + ", ".join(share(m) for m in team.ramp.months)
@@ -344,7 +359,10 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
         (what, value) pairs, in the order the model runs.
     """
     sc = scenario
-    items = [("Horizon", f"{sc.horizon_days} days from {sc.start:%d %b %Y}"),
+    warmup = warmup_of(sc)
+    played = (f", after a warm-up of {warmup} days with the starting team (played, not counted)" if warmup
+              else ", starting from an empty department (no warm-up)")
+    items = [("Horizon", f"{sc.horizon_days} days from {sc.start:%d %b %Y}{played}"),
              ("Revenue plan", _revenue_plan(sc))]
     items += [(f"Channel {c.name}",
                f"{describe(c.leads_per_day, PER_DAY)} at the start, {_growth(c.growth_per_month)}; "

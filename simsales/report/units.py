@@ -70,6 +70,7 @@ LABELS: dict[str, str] = {
     "team_lead_attrition": "Team leads who left",
     "promotions": "Promoted to team lead",
     "vacancies_open_end": "Vacancies open at the end",
+    "warmup_days": "Warm-up played before the start (days, not counted)",
 }
 
 EXCEL_FORMATS: dict[Kind, str] = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -63,10 +63,12 @@ def _profile(profile: list[float], n: int, what: str) -> list[float]:
 
 
 class Shift(Strict):
-    """A shift pattern: ``5/2`` is five days on, two off; ``2/2`` two and two.
+    """A shift pattern: ``5/2`` is Monday to Friday; ``2/2`` two days on, two off, rotating.
 
-    Managers are spread over the shift groups by ``share`` and over the
-    phases of the pattern, so every day is covered.  ``start`` is the time
+    A weekly pattern ``n/(7-n)`` works fixed weekdays: those named in
+    ``days``, else the first ``n`` from Monday (:meth:`weekdays`).  Managers
+    are spread over the shift groups by ``share`` and over the phases of a
+    rotating pattern, so every day is covered.  ``start`` is the time
     of day the shift begins, ``hours`` its length; a shift may run past
     midnight (``20:00`` for 8 hours ends at 04:00 the next day) and belongs
     to the day it starts on (its pattern, its calendar hours).
@@ -131,12 +133,17 @@ class Shift(Strict):
     def weekdays(self) -> tuple[int, ...] | None:
         """The weekdays the shift works (0 = Monday), or None for a rotating pattern.
 
-        Named ``days`` decide; without them a rotating pattern (``2/2``,
-        ``3/3``, any pattern whose cycle is not a week) keeps its phases and
-        returns None.
+        Named ``days`` decide.  Without them a weekly pattern ``n/(7-n)``
+        works the first ``n`` weekdays from Monday, as a head of sales
+        reads it: ``5/2`` Monday to Friday, ``6/1`` Monday to Saturday,
+        ``4/3`` Monday to Thursday, ``7/0`` every day.  A rotating pattern
+        (``2/2``, ``3/3``, any cycle that is not a week) keeps its phases
+        and returns None.
         """
         if self.days is not None:
             return tuple(sorted(WEEKDAYS.index(d) for d in self.days))
+        if self.days_on + self.days_off == 7:
+            return tuple(range(self.days_on))
         return None
 
 
@@ -164,7 +171,8 @@ class Channel(Strict):
         description="relative volume Mon..Sun (normalised to mean 1)",
     )
     hour_profile: list[Number] | None = Field(
-        None, description="relative volume per hour 0..23 (normalised); default: working hours"
+        None, description="relative volume per hour 0..23 (normalised); flat: around the clock; "
+                          "default: an ads B2C day (few at night, peaks late morning and evening)"
     )
     growth_per_month: UGrowth = Field(0.0, description="volume growth per 30.44 days (0.05 = +5%)")
     overdispersion: Number = Field(
@@ -198,6 +206,16 @@ class Channel(Strict):
     @classmethod
     def _weekday(cls, profile: list[float]) -> list[float]:
         return _profile(profile, 7, "Mon..Sun")
+
+    @field_validator("hour_profile", mode="before")
+    @classmethod
+    def _flat(cls, profile: Any) -> Any:
+        if isinstance(profile, str):
+            if profile.strip().lower() != "flat":
+                raise ValueError(f"expected 24 relative volumes (hours 0..23) or flat (evenly around the "
+                                 f"clock), got {profile!r}")
+            return [1.0] * 24  # 24 equal values: the uniform minute of the day (world/arrivals.py)
+        return profile
 
     @field_validator("hour_profile")
     @classmethod

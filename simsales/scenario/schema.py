@@ -73,6 +73,28 @@ class Benchmarks(Strict):
     revenue_per_manager: Money | None = None
 
 
+MAX_WARMUP_FIELD_DAYS = 365
+"""The longest warm-up a scenario may ask for, in days."""
+
+
+def _warmup_form(value: Any) -> Any:
+    """Read ``warmup_days``: ``auto``, ``off`` (0), or a whole number of days (``"2 weeks"``) up to a year."""
+    if value is False:  # YAML reads a bare ``off`` as false
+        return 0
+    if isinstance(value, str) and value.strip().lower() in ("auto", "off"):
+        return "auto" if value.strip().lower() == "auto" else 0
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"expected auto, 0 (off) or a whole number of days, got {value!r}")
+    try:
+        days = whole_days(value)
+    except NumberFormError as exc:
+        raise ValueError(f"expected auto, 0 (off) or a whole number of days: {exc}") from None
+    if days < 0 or days > MAX_WARMUP_FIELD_DAYS:
+        raise ValueError(f"expected auto, 0 (off) or a whole number of days from 0 to "
+                         f"{MAX_WARMUP_FIELD_DAYS}, got {value!r}")
+    return days
+
+
 class Scenario(Strict):
     """A whole scenario file.
 
@@ -84,7 +106,9 @@ class Scenario(Strict):
     a month left out has no target), and then ``revenue_plan`` is their sum
     and ``revenue_plan_months`` the mapping (empty when one number was
     given).  ``objective`` is what plans are judged on: ``revenue_net``
-    (default) or ``margin``.
+    (default) or ``margin``.  ``warmup_days`` is how many days are played
+    before ``start`` with the starting team and not counted
+    (:mod:`simsales.world.warmup`): ``auto`` (default), 0 (off) or a number.
     """
 
     name: Name
@@ -96,6 +120,9 @@ class Scenario(Strict):
         default_factory=dict, description="net revenue target per month YYYY-MM (empty: one number given)")
     objective: Literal[OBJECTIVES] = Field(  # type: ignore[valid-type]  # the names are written once
         "revenue_net", description="what plans are judged on: revenue_net or margin")
+    warmup_days: Annotated[int | Literal["auto"], BeforeValidator(_warmup_form)] = Field(
+        "auto", description="days played before start with the starting team, not counted "
+                            "(auto: lead_ttl + the longest client delay's P90, at most 30; 0: off)")
     replications: Annotated[Count, at_most(MAX_REPLICATIONS)] = Field(200, ge=1)
     seed: Count = Field(0, ge=0)
     calendar: Calendar = Calendar()

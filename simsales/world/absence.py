@@ -56,7 +56,7 @@ def uniforms(key: int, purpose: np.uint64, rows: np.ndarray, cols: np.ndarray) -
 
 
 def absent_days(key: int, n_managers: int, n_days: int, start: dt.date,
-                sick_share: float, vacation_weeks_per_year: float) -> np.ndarray:
+                sick_share: float, vacation_weeks_per_year: float, first_day: int = 0) -> np.ndarray:
     """Which managers are away on which days.
 
     Args:
@@ -66,12 +66,15 @@ def absent_days(key: int, n_managers: int, n_days: int, start: dt.date,
         start: the scenario's first day (weeks run Monday to Sunday).
         sick_share: chance a day is lost to sickness.
         vacation_weeks_per_year: vacation weeks a year, in whole weeks.
+        first_day: the first day's index from ``start`` (negative in a
+            warm-up): day ``d`` from ``start`` gets the same draw whatever
+            the first day is.
 
     Returns:
         ``(n_managers, n_days)`` booleans, True where the manager is away.
     """
     managers = np.arange(n_managers)[:, None]
-    days = np.arange(n_days)[None, :]
+    days = np.arange(first_day, first_day + n_days)[None, :]
     away = np.zeros((n_managers, n_days), dtype=bool)
     if sick_share > 0:
         away |= uniforms(key, _SICK, managers, days) < sick_share
@@ -81,13 +84,15 @@ def absent_days(key: int, n_managers: int, n_days: int, start: dt.date,
     return away
 
 
-def with_absence(roster: Roster, scenario: Scenario, key: int) -> Roster:
+def with_absence(roster: Roster, scenario: Scenario, key: int, first_day: int = 0) -> Roster:
     """The roster with every absent manager's shift removed that day (start == end).
 
     Args:
         roster: the plan's :class:`~simsales.world.roster.Roster`.
         scenario: the resolved scenario (``team.absence``, ``start``).
         key: the replication's absence key.
+        first_day: the index from ``scenario.start`` of the roster's day 0
+            (``-W`` for a roster with a warm-up of ``W`` days).
 
     Returns:
         The roster itself when nobody is ever away, else a copy with the
@@ -98,5 +103,5 @@ def with_absence(roster: Roster, scenario: Scenario, key: int) -> Roster:
     if sick <= 0 and weeks <= 0:
         return roster
     starts = roster.shift_start
-    away = absent_days(key, starts.shape[0], starts.shape[1], scenario.start, sick, weeks)
+    away = absent_days(key, starts.shape[0], starts.shape[1], scenario.start, sick, weeks, first_day)
     return dataclasses.replace(roster, shift_end=np.where(away, starts, roster.shift_end))

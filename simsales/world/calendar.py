@@ -106,11 +106,13 @@ def shift_windows(
     n_days: int,
     n_managers: int,
     team_leads: list[str | None] | None = None,
+    before: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Shift start and end per manager and day.
 
     The shift is clipped to the day's working hours (a holiday closes the
-    day; a short day cuts it).  A shift with named weekdays works on those;
+    day; a short day cuts it).  A weekly pattern works its weekdays
+    (:meth:`~simsales.scenario.Shift.weekdays`: ``5/2`` Monday to Friday);
     a rotating pattern starts the k-th manager of its group k days into its
     cycle, so every day of the week is covered.
 
@@ -122,17 +124,22 @@ def shift_windows(
         n_managers: managers on the roster.
         team_leads: each manager's team lead's name, for shifts tied to
             teams (see :func:`shift_groups`).
+        before: days before ``start`` to cover too (a warm-up,
+            :mod:`simsales.world.warmup`): the calendar and every rotating
+            pattern's phase run backward from ``start`` unchanged.
 
     Returns:
-        ``(starts, ends)``, minutes from the start, ``(n_managers, n_days)``
-        each; a day off has start == end.
+        ``(starts, ends)``, ``(n_managers, before + n_days)`` each, in
+        minutes from 00:00 of the first day covered (``start - before``);
+        a day off has start == end.
     """
     group = shift_groups(shifts, n_managers, team_leads)
-    open_at, close_at = opening_hours(calendar, start, n_days)
-    days = np.arange(n_days)
+    open_at, close_at = opening_hours(calendar, start - dt.timedelta(days=before), before + n_days)
+    days = np.arange(-before, n_days)  # day indices from start: the phases are anchored there
     weekday = weekday_of(start, days)
-    starts = np.zeros((n_managers, n_days))
-    ends = np.zeros((n_managers, n_days))
+    starts = np.zeros((n_managers, before + n_days))
+    ends = np.zeros((n_managers, before + n_days))
+    origin = (days + before) * MINUTES_PER_DAY  # midnight of each day, from the first day covered
     rank = np.zeros(len(shifts), dtype=np.int64)
     for m in range(n_managers):
         shift = shifts[group[m]]
@@ -147,8 +154,8 @@ def shift_windows(
         s = np.maximum(clock_minutes(shift.start), open_at)
         e = np.minimum(clock_minutes(shift.start) + shift.hours * 60.0, close_at)
         work = on & (e > s)
-        starts[m] = np.where(work, days * MINUTES_PER_DAY + s, days * MINUTES_PER_DAY)
-        ends[m] = np.where(work, days * MINUTES_PER_DAY + e, days * MINUTES_PER_DAY)
+        starts[m] = np.where(work, origin + s, origin)
+        ends[m] = np.where(work, origin + e, origin)
     return starts, ends
 
 

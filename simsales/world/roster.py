@@ -23,7 +23,7 @@ from simsales.world.ramp_months import walk_days_months
 from simsales.world.staffing import NEVER, Staffing, leave_after
 from simsales.world.team_leads import team_lead_by_day, unassigned_excess
 
-__all__ = ["NEVER", "Roster", "build_roster", "leave_after"]
+__all__ = ["NEVER", "Roster", "build_roster", "leave_after", "shift_ties"]
 
 @dataclass(frozen=True)
 class Roster:
@@ -114,6 +114,22 @@ def _walk_days(team: Team, join: np.ndarray, leave: np.ndarray, skill: np.ndarra
         DAYS_PER_MONTH, np.ascontiguousarray(counted, dtype=np.bool_), unassigned_excess(team))
 
 
+def shift_ties(team: Team, team_lead: np.ndarray) -> list[str | None] | None:
+    """Each manager's first team lead's name, for shifts tied to teams (None: no shift names one).
+
+    Args:
+        team: the resolved team.
+        team_lead: per manager, their first team lead's index.
+
+    Returns:
+        The ``team_leads`` argument of :func:`simsales.world.calendar.shift_windows`.
+    """
+    if all(sh.team_leads is None for sh in team.shifts):
+        return None
+    names = [t.name for t in team.team_leads]
+    return [names[t] if 0 <= t < len(names) else None for t in team_lead]
+
+
 def build_roster(
     scenario: Scenario, plan: HiringPlan, rng: np.random.Generator
 ) -> Roster:
@@ -151,10 +167,8 @@ def build_roster(
     throughput, conversion, employed, onboarding, ramping, load = _walk_days(
         team, join, leave, skill, tl_by_day, n_tl, n_days, onboarding_days, standby < 0
     )
-    names = [t.name for t in team.team_leads]
-    tied = None if all(sh.team_leads is None for sh in team.shifts) else [
-        names[t] if 0 <= t < len(names) else None for t in tl]  # a shift tied to teams: the first team lead
-    starts, ends = shift_windows(team.shifts, scenario.calendar, scenario.start, n_days, len(join), tied)
+    starts, ends = shift_windows(team.shifts, scenario.calendar, scenario.start, n_days, len(join),
+                                 shift_ties(team, tl))
     takes_leads = employed & ~onboarding
     ends = np.where(takes_leads, ends, starts)
     # A shift past midnight into a leaver's first day gone ends at that midnight.

@@ -1,0 +1,189 @@
+"""The warm start: the department is not empty on day one (MODEL.md section 1).
+
+A run plays ``W`` days before the scenario's ``start`` (the warm-up) and
+counts only what happens from ``start`` on.  The engines need no change:
+they get one :class:`~simsales.world.world.World` whose minute 0 is 00:00
+of ``start - W`` and whose horizon is ``W + horizon_days`` days; every
+array indexed by day (roster, days away, shifts) and every minute (leads,
+probation decisions, ramp) is in that frame.
+
+What the warm-up is:
+
+- the real calendar, run backward from ``start``: weekdays, holidays and
+  short days on their dates, every rotating shift pattern in its phase;
+- the team as it is on ``start``: everyone employed that day (the team at
+  the start, not a hire joining that day) works their shifts through the
+  warm-up with that day's ramp, skill, team factor and team lead; nobody
+  joins, leaves, ramps up or reaches a probation decision in it;
+- leads as the channels say, on the real dates: the weekday and hour
+  profiles, and the monthly growth run backward from the volume on
+  ``start`` (5% a month of growth means 5% fewer leads a month earlier);
+- days away drawn for the warm-up's days as for any other day.
+
+``warmup_days: auto`` (the default) is :func:`auto_warmup_days`: the lead
+time-to-live plus the longest client delay's P90, at most
+:data:`MAX_WARMUP_DAYS`, so that the leads and deals in work on ``start``
+exist.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+
+import numpy as np
+
+from simsales.scenario import Scenario
+from simsales.scenario.units import MINUTES_PER_DAY
+from simsales.world.absence import with_absence
+from simsales.world.arrivals import Leads
+from simsales.world.calendar import shift_windows
+from simsales.world.roster import NEVER, Roster, shift_ties
+from simsales.world.world import Horizon, World
+
+__all__ = ["MAX_WARMUP_DAYS", "auto_warmup_days", "played_scenario", "warm_roster", "warm_world",
+           "warmup_of"]
+
+MAX_WARMUP_DAYS = 30
+"""The longest warm-up ``auto`` chooses, in days."""
+
+
+def auto_warmup_days(scenario: Scenario) -> int:
+    """Days to play before ``start``: lead_ttl + the longest client delay's P90, at most 30.
+
+    The client delays are the offer's (presentation to offer), the invoice's
+    payment, the link's filling and the bank's approval; their P90 is taken
+    from a fixed sample, so the same scenario always gets the same warm-up.
+
+    Args:
+        scenario: the scenario (resolved or not: only the lead time-to-live
+            and the delay distributions are read).
+
+    Returns:
+        Whole days, 1 to :data:`MAX_WARMUP_DAYS`.
+    """
+    f = scenario.funnel
+    delays = (f.offer.delay_days, f.invoice_paid.delay_days, f.link_filled.delay_days,
+              f.bank_approved.delay_days)
+    days = scenario.touch_chain.lead_ttl / MINUTES_PER_DAY + _longest_p90(tuple(map(repr, delays)), delays)
+    return int(min(MAX_WARMUP_DAYS, max(1, math.ceil(days))))
+
+
+_P90_CACHE: dict[tuple[str, ...], float] = {}
+"""The longest delay's P90 by the delays' reprs: every replication resolves the same delays (saves ~10 ms)."""
+
+
+def _longest_p90(key: tuple[str, ...], delays: tuple) -> float:
+    """The largest P90 of the delays (days, at most :data:`MAX_WARMUP_DAYS`), from a fixed sample."""
+    if key not in _P90_CACHE:
+        rng = np.random.default_rng(0)  # a fixed sample: the same scenario, the same warm-up
+        p90 = max(float(np.percentile(np.asarray(d.sample(rng, 20_000), dtype=float), 90)) for d in delays)
+        if len(_P90_CACHE) > 1024:
+            _P90_CACHE.clear()
+        _P90_CACHE[key] = min(p90, float(MAX_WARMUP_DAYS))
+    return _P90_CACHE[key]
+
+
+def warmup_of(scenario: Scenario) -> int:
+    """The warm-up a scenario asks for, in days (``warmup_days``: ``auto``, or a number; 0 is off).
+
+    Args:
+        scenario: the scenario.
+
+    Returns:
+        Whole days (>= 0).
+    """
+    if scenario.warmup_days == "auto":
+        return auto_warmup_days(scenario)
+    return int(scenario.warmup_days)
+
+
+def played_scenario(scenario: Scenario, warmup: int) -> Scenario:
+    """The scenario as the engines play it: ``warmup`` days earlier, ``warmup`` days longer.
+
+    Args:
+        scenario: the resolved scenario.
+        warmup: days before ``start``.
+
+    Returns:
+        A copy with ``start`` and ``horizon_days`` moved (nothing else changes).
+    """
+    return scenario.model_copy(update={"start": scenario.start - dt.timedelta(days=warmup),
+                                       "horizon_days": scenario.horizon_days + warmup})
+
+
+def _later(days: np.ndarray, warmup: int, never: int) -> np.ndarray:
+    """Day indices ``warmup`` days later, the sentinel ``never`` kept."""
+    return np.where(days == never, days, days + warmup)
+
+
+def warm_roster(roster: Roster, scenario: Scenario, warmup: int) -> Roster:
+    """The roster with ``warmup`` days before its day 0, the team as it is on day 0 (module docstring).
+
+    Args:
+        roster: the plan's roster over the horizon (before days away).
+        scenario: the resolved scenario (calendar, shifts, ``start``).
+        warmup: days before ``start`` (> 0).
+
+    Returns:
+        The roster over ``warmup + horizon_days`` days, in the played frame
+        (day 0 is ``start - warmup``).
+    """
+    r, w = roster, warmup
+    offset = w * float(MINUTES_PER_DAY)
+    team = scenario.team
+    # On the warm-up's days: who is employed on day 0 and was there before (not a day-0 hire, a standby).
+    there = r.employed[:, 0] & (r.join_day < 0) & (r.standby_for < 0)
+
+    def first(a: np.ndarray, off: object = None) -> np.ndarray:  # day 0's column, w times, then a
+        head = np.repeat(a[:, :1], w, axis=1)
+        if off is not None:
+            head = np.where(there[:, None], head, off)
+        return np.concatenate([head, a], axis=1)
+
+    starts, ends = shift_windows(team.shifts, scenario.calendar, scenario.start, 0, r.n_managers,
+                                 shift_ties(team, r.team_lead), before=w)
+    takes_leads = there & ~r.onboarding[:, 0]
+    ends = np.where(takes_leads[:, None], ends, starts)
+    return dataclasses.replace(
+        r,
+        join_day=r.join_day + w,  # the team at the start keeps its true hire dates
+        leave_day=_later(r.leave_day, w, NEVER),
+        throughput=first(r.throughput),
+        conversion=first(r.conversion),
+        employed=first(r.employed, False),
+        onboarding=first(r.onboarding, False),
+        ramping=first(r.ramping, False),
+        shift_start=np.concatenate([starts, r.shift_start + offset], axis=1),
+        shift_end=np.concatenate([ends, r.shift_end + offset], axis=1),
+        team_lead_join_day=r.team_lead_join_day + w,
+        coaching_load=first(r.coaching_load),
+        team_lead_by_day=first(r.team_lead_by_day),
+        team_lead_leave_day=_later(r.team_lead_leave_day, w, NEVER),
+        promoted_day=_later(r.promoted_day, w, -1),
+        probation_end=r.probation_end + offset,  # inf stays inf
+        ramped_from=np.where(r.ramped_from <= 0, r.ramped_from, r.ramped_from + offset),
+    )
+
+
+def warm_world(resolved: Scenario, leads: Leads, roster: Roster, warmup: int, absence_key: int) -> World:
+    """The world one plan plays: its roster with days away, and with the warm-up if there is one.
+
+    Args:
+        resolved: the resolved scenario (as written: ``start`` is the counted period's first day).
+        leads: the replication's leads, from ``start - warmup``
+            (:func:`simsales.world.arrivals.generate_leads` with ``before=warmup``).
+        roster: the plan's roster over the horizon, before days away.
+        warmup: days before ``start`` (0: no warm-up, the world of a cold start).
+        absence_key: the replication's absence key (:mod:`simsales.world.absence`).
+
+    Returns:
+        The world; with a warm-up, its ``horizon`` holds the counted period.
+    """
+    counted = with_absence(roster, resolved, absence_key)
+    if warmup == 0:
+        return World(resolved, leads, counted)
+    played = with_absence(warm_roster(roster, resolved, warmup), resolved, absence_key, first_day=-warmup)
+    return World(played_scenario(resolved, warmup), leads, played, warmup_days=warmup,
+                 horizon=Horizon(resolved, counted))

@@ -1,0 +1,240 @@
+"""The warm start (MODEL.md section 1): a warm-up played before start with the starting team, not counted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+import yaml
+
+from simsales.engines import get_engine
+from simsales.engines.contract import OFFER
+from simsales.montecarlo.counted import counted
+from simsales.montecarlo.events import play
+from simsales.montecarlo.metrics import measure
+from simsales.montecarlo.replication import close_factor, lead_stream, plan_world, replicate, stream
+from simsales.scenario.loader import parse_scenario
+from simsales.scenario.uncertain import resolve
+from simsales.world.absence import with_absence
+from simsales.world.arrivals import Leads, generate_leads
+from simsales.world.deals import draw_clients, settle
+from simsales.world.roster import build_roster
+from simsales.world.warmup import auto_warmup_days, warm_roster, warm_world
+from simsales.world.world import World
+from tests.conftest import SMALL
+
+DAY = 1440.0
+
+
+def small_doc(**changes) -> dict:
+    doc = yaml.safe_load(SMALL.read_text())
+    doc.update(changes)
+    return doc
+
+
+def stationary(warmup: object) -> object:
+    """small.yaml made stationary and loaded: no growth, no hires, nobody leaving or ramping, 35 days.
+
+    Social brings 120 leads a day, so the six managers are overloaded and a
+    backlog builds up: a cold start's first week sees empty queues.
+    """
+    doc = small_doc(horizon_days=35, warmup_days=warmup, plans=[{"name": "hold"}])
+    doc.pop("revenue_plan")
+    doc["channels"][0]["growth_per_month"] = 0
+    doc["channels"][1]["leads_per_day"] = 120
+    doc["team"]["attrition"] = {"monthly": 0, "probation_monthly": 0, "team_lead_monthly": 0}
+    doc["team"]["team_leads"][1]["tenure_days"] = 400
+    doc["team"]["managers"][1]["tenure_days"] = 300
+    return parse_scenario(yaml.safe_dump(doc), "<stationary>")
+
+
+def weekly(scenario, replication: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per counted week: contact rate (leads of the week), offers made, net revenue (fast engine)."""
+    seed = scenario.seed
+    resolved = resolve(scenario, stream(seed, replication, "params"))
+    leads, warmup = lead_stream(resolved, seed, replication)
+    clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"),
+                           channels=resolved.channels, lead_channel=leads.channel)
+    world = plan_world(resolved, leads, scenario.plans[0], seed, replication, warmup)
+    out = get_engine("fast")(world, stream(seed, replication, "dynamics"))
+    deals = settle(resolved.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan),
+                   close_factor(world, out))
+    _, series = measure(world, out, deals)
+    view = counted(world, out, deals)
+    made = view.offer_at[view.offer_at >= 0]
+    offers = np.bincount((made // (7 * DAY)).astype(np.int64), minlength=5)[:5].astype(float)
+    return series["contact_rate_week"], offers, series["revenue_net_week"]
+
+
+def first_over_fourth(warmup: object, replications: int = 10) -> np.ndarray:
+    """Week 1 / week 4 (week 5 is cut by the horizon's end): contact rate, offers, revenue, pooled."""
+    scenario = stationary(warmup)
+    rate, offers, revenue = (np.array(x) for x in zip(*[weekly(scenario, r) for r in range(replications)],
+                                                       strict=True))
+    return np.array([rate[:, 0].mean() / rate[:, 3].mean(), offers[:, 0].sum() / offers[:, 3].sum(),
+                     revenue[:, 0].sum() / revenue[:, 3].sum()])
+
+
+TOLERANCE = np.array([0.05, 0.10, 0.15])
+"""How far week 1 may be from week 4: contact rate, offers, net revenue (10 replications pooled)."""
+
+
+def test_a_warm_starts_first_week_looks_like_its_fourth_and_a_cold_starts_does_not():
+    """On a stationary department, the warm start's week 1 is week 4 within noise; the cold start's is not:
+    empty queues (more contacts), no offers from the days before, no payments of earlier invoices."""
+    warm = first_over_fourth("auto")
+    cold = first_over_fourth(0)
+    assert (np.abs(warm - 1.0) <= TOLERANCE).all(), warm
+    assert (np.abs(cold - 1.0) > TOLERANCE).all(), cold
+    assert cold[0] > 1.0 and cold[1] < 1.0 and cold[2] < 1.0
+
+
+def exact(warmup: int) -> object:
+    """Ten managers around the clock, every chance 0 or 1, fixed durations, a warm-up of ``warmup`` days."""
+    doc = {
+        "name": "exact warm-up", "start": "2026-07-06", "horizon_days": 20, "warmup_days": warmup,
+        "calendar": {"default": "00:00-24:00"},
+        "channels": [{"name": "c", "leads_per_day": 0}],
+        "routing": {"policy": "round_robin", "onboarding_days": 0},
+        "touch_chain": {"offsets": ["0m", "30m"], "p_contact": [0.0, 1.0], "dial_minutes": 2,
+                        "call_minutes": 10, "lead_ttl": "3d"},
+        "funnel": {"qualify": 1.0, "offer": {"p": 1.0, "delay_days": 1, "call_minutes": 20},
+                   "installment_share": 0.0, "invoice_paid": {"p": 1.0, "delay_days": 2},
+                   "link_filled": {"p": 1.0}, "bank_approved": {"p": 1.0},
+                   "refunds": {"share": 0.0, "window_days": 14}, "price": {"check": 50000}},
+        "team": {"team_leads": [{"name": "tl"}],
+                 "managers": [{"team_lead": "tl", "count": 10, "tenure_days": 1000}],
+                 "shifts": [{"name": "all", "pattern": "7/0", "start": "00:00", "hours": 24}],
+                 "talk_share": 0.5, "skill": 1.0, "attrition": {"monthly": 0.0, "probation_monthly": 0.0}},
+        "plans": [{"name": "hold"}],
+    }
+    return parse_scenario(yaml.safe_dump(doc), "<exact>")
+
+
+def test_warm_up_leads_are_not_counted_but_their_payments_in_the_horizon_are():
+    """A warm-up of 5 days (origin at minute 7200 of the played world).  Each lead: dialled at creation,
+    reached 30 min later, qualified 20 min after (talk_share 0.5), invoiced a day and 40 min on, paid 2
+    days after the invoice.  A (minute 100) pays in the warm-up: not counted at all.  C (7190, ten
+    minutes before start) is reached, invoiced and paid in the horizon: its invoice and payment count,
+    it is not a lead of the horizon.  B (7300) is the horizon's one lead."""
+    scenario = exact(5)
+    created = np.array([100.0, 7190.0, 7300.0])
+    leads = Leads(created, np.zeros(3, dtype=np.int64), np.ones(3, dtype=bool))
+    roster = build_roster(scenario, scenario.plans[0], np.random.default_rng(0))
+    world = warm_world(scenario, leads, roster, 5, absence_key=0)
+    assert world.origin_minutes == 7200.0 and world.scenario.horizon_days == 25
+    clients = draw_clients(scenario.funnel, 3, np.random.default_rng(1))
+    ev = play(world, clients, np.random.default_rng(2))
+    offer = created + 30 + 20 + DAY + 40
+    np.testing.assert_allclose(ev.outcomes.offer_time, offer)
+    np.testing.assert_allclose(ev.deals.paid_at, offer + 2 * DAY)
+    m = ev.metrics
+    assert m["warmup_days"] == 5
+    assert m["leads"] == 1 and m["contacts"] == 1 and m["contact_rate"] == 1.0 and m["attempts"] == 2
+    assert m["sla_p50_min"] == 0.0 and m["untouched_leads"] == 0
+    assert m["offers"] == 2 and m["invoices_issued"] == 2 and m["total_invoices"] == 2  # B's and C's
+    assert m["won"] == 2 and m["revenue_gross"] == 100_000.0  # B's and C's, not A's
+    assert m["c2"] == 2.0  # won / leads: the pipeline of the warm-up pays in the horizon
+    assert m["lost_after_qualification"] == 0 and m["pipeline_open"] == 0
+    _, series = measure(world, ev.outcomes, ev.deals)
+    assert series["leads_week"][0] == 1 and series["leads_week"][1:].sum() == 0
+    assert series["revenue_net_week"][0] == 100_000.0  # paid at 1630 and 4400 counted minutes
+    assert series["revenue_net_month"].sum() == 100_000.0
+
+
+def test_warmup_0_is_the_cold_pipeline_exactly():
+    """``warmup_days: 0``: replicate() is the pipeline without a warm-up, number for number."""
+    scenario = parse_scenario(yaml.safe_dump(small_doc(warmup_days=0)), "<small, cold>")
+    seed, r = scenario.seed, 1
+    got = replicate(scenario, scenario.plans, r, seed, "fast")
+    resolved = resolve(scenario, stream(seed, r, "params"))
+    leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
+                           stream(seed, r, "arrivals"))
+    clients = draw_clients(resolved.funnel, len(leads), stream(seed, r, "deals"), channels=resolved.channels,
+                           lead_channel=leads.channel)
+    for plan in scenario.plans:
+        roster = build_roster(resolved, plan, stream(seed, r, "team"))
+        key = int(stream(seed, r, "absence").integers(2**63))
+        world = World(resolved, leads, with_absence(roster, resolved, key))
+        out = get_engine("fast")(world, stream(seed, r, "dynamics"))
+        deals = settle(resolved.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan),
+                       close_factor(world, out))
+        want, series = measure(world, out, deals)
+        assert got[plan.name][0] == want
+        for k, v in series.items():
+            np.testing.assert_array_equal(got[plan.name][1][k], v, err_msg=k)
+    assert got["hold"][0]["warmup_days"] == 0
+
+
+def test_the_warm_up_roster_is_the_team_on_day_0_on_the_real_calendar():
+    """Rotating phases run backward, a holiday in the warm-up closes it, a day-0 hire is not there,
+    days away are the same draws on the horizon's days, and the horizon's columns are the cold roster's."""
+    doc = small_doc(warmup_days=10)
+    doc["calendar"] = {"default": "08:00-22:00", "holidays": ["2026-06-24"]}  # day -7
+    doc["team"]["shifts"] = [{"name": "rota", "pattern": "2/2", "start": "09:00", "hours": 11}]
+    doc["team"]["absence"] = {"sick_share": 0.1}
+    doc["plans"] = [{"name": "day0", "time_to_hire_days": 0, "months": [{"month": "2026-07", "managers": 1}]}]
+    scenario = parse_scenario(yaml.safe_dump(doc), "<small, 2/2>")
+    resolved = resolve(scenario, stream(1, 0, "params"))
+    roster = build_roster(resolved, scenario.plans[0], stream(1, 0, "team"))
+    hire = int(np.flatnonzero(roster.join_day == 0)[0])
+    warm = warm_roster(roster, resolved, 10)
+    works = warm.shift_end > warm.shift_start
+    starting = np.flatnonzero((roster.join_day < 0) & ~roster.onboarding[:, 0])  # taking leads on day 0
+    assert not works[:, 3].any()  # the holiday, 7 days before start
+    # 2 on, 2 off: day d and d + 4 agree, the phase running through start (warm day 10), holiday aside
+    days = [d for d in range(20) if 3 not in (d, d + 4)]  # nobody leaves before horizon day 14
+    assert (roster.leave_day[starting] > 14).all()
+    for m in starting:
+        assert all(works[m, d] == works[m, d + 4] for d in days), m
+        assert works[m, :8].sum() == 4 - int(works[m, 7])  # 2 on in each 4 days, less day 3 if on
+    assert not works[hire, :10].any() and not warm.employed[hire, :10].any()
+    assert warm.employed[starting, :10].all()
+    np.testing.assert_array_equal(warm.throughput[:, :10], np.repeat(roster.throughput[:, :1], 10, axis=1))
+    np.testing.assert_array_equal(warm.shift_start[:, 10:], roster.shift_start + 10 * DAY)
+    np.testing.assert_array_equal(warm.shift_end[:, 10:], roster.shift_end + 10 * DAY)
+    # Days away: the horizon's days get the same draws as a cold start's.
+    world = warm_world(resolved, Leads(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)),
+                       roster, 10, absence_key=123)
+    cold = with_absence(roster, resolved, 123)
+    np.testing.assert_array_equal(world.roster.shift_end[:, 10:], cold.shift_end + 10 * DAY)
+    assert world.horizon.roster is not None
+    np.testing.assert_array_equal(world.horizon.roster.shift_end, cold.shift_end)
+    assert (world.roster.shift_end[starting, :10] == world.roster.shift_start[starting, :10]).sum() > \
+        (works[starting, :10] == 0).sum()  # some warm-up shifts are days away
+
+
+def test_auto_is_the_ttl_plus_the_longest_delays_p90_and_the_field_overrides_it():
+    scenario = parse_scenario(yaml.safe_dump(small_doc()), "<small>")
+    # lead_ttl 3 days + invoice payment exponential(2 days): P90 = 2 ln 10 = 4.6 days -> 8
+    assert auto_warmup_days(scenario) == 8
+    assert replicate(scenario, scenario.plans[:1], 0, 1, "fast")["hold"][0]["warmup_days"] == 8
+    fixed = parse_scenario(yaml.safe_dump(small_doc(warmup_days="2 weeks")), "<small>")
+    assert replicate(fixed, fixed.plans[:1], 0, 1, "fast")["hold"][0]["warmup_days"] == 14
+
+
+@pytest.mark.parametrize("value", ["-1", "400", "soon", "true"])
+def test_a_bad_warmup_is_refused_naming_the_field(value):
+    from simsales.scenario.loader import InputError
+
+    text = SMALL.read_text() + f"\nwarmup_days: {value}\n"
+    with pytest.raises(InputError, match="warmup_days: expected auto, 0 \\(off\\) or a whole number of days"):
+        parse_scenario(text, "small.yaml")
+
+
+def test_the_warm_ups_volume_is_the_growth_run_backward_from_the_volume_at_start():
+    """5% a month: a month before start, 1/1.05 of the volume at start; the horizon's days are unchanged;
+    at -100% a month (nothing after start) the warm-up keeps the volume at start."""
+    from simsales.scenario import Channel
+    from simsales.world.arrivals import daily_means
+    from simsales.world.calendar import DAYS_PER_MONTH
+
+    start = dt.date(2026, 7, 1)
+    grows = Channel(name="ads", leads_per_day=100, growth_per_month=0.05)
+    means = daily_means(grows, start, 10, before=31)
+    days = np.arange(-31, 10)
+    np.testing.assert_allclose(means, 100 * 1.05 ** (days / DAYS_PER_MONTH))
+    np.testing.assert_array_equal(means[31:], daily_means(grows, start, 10))
+    gone = daily_means(Channel(name="ads", leads_per_day=100, growth_per_month=-1), start, 3, before=2)
+    np.testing.assert_array_equal(gone, [100, 100, 100, 0, 0])
