@@ -237,23 +237,25 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
 
     Args:
         leads: ``(lf, target, step)``.
-        out: the six ``Outcomes`` arrays the loops fill.
-        roster: ``(md, leavers, leave_at, probation)``, probation ``(decisions, pf, standby, fired)``.
+        out: the seven ``Outcomes`` arrays the loops fill.
+        roster: ``(md, leavers, leave_at, probation, handover)``, probation ``(decisions, pf,
+            standby, fired)``, handover ``(t, manager, until)``.
         chain: ``(steps, decay_table)``.
         routing: ``(rf, ri)``.
         params: the scalars.
         state: ``(mf, mi, hd, hk, hn, et, es, order, counters)``.
 
     Returns:
-        ``(leads, out, (md, leavers, leave_at, probation), chain, routing, params,
+        ``(leads, out, (md, leavers, leave_at, probation, handover), chain, routing, params,
         (mf, mi, queues, events, counters))``.
     """
     return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2])),
             (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
-             unchecked(out[4]), unchecked(out[5])),
+             unchecked(out[4]), unchecked(out[5]), unchecked(out[6])),
             (borrowed(roster[0]), borrowed(roster[1]), borrowed(roster[2]),
              (borrowed(roster[3][0]), borrowed(roster[3][1]), borrowed(roster[3][2]),
-              borrowed(roster[3][3]))),
+              borrowed(roster[3][3])),
+             (borrowed(roster[4][0]), borrowed(roster[4][1]), borrowed(roster[4][2]))),
             (borrowed(chain[0]), borrowed(chain[1])),
             (borrowed(routing[0]), borrowed(routing[1]), borrowed(routing[2])),
             borrowed(params),
