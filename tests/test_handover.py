@@ -77,11 +77,13 @@ def test_moments_fall_at_block_end_plus_n_hours_only_when_the_next_block_starts_
 
 def two_managers(after: float | None, m0_day1: bool = False, policy: str = "round_robin",
                  m0_always: bool = False, absent: np.ndarray | None = None,
-                 monkeypatch: pytest.MonkeyPatch | None = None) -> World:
-    """Two managers, three days; leads 0 at 09:05 and 1 at 10:50 on day 0.
+                 monkeypatch: pytest.MonkeyPatch | None = None, m1_late: bool = False,
+                 created: tuple[float, ...] = (545.0, 650.0)) -> World:
+    """Two managers, three days; leads (``created``) 0 at 09:05 and 1 at 10:50 on day 0.
 
     Manager 0 works 09:00-18:00 on days 0 and 2 (and 1 if ``m0_day1``; around the clock if
-    ``m0_always``), manager 1 12:00-21:00 on day 0 and 09:00-18:00 on days 1 and 2.  The first
+    ``m0_always``), manager 1 12:00-21:00 on day 0 (to 02:00 if ``m1_late``) and 09:00-18:00 on
+    days 1 and 2.  The first
     attempt fails (a 2-minute dial, 4 at talk share 0.5), the second, 8 hours later, reaches (a
     20-minute call); the presentation (30 minutes) is due a day after the contact.  ``absent``: days
     away per manager, applied the way ``world.absence.with_absence`` does it.
@@ -96,14 +98,15 @@ def two_managers(after: float | None, m0_day1: bool = False, policy: str = "roun
     roster = build_roster(scenario, scenario.plans[0], np.random.default_rng(0))
     start = np.array([[540.0, DAY + 540, 2 * DAY + 540], [720.0, DAY + 540, 2 * DAY + 540]])
     end = np.array([[1080.0, DAY + (1080 if m0_day1 else 540), 2 * DAY + 1080],
-                    [1260.0, DAY + 1080, 2 * DAY + 1080]])
+                    [DAY + 120.0 if m1_late else 1260.0, DAY + 1080, 2 * DAY + 1080]])
     if m0_always:
         start[0], end[0] = np.arange(3) * DAY, np.arange(1, 4) * DAY
     roster = dataclasses.replace(roster, shift_start=start, shift_end=end)
     if absent is not None:
         monkeypatch.setattr(absence, "absent_days", lambda *args: absent)
         roster = absence.with_absence(roster, scenario, key=1)
-    leads = Leads(np.array([545.0, 650.0]), np.zeros(2, np.int64), np.ones(2, bool))
+    n = len(created)
+    leads = Leads(np.array(created), np.zeros(n, np.int64), np.ones(n, bool))
     return World(scenario, leads, roster)
 
 
@@ -178,12 +181,16 @@ def test_only_tasks_due_before_the_owner_is_back_are_handed_over():
 
 
 def test_no_hand_over_when_the_owner_is_back_before_the_moment():
-    # 16 hours after 18:00 is 10:00 on day 1; manager 0 is back at 09:00: nothing moves, and the
-    # outcomes are those of the rule off.
-    out, log = both(two_managers(16.0, m0_day1=True))
-    _, off_log = both(two_managers(None, m0_day1=True))
+    # Four more leads for manager 0 (09:20-09:50, only they are on shift before 12:00): at 18:00 three
+    # follow-ups due 17:40-18:50 are still queued.  Manager 0 is back at 09:00 on day 1 and works
+    # through them; at 09:15 (15.25 hours after 18:00) two are still queued, due before 09:00, but
+    # the owner is back: nothing moves, and the run is the run with the rule off.
+    created = (545.0, 560.0, 570.0, 580.0, 590.0, 650.0)
+    out, log = both(two_managers(15.25, m0_day1=True, created=created))
+    _, off_log = both(two_managers(None, m0_day1=True, created=created))
     assert log == off_log and not any(e[1] == "handover" for e in log)
-    assert list(out.handovers) == [0, 0] and (2040.0 - 60, "attempt", 1, 0, 1, True) in log
+    assert list(out.handovers) == [0] * 6 and (out.manager == 0).all()
+    assert [e[0] for e in log if e[1] == "attempt" and e[0] >= 1980.0] == [1980.0, 2000.0, 2020.0]
     # With day 1 off, 16 hours is before manager 0 is back (day 2): handed over at 10:00 on day 1.
     out, log = both(two_managers(16.0))
     assert [e[:2] for e in log if e[1] == "handover"] == [(2040.0, "handover")] * 2
@@ -200,12 +207,18 @@ def test_absence_days_count_as_days_off(monkeypatch):
 
 
 def test_a_manager_on_duty_around_the_clock_never_hands_over():
-    # Manager 0 on shift every minute (shifts that meet at midnight): no break, no moment; the
-    # follow-ups are theirs (the due follow-up at 1130 is made at once), with the rule at 0 hours.
-    out, log = both(two_managers(0.0, m0_always=True))
-    assert not any(e[1] == "handover" for e in log) and list(out.handovers) == [0, 0]
-    assert (1130.0, "attempt", 1, 0, 1, True) in log
-    assert list(out.manager) == [0, 0]
+    # Manager 0 on shift every minute (shifts that meet at midnight: no break); manager 1 works to
+    # 02:00 on day 0.  Leads at 23:56-23:59 alternate (round robin); at midnight manager 0 is dialling
+    # lead 3 (23:57-00:01) with lead 5's first attempt (due 23:59) queued: it stays theirs.  Manager
+    # 1's block ends at 02:00 with their two follow-ups queued: those go to manager 0.
+    created = (545.0, 650.0, 1436.0, 1437.0, 1438.0, 1439.0)
+    out, log = both(two_managers(0.0, m0_always=True, m1_late=True, created=created))
+    assert [e[2:4] for e in log if e[1] == "assign"][2:] == [(2, 1), (3, 0), (4, 1), (5, 0)]
+    assert not any(e[1] == "handover" and e[3] == 0 for e in log)
+    assert (1441.0, "attempt", 5, 0, 0, False) in log
+    assert [e for e in log if e[1] == "handover"] == [(1560.0, "handover", 2, 1, 0),
+                                                     (1560.0, "handover", 4, 1, 0)]
+    assert list(out.handovers) == [0, 0, 1, 0, 1, 0] and (out.manager == 0).all()
 
 
 def test_under_the_shared_queue_the_tasks_go_back_to_the_departments_queue():
@@ -305,3 +318,19 @@ def test_the_engines_agree_in_distribution_with_the_hand_over_on():
         assert diff <= 3 * se + 1e-9 and diff <= 0.02 * a[:, k].mean(), metric
     for k in (0, 1):
         assert stats.ks_2samp(a[:, k], b[:, k]).pvalue > 0.01
+
+
+# -- the field ---------------------------------------------------------------------------------------
+
+def test_the_field_is_off_by_default_and_a_bad_value_names_it():
+    from .test_validation import error_of, parse, q3
+
+    assert parse(q3(7)).routing.handover_after_hours is None
+    doc = q3(7)
+    for given, hours in ((2, 2.0), ("2 hours", 2.0), ("90m", 1.5), ("1d", 24.0), (0, 0.0)):
+        doc["routing"]["handover_after_hours"] = given
+        assert parse(doc).routing.handover_after_hours == hours
+    for bad, word in ((-1, "0"), ("soon", "hours"), ("2 parsecs", "unit")):
+        doc["routing"]["handover_after_hours"] = bad
+        problem = next(p for p in error_of(doc).problems if p.field == "routing.handover_after_hours")
+        assert word in problem.message, problem.message

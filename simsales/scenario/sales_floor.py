@@ -18,6 +18,7 @@ from simsales.scenario.distributions import LogNormal
 from simsales.scenario.fields import (
     Count,
     DistMinutes,
+    Hours,
     Minutes,
     Money,
     Name,
@@ -230,10 +231,11 @@ class Routing(Strict):
     max_new_per_day: Count | None = Field(None, ge=1, description="new leads per manager per calendar day")
     ramp_share: Number = Field(1.0, gt=0, le=1,
                                description="a manager in ramp takes this share of a ramped one's new leads")
-    handover_after_hours: Number | None = Field(
-        None, ge=0, le=24 * 366,
-        description="hours after the end of a manager's block of shifts at which their tasks due before "
-                    "their next shift go to a manager on shift (0: at the block's end; null: never)")
+    handover_after_hours: Hours | None = Field(
+        None,
+        description="hours (or a duration: 90m, 2h) after the end of a manager's block of shifts at which "
+                    "their tasks due before their next shift go to a manager on shift (0: at the block's "
+                    "end; null: never)")
 
     @field_validator("min_shift_left")
     @classmethod

@@ -42,12 +42,13 @@ def handover_moments(start: np.ndarray, end: np.ndarray, after: float,
                      horizon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """When each manager's queued tasks are handed over (``routing.handover_after_hours``).
 
-    For each block of shifts (shifts that meet are one block) ending at
-    ``E``, the moment is ``h = E + after``; there is one only if the manager's
-    next block starts after ``h`` (a day off, an absence day, the end of the
-    roster: a manager on duty around the clock never has one) and ``h`` is
-    before the horizon.  At ``h`` the tasks due before that next start are
-    handed over.
+    For each shift ending at ``E``, the moment is ``h = E + after``; there
+    is one only if the manager's next shift starts after ``h`` (a day off, an
+    absence day, the end of the roster) and ``h`` is before the horizon.  A
+    shift that meets the next one (a block of shifts goes on) is never
+    followed by one: the next starts at ``E``, not after ``h``; so a manager
+    on duty around the clock never has one.  At ``h`` the tasks due before
+    that next start are handed over.
 
     Args:
         start: shift start per manager and day ``(M, D)``, minutes from the start.
@@ -62,15 +63,13 @@ def handover_moments(start: np.ndarray, end: np.ndarray, after: float,
     """
     start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
     works = end > start
-    meets = np.zeros(start.shape, dtype=bool)
-    meets[:, :-1] = works[:, :-1] & works[:, 1:] & (end[:, :-1] == start[:, 1:])
     # The start of the first shift on a later day (inf: none).
     later = np.full(start.shape, np.inf)
     if start.shape[1] > 1:
         first = np.minimum.accumulate(np.where(works, start, np.inf)[:, ::-1], axis=1)[:, ::-1]
         later[:, :-1] = first[:, 1:]
     h = end + after
-    keep = works & ~meets & (h < horizon) & (later > h)
+    keep = works & (h < horizon) & (later > h)
     manager, day = np.nonzero(keep)
     t, until = h[manager, day], later[manager, day]
     order = np.lexsort((manager, t))
