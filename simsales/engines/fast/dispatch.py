@@ -275,19 +275,23 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
             k += 1
         n += k
     due, key = np.empty(n), np.empty(n, np.int64)
-    j = 0
-    for h in (2 * owner, 2 * owner + 1):
-        lo, count = hn[h, FIRST], hn[h, COUNT]
-        k = 0
-        while k < count and hd[h, lo + k] < until:
-            due[j], key[j] = hd[h, lo + k], hk[h, lo + k]
+    a, b = 2 * owner, 2 * owner + 1  # each list is in (due, seq) order: merge the two
+    i, j = hn[a, FIRST], hn[b, FIRST]
+    i_end, j_end = i + hn[a, COUNT], j + hn[b, COUNT]
+    for x in range(n):
+        take_a = i < i_end and hd[a, i] < until and (
+            j >= j_end or hd[b, j] >= until or hd[a, i] < hd[b, j] or (hd[a, i] == hd[b, j]
+                                                                   and hk[a, i] < hk[b, j]))
+        if take_a:
+            due[x], key[x] = hd[a, i], hk[a, i]
+            i += 1
+        else:
+            due[x], key[x] = hd[b, j], hk[b, j]
             j += 1
-            k += 1
-        hn[h, COUNT] = count - k
-        hn[h, FIRST] = lo + k if count > k else 0
-    by_key = np.argsort(key, kind="mergesort")  # key order is seq order
-    order = by_key[np.argsort(due[by_key], kind="mergesort")]
-    return due[order], key[order]
+    for h, pos, end in ((a, i, i_end), (b, j, j_end)):  # the rest stay
+        hn[h, COUNT] = end - pos
+        hn[h, FIRST] = pos if end > pos else 0
+    return due, key
 
 
 @njit(cache=True, error_model="numpy")

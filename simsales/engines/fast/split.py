@@ -30,17 +30,20 @@ import numpy as np
 from numba import njit
 
 from simsales.engines.fast.chain import done, take
-from simsales.engines.fast.dispatch import give, owned_before, reassign, reroute
+from simsales.engines.fast.dispatch import give, owned_before, reassign, reroute, wake_if_idle
 from simsales.engines.fast.limits import route_new
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
     EV_KIND,
     EV_T,
     LAST_ROUTED,
+    LEAD_BITS,
     LEAD_MASK,
     OVERFLOW,
     SEGMENT,
+    SEQ,
     STOP,
+    task_merge,
     views,
 )
 from simsales.engines.fast.tables import (
@@ -109,14 +112,96 @@ def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.nd
     head[m] = tail[m] = -1  # the arrivals routed to them so far are all queued now
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def flush(nb: int, b_row: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, pending: np.ndarray, t: float,
+          mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
+          counters: np.ndarray) -> None:
+    """Queue the ``nb`` tasks handed over so far, one merge per task list (``queues.task_merge``).
+
+    Within a list, in ``(due, seq)`` order, as giving them one by one
+    would leave it; each receiver then re-plans their wait once (the same
+    wake-up as after each give: a task more can only bring it forward).
+    ``pending`` marks the receivers (cleared here).
+    """
+    hd, hk, hn = queues
+    by_row = np.argsort(b_row[:nb], kind="mergesort")
+    x = 0
+    while x < nb:
+        h = b_row[by_row[x]]
+        y = x
+        while y < nb and b_row[by_row[y]] == h:
+            y += 1
+        group = by_row[x:y]
+        group = group[np.argsort(b_due[group], kind="mergesort")]  # keys grow in give order
+        task_merge(h, b_due[group], b_key[group], hd, hk, hn, counters)
+        x = y
+    for x in range(nb):
+        r = b_row[x] // 2
+        if pending[r] != 0:
+            pending[r] = 0
+            wake_if_idle(r, t, False, mf, mi, md, queues, events, counters)
+
+
 @njit(cache=True, error_model="numpy")
-def advance_call(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.ndarray,
-                 due_at: np.ndarray, leads: tuple, out: tuple, chain: tuple, routing: tuple,
-                 params: np.ndarray, seed: np.uint64, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
-                 queues: tuple, events: tuple, counters: np.ndarray) -> None:
-    """:func:`advance`, compiled apart: the hand-overs' copy (rarer), so the period's stays lean."""
-    advance(m, bound, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
-            queues, events, counters)
+def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, batch: int,
+                    seen: np.ndarray, pending: np.ndarray, extra_draws: int, head: np.ndarray,
+                    tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray, leads: tuple, out: tuple,
+                    chain: tuple, routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray,
+                    mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray,
+                    q_end: int) -> None:
+    """The hand-overs at minute ``t`` (moments ``q`` to ``q_end``, by manager), as the event loop's.
+
+    :func:`~simsales.engines.fast.dispatch.hand_over`'s rule, with only the
+    managers it touches brought up to ``t`` (:func:`advance`): each owner,
+    then each receiver before it gets its first task, once per ``batch``
+    (``seen`` marks who was brought up in it).  The tasks are numbered as
+    given one by one and queued together (:func:`flush`), before an owner
+    with tasks pending hands over and at the end.  Compiled apart from the
+    loop (rarer), so the period's code stays lean.  Arguments as
+    :func:`run_split`'s and :func:`advance`'s; ``pending`` (zeros) marks the
+    receivers with tasks not queued yet.
+    """
+    hd, hk, hn = queues
+    step, owner, handovers = leads[2], out[0], out[6]
+    new_first = params[P_NEW_FIRST] > 0.5
+    cap = 256
+    b_row, b_due, b_key = np.empty(cap, np.int64), np.empty(cap), np.empty(cap, np.int64)
+    nb = 0
+    for p in range(q, q_end):
+        m = ho_m[p]
+        if t >= mf[m, STOP]:
+            continue
+        if pending[m] != 0:  # tasks handed to them this minute: queue them before they hand over
+            flush(nb, b_row, b_due, b_key, pending, t, mf, mi, md, queues, events, counters)
+            nb = 0
+        if seen[m] != batch:
+            seen[m] = batch
+            advance(m, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
+                    queues, events, counters)
+        due, key = owned_before(m, ho_until[p], hd, hk, hn)
+        for x in range(due.size):
+            to = reroute(t, extra_draws, routing, params, seed, hn, counters)
+            if to < 0:
+                continue
+            if seen[to] != batch:  # the receiver's events up to now (that minute's too) first
+                seen[to] = batch
+                advance(to, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi,
+                        md, queues, events, counters)
+            lead = key[x] & LEAD_MASK
+            if to != m:
+                handovers[lead] += 1
+            owner[lead] = to
+            if nb == cap:  # more room
+                cap *= 2
+                b_row, b_due, b_key = (np.concatenate((b_row, np.empty(nb, np.int64))),
+                                       np.concatenate((b_due, np.empty(nb))),
+                                       np.concatenate((b_key, np.empty(nb, np.int64))))
+            b_row[nb] = 2 * to if new_first and step[lead] == 0 else 2 * to + 1
+            b_due[nb], b_key[nb] = due[x], (counters[SEQ] << LEAD_BITS) | lead
+            counters[SEQ] += 1
+            pending[to] = 1
+            nb += 1
+    flush(nb, b_row, b_due, b_key, pending, t, mf, mi, md, queues, events, counters)
 
 
 @njit(cache=True, error_model="numpy")
@@ -145,9 +230,8 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
         mf, mi, queues, events, counters) = views(leads, out, roster, chain, routing, params, state)
     decisions, pf, standby, fired = probation
     ho_t, ho_m, ho_until = handover
-    hd, hk, hn = queues
-    lf, step, owner, handovers = leads[0], leads[2], out[0], out[6]
-    horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
+    lf, step, owner = leads[0], leads[2], out[0]
+    horizon = params[P_HORIZON]
     n_leads, n_managers, n_steps = lf.shape[0], mf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     first_offset = chain[0][0, 0]
@@ -159,6 +243,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     nxt = np.full(n_leads, -1, np.int64)
     late = np.full(n_managers, INF)  # when a leaver's last call ends, after the leave (minutes)
     seen = np.zeros(n_managers, np.int64)  # the last hand-over batch each manager was brought up to
+    pending = np.zeros(n_managers, np.int64)  # receivers of hand-overs not queued yet (hand_over_batch)
     batch = 0
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
     i = j = k = q = 0
@@ -186,29 +271,13 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
             i += 1
         if hand:  # owners off shift hand over; only they and those they hand to are brought up to now
             batch += 1
-            while q < ho_t.size and ho_t[q] == t_hand:
-                m = ho_m[q]
-                q += 1
-                if t_hand >= mf[m, STOP]:
-                    continue
-                if seen[m] != batch:
-                    seen[m] = batch
-                    advance_call(m, t_hand, head, tail, nxt, due_at, leads, out, chain, routing, params,
-                                 seed, mf, mi, md, queues, events, counters)
-                due, key = owned_before(m, ho_until[q - 1], hd, hk, hn)
-                for x in range(due.size):
-                    to = reroute(t_hand, n_leads * stride, routing, params, seed, hn, counters)
-                    if to < 0:
-                        continue
-                    if seen[to] != batch:  # the receiver's events up to now (that minute's too) first
-                        seen[to] = batch
-                        advance_call(to, t_hand, head, tail, nxt, due_at, leads, out, chain, routing,
-                                     params, seed, mf, mi, md, queues, events, counters)
-                    lead = key[x] & LEAD_MASK
-                    if to != m:
-                        handovers[lead] += 1
-                    give(to, due[x], lead, t_hand, new_first, False, step, owner, mf, mi, md, queues, events,
-                         counters)
+            q_end = q
+            while q_end < ho_t.size and ho_t[q_end] == t_hand:
+                q_end += 1
+            hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, n_leads * stride, head, tail,
+                            nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md, queues, events,
+                            counters, q_end)
+            q = q_end
             continue
         for m in range(n_managers):  # each manager through the period
             advance(m, bound, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi,
