@@ -18,6 +18,10 @@ Measures, in one run:
   min_shift_left, a daily cap, a ramp share, unreachable leads, contact
   factors, a short non-target call, skill weights, an evening shift past
   midnight).
+* ``speedup_handover`` (with ``des_leads_per_s_handover`` and
+  ``fast_leads_per_s_handover``): the same on q3 with the hand-over of leads
+  whose owner is off (:func:`q3_with_handover`: ``routing.handover_after_hours``
+  at ``--handover-hours``, 0 by default: every evening, the most hand-overs).
 * ``des_replication_s`` / ``fast_replication_s`` and ``pipeline_speedup``:
   the same for a whole replication (every plan: roster, engine, deals,
   metrics), in this process.
@@ -200,6 +204,13 @@ def q3_with_phase_a() -> Scenario:
     return parse_scenario(yaml.safe_dump(doc, sort_keys=False), "<q3, phase A on>")
 
 
+def q3_with_handover(hours: float) -> Scenario:
+    """q3 (a copy; scenarios/q3.yaml keeps the rule off) with ``routing.handover_after_hours``."""
+    doc = yaml.safe_load(Q3.read_text())
+    doc["routing"]["handover_after_hours"] = hours
+    return parse_scenario(yaml.safe_dump(doc, sort_keys=False), f"<q3, hand-over after {hours:g} h>")
+
+
 def policy_speedups() -> list[dict]:
     """Both engines on replication 0 of q3 (every plan) under every routing policy."""
     rows = []
@@ -261,7 +272,7 @@ def machine() -> dict:
 
 
 def run(replications: int, des_worlds: int, with_policies: bool = True, with_cold_start: bool = True,
-        dask_replications: int = 200) -> dict:
+        dask_replications: int = 200, handover_hours: float = 0.0) -> dict:
     kept = keep_freed_memory()
     q3 = load_scenario(Q3)
     get_engine("fast")  # import (and load the compiled loop) before timing the run
@@ -274,6 +285,8 @@ def run(replications: int, des_worlds: int, with_policies: bool = True, with_col
     des_s, fast_s, leads = side_by_side(cases, q3.seed)
     phase_a = q3_with_phase_a()
     des_a, fast_a, leads_a = side_by_side(worlds(phase_a, max(des_worlds, 1)), phase_a.seed)
+    handover = q3_with_handover(handover_hours)
+    des_h, fast_h, leads_h = side_by_side(worlds(handover, max(des_worlds, 1)), handover.seed)
     des_rep = replication_time(q3, "des", 1)
     fast_rep = replication_time(q3, "fast", 10)
 
@@ -295,6 +308,10 @@ def run(replications: int, des_worlds: int, with_policies: bool = True, with_col
         "des_leads_per_s_phase_a": leads_a / des_a,
         "fast_leads_per_s_phase_a": leads_a / fast_a,
         "speedup_phase_a": des_a / fast_a,
+        "handover_hours": handover_hours,
+        "des_leads_per_s_handover": leads_h / des_h,
+        "fast_leads_per_s_handover": leads_h / fast_h,
+        "speedup_handover": des_h / fast_h,
         "des_replication_s": des_rep,
         "fast_replication_s": fast_rep,
         "pipeline_speedup": des_rep / fast_rep,
@@ -322,6 +339,9 @@ def table(result: dict) -> str:
         f"{result['fast_leads_per_s']:>14,.0f}{result['speedup']:>9.0f}x",
         f"{'  the same, phase A rules on':32}{result['des_leads_per_s_phase_a']:>14,.0f}"
         f"{result['fast_leads_per_s_phase_a']:>14,.0f}{result['speedup_phase_a']:>9.0f}x",
+        f"{'  the same, hand-over after ' + format(result['handover_hours'], 'g') + ' h':32}"
+        f"{result['des_leads_per_s_handover']:>14,.0f}"
+        f"{result['fast_leads_per_s_handover']:>14,.0f}{result['speedup_handover']:>9.0f}x",
         f"{'replication (all plans), s':32}{result['des_replication_s']:>14.3f}"
         f"{result['fast_replication_s']:>14.3f}{result['pipeline_speedup']:>9.0f}x",
         "",
@@ -363,6 +383,8 @@ def main() -> None:
                         help="skip the cold-start measure (numba compiles the engine: about a minute)")
     parser.add_argument("--dask-replications", type=int, default=200,
                         help="replications of the Dask against local run (default 200; 0 skips it)")
+    parser.add_argument("--handover-hours", type=float, default=0.0,
+                        help="routing.handover_after_hours in the hand-over measure (default 0)")
     parser.add_argument("--quick", action="store_true",
                         help="a quick check that everything runs: few replications, no policies")
     args = parser.parse_args()
@@ -370,7 +392,7 @@ def main() -> None:
         args.replications, args.des_replications, args.no_policies = 20, 1, True
         args.dask_replications = min(args.dask_replications, 20)
     result = run(args.replications, args.des_replications, not args.no_policies, not args.no_cold_start,
-                 args.dask_replications)
+                 args.dask_replications, args.handover_hours)
     print(json.dumps(result, indent=2) if args.json else table(result))
 
 

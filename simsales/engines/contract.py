@@ -66,6 +66,8 @@ class Outcomes:
             shift (shifts that meet count as one), within the horizon.
         fired: per manager, the minute they were let go at the end of their
             probation (NaN if they were not; simsales.engines.probation).
+        handovers: per lead, how many times it was handed over from an owner
+            off shift to another manager (``routing.handover_after_hours``).
     """
 
     manager: np.ndarray
@@ -80,6 +82,7 @@ class Outcomes:
     crm_minutes: np.ndarray
     overtime_minutes: np.ndarray
     fired: np.ndarray
+    handovers: np.ndarray
 
     @classmethod
     def empty(cls, n_leads: int, n_managers: int) -> Outcomes:
@@ -105,6 +108,7 @@ class Outcomes:
             crm_minutes=np.zeros(n_managers),
             overtime_minutes=np.zeros(n_managers),
             fired=np.full(n_managers, np.nan),
+            handovers=np.zeros(n_leads, dtype=np.int64),
         )
 
 

@@ -6,7 +6,9 @@ process per manager works through that manager's task list during their
 shifts (section 4 and the calls of section 5); one process per leaving
 manager hands their open leads to others, and one per hire on probation
 decides, at the end of it, whether they stay (section 6,
-:mod:`simsales.engines.probation`).
+:mod:`simsales.engines.probation`); with ``routing.handover_after_hours``,
+one process hands the tasks of owners off shift to managers on shift
+(section 3, :mod:`simsales.engines.handover`).
 Readable first: the fast engine must give the same answers, not the same
 code.
 
@@ -50,6 +52,7 @@ from simsales.engines.contract import (
     Outcomes,
     ReplicationCache,
 )
+from simsales.engines.handover import HandOver
 from simsales.engines.probation import fails_probation, read_probation
 from simsales.engines.workday import FloorRules
 from simsales.scenario.uncertain import value
@@ -80,8 +83,10 @@ class _Task:
         self.lead, self.kind, self.k = lead, kind, k
 
 
-class _Simulation(FloorRules):
+class _Simulation(FloorRules, HandOver):
     """The state of one DES run; see the module docstring for the rules."""
+
+    end_of_minute = _EndOfMinute  # the hand-overs' timeout (engines/handover.py)
 
     def __init__(self, world: World, rng: np.random.Generator, log: list | None) -> None:
         self.world, self.rng, self.log = world, rng, log
@@ -201,19 +206,6 @@ class _Simulation(FloorRules):
         """At ``t`` the manager leaves: their queued tasks are routed anew, oldest first."""
         yield self.env.timeout(t - self.env.now)
         self.hand_over(manager)
-
-    def hand_over(self, manager: int) -> None:
-        """A leaving manager's queued tasks are routed anew, oldest first.
-
-        (A call in progress goes on; its follow-up is routed anew by ``give``.)
-        """
-        tasks = sorted(self.fresh[manager] + self.rest[manager], key=lambda e: e[:2])
-        self.fresh[manager], self.rest[manager] = [], []
-        for due, _, task in tasks:
-            other = self.route(self.env.now)
-            self.record("reassign", task.lead, manager, other)
-            if other >= 0:
-                self.give(other, due, task)
 
     # -- probation (MODEL.md section 6; the rule is simsales.engines.probation) --
 
@@ -365,6 +357,8 @@ class _Simulation(FloorRules):
                 env.process(self.leaver(m, leave_t))
         for m in self.probation.decisions:  # by minute, then index: the order they are taken in
             env.process(self.probation_end(int(m), self.probation.end[m]))
+        if self.sc.routing.handover_after_hours is not None:
+            env.process(self.handovers())
         env.run(until=self.horizon)
         self.close_chains()
         return self.out

@@ -39,6 +39,7 @@ from simsales.scenario.numbers import (
     as_number,
     as_whole,
     parse_days,
+    parse_hours,
     parse_minutes,
     percent_hint,
     whole_days,
@@ -158,9 +159,11 @@ Count = Annotated[int, BeforeValidator(as_whole)]
 Money = Annotated[float, BeforeValidator(as_number), Field(ge=0), at_most(MAX_MONEY)]
 Minutes = Annotated[float, PlainValidator(parse_minutes), PlainSerializer(float)]
 Days = Annotated[float, PlainValidator(parse_days), PlainSerializer(float)]
+Hours = Annotated[float, PlainValidator(parse_hours), PlainSerializer(float)]
 WholeDays = Annotated[int, BeforeValidator(whole_days), Field(ge=0), at_most(MAX_DAYS)]
 
 __all__ = [
-    "Count", "Days", "Dist", "DistDays", "DistMinutes", "DistMoney", "Minutes", "Money", "Name", "Number",
-    "UGrowth", "UNonNeg", "UProb", "UReal", "UShare", "WholeDays", "amount", "at_most", "parse_minutes",
+    "Count", "Days", "Dist", "DistDays", "DistMinutes", "DistMoney", "Hours", "Minutes", "Money", "Name",
+    "Number", "UGrowth", "UNonNeg", "UProb", "UReal", "UShare", "WholeDays", "amount", "at_most",
+    "parse_minutes",
 ]

@@ -137,7 +137,7 @@ def parse_duration(value: Any, unit_minutes: float = 1.0) -> float:
     Raises:
         NumberFormError: not a duration, negative, or not finite.
     """
-    unit_name = "minutes" if unit_minutes == 1.0 else "days"
+    unit_name = {1.0: "minutes", 60.0: "hours"}.get(unit_minutes, "days")
     expected = f"expected a duration such as 90 ({unit_name}), {DURATION_FORMS}"
     match = _DURATION.match(value) if isinstance(value, str) else None
     if match and match.group(2).lower() in _UNIT_MINUTES:
@@ -170,6 +170,21 @@ def parse_minutes(value: Any) -> float:
         NumberFormError: not a duration (the message lists the forms), or negative.
     """
     return parse_duration(value, 1.0)
+
+
+def parse_hours(value: Any) -> float:
+    """Read a duration in hours: ``2``, ``"2 hours"``, ``"90m"``, ``"1d"``.
+
+    Args:
+        value: a number of hours, or text in a duration form.
+
+    Returns:
+        The duration in hours.
+
+    Raises:
+        NumberFormError: not a duration (the message lists the forms), or negative.
+    """
+    return parse_duration(value, 60.0)
 
 
 def parse_days(value: Any) -> float:

@@ -18,6 +18,7 @@ from simsales.scenario.distributions import LogNormal
 from simsales.scenario.fields import (
     Count,
     DistMinutes,
+    Hours,
     Minutes,
     Money,
     Name,
@@ -236,7 +237,10 @@ class Routing(Strict):
     per manager per calendar day (the day they would take it); a lead nobody
     below the cap could take goes to the next shift with someone below it.
     ``ramp_share``: a manager in ramp takes this share of a ramped manager's
-    new leads.
+    new leads.  ``handover_after_hours`` (hours; None: off): that long after
+    the end of a manager's block of shifts, if their next block has not
+    started, their queued tasks due before it starts are routed anew to a
+    manager on shift (MODEL.md section 3).
     """
 
     policy: PolicyName = Field(POLICY_NAMES[0], description=_POLICY_HELP)
@@ -245,6 +249,11 @@ class Routing(Strict):
     max_new_per_day: Count | None = Field(None, ge=1, description="new leads per manager per calendar day")
     ramp_share: Number = Field(1.0, gt=0, le=1,
                                description="a manager in ramp takes this share of a ramped one's new leads")
+    handover_after_hours: Hours | None = Field(
+        None,
+        description="hours (or a duration: 90m, 2h) after the end of a manager's block of shifts at which "
+                    "their tasks due before their next shift go to a manager on shift (0: at the block's "
+                    "end; null: never)")
 
     @field_validator("min_shift_left")
     @classmethod

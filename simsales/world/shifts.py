@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["block_end", "on_shift_union", "routing_windows", "working_minutes"]
+__all__ = ["block_end", "handover_moments", "on_shift_union", "routing_windows", "working_minutes"]
 
 
 def block_end(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -36,6 +36,44 @@ def block_end(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     stop = np.where(meets, n_days, np.arange(n_days))
     last = np.minimum.accumulate(stop[:, ::-1], axis=1)[:, ::-1]
     return np.take_along_axis(np.asarray(end, dtype=float), last, axis=1)
+
+
+def handover_moments(start: np.ndarray, end: np.ndarray, after: float,
+                     horizon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """When each manager's queued tasks are handed over (``routing.handover_after_hours``).
+
+    For each shift ending at ``E``, the moment is ``h = E + after``; there
+    is one only if the manager's next shift starts after ``h`` (a day off, an
+    absence day, the end of the roster) and ``h`` is before the horizon.  A
+    shift that meets the next one (a block of shifts goes on) is never
+    followed by one: the next starts at ``E``, not after ``h``; so a manager
+    on duty around the clock never has one.  At ``h`` the tasks due before
+    that next start are handed over.
+
+    Args:
+        start: shift start per manager and day ``(M, D)``, minutes from the start.
+        end: shift end, likewise (equal to the start on a day without a shift).
+        after: minutes after the block's end (0: at its end).
+        horizon: the horizon, minutes from the start.
+
+    Returns:
+        ``(t, manager, until)``, sorted by moment then manager: the moment
+        (minutes), the manager, and the start of their next block (minutes;
+        inf if none).
+    """
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    works = end > start
+    # The start of the first shift on a later day (inf: none).
+    later = np.full(start.shape, np.inf)
+    if start.shape[1] > 1:
+        first = np.minimum.accumulate(np.where(works, start, np.inf)[:, ::-1], axis=1)[:, ::-1]
+        later[:, :-1] = first[:, 1:]
+    h = end + after
+    keep = works & (h < horizon) & (later > h)
+    manager, day = np.nonzero(keep)
+    t, until = h[manager, day], later[manager, day]
+    order = np.lexsort((manager, t))
+    return t[order], manager[order].astype(np.int64), until[order]
 
 
 def routing_windows(start: np.ndarray, end: np.ndarray, min_left: float,

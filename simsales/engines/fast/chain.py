@@ -120,7 +120,7 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
         (minutes from the start).
     """
     lf, target, step = leads
-    owner, attempts, first_attempt, contact, end, _ = out
+    owner, attempts, first_attempt, contact, end = out[0], out[1], out[2], out[3], out[4]
     steps, decay_table = chain
     hd, hk, hn = queues
     n_steps = steps.shape[1]

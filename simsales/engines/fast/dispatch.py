@@ -50,7 +50,8 @@ from simsales.engines.fast.tables import (
 )
 from simsales.scenario.units import MINUTES_PER_DAY
 
-__all__ = ["give", "next_action", "on_shift_from", "pop_due", "reassign", "schedule", "wake_if_idle"]
+__all__ = ["give", "hand_over", "next_action", "on_shift_from", "owned_before", "pop_due", "reassign",
+           "reroute", "schedule", "wake_if_idle"]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -248,6 +249,51 @@ def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, sh
     return -1
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
+                 hn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Take out every task queued with ``owner`` that is due before ``until``, oldest first.
+
+    Each of the owner's task lists is sorted by due time, so these are the
+    first tasks of each list; the rest stay.
+
+    Args:
+        owner: the manager.
+        until: minutes from the start (inf: every task).
+        hd: the task lists' due times (minutes).
+        hk: the task lists' keys.
+        hn: the task lists' counts and first positions.
+
+    Returns:
+        ``(due, key)`` of the tasks taken out, in the order ``(due, seq)``.
+    """
+    n = 0
+    for h in (2 * owner, 2 * owner + 1):  # every task list of the owner
+        lo, count = hn[h, FIRST], hn[h, COUNT]
+        k = 0
+        while k < count and hd[h, lo + k] < until:
+            k += 1
+        n += k
+    due, key = np.empty(n), np.empty(n, np.int64)
+    a, b = 2 * owner, 2 * owner + 1  # each list is in (due, seq) order: merge the two
+    i, j = hn[a, FIRST], hn[b, FIRST]
+    i_end, j_end = i + hn[a, COUNT], j + hn[b, COUNT]
+    for x in range(n):
+        take_a = i < i_end and hd[a, i] < until and (
+            j >= j_end or hd[b, j] >= until or hd[a, i] < hd[b, j] or (hd[a, i] == hd[b, j]
+                                                                   and hk[a, i] < hk[b, j]))
+        if take_a:
+            due[x], key[x] = hd[a, i], hk[a, i]
+            i += 1
+        else:
+            due[x], key[x] = hd[b, j], hk[b, j]
+            j += 1
+    for h, pos, end in ((a, i, i_end), (b, j, j_end)):  # the rest stay
+        hn[h, COUNT] = end - pos
+        hn[h, FIRST] = pos if end > pos else 0
+    return due, key
+
+
 @njit(cache=True, error_model="numpy")
 def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarray,
              owner: np.ndarray, routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray,
@@ -274,18 +320,47 @@ def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarr
         counters: the loop's counters (``REASSIGN_DRAWS`` counts the re-routings).
     """
     hd, hk, hn = queues
-    rf, ri = routing[0], routing[1]
-    a, b = 2 * leaver, 2 * leaver + 1
-    a_lo, a_hi = hn[a, FIRST], hn[a, FIRST] + hn[a, COUNT]
-    b_lo, b_hi = hn[b, FIRST], hn[b, FIRST] + hn[b, COUNT]
-    due = np.concatenate((hd[a, a_lo:a_hi], hd[b, b_lo:b_hi]))
-    key = np.concatenate((hk[a, a_lo:a_hi], hk[b, b_lo:b_hi]))
-    hn[a, COUNT] = hn[b, COUNT] = hn[a, FIRST] = hn[b, FIRST] = 0
-    by_key = np.argsort(key, kind="mergesort")  # key order is seq order
-    for x in by_key[np.argsort(due[by_key], kind="mergesort")]:
-        target = route(t, extra_draws + counters[REASSIGN_DRAWS], int(params[P_POLICY]), seed, rf,
-                       ri, hn, counters)
-        counters[REASSIGN_DRAWS] += 1
+    due, key = owned_before(leaver, INF, hd, hk, hn)
+    for x in range(due.size):
+        target = reroute(t, extra_draws, routing, params, seed, hn, counters)
         if target >= 0:
             give(target, due[x], key[x] & LEAD_MASK, t, params[P_NEW_FIRST] > 0.5, heap, step,
                  owner, mf, mi, md, queues, events, counters)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def reroute(t: float, extra_draws: int, routing: tuple, params: np.ndarray, seed: np.uint64,
+            hn: np.ndarray, counters: np.ndarray) -> int:
+    """The manager (or M: the shared queue) a task routed anew at ``t`` goes to; -1 if none.
+
+    By the routing policy alone (not a new lead: no daily cap, no ramp
+    share); draw number ``extra_draws + REASSIGN_DRAWS`` for weighted routing.
+    """
+    target = route(t, extra_draws + counters[REASSIGN_DRAWS], int(params[P_POLICY]), seed, routing[0],
+                   routing[1], hn, counters)
+    counters[REASSIGN_DRAWS] += 1
+    return target
+
+
+@njit(cache=True, error_model="numpy")
+def hand_over(m: int, t: float, until: float, heap: bool, extra_draws: int, step: np.ndarray,
+              owner: np.ndarray, handovers: np.ndarray, routing: tuple, params: np.ndarray,
+              seed: np.uint64, mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple,
+              events: tuple, counters: np.ndarray) -> None:
+    """Manager ``m`` is off shift at ``t``: their tasks due before ``until`` are routed anew.
+
+    ``routing.handover_after_hours`` (the event loop's; run_split does the
+    same with its managers brought up to ``t`` first).  Each task keeps its
+    due time; a lead handed to another manager (or the shared queue) counts
+    in ``handovers``.  Arguments as :func:`reassign`'s.
+    """
+    hd, hk, hn = queues
+    due, key = owned_before(m, until, hd, hk, hn)
+    for x in range(due.size):
+        target = reroute(t, extra_draws, routing, params, seed, hn, counters)
+        if target >= 0:
+            lead = key[x] & LEAD_MASK
+            if target != m:
+                handovers[lead] += 1
+            give(target, due[x], lead, t, params[P_NEW_FIRST] > 0.5, heap, step, owner, mf, mi, md,
+                 queues, events, counters)

@@ -64,7 +64,7 @@ from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.arrivals import Leads
 from simsales.world.contact import decay_args
 from simsales.world.roster import Roster
-from simsales.world.shifts import block_end, routing_windows
+from simsales.world.shifts import block_end, handover_moments, routing_windows
 from simsales.world.world import World
 
 __all__ = ["POLICIES", "SPLIT_POLICIES", "LeadDraws", "manager_days", "pack_routing", "routing_segments",
@@ -137,7 +137,7 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         probation = read_probation(roster, sc.horizon_minutes)
         draws, (team, chain_args, (rf, ri, new_count), params, seed) = _arguments(world, rng, cache,
                                                                                    probation)
-        md, leavers, leave_at, decisions, pf, standby = team
+        md, leavers, leave_at, decisions, pf, standby, handover = team
         loop = fast_split.run_split if sc.routing.policy in SPLIT_POLICIES else fast_loop.run_loop
         target = np.ascontiguousarray(leads.target, dtype=np.bool_)
         room = cache.task_room or _first_room(world)
@@ -147,10 +147,11 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
             new_count[:] = 0  # the new leads per manager and day: a rerun counts them anew
             # The loop writes the probation table and the routing's until: fresh copies if it may.
             fresh = (lambda a: a) if probation.inert else np.copy
-            roster_args = (md, leavers, leave_at, (decisions, fresh(pf), standby, out.fired))
+            roster_args = (md, leavers, leave_at, (decisions, fresh(pf), standby, out.fired), handover)
             if not loop((draws, target, np.zeros(n, np.int64)), roster_args, chain_args,
                         (fresh(rf), ri, new_count), params, seed, state,
-                        (out.manager, out.attempts, out.first_attempt, out.contact, out.end, out.offer_time)):
+                        (out.manager, out.attempts, out.first_attempt, out.contact, out.end, out.offer_time,
+                         out.handovers)):
                 break
             room *= 4
         cache.task_room = room
@@ -223,7 +224,7 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache,
                probation: Probation) -> tuple:
     """The per-lead draws, and the loop's other inputs ``(team, chain, routing, params, seed)``.
 
-    ``team`` is ``(md, leavers, leave_at, decisions, pf, standby)``: see
+    ``team`` is ``(md, leavers, leave_at, decisions, pf, standby, handover)``: see
     loop.run_loop's ``roster`` (``pf`` is the probation table before the run).
     """
     sc, roster = world.scenario, world.roster
@@ -238,7 +239,10 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache,
     pf[:, DECIDE_AT], pf[:, FIRE_DRAW], pf[:, FIRE_CHANCE] = (probation.end, probation.fire_draw,
                                                               probation.fire_chance)
     pf[:, ACTIVE_STOP] = stop
-    team = (md, leavers, stop[leavers], probation.decisions, pf, probation.standby_of)
+    after = sc.routing.handover_after_hours
+    handover = (np.empty(0), np.empty(0, np.int64), np.empty(0)) if after is None else handover_moments(
+        roster.shift_start, roster.shift_end, after * 60.0, sc.horizon_minutes)
+    team = (md, leavers, stop[leavers], probation.decisions, pf, probation.standby_of, handover)
     steps = np.array([list(chain.offsets),
                       [value(chain.contact_chance(k)) for k in range(len(chain.offsets))]])
     decay_kind, half_life, floor, decay_table = decay_args(chain.decay)

@@ -16,6 +16,10 @@ mapping from the reference engine:
 * ``give`` to an idle manager schedules a WAKE instead of acting at once, as
   SimPy resumes the woken process only after the giving one yields;
 * events at or after the horizon are never processed (``run(until=...)``);
+* owners off shift hand their tasks over (``routing.handover_after_hours``)
+  at precomputed moments, a fifth sorted source: at one minute, after the
+  managers' events, leaves and probation decisions, before the arrivals;
+  those of one minute together, by manager (:func:`~simsales.engines.fast.dispatch.hand_over`);
 * the shared queue (``shared_queue`` routing) is a pair of task lists at
   row ``2M``, ``2M + 1`` that every manager looks at besides their own.
 
@@ -30,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from simsales.engines.fast.chain import done, take
-from simsales.engines.fast.dispatch import give, reassign
+from simsales.engines.fast.dispatch import give, hand_over, reassign
 from simsales.engines.fast.limits import route_new
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
@@ -63,13 +67,16 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
         leads: ``(lf, target, step)``: the lead table (columns in
             tables: CREATED ... DELAY_MIN, minutes), the target flags and each
             lead's next step (zeros: attempt k, or K for the presentation).
-        roster: ``(md, leavers, leave_at, probation)``: the manager-day table
+        roster: ``(md, leavers, leave_at, probation, handover)``: the manager-day table
             (engine.manager_days); managers who leave within the horizon, by
             leave time, and those times (minutes); ``probation = (decisions,
             pf, standby, fired)``: the managers with a probation decision
             within the horizon, in order, the probation table (columns in
             tables: DECIDE_AT ... BEGIN), each manager's standby (-1: none)
-            and the minute each is let go (NaN: not; filled in).
+            and the minute each is let go (NaN: not; filled in);
+            ``handover = (t, manager, until)``: the moments owners off shift
+            hand their tasks over (world.shifts.handover_moments; empty when
+            the rule is off).
         chain: ``(steps, decay_table)``: offsets (minutes) and contact
             chances per attempt; ages (minutes) and factors of a decay table.
         routing: ``(rf, ri)``, see routing.pack_routing.
@@ -80,41 +87,51 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
             shared ones; empty), the event heap (see queues.set_event)
             and counters (zeros).
         out: the ``Outcomes`` arrays to fill (as ``Outcomes.empty`` makes
-            them): owner, attempts, first_attempt, contact, end, offer_time.
+            them): owner, attempts, first_attempt, contact, end, offer_time,
+            handovers.
 
     Returns:
         0, or 1 if a task list outgrew its row (rerun with fresh state and
         longer rows).
     """
-    leads, out, (md, leavers, leave_at, probation), chain, routing, params, (
+    leads, out, (md, leavers, leave_at, probation, handover), chain, routing, params, (
         mf, mi, queues, events, counters) = views(leads, out, roster, chain, routing, params, state)
     decisions, pf, standby, fired = probation
+    ho_t, ho_m, ho_until = handover
     lf, step, owner = leads[0], leads[2], out[0]
     et, order = events[0], events[2]
     horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
     n_leads, n_steps = lf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
-    i = j = k = 0
+    i = j = k = q = 0
     while counters[OVERFLOW] == 0:
         t_arrival = lf[i, CREATED] if i < n_leads else INF
         t_leave = leave_at[j] if j < leavers.size else INF
         t_decide = pf[decisions[k], DECIDE_AT] if k < decisions.size else INF
+        t_hand = ho_t[q] if q < ho_t.size else INF
         m, t = order[0], et[0]
-        if min(t_arrival, t_leave, t_decide, t) >= horizon:
+        if min(t_arrival, t_leave, t_decide, t_hand, t) >= horizon:
             break
-        if t_leave < t and t_leave <= t_arrival and t_leave <= t_decide:
+        if t_leave < t and t_leave <= t_arrival and t_leave <= t_decide and t_leave <= t_hand:
             if mf[leavers[j], STOP] >= t_leave:  # not let go at probation, nor a standby left out
                 reassign(leavers[j], t_leave, True, n_leads * stride, step, owner, routing, params,
                          seed, mf, mi, md, queues, events, counters)
             j += 1
             continue
-        if t_decide < t and t_decide <= t_arrival:  # the end of a probation: stay or go
+        if t_decide < t and t_decide <= t_arrival and t_decide <= t_hand:  # the end of a probation
             p = decisions[k]
             k += 1
             if mf[p, STOP] > t_decide and fails(p, t_decide, params[P_BAR], mf, mi, md, pf):
                 dismiss(p, t_decide, True, n_leads * stride, step, owner, routing, params, seed, mf, mi,
                         md, queues, events, counters, pf, standby, fired)
+            continue
+        if t_hand < t and t_hand <= t_arrival:  # owners off shift hand over, that minute's by index
+            while q < ho_t.size and ho_t[q] == t_hand:
+                if t_hand < mf[ho_m[q], STOP]:
+                    hand_over(ho_m[q], t_hand, ho_until[q], True, n_leads * stride, step, owner, out[6],
+                              routing, params, seed, mf, mi, md, queues, events, counters)
+                q += 1
             continue
         if t_arrival < t:
             to, at = route_new(t_arrival, i * stride + n_steps + 2, seed, routing, queues[2], md, mf,

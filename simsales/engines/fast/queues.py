@@ -80,6 +80,44 @@ def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: 
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def task_merge(h: int, due: np.ndarray, key: np.ndarray, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray,
+               counters: np.ndarray) -> None:
+    """Queue many tasks in row ``h`` at once, as :func:`task_push` one by one would.
+
+    One pass from the end instead of one shift per task (hand-overs give a
+    manager many tasks due among the queued ones).
+
+    Args:
+        h: the task list's row.
+        due: due times, non-decreasing (minutes).
+        key: their keys, increasing, each larger than any queued one.
+        hd: due times per row.
+        hk: keys per row.
+        hn: per row, the number of tasks and where the first one is.
+        counters: the loop's counters; sets ``OVERFLOW`` if the row is too short.
+    """
+    n, lo, k = hn[h, COUNT], hn[h, FIRST], due.size
+    if lo + n + k > hd.shape[1]:  # no room after the tasks: back to the row's start
+        if 2 * (n + k) > hd.shape[1]:  # unless that would happen often: ask for longer rows
+            counters[OVERFLOW] = 1
+            return
+        for x in range(n):
+            hd[h, x], hk[h, x] = hd[h, lo + x], hk[h, lo + x]
+        lo = 0
+        hn[h, FIRST] = 0
+    i, j, w = lo + n - 1, k - 1, lo + n + k - 1
+    while j >= 0:  # a queued task due at the same time stays first (its key is smaller)
+        if i >= lo and hd[h, i] > due[j]:
+            hd[h, w], hk[h, w] = hd[h, i], hk[h, i]
+            i -= 1
+        else:
+            hd[h, w], hk[h, w] = due[j], key[j]
+            j -= 1
+        w -= 1
+    hn[h, COUNT] = n + k
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def task_first(h: int, hn: np.ndarray) -> int:
     """Where row ``h``'s first task is (read it before :func:`task_pop`).
 
@@ -237,23 +275,25 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
 
     Args:
         leads: ``(lf, target, step)``.
-        out: the six ``Outcomes`` arrays the loops fill.
-        roster: ``(md, leavers, leave_at, probation)``, probation ``(decisions, pf, standby, fired)``.
+        out: the seven ``Outcomes`` arrays the loops fill.
+        roster: ``(md, leavers, leave_at, probation, handover)``, probation ``(decisions, pf,
+            standby, fired)``, handover ``(t, manager, until)``.
         chain: ``(steps, decay_table)``.
         routing: ``(rf, ri)``.
         params: the scalars.
         state: ``(mf, mi, hd, hk, hn, et, es, order, counters)``.
 
     Returns:
-        ``(leads, out, (md, leavers, leave_at, probation), chain, routing, params,
+        ``(leads, out, (md, leavers, leave_at, probation, handover), chain, routing, params,
         (mf, mi, queues, events, counters))``.
     """
     return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2])),
             (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
-             unchecked(out[4]), unchecked(out[5])),
+             unchecked(out[4]), unchecked(out[5]), unchecked(out[6])),
             (borrowed(roster[0]), borrowed(roster[1]), borrowed(roster[2]),
              (borrowed(roster[3][0]), borrowed(roster[3][1]), borrowed(roster[3][2]),
-              borrowed(roster[3][3]))),
+              borrowed(roster[3][3])),
+             (borrowed(roster[4][0]), borrowed(roster[4][1]), borrowed(roster[4][2]))),
             (borrowed(chain[0]), borrowed(chain[1])),
             (borrowed(routing[0]), borrowed(routing[1]), borrowed(routing[2])),
             borrowed(params),

@@ -30,16 +30,20 @@ import numpy as np
 from numba import njit
 
 from simsales.engines.fast.chain import done, take
-from simsales.engines.fast.dispatch import give, reassign
+from simsales.engines.fast.dispatch import give, owned_before, reassign, reroute, wake_if_idle
 from simsales.engines.fast.limits import route_new
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
     EV_KIND,
     EV_T,
     LAST_ROUTED,
+    LEAD_BITS,
+    LEAD_MASK,
     OVERFLOW,
     SEGMENT,
+    SEQ,
     STOP,
+    task_merge,
     views,
 )
 from simsales.engines.fast.tables import (
@@ -52,6 +56,152 @@ from simsales.engines.fast.tables import (
     P_NEW_FIRST,
     P_WAIT_WINDOW,
 )
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray,
+            leads: tuple, out: tuple, chain: tuple, routing: tuple, params: np.ndarray, seed: np.uint64,
+            mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
+            counters: np.ndarray) -> None:
+    """Manager ``m`` alone up to ``bound``: their own events and the arrivals routed to them.
+
+    Their own events up to ``bound`` (that minute's too) and the arrivals
+    routed to them so far (all before it), merged in time order (an own
+    event first at the same minute).
+
+    Args:
+        m: the manager.
+        bound: minutes from the start.
+        head: per manager, the first of their arrivals not yet queued (-1: none).
+        tail: per manager, the last of them.
+        nxt: per lead, the next arrival routed to the same manager (-1: none).
+        due_at: per lead, its first attempt's due time (if a new lead may wait for a shift).
+        leads: ``(lf, target, step)``.
+        out: the ``Outcomes`` arrays.
+        chain: ``(steps, decay_table)``.
+        routing: ``(rf, ri, new_count)``.
+        params: the scalars.
+        seed: the stream of the uniforms.
+        mf: the per-manager float table.
+        mi: the per-manager integer table.
+        md: the per-manager-day table.
+        queues: the task lists.
+        events: the event heap (unused here).
+        counters: the loop's counters.
+    """
+    lf, step, owner = leads[0], leads[2], out[0]
+    new_first, wait_for_window = params[P_NEW_FIRST] > 0.5, params[P_WAIT_WINDOW] > 0.5
+    first_offset = chain[0][0, 0]
+    a, stop = head[m], mf[m, STOP]  # stop <= horizon
+    while True:
+        t = mf[m, EV_T]
+        t_arrival = lf[a, CREATED] if a >= 0 else INF
+        if t <= t_arrival and t <= bound and t < stop:  # own event first at the same minute
+            if mi[m, EV_KIND] == DONE:
+                done(m, t, False, leads, out, chain[0], routing, params, seed, mf, mi, md,
+                     queues, events, counters)
+            mf[m, EV_T], mi[m, EV_KIND] = take(m, t, leads, out, chain, params, seed, mf, mi,
+                                               md, queues, False)
+        elif a >= 0:  # every arrival routed so far comes before the bound
+            due = due_at[a] if wait_for_window else t_arrival + first_offset
+            give(m, due, a, t_arrival, new_first, False, step, owner, mf, mi, md, queues, events,
+                 counters)
+            a = nxt[a]
+        else:
+            break
+    head[m] = tail[m] = -1  # the arrivals routed to them so far are all queued now
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def flush(nb: int, b_row: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, pending: np.ndarray, t: float,
+          mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
+          counters: np.ndarray) -> None:
+    """Queue the ``nb`` tasks handed over so far, one merge per task list (``queues.task_merge``).
+
+    Within a list, in ``(due, seq)`` order, as giving them one by one
+    would leave it; each receiver then re-plans their wait once (the same
+    wake-up as after each give: a task more can only bring it forward).
+    ``pending`` marks the receivers (cleared here).
+    """
+    hd, hk, hn = queues
+    by_row = np.argsort(b_row[:nb], kind="mergesort")
+    x = 0
+    while x < nb:
+        h = b_row[by_row[x]]
+        y = x
+        while y < nb and b_row[by_row[y]] == h:
+            y += 1
+        group = by_row[x:y]
+        group = group[np.argsort(b_due[group], kind="mergesort")]  # keys grow in give order
+        task_merge(h, b_due[group], b_key[group], hd, hk, hn, counters)
+        x = y
+    for x in range(nb):
+        r = b_row[x] // 2
+        if pending[r] != 0:
+            pending[r] = 0
+            wake_if_idle(r, t, False, mf, mi, md, queues, events, counters)
+
+
+@njit(cache=True, error_model="numpy")
+def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, batch: int,
+                    seen: np.ndarray, pending: np.ndarray, extra_draws: int, head: np.ndarray,
+                    tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray, leads: tuple, out: tuple,
+                    chain: tuple, routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray,
+                    mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray,
+                    q_end: int) -> None:
+    """The hand-overs at minute ``t`` (moments ``q`` to ``q_end``, by manager), as the event loop's.
+
+    :func:`~simsales.engines.fast.dispatch.hand_over`'s rule, with only the
+    managers it touches brought up to ``t`` (:func:`advance`): each owner,
+    then each receiver before it gets its first task, once per ``batch``
+    (``seen`` marks who was brought up in it).  The tasks are numbered as
+    given one by one and queued together (:func:`flush`), before an owner
+    with tasks pending hands over and at the end.  Compiled apart from the
+    loop (rarer), so the period's code stays lean.  Arguments as
+    :func:`run_split`'s and :func:`advance`'s; ``pending`` (zeros) marks the
+    receivers with tasks not queued yet.
+    """
+    hd, hk, hn = queues
+    step, owner, handovers = leads[2], out[0], out[6]
+    new_first = params[P_NEW_FIRST] > 0.5
+    cap = 256
+    b_row, b_due, b_key = np.empty(cap, np.int64), np.empty(cap), np.empty(cap, np.int64)
+    nb = 0
+    for p in range(q, q_end):
+        m = ho_m[p]
+        if t >= mf[m, STOP]:
+            continue
+        if pending[m] != 0:  # tasks handed to them this minute: queue them before they hand over
+            flush(nb, b_row, b_due, b_key, pending, t, mf, mi, md, queues, events, counters)
+            nb = 0
+        if seen[m] != batch:
+            seen[m] = batch
+            advance(m, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
+                    queues, events, counters)
+        due, key = owned_before(m, ho_until[p], hd, hk, hn)
+        for x in range(due.size):
+            to = reroute(t, extra_draws, routing, params, seed, hn, counters)
+            if to < 0:
+                continue
+            if seen[to] != batch:  # the receiver's events up to now (that minute's too) first
+                seen[to] = batch
+                advance(to, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi,
+                        md, queues, events, counters)
+            lead = key[x] & LEAD_MASK
+            if to != m:
+                handovers[lead] += 1
+            owner[lead] = to
+            if nb == cap:  # more room
+                cap *= 2
+                b_row, b_due, b_key = (np.concatenate((b_row, np.empty(nb, np.int64))),
+                                       np.concatenate((b_due, np.empty(nb))),
+                                       np.concatenate((b_key, np.empty(nb, np.int64))))
+            b_row[nb] = 2 * to if new_first and step[lead] == 0 else 2 * to + 1
+            b_due[nb], b_key[nb] = due[x], (counters[SEQ] << LEAD_BITS) | lead
+            counters[SEQ] += 1
+            pending[to] = 1
+            nb += 1
+    flush(nb, b_row, b_due, b_key, pending, t, mf, mi, md, queues, events, counters)
 
 
 @njit(cache=True, error_model="numpy")
@@ -76,11 +226,12 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
         0, or 1 if a task list outgrew its row (rerun with fresh state and
         longer rows).
     """
-    leads, out, (md, leavers, leave_at, probation), chain, routing, params, (
+    leads, out, (md, leavers, leave_at, probation, handover), chain, routing, params, (
         mf, mi, queues, events, counters) = views(leads, out, roster, chain, routing, params, state)
     decisions, pf, standby, fired = probation
+    ho_t, ho_m, ho_until = handover
     lf, step, owner = leads[0], leads[2], out[0]
-    horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
+    horizon = params[P_HORIZON]
     n_leads, n_managers, n_steps = lf.shape[0], mf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     first_offset = chain[0][0, 0]
@@ -91,14 +242,21 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     tail = np.full(n_managers, -1, np.int64)
     nxt = np.full(n_leads, -1, np.int64)
     late = np.full(n_managers, INF)  # when a leaver's last call ends, after the leave (minutes)
+    seen = np.zeros(n_managers, np.int64)  # the last hand-over batch each manager was brought up to
+    pending = np.zeros(n_managers, np.int64)  # receivers of hand-overs not queued yet (hand_over_batch)
+    batch = 0
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
-    i = j = k = 0
+    i = j = k = q = 0
     while counters[OVERFLOW] == 0:
         t_leave = leave_at[j] if j < leavers.size else INF
         t_decide = pf[decisions[k], DECIDE_AT] if k < decisions.size else INF
         late_m = np.argmin(late)
         t_late = late[late_m]
         bound = min(t_leave, t_late, t_decide, horizon)
+        t_hand = ho_t[q] if q < ho_t.size else INF
+        hand = t_hand < bound  # a leave, a late call or a decision at that minute comes first
+        if hand:
+            bound = t_hand
         while i < n_leads and lf[i, CREATED] < bound:  # route the period's arrivals
             to, at = route_new(lf[i, CREATED], i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
                                params, counters)
@@ -111,25 +269,19 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
                     head[to] = i
                 tail[to] = i
             i += 1
+        if hand:  # owners off shift hand over; only they and those they hand to are brought up to now
+            batch += 1
+            q_end = q
+            while q_end < ho_t.size and ho_t[q_end] == t_hand:
+                q_end += 1
+            hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, n_leads * stride, head, tail,
+                            nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md, queues, events,
+                            counters, q_end)
+            q = q_end
+            continue
         for m in range(n_managers):  # each manager through the period
-            a, stop = head[m], mf[m, STOP]  # stop <= horizon
-            while True:
-                t = mf[m, EV_T]
-                t_arrival = lf[a, CREATED] if a >= 0 else INF
-                if t <= t_arrival and t <= bound and t < stop:  # own event first at the same minute
-                    if mi[m, EV_KIND] == DONE:
-                        done(m, t, False, leads, out, chain[0], routing, params, seed, mf, mi, md,
-                             queues, events, counters)
-                    mf[m, EV_T], mi[m, EV_KIND] = take(m, t, leads, out, chain, params, seed, mf, mi,
-                                                       md, queues, False)
-                elif a >= 0:  # every arrival routed so far comes before the bound
-                    due = due_at[a] if wait_for_window else t_arrival + first_offset
-                    give(m, due, a, t_arrival, new_first, False, step, owner, mf, mi, md, queues, events,
-                         counters)
-                    a = nxt[a]
-                else:
-                    break
-            head[m] = tail[m] = -1  # the period's arrivals are all queued now
+            advance(m, bound, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi,
+                    md, queues, events, counters)
         if bound >= horizon:
             break
         if t_late <= t_leave and t_late <= t_decide:  # a leaver's last call ends: route its follow-up
