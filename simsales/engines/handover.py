@@ -5,8 +5,11 @@
 of shifts plus N hours, if their next block has not started), every task
 queued with the owner that is due before their next block starts (contact
 attempts and presentation calls alike) is routed anew by the routing
-policy, as a leaver's tasks are (not as a new lead: no daily cap, no ramp
-share), keeping its due time; the receiver becomes the lead's owner.  Under
+policy as at its due time (or now, if it is overdue): to a manager on shift
+then, so it is not handed over again before it is done.  As a leaver's
+tasks are, it is routed by the policy alone (not as a new lead: no daily
+cap, no ramp share), keeping its due time; the receiver becomes the lead's
+owner.  If nobody works at that time within the horizon, it stays.  Under
 ``shared_queue`` the task goes back to the department's queue.  The same
 code hands a leaver's tasks over (all of them).  ``des._Simulation``
 inherits :class:`HandOver`; the fast engine's ``dispatch.hand_over`` and
@@ -64,7 +67,11 @@ class HandOver:
             lists[manager] = [e for e in queued if e[0] >= until]
             heapq.heapify(lists[manager])
         for due, _, task in sorted(tasks, key=lambda e: e[:2]):
-            other = self.route(self.env.now)
+            if off_shift:  # to someone on shift when the task is due (or now, if overdue)
+                other = self.route(max(self.env.now, due))
+                other = manager if other < 0 else other  # nobody works then: it stays
+            else:
+                other = self.route(self.env.now)
             self.record("handover" if off_shift else "reassign", task.lead, manager, other)
             if other >= 0:
                 if off_shift and other != manager:

@@ -31,6 +31,7 @@ from simsales.engines.fast.queues import (
     LEAD_MASK,
     NEXT_ON,
     REASSIGN_DRAWS,
+    SEGMENT,
     SEQ,
     STOP,
     set_event,
@@ -336,8 +337,10 @@ def reroute(t: float, extra_draws: int, routing: tuple, params: np.ndarray, seed
     By the routing policy alone (not a new lead: no daily cap, no ramp
     share); draw number ``extra_draws + REASSIGN_DRAWS`` for weighted routing.
     """
+    cursor = counters[SEGMENT]  # a hand-over routes as at a task's due time, maybe ahead of now:
     target = route(t, extra_draws + counters[REASSIGN_DRAWS], int(params[P_POLICY]), seed, routing[0],
                    routing[1], hn, counters)
+    counters[SEGMENT] = cursor  # routing walks forward from the cursor, so it stays at now's segment
     counters[REASSIGN_DRAWS] += 1
     return target
 
@@ -357,7 +360,9 @@ def hand_over(m: int, t: float, until: float, heap: bool, extra_draws: int, step
     hd, hk, hn = queues
     due, key = owned_before(m, until, hd, hk, hn)
     for x in range(due.size):
-        target = reroute(t, extra_draws, routing, params, seed, hn, counters)
+        # To someone on shift when the task is due (now, if overdue); nobody then: it stays.
+        target = reroute(max(t, due[x]), extra_draws, routing, params, seed, hn, counters)
+        target = m if target < 0 else target
         if target >= 0:
             lead = key[x] & LEAD_MASK
             if target != m:

@@ -180,9 +180,9 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
                     queues, events, counters)
         due, key = owned_before(m, ho_until[p], hd, hk, hn)
         for x in range(due.size):
-            to = reroute(t, extra_draws, routing, params, seed, hn, counters)
-            if to < 0:
-                continue
+            # To someone on shift when the task is due (now, if overdue); nobody then: it stays.
+            to = reroute(max(t, due[x]), extra_draws, routing, params, seed, hn, counters)
+            to = m if to < 0 else to
             if seen[to] != batch:  # the receiver's events up to now (that minute's too) first
                 seen[to] = batch
                 advance(to, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi,
