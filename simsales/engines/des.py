@@ -12,8 +12,9 @@ code.
 
 A manager's tasks are contact attempts and presentation calls.  A task is
 due at its planned time; a free manager on shift takes, among the due
-tasks, a fresh lead's first attempt before anything else (``new_first``) or
-simply the task due longest (``due_first``).  Every call or dial takes its
+tasks, one of the first kind of work in ``touch_chain.priority``'s order that
+has one (booked calls, first attempts, follow-ups; or ``new_first``,
+``due_first``), the one due longest (:mod:`simsales.engines.priority`).  Every call or dial takes its
 base minutes divided by ``talk_share`` (the rest of the shift is CRM work,
 spread over the calls) and by the manager's ramp throughput, then the CRM
 minutes of the event (``team.crm_minutes``: after every attempt, after a
@@ -29,8 +30,6 @@ each raised to its ``team.skill_weights`` weight.  Where the minutes go
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 from collections.abc import Generator
 
@@ -50,6 +49,7 @@ from simsales.engines.contract import (
     Outcomes,
     ReplicationCache,
 )
+from simsales.engines.priority import TaskLists, work_kind
 from simsales.engines.probation import fails_probation, read_probation
 from simsales.engines.workday import FloorRules
 from simsales.scenario.uncertain import value
@@ -101,13 +101,10 @@ class _Simulation(FloorRules):
         self.p_qualify = value(f.qualify)
         price = f.price
         self.p_offer = value(f.offer.p) * (1.0 + price.change) ** price.elasticity
-        # Per manager, and at index m the department's shared queue: two heaps of
-        # (due, seq, task), fresh leads' first attempts and the rest.
+        # Per manager, and at index m the department's shared queue: a heap per class of work.
         self.pool = m
-        self.fresh: list[list] = [[] for _ in range(m + 1)]
-        self.rest: list[list] = [[] for _ in range(m + 1)]
+        self.tasks = TaskLists(m, chain.priority)
         self.wake: list[simpy.Event | None] = [None] * m
-        self.seq = itertools.count()
         self.last_routed = -1
         # The team as it is now (section 6): each manager's stay [begin, stop) in minutes,
         # and the shifts routing sees, cut at a firing.  A standby is not on the team
@@ -143,7 +140,7 @@ class _Simulation(FloorRules):
 
     def loads(self, managers: np.ndarray) -> np.ndarray:
         """Tasks queued with each of ``managers`` now."""
-        return np.array([len(self.fresh[c]) + len(self.rest[c]) for c in managers])
+        return np.array([self.tasks.load(c) for c in managers])
 
     def weights(self, managers: np.ndarray, t: float) -> np.ndarray:
         """Ramp throughput on the day of ``t`` x skill, per manager."""
@@ -163,8 +160,7 @@ class _Simulation(FloorRules):
             manager = self.route(self.env.now)
             if manager < 0:
                 return
-        fresh = task.kind == ATTEMPT and task.k == 0 and self.sc.touch_chain.priority == "new_first"
-        heapq.heappush((self.fresh if fresh else self.rest)[manager], (due, next(self.seq), task))
+        self.tasks.push(manager, work_kind(task.kind == ATTEMPT, task.k), due, task)
         if manager == self.pool:
             # A task due now needs one idle manager: the first not yet woken.  A
             # task due later wakes them all, so each can plan its wait.
@@ -207,9 +203,7 @@ class _Simulation(FloorRules):
 
         (A call in progress goes on; its follow-up is routed anew by ``give``.)
         """
-        tasks = sorted(self.fresh[manager] + self.rest[manager], key=lambda e: e[:2])
-        self.fresh[manager], self.rest[manager] = [], []
-        for due, _, task in tasks:
+        for due, _, task in self.tasks.take_all(manager):
             other = self.route(self.env.now)
             self.record("reassign", task.lead, manager, other)
             if other >= 0:
@@ -243,20 +237,15 @@ class _Simulation(FloorRules):
     def next_task(self, manager: int, now: float) -> tuple[float, _Task] | None:
         """Pop the task to do now (dropping attempts past lead_ttl); None if none is due.
 
-        Fresh first attempts come first, then the rest; within each, the
-        earliest due of the manager's own queue and the shared queue.
+        By the priority rule (:class:`~simsales.engines.priority.TaskLists`),
+        among the manager's own lists and the shared queue's.
         """
         ttl = self.sc.touch_chain.lead_ttl
         while True:
-            queue = None
-            for heaps in (self.fresh, self.rest):
-                due_now = [h for h in (heaps[manager], heaps[self.pool]) if h and h[0][0] <= now]
-                if due_now:
-                    queue = min(due_now, key=lambda h: h[0][:2])
-                    break
-            if queue is None:
+            picked = self.tasks.pop_due(manager, now)
+            if picked is None:
                 return None
-            due, _, task = heapq.heappop(queue)
+            due, task = picked
             self.out.manager[task.lead] = manager
             if task.kind == ATTEMPT and now > self.leads.created[task.lead] + ttl:
                 self.out.end[task.lead] = EXPIRED
@@ -282,8 +271,7 @@ class _Simulation(FloorRules):
                 continue
             picked = self.next_task(m, env.now)
             if picked is None:
-                queues = (self.fresh[m], self.rest[m], self.fresh[self.pool], self.rest[self.pool])
-                queued = [q[0][0] for q in queues if q]
+                queued = self.tasks.earliest(m)
                 until = min([end, self.horizon, *queued])
                 self.wake[m] = env.event()
                 yield env.any_of([env.timeout(until - env.now), self.wake[m]])

@@ -70,7 +70,6 @@ from simsales.engines.fast.tables import (
     P_FLOOR,
     P_HALF_LIFE,
     P_HORIZON,
-    P_NEW_FIRST,
     P_OFFER,
     P_POLICY,
     P_QUALIFY,
@@ -261,7 +260,7 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
             to = route(t, draw, int(params[P_POLICY]), seed, rf, ri, queues[2], counters)
             counters[REASSIGN_DRAWS] += 1
         if to >= 0:
-            give(to, due, lead, t, params[P_NEW_FIRST] > 0.5, heap, step, owner, mf, mi, md, queues,
+            give(to, due, lead, t, params, heap, step, owner, mf, mi, md, queues,
                  events, counters)
     mi[m, BUSY] = 0
 

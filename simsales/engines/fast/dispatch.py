@@ -11,9 +11,12 @@ Every helper is inlined at numba-IR level (see the speed notes in
 The arrays the helpers share: ``mf``/``mi``, the per-manager tables
 (columns in queues: ``EV_T``, ``STOP`` ...); ``md``, the per-manager-day
 table (columns in tables); ``queues = (hd, hk, hn)``, the task lists (rows
-2m, 2m + 1 per manager, then the shared queue's two); ``events``, the
+3m to 3m + 2 per manager, then the shared queue's three); ``events``, the
 event heap of the event loop (run_split keeps none: ``heap`` False);
 ``counters``, the loop's counters.  Times are minutes from the start.
+The task lists are rows ``3m`` to ``3m + 2`` per manager, one per class of
+work under the priority rule (:mod:`simsales.engines.priority`), then the
+shared queue's three.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from simsales.engines.fast.queues import (
     LEAD_MASK,
     NEXT_ON,
     REASSIGN_DRAWS,
+    ROWS,
     SEQ,
     STOP,
     set_event,
@@ -42,8 +46,11 @@ from simsales.engines.fast.routing import route
 from simsales.engines.fast.tables import (
     INF,
     NEXT_SHIFT_DAY,
-    P_NEW_FIRST,
+    P_CLASS_BOOKED,
+    P_CLASS_FIRST,
+    P_CLASS_FOLLOWUP,
     P_POLICY,
+    P_STEPS,
     SHIFT_END,
     SHIFT_START,
     WAKE,
@@ -104,9 +111,9 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
     stop = mf[m, STOP]
     if t >= stop:
         return INF
-    pool = 2 * mf.shape[0]
+    pool = ROWS * mf.shape[0]
     q = INF
-    for h in (2 * m, 2 * m + 1, pool, pool + 1):
+    for h in (ROWS * m, ROWS * m + 1, ROWS * m + 2, pool, pool + 1, pool + 2):
         if (shared or h < pool) and hn[h, COUNT] > 0 and hd[h, task_first(h, hn)] < q:
             q = hd[h, task_first(h, hn)]
     if q == INF:
@@ -162,7 +169,7 @@ def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, m
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bool, step: np.ndarray,
+def give(target: int, due: float, lead: int, t: float, params: np.ndarray, heap: bool, step: np.ndarray,
          owner: np.ndarray, mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple,
          events: tuple, counters: np.ndarray) -> None:
     """The reference engine's ``give``: queue a task and wake whoever should act.
@@ -172,7 +179,7 @@ def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bo
         due: when the task is due, minutes from the start.
         lead: the task's lead (its next step says which task).
         t: now, minutes from the start.
-        new_first: the ``new_first`` priority (fresh first attempts in their own list).
+        params: the scalars (``P_CLASS_*``: the class of each kind of work; ``P_STEPS``).
         heap: whether the loop keeps an event heap.
         step: per lead, the next step (attempt k, or K for the presentation).
         owner: per lead, the owner (set to ``target`` if a manager).
@@ -187,8 +194,10 @@ def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bo
     n_managers = mf.shape[0]
     key = (counters[SEQ] << LEAD_BITS) | lead
     counters[SEQ] += 1
-    fresh = new_first and step[lead] == 0
-    task_push(2 * target if fresh else 2 * target + 1, due, key, hd, hk, hn, counters)
+    k = step[lead]  # the kind of work: a first attempt, a follow-up, or booked (past the attempts)
+    c = params[P_CLASS_FIRST] if k == 0 else (
+        params[P_CLASS_FOLLOWUP] if k < params[P_STEPS] else params[P_CLASS_BOOKED])
+    task_push(ROWS * target + int(c), due, key, hd, hk, hn, counters)
     if target < n_managers:
         owner[lead] = target
         wake_if_idle(target, t, heap, mf, mi, md, queues, events, counters)
@@ -220,7 +229,7 @@ def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bo
 
 @njit(cache=True, error_model="numpy", inline="always")
 def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, shared: bool) -> int:
-    """Pop the task to do now: fresh first, then the rest; within each, the earliest due.
+    """Pop the task to do now: class 0 first, then 1, then 2; within each, the earliest due.
 
     Args:
         m: the manager.
@@ -233,8 +242,9 @@ def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, sh
     Returns:
         The task's lead; -1 if nothing is due.
     """
-    pool = hn.shape[0] - 2
-    for own, pool_row in ((2 * m, pool), (2 * m + 1, pool + 1)):
+    pool = hn.shape[0] - ROWS
+    for c in range(ROWS):
+        own, pool_row = ROWS * m + c, pool + c
         h, i = -1, 0
         for row in (own, pool_row):
             x = task_first(row, hn)
@@ -275,17 +285,18 @@ def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarr
     """
     hd, hk, hn = queues
     rf, ri = routing[0], routing[1]
-    a, b = 2 * leaver, 2 * leaver + 1
+    a, b, c = ROWS * leaver, ROWS * leaver + 1, ROWS * leaver + 2
     a_lo, a_hi = hn[a, FIRST], hn[a, FIRST] + hn[a, COUNT]
     b_lo, b_hi = hn[b, FIRST], hn[b, FIRST] + hn[b, COUNT]
-    due = np.concatenate((hd[a, a_lo:a_hi], hd[b, b_lo:b_hi]))
-    key = np.concatenate((hk[a, a_lo:a_hi], hk[b, b_lo:b_hi]))
-    hn[a, COUNT] = hn[b, COUNT] = hn[a, FIRST] = hn[b, FIRST] = 0
+    c_lo, c_hi = hn[c, FIRST], hn[c, FIRST] + hn[c, COUNT]
+    due = np.concatenate((hd[a, a_lo:a_hi], hd[b, b_lo:b_hi], hd[c, c_lo:c_hi]))
+    key = np.concatenate((hk[a, a_lo:a_hi], hk[b, b_lo:b_hi], hk[c, c_lo:c_hi]))
+    hn[a, COUNT] = hn[b, COUNT] = hn[c, COUNT] = hn[a, FIRST] = hn[b, FIRST] = hn[c, FIRST] = 0
     by_key = np.argsort(key, kind="mergesort")  # key order is seq order
     for x in by_key[np.argsort(due[by_key], kind="mergesort")]:
         target = route(t, extra_draws + counters[REASSIGN_DRAWS], int(params[P_POLICY]), seed, rf,
                        ri, hn, counters)
         counters[REASSIGN_DRAWS] += 1
         if target >= 0:
-            give(target, due[x], key[x] & LEAD_MASK, t, params[P_NEW_FIRST] > 0.5, heap, step,
+            give(target, due[x], key[x] & LEAD_MASK, t, params, heap, step,
                  owner, mf, mi, md, queues, events, counters)

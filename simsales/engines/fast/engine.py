@@ -58,7 +58,14 @@ from simsales.engines.fast.tables import (
 from simsales.engines.probation import Probation, read_probation
 from simsales.scenario import Scenario
 from simsales.scenario.distributions import Distribution
-from simsales.scenario.policies import POLICY_CODES, ROUTING_POLICIES
+from simsales.scenario.policies import (
+    BOOKED,
+    FIRST,
+    FOLLOWUP,
+    POLICY_CODES,
+    ROUTING_POLICIES,
+    priority_classes,
+)
 from simsales.scenario.uncertain import value
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.arrivals import Leads
@@ -243,14 +250,15 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache,
                       [value(chain.contact_chance(k)) for k in range(len(chain.offsets))]])
     decay_kind, half_life, floor, decay_table = decay_args(chain.decay)
     crm, rt = sc.team.crm_minutes, sc.routing
+    classes = priority_classes(chain.priority)
     limits = rt.max_new_per_day is not None or rt.ramp_share < 1.0
     params = np.array([
         sc.horizon_minutes, chain.lead_ttl, chain.dial_minutes, value(sc.team.talk_share),
         value(funnel.offer.p) * (1.0 + price.change) ** price.elasticity,
-        half_life, floor, POLICIES[rt.policy], chain.priority == "new_first", decay_kind,
+        half_life, floor, POLICIES[rt.policy], classes[FIRST], decay_kind,
         probation.bar,
         crm.attempt, crm.contact, crm.offer, -1 if rt.max_new_per_day is None else rt.max_new_per_day,
-        limits, limits or rt.min_shift_left > 0,
+        limits, limits or rt.min_shift_left > 0, classes[BOOKED], classes[FOLLOWUP], len(chain.offsets),
     ], dtype=float)
     weighted = rt.policy == "weighted"
     windows = routing_windows(roster.shift_start, roster.shift_end, rt.min_shift_left, sc.horizon_minutes)
@@ -311,7 +319,7 @@ def _fresh_state(world: World, capacity: int, probation: Probation) -> tuple[np.
     mf[:, fast_queues.RAMPED_FROM] = probation.ramped_from
     mi = np.zeros((m, 7), np.int64)
     mi[:, fast_queues.POS] = np.arange(m)
-    rows = 2 * m + 2  # two task lists per manager, then the shared queue's two
+    rows = fast_queues.ROWS * (m + 1)  # three task lists per manager, then the shared queue's three
     return (mf, mi, np.empty((rows, capacity)), np.empty((rows, capacity), np.int64),
             np.zeros((rows, 2), np.int64), np.full(m, np.inf),
             np.arange(m), np.arange(m), np.zeros(5, np.int64))

@@ -49,7 +49,6 @@ from simsales.engines.fast.tables import (
     INF,
     P_BAR,
     P_HORIZON,
-    P_NEW_FIRST,
     P_WAIT_WINDOW,
 )
 
@@ -80,7 +79,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
         mf, mi, queues, events, counters) = views(leads, out, roster, chain, routing, params, state)
     decisions, pf, standby, fired = probation
     lf, step, owner = leads[0], leads[2], out[0]
-    horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
+    horizon = params[P_HORIZON]
     n_leads, n_managers, n_steps = lf.shape[0], mf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     first_offset = chain[0][0, 0]
@@ -124,7 +123,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
                                                        md, queues, False)
                 elif a >= 0:  # every arrival routed so far comes before the bound
                     due = due_at[a] if wait_for_window else t_arrival + first_offset
-                    give(m, due, a, t_arrival, new_first, False, step, owner, mf, mi, md, queues, events,
+                    give(m, due, a, t_arrival, params, False, step, owner, mf, mi, md, queues, events,
                          counters)
                     a = nxt[a]
                 else:
