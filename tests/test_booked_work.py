@@ -1,4 +1,5 @@
-"""Booked work on the sales floor (issue 12, phase B): the priority over kinds of work, in both engines.
+"""Booked work on the sales floor (issue 12, phase B), in both engines: the priority over kinds of
+work, the cooling of a client waiting for the presentation and the presentation's time limit.
 
 * Exact: one manager, deterministic inputs; at the start of a shift a
   presentation, a fresh lead and a follow-up are all due, and each priority
@@ -19,15 +20,29 @@ import pytest
 import yaml
 
 from simsales.engines import des
-from simsales.engines.contract import OFFER
+from simsales.engines.booked import cooling_args
+from simsales.engines.contract import (
+    AWAITING_PRESENTATION,
+    END_NAMES,
+    LOST_NO_OFFER,
+    LOST_NO_PRESENTATION,
+    OFFER,
+    QUALIFIED,
+)
 from simsales.engines.fast import engine as fast
+from simsales.montecarlo.metrics import measure
+from simsales.montecarlo.replication import stream
 from simsales.scenario.errors import InputError
+from simsales.scenario.funnel import Cooling
 from simsales.scenario.loader import parse_scenario
 from simsales.world.arrivals import Leads
+from simsales.world.contact import decay
+from simsales.world.deals import draw_clients, settle
 from simsales.world.roster import build_roster
 from simsales.world.world import World
 
 from .test_des_exact import DOC
+from .test_fast_engine import worlds
 from .test_floor_engines import SPLIT, deterministic_world, small_with_rules
 
 DEFAULT = ["booked", "first", "followup"]
@@ -162,3 +177,157 @@ def test_the_engines_agree_statistically_under_another_order():
     for plan, (reference, ours) in both_engines(scenario, 60).items():
         assert not failures(reference, ours, FEW), (plan, failures(reference, ours, FEW))
 
+
+# -- rule 2: cooling and the presentation's time limit --------------------------------------------
+
+
+def limited(within: object, *, cooling: dict | None = None, horizon_days: int = 3) -> dict:
+    doc = one_manager(None)
+    doc["horizon_days"] = horizon_days
+    doc["funnel"]["presentation_within_days"] = within
+    if cooling is not None:
+        doc["funnel"]["cooling"] = cooling
+    return doc
+
+
+def test_a_presentation_past_its_limit_is_lost_when_it_comes_up():
+    # Lead 0 is reached at 570-590: booked at 590, due at 1310, taken at 09:00 on day 1 (1980):
+    # a wait of 1390 minutes.  Lead 1 (20:00) waits for the same morning.
+    out, log, _ = both(limited(1.0), [540.0, 1200.0])  # a day (1440) is enough: held, as before
+    assert out.end[0] == OFFER and out.offer_time[0] == 2010.0
+    assert out.first_attempt[1] == 2010.0
+    out, log, _ = both(limited(0.9), [540.0, 1200.0])  # 0.9 days = 1296 minutes < 1390: lost at 1980
+    assert out.end[0] == LOST_NO_PRESENTATION and np.isnan(out.offer_time[0])
+    assert (1980.0, "no_presentation", 0, 0) in log
+    assert out.first_attempt[1] == 1980.0  # the manager's time went to lead 1 at once
+    assert out.busy_minutes[0] == 4 + 20 + 4 + 20  # no presentation call was made
+
+
+@pytest.mark.parametrize(("within", "end"), [(0.25, LOST_NO_PRESENTATION), (0.75, AWAITING_PRESENTATION)])
+def test_a_presentation_still_queued_at_the_horizon_is_lost_if_its_limit_passed(within, end):
+    # Lead 0 at 09:00 on day 2 (3420): reached 3450-3470, due at 3470 + 720 = 4190, after the shift;
+    # the next one is past the horizon (4320).  Its limit ends at 3470 + 360 = 3830 < 4320 (lost)
+    # or at 3470 + 1080 = 4550 > 4320 (still waiting).
+    out, _, _ = both(limited(within), [3420.0])
+    assert out.contact[0] == 3450.0
+    assert out.end[0] == end
+
+
+def test_no_limit_and_no_cooling_by_default():
+    scenario = parse_scenario(yaml.safe_dump(one_manager(None)), "<booked>")
+    assert scenario.funnel.presentation_within_days is None
+    assert scenario.funnel.cooling.half_life_days is None
+    assert decay(1e9, *cooling_args(scenario.funnel)) == 1.0
+    out, _, _ = both(one_manager(None), [540.0, 3420.0])
+    assert list(out.end) == [OFFER, AWAITING_PRESENTATION]
+
+
+def test_the_cooling_is_the_contact_decay_in_days():
+    funnel = parse_scenario(yaml.safe_dump(limited(None, cooling={"half_life_days": 1, "floor": 0.1})),
+                            "<booked>").funnel
+    assert decay(1440.0, *cooling_args(funnel)) == 0.5
+    assert decay(2880.0, *cooling_args(funnel)) == 0.25
+    assert decay(1440.0 * 10, *cooling_args(funnel)) == 0.1  # the floor
+
+
+@pytest.mark.parametrize(("floor", "offers"), [(1.0, True), (0.0, False)])
+def test_a_cooled_client_takes_no_offer(floor, offers):
+    # The wait is 1390 minutes; a half-life of 0.001 days (1.44 minutes) leaves 0.5 ** 965 of the
+    # offer chance: nothing, unless the floor keeps it.
+    doc = limited(None, cooling={"half_life_days": 0.001, "floor": floor})
+    out, _, _ = both(doc, [540.0])
+    assert out.end[0] == (OFFER if offers else LOST_NO_OFFER)
+
+
+@pytest.mark.parametrize("engine", ["des", "fast"])
+def test_the_offer_rate_is_the_cooling_factor_on_a_busy_floor(engine):
+    """Every presentation waits more than 2 minutes, so a half-life of 1.44 minutes leaves the floor:
+    the offer chance is 0.3 exactly, and the offers are binomial."""
+    world = deterministic_world("round_robin", "new_first")
+    funnel = world.scenario.funnel.model_copy(update={"cooling": Cooling(half_life_days=0.001, floor=0.3)})
+    world = World(world.scenario.model_copy(update={"funnel": funnel}), world.leads, world.roster)
+    out = (fast.simulate if engine == "fast" else des.simulate)(world, np.random.default_rng(3))
+    offers, presented = (out.end == OFFER).sum(), np.isin(out.end, (OFFER, LOST_NO_OFFER)).sum()
+    assert presented > 200
+    assert abs(offers / presented - 0.3) < 4 * np.sqrt(0.3 * 0.7 / presented)
+
+
+@pytest.mark.parametrize("policy", ["round_robin", "least_loaded"])
+def test_both_engines_give_the_same_outcomes_with_a_time_limit(policy):
+    world = deterministic_world(policy, "new_first")
+    funnel = world.scenario.funnel.model_copy(update={"presentation_within_days": 2.0})
+    world = World(world.scenario.model_copy(update={"funnel": funnel}), world.leads, world.roster)
+    ours = fast.simulate(world, np.random.default_rng(1))
+    reference = des.simulate(world, np.random.default_rng(2))
+    for field in ("manager", "attempts", "end"):
+        np.testing.assert_array_equal(getattr(ours, field), getattr(reference, field), err_msg=field)
+    for field in ("first_attempt", "contact", "offer_time", *SPLIT):
+        np.testing.assert_allclose(getattr(ours, field), getattr(reference, field), rtol=0, atol=1e-6,
+                                   err_msg=field)
+    lost = ours.end == LOST_NO_PRESENTATION
+    assert lost.sum() > 20 and (ours.end == OFFER).sum() > 20
+    # Invariants: every lead in one end state; the funnel never grows downward.
+    assert np.isin(ours.end, np.arange(len(END_NAMES))).all()
+    contacted = ~np.isnan(ours.contact)
+    qualified = np.isin(ours.end, QUALIFIED)
+    assert (contacted[qualified]).all() and qualified.sum() >= (ours.end == OFFER).sum()
+    assert np.isnan(ours.offer_time[lost]).all()
+
+
+@pytest.mark.parametrize("policy", fast.SPLIT_POLICIES)
+def test_each_manager_alone_gives_the_event_loops_arrays_with_booked_rules_on(policy, monkeypatch):
+    scenario = small_with_rules(policy)
+    funnel = scenario.funnel.model_copy(update={"presentation_within_days": 1.0,
+                                                "cooling": Cooling(half_life_days=2.0, floor=0.2)})
+    scenario = scenario.model_copy(update={"funnel": funnel})
+    for r, world in worlds(scenario, 2):
+        split = fast.simulate(world, stream(scenario.seed, r, "dynamics"))
+        with monkeypatch.context() as patch:
+            patch.setattr(fast, "SPLIT_POLICIES", ())
+            loop = fast.simulate(world, stream(scenario.seed, r, "dynamics"))
+        for field in ("manager", "attempts", "first_attempt", "contact", "end", "offer_time", *SPLIT):
+            np.testing.assert_array_equal(getattr(split, field), getattr(loop, field), err_msg=field)
+        assert (split.end == LOST_NO_PRESENTATION).sum() > 0
+
+
+def test_the_metric_counts_the_presentations_lost_to_the_wait():
+    scenario = small_with_rules("round_robin")
+    funnel = scenario.funnel.model_copy(update={"presentation_within_days": 1.0})
+    scenario = scenario.model_copy(update={"funnel": funnel})
+    r, world = next(worlds(scenario, 1))
+    out = fast.simulate(world, stream(scenario.seed, r, "dynamics"))
+    clients = draw_clients(world.scenario.funnel, len(world.leads), stream(scenario.seed, r, "deals"))
+    deals = settle(world.scenario.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan))
+    metrics, _ = measure(world, out, deals)
+    lost = int((out.end == LOST_NO_PRESENTATION).sum())
+    assert metrics["presentations_lost_wait"] == lost > 0
+    assert metrics["lost_after_qualification"] >= lost
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("presentation_within_days", -1, "funnel.presentation_within_days"),
+    ("cooling", {"half_life_days": 0}, "half_life_days > 0"),
+    ("cooling", {"half_life_days": 2, "flor": 0.1}, "flor"),
+])
+def test_bad_booked_fields_are_clear_errors(field, value, message):
+    doc = one_manager(None)
+    doc["funnel"][field] = value
+    with pytest.raises(InputError) as caught:
+        parse_scenario(yaml.safe_dump(doc), "floor.yaml")
+    assert message in str(caught.value)
+
+
+@pytest.mark.slow
+def test_the_engines_agree_statistically_with_cooling_and_a_time_limit():
+    from .test_engine_equivalence import both_engines
+    from .test_floor_equivalence import FEW, failures
+
+    scenario = small_with_rules("round_robin")
+    funnel = scenario.funnel.model_copy(update={"presentation_within_days": 1.5,
+                                                "cooling": Cooling(half_life_days=2.0, floor=0.2)})
+    scenario = scenario.model_copy(update={"funnel": funnel})
+    for plan, (reference, ours) in both_engines(scenario, 60).items():
+        assert not failures(reference, ours, FEW), (plan, failures(reference, ours, FEW))
+        lost = ("presentations_lost_wait", reference["presentations_lost_wait"].mean(),
+                ours["presentations_lost_wait"].mean())
+        assert lost[1] > 0 and abs(lost[1] - lost[2]) <= 0.1 * lost[1] + 1, (plan, lost)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from simsales.crm.export import Export
 from simsales.engines import get_engine
-from simsales.engines.contract import AWAITING_PRESENTATION, LOST_NO_OFFER, OFFER, ReplicationCache
+from simsales.engines.contract import OFFER, QUALIFIED, ReplicationCache
 from simsales.montecarlo.replication import stream
 from simsales.scenario import Scenario
 from simsales.scenario.uncertain import resolve
@@ -149,7 +149,7 @@ def forecast_weeks(scenario: Scenario, replication: int, seed: int, warmup: int,
         w = None if weights is None else weights[keep]
         return np.histogram(times[keep], bins=edges, weights=w)[0].astype(float)
 
-    qualified = np.isin(out.end, (AWAITING_PRESENTATION, LOST_NO_OFFER, OFFER))
+    qualified = np.isin(out.end, QUALIFIED)
     return {
         "leads": count(leads.created),
         "contacts": count(out.contact),

@@ -22,7 +22,8 @@ from simsales.world.world import World
 
 __all__ = [
     "AWAITING_PRESENTATION", "END_NAMES", "EXPIRED", "IN_CHAIN", "LOST_NONTARGET", "LOST_NO_OFFER",
-    "LOST_UNQUALIFIED", "NO_CONTACT", "OFFER", "Engine", "Outcomes", "ReplicationCache",
+    "LOST_NO_PRESENTATION", "LOST_UNQUALIFIED", "NO_CONTACT", "OFFER", "QUALIFIED", "Engine", "Outcomes",
+    "ReplicationCache",
 ]
 
 # How a lead's part in the engine ended (Outcomes.end).
@@ -34,10 +35,14 @@ LOST_UNQUALIFIED = 4  # contacted target, not qualified
 AWAITING_PRESENTATION = 5  # qualified, presentation call not made by the horizon
 LOST_NO_OFFER = 6  # presented, no invoice or link
 OFFER = 7  # invoice issued or installment link sent at offer_time
+LOST_NO_PRESENTATION = 8  # qualified, presentation not started within funnel.presentation_within_days
+
+QUALIFIED = (AWAITING_PRESENTATION, LOST_NO_OFFER, OFFER, LOST_NO_PRESENTATION)
+"""The end codes of a qualified lead."""
 
 END_NAMES = (
     "in_chain", "no_contact", "expired", "lost_nontarget", "lost_unqualified",
-    "awaiting_presentation", "lost_no_offer", "offer",
+    "awaiting_presentation", "lost_no_offer", "offer", "lost_no_presentation",
 )
 """The name of each end code, by code."""
 

@@ -21,7 +21,9 @@ minutes of the event (``team.crm_minutes``: after every attempt, after a
 contact, after an offer).  An attempt reaches the person with chance
 ``min(1, p_contact[k] * contact_factor[channel]) * decay(age)``
 (:func:`simsales.world.contact.decay`, the fast engine's own); an
-unreachable lead's chance is 0.  The manager's factor (skill x ramp x team
+unreachable lead's chance is 0.  A presentation's offer chance cools with
+its wait, and a presentation past its time limit is not held
+(:mod:`simsales.engines.booked`).  The manager's factor (skill x ramp x team
 factor, ``roster.conversion``) acts on qualification and on the offer,
 each raised to its ``team.skill_weights`` weight.  Where the minutes go
 (talk, dial, CRM, overtime) and the limits on new leads are stated in
@@ -37,6 +39,7 @@ import numpy as np
 import simpy
 
 import simsales.engines.routing as routing
+from simsales.engines.booked import BookedRules
 from simsales.engines.contract import (
     AWAITING_PRESENTATION,
     EXPIRED,
@@ -80,7 +83,7 @@ class _Task:
         self.lead, self.kind, self.k = lead, kind, k
 
 
-class _Simulation(FloorRules):
+class _Simulation(FloorRules, BookedRules):
     """The state of one DES run; see the module docstring for the rules."""
 
     def __init__(self, world: World, rng: np.random.Generator, log: list | None) -> None:
@@ -120,6 +123,7 @@ class _Simulation(FloorRules):
             self.shift_end[s] = self.shift_start[s]
             self.brought_in[s] = self.env.event()
         self.floor_rules()  # issue 12's phase A (engines/workday.py): routing windows, limits, factors
+        self.booked_rules()  # phase B (engines/booked.py): cooling and the presentation's time limit
 
     # -- events -------------------------------------------------------------
 
@@ -251,6 +255,9 @@ class _Simulation(FloorRules):
                 self.out.end[task.lead] = EXPIRED
                 self.record("expire", task.lead, manager)
                 continue
+            if task.kind == PRESENTATION and self.presentation_lost(task.lead, now):
+                self.record("no_presentation", task.lead, manager)
+                continue
             return due, task
 
     def manager(self, m: int) -> Process:
@@ -328,11 +335,12 @@ class _Simulation(FloorRules):
             out.end[lead] = AWAITING_PRESENTATION
             delay = float(self.sc.funnel.offer.delay_days.sample(self.rng)) * MINUTES_PER_DAY
             yield env.timeout(duration)
+            self.book(lead, env.now)
             self.give(m, env.now + delay, _Task(lead, PRESENTATION))
             return
         # A presentation call, then an invoice or an installment link, or a loss.
         length = float(self.sc.funnel.offer.call_minutes.sample(self.rng))
-        p = min(1.0, self.p_offer * self.factor_offer[m, d])
+        p = min(1.0, self.p_offer * self.factor_offer[m, d]) * self.cooled(lead, now)
         offer = self.rng.random() < p
         duration = self.account(m, shift_end, length, "talk", self.crm_offer if offer else 0.0)
         self.record("present", lead, m, offer)
@@ -355,6 +363,7 @@ class _Simulation(FloorRules):
             env.process(self.probation_end(int(m), self.probation.end[m]))
         env.run(until=self.horizon)
         self.close_chains()
+        self.close_booked()
         return self.out
 
     def close_chains(self) -> None:

@@ -24,6 +24,7 @@ from simsales.engines.contract import (
     EXPIRED,
     IN_CHAIN,
     LOST_NO_OFFER,
+    LOST_NO_PRESENTATION,
     LOST_NONTARGET,
     LOST_UNQUALIFIED,
     NO_CONTACT,
@@ -62,6 +63,9 @@ from simsales.engines.fast.tables import (
     NEXT_ATTEMPT,
     NO_OFFER,
     OFFER_MADE,
+    P_COOL_FLOOR,
+    P_COOL_HALF_LIFE,
+    P_COOL_KIND,
     P_CRM_ATTEMPT,
     P_CRM_CONTACT,
     P_CRM_OFFER,
@@ -75,6 +79,7 @@ from simsales.engines.fast.tables import (
     P_QUALIFY,
     P_TALK_SHARE,
     P_TTL,
+    P_WITHIN,
     PRESENT,
     PRESENT_MIN,
     SHIFT_END,
@@ -94,14 +99,17 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
          queues: tuple, shared: bool) -> tuple[float, int]:
     """Manager ``m`` is free at ``t``: start the next due task (MODEL.md sections 4 and 5).
 
-    Attempts past ``lead_ttl`` are dropped as they come up (lazy expiry).
+    Attempts past ``lead_ttl`` are dropped as they come up (lazy expiry), and so
+    are presentations past their time limit (the lead is lost, des.py's
+    booked rules); a presentation's offer chance cools with its wait.
     A call or dial takes its base minutes divided by ``talk_share`` and by
     the manager's ramp throughput that day.
 
     Args:
         m: the manager.
         t: now, minutes from the start.
-        leads: ``(lf, target, step)``: the lead table, target flags, next steps.
+        leads: ``(lf, target, step, since)``: the lead table, target flags, next steps,
+            when the presentation was booked (NaN: not, or taken).
         out: the ``Outcomes`` arrays (owner, attempts, first_attempt, contact, end, offer_time).
         chain: ``(steps, decay_table)``: offsets (minutes) and contact chances
             per attempt; ages (minutes) and factors of a decay table.
@@ -118,7 +126,7 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
         ``(first moment on shift with a due task, WAKE)`` or ``(inf, IDLE)``
         (minutes from the start).
     """
-    lf, target, step = leads
+    lf, target, step, since = leads
     owner, attempts, first_attempt, contact, end, _ = out
     steps, decay_table = chain
     hd, hk, hn = queues
@@ -136,8 +144,13 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
             when = next_action(m, t, mf, hd, hn, md, shared)
             return when, (WAKE if when < INF else IDLE)
         owner[lead] = m
-        if step[lead] < n_steps and t > lf[lead, CREATED] + params[P_TTL]:
-            end[lead] = EXPIRED
+        if step[lead] < n_steps:
+            if t > lf[lead, CREATED] + params[P_TTL]:
+                end[lead] = EXPIRED
+                continue
+        elif t - since[lead] > params[P_WITHIN]:  # a presentation past its time limit
+            end[lead] = LOST_NO_PRESENTATION
+            since[lead] = np.nan
             continue
         break
     k = step[lead]
@@ -167,7 +180,10 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
                 result = PRESENT
     else:
         minutes, talk, crm = lf[lead, PRESENT_MIN], True, 0.0
-        p = min(1.0, params[P_OFFER] * md[m, d, CONVERSION])
+        p = min(1.0, params[P_OFFER] * md[m, d, CONVERSION]) * decay(
+            t - since[lead], int(params[P_COOL_KIND]), params[P_COOL_HALF_LIFE], params[P_COOL_FLOOR],
+            decay_table)  # the client cooled while waiting
+        since[lead] = np.nan
         result = OFFER_MADE if uniform(seed, draws + n_steps + 1) < p else NO_OFFER
         if result == OFFER_MADE:
             crm = params[P_CRM_OFFER]
@@ -215,7 +231,8 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
         m: the manager.
         t: now, minutes from the start.
         heap: whether the loop keeps an event heap.
-        leads: ``(lf, target, step)``: the lead table, target flags, next steps.
+        leads: ``(lf, target, step, since)``: the lead table, target flags, next steps,
+            booking times.
         out: the ``Outcomes`` arrays (owner, attempts, first_attempt, contact, end, offer_time).
         steps: offsets (minutes) and contact chances per attempt, ``(2, K)``.
         routing: ``(rf, ri)``, see routing.pack_routing.
@@ -229,7 +246,7 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
         events: the event heap.
         counters: the loop's counters.
     """
-    lf, _, step = leads
+    lf, _, step, since = leads
     owner, end, offer_time = out[0], out[4], out[5]
     rf, ri = routing[0], routing[1]
     lead, result = mi[m, EV_LEAD], mi[m, EV_RESULT]
@@ -244,6 +261,7 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
             end[lead] = NO_CONTACT
     elif result == PRESENT:
         step[lead] = n_steps
+        since[lead] = t  # the presentation is booked: the client starts cooling
         due = t + lf[lead, DELAY_MIN]
     elif result == OFFER_MADE:
         end[lead] = OFFER
@@ -266,15 +284,24 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
 
 
 @njit(cache=True, error_model="numpy")
-def expire_at_horizon(created: np.ndarray, end: np.ndarray, lead_ttl: float, horizon: float) -> None:
-    """At the horizon, attempts still planned past ``lead_ttl`` count as expired (as in des.py).
+def expire_at_horizon(created: np.ndarray, end: np.ndarray, lead_ttl: float, horizon: float,
+                      since: np.ndarray, within: float) -> None:
+    """At the horizon: attempts planned past ``lead_ttl``, presentations queued past their limit.
+
+    The attempts count as expired (as in des.py), the presentations as lost
+    (engines/booked.py).
 
     Args:
         created: per lead, its creation, minutes from the start.
-        end: per lead, the end code (``IN_CHAIN`` becomes ``EXPIRED`` where due).
+        end: per lead, the end code (``IN_CHAIN`` becomes ``EXPIRED``, ``AWAITING_PRESENTATION``
+            ``LOST_NO_PRESENTATION`` where due).
         lead_ttl: minutes after creation when attempts stop.
         horizon: the horizon, minutes from the start.
+        since: per lead, when a presentation still queued was booked (NaN: none).
+        within: the presentation's time limit, minutes (inf: none).
     """
     for i in range(created.size):
         if end[i] == IN_CHAIN and created[i] + lead_ttl < horizon:
             end[i] = EXPIRED
+        elif end[i] == AWAITING_PRESENTATION and since[i] + within < horizon:
+            end[i] = LOST_NO_PRESENTATION

@@ -40,6 +40,7 @@ import simsales.engines.fast.chain as fast_chain
 import simsales.engines.fast.loop as fast_loop
 import simsales.engines.fast.queues as fast_queues
 import simsales.engines.fast.split as fast_split
+from simsales.engines.booked import cooling_args, presentation_limit
 from simsales.engines.contract import Outcomes, ReplicationCache
 from simsales.engines.fast.queues import MAX_LEADS
 from simsales.engines.fast.routing import RULES, pack_routing, presence, routing_segments
@@ -138,6 +139,7 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
     if POLICIES.get(sc.routing.policy) not in RULES:
         raise ValueError(f"the fast engine has no rule for routing policy {sc.routing.policy!r}")
     chain = sc.touch_chain
+    since = np.full(n, np.nan)  # per lead, when its presentation was booked (NaN: none queued)
     if n == 0 or m == 0:
         out = Outcomes.empty(n, m)
     else:
@@ -150,12 +152,13 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         room = cache.task_room or _first_room(world)
         while True:  # rerun with longer task lists if one overflowed (same numbers)
             out = Outcomes.empty(n, m)
+            since[:] = np.nan
             state = _fresh_state(world, room, probation)
             new_count[:] = 0  # the new leads per manager and day: a rerun counts them anew
             # The loop writes the probation table and the routing's until: fresh copies if it may.
             fresh = (lambda a: a) if probation.inert else np.copy
             roster_args = (md, leavers, leave_at, (decisions, fresh(pf), standby, out.fired))
-            if not loop((draws, target, np.zeros(n, np.int64)), roster_args, chain_args,
+            if not loop((draws, target, np.zeros(n, np.int64), since), roster_args, chain_args,
                         (fresh(rf), ri, new_count), params, seed, state,
                         (out.manager, out.attempts, out.first_attempt, out.contact, out.end, out.offer_time)):
                 break
@@ -168,7 +171,8 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         out.crm_minutes[:] = mf[:, fast_queues.CRM_MIN]
         out.overtime_minutes[:] = mf[:, fast_queues.OVERTIME_MIN]
     fast_chain.expire_at_horizon(np.ascontiguousarray(leads.created, dtype=float), out.end,
-                                 float(chain.lead_ttl), float(sc.horizon_minutes))
+                                 float(chain.lead_ttl), float(sc.horizon_minutes), since,
+                                 presentation_limit(sc.funnel))
     return out
 
 
@@ -259,6 +263,7 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache,
         probation.bar,
         crm.attempt, crm.contact, crm.offer, -1 if rt.max_new_per_day is None else rt.max_new_per_day,
         limits, limits or rt.min_shift_left > 0, classes[BOOKED], classes[FOLLOWUP], len(chain.offsets),
+        *cooling_args(funnel)[:3], presentation_limit(funnel),
     ], dtype=float)
     weighted = rt.policy == "weighted"
     windows = routing_windows(roster.shift_start, roster.shift_end, rt.min_shift_left, sc.horizon_minutes)

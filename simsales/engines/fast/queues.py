@@ -254,7 +254,7 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
     (:func:`unchecked`), the rest :func:`borrowed` views.
 
     Args:
-        leads: ``(lf, target, step)``.
+        leads: ``(lf, target, step, since)``.
         out: the six ``Outcomes`` arrays the loops fill.
         roster: ``(md, leavers, leave_at, probation)``, probation ``(decisions, pf, standby, fired)``.
         chain: ``(steps, decay_table)``.
@@ -266,7 +266,7 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
         ``(leads, out, (md, leavers, leave_at, probation), chain, routing, params,
         (mf, mi, queues, events, counters))``.
     """
-    return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2])),
+    return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2]), unchecked(leads[3])),
             (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
              unchecked(out[4]), unchecked(out[5])),
             (borrowed(roster[0]), borrowed(roster[1]), borrowed(roster[2]),

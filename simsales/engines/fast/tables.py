@@ -35,10 +35,13 @@ CLOSED, NEXT_ATTEMPT, PRESENT, OFFER_MADE, NO_OFFER = range(5)
 # none); P_LIMITS: 1 if new leads are routed under caps or a ramp share; P_WAIT_WINDOW: 1 if
 # a new lead routed to a later shift is due at its start (min_shift_left or limits);
 # P_CLASS_*: the class of each kind of work under touch_chain.priority (engines/priority.py);
-# P_STEPS: the attempts in the chain (a lead's step from there on is booked work).
+# P_STEPS: the attempts in the chain (a lead's step from there on is booked work); P_COOL_*: the
+# cooling's decay arguments (kind, half-life in minutes, floor); P_WITHIN: the presentation's
+# time limit after its booking (minutes; inf: none).
 (P_HORIZON, P_TTL, P_DIAL, P_TALK_SHARE, P_OFFER, P_HALF_LIFE, P_FLOOR, P_POLICY, P_CLASS_FIRST,
  P_DECAY_KIND, P_BAR, P_CRM_ATTEMPT, P_CRM_CONTACT, P_CRM_OFFER, P_CAP, P_LIMITS,
- P_WAIT_WINDOW, P_CLASS_BOOKED, P_CLASS_FOLLOWUP, P_STEPS) = range(20)
+ P_WAIT_WINDOW, P_CLASS_BOOKED, P_CLASS_FOLLOWUP, P_STEPS, P_COOL_KIND, P_COOL_HALF_LIFE, P_COOL_FLOOR,
+ P_WITHIN) = range(24)
 # Columns of the per-manager probation table ``pf`` (engine.probation_tables): the minute of
 # their probation decision (inf: none), their draw and chance of being let go, when they stop
 # if on the team (a standby once brought in), and when their stay began (0; the minute a
