@@ -1,5 +1,6 @@
 """Booked work on the sales floor (issue 12, phase B), in both engines: the priority over kinds of
-work, the cooling of a client waiting for the presentation and the presentation's time limit.
+work, the cooling of a client waiting for the presentation, the presentation's time limit, and
+closing calls.
 
 * Exact: one manager, deterministic inputs; at the start of a shift a
   presentation, a fresh lead and a follow-up are all due, and each priority
@@ -31,9 +32,10 @@ from simsales.engines.contract import (
 )
 from simsales.engines.fast import engine as fast
 from simsales.montecarlo.metrics import measure
-from simsales.montecarlo.replication import stream
+from simsales.montecarlo.replication import close_factor, stream
+from simsales.scenario.distributions import Fixed
 from simsales.scenario.errors import InputError
-from simsales.scenario.funnel import Cooling
+from simsales.scenario.funnel import Closing, Cooling
 from simsales.scenario.loader import parse_scenario
 from simsales.world.arrivals import Leads
 from simsales.world.contact import decay
@@ -331,3 +333,128 @@ def test_the_engines_agree_statistically_with_cooling_and_a_time_limit():
         lost = ("presentations_lost_wait", reference["presentations_lost_wait"].mean(),
                 ours["presentations_lost_wait"].mean())
         assert lost[1] > 0 and abs(lost[1] - lost[2]) <= 0.1 * lost[1] + 1, (plan, lost)
+
+
+# -- rule 3: closing calls -----------------------------------------------------------------------
+
+
+def closing(share: float = 1.0, within: float = 7.0, priority: object = None) -> dict:
+    doc = one_manager(priority)
+    doc["funnel"]["closing"] = {"share": share, "delay_days": 0.5, "call_minutes": 5, "within_days": within}
+    return doc
+
+
+def paid_at(doc: dict, out) -> np.ndarray:
+    """Per lead, when the deal is paid (NaN: not), by the shared deals code."""
+    scenario = parse_scenario(yaml.safe_dump(doc), "<booked>")
+    clients = draw_clients(scenario.funnel, len(out.end), np.random.default_rng(0))
+    deals = settle(scenario.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan), None,
+                   out.closing_due, out.closing_time)
+    paid = np.full(len(out.end), np.nan)
+    paid[deals.lead] = deals.paid_at
+    return paid
+
+
+def test_a_closing_call_is_booked_work_and_holds_the_payment():
+    # Lead 0's offer at 2010 (its presentation 1980-2010): the closing call is due 720 minutes
+    # later (21:30), after hours; at 09:00 on day 2 (3420) it takes 5 / 0.5 = 10 minutes.
+    doc = closing()
+    out, log, _ = both(doc, [540.0])
+    assert out.offer_time[0] == 2010.0 and out.closing_due[0] == 2730.0
+    assert out.closing_time[0] == 3430.0 and out.closer[0] == 0
+    assert (3420.0, "close", 0, 0) in log
+    assert out.busy_minutes[0] == 4 + 20 + 30 + 10
+    assert paid_at(doc, out)[0] == 3430.0  # paid at once after the offer, but not before the call
+    no_call = one_manager(None)
+    out, _, _ = both(no_call, [540.0])
+    assert np.isnan(out.closing_due[0]) and np.isnan(out.closing_time[0]) and out.closer[0] == -1
+    assert paid_at(no_call, out)[0] == 2010.0
+
+
+@pytest.mark.parametrize(("priority", "close_at", "first_1"), [
+    (None, 3420.0, 3430.0),  # booked first (the default): the closing call, then the fresh lead
+    ("new_first", 3424.0, 3420.0),  # the fresh lead's dial (4 minutes), then the closing call
+])
+def test_a_closing_call_follows_the_priority(priority, close_at, first_1):
+    out, log, _ = both(closing(priority=priority), [540.0, 3000.0])  # lead 1 arrives off shift
+    assert (close_at, "close", 0, 0) in log
+    assert out.first_attempt[1] == first_1
+    assert out.closing_time[0] == close_at + 10.0
+
+
+def test_a_closing_call_past_its_limit_is_dropped_and_the_deal_not_paid():
+    # It comes up at 3420, 1410 minutes after the offer: past a limit of half a day (720).
+    doc = closing(within=0.5)
+    out, log, _ = both(doc, [540.0, 3000.0])
+    assert (3420.0, "closing_dropped", 0, 0) in log
+    assert np.isnan(out.closing_time[0]) and out.closer[0] == -1 and out.end[0] == OFFER
+    assert out.first_attempt[1] == 3420.0  # the manager went on to the fresh lead at once
+    assert np.isnan(paid_at(doc, out)[0])
+
+
+def test_the_close_weight_acts_with_the_closers_factor_on_the_day_of_the_call():
+    doc = closing()
+    doc["team"]["skill_weights"] = {"close": 2.0}
+    out, _, _ = both(doc, [540.0, 545.0])
+    scenario = parse_scenario(yaml.safe_dump(doc), "<booked>")
+    roster = build_roster(scenario, scenario.plans[0], np.random.default_rng(0))
+    roster.conversion[:] = 0.5
+    roster.conversion[0, 2] = 0.9  # the closer on the day of the closing call (day 2)
+    leads = Leads(np.array([540.0, 545.0]), np.zeros(2, dtype=np.int64), np.ones(2, dtype=bool))
+    world = World(scenario, leads, roster)
+    out.closer[1], out.closing_time[1], out.closing_due[1] = -1, np.nan, np.nan  # lead 1: no call
+    factor = close_factor(world, out)
+    assert factor[0] == 0.9 ** 2  # the closer's, on day 2, not the owner's on the day of the offer
+    assert factor[1] == 0.5 ** 2  # the owner's on the day of its offer
+
+
+@pytest.mark.parametrize("policy", ["round_robin", "least_loaded"])
+def test_both_engines_give_the_same_outcomes_with_closing_calls(policy):
+    world = deterministic_world(policy, "new_first")
+    funnel = world.scenario.funnel.model_copy(update={"closing": Closing(share=1.0, delay_days=Fixed(1.0),
+                                                                         call_minutes=Fixed(8.0),
+                                                                         within_days=3.0)})
+    world = World(world.scenario.model_copy(update={"funnel": funnel}), world.leads, world.roster)
+    ours = fast.simulate(world, np.random.default_rng(1))
+    reference = des.simulate(world, np.random.default_rng(2))
+    for field in ("manager", "attempts", "end", "closer"):
+        np.testing.assert_array_equal(getattr(ours, field), getattr(reference, field), err_msg=field)
+    for field in ("first_attempt", "contact", "offer_time", "closing_due", "closing_time", *SPLIT):
+        np.testing.assert_allclose(getattr(ours, field), getattr(reference, field), rtol=0, atol=1e-6,
+                                   err_msg=field)
+    offered = ours.end == OFFER
+    made = ~np.isnan(ours.closing_time)
+    assert made.sum() > 10 and (offered & ~made).sum() > 0  # some made, some not (dropped, or late)
+    # Invariants: a call only for an offer, after it is due, by a manager; every offer needs one.
+    assert offered[made].all() and (ours.closing_time[made] > ours.closing_due[made]).all()
+    assert (ours.closer[made] >= 0).all() and (ours.closer[~made] == -1).all()
+    np.testing.assert_array_equal(~np.isnan(ours.closing_due), offered)
+
+
+@pytest.mark.parametrize("policy", fast.SPLIT_POLICIES)
+def test_each_manager_alone_gives_the_event_loops_arrays_with_closing_calls(policy, monkeypatch):
+    scenario = small_with_rules(policy)
+    funnel = scenario.funnel.model_copy(update={"closing": Closing(share=0.5, within_days=2.0)})
+    scenario = scenario.model_copy(update={"funnel": funnel})
+    for r, world in worlds(scenario, 2):
+        split = fast.simulate(world, stream(scenario.seed, r, "dynamics"))
+        with monkeypatch.context() as patch:
+            patch.setattr(fast, "SPLIT_POLICIES", ())
+            loop = fast.simulate(world, stream(scenario.seed, r, "dynamics"))
+        for field in ("manager", "attempts", "first_attempt", "contact", "end", "offer_time", "closing_due",
+                      "closing_time", "closer", *SPLIT):
+            np.testing.assert_array_equal(getattr(split, field), getattr(loop, field), err_msg=field)
+        offers = (split.end == OFFER).sum()
+        assert 0.3 * offers < (~np.isnan(split.closing_due)).sum() < 0.7 * offers
+
+
+@pytest.mark.slow
+def test_the_engines_agree_statistically_with_closing_calls():
+    from .test_engine_equivalence import both_engines
+    from .test_floor_equivalence import FEW, failures
+
+    scenario = small_with_rules("round_robin")
+    funnel = scenario.funnel.model_copy(update={"closing": Closing(share=0.6, within_days=3.0)})
+    scenario = scenario.model_copy(update={"funnel": funnel})
+    for plan, (reference, ours) in both_engines(scenario, 60).items():
+        assert not failures(reference, ours, FEW), (plan, failures(reference, ours, FEW))

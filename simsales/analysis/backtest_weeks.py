@@ -140,7 +140,8 @@ def forecast_weeks(scenario: Scenario, replication: int, seed: int, warmup: int,
     roster = build_roster(resolved, scenario.plans[0], stream(seed, replication, "team"))
     world = World(resolved, leads, roster)
     out = get_engine(engine)(world, stream(seed, replication, "dynamics"), cache=ReplicationCache())
-    deals = settle(resolved.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan))
+    deals = settle(resolved.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan),
+                   closing_due=out.closing_due, closing_time=out.closing_time)
     day_edges = [warmup + min(7 * w, days) for w in range(n_weeks + 1)]
     edges = np.array(day_edges, dtype=float) * MINUTES_PER_DAY
 

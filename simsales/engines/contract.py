@@ -71,6 +71,11 @@ class Outcomes:
             shift (shifts that meet count as one), within the horizon.
         fired: per manager, the minute they were let go at the end of their
             probation (NaN if they were not; simsales.engines.probation).
+        closing_due: per lead, when its closing call was due (NaN: the offer
+            needed none, or there was no offer; ``funnel.closing``).
+        closing_time: per lead, the minute its closing call ended (NaN: none
+            made: not needed, dropped, or not made by the horizon).
+        closer: per lead, the manager who made the closing call (-1: none).
     """
 
     manager: np.ndarray
@@ -85,6 +90,9 @@ class Outcomes:
     crm_minutes: np.ndarray
     overtime_minutes: np.ndarray
     fired: np.ndarray
+    closing_due: np.ndarray
+    closing_time: np.ndarray
+    closer: np.ndarray
 
     @classmethod
     def empty(cls, n_leads: int, n_managers: int) -> Outcomes:
@@ -110,6 +118,9 @@ class Outcomes:
             crm_minutes=np.zeros(n_managers),
             overtime_minutes=np.zeros(n_managers),
             fired=np.full(n_managers, np.nan),
+            closing_due=np.full(n_leads, np.nan),
+            closing_time=np.full(n_leads, np.nan),
+            closer=np.full(n_leads, -1, dtype=np.int64),
         )
 
 

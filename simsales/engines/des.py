@@ -60,7 +60,7 @@ from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.contact import decay, decay_args
 from simsales.world.world import World
 
-ATTEMPT, PRESENTATION = 0, 1  # the kinds of task
+ATTEMPT, PRESENTATION, CLOSING = 0, 1, 2  # the kinds of task
 Process = Generator[simpy.Event, object, None]  # a SimPy process: yields events, returns nothing
 LAST = simpy.events.NORMAL + 1  # a priority after every normal event of the same minute
 
@@ -258,6 +258,9 @@ class _Simulation(FloorRules, BookedRules):
             if task.kind == PRESENTATION and self.presentation_lost(task.lead, now):
                 self.record("no_presentation", task.lead, manager)
                 continue
+            if task.kind == CLOSING and self.closing_dropped(task.lead, now):
+                self.record("closing_dropped", task.lead, manager)
+                continue
             return due, task
 
     def manager(self, m: int) -> Process:
@@ -295,6 +298,9 @@ class _Simulation(FloorRules, BookedRules):
         """
         env, out, lead = self.env, self.out, task.lead
         now = env.now
+        if task.kind == CLOSING:
+            yield from self.closing_call(m, lead, shift_end)
+            return
         d = min(int(now // MINUTES_PER_DAY), self.roster.n_days - 1)
         if task.kind == ATTEMPT:
             out.attempts[lead] += 1
@@ -348,6 +354,10 @@ class _Simulation(FloorRules, BookedRules):
         out.end[lead] = OFFER if offer else LOST_NO_OFFER
         if offer:
             out.offer_time[lead] = env.now
+            due = self.closing_needed()
+            if due is not None:
+                out.closing_due[lead] = due
+                self.give(m, due, _Task(lead, CLOSING))
 
     # -- the run ------------------------------------------------------------
 

@@ -75,6 +75,28 @@ class Cooling(Strict):
         return self
 
 
+class Closing(Strict):
+    """Closing calls ("dozhim", MODEL.md section 5): a share of offers needs a call before payment.
+
+    At an offer, a ``share`` of the leads get a closing call booked with their
+    owner, due ``delay_days`` after the offer; it takes the owner's time
+    (``call_minutes`` over talk share and ramp, then the CRM minutes of a
+    contact) and comes up as ``booked`` work.  A closing call not started
+    within ``within_days`` of the offer is dropped, as is one not made by
+    the horizon: that deal is not paid.  The payment of a deal with a
+    closing call comes no earlier than the call's end, and the close weight
+    acts with the factor of the manager who made the call, on its day.
+    """
+
+    share: Number = Field(0.0, ge=0, le=1, description="share of offers that need a closing call")
+    delay_days: DistDays = Field(default_factory=lambda: Fixed(1.0),
+                                 description="days from the offer to when the closing call is due")
+    call_minutes: DistMinutes = Field(default_factory=lambda: Fixed(10.0),
+                                      description="length of the closing call")
+    within_days: Days = Field(7.0, description="a closing call not started this many days after the "
+                                               "offer is dropped (the deal is not paid)")
+
+
 class Funnel(Strict):
     """The stages after contact (MODEL.md section 5).
 
@@ -89,6 +111,7 @@ class Funnel(Strict):
     qualify: UProb
     offer: Step
     cooling: Cooling = Cooling()
+    closing: Closing = Closing()
     presentation_within_days: Days | None = Field(
         None, description="a presentation not started this many days after the contact call ends is "
                           "lost (null: no limit)")

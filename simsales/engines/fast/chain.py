@@ -51,7 +51,10 @@ from simsales.engines.fast.routing import route
 from simsales.engines.fast.tables import (
     BLOCK_END,
     CALL_MIN,
+    CLOSE_DELAY,
+    CLOSE_MIN,
     CLOSED,
+    CLOSING_MADE,
     CONTACT_F,
     CONV_QUALIFY,
     CONVERSION,
@@ -63,6 +66,8 @@ from simsales.engines.fast.tables import (
     NEXT_ATTEMPT,
     NO_OFFER,
     OFFER_MADE,
+    P_CLOSE_SHARE,
+    P_CLOSE_WITHIN,
     P_COOL_FLOOR,
     P_COOL_HALF_LIFE,
     P_COOL_KIND,
@@ -90,7 +95,11 @@ from simsales.engines.fast.tables import (
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.contact import decay
 
-__all__ = ["done", "expire_at_horizon", "split_work", "take"]
+__all__ = ["CLOSING_DRAWS", "done", "expire_at_horizon", "split_work", "take"]
+
+CLOSING_DRAWS = 1 << 40
+"""Where the uniforms of the closing calls' need start (lead i's is this + i): past every other
+draw (the leads' own, then the re-routed tasks'), so the other draws do not move."""
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -127,7 +136,7 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
         (minutes from the start).
     """
     lf, target, step, since = leads
-    owner, attempts, first_attempt, contact, end, _ = out
+    owner, attempts, first_attempt, contact, end, offer_time = out[0], out[1], out[2], out[3], out[4], out[5]
     steps, decay_table = chain
     hd, hk, hn = queues
     n_steps = steps.shape[1]
@@ -148,9 +157,12 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
             if t > lf[lead, CREATED] + params[P_TTL]:
                 end[lead] = EXPIRED
                 continue
-        elif t - since[lead] > params[P_WITHIN]:  # a presentation past its time limit
-            end[lead] = LOST_NO_PRESENTATION
-            since[lead] = np.nan
+        elif step[lead] == n_steps:
+            if t - since[lead] > params[P_WITHIN]:  # a presentation past its time limit
+                end[lead] = LOST_NO_PRESENTATION
+                since[lead] = np.nan
+                continue
+        elif t - offer_time[lead] > params[P_CLOSE_WITHIN]:  # a closing call past its limit: dropped
             continue
         break
     k = step[lead]
@@ -178,6 +190,10 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
             else:
                 end[lead] = AWAITING_PRESENTATION
                 result = PRESENT
+    elif k > n_steps:  # a closing call: the CRM minutes of a contact
+        minutes, talk, result = lf[lead, CLOSE_MIN], True, CLOSING_MADE
+        crm = params[P_CRM_ATTEMPT]
+        crm += params[P_CRM_CONTACT]
     else:
         minutes, talk, crm = lf[lead, PRESENT_MIN], True, 0.0
         p = min(1.0, params[P_OFFER] * md[m, d, CONVERSION]) * decay(
@@ -247,7 +263,7 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
         counters: the loop's counters.
     """
     lf, _, step, since = leads
-    owner, end, offer_time = out[0], out[4], out[5]
+    owner, end, offer_time, closing_due, closing_time, closer = out[0], out[4], out[5], out[6], out[7], out[8]
     rf, ri = routing[0], routing[1]
     lead, result = mi[m, EV_LEAD], mi[m, EV_RESULT]
     n_steps = steps.shape[1]
@@ -269,6 +285,13 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
         mi[m, OFFERS] += 1  # counted for the probation rule
         if t >= mf[m, RAMPED_FROM]:
             mi[m, OFFERS_RAMPED] += 1
+        share = params[P_CLOSE_SHARE]
+        if share > 0.0 and uniform(seed, CLOSING_DRAWS + lead) < share:  # a closing call is booked
+            step[lead] = n_steps + 1
+            due = t + lf[lead, CLOSE_DELAY]
+            closing_due[lead] = due
+    elif result == CLOSING_MADE:
+        closing_time[lead], closer[lead] = t, m
     elif result == NO_OFFER:
         end[lead] = LOST_NO_OFFER
     if due >= 0.0:

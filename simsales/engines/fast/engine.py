@@ -40,13 +40,15 @@ import simsales.engines.fast.chain as fast_chain
 import simsales.engines.fast.loop as fast_loop
 import simsales.engines.fast.queues as fast_queues
 import simsales.engines.fast.split as fast_split
-from simsales.engines.booked import cooling_args, presentation_limit
+from simsales.engines.booked import closing_args, cooling_args, presentation_limit
 from simsales.engines.contract import Outcomes, ReplicationCache
 from simsales.engines.fast.queues import MAX_LEADS
 from simsales.engines.fast.routing import RULES, pack_routing, presence, routing_segments
 from simsales.engines.fast.tables import (
     ACTIVE_STOP,
     CALL_MIN,
+    CLOSE_DELAY,
+    CLOSE_MIN,
     CONTACT_F,
     CREATED,
     DECIDE_AT,
@@ -101,7 +103,7 @@ class LeadDraws:
         leads: the lead stream they were drawn for.
         scenario: the resolved scenario they were drawn from.
         state_before: the dynamics stream's state before drawing.
-        table: the loops' lead table ``(N, 5)``, columns tables.CREATED ... DELAY_MIN.
+        table: the loops' lead table ``(N, 8)``, columns tables.CREATED ... CLOSE_DELAY.
         seed: the seed of the loops' uniforms.
         state_after: the stream's state after drawing.
     """
@@ -160,7 +162,8 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
             roster_args = (md, leavers, leave_at, (decisions, fresh(pf), standby, out.fired))
             if not loop((draws, target, np.zeros(n, np.int64), since), roster_args, chain_args,
                         (fresh(rf), ri, new_count), params, seed, state,
-                        (out.manager, out.attempts, out.first_attempt, out.contact, out.end, out.offer_time)):
+                        (out.manager, out.attempts, out.first_attempt, out.contact, out.end, out.offer_time,
+                         out.closing_due, out.closing_time, out.closer)):
                 break
             room *= 4
         cache.task_room = room
@@ -215,7 +218,7 @@ def _lead_draws(world: World, rng: np.random.Generator,
     chain, funnel = sc.touch_chain, sc.funnel
     quality = np.array([value(c.quality) for c in sc.channels])
     factor = np.array([value(c.contact_factor) for c in sc.channels], dtype=float)
-    draws = np.empty((n, 6))  # the loops' lead table: tables.CREATED ... CONTACT_F
+    draws = np.zeros((n, 8))  # the loops' lead table: tables.CREATED ... CLOSE_DELAY
     draws[:, CREATED] = leads.created
     draws[:, P_QUALIFY] = value(funnel.qualify) * quality[leads.channel]  # the manager's factor comes later
     draws[:, CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
@@ -226,6 +229,10 @@ def _lead_draws(world: World, rng: np.random.Generator,
     if chain.nontarget_call_minutes is not None:  # drawn last: no other draw moves
         short = _per_lead(chain.nontarget_call_minutes, rng, n)
         draws[:, CALL_MIN] = np.where(leads.target, draws[:, CALL_MIN], short)
+    closing = funnel.closing
+    if closing.share > 0:  # drawn last, and only if needed: no other draw moves
+        draws[:, CLOSE_MIN] = _per_lead(closing.call_minutes, rng, n)
+        draws[:, CLOSE_DELAY] = _per_lead(closing.delay_days, rng, n) * MINUTES_PER_DAY
     cache.lead_draws = LeadDraws(leads, sc, before, draws, seed, rng.bit_generator.state)
     return draws, seed
 
@@ -263,7 +270,7 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache,
         probation.bar,
         crm.attempt, crm.contact, crm.offer, -1 if rt.max_new_per_day is None else rt.max_new_per_day,
         limits, limits or rt.min_shift_left > 0, classes[BOOKED], classes[FOLLOWUP], len(chain.offsets),
-        *cooling_args(funnel)[:3], presentation_limit(funnel),
+        *cooling_args(funnel)[:3], presentation_limit(funnel), *closing_args(funnel),
     ], dtype=float)
     weighted = rt.policy == "weighted"
     windows = routing_windows(roster.shift_start, roster.shift_end, rt.min_shift_left, sc.horizon_minutes)

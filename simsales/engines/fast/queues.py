@@ -255,7 +255,7 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
 
     Args:
         leads: ``(lf, target, step, since)``.
-        out: the six ``Outcomes`` arrays the loops fill.
+        out: the nine ``Outcomes`` arrays the loops fill.
         roster: ``(md, leavers, leave_at, probation)``, probation ``(decisions, pf, standby, fired)``.
         chain: ``(steps, decay_table)``.
         routing: ``(rf, ri)``.
@@ -268,7 +268,8 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
     """
     return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2]), unchecked(leads[3])),
             (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
-             unchecked(out[4]), unchecked(out[5])),
+             unchecked(out[4]), unchecked(out[5]), unchecked(out[6]), unchecked(out[7]),
+             unchecked(out[8])),
             (borrowed(roster[0]), borrowed(roster[1]), borrowed(roster[2]),
              (borrowed(roster[3][0]), borrowed(roster[3][1]), borrowed(roster[3][2]),
               borrowed(roster[3][3]))),
