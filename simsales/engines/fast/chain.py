@@ -3,7 +3,8 @@
 What a manager does with a task, as the reference engine
 (:mod:`simsales.engines.des`) states it: :func:`take` starts the next due
 task (an attempt, whose chance of contact is ``p_contact[k] * decay(age)``,
-then qualification; or a presentation, then an offer or a loss) and
+then qualification; a presentation, then an offer or a loss; or a closing
+call, :mod:`simsales.engines.booked`) and
 :func:`done` records its result when the call or dial ends and queues the
 follow-up.  :func:`expire_at_horizon` closes the chains left at the
 horizon.  The loops (:mod:`~simsales.engines.fast.loop`,
@@ -11,7 +12,8 @@ horizon.  The loops (:mod:`~simsales.engines.fast.loop`,
 
 Uniforms come from the lead's own counter-based stream (queues.uniform):
 per lead, one per attempt, one for qualification, one for the offer and
-one for routing, so a lead meets the same luck under every plan.
+one for routing, so a lead meets the same luck under every plan; and, numbered
+apart (``CLOSING_DRAWS``), one for whether its offer needs a closing call.
 """
 
 from __future__ import annotations
@@ -109,8 +111,9 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
     """Manager ``m`` is free at ``t``: start the next due task (MODEL.md sections 4 and 5).
 
     Attempts past ``lead_ttl`` are dropped as they come up (lazy expiry), and so
-    are presentations past their time limit (the lead is lost, des.py's
-    booked rules); a presentation's offer chance cools with its wait.
+    are presentations past their time limit (the lead is lost) and closing
+    calls past theirs (engines/booked.py); a presentation's offer chance
+    cools with its wait.
     A call or dial takes its base minutes divided by ``talk_share`` and by
     the manager's ramp throughput that day.
 
