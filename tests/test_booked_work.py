@@ -48,6 +48,12 @@ from .test_fast_engine import worlds
 from .test_floor_engines import SPLIT, deterministic_world, small_with_rules
 
 DEFAULT = ["booked", "first", "followup"]
+NOISY = ("revenue_net", "won", "total_invoices", "overtime_share", "won_by_installment_share", "sla_p50_min",
+         "sla_p90_min", "sla_work_p50_min", "sla_work_p90_min")
+"""Held to 3 combined standard errors only in the statistical agreement on the small scenario:
+test_floor_equivalence's FEW, and the SLA percentiles, which on this overloaded floor under these
+rules are hundreds of minutes with 3 SE of 185-300 minutes over 60 replications, so that 2% (8-20
+minutes) would need some 200 times the replications.  The exact tests above check the rules."""
 
 
 def both(doc: dict, created: list[float]):
@@ -171,13 +177,13 @@ def test_a_bad_priority_is_a_clear_error(priority, message):
 @pytest.mark.slow
 def test_the_engines_agree_statistically_under_another_order():
     from .test_engine_equivalence import both_engines
-    from .test_floor_equivalence import FEW, failures
+    from .test_floor_equivalence import failures
 
     scenario = small_with_rules("round_robin")
     chain = scenario.touch_chain.model_copy(update={"priority": ("followup", "booked", "first")})
     scenario = scenario.model_copy(update={"touch_chain": chain})
     for plan, (reference, ours) in both_engines(scenario, 60).items():
-        assert not failures(reference, ours, FEW), (plan, failures(reference, ours, FEW))
+        assert not failures(reference, ours, NOISY), (plan, failures(reference, ours, NOISY))
 
 
 # -- rule 2: cooling and the presentation's time limit --------------------------------------------
@@ -322,14 +328,14 @@ def test_bad_booked_fields_are_clear_errors(field, value, message):
 @pytest.mark.slow
 def test_the_engines_agree_statistically_with_cooling_and_a_time_limit():
     from .test_engine_equivalence import both_engines
-    from .test_floor_equivalence import FEW, failures
+    from .test_floor_equivalence import failures
 
     scenario = small_with_rules("round_robin")
     funnel = scenario.funnel.model_copy(update={"presentation_within_days": 1.5,
                                                 "cooling": Cooling(half_life_days=2.0, floor=0.2)})
     scenario = scenario.model_copy(update={"funnel": funnel})
     for plan, (reference, ours) in both_engines(scenario, 60).items():
-        assert not failures(reference, ours, FEW), (plan, failures(reference, ours, FEW))
+        assert not failures(reference, ours, NOISY), (plan, failures(reference, ours, NOISY))
         lost = ("presentations_lost_wait", reference["presentations_lost_wait"].mean(),
                 ours["presentations_lost_wait"].mean())
         assert lost[1] > 0 and abs(lost[1] - lost[2]) <= 0.1 * lost[1] + 1, (plan, lost)
@@ -451,10 +457,11 @@ def test_each_manager_alone_gives_the_event_loops_arrays_with_closing_calls(poli
 @pytest.mark.slow
 def test_the_engines_agree_statistically_with_closing_calls():
     from .test_engine_equivalence import both_engines
-    from .test_floor_equivalence import FEW, failures
+    from .test_floor_equivalence import failures
 
     scenario = small_with_rules("round_robin")
     funnel = scenario.funnel.model_copy(update={"closing": Closing(share=0.6, within_days=3.0)})
     scenario = scenario.model_copy(update={"funnel": funnel})
     for plan, (reference, ours) in both_engines(scenario, 60).items():
-        assert not failures(reference, ours, FEW), (plan, failures(reference, ours, FEW))
+        assert not failures(reference, ours, NOISY), (plan, failures(reference, ours, NOISY))
+        assert ours["won"].mean() > 10 and reference["won"].mean() > 10
