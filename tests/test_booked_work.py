@@ -65,9 +65,9 @@ def both(doc: dict, created: list[float]):
     log: list = []
     reference = des.simulate(world, np.random.default_rng(0), log=log)
     ours = fast.simulate(world, np.random.default_rng(0))
-    for field in ("manager", "attempts", "end"):
+    for field in ("manager", "attempts", "end", "closer"):
         np.testing.assert_array_equal(getattr(ours, field), getattr(reference, field), err_msg=field)
-    for field in ("first_attempt", "contact", "offer_time", *SPLIT):
+    for field in ("first_attempt", "contact", "offer_time", "closing_due", "closing_time", *SPLIT):
         np.testing.assert_allclose(getattr(ours, field), getattr(reference, field), atol=1e-9, err_msg=field)
     return reference, log, ours
 
