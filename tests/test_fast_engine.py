@@ -173,7 +173,7 @@ OUTCOME_FIELDS = ("manager", "attempts", "first_attempt", "contact", "end", "off
 
 
 @pytest.mark.parametrize("policy", fast.SPLIT_POLICIES)
-@pytest.mark.parametrize("priority", ["new_first", "due_first"])
+@pytest.mark.parametrize("priority", ["new_first", "due_first", ["followup", "booked", "first"]])
 @pytest.mark.parametrize("around_the_clock", [False, True])
 def test_each_manager_alone_gives_what_the_event_loop_gives(policy, priority, around_the_clock,
                                                             monkeypatch):
@@ -274,11 +274,13 @@ def test_least_loaded_routing_is_the_references_choice():
     rng = np.random.default_rng(7)
     for t in rng.uniform(0.0, scenario.horizon_minutes, 300):
         sim = _Simulation(world, np.random.default_rng(0), None)
-        fresh, rest = rng.integers(0, 3, m), rng.integers(0, 3, m)  # many ties
-        sim.fresh, sim.rest = [[None] * k for k in fresh], [[None] * k for k in rest]
+        counts = rng.integers(0, 3, (fast_queues.ROWS, m))  # per class of work; many ties
+        for c in range(fast_queues.ROWS):
+            sim.tasks.heaps[c] = [[None] * k for k in counts[c]] + [[]]
         sim.last_routed = int(rng.integers(-1, m))
-        hn = np.zeros((2 * m + 2, 2), np.int64)
-        hn[0:2 * m:2, fast_queues.COUNT], hn[1:2 * m:2, fast_queues.COUNT] = fresh, rest
+        hn = np.zeros((fast_queues.ROWS * (m + 1), 2), np.int64)
+        for c in range(fast_queues.ROWS):
+            hn[c:fast_queues.ROWS * m:fast_queues.ROWS, fast_queues.COUNT] = counts[c]
         counters = np.zeros(5, np.int64)
         counters[fast_queues.LAST_ROUTED], counters[fast_queues.SEGMENT] = sim.last_routed, -1
         ours = fast_routing.route(t, 0, fast_routing.LEAST_LOADED, np.uint64(1), rf, ri, hn, counters)
@@ -298,12 +300,13 @@ def test_the_next_moment_on_shift_is_the_references():
         md = fast.manager_days(roster)
         mf = np.zeros((m, 4))
         mf[:, fast_queues.STOP] = fast._stop(world)
-        hd, hn = np.zeros((2 * m + 2, 1)), np.zeros((2 * m + 2, 2), np.int64)
+        rows = fast_queues.ROWS
+        hd, hn = np.zeros((rows * (m + 1), 1)), np.zeros((rows * (m + 1), 2), np.int64)
         rng = np.random.default_rng(r)
         for t in rng.uniform(0.0, scenario.horizon_minutes, 200):
             due = t + rng.exponential(600.0)
             for k in range(m):
-                hd[2 * k + 1, 0], hn[2 * k + 1, fast_queues.COUNT] = due, 1
+                hd[rows * k + 1, 0], hn[rows * k + 1, fast_queues.COUNT] = due, 1
                 shift = sim.shift_at(k, max(t, due))
                 expected = max(t, due, shift[0]) if shift else np.inf
                 if expected >= mf[k, fast_queues.STOP]:
@@ -312,7 +315,8 @@ def test_the_next_moment_on_shift_is_the_references():
 
 
 @pytest.mark.parametrize("policy", ["round_robin", "least_loaded", "shared_queue"])
-@pytest.mark.parametrize("priority", ["new_first", "due_first"])
+@pytest.mark.parametrize("priority", ["new_first", "due_first", ["booked", "first", "followup"],
+                                      ["followup", "booked", "first"]])
 def test_deterministic_inputs_give_the_references_outcomes_exactly(policy, priority):
     """With every chance 0 or 1 and fixed durations, neither engine draws anything that
     matters (weighted routing aside), so both must give the same outcomes, lead by lead.

@@ -315,10 +315,11 @@ def test_routing_skips_the_managers_who_are_gone_as_the_reference_does(policy):
                 if s >= 0 and rng.random() < 0.5:
                     sim.shift_end[s] = roster.shift_end[s]
                     rf[until + s] = np.inf
-        fresh, rest = rng.integers(0, 3, m), rng.integers(0, 3, m)
-        sim.fresh, sim.rest = [[None] * k for k in fresh], [[None] * k for k in rest]
-        hn = np.zeros((2 * m + 2, 2), np.int64)
-        hn[0:2 * m:2, fast_queues.COUNT], hn[1:2 * m:2, fast_queues.COUNT] = fresh, rest
+        counts = rng.integers(0, 3, (fast_queues.ROWS, m))  # per class of work
+        hn = np.zeros((fast_queues.ROWS * (m + 1), 2), np.int64)
+        for c in range(fast_queues.ROWS):
+            sim.tasks.heaps[c] = [[None] * k for k in counts[c]] + [[]]
+            hn[c:fast_queues.ROWS * m:fast_queues.ROWS, fast_queues.COUNT] = counts[c]
         sim.last_routed = int(rng.integers(-1, m))
         counters = np.zeros(5, np.int64)
         counters[fast_queues.LAST_ROUTED], counters[fast_queues.SEGMENT] = sim.last_routed, -1

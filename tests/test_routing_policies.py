@@ -127,9 +127,12 @@ def test_the_compiled_route_is_the_reference_rule(policy):
         counters[fast_queues.SEGMENT] = -1  # routing times only grow: one walk over the segments
         for counter, t in enumerate(moments(rng, floor, 60)):
             floor.queued = rng.integers(0, 3, m)  # few distinct loads: many ties
-            hn = np.zeros((2 * m + 2, 2), np.int64)
-            fresh = rng.integers(0, floor.queued + 1)
-            hn[0:2 * m:2, fast_queues.COUNT], hn[1:2 * m:2, fast_queues.COUNT] = fresh, floor.queued - fresh
+            rows = fast_queues.ROWS
+            hn = np.zeros((rows * (m + 1), 2), np.int64)
+            first = rng.integers(0, floor.queued + 1)  # split over the classes of work
+            second = rng.integers(0, floor.queued - first + 1)
+            hn[0:rows * m:rows, fast_queues.COUNT], hn[1:rows * m:rows, fast_queues.COUNT] = first, second
+            hn[2:rows * m:rows, fast_queues.COUNT] = floor.queued - first - second
             last = int(rng.integers(-1, m))
             counters[fast_queues.LAST_ROUTED] = last
             floor.u = fast_queues.uniform(seed, counter)

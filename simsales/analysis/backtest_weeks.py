@@ -18,7 +18,7 @@ import pandas as pd
 
 from simsales.crm.export import Export
 from simsales.engines import get_engine
-from simsales.engines.contract import AWAITING_PRESENTATION, LOST_NO_OFFER, OFFER, ReplicationCache
+from simsales.engines.contract import OFFER, QUALIFIED, ReplicationCache
 from simsales.montecarlo.replication import close_factor, lead_stream, plan_world, stream
 from simsales.scenario import Scenario
 from simsales.scenario.uncertain import resolve
@@ -140,7 +140,7 @@ def forecast_weeks(scenario: Scenario, replication: int, seed: int, n_weeks: int
     world = plan_world(resolved, leads, scenario.plans[0], seed, replication, warmup)
     out = get_engine(engine)(world, stream(seed, replication, "dynamics"), cache=ReplicationCache())
     deals = settle(resolved.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan),
-                   close_factor(world, out))
+                   close_factor(world, out), closing_due=out.closing_due, closing_time=out.closing_time)
     day_edges = [min(7 * w, days) for w in range(n_weeks + 1)]
     edges = world.origin_minutes + np.array(day_edges, dtype=float) * MINUTES_PER_DAY
 
@@ -149,7 +149,7 @@ def forecast_weeks(scenario: Scenario, replication: int, seed: int, n_weeks: int
         w = None if weights is None else weights[keep]
         return np.histogram(times[keep], bins=edges, weights=w)[0].astype(float)
 
-    qualified = np.isin(out.end, (AWAITING_PRESENTATION, LOST_NO_OFFER, OFFER))
+    qualified = np.isin(out.end, QUALIFIED)
     return {
         "leads": count(leads.created),
         "contacts": count(out.contact),

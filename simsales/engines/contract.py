@@ -22,7 +22,8 @@ from simsales.world.world import World
 
 __all__ = [
     "AWAITING_PRESENTATION", "END_NAMES", "EXPIRED", "IN_CHAIN", "LOST_NONTARGET", "LOST_NO_OFFER",
-    "LOST_UNQUALIFIED", "NO_CONTACT", "OFFER", "Engine", "Outcomes", "ReplicationCache",
+    "LOST_NO_PRESENTATION", "LOST_UNQUALIFIED", "NO_CONTACT", "OFFER", "QUALIFIED", "Engine", "Outcomes",
+    "ReplicationCache",
 ]
 
 # How a lead's part in the engine ended (Outcomes.end).
@@ -34,10 +35,14 @@ LOST_UNQUALIFIED = 4  # contacted target, not qualified
 AWAITING_PRESENTATION = 5  # qualified, presentation call not made by the horizon
 LOST_NO_OFFER = 6  # presented, no invoice or link
 OFFER = 7  # invoice issued or installment link sent at offer_time
+LOST_NO_PRESENTATION = 8  # qualified, presentation not started within funnel.presentation_within_days
+
+QUALIFIED = (AWAITING_PRESENTATION, LOST_NO_OFFER, OFFER, LOST_NO_PRESENTATION)
+"""The end codes of a qualified lead."""
 
 END_NAMES = (
     "in_chain", "no_contact", "expired", "lost_nontarget", "lost_unqualified",
-    "awaiting_presentation", "lost_no_offer", "offer",
+    "awaiting_presentation", "lost_no_offer", "offer", "lost_no_presentation",
 )
 """The name of each end code, by code."""
 
@@ -68,6 +73,11 @@ class Outcomes:
             probation (NaN if they were not; simsales.engines.probation).
         handovers: per lead, how many times it was handed over from an owner
             off shift to another manager (``routing.handover_after_hours``).
+        closing_due: per lead, when its closing call was due (NaN: the offer
+            needed none, or there was no offer; ``funnel.closing``).
+        closing_time: per lead, the minute its closing call ended (NaN: none
+            made: not needed, dropped, or not made by the horizon).
+        closer: per lead, the manager who made the closing call (-1: none).
     """
 
     manager: np.ndarray
@@ -83,6 +93,9 @@ class Outcomes:
     overtime_minutes: np.ndarray
     fired: np.ndarray
     handovers: np.ndarray
+    closing_due: np.ndarray
+    closing_time: np.ndarray
+    closer: np.ndarray
 
     @classmethod
     def empty(cls, n_leads: int, n_managers: int) -> Outcomes:
@@ -109,6 +122,9 @@ class Outcomes:
             overtime_minutes=np.zeros(n_managers),
             fired=np.full(n_managers, np.nan),
             handovers=np.zeros(n_leads, dtype=np.int64),
+            closing_due=np.full(n_leads, np.nan),
+            closing_time=np.full(n_leads, np.nan),
+            closer=np.full(n_leads, -1, dtype=np.int64),
         )
 
 

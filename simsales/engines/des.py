@@ -14,15 +14,18 @@ code.
 
 A manager's tasks are contact attempts and presentation calls.  A task is
 due at its planned time; a free manager on shift takes, among the due
-tasks, a fresh lead's first attempt before anything else (``new_first``) or
-simply the task due longest (``due_first``).  Every call or dial takes its
+tasks, one of the first kind of work in ``touch_chain.priority``'s order that
+has one (booked calls, first attempts, follow-ups; or ``new_first``,
+``due_first``), the one due longest (:mod:`simsales.engines.priority`).  Every call or dial takes its
 base minutes divided by ``talk_share`` (the rest of the shift is CRM work,
 spread over the calls) and by the manager's ramp throughput, then the CRM
 minutes of the event (``team.crm_minutes``: after every attempt, after a
 contact, after an offer).  An attempt reaches the person with chance
 ``min(1, p_contact[k] * contact_factor[channel]) * decay(age)``
 (:func:`simsales.world.contact.decay`, the fast engine's own); an
-unreachable lead's chance is 0.  The manager's factor (skill x ramp x team
+unreachable lead's chance is 0.  A presentation's offer chance cools with
+its wait, and a presentation past its time limit is not held
+(:mod:`simsales.engines.booked`).  The manager's factor (skill x ramp x team
 factor, ``roster.conversion``) acts on qualification and on the offer,
 each raised to its ``team.skill_weights`` weight.  Where the minutes go
 (talk, dial, CRM, overtime) and the limits on new leads are stated in
@@ -31,8 +34,6 @@ each raised to its ``team.skill_weights`` weight.  Where the minutes go
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 from collections.abc import Generator
 
@@ -40,6 +41,7 @@ import numpy as np
 import simpy
 
 import simsales.engines.routing as routing
+from simsales.engines.booked import BookedRules
 from simsales.engines.contract import (
     AWAITING_PRESENTATION,
     EXPIRED,
@@ -53,6 +55,7 @@ from simsales.engines.contract import (
     ReplicationCache,
 )
 from simsales.engines.handover import HandOver
+from simsales.engines.priority import TaskLists, work_kind
 from simsales.engines.probation import fails_probation, read_probation
 from simsales.engines.workday import FloorRules
 from simsales.scenario.uncertain import value
@@ -60,7 +63,7 @@ from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.contact import decay, decay_args
 from simsales.world.world import World
 
-ATTEMPT, PRESENTATION = 0, 1  # the kinds of task
+ATTEMPT, PRESENTATION, CLOSING = 0, 1, 2  # the kinds of task
 Process = Generator[simpy.Event, object, None]  # a SimPy process: yields events, returns nothing
 LAST = simpy.events.NORMAL + 1  # a priority after every normal event of the same minute
 
@@ -83,7 +86,7 @@ class _Task:
         self.lead, self.kind, self.k = lead, kind, k
 
 
-class _Simulation(FloorRules, HandOver):
+class _Simulation(FloorRules, BookedRules, HandOver):
     """The state of one DES run; see the module docstring for the rules."""
 
     end_of_minute = _EndOfMinute  # the hand-overs' timeout (engines/handover.py)
@@ -106,13 +109,10 @@ class _Simulation(FloorRules, HandOver):
         self.p_qualify = value(f.qualify)
         price = f.price
         self.p_offer = value(f.offer.p) * (1.0 + price.change) ** price.elasticity
-        # Per manager, and at index m the department's shared queue: two heaps of
-        # (due, seq, task), fresh leads' first attempts and the rest.
+        # Per manager, and at index m the department's shared queue: a heap per class of work.
         self.pool = m
-        self.fresh: list[list] = [[] for _ in range(m + 1)]
-        self.rest: list[list] = [[] for _ in range(m + 1)]
+        self.tasks = TaskLists(m, chain.priority)
         self.wake: list[simpy.Event | None] = [None] * m
-        self.seq = itertools.count()
         self.last_routed = -1
         # The team as it is now (section 6): each manager's stay [begin, stop) in minutes,
         # and the shifts routing sees, cut at a firing.  A standby is not on the team
@@ -128,6 +128,7 @@ class _Simulation(FloorRules, HandOver):
             self.shift_end[s] = self.shift_start[s]
             self.brought_in[s] = self.env.event()
         self.floor_rules()  # issue 12's phase A (engines/workday.py): routing windows, limits, factors
+        self.booked_rules()  # phase B (engines/booked.py): cooling and the presentation's time limit
 
     # -- events -------------------------------------------------------------
 
@@ -148,7 +149,7 @@ class _Simulation(FloorRules, HandOver):
 
     def loads(self, managers: np.ndarray) -> np.ndarray:
         """Tasks queued with each of ``managers`` now."""
-        return np.array([len(self.fresh[c]) + len(self.rest[c]) for c in managers])
+        return np.array([self.tasks.load(c) for c in managers])
 
     def weights(self, managers: np.ndarray, t: float) -> np.ndarray:
         """Ramp throughput on the day of ``t`` x skill, per manager."""
@@ -168,8 +169,7 @@ class _Simulation(FloorRules, HandOver):
             manager = self.route(self.env.now)
             if manager < 0:
                 return
-        fresh = task.kind == ATTEMPT and task.k == 0 and self.sc.touch_chain.priority == "new_first"
-        heapq.heappush((self.fresh if fresh else self.rest)[manager], (due, next(self.seq), task))
+        self.tasks.push(manager, work_kind(task.kind == ATTEMPT, task.k), due, task)
         if manager == self.pool:
             # A task due now needs one idle manager: the first not yet woken.  A
             # task due later wakes them all, so each can plan its wait.
@@ -235,24 +235,25 @@ class _Simulation(FloorRules, HandOver):
     def next_task(self, manager: int, now: float) -> tuple[float, _Task] | None:
         """Pop the task to do now (dropping attempts past lead_ttl); None if none is due.
 
-        Fresh first attempts come first, then the rest; within each, the
-        earliest due of the manager's own queue and the shared queue.
+        By the priority rule (:class:`~simsales.engines.priority.TaskLists`),
+        among the manager's own lists and the shared queue's.
         """
         ttl = self.sc.touch_chain.lead_ttl
         while True:
-            queue = None
-            for heaps in (self.fresh, self.rest):
-                due_now = [h for h in (heaps[manager], heaps[self.pool]) if h and h[0][0] <= now]
-                if due_now:
-                    queue = min(due_now, key=lambda h: h[0][:2])
-                    break
-            if queue is None:
+            picked = self.tasks.pop_due(manager, now)
+            if picked is None:
                 return None
-            due, _, task = heapq.heappop(queue)
+            due, task = picked
             self.out.manager[task.lead] = manager
             if task.kind == ATTEMPT and now > self.leads.created[task.lead] + ttl:
                 self.out.end[task.lead] = EXPIRED
                 self.record("expire", task.lead, manager)
+                continue
+            if task.kind == PRESENTATION and self.presentation_lost(task.lead, now):
+                self.record("no_presentation", task.lead, manager)
+                continue
+            if task.kind == CLOSING and self.closing_dropped(task.lead, now):
+                self.record("closing_dropped", task.lead, manager)
                 continue
             return due, task
 
@@ -274,8 +275,7 @@ class _Simulation(FloorRules, HandOver):
                 continue
             picked = self.next_task(m, env.now)
             if picked is None:
-                queues = (self.fresh[m], self.rest[m], self.fresh[self.pool], self.rest[self.pool])
-                queued = [q[0][0] for q in queues if q]
+                queued = self.tasks.earliest(m)
                 until = min([end, self.horizon, *queued])
                 self.wake[m] = env.event()
                 yield env.any_of([env.timeout(until - env.now), self.wake[m]])
@@ -292,6 +292,9 @@ class _Simulation(FloorRules, HandOver):
         """
         env, out, lead = self.env, self.out, task.lead
         now = env.now
+        if task.kind == CLOSING:
+            yield from self.closing_call(m, lead, shift_end)
+            return
         d = min(int(now // MINUTES_PER_DAY), self.roster.n_days - 1)
         if task.kind == ATTEMPT:
             out.attempts[lead] += 1
@@ -332,11 +335,12 @@ class _Simulation(FloorRules, HandOver):
             out.end[lead] = AWAITING_PRESENTATION
             delay = float(self.sc.funnel.offer.delay_days.sample(self.rng)) * MINUTES_PER_DAY
             yield env.timeout(duration)
+            self.book(lead, env.now)
             self.give(m, env.now + delay, _Task(lead, PRESENTATION))
             return
         # A presentation call, then an invoice or an installment link, or a loss.
         length = float(self.sc.funnel.offer.call_minutes.sample(self.rng))
-        p = min(1.0, self.p_offer * self.factor_offer[m, d])
+        p = min(1.0, self.p_offer * self.factor_offer[m, d]) * self.cooled(lead, now)
         offer = self.rng.random() < p
         duration = self.account(m, shift_end, length, "talk", self.crm_offer if offer else 0.0)
         self.record("present", lead, m, offer)
@@ -344,6 +348,10 @@ class _Simulation(FloorRules, HandOver):
         out.end[lead] = OFFER if offer else LOST_NO_OFFER
         if offer:
             out.offer_time[lead] = env.now
+            due = self.closing_needed()
+            if due is not None:
+                out.closing_due[lead] = due
+                self.give(m, due, _Task(lead, CLOSING))
 
     # -- the run ------------------------------------------------------------
 
@@ -361,6 +369,7 @@ class _Simulation(FloorRules, HandOver):
             env.process(self.handovers())
         env.run(until=self.horizon)
         self.close_chains()
+        self.close_booked()
         return self.out
 
     def close_chains(self) -> None:

@@ -18,7 +18,6 @@ inherits :class:`HandOver`; the fast engine's ``dispatch.hand_over`` and
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable, Generator
 from typing import Any
@@ -33,14 +32,13 @@ __all__ = ["HandOver"]
 class HandOver:
     """Routing a manager's queued tasks anew (mixed into ``des._Simulation``).
 
-    It reads the simulation's ``fresh`` and ``rest`` (the task lists), ``env``,
+    It reads the simulation's ``tasks`` (the task lists), ``env``,
     ``out``, ``roster``, ``sc``, ``horizon``, ``stop``, ``route``, ``give`` and
     ``record``, and the timeout ``end_of_minute`` (an event after every other
     of its minute).
     """
 
-    fresh: list[list]
-    rest: list[list]
+    tasks: Any  # engines.priority.TaskLists
     env: simpy.Environment
     out: Any
     roster: Any
@@ -60,13 +58,7 @@ class HandOver:
         owner off shift (``routing.handover_after_hours``: each lead handed to
         another manager counts in ``Outcomes.handovers``).
         """
-        tasks = []
-        for lists in (self.fresh, self.rest):  # every task list of the manager
-            queued = lists[manager]
-            tasks += [e for e in queued if e[0] < until]
-            lists[manager] = [e for e in queued if e[0] >= until]
-            heapq.heapify(lists[manager])
-        for due, _, task in sorted(tasks, key=lambda e: e[:2]):
+        for due, _, task in self.tasks.take_before(manager, until):
             if off_shift:  # to someone on shift when the task is due (or now, if overdue)
                 other = self.route(max(self.env.now, due))
                 other = manager if other < 0 else other  # nobody works then: it stays

@@ -39,14 +39,15 @@ import pandas as pd
 
 from simsales.crm.export import Export
 from simsales.crm.schema import STAGES
+from simsales.engines.booked import presentation_limit
 from simsales.engines.contract import (
-    AWAITING_PRESENTATION,
     EXPIRED,
     LOST_NO_OFFER,
+    LOST_NO_PRESENTATION,
     LOST_NONTARGET,
     LOST_UNQUALIFIED,
     NO_CONTACT,
-    OFFER,
+    QUALIFIED,
     Outcomes,
 )
 from simsales.scenario.uncertain import value
@@ -63,6 +64,8 @@ LOSS_REASONS: dict[str, str] = {
     "nontarget": "reached, non-target (spam, wrong person): could never buy",
     "not_qualified": "reached, target, not qualified (before qualification)",
     "no_offer": "qualified, the presentation ended without an invoice or link (after qualification)",
+    "no_presentation": "qualified, the presentation was not held within funnel.presentation_within_days "
+                       "(after qualification)",
     "invoice_unpaid": "the invoice was not paid (after qualification)",
     "link_not_filled": "the installment link was not filled (after qualification)",
     "bank_declined": "the bank declined the installment (after qualification)",
@@ -177,7 +180,7 @@ def stage_times(world: World, out: Outcomes, clients: ClientDraws, deals: Deals,
     t["in_work"] = out.first_attempt.copy()
     t["contact"] = out.contact.copy()
     end = out.end
-    qualified = (end == AWAITING_PRESENTATION) | (end == LOST_NO_OFFER) | (end == OFFER)
+    qualified = np.isin(end, QUALIFIED)
     t["qualified"] = np.where(qualified, contact_end, np.nan)
 
     rows, inst = deals.lead, deals.installment
@@ -201,6 +204,8 @@ def stage_times(world: World, out: Outcomes, clients: ClientDraws, deals: Deals,
     lose(end == LOST_NONTARGET, contact_end, "nontarget")
     lose(end == LOST_UNQUALIFIED, contact_end, "not_qualified")
     lose(end == LOST_NO_OFFER, present_end, "no_offer")
+    within = presentation_limit(sc.funnel)  # lost when the presentation's time limit passed
+    lose(end == LOST_NO_PRESENTATION, contact_end + within, "no_presentation")
     # Offers that do not pay: closed when the failed step would have completed.
     filled = offer + clients.filled_delay[rows]
     fails = [

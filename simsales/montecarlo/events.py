@@ -206,7 +206,7 @@ def play(world: World, clients: ClientDraws, rng: np.random.Generator, *, id_pre
     log: list[tuple] = []
     out = _Recorder(world, rng, log).run()
     offers = np.where(out.end == OFFER, out.offer_time, np.nan)
-    deals = settle(funnel, clients, offers, close_factor(world, out))
+    deals = settle(funnel, clients, offers, close_factor(world, out), out.closing_due, out.closing_time)
     metrics, _ = measure(world, out, deals)
     arrays = parse_log(log, len(world.leads))
     del log

@@ -11,13 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from simsales.engines.contract import (
-    AWAITING_PRESENTATION,
     EXPIRED,
     LOST_NO_OFFER,
+    LOST_NO_PRESENTATION,
     LOST_NONTARGET,
     LOST_UNQUALIFIED,
     NO_CONTACT,
-    OFFER,
+    QUALIFIED,
     Outcomes,
 )
 from simsales.montecarlo.counted import counted as counted_period
@@ -71,6 +71,8 @@ METRICS: dict[str, str] = {
     "lost_nontarget": "non-target leads reached and lost",
     "lost_before_qualification": "target leads reached and not qualified",
     "lost_after_qualification": "qualified leads with no offer, plus offers that did not pay",
+    "presentations_lost_wait": "qualified leads lost because their presentation was not held within "
+                               "funnel.presentation_within_days (counted in lost_after_qualification)",
     "headcount_end": "managers employed on the last day",
     "ramping_end": "managers in onboarding or ramp on the last day",
     "hires_made": "managers who joined in the horizon",
@@ -146,7 +148,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     n = len(leads)
     end = out.end
     contacted = ~np.isnan(out.contact)
-    qualified = (end == AWAITING_PRESENTATION) | (end == LOST_NO_OFFER) | (end == OFFER)
+    qualified = np.isin(end, QUALIFIED)
     paid = _in_horizon(deals.paid_at, horizon)
     refunded = _in_horizon(deals.refund_at, horizon)
     counted = _in_horizon(deals.counted_at, horizon)
@@ -229,7 +231,8 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "lost_no_contact": int((end == NO_CONTACT).sum()),
         "lost_nontarget": int((end == LOST_NONTARGET).sum()),
         "lost_before_qualification": int((end == LOST_UNQUALIFIED).sum()),
-        "lost_after_qualification": int((end == LOST_NO_OFFER).sum()
+        "presentations_lost_wait": int((end == LOST_NO_PRESENTATION).sum()),
+        "lost_after_qualification": int((end == LOST_NO_OFFER).sum() + (end == LOST_NO_PRESENTATION).sum()
                                         + np.count_nonzero((deals.lead >= 0) & np.isnan(deals.paid_at))),
         "headcount_end": int(count.on_team[:, -1].sum()),
         "ramping_end": int((count.on_team[:, -1] & (roster.onboarding[:, -1] | roster.ramping[:, -1])).sum()),

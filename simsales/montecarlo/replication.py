@@ -54,7 +54,9 @@ def close_factor(world: World, out: Outcomes) -> np.ndarray | None:
     """Per lead, the owner's factor on the payment chance (``team.skill_weights.close``).
 
     The owner's skill x ramp x team factor on the day of the offer, raised
-    to the close weight; None when the weight is 0 (the factor is 1).
+    to the close weight; for an offer with a closing call, that of the
+    manager who made it, on the day the call ended.  None when the weight
+    is 0 (the factor is 1).
 
     Args:
         world: the replication's world under one plan.
@@ -71,6 +73,9 @@ def close_factor(world: World, out: Outcomes) -> np.ndarray | None:
     rows = np.flatnonzero(~np.isnan(out.offer_time) & (out.manager >= 0))
     day = np.minimum((out.offer_time[rows] // MINUTES_PER_DAY).astype(np.int64), roster.n_days - 1)
     factor[rows] = roster.conversion[out.manager[rows], day] ** weight
+    closed = np.flatnonzero(out.closer >= 0)  # a closing call: its maker's factor on its day
+    day = np.minimum((out.closing_time[closed] // MINUTES_PER_DAY).astype(np.int64), roster.n_days - 1)
+    factor[closed] = roster.conversion[out.closer[closed], day] ** weight
     return factor
 
 
@@ -149,7 +154,8 @@ def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
         out = simulate(world, stream(seed, replication, "dynamics"), cache=cache)
         # Deals: the clients' draws applied to this plan's offers (sections 5 and 7).
         offer_time = np.where(out.end == OFFER, out.offer_time, np.nan)
-        deals = settle(resolved.funnel, clients, offer_time, close_factor(world, out))
+        deals = settle(resolved.funnel, clients, offer_time, close_factor(world, out), out.closing_due,
+                       out.closing_time)
         # Metrics: what every run answers (section 9).
         results[plan.name] = measure(world, out, deals)
     return results

@@ -256,12 +256,21 @@ def _touch_chain(sc: Scenario) -> list[tuple[str, str]]:
     elif decay is not None:
         items.append(("Contact decay", "by the lead's age: " + ", ".join(
             f"from {duration(age)} \u00d7{_plain(f)}" for age, f in decay.table or [])))
-    first = "new leads before due attempts" if chain.priority == "new_first" else \
-        "due attempts before new leads"
+    first = _priority_text(chain.priority)
     items.append(("Calls", f"an unanswered attempt takes {duration(chain.dial_minutes)}, a contact call "
                            f"{describe(chain.call_minutes, MINUTES)}; managers call {first}; attempts "
                            f"not made within {duration(chain.lead_ttl)} of arrival are dropped"))
     return items
+
+
+def _priority_text(priority: str | tuple[str, ...]) -> str:
+    """The manager's priority rule in words (touch_chain.priority)."""
+    if priority == "new_first":
+        return "new leads before due attempts and presentations"
+    if priority == "due_first":
+        return "whatever was due first"
+    words = {"booked": "booked presentations", "first": "new leads", "followup": "follow-up attempts"}
+    return "the due " + ", then ".join(words[kind] for kind in priority)
 
 
 def _funnel(sc: Scenario) -> list[tuple[str, str]]:

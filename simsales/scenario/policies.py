@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from simsales.scenario.checks import did_you_mean
+
 
 @dataclass(frozen=True)
 class RoutingPolicy:
@@ -63,3 +65,80 @@ def policy(name: str) -> RoutingPolicy:
         if p.name == name:
             return p
     raise KeyError(f"unknown routing policy {name!r}; expected one of {', '.join(POLICY_NAMES)}")
+
+
+# -- the manager's priority over kinds of work (MODEL.md section 4) -------------
+
+WORK_KINDS: tuple[str, ...] = ("booked", "first", "followup")
+"""The kinds of work a manager chooses between, by index: calls booked for a time
+(presentations, closing calls), a fresh lead's first attempt, later attempts."""
+
+BOOKED, FIRST, FOLLOWUP = range(3)
+"""The kinds' indices in :data:`WORK_KINDS`."""
+
+DEFAULT_PRIORITY: tuple[str, ...] = ("booked", "first", "followup")
+"""``touch_chain.priority`` by default: booked calls before new leads, then follow-ups."""
+
+PRIORITY_NAMES: dict[str, tuple[int, int, int]] = {
+    "new_first": (1, 0, 1),  # fresh first attempts, then everything else by due time
+    "due_first": (0, 0, 0),  # everything by due time
+}
+"""The named priorities and the class of each kind (booked, first, followup) they give."""
+
+
+def priority_classes(priority: str | tuple[str, ...] | list[str]) -> tuple[int, int, int]:
+    """The class of each kind of work (booked, first, followup) under ``priority``.
+
+    A free manager takes a due task of the lowest class first; within a
+    class, the task due longest (ties by the order the tasks were queued).
+
+    Args:
+        priority: a named priority (``new_first``, ``due_first``) or an order
+            of the three kinds of :data:`WORK_KINDS`, each once.
+
+    Returns:
+        Per kind, in :data:`WORK_KINDS` order, its class (0 first).
+    """
+    if isinstance(priority, str):
+        return PRIORITY_NAMES[priority]
+    booked, first, followup = (list(priority).index(kind) for kind in WORK_KINDS)
+    return booked, first, followup
+
+
+def read_priority(priority: object) -> str | tuple[str, ...]:
+    """Read ``touch_chain.priority``: a named priority, or an order of the kinds of work.
+
+    Args:
+        priority: ``new_first``, ``due_first``, or a list naming ``booked``,
+            ``first`` and ``followup`` once each, the first done first.
+
+    Returns:
+        The name, or the order as a tuple.
+
+    Raises:
+        ValueError: anything else, with what was probably meant.
+    """
+    names = " or ".join(repr(n) for n in PRIORITY_NAMES)
+    kinds = ", ".join(WORK_KINDS)
+    if isinstance(priority, str):
+        if priority in PRIORITY_NAMES:
+            return priority
+        raise ValueError(f"expected {names}, or a list of the kinds of work [{kinds}] in the order a "
+                         f"free manager takes them, got {priority!r}"
+                         f"{did_you_mean(priority, [*PRIORITY_NAMES, *WORK_KINDS])}")
+    if not isinstance(priority, list | tuple):
+        raise ValueError(f"expected {names}, or a list of the kinds of work [{kinds}], got {priority!r}")
+    problems = []
+    for kind in priority:
+        if kind not in WORK_KINDS:
+            problems.append(f"{kind!r} is not a kind of work{did_you_mean(str(kind), WORK_KINDS)}")
+    missing = [k for k in WORK_KINDS if k not in priority]
+    twice = sorted({str(k) for k in priority if list(priority).count(k) > 1})
+    if twice:
+        problems.append(f"{', '.join(twice)} named more than once")
+    if missing and not problems:
+        problems.append(f"{', '.join(missing)} missing")
+    if problems:
+        raise ValueError(f"expected each of the kinds of work [{kinds}] exactly once, in the order a free "
+                         f"manager takes them (e.g. [booked, first, followup]): {'; '.join(problems)}")
+    return tuple(priority)

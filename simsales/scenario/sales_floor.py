@@ -30,7 +30,12 @@ from simsales.scenario.fields import (
 )
 from simsales.scenario.limits import MAX_ATTEMPTS, MAX_OVERDISPERSION, amount
 from simsales.scenario.numbers import percent_hint
-from simsales.scenario.policies import POLICY_NAMES, ROUTING_POLICIES
+from simsales.scenario.policies import (
+    DEFAULT_PRIORITY,
+    POLICY_NAMES,
+    ROUTING_POLICIES,
+    read_priority,
+)
 from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 
 _PATTERN = re.compile(r"^(\d+)/(\d+)$")
@@ -326,7 +331,9 @@ class TouchChain(Strict):
     )
     nontarget_call_minutes: DistMinutes | None = Field(
         None, description="length of a call that reaches a non-target lead (default: call_minutes)")
-    priority: Literal["new_first", "due_first"] = "new_first"
+    priority: str | tuple[str, ...] = Field(
+        DEFAULT_PRIORITY, description="the order of the kinds of work (booked, first, followup), "
+                                      "or new_first / due_first")
     lead_ttl: Minutes = Field(7 * MINUTES_PER_DAY, gt=0,
                               description="attempts not made by this age are dropped")
 
@@ -339,6 +346,11 @@ class TouchChain(Strict):
                                "offsets are the attempts' times after creation, in increasing order")
                         for k, (before, now) in enumerate(itertools.pairwise(offsets), 1) if now < before])
         return offsets
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _priority(cls, priority: object) -> str | tuple[str, ...]:
+        return read_priority(priority)
 
     @field_validator("p_contact")
     @classmethod
@@ -376,3 +388,4 @@ class TouchChain(Strict):
             one in a scenario not yet resolved.
         """
         return self.p_contact[k if len(self.p_contact) > 1 else 0]
+

@@ -28,7 +28,8 @@ from numba.extending import intrinsic
 if TYPE_CHECKING:
     from simsales.scenario import Decay
 
-__all__ = ["HALF_LIFE", "NO_DECAY", "TABLE", "DecayArgs", "contact_decay", "decay", "decay_args"]
+__all__ = ["HALF_LIFE", "NO_DECAY", "TABLE", "DecayArgs", "contact_decay", "decay", "decay_args",
+           "half_life_args"]
 
 # How the decay is given (the ``kind`` argument of :func:`decay`).
 NO_DECAY, HALF_LIFE, TABLE = 0, 1, 2
@@ -111,6 +112,19 @@ def _args(half_life: float | None, floor: float, table_ages: Sequence[float] | N
         table = np.array([table_ages, table_factors], dtype=float)
         return TABLE, 1.0, float(floor), table
     return NO_DECAY, 1.0, float(floor), _NO_TABLE
+
+
+def half_life_args(half_life: float | None, floor: float) -> DecayArgs:
+    """The arguments of :func:`decay` for a half-life (minutes) and a floor; None: no decay.
+
+    Args:
+        half_life: minutes in which the factor halves, or None (the factor is 1).
+        floor: the factor never falls below it.
+
+    Returns:
+        ``(kind, half_life, floor, table)`` (see :func:`decay`).
+    """
+    return _args(None if half_life is None else float(half_life), floor, None, None)
 
 
 def contact_decay(age: float, half_life: float | None, floor: float,

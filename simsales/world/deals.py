@@ -175,7 +175,8 @@ def draw_clients(funnel: Funnel, n: int, rng: np.random.Generator, *,
 
 
 def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray,
-           close_factor: np.ndarray | None = None) -> Deals:
+           close_factor: np.ndarray | None = None, closing_due: np.ndarray | None = None,
+           closing_time: np.ndarray | None = None) -> Deals:
     """The deals of one plan: the clients' draws applied to its offer times.
 
     Args:
@@ -187,6 +188,11 @@ def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray,
             ``min(1, invoice_paid.p * factor)``, the link filled with
             ``min(1, link_filled.p * factor)``, from the same uniforms.
             None: no factor (the draws as they are).
+        closing_due: per lead, when a closing call was due (NaN: none needed;
+            ``funnel.closing``); None: no closing calls.
+        closing_time: per lead, when the closing call ended (NaN: not made).
+            A deal that needed one is paid no earlier than its end, and not
+            at all if it was not made.
 
     Returns:
         One row per offer.
@@ -203,6 +209,9 @@ def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray,
     approved = _step(clients.approved_ok[rows], clients.approved_delay[rows], filled)
     installment, check = clients.installment[rows], clients.prices(funnel.price, rows)
     paid = np.where(installment, approved, paid_invoice)
+    if closing_due is not None and closing_time is not None:
+        needs = ~np.isnan(closing_due[rows])
+        paid = np.where(needs, np.maximum(paid, closing_time[rows]), paid)  # NaN if not made
     gross = np.where(installment, check * (1.0 - value(funnel.price.bank_commission)), check)
     return Deals(
         lead=rows,

@@ -32,6 +32,8 @@ SOURCES: tuple[Path, ...] = (
 )
 """Everything the compiled code is made of: the engine's modules and what they inline or read."""
 PYTHON_ONLY = frozenset({
+    "simsales.engines.booked",  # the cooling's and the time limit's arguments, read in Python
+    "simsales.scenario.checks",  # policies.py reads the priority with its "did you mean"
     "simsales.scenario.distributions",  # engine.py draws the per-lead values in Python
     "simsales.scenario",  # the Scenario type, read in Python
     "simsales.scenario.uncertain",

@@ -3,7 +3,8 @@
 What a manager does with a task, as the reference engine
 (:mod:`simsales.engines.des`) states it: :func:`take` starts the next due
 task (an attempt, whose chance of contact is ``p_contact[k] * decay(age)``,
-then qualification; or a presentation, then an offer or a loss) and
+then qualification; a presentation, then an offer or a loss; or a closing
+call, :mod:`simsales.engines.booked`) and
 :func:`done` records its result when the call or dial ends and queues the
 follow-up.  :func:`expire_at_horizon` closes the chains left at the
 horizon.  The loops (:mod:`~simsales.engines.fast.loop`,
@@ -11,7 +12,8 @@ horizon.  The loops (:mod:`~simsales.engines.fast.loop`,
 
 Uniforms come from the lead's own counter-based stream (queues.uniform):
 per lead, one per attempt, one for qualification, one for the offer and
-one for routing, so a lead meets the same luck under every plan.
+one for routing, so a lead meets the same luck under every plan; and, numbered
+apart (``CLOSING_DRAWS``), one for whether its offer needs a closing call.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from simsales.engines.contract import (
     EXPIRED,
     IN_CHAIN,
     LOST_NO_OFFER,
+    LOST_NO_PRESENTATION,
     LOST_NONTARGET,
     LOST_UNQUALIFIED,
     NO_CONTACT,
@@ -50,7 +53,10 @@ from simsales.engines.fast.routing import route
 from simsales.engines.fast.tables import (
     BLOCK_END,
     CALL_MIN,
+    CLOSE_DELAY,
+    CLOSE_MIN,
     CLOSED,
+    CLOSING_MADE,
     CONTACT_F,
     CONV_QUALIFY,
     CONVERSION,
@@ -62,6 +68,11 @@ from simsales.engines.fast.tables import (
     NEXT_ATTEMPT,
     NO_OFFER,
     OFFER_MADE,
+    P_CLOSE_SHARE,
+    P_CLOSE_WITHIN,
+    P_COOL_FLOOR,
+    P_COOL_HALF_LIFE,
+    P_COOL_KIND,
     P_CRM_ATTEMPT,
     P_CRM_CONTACT,
     P_CRM_OFFER,
@@ -70,12 +81,12 @@ from simsales.engines.fast.tables import (
     P_FLOOR,
     P_HALF_LIFE,
     P_HORIZON,
-    P_NEW_FIRST,
     P_OFFER,
     P_POLICY,
     P_QUALIFY,
     P_TALK_SHARE,
     P_TTL,
+    P_WITHIN,
     PRESENT,
     PRESENT_MIN,
     SHIFT_END,
@@ -86,7 +97,11 @@ from simsales.engines.fast.tables import (
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.contact import decay
 
-__all__ = ["done", "expire_at_horizon", "split_work", "take"]
+__all__ = ["CLOSING_DRAWS", "done", "expire_at_horizon", "split_work", "take"]
+
+CLOSING_DRAWS = 1 << 40
+"""Where the uniforms of the closing calls' need start (lead i's is this + i): past every other
+draw (the leads' own, then the re-routed tasks'), so the other draws do not move."""
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -95,14 +110,18 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
          queues: tuple, shared: bool) -> tuple[float, int]:
     """Manager ``m`` is free at ``t``: start the next due task (MODEL.md sections 4 and 5).
 
-    Attempts past ``lead_ttl`` are dropped as they come up (lazy expiry).
+    Attempts past ``lead_ttl`` are dropped as they come up (lazy expiry), and so
+    are presentations past their time limit (the lead is lost) and closing
+    calls past theirs (engines/booked.py); a presentation's offer chance
+    cools with its wait.
     A call or dial takes its base minutes divided by ``talk_share`` and by
     the manager's ramp throughput that day.
 
     Args:
         m: the manager.
         t: now, minutes from the start.
-        leads: ``(lf, target, step)``: the lead table, target flags, next steps.
+        leads: ``(lf, target, step, since)``: the lead table, target flags, next steps,
+            when the presentation was booked (NaN: not, or taken).
         out: the ``Outcomes`` arrays (owner, attempts, first_attempt, contact, end, offer_time).
         chain: ``(steps, decay_table)``: offsets (minutes) and contact chances
             per attempt; ages (minutes) and factors of a decay table.
@@ -119,8 +138,8 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
         ``(first moment on shift with a due task, WAKE)`` or ``(inf, IDLE)``
         (minutes from the start).
     """
-    lf, target, step = leads
-    owner, attempts, first_attempt, contact, end = out[0], out[1], out[2], out[3], out[4]
+    lf, target, step, since = leads
+    owner, attempts, first_attempt, contact, end, offer_time = out[0], out[1], out[2], out[3], out[4], out[5]
     steps, decay_table = chain
     hd, hk, hn = queues
     n_steps = steps.shape[1]
@@ -137,8 +156,16 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
             when = next_action(m, t, mf, hd, hn, md, shared)
             return when, (WAKE if when < INF else IDLE)
         owner[lead] = m
-        if step[lead] < n_steps and t > lf[lead, CREATED] + params[P_TTL]:
-            end[lead] = EXPIRED
+        if step[lead] < n_steps:
+            if t > lf[lead, CREATED] + params[P_TTL]:
+                end[lead] = EXPIRED
+                continue
+        elif step[lead] == n_steps:
+            if t - since[lead] > params[P_WITHIN]:  # a presentation past its time limit
+                end[lead] = LOST_NO_PRESENTATION
+                since[lead] = np.nan
+                continue
+        elif t - offer_time[lead] > params[P_CLOSE_WITHIN]:  # a closing call past its limit: dropped
             continue
         break
     k = step[lead]
@@ -166,9 +193,16 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
             else:
                 end[lead] = AWAITING_PRESENTATION
                 result = PRESENT
+    elif k > n_steps:  # a closing call: the CRM minutes of a contact
+        minutes, talk, result = lf[lead, CLOSE_MIN], True, CLOSING_MADE
+        crm = params[P_CRM_ATTEMPT]
+        crm += params[P_CRM_CONTACT]
     else:
         minutes, talk, crm = lf[lead, PRESENT_MIN], True, 0.0
-        p = min(1.0, params[P_OFFER] * md[m, d, CONVERSION])
+        p = min(1.0, params[P_OFFER] * md[m, d, CONVERSION]) * decay(
+            t - since[lead], int(params[P_COOL_KIND]), params[P_COOL_HALF_LIFE], params[P_COOL_FLOOR],
+            decay_table)  # the client cooled while waiting
+        since[lead] = np.nan
         result = OFFER_MADE if uniform(seed, draws + n_steps + 1) < p else NO_OFFER
         if result == OFFER_MADE:
             crm = params[P_CRM_OFFER]
@@ -216,7 +250,8 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
         m: the manager.
         t: now, minutes from the start.
         heap: whether the loop keeps an event heap.
-        leads: ``(lf, target, step)``: the lead table, target flags, next steps.
+        leads: ``(lf, target, step, since)``: the lead table, target flags, next steps,
+            booking times.
         out: the ``Outcomes`` arrays (owner, attempts, first_attempt, contact, end, offer_time).
         steps: offsets (minutes) and contact chances per attempt, ``(2, K)``.
         routing: ``(rf, ri)``, see routing.pack_routing.
@@ -230,8 +265,8 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
         events: the event heap.
         counters: the loop's counters.
     """
-    lf, _, step = leads
-    owner, end, offer_time = out[0], out[4], out[5]
+    lf, _, step, since = leads
+    owner, end, offer_time, closing_due, closing_time, closer = out[0], out[4], out[5], out[7], out[8], out[9]
     rf, ri = routing[0], routing[1]
     lead, result = mi[m, EV_LEAD], mi[m, EV_RESULT]
     n_steps = steps.shape[1]
@@ -245,6 +280,7 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
             end[lead] = NO_CONTACT
     elif result == PRESENT:
         step[lead] = n_steps
+        since[lead] = t  # the presentation is booked: the client starts cooling
         due = t + lf[lead, DELAY_MIN]
     elif result == OFFER_MADE:
         end[lead] = OFFER
@@ -252,6 +288,13 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
         mi[m, OFFERS] += 1  # counted for the probation rule
         if t >= mf[m, RAMPED_FROM]:
             mi[m, OFFERS_RAMPED] += 1
+        share = params[P_CLOSE_SHARE]
+        if share > 0.0 and uniform(seed, CLOSING_DRAWS + lead) < share:  # a closing call is booked
+            step[lead] = n_steps + 1
+            due = t + lf[lead, CLOSE_DELAY]
+            closing_due[lead] = due
+    elif result == CLOSING_MADE:
+        closing_time[lead], closer[lead] = t, m
     elif result == NO_OFFER:
         end[lead] = LOST_NO_OFFER
     if due >= 0.0:
@@ -261,21 +304,30 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
             to = route(t, draw, int(params[P_POLICY]), seed, rf, ri, queues[2], counters)
             counters[REASSIGN_DRAWS] += 1
         if to >= 0:
-            give(to, due, lead, t, params[P_NEW_FIRST] > 0.5, heap, step, owner, mf, mi, md, queues,
+            give(to, due, lead, t, params, heap, step, owner, mf, mi, md, queues,
                  events, counters)
     mi[m, BUSY] = 0
 
 
 @njit(cache=True, error_model="numpy")
-def expire_at_horizon(created: np.ndarray, end: np.ndarray, lead_ttl: float, horizon: float) -> None:
-    """At the horizon, attempts still planned past ``lead_ttl`` count as expired (as in des.py).
+def expire_at_horizon(created: np.ndarray, end: np.ndarray, lead_ttl: float, horizon: float,
+                      since: np.ndarray, within: float) -> None:
+    """At the horizon: attempts planned past ``lead_ttl``, presentations queued past their limit.
+
+    The attempts count as expired (as in des.py), the presentations as lost
+    (engines/booked.py).
 
     Args:
         created: per lead, its creation, minutes from the start.
-        end: per lead, the end code (``IN_CHAIN`` becomes ``EXPIRED`` where due).
+        end: per lead, the end code (``IN_CHAIN`` becomes ``EXPIRED``, ``AWAITING_PRESENTATION``
+            ``LOST_NO_PRESENTATION`` where due).
         lead_ttl: minutes after creation when attempts stop.
         horizon: the horizon, minutes from the start.
+        since: per lead, when a presentation still queued was booked (NaN: none).
+        within: the presentation's time limit, minutes (inf: none).
     """
     for i in range(created.size):
         if end[i] == IN_CHAIN and created[i] + lead_ttl < horizon:
             end[i] = EXPIRED
+        elif end[i] == AWAITING_PRESENTATION and since[i] + within < horizon:
+            end[i] = LOST_NO_PRESENTATION

@@ -11,9 +11,12 @@ Every helper is inlined at numba-IR level (see the speed notes in
 The arrays the helpers share: ``mf``/``mi``, the per-manager tables
 (columns in queues: ``EV_T``, ``STOP`` ...); ``md``, the per-manager-day
 table (columns in tables); ``queues = (hd, hk, hn)``, the task lists (rows
-2m, 2m + 1 per manager, then the shared queue's two); ``events``, the
+3m to 3m + 2 per manager, then the shared queue's three); ``events``, the
 event heap of the event loop (run_split keeps none: ``heap`` False);
 ``counters``, the loop's counters.  Times are minutes from the start.
+The task lists are rows ``3m`` to ``3m + 2`` per manager, one per class of
+work under the priority rule (:mod:`simsales.engines.priority`), then the
+shared queue's three.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from simsales.engines.fast.queues import (
     LEAD_MASK,
     NEXT_ON,
     REASSIGN_DRAWS,
+    ROWS,
     SEGMENT,
     SEQ,
     STOP,
@@ -43,8 +47,11 @@ from simsales.engines.fast.routing import route
 from simsales.engines.fast.tables import (
     INF,
     NEXT_SHIFT_DAY,
-    P_NEW_FIRST,
+    P_CLASS_BOOKED,
+    P_CLASS_FIRST,
+    P_CLASS_FOLLOWUP,
     P_POLICY,
+    P_STEPS,
     SHIFT_END,
     SHIFT_START,
     WAKE,
@@ -106,9 +113,9 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
     stop = mf[m, STOP]
     if t >= stop:
         return INF
-    pool = 2 * mf.shape[0]
+    pool = ROWS * mf.shape[0]
     q = INF
-    for h in (2 * m, 2 * m + 1, pool, pool + 1):
+    for h in (ROWS * m, ROWS * m + 1, ROWS * m + 2, pool, pool + 1, pool + 2):
         if (shared or h < pool) and hn[h, COUNT] > 0 and hd[h, task_first(h, hn)] < q:
             q = hd[h, task_first(h, hn)]
     if q == INF:
@@ -164,7 +171,25 @@ def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, m
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bool, step: np.ndarray,
+def task_row(target: int, k: int, params: np.ndarray) -> int:
+    """The task list a lead's next task goes to with ``target``: its row in the task tables.
+
+    Args:
+        target: a manager, or M for the shared queue.
+        k: the lead's next step (0: the first attempt; below ``P_STEPS``: a
+            follow-up; past the attempts: booked work).
+        params: the scalars (``P_CLASS_*``: the class of each kind of work).
+
+    Returns:
+        ``ROWS * target + class``.
+    """
+    c = params[P_CLASS_FIRST] if k == 0 else (
+        params[P_CLASS_FOLLOWUP] if k < params[P_STEPS] else params[P_CLASS_BOOKED])
+    return ROWS * target + int(c)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def give(target: int, due: float, lead: int, t: float, params: np.ndarray, heap: bool, step: np.ndarray,
          owner: np.ndarray, mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple,
          events: tuple, counters: np.ndarray) -> None:
     """The reference engine's ``give``: queue a task and wake whoever should act.
@@ -174,7 +199,7 @@ def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bo
         due: when the task is due, minutes from the start.
         lead: the task's lead (its next step says which task).
         t: now, minutes from the start.
-        new_first: the ``new_first`` priority (fresh first attempts in their own list).
+        params: the scalars (``P_CLASS_*``: the class of each kind of work; ``P_STEPS``).
         heap: whether the loop keeps an event heap.
         step: per lead, the next step (attempt k, or K for the presentation).
         owner: per lead, the owner (set to ``target`` if a manager).
@@ -189,8 +214,7 @@ def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bo
     n_managers = mf.shape[0]
     key = (counters[SEQ] << LEAD_BITS) | lead
     counters[SEQ] += 1
-    fresh = new_first and step[lead] == 0
-    task_push(2 * target if fresh else 2 * target + 1, due, key, hd, hk, hn, counters)
+    task_push(task_row(target, step[lead], params), due, key, hd, hk, hn, counters)
     if target < n_managers:
         owner[lead] = target
         wake_if_idle(target, t, heap, mf, mi, md, queues, events, counters)
@@ -222,7 +246,7 @@ def give(target: int, due: float, lead: int, t: float, new_first: bool, heap: bo
 
 @njit(cache=True, error_model="numpy", inline="always")
 def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, shared: bool) -> int:
-    """Pop the task to do now: fresh first, then the rest; within each, the earliest due.
+    """Pop the task to do now: class 0 first, then 1, then 2; within each, the earliest due.
 
     Args:
         m: the manager.
@@ -235,8 +259,9 @@ def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, sh
     Returns:
         The task's lead; -1 if nothing is due.
     """
-    pool = hn.shape[0] - 2
-    for own, pool_row in ((2 * m, pool), (2 * m + 1, pool + 1)):
+    pool = hn.shape[0] - ROWS
+    for c in range(ROWS):
+        own, pool_row = ROWS * m + c, pool + c
         h, i = -1, 0
         for row in (own, pool_row):
             x = task_first(row, hn)
@@ -255,8 +280,8 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
                  hn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Take out every task queued with ``owner`` that is due before ``until``, oldest first.
 
-    Each of the owner's task lists is sorted by due time, so these are the
-    first tasks of each list; the rest stay.
+    Each of the owner's task lists (``ROWS`` of them) is sorted by due
+    time, so these are the first tasks of each list; the rest stay.
 
     Args:
         owner: the manager.
@@ -268,31 +293,26 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
     Returns:
         ``(due, key)`` of the tasks taken out, in the order ``(due, seq)``.
     """
-    n = 0
-    for h in (2 * owner, 2 * owner + 1):  # every task list of the owner
+    counts = np.zeros(ROWS, np.int64)
+    for c in range(ROWS):  # every task list of the owner: its first tasks due before until
+        h = ROWS * owner + c
         lo, count = hn[h, FIRST], hn[h, COUNT]
-        k = 0
-        while k < count and hd[h, lo + k] < until:
-            k += 1
-        n += k
-    due, key = np.empty(n), np.empty(n, np.int64)
-    a, b = 2 * owner, 2 * owner + 1  # each list is in (due, seq) order: merge the two
-    i, j = hn[a, FIRST], hn[b, FIRST]
-    i_end, j_end = i + hn[a, COUNT], j + hn[b, COUNT]
-    for x in range(n):
-        take_a = i < i_end and hd[a, i] < until and (
-            j >= j_end or hd[b, j] >= until or hd[a, i] < hd[b, j] or (hd[a, i] == hd[b, j]
-                                                                   and hk[a, i] < hk[b, j]))
-        if take_a:
-            due[x], key[x] = hd[a, i], hk[a, i]
-            i += 1
-        else:
-            due[x], key[x] = hd[b, j], hk[b, j]
-            j += 1
-    for h, pos, end in ((a, i, i_end), (b, j, j_end)):  # the rest stay
-        hn[h, COUNT] = end - pos
-        hn[h, FIRST] = pos if end > pos else 0
-    return due, key
+        while counts[c] < count and hd[h, lo + counts[c]] < until:
+            counts[c] += 1
+    due, key = np.empty(counts.sum()), np.empty(counts.sum(), np.int64)
+    x = 0
+    for c in range(ROWS):
+        h = ROWS * owner + c
+        lo = hn[h, FIRST]
+        for k in range(counts[c]):
+            due[x], key[x] = hd[h, lo + k], hk[h, lo + k]
+            x += 1
+        rest = hn[h, COUNT] - counts[c]  # the rest stay
+        hn[h, COUNT] = rest
+        hn[h, FIRST] = lo + counts[c] if rest > 0 else 0
+    by_key = np.argsort(key, kind="mergesort")  # key order is queue (seq) order
+    order = by_key[np.argsort(due[by_key], kind="mergesort")]
+    return due[order], key[order]
 
 
 @njit(cache=True, error_model="numpy")
@@ -325,7 +345,7 @@ def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarr
     for x in range(due.size):
         target = reroute(t, extra_draws, routing, params, seed, hn, counters)
         if target >= 0:
-            give(target, due[x], key[x] & LEAD_MASK, t, params[P_NEW_FIRST] > 0.5, heap, step,
+            give(target, due[x], key[x] & LEAD_MASK, t, params, heap, step,
                  owner, mf, mi, md, queues, events, counters)
 
 
@@ -367,5 +387,5 @@ def hand_over(m: int, t: float, until: float, heap: bool, extra_draws: int, step
             lead = key[x] & LEAD_MASK
             if target != m:
                 handovers[lead] += 1
-            give(target, due[x], lead, t, params[P_NEW_FIRST] > 0.5, heap, step, owner, mf, mi, md,
+            give(target, due[x], lead, t, params, heap, step, owner, mf, mi, md,
                  queues, events, counters)

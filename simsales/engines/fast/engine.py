@@ -40,12 +40,15 @@ import simsales.engines.fast.chain as fast_chain
 import simsales.engines.fast.loop as fast_loop
 import simsales.engines.fast.queues as fast_queues
 import simsales.engines.fast.split as fast_split
+from simsales.engines.booked import closing_args, cooling_args, presentation_limit
 from simsales.engines.contract import Outcomes, ReplicationCache
 from simsales.engines.fast.queues import MAX_LEADS
 from simsales.engines.fast.routing import RULES, pack_routing, presence, routing_segments
 from simsales.engines.fast.tables import (
     ACTIVE_STOP,
     CALL_MIN,
+    CLOSE_DELAY,
+    CLOSE_MIN,
     CONTACT_F,
     CREATED,
     DECIDE_AT,
@@ -58,7 +61,14 @@ from simsales.engines.fast.tables import (
 from simsales.engines.probation import Probation, read_probation
 from simsales.scenario import Scenario
 from simsales.scenario.distributions import Distribution
-from simsales.scenario.policies import POLICY_CODES, ROUTING_POLICIES
+from simsales.scenario.policies import (
+    BOOKED,
+    FIRST,
+    FOLLOWUP,
+    POLICY_CODES,
+    ROUTING_POLICIES,
+    priority_classes,
+)
 from simsales.scenario.uncertain import value
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.arrivals import Leads
@@ -93,7 +103,7 @@ class LeadDraws:
         leads: the lead stream they were drawn for.
         scenario: the resolved scenario they were drawn from.
         state_before: the dynamics stream's state before drawing.
-        table: the loops' lead table ``(N, 5)``, columns tables.CREATED ... DELAY_MIN.
+        table: the loops' lead table ``(N, 8)``, columns tables.CREATED ... CLOSE_DELAY.
         seed: the seed of the loops' uniforms.
         state_after: the stream's state after drawing.
     """
@@ -131,6 +141,7 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
     if POLICIES.get(sc.routing.policy) not in RULES:
         raise ValueError(f"the fast engine has no rule for routing policy {sc.routing.policy!r}")
     chain = sc.touch_chain
+    since = np.full(n, np.nan)  # per lead, when its presentation was booked (NaN: none queued)
     if n == 0 or m == 0:
         out = Outcomes.empty(n, m)
     else:
@@ -143,15 +154,16 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         room = cache.task_room or _first_room(world)
         while True:  # rerun with longer task lists if one overflowed (same numbers)
             out = Outcomes.empty(n, m)
+            since[:] = np.nan
             state = _fresh_state(world, room, probation)
             new_count[:] = 0  # the new leads per manager and day: a rerun counts them anew
             # The loop writes the probation table and the routing's until: fresh copies if it may.
             fresh = (lambda a: a) if probation.inert else np.copy
             roster_args = (md, leavers, leave_at, (decisions, fresh(pf), standby, out.fired), handover)
-            if not loop((draws, target, np.zeros(n, np.int64)), roster_args, chain_args,
+            if not loop((draws, target, np.zeros(n, np.int64), since), roster_args, chain_args,
                         (fresh(rf), ri, new_count), params, seed, state,
                         (out.manager, out.attempts, out.first_attempt, out.contact, out.end, out.offer_time,
-                         out.handovers)):
+                         out.handovers, out.closing_due, out.closing_time, out.closer)):
                 break
             room *= 4
         cache.task_room = room
@@ -162,7 +174,8 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         out.crm_minutes[:] = mf[:, fast_queues.CRM_MIN]
         out.overtime_minutes[:] = mf[:, fast_queues.OVERTIME_MIN]
     fast_chain.expire_at_horizon(np.ascontiguousarray(leads.created, dtype=float), out.end,
-                                 float(chain.lead_ttl), float(sc.horizon_minutes))
+                                 float(chain.lead_ttl), float(sc.horizon_minutes), since,
+                                 presentation_limit(sc.funnel))
     return out
 
 
@@ -205,7 +218,7 @@ def _lead_draws(world: World, rng: np.random.Generator,
     chain, funnel = sc.touch_chain, sc.funnel
     quality = np.array([value(c.quality) for c in sc.channels])
     factor = np.array([value(c.contact_factor) for c in sc.channels], dtype=float)
-    draws = np.empty((n, 6))  # the loops' lead table: tables.CREATED ... CONTACT_F
+    draws = np.zeros((n, 8))  # the loops' lead table: tables.CREATED ... CLOSE_DELAY
     draws[:, CREATED] = leads.created
     draws[:, P_QUALIFY] = value(funnel.qualify) * quality[leads.channel]  # the manager's factor comes later
     draws[:, CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
@@ -216,6 +229,10 @@ def _lead_draws(world: World, rng: np.random.Generator,
     if chain.nontarget_call_minutes is not None:  # drawn last: no other draw moves
         short = _per_lead(chain.nontarget_call_minutes, rng, n)
         draws[:, CALL_MIN] = np.where(leads.target, draws[:, CALL_MIN], short)
+    closing = funnel.closing
+    if closing.share > 0:  # drawn last, and only if needed: no other draw moves
+        draws[:, CLOSE_MIN] = _per_lead(closing.call_minutes, rng, n)
+        draws[:, CLOSE_DELAY] = _per_lead(closing.delay_days, rng, n) * MINUTES_PER_DAY
     cache.lead_draws = LeadDraws(leads, sc, before, draws, seed, rng.bit_generator.state)
     return draws, seed
 
@@ -247,14 +264,16 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache,
                       [value(chain.contact_chance(k)) for k in range(len(chain.offsets))]])
     decay_kind, half_life, floor, decay_table = decay_args(chain.decay)
     crm, rt = sc.team.crm_minutes, sc.routing
+    classes = priority_classes(chain.priority)
     limits = rt.max_new_per_day is not None or rt.ramp_share < 1.0
     params = np.array([
         sc.horizon_minutes, chain.lead_ttl, chain.dial_minutes, value(sc.team.talk_share),
         value(funnel.offer.p) * (1.0 + price.change) ** price.elasticity,
-        half_life, floor, POLICIES[rt.policy], chain.priority == "new_first", decay_kind,
+        half_life, floor, POLICIES[rt.policy], classes[FIRST], decay_kind,
         probation.bar,
         crm.attempt, crm.contact, crm.offer, -1 if rt.max_new_per_day is None else rt.max_new_per_day,
-        limits, limits or rt.min_shift_left > 0,
+        limits, limits or rt.min_shift_left > 0, classes[BOOKED], classes[FOLLOWUP], len(chain.offsets),
+        *cooling_args(funnel)[:3], presentation_limit(funnel), *closing_args(funnel),
     ], dtype=float)
     weighted = rt.policy == "weighted"
     windows = routing_windows(roster.shift_start, roster.shift_end, rt.min_shift_left, sc.horizon_minutes)
@@ -315,7 +334,7 @@ def _fresh_state(world: World, capacity: int, probation: Probation) -> tuple[np.
     mf[:, fast_queues.RAMPED_FROM] = probation.ramped_from
     mi = np.zeros((m, 7), np.int64)
     mi[:, fast_queues.POS] = np.arange(m)
-    rows = 2 * m + 2  # two task lists per manager, then the shared queue's two
+    rows = fast_queues.ROWS * (m + 1)  # three task lists per manager, then the shared queue's three
     return (mf, mi, np.empty((rows, capacity)), np.empty((rows, capacity), np.int64),
             np.zeros((rows, 2), np.int64), np.full(m, np.inf),
             np.arange(m), np.arange(m), np.zeros(5, np.int64))

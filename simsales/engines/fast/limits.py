@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simsales.engines.fast.queues import COUNT, CREDIT, LAST_ROUTED, SEGMENT, uniform
+from simsales.engines.fast.queues import CREDIT, LAST_ROUTED, SEGMENT, task_load, uniform
 from simsales.engines.fast.routing import (
     LEAST_LOADED,
     N_BOUNDS,
@@ -107,7 +107,7 @@ def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.nd
                 i = first + n if first + n < hi else first + n - (hi - lo)
                 c = ri[i]
                 if (cap < 0 or new_count[c, day] < cap) and (not check or t < rf[until + c]):
-                    load = (hn[2 * c, COUNT] + hn[2 * c + 1, COUNT]) / md[c, day, RAMP_SHARE]
+                    load = task_load(c, hn) / md[c, day, RAMP_SHARE]
                     if chosen < 0 or load < best:
                         chosen, best = c, load
         else:  # round robin; a manager in ramp takes the lead when their credit reaches 1

@@ -21,7 +21,7 @@ mapping from the reference engine:
   managers' events, leaves and probation decisions, before the arrivals;
   those of one minute together, by manager (:func:`~simsales.engines.fast.dispatch.hand_over`);
 * the shared queue (``shared_queue`` routing) is a pair of task lists at
-  row ``2M``, ``2M + 1`` that every manager looks at besides their own.
+  rows ``3M`` to ``3M + 2`` that every manager looks at besides their own.
 
 This loop runs every routing policy; the fast engine uses it where routing
 depends on the managers' queues (``least_loaded``, ``shared_queue``) and
@@ -53,7 +53,6 @@ from simsales.engines.fast.tables import (
     INF,
     P_BAR,
     P_HORIZON,
-    P_NEW_FIRST,
     P_WAIT_WINDOW,
 )
 
@@ -83,7 +82,7 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
         params: the scalars (``tables.P_*``; minutes where times).
         seed: the stream of the uniforms (queues.uniform).
         state: ``(mf, mi, hd, hk, hn, et, es, order, counters)``: the manager
-            tables, the task lists (rows 2m, 2m + 1 per manager, then the
+            tables, the task lists (rows 3m to 3m + 2 per manager, then the
             shared ones; empty), the event heap (see queues.set_event)
             and counters (zeros).
         out: the ``Outcomes`` arrays to fill (as ``Outcomes.empty`` makes
@@ -100,7 +99,7 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
     ho_t, ho_m, ho_until = handover
     lf, step, owner = leads[0], leads[2], out[0]
     et, order = events[0], events[2]
-    horizon, new_first = params[P_HORIZON], params[P_NEW_FIRST] > 0.5
+    horizon = params[P_HORIZON]
     n_leads, n_steps = lf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
@@ -140,7 +139,7 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
                 due = t_arrival + chain[0][0, 0]
                 if params[P_WAIT_WINDOW] > 0.5:
                     due = max(due, at)
-                give(to, due, i, t_arrival, new_first, True, step, owner, mf, mi, md, queues, events,
+                give(to, due, i, t_arrival, params, True, step, owner, mf, mi, md, queues, events,
                      counters)
             i += 1
             continue

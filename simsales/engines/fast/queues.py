@@ -1,7 +1,9 @@
 """Queues of the fast engine's event loop, compiled with numba.
 
-* A manager's two task lists (fresh first attempts; everything else) are
-  kept sorted, row by row, in two ``(2M, cap)`` arrays: the due time
+* A manager's three task lists (one per class of work under the priority
+  rule, see :mod:`simsales.engines.priority`) are kept sorted, row by row,
+  in two ``(3M + 3, cap)`` arrays (rows ``3m`` to ``3m + 2``; the shared
+  queue's last): the due time
   (minutes) and an integer key ``seq << LEAD_BITS | lead``, in the order
   ``(due, seq)`` of the reference engine's ``heapq`` entries; the lead comes
   out of the key.  ``hn[row]`` holds the number of tasks and where the first
@@ -46,6 +48,8 @@ EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS, OFFERS, OFFERS_RAMPED = range(7)
 SEQ, REASSIGN_DRAWS, OVERFLOW, LAST_ROUTED, SEGMENT = range(5)
 # Columns of ``hn``, per task list: how many tasks, where the first one is.
 COUNT, FIRST = 0, 1
+ROWS = 3
+"""Task lists per manager (and for the shared queue): one per class of work, class 0 first."""
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -129,6 +133,20 @@ def task_first(h: int, hn: np.ndarray) -> int:
         The column of the first task in ``hd`` and ``hk``.
     """
     return hn[h, FIRST]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def task_load(m: int, hn: np.ndarray) -> int:
+    """How many tasks are queued with manager ``m`` (their three rows).
+
+    Args:
+        m: the manager.
+        hn: per row, the number of tasks and where the first one is.
+
+    Returns:
+        The number of tasks.
+    """
+    return hn[ROWS * m, COUNT] + hn[ROWS * m + 1, COUNT] + hn[ROWS * m + 2, COUNT]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -274,8 +292,8 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
     (:func:`unchecked`), the rest :func:`borrowed` views.
 
     Args:
-        leads: ``(lf, target, step)``.
-        out: the seven ``Outcomes`` arrays the loops fill.
+        leads: ``(lf, target, step, since)``.
+        out: the ten ``Outcomes`` arrays the loops fill.
         roster: ``(md, leavers, leave_at, probation, handover)``, probation ``(decisions, pf,
             standby, fired)``, handover ``(t, manager, until)``.
         chain: ``(steps, decay_table)``.
@@ -287,9 +305,10 @@ def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple,
         ``(leads, out, (md, leavers, leave_at, probation, handover), chain, routing, params,
         (mf, mi, queues, events, counters))``.
     """
-    return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2])),
+    return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2]), unchecked(leads[3])),
             (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
-             unchecked(out[4]), unchecked(out[5]), unchecked(out[6])),
+             unchecked(out[4]), unchecked(out[5]), unchecked(out[6]), unchecked(out[7]),
+             unchecked(out[8]), unchecked(out[9])),
             (borrowed(roster[0]), borrowed(roster[1]), borrowed(roster[2]),
              (borrowed(roster[3][0]), borrowed(roster[3][1]), borrowed(roster[3][2]),
               borrowed(roster[3][3])),

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simsales.engines.fast.queues import COUNT, LAST_ROUTED, SEGMENT, uniform
+from simsales.engines.fast.queues import LAST_ROUTED, ROWS, SEGMENT, task_load, uniform
 from simsales.scenario.policies import POLICY_CODES
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.roster import Roster
@@ -226,13 +226,13 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
         seed: the run's stream of uniforms (queues.uniform).
         rf: the packed segments' floats (:func:`pack_routing`).
         ri: the packed segments' integers.
-        hn: the task lists' counts (rows 2m, 2m + 1 per manager; least_loaded reads them).
+        hn: the task lists' counts (rows 3m to 3m + 2 per manager; least_loaded reads them).
         counters: the loop's counters; reads and updates ``LAST_ROUTED`` and ``SEGMENT``.
 
     Returns:
         A manager, M for the shared queue, -1 for nobody.
     """
-    n_managers = (hn.shape[0] - 2) // 2
+    n_managers = hn.shape[0] // ROWS - 1
     if policy == SHARED_QUEUE:
         return n_managers
     nb = ri[N_BOUNDS]
@@ -264,7 +264,7 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
         chosen, best = -1, -1
         for i in range(lo, hi):
             c = ri[i]
-            score = (hn[2 * c, COUNT] + hn[2 * c + 1, COUNT]) * n_managers + c - last - 1
+            score = task_load(c, hn) * n_managers + c - last - 1
             if c <= last:
                 score += n_managers
             if best < 0 or score < best:
@@ -300,7 +300,7 @@ def route_present(t: float, counter: int, policy: int, seed: np.uint64, rf: np.n
     Returns:
         A manager, or -1 for nobody.
     """
-    n_managers = (hn.shape[0] - 2) // 2
+    n_managers = hn.shape[0] // ROWS - 1
     until, n_days = ri[OFF_UNTIL], ri[N_DAYS]
     cands, n_seg = ri[OFF_CANDS], ri[N_SEGMENTS]
     while r >= 0:
@@ -315,7 +315,7 @@ def route_present(t: float, counter: int, policy: int, seed: np.uint64, rf: np.n
                 total += rf[ri[OFF_WEIGHT] + c * n_days + d]
                 chosen = c  # the last one, if the draw falls past every cumulative weight
             elif policy == LEAST_LOADED:
-                score = (hn[2 * c, COUNT] + hn[2 * c + 1, COUNT]) * n_managers + c - last - 1
+                score = task_load(c, hn) * n_managers + c - last - 1
                 if c <= last:
                     score += n_managers
                 if best < 0 or score < best:

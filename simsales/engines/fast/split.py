@@ -30,7 +30,7 @@ import numpy as np
 from numba import njit
 
 from simsales.engines.fast.chain import done, take
-from simsales.engines.fast.dispatch import give, owned_before, reassign, reroute, wake_if_idle
+from simsales.engines.fast.dispatch import give, owned_before, reassign, reroute, task_row, wake_if_idle
 from simsales.engines.fast.limits import route_new
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
@@ -40,6 +40,7 @@ from simsales.engines.fast.queues import (
     LEAD_BITS,
     LEAD_MASK,
     OVERFLOW,
+    ROWS,
     SEGMENT,
     SEQ,
     STOP,
@@ -53,7 +54,6 @@ from simsales.engines.fast.tables import (
     INF,
     P_BAR,
     P_HORIZON,
-    P_NEW_FIRST,
     P_WAIT_WINDOW,
 )
 
@@ -90,7 +90,7 @@ def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.nd
         counters: the loop's counters.
     """
     lf, step, owner = leads[0], leads[2], out[0]
-    new_first, wait_for_window = params[P_NEW_FIRST] > 0.5, params[P_WAIT_WINDOW] > 0.5
+    wait_for_window = params[P_WAIT_WINDOW] > 0.5
     first_offset = chain[0][0, 0]
     a, stop = head[m], mf[m, STOP]  # stop <= horizon
     while True:
@@ -104,7 +104,7 @@ def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.nd
                                                md, queues, False)
         elif a >= 0:  # every arrival routed so far comes before the bound
             due = due_at[a] if wait_for_window else t_arrival + first_offset
-            give(m, due, a, t_arrival, new_first, False, step, owner, mf, mi, md, queues, events,
+            give(m, due, a, t_arrival, params, False, step, owner, mf, mi, md, queues, events,
                  counters)
             a = nxt[a]
         else:
@@ -136,7 +136,7 @@ def flush(nb: int, b_row: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, pend
         task_merge(h, b_due[group], b_key[group], hd, hk, hn, counters)
         x = y
     for x in range(nb):
-        r = b_row[x] // 2
+        r = b_row[x] // ROWS
         if pending[r] != 0:
             pending[r] = 0
             wake_if_idle(r, t, False, mf, mi, md, queues, events, counters)
@@ -163,7 +163,6 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
     """
     hd, hk, hn = queues
     step, owner, handovers = leads[2], out[0], out[6]
-    new_first = params[P_NEW_FIRST] > 0.5
     cap = 256
     b_row, b_due, b_key = np.empty(cap, np.int64), np.empty(cap), np.empty(cap, np.int64)
     nb = 0
@@ -196,7 +195,7 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
                 b_row, b_due, b_key = (np.concatenate((b_row, np.empty(nb, np.int64))),
                                        np.concatenate((b_due, np.empty(nb))),
                                        np.concatenate((b_key, np.empty(nb, np.int64))))
-            b_row[nb] = 2 * to if new_first and step[lead] == 0 else 2 * to + 1
+            b_row[nb] = task_row(to, step[lead], params)
             b_due[nb], b_key[nb] = due[x], (counters[SEQ] << LEAD_BITS) | lead
             counters[SEQ] += 1
             pending[to] = 1
