@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from simsales.world.arrivals import Leads
 from simsales.world.world import World
 
 __all__ = [
@@ -106,6 +107,21 @@ class Outcomes:
             overtime_minutes=np.zeros(n_managers),
             fired=np.full(n_managers, np.nan),
         )
+
+    def entered(self, leads: Leads) -> Outcomes:
+        """Mark the leads that enter from an open pipeline qualified: their presentation is due.
+
+        (A lead entering at attempt k is ``IN_CHAIN``, as every new lead.)
+
+        Args:
+            leads: the replication's leads (``leads.entry``: the pipeline's, if any).
+
+        Returns:
+            These outcomes, changed in place.
+        """
+        if leads.entry is not None:
+            self.end[: leads.n_entries][leads.entry.attempt < 0] = AWAITING_PRESENTATION
+        return self
 
 
 @dataclass

@@ -90,7 +90,7 @@ class _Simulation(FloorRules):
         self.env = simpy.Environment()
         self.horizon = sc.horizon_minutes
         m = self.roster.n_managers
-        self.out = Outcomes.empty(len(self.leads), m)
+        self.out = Outcomes.empty(len(self.leads), m).entered(self.leads)
         chain = sc.touch_chain
         self.offsets = list(chain.offsets)
         self.p_contact = [value(chain.contact_chance(k)) for k in range(len(self.offsets))]
@@ -185,17 +185,29 @@ class _Simulation(FloorRules):
     # -- processes ----------------------------------------------------------
 
     def arrivals(self) -> Process:
-        """Bring the leads in at their creation times and route each (MODEL.md section 3)."""
-        env, created = self.env, self.leads.created
+        """Bring the leads in at their creation times and route each (MODEL.md section 3).
+
+        A lead from an open pipeline (``leads.entry``) arrives at minute 0
+        with its own first task (attempt k or the presentation, due when
+        the entry says) and its owner, or routed as a new lead if it has none.
+        """
+        env, created, entry = self.env, self.leads.created, self.leads.entry
+        n_entries = self.leads.n_entries
         for lead in range(len(created)):
-            yield env.timeout(created[lead] - env.now)
-            manager = self.route(env.now, new=True)
+            yield env.timeout((created[lead] if lead >= n_entries else 0.0) - env.now)
+            owner = int(entry.owner[lead]) if lead < n_entries else -1
+            manager = owner if owner >= 0 else self.route(env.now, new=True)
             self.record("assign", lead, manager)
-            if manager >= 0:
-                due = created[lead] + self.offsets[0]
-                if self.wait_for_window and manager != self.pool:
-                    due = max(due, self.routed_at)  # a lead for a later shift waits for it
-                self.give(manager, due, _Task(lead, ATTEMPT, 0))
+            if manager < 0:
+                continue
+            if lead < n_entries:
+                due, k = float(entry.due[lead]), int(entry.attempt[lead])
+                task = _Task(lead, ATTEMPT, k) if k >= 0 else _Task(lead, PRESENTATION)
+            else:
+                due, task = created[lead] + self.offsets[0], _Task(lead, ATTEMPT, 0)
+            if owner < 0 and self.wait_for_window and manager != self.pool:
+                due = max(due, self.routed_at)  # a lead for a later shift waits for it
+            self.give(manager, due, task)
 
     def leaver(self, manager: int, t: float) -> Process:
         """At ``t`` the manager leaves: their queued tasks are routed anew, oldest first."""

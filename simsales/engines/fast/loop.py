@@ -31,7 +31,7 @@ from numba import njit
 
 from simsales.engines.fast.chain import done, take
 from simsales.engines.fast.dispatch import give, reassign
-from simsales.engines.fast.limits import route_new
+from simsales.engines.fast.entry import arrival, arrive
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
     EV_KIND,
@@ -43,14 +43,12 @@ from simsales.engines.fast.queues import (
     views,
 )
 from simsales.engines.fast.tables import (
-    CREATED,
     DECIDE_AT,
     DONE,
     INF,
     P_BAR,
     P_HORIZON,
     P_NEW_FIRST,
-    P_WAIT_WINDOW,
 )
 
 
@@ -97,7 +95,7 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
     i = j = k = 0
     while counters[OVERFLOW] == 0:
-        t_arrival = lf[i, CREATED] if i < n_leads else INF
+        t_arrival = arrival(lf, i) if i < n_leads else INF
         t_leave = leave_at[j] if j < leavers.size else INF
         t_decide = pf[decisions[k], DECIDE_AT] if k < decisions.size else INF
         m, t = order[0], et[0]
@@ -117,12 +115,9 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
                         md, queues, events, counters, pf, standby, fired)
             continue
         if t_arrival < t:
-            to, at = route_new(t_arrival, i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
-                               params, counters)
+            to, due = arrive(i, t_arrival, chain[0][0, 0], i * stride + n_steps + 2, seed, routing, queues[2],
+                             md, mf, lf, params, counters)
             if to >= 0:
-                due = t_arrival + chain[0][0, 0]
-                if params[P_WAIT_WINDOW] > 0.5:
-                    due = max(due, at)
                 give(to, due, i, t_arrival, new_first, True, step, owner, mf, mi, md, queues, events,
                      counters)
             i += 1

@@ -15,8 +15,10 @@ INF = np.inf
 
 # Columns of the per-lead input table ``lf`` (minutes, probabilities): one row per lead.
 # P_QUALIFY is the qualification chance before the manager's factor (not clipped at 1);
-# CONTACT_F the channel's contact factor (0 for an unreachable lead).
-CREATED, P_QUALIFY, CALL_MIN, PRESENT_MIN, DELAY_MIN, CONTACT_F = range(6)
+# CONTACT_F the channel's contact factor (0 for an unreachable lead).  A lead from an open
+# pipeline (world.arrivals.Entry) arrives at minute 0 with its first task due at ENTRY_DUE
+# (NaN: a new lead, which arrives at CREATED) and ENTRY_OWNER its owner (-1: routed).
+CREATED, P_QUALIFY, CALL_MIN, PRESENT_MIN, DELAY_MIN, CONTACT_F, ENTRY_DUE, ENTRY_OWNER = range(8)
 # Columns of the per-manager-day table ``md`` (engine.manager_days): shift start and end
 # (minutes; the shift of the day it starts on, which may end past midnight), ramp
 # throughput, the manager's factor on the offer (conversion ** weight), NEXT_SHIFT_DAY
