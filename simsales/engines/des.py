@@ -187,27 +187,21 @@ class _Simulation(FloorRules):
     def arrivals(self) -> Process:
         """Bring the leads in at their creation times and route each (MODEL.md section 3).
 
-        A lead from an open pipeline (``leads.entry``) arrives at minute 0
-        with its own first task (attempt k or the presentation, due when
-        the entry says) and its owner, or routed as a new lead if it has none.
+        A lead from an open pipeline (``leads.entry``) arrives at minute 0 with its first task
+        (attempt k, or the presentation: -1) due when given, kept by its owner or routed if none.
         """
-        env, created, entry = self.env, self.leads.created, self.leads.entry
-        n_entries = self.leads.n_entries
+        env, created, entry, n_entries = self.env, self.leads.created, self.leads.entry, self.leads.n_entries
         for lead in range(len(created)):
             yield env.timeout((created[lead] if lead >= n_entries else 0.0) - env.now)
             owner = int(entry.owner[lead]) if lead < n_entries else -1
             manager = owner if owner >= 0 else self.route(env.now, new=True)
             self.record("assign", lead, manager)
-            if manager < 0:
-                continue
-            if lead < n_entries:
-                due, k = float(entry.due[lead]), int(entry.attempt[lead])
-                task = _Task(lead, ATTEMPT, k) if k >= 0 else _Task(lead, PRESENTATION)
-            else:
-                due, task = created[lead] + self.offsets[0], _Task(lead, ATTEMPT, 0)
-            if owner < 0 and self.wait_for_window and manager != self.pool:
+            k = int(entry.attempt[lead]) if lead < n_entries else 0
+            due = float(entry.due[lead]) if lead < n_entries else created[lead] + self.offsets[0]
+            if owner < 0 and self.wait_for_window and 0 <= manager != self.pool:
                 due = max(due, self.routed_at)  # a lead for a later shift waits for it
-            self.give(manager, due, task)
+            if manager >= 0:
+                self.give(manager, due, _Task(lead, ATTEMPT, k) if k >= 0 else _Task(lead, PRESENTATION))
 
     def leaver(self, manager: int, t: float) -> Process:
         """At ``t`` the manager leaves: their queued tasks are routed anew, oldest first."""
