@@ -113,7 +113,7 @@ def lead_stream(resolved: Scenario, seed: int, replication: int,
         warm-up in days (:func:`simsales.world.warmup.warmup_of`; 0 with a
         pipeline, whose leads come first, created before minute 0).
     """
-    warmup = warmup_of(resolved)
+    warmup = 0 if pipeline is not None else warmup_of(resolved)
     leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
                            stream(seed, replication, "arrivals"), before=warmup)
     return (leads if pipeline is None else pipeline.joined(leads)), warmup

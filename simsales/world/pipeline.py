@@ -80,6 +80,7 @@ class PipelineStart:
         leads: the leads the engines play (created before minute 0, each
             with its :class:`~simsales.world.arrivals.Entry`, owners -1
             until :meth:`for_roster` maps them).
+        lead_id: per such lead, its id in the export.
         export_owner: per such lead, its ``manager_id`` in the export ("" none).
         deals: the deals past the offer (``lead`` -1: not a lead of the horizon).
         open_leads: the open leads taken from the export (those the engines
@@ -88,6 +89,7 @@ class PipelineStart:
     """
 
     leads: Leads
+    lead_id: np.ndarray
     export_owner: np.ndarray
     deals: Deals
     open_leads: int
@@ -182,9 +184,12 @@ def start_from(resolved: Scenario, open_leads: OpenLeads, rng: np.random.Generat
     ch = np.array([names.get(c, 0) for c in o.channel], dtype=np.int64)
     # Every draw is made for every open lead, in this order, whatever its stage (stable streams).
     u_target, u_qualify = rng.random(n), rng.random(n)
-    waits = np.asarray(funnel.offer.delay_days.sample(rng, n * CONDITIONAL_TRIES), dtype=float)
-    waits = waits.reshape(n, CONDITIONAL_TRIES) * MINUTES_PER_DAY
-    steps = {s: _draw(getattr(funnel, s), rng, n) for s in ("invoice_paid", "link_filled", "bank_approved")}
+    entered = {name: np.nan_to_num(-o.entered[name], nan=0.0) for name in o.entered}  # minutes waited
+    fresh_qualified = o.at("contact")
+    present = _later(funnel.offer.delay_days, np.where(fresh_qualified, 0.0, entered["qualified"]), rng)
+    invoice = _step_after(funnel.invoice_paid, entered["invoice"], rng)
+    filling = _step_after(funnel.link_filled, entered["link_sent"], rng)
+    bank = _step_after(funnel.bank_approved, np.where(o.at("link_filled"), entered["link_filled"], 0.0), rng)
     raw_check = np.maximum(np.asarray(funnel.price.check.sample(rng, n), dtype=float).reshape(n), 0.0)
     u_refund, refund_after = rng.random(n), rng.random(n) * funnel.refunds.window_days * MINUTES_PER_DAY
 
@@ -201,11 +206,7 @@ def start_from(resolved: Scenario, open_leads: OpenLeads, rng: np.random.Generat
     quality = np.array([value(c.quality) for c in resolved.channels])[ch]
     fresh = o.at("contact") & ~o.nontarget & (u_qualify < np.minimum(1.0, value(funnel.qualify) * quality))
     # Qualified: the presentation is due the offer delay after qualification, given it is not over yet.
-    waited = np.nan_to_num(-o.entered["qualified"], nan=0.0)
-    longer = waits > waited[:, None]
-    first = np.argmax(longer, axis=1)
-    later = o.entered["qualified"] + waits[np.arange(n), first]
-    present_due = np.where(fresh, waits[:, 0], np.where(longer.any(axis=1), later, 0.0))
+    present_due = present[1]
     presenting = fresh | o.at("qualified")
 
     play = np.flatnonzero(in_chain | presenting)  # sorted by creation, as open_at gives them
@@ -214,25 +215,62 @@ def start_from(resolved: Scenario, open_leads: OpenLeads, rng: np.random.Generat
                   np.full(play.size, -1, np.int64))
     leads = Leads(o.created[play], ch[play], target[play],
                   None if reachable[play].all() else reachable[play], entry=entry)
-    deals = _deals(resolved, o, ch, steps, raw_check, u_refund, refund_after)
-    return PipelineStart(leads, o.manager_id[play], deals, n, o.staff)
+    deals = _deals(resolved, o, ch, (invoice, filling, bank), raw_check, u_refund, refund_after)
+    return PipelineStart(leads, o.lead_id[play], o.manager_id[play], deals, n, o.staff)
 
 
-def _draw(step: object, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Whether a client step succeeds (its chance ``p``), and its delay in minutes."""
-    ok = rng.random(n) < value(step.p)
-    return ok, np.asarray(step.delay_days.sample(rng, n), dtype=float).reshape(n) * MINUTES_PER_DAY
+SURVIVAL_SAMPLE = 4096
+"""Draws of a delay from which its survival ``P(delay > waited)`` is read."""
 
 
-def _deals(resolved: Scenario, o: OpenLeads, ch: np.ndarray, steps: dict, raw_check: np.ndarray,
+def _later(delay_days: object, waited: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Clients who have waited ``waited`` minutes for a step: its survival, and the rest of their delay.
+
+    The rest is ``d - waited`` for the first of :data:`CONDITIONAL_TRIES`
+    draws ``d`` of the delay longer than the wait (0 if none is: overdue,
+    at ``start``); the survival ``P(d > waited)`` is read from
+    :data:`SURVIVAL_SAMPLE` draws.
+
+    Args:
+        delay_days: the step's delay distribution (days).
+        waited: per client, minutes already waited (0: the step begins at ``start``).
+        rng: the replication's pipeline stream.
+
+    Returns:
+        ``(survival, rest)``: per client, a share and minutes from ``start``.
+    """
+    n = waited.size
+    draws = np.asarray(delay_days.sample(rng, n * CONDITIONAL_TRIES), dtype=float)
+    draws = draws.reshape(n, CONDITIONAL_TRIES) * MINUTES_PER_DAY
+    reference = np.sort(np.asarray(delay_days.sample(rng, SURVIVAL_SAMPLE), dtype=float) * MINUTES_PER_DAY)
+    longer = draws > waited[:, None]
+    rest = np.where(longer.any(axis=1), draws[np.arange(n), np.argmax(longer, axis=1)] - waited, 0.0)
+    survival = 1.0 - np.searchsorted(reference, waited, side="right") / SURVIVAL_SAMPLE
+    return survival, rest
+
+
+def _step_after(step: object, waited: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Whether a client step not done after ``waited`` minutes still succeeds, and when (minutes from start).
+
+    The chance given the wait: ``p S / (1 - p + p S)``, ``S`` the delay's
+    survival at the wait (the clients who would have done it by now are
+    gone); ``p`` itself for a step that begins at ``start``.
+    """
+    u = rng.random(waited.size)
+    survival, rest = _later(step.delay_days, waited, rng)
+    p = value(step.p)
+    still = p * survival / np.maximum(1.0 - p + p * survival, 1e-300)
+    return u < still, rest
+
+
+def _deals(resolved: Scenario, o: OpenLeads, ch: np.ndarray, steps: tuple, raw_check: np.ndarray,
            u_refund: np.ndarray, refund_after: np.ndarray) -> Deals:
     """The deals past the offer: the client's path from the stage each is at (module docstring)."""
     funnel = resolved.funnel
     rows = np.flatnonzero(o.at("invoice", "link_sent", "link_filled", "bank_approved"))
     inst = o.at("link_sent", "link_filled", "bank_approved")[rows]
     e = {s: v[rows] for s, v in o.entered.items()}
-    (inv_ok, inv_d), (fill_ok, fill_d), (bank_ok, bank_d) = (
-        (ok[rows], d[rows]) for ok, d in (steps[s] for s in ("invoice_paid", "link_filled", "bank_approved")))
+    (inv_ok, inv_d), (fill_ok, fill_d), (bank_ok, bank_d) = ((ok[rows], d[rows]) for ok, d in steps)
     stage = o.stage[rows]
     filled = np.where(stage == "link_sent", np.where(fill_ok, fill_d, np.nan), e["link_filled"])
     from_fill = np.where(stage == "link_sent", filled, 0.0)  # the bank's delay runs from the filling or now
@@ -300,7 +338,7 @@ def owner_index(staff: pd.DataFrame, roster: Roster, scenario: Scenario) -> dict
     starting = np.flatnonzero((roster.join_day < 0) & (roster.standby_for < 0) & roster.employed[:, 0]
                               & ~roster.onboarding[:, 0])
     starting = starting[np.lexsort((starting, roster.join_day[starting]))]  # longest tenure first
-    names = [t.name.strip().lower() for t in scenario.team.team_leads]
+    names = [_team_lead_key(t.name) for t in scenario.team.team_leads]
     lead_of = [names[t] if 0 <= t < len(names) else "" for t in roster.team_lead[starting]]
     people = staff.sort_values(["hired_at", "manager_id"], kind="stable")
     ids = people["manager_id"].astype(str).tolist()
