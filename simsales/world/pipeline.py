@@ -17,22 +17,25 @@ its stage (one replication's draws come from its ``pipeline`` stream):
   presentation is due the offer delay after ``start``; the rest are left
   out (lost).
 - ``qualified``: the presentation call is due at ``qualified + d``, ``d``
-  drawn from the offer delay given it is longer than the wait so far
-  (:data:`CONDITIONAL_TRIES` tries; none longer: due at ``start``, overdue).
-- ``invoice``: a deal (no engine): paid with ``invoice_paid.p`` after a
-  fresh invoice delay from ``start``.
-- ``link_sent``: a deal: filled with ``link_filled.p`` after a fresh delay
-  from ``start``, then approved with ``bank_approved.p`` after the bank's
-  delay, paid at approval.
-- ``link_filled``: a deal: approved with ``bank_approved.p`` after a fresh
-  bank delay from ``start``, paid then.
+  drawn from the offer delay given it is longer than the wait so far (as
+  for a client, below; none longer: due at ``start``, overdue).
+- ``invoice``: a deal (no engine): paid or not, and when, given the wait
+  since the invoice (below).
+- ``link_sent``: a deal: filled or not given the wait since the link, then
+  approved with ``bank_approved.p`` after the bank's delay, paid at approval.
+- ``link_filled``: a deal: approved or not given the wait since the filling,
+  paid then.
 - ``bank_approved``: a deal paid at ``start`` (the model pays at approval).
 
-Remaining delays of a deal are drawn afresh from ``start`` (memoryless: the
-time a client already took is not used, and the step's chance is not
-lowered for it).  A deal's price is the export's ``price`` of the lead,
-else drawn as the scenario's; refunds as for any deal.  Steps a deal has
-passed are never drawn again.
+**A client who has waited.**  A step begun ``a`` minutes before ``start``
+and not done by then still succeeds with ``p S(a) / (1 - p + p S(a))``
+(``S`` the delay's survival: the clients who would have done it by now are
+not among these), and its rest of the delay is ``d - a`` for ``d`` drawn
+from the delay given ``d > a`` (:data:`CONDITIONAL_TRIES` tries; none
+longer: at ``start``).  An exponential delay is memoryless, so its rest is
+a fresh draw; a fixed one ends on time.  Steps a deal has passed are never
+drawn again.  A deal's price is the export's ``price`` of the lead, else
+drawn as the scenario's; refunds as for any deal.
 
 **Owners.**  The export's ``manager_id`` of a lead in the touch chain or
 awaiting its presentation is kept if the staff table shows them employed on
