@@ -132,12 +132,16 @@ def test_the_first_week_from_the_pipeline_makes_the_runs_revenue_and_a_cold_star
     assert not abs(cold.mean() / actual.mean() - 1) < 0.15
 
 
-def _open(stage: str, n: int, entered: dict[str, float], price: float = 50_000.0) -> OpenLeads:
-    """``n`` leads at ``stage``, entered each stage at the given minutes (before the start)."""
+def _open(stage: str, n: int, entered: dict[str, float], price: float = 50_000.0,
+          call_ages: tuple[float, ...] = (), created: float = -5000.0) -> OpenLeads:
+    """``n`` leads at ``stage``, entered each stage at the given minutes (before the start), each called
+    at ``call_ages`` (minutes of its age) before the start."""
     times = {s: np.full(n, entered.get(s, np.nan)) for s in STAGES}
+    calls = len(call_ages)
     return OpenLeads(start=dt.date(2026, 7, 6), lead_id=np.array([f"L{i}" for i in range(n)], dtype=object),
-                     channel=np.full(n, "ads", dtype=object), created=np.full(n, -5000.0),
-                     stage=np.full(n, stage, dtype=object), entered=times, attempts=np.zeros(n, np.int64),
+                     channel=np.full(n, "ads", dtype=object), created=np.full(n, created),
+                     stage=np.full(n, stage, dtype=object), entered=times, attempts=np.full(n, calls),
+                     call_lead=np.repeat(np.arange(n), calls), call_age=np.tile(np.array(call_ages), n),
                      manager_id=np.full(n, "", dtype=object), nontarget=np.zeros(n, bool),
                      price=np.full(n, price), staff=pd.DataFrame(columns=["manager_id", "team_lead_id",
                                                                           "hired_at"]), closed=0)
@@ -244,3 +248,22 @@ def test_no_open_lead_at_the_start_is_a_warning_and_a_cold_start(truths, tmp_pat
     result = runner.invoke(app, ["run", str(early), "--pipeline", str(truths[0][1]), "-n", "2"])
     assert result.exit_code == 0, result.output
     assert "warning" in result.stderr and "no lead of the export is open" in result.stderr
+
+
+def test_a_lead_whose_attempts_failed_is_more_likely_unreachable():
+    # Unreachable share 0.3, non-target 0.1; two calls at age 0 failed (chances 0.6 and 0.4, no decay
+    # at age 0): reachable with 0.7 x 0.24 / (0.3 + 0.7 x 0.24) = 0.359; target among those 6/7.
+    doc = yaml.safe_load(SMALL.read_text())
+    doc["channels"][0].update(unreachable_share=0.3, nontarget_share=0.1)
+    sc = resolve(parse_scenario(yaml.safe_dump(doc), "<reach>"), np.random.default_rng(0))
+    n = 20_000
+    leads = start_from(sc, _open("in_work", n, {"in_work": -100.0}, call_ages=(0.0, 0.0), created=-100.0),
+                       np.random.default_rng(6)).leads
+    want = 0.7 * 0.24 / (0.3 + 0.7 * 0.24)
+    reachable = leads.reachable_mask()
+    assert abs(reachable.mean() - want) < 4 * np.sqrt(want * (1 - want) / n)
+    assert abs(leads.target.mean() - want * 6 / 7) < 4 * np.sqrt(want / n)
+    assert not (leads.target & ~reachable).any()
+    assert (leads.entry.attempt == 2).all()
+    fresh = start_from(sc, _open("assigned", n, {}, created=-100.0), np.random.default_rng(6)).leads
+    assert abs(fresh.reachable_mask().mean() - 0.7) < 0.02  # not called yet: the channel's share

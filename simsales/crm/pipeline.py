@@ -53,6 +53,8 @@ class OpenLeads:
         stage: the stage each is at (a name of :data:`simsales.crm.schema.STAGES`).
         entered: per stage name, per lead, the minute it was entered (NaN: not before ``start``).
         attempts: calls and messages made to each before ``start``.
+        call_lead: per such call, its lead (an index of these rows), by lead and time.
+        call_age: per such call, the lead's age when it started (minutes).
         manager_id: each lead's owner in the export ("" if none).
         nontarget: True where the export marks a lead contacted before ``start`` non-target.
         price: the lead's price in the export (NaN: not given).
@@ -68,6 +70,8 @@ class OpenLeads:
     stage: np.ndarray
     entered: dict[str, np.ndarray]
     attempts: np.ndarray
+    call_lead: np.ndarray
+    call_age: np.ndarray
     manager_id: np.ndarray
     nontarget: np.ndarray
     price: np.ndarray
@@ -159,6 +163,7 @@ def open_at(export: Export, start: dt.date) -> OpenLeads:
     call_rows = row_of.get_indexer(calls["lead_id"].to_numpy(dtype=object))
     early_call = (minutes(calls["started_at"]) < 0) & (call_rows >= 0)
     attempts = np.bincount(call_rows[early_call], minlength=n)
+    call_min = minutes(calls["started_at"])[early_call]
     contacted = ~np.isnan(entered["contact"])
     flag = leads["nontarget"]
     known = flag.fillna(False).to_numpy(dtype=bool) if flag.notna().any() else np.zeros(n, bool)
@@ -166,6 +171,12 @@ def open_at(export: Export, start: dt.date) -> OpenLeads:
     owner = leads["manager_id"].fillna("").astype(str).to_numpy(dtype=object)
     rows = np.flatnonzero(keep)
     rows = rows[np.argsort(created[rows], kind="stable")]
+    position = np.full(n, -1, np.int64)
+    position[rows] = np.arange(rows.size)
+    call_lead = position[call_rows[early_call]]
+    mine = call_lead >= 0
+    call_lead, call_age = call_lead[mine], call_min[mine] - created[call_rows[early_call]][mine]
+    by = np.lexsort((call_age, call_lead))
     notes = [f"pipeline at {start}: {rows.size} leads open at 00:00 {export.tz} (created before it, not won "
              f"or lost by it); {int((born & closed).sum())} created before it were closed by then"]
     if rows.size:
@@ -179,7 +190,8 @@ def open_at(export: Export, start: dt.date) -> OpenLeads:
     return OpenLeads(
         start=start, lead_id=ids[rows], channel=leads["channel"].astype(str).to_numpy(dtype=object)[rows],
         created=created[rows], stage=stage[rows], entered={s: v[rows] for s, v in entered.items()},
-        attempts=attempts[rows].astype(np.int64), manager_id=owner[rows], nontarget=nontarget[rows],
+        attempts=attempts[rows].astype(np.int64), call_lead=call_lead[by], call_age=call_age[by],
+        manager_id=owner[rows], nontarget=nontarget[rows],
         price=leads["price"].to_numpy(dtype=float, na_value=np.nan)[rows], staff=_staff_at(export, start),
         closed=int((born & closed).sum()), notes=notes)
 

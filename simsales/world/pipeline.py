@@ -9,7 +9,10 @@ its stage (one replication's draws come from its ``pipeline`` stream):
   the contact decay and ``lead_ttl`` use the lead's true age.  A chain past
   its last attempt (``k >= K``), or a lead older than ``lead_ttl``, is over
   in the model (lost: no contact, or expired) and is left out.
-  Reachability and target are drawn per channel as for a new lead.
+  Reachable or not is drawn given the attempts that failed: with ``b`` the
+  channel's unreachable share and ``L`` the chance that a reachable lead's
+  attempts (the k-th at its age then) all failed, ``(1 - b) L / (b + (1 -
+  b) L)``; non-target among the reachable at the channel's share.
 - ``contact`` (not ``qualified``): reached, qualification not decided yet.
   A lead the export marks non-target is left out (lost); the others
   qualify with ``min(1, qualify x channel quality)`` (the lead's own
@@ -64,6 +67,7 @@ from simsales.scenario.uncertain import value
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.absence import with_absence
 from simsales.world.arrivals import Entry, Leads
+from simsales.world.contact import decay, decay_args
 from simsales.world.deals import Deals
 from simsales.world.roster import Roster
 from simsales.world.world import Horizon, World
@@ -202,9 +206,13 @@ def start_from(resolved: Scenario, open_leads: OpenLeads, rng: np.random.Generat
     in_chain = o.at("assigned", "in_work") & (k < len(offsets)) & (o.created + chain.lead_ttl >= 0)
     chain_due = np.maximum(0.0, o.created + offsets[np.minimum(k, len(offsets) - 1)])
     broken = np.array([value(c.unreachable_share) for c in resolved.channels])[ch]
-    bad = np.array([value(c.nontarget_share) for c in resolved.channels])[ch]
-    reachable = ~in_chain | (u_target >= broken)
-    target = ~in_chain | (u_target >= broken + np.minimum(bad, 1.0 - broken))
+    bad = np.minimum(np.array([value(c.nontarget_share) for c in resolved.channels])[ch], 1.0 - broken)
+    # Reachable given the attempts that failed: (1 - b) L / (b + (1 - b) L), L = P(all fail | reachable).
+    fails = _all_fail(resolved, o, ch)
+    works = (1.0 - broken) * fails / np.maximum(broken + (1.0 - broken) * fails, 1e-300)
+    reachable = ~in_chain | (u_target >= 1.0 - works)
+    share = np.divide(bad, 1.0 - broken, out=np.ones(n), where=broken < 1.0)  # non-target among the reachable
+    target = ~in_chain | (u_target >= 1.0 - works + works * share)
     # Reached, qualification undecided: decided now.
     quality = np.array([value(c.quality) for c in resolved.channels])[ch]
     fresh = o.at("contact") & ~o.nontarget & (u_qualify < np.minimum(1.0, value(funnel.qualify) * quality))
@@ -220,6 +228,24 @@ def start_from(resolved: Scenario, open_leads: OpenLeads, rng: np.random.Generat
                   None if reachable[play].all() else reachable[play], entry=entry)
     deals = _deals(resolved, o, ch, (invoice, filling, bank), raw_check, u_refund, refund_after)
     return PipelineStart(leads, o.lead_id[play], o.manager_id[play], deals, n, o.staff)
+
+
+def _all_fail(resolved: Scenario, o: OpenLeads, ch: np.ndarray) -> np.ndarray:
+    """Per open lead, the chance that a reachable lead's attempts before ``start`` all failed.
+
+    The product over its calls (the k-th at its age then) of ``1 - min(1,
+    p_contact[k] x contact_factor) x decay(age)``; 1 for a lead not called.
+    """
+    chain = resolved.touch_chain
+    factor = np.array([value(c.contact_factor) for c in resolved.channels])[ch]
+    first = np.searchsorted(o.call_lead, o.call_lead, side="left")
+    k = np.minimum(np.arange(o.call_lead.size) - first, len(chain.offsets) - 1)  # the k-th call of its lead
+    p = np.array([value(chain.contact_chance(j)) for j in range(len(chain.offsets))])
+    args = decay_args(chain.decay)
+    reach = np.minimum(1.0, p[k] * factor[o.call_lead]) * np.array([decay(a, *args) for a in o.call_age])
+    fails = np.ones(len(o))
+    np.multiply.at(fails, o.call_lead, 1.0 - reach)
+    return fails
 
 
 SURVIVAL_SAMPLE = 4096
