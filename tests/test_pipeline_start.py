@@ -62,10 +62,10 @@ def second_doc(**more: object) -> dict:
 
 @pytest.fixture(scope="module")
 def truths(tmp_path_factory):
-    """Four simulated CRMs of the first run (reference engine), written and read back."""
+    """Eight simulated CRMs of the first run (reference engine), written and read back."""
     scenario = parse_scenario(yaml.safe_dump(first_doc()), "<first>")
     out = []
-    for r in range(4):
+    for r in range(8):
         run = simulate_events(scenario, replication=r)
         folder = tmp_path_factory.mktemp(f"crm{r}")
         write_export(run.export, folder)
@@ -124,8 +124,9 @@ def test_the_first_week_from_the_pipeline_makes_the_runs_revenue_and_a_cold_star
         piped.append(np.median(week_revenue(second_doc(), open_at(export, CUT))))
         cold.append(cold_week)
     actual, piped, cold = map(np.array, (actual, piped, cold))
-    # One week is ~30 deals of 60k (a single week's revenue varies by ~20%): over four departments
-    # the forecast's median is within 15% of what happened.  The cold start (an empty department
+    # One week is ~30 deals of 60k (a single week's revenue varies by ~20%): over eight departments
+    # the forecast's median is within 15% of what happened (the mean of eight weeks has a standard
+    # error of about 7%).  The cold start (an empty department
     # on the cut) forecasts well under half of it: it fails the same tolerance.
     assert abs(piped.mean() / actual.mean() - 1) < 0.15, (piped, actual)
     assert cold.mean() / actual.mean() < 0.5, (cold, actual)
