@@ -123,7 +123,8 @@ def load(file: Path, pipeline: Path | None = None, preset: str | None = None,
         try:
             open_leads = opened(scenario)  # read once here: forked workers inherit it
         except CrmError as exc:
-            raise fail(f"pipeline: {exc}") from None
+            raise fail(InputError(str(file), f"the export cannot give the open pipeline: {exc}",
+                                  field="--pipeline" if pipeline is not None else "pipeline")) from None
         for line in open_leads.notes:
             note(line, "warning" if "no lead" in line else "note")
     return scenario
