@@ -175,7 +175,7 @@ def test_against_the_true_scenario_gives_a_forecast_for_every_week(simulated):
     assert bt.weeks == week_edges(dt.date(2026, 7, 22), 14)
     assert all(np.isfinite(bt.actual[m]).all() for m in BACKTEST_METRICS)
     assert 0 <= bt.n_inside <= bt.n_compared == 12
-    assert "warm-up of 8 days" in bt.notes[0]
+    assert bt.warmup_days == 0 and "pipeline open in the export at 00:00 of 2026-07-22" in bt.notes[0]
 
 
 @pytest.mark.parametrize(("args", "says"), [

@@ -10,15 +10,12 @@ the forecast's P10, P50 and P90.  The coverage, the share of actual weekly
 numbers inside the P10-P90 band, says how far to trust the forecast: a
 well-calibrated one puts about 80% inside.
 
-**The open pipeline is the model's.**  The engines cannot yet start from
-the leads and deals open at a date in the export, so the forecast plays
-the model's warm start (:mod:`simsales.world.warmup`): ``W`` days before
-the first forecast day with the team as it is on that day, counted from
-the first forecast day on.  ``W`` is the scenario's ``auto`` warm-up (the
-lead time-to-live plus the longest client delay's P90, at most
-:data:`MAX_WARMUP_DAYS`): long enough that the leads and deals in work at
-the date exist in the simulation, at the model's ages and stages rather
-than the export's own.
+**The open pipeline is the export's.**  The forecast starts from the leads
+and deals open at 00:00 of the first forecast day in the export
+(:func:`simsales.crm.pipeline.open_at`: only stage entries, calls and
+payments before that moment), each at its stage and age, with its owner
+where the staff table shows them employed (:mod:`simsales.world.pipeline`);
+no warm-up is played.
 
 Weekly numbers are counted by when things happen: a lead in the week it
 was created, a contact at the start of the answered call, a qualified
@@ -50,6 +47,7 @@ from simsales.analysis.backtest_weeks import (
     week_edges,
 )
 from simsales.crm.export import Export
+from simsales.crm.pipeline import open_at
 from simsales.scenario import Scenario
 from simsales.scenario.loader import parse_scenario
 from simsales.scenario.numbers import parse_number
@@ -72,13 +70,14 @@ class Backtest:
     Attributes:
         until: the last day of data the calibration used.
         days: days forecast after it.
-        warmup_days: days played before the first forecast day (the warm start, not counted).
+        warmup_days: days played before the first forecast day (0: the forecast starts from the
+            export's open pipeline).
         replications: forecast replications.
         seed: their seed.
         weeks: per week, its first day and the day after its last (the last week may be short).
         actual: metric -> what happened per week (NaN: the export cannot tell).
         forecast: metric -> per replication and week, ``(replications, weeks)``.
-        scenario: the calibrated scenario as simulated (start moved back by the warm-up).
+        scenario: the calibrated scenario as simulated (from the first forecast day).
         warnings: what the calibration warned about.
         notes: what the backtest assumed.
     """
@@ -250,17 +249,18 @@ def against(export: Export, document: dict, until: dt.date, *, days: int = 28, r
     """
     check_dates(export, until, days)
     start = until + dt.timedelta(days=1)
-    warmup = warmup_days(scenario_of(document))
-    scenario = scenario_of(forecast_document(document, start, warmup, days, replications, seed))
+    open_leads = open_at(export, start)  # only what the export knew before the first forecast day
+    scenario = scenario_of(forecast_document(document, start, 0, days, replications, seed))
     weeks = week_edges(start, days)
-    runs = [forecast_weeks(scenario, r, scenario.seed, len(weeks), days, engine)
+    runs = [forecast_weeks(scenario, r, scenario.seed, len(weeks), days, engine, open_leads=open_leads)
             for r in range(replications)]
     forecast = {m: np.array([run[m] for run in runs]) for m in BACKTEST_METRICS}
+    stages = ", ".join(f"{stage} {n}" for stage, n in open_leads.counts().items()) or "none"
     notes = [
-        f"The forecast plays a warm-up of {warmup} days before {start} with the team at {until} (no hires, "
-        f"leavers or ramp-up in it), and counts only what happens from {start} on: the engines cannot yet "
-        f"start from the leads and deals open at a date, so the open pipeline is the model's, not the "
-        f"export's.",
+        f"The forecast starts from the pipeline open in the export at 00:00 of {start}: {len(open_leads)} "
+        f"leads and deals ({stages}), each at its stage and age, owners kept where the staff table shows "
+        f"them employed; stages, calls and payments after that moment are not used "
+        f"(simsales.world.pipeline).",
         "Staff as the export shows them at the date, no hires or known leavers after it (plan hold); "
         "attrition as calibrated.",
         "Qualified leads are counted at their contact call in the forecast (at the call's end in the "
@@ -268,7 +268,7 @@ def against(export: Export, document: dict, until: dt.date, *, days: int = 28, r
     ]
     if export.payments is None:
         notes.append("The export has no payments table: net revenue is not compared.")
-    return Backtest(until=until, days=days, warmup_days=warmup, replications=replications, seed=scenario.seed,
+    return Backtest(until=until, days=days, warmup_days=0, replications=replications, seed=scenario.seed,
                     weeks=weeks, actual=actual_weeks(export, weeks), forecast=forecast, scenario=scenario,
                     warnings=list(warnings or []), notes=notes)
 

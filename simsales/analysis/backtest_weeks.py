@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 
 from simsales.crm.export import Export
+from simsales.crm.pipeline import OpenLeads
 from simsales.engines import get_engine
-from simsales.engines.contract import OFFER, QUALIFIED, ReplicationCache
-from simsales.montecarlo.replication import close_factor, lead_stream, plan_world, stream
+from simsales.engines.contract import QUALIFIED, ReplicationCache
+from simsales.montecarlo.replication import lead_stream, pipeline_start, plan_world, settled, stream
 from simsales.scenario import Scenario
 from simsales.scenario.uncertain import resolve
 from simsales.scenario.units import MINUTES_PER_DAY
-from simsales.world.deals import draw_clients, settle
+from simsales.world.deals import draw_clients
 
 __all__ = ["BACKTEST_METRICS", "BacktestError", "actual_weeks", "export_days", "forecast_weeks", "week_edges"]
 
@@ -115,7 +116,7 @@ def actual_weeks(export: Export, weeks: list[tuple[dt.date, dt.date]]) -> dict[s
 
 
 def forecast_weeks(scenario: Scenario, replication: int, seed: int, n_weeks: int, days: int,
-                   engine: str = "fast") -> dict[str, np.ndarray]:
+                   engine: str = "fast", open_leads: OpenLeads | None = None) -> dict[str, np.ndarray]:
     """One forecast replication of the scenario's first plan, counted per forecast week.
 
     The replication's world is the run's (:mod:`simsales.montecarlo.replication`), its warm-up
@@ -129,18 +130,20 @@ def forecast_weeks(scenario: Scenario, replication: int, seed: int, n_weeks: int
         n_weeks: forecast weeks.
         days: forecast days (the last week may be short).
         engine: ``fast`` (the default) or ``des``.
+        open_leads: the leads open at ``start`` to start from (None: the
+            scenario's own start, its ``pipeline:`` or its warm-up).
 
     Returns:
         Metric -> per week.
     """
     resolved = resolve(scenario, stream(seed, replication, "params"))
-    leads, warmup = lead_stream(resolved, seed, replication)
+    pipeline = pipeline_start(resolved, seed, replication, open_leads)
+    leads, warmup = lead_stream(resolved, seed, replication, pipeline)
     clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"),
                            channels=resolved.channels, lead_channel=leads.channel)
-    world = plan_world(resolved, leads, scenario.plans[0], seed, replication, warmup)
+    world = plan_world(resolved, leads, scenario.plans[0], seed, replication, warmup, pipeline)
     out = get_engine(engine)(world, stream(seed, replication, "dynamics"), cache=ReplicationCache())
-    deals = settle(resolved.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan),
-                   close_factor(world, out), closing_due=out.closing_due, closing_time=out.closing_time)
+    deals = settled(resolved, clients, world, out, pipeline)
     day_edges = [min(7 * w, days) for w in range(n_weeks + 1)]
     edges = world.origin_minutes + np.array(day_edges, dtype=float) * MINUTES_PER_DAY
 

@@ -2,8 +2,8 @@
 
 The answer first (how many weekly numbers fell inside the forecast's
 P10-P90 band, and how far to trust it), then which numbers missed and on
-which side, the table of weeks, and what the backtest assumed (the open
-pipeline is approximated by a warm-up: :mod:`simsales.analysis.backtest`).
+which side, the table of weeks, and what the backtest assumed (it starts
+from the pipeline open in the export: :mod:`simsales.analysis.backtest`).
 ``--report DIR`` writes the chart (PNG, SVG), ``backtest.csv`` and
 ``backtest.json``; ``--format json`` prints the document.
 """

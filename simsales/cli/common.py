@@ -29,7 +29,7 @@ from simsales.engines import ENGINE_NAMES
 from simsales.montecarlo import RunResult
 from simsales.report.files import REPORT_BYTES, write_problem
 from simsales.report.units import fmt, percent
-from simsales.scenario import Scenario
+from simsales.scenario import PipelineSource, Scenario
 from simsales.scenario.limits import MAX_REPLICATIONS
 from simsales.scenario.loader import InputError, load_scenario
 
@@ -58,6 +58,15 @@ SchedulerOpt = Annotated[str | None, typer.Option(
     "(with --executor dask; default: a local cluster)")]
 
 
+PipelineOpt = Annotated[Path | None, typer.Option(
+    "--pipeline", metavar="DIR", help="start from the leads and deals open at the scenario's start in this "
+    "CRM export, instead of the warm-up")]
+PipelinePresetOpt = Annotated[str | None, typer.Option(
+    "--preset", help="with --pipeline: the CRM product of the export (amocrm, kommo, bitrix24, hubspot)")]
+PipelineMappingOpt = Annotated[Path | None, typer.Option(
+    "--mapping", help="with --pipeline: a mapping file (column renames, value maps, time zone)")]
+
+
 def command_help(command: Callable[..., None]) -> str:
     """The help text of a command: the first paragraph of its docstring.
 
@@ -70,22 +79,55 @@ def command_help(command: Callable[..., None]) -> str:
     return (inspect.getdoc(command) or "").split("\n\n")[0]
 
 
-def load(file: Path) -> Scenario:
-    """Load a scenario, or fail with exit status 2.
+def load(file: Path, pipeline: Path | None = None, preset: str | None = None,
+         mapping: Path | None = None) -> Scenario:
+    """Load a scenario, or fail with exit status 2; read its open pipeline, if it has one.
 
     Args:
         file: the scenario YAML file.
+        pipeline: ``--pipeline DIR``: start from the export's open pipeline
+            (overrides the file's ``pipeline:``; None: the file's, if any).
+        preset: ``--preset``, with ``--pipeline``.
+        mapping: ``--mapping``, with ``--pipeline``.
 
     Returns:
-        The validated scenario.
+        The validated scenario (with the pipeline source the run starts from).
 
     Raises:
-        typer.Exit: the file is missing or invalid (the error is printed).
+        typer.Exit: the file is missing or invalid, or the pipeline's export
+            cannot be read (the error is printed).
     """
     try:
-        return load_scenario(file)
+        scenario = load_scenario(file)
     except InputError as exc:
         raise fail(exc) from None
+    if pipeline is None:
+        if preset is not None or mapping is not None:
+            raise fail("--preset and --mapping go with --pipeline DIR (the export to start from)")
+    else:
+        warmup = scenario.warmup_days
+        if isinstance(warmup, int) and warmup > 0:
+            raise fail(InputError(str(file), f"--pipeline and warmup_days: {warmup} are two ways to start a "
+                                  f"department already in work; choose one: remove warmup_days from the "
+                                  f"file, or leave out --pipeline", field="warmup_days"))
+        try:
+            source = PipelineSource(dir=str(pipeline.resolve()), preset=preset,
+                                    mapping=None if mapping is None else str(mapping.resolve()))
+        except ValueError:
+            raise fail(f"--preset {preset}: expected amocrm, kommo, bitrix24 or hubspot") from None
+        scenario = scenario.model_copy(update={"pipeline": source})
+    if scenario.pipeline is not None:
+        from simsales.crm.errors import CrmError  # the CRM reader, only for a pipeline
+        from simsales.world.pipeline import opened
+
+        try:
+            open_leads = opened(scenario)  # read once here: forked workers inherit it
+        except CrmError as exc:
+            raise fail(InputError(str(file), f"the export cannot give the open pipeline: {exc}",
+                                  field="--pipeline" if pipeline is not None else "pipeline")) from None
+        for line in open_leads.notes:
+            note(line, "warning" if "no lead" in line else "note")
+    return scenario
 
 
 def check_plans(scenario: Scenario, file: Path, plans: list[str] | None) -> list[str] | None:

@@ -21,6 +21,9 @@ from simsales.cli.common import (
     ExecutorOpt,
     FileArg,
     FormatOpt,
+    PipelineMappingOpt,
+    PipelineOpt,
+    PipelinePresetOpt,
     PlanOpt,
     RepsOpt,
     SchedulerOpt,
@@ -137,6 +140,9 @@ def compare_command(
     workers: WorkersOpt = None,
     executor: ExecutorOpt = "local",
     scheduler: SchedulerOpt = None,
+    pipeline: PipelineOpt = None,
+    preset: PipelinePresetOpt = None,
+    mapping: PipelineMappingOpt = None,
 ) -> None:
     """Every plan against a baseline: paired differences and the month-by-month view.
 
@@ -151,11 +157,15 @@ def compare_command(
         workers: worker processes (None: all cores).
         executor: ``local`` (this machine's processes) or ``dask``.
         scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
+        pipeline: start from the leads and deals open at ``start`` in this
+            CRM export instead of the warm-up (``--preset``, ``--mapping``: its reader's).
+        preset: the CRM product of ``pipeline``'s export.
+        mapping: a mapping file for ``pipeline``'s export.
 
     Raises:
         typer.Exit: bad input, or fewer than two plans (status 2).
     """
-    scenario = load(file)
+    scenario = load(file, pipeline, preset, mapping)
     plans = plans_with_baseline(scenario, file, plan, baseline)
     if len(plans or scenario.plans) < 2:
         raise fail(InputError(str(file), "compare needs at least two plans: give two --plan, "
@@ -186,6 +196,9 @@ def report_command(
     workers: WorkersOpt = None,
     executor: ExecutorOpt = "local",
     scheduler: SchedulerOpt = None,
+    pipeline: PipelineOpt = None,
+    preset: PipelinePresetOpt = None,
+    mapping: PipelineMappingOpt = None,
 ) -> None:
     """Write a self-contained HTML report with charts (and an Excel workbook with --xlsx).
 
@@ -201,11 +214,15 @@ def report_command(
         workers: worker processes (None: all cores).
         executor: ``local`` (this machine's processes) or ``dask``.
         scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
+        pipeline: start from the leads and deals open at ``start`` in this
+            CRM export instead of the warm-up (``--preset``, ``--mapping``: its reader's).
+        preset: the CRM product of ``pipeline``'s export.
+        mapping: a mapping file for ``pipeline``'s export.
 
     Raises:
         typer.Exit: bad input (status 2).
     """
-    scenario = load(file)
+    scenario = load(file, pipeline, preset, mapping)
     plans = plans_with_baseline(scenario, file, plan, baseline)
     check_out_dir(out_dir)
     result = with_plan_months(simulate(scenario, plans, replications, seed, engine, workers,

@@ -26,6 +26,9 @@ from simsales.cli.common import (
     ExecutorOpt,
     FileArg,
     FormatOpt,
+    PipelineMappingOpt,
+    PipelineOpt,
+    PipelinePresetOpt,
     PlanOpt,
     RepsOpt,
     SchedulerOpt,
@@ -41,6 +44,7 @@ from simsales.cli.common import (
     simulate,
     write_report_files,
 )
+from simsales.cli.console import fail as err_exit
 from simsales.cli.headline import LOSSES, loss_cell, month_plan_table, print_headline, run_verdict
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RunResult
@@ -158,6 +162,9 @@ def run_command(
         "(leads, stages, calls, staff, payments, shifts) into DIR; played by the reference engine")] = None,
     replication: Annotated[int, typer.Option(
         "--replication", min=0, help="with --events: the replication to write (0-based)")] = 0,
+    pipeline: PipelineOpt = None,
+    preset: PipelinePresetOpt = None,
+    mapping: PipelineMappingOpt = None,
 ) -> None:
     """Run the scenario: every plan side by side.
 
@@ -176,12 +183,19 @@ def run_command(
         events: write replication ``replication`` of one plan as a CRM export
             into this folder instead of running (:mod:`simsales.cli.run_events`).
         replication: the replication ``--events`` writes.
+        pipeline: start from the leads and deals open at ``start`` in this
+            CRM export (:mod:`simsales.world.pipeline`) instead of the warm-up.
+        preset: the CRM product of ``pipeline``'s export.
+        mapping: a mapping file for ``pipeline``'s export.
 
     Raises:
         typer.Exit: bad input (status 2).
     """
-    scenario = load(file)
+    scenario = load(file, pipeline, preset, mapping)
     plans = check_plans(scenario, file, plan)
+    if events is not None and scenario.pipeline is not None:
+        raise err_exit("--events with a pipeline: the simulated CRM is written from a warm or cold start "
+                       "only; leave out --pipeline (or the file's pipeline:)")
     if events is not None:
         from simsales.cli.run_events import write_events  # only when asked: the reference engine
 

@@ -18,6 +18,7 @@ from typing import Protocol
 
 import numpy as np
 
+from simsales.world.arrivals import Leads
 from simsales.world.world import World
 
 __all__ = [
@@ -126,6 +127,21 @@ class Outcomes:
             closing_time=np.full(n_leads, np.nan),
             closer=np.full(n_leads, -1, dtype=np.int64),
         )
+
+    def entered(self, leads: Leads) -> Outcomes:
+        """Mark the leads that enter from an open pipeline qualified: their presentation is due.
+
+        (A lead entering at attempt k is ``IN_CHAIN``, as every new lead.)
+
+        Args:
+            leads: the replication's leads (``leads.entry``: the pipeline's, if any).
+
+        Returns:
+            These outcomes, changed in place.
+        """
+        if leads.entry is not None:
+            self.end[: leads.n_entries][leads.entry.attempt < 0] = AWAITING_PRESENTATION
+        return self
 
 
 @dataclass

@@ -8,9 +8,8 @@ manager hands their open leads to others, and one per hire on probation
 decides, at the end of it, whether they stay (section 6,
 :mod:`simsales.engines.probation`); with ``routing.handover_after_hours``,
 one process hands the tasks of owners off shift to managers on shift
-(section 3, :mod:`simsales.engines.handover`).
-Readable first: the fast engine must give the same answers, not the same
-code.
+(section 3, :mod:`simsales.engines.handover`).  Readable first: the fast
+engine must give the same answers, not the same code.
 
 A manager's tasks are contact attempts and presentation calls.  A task is
 due at its planned time; a free manager on shift takes, among the due
@@ -26,10 +25,9 @@ contact, after an offer).  An attempt reaches the person with chance
 unreachable lead's chance is 0.  A presentation's offer chance cools with
 its wait, and a presentation past its time limit is not held
 (:mod:`simsales.engines.booked`).  The manager's factor (skill x ramp x team
-factor, ``roster.conversion``) acts on qualification and on the offer,
-each raised to its ``team.skill_weights`` weight.  Where the minutes go
-(talk, dial, CRM, overtime) and the limits on new leads are stated in
-:mod:`simsales.engines.workday`; a shift may run past midnight.
+factor) acts on qualification and on the offer, each raised to its
+``team.skill_weights`` weight.  The time split and the limits on new leads:
+:mod:`simsales.engines.workday`.
 """
 
 from __future__ import annotations
@@ -98,7 +96,7 @@ class _Simulation(FloorRules, BookedRules, HandOver):
         self.env = simpy.Environment()
         self.horizon = sc.horizon_minutes
         m = self.roster.n_managers
-        self.out = Outcomes.empty(len(self.leads), m)
+        self.out = Outcomes.empty(len(self.leads), m).entered(self.leads)
         chain = sc.touch_chain
         self.offsets = list(chain.offsets)
         self.p_contact = [value(chain.contact_chance(k)) for k in range(len(self.offsets))]
@@ -190,17 +188,25 @@ class _Simulation(FloorRules, BookedRules, HandOver):
     # -- processes ----------------------------------------------------------
 
     def arrivals(self) -> Process:
-        """Bring the leads in at their creation times and route each (MODEL.md section 3)."""
-        env, created = self.env, self.leads.created
+        """Bring the leads in at their creation times and route each (MODEL.md section 3).
+
+        A lead from an open pipeline (``leads.entry``) arrives at minute 0 with its first task
+        (attempt k, or the presentation: -1) due when given, kept by its owner or routed if none.
+        """
+        env, created, entry, n_entries = self.env, self.leads.created, self.leads.entry, self.leads.n_entries
         for lead in range(len(created)):
-            yield env.timeout(created[lead] - env.now)
-            manager = self.route(env.now, new=True)
+            yield env.timeout((created[lead] if lead >= n_entries else 0.0) - env.now)
+            owner = int(entry.owner[lead]) if lead < n_entries else -1
+            manager = owner if owner >= 0 else self.route(env.now, new=True)
             self.record("assign", lead, manager)
+            k = int(entry.attempt[lead]) if lead < n_entries else 0
+            due = float(entry.due[lead]) if lead < n_entries else created[lead] + self.offsets[0]
+            if owner < 0 and self.wait_for_window and 0 <= manager != self.pool:
+                due = max(due, self.routed_at)  # a lead for a later shift waits for it
+            if k < 0:
+                self.book(lead, env.now)  # a presentation from the pipeline: booked (cooling) from the start
             if manager >= 0:
-                due = created[lead] + self.offsets[0]
-                if self.wait_for_window and manager != self.pool:
-                    due = max(due, self.routed_at)  # a lead for a later shift waits for it
-                self.give(manager, due, _Task(lead, ATTEMPT, 0))
+                self.give(manager, due, _Task(lead, ATTEMPT, k) if k >= 0 else _Task(lead, PRESENTATION))
 
     def leaver(self, manager: int, t: float) -> Process:
         """At ``t`` the manager leaves: their queued tasks are routed anew, oldest first."""

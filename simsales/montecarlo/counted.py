@@ -7,12 +7,17 @@ is 00:00 of ``start``): what is counted how is decided here, once.
 
 - **Leads** (leads, contact rate, SLA, funnel stages, losses, untouched
   leads, attempts): the leads created from ``start`` on, each followed to
-  the horizon's end.  A lead of the warm-up is not a lead of the horizon.
+  the horizon's end.  A lead of the warm-up is not a lead of the horizon,
+  nor is a lead of an open pipeline taken from a CRM export
+  (:mod:`simsales.world.pipeline`: created before ``start``; the world is
+  played from ``start`` and its ``horizon`` is itself, so the same rule
+  applies with the origin at minute 0).
 - **Money and deals** (offers, total invoices, bank approvals, won,
   revenue, refunds): by the date each happens inside the horizon, whenever
   its lead was created: the pipeline in work on ``start`` pays in the
   horizon.  Offers count when made, so ``offers`` counts those made in the
-  horizon, of any lead.
+  horizon, of any lead; a pipeline's deal already past its offer at
+  ``start`` (``lead`` -1) counts its later steps (total invoices, payments).
 - **The team** (payroll, hires, leavers, headcount, team metrics, monthly
   series): the horizon's days.
 - **Managers' time** (utilisation, talk, dial, CRM and idle shares,
@@ -90,6 +95,7 @@ def counted(world: World, out: Outcomes, deals: Deals) -> Counted:
     view_out = dataclasses.replace(out, **per_lead, fired=out.fired - origin)
     view_deals = dataclasses.replace(deals, lead=np.where(deals.lead >= first, deals.lead - first, -1),
                                      **{k: getattr(deals, k) - origin for k in _DEAL_TIMES})
-    offer_at = out.offer_time[deals.lead] - origin
+    # A deal of the open pipeline (lead -1) was offered before start: no offer of the horizon.
+    offer_at = np.where(deals.lead >= 0, out.offer_time[np.maximum(deals.lead, 0)], np.nan) - origin
     horizon = world.horizon
     return Counted(World(horizon.scenario, view, horizon.roster), view_out, view_deals, offer_at, world, out)

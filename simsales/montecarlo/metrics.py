@@ -90,6 +90,7 @@ METRICS: dict[str, str] = {
     "attempts_per_manager_hour": "attempts per on-shift manager hour",
     "revenue_per_manager": "revenue_net / average managers employed",
     "warmup_days": "days played before start with the starting team and not counted (0: a cold start)",
+    "pipeline_leads": "leads open at start taken from a CRM export (pipeline:; 0 without one)",
 }
 
 KEY_METRICS = (
@@ -251,6 +252,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "revenue_per_manager": _ratio(revenue_net, emp_days / sc.horizon_days),
         **team_metrics(roster, count, sc.horizon_days),
         "warmup_days": float(played.warmup_days),
+        "pipeline_leads": float(played.pipeline_leads),
     }
     return m, series(world, out, deals, paid, refunded)
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from simsales.crm.pipeline import OpenLeads
 from simsales.engines import get_engine
 from simsales.engines.contract import OFFER, Outcomes, ReplicationCache
 from simsales.montecarlo.metrics import measure
@@ -22,14 +23,16 @@ from simsales.scenario import HiringPlan, Scenario
 from simsales.scenario.uncertain import resolve
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.arrivals import Leads, generate_leads
-from simsales.world.deals import draw_clients, settle
+from simsales.world.deals import ClientDraws, Deals, draw_clients, settle
+from simsales.world.pipeline import PipelineStart, joined_deals, opened, pipeline_world, start_from
 from simsales.world.roster import build_roster
 from simsales.world.warmup import warm_world, warmup_of
 from simsales.world.world import World
 
-__all__ = ["STREAMS", "RepResult", "lead_stream", "plan_world", "replicate", "stream"]
+__all__ = ["STREAMS", "RepResult", "lead_stream", "pipeline_start", "plan_world", "replicate", "settled",
+           "stream"]
 
-STREAMS = {"params": 0, "arrivals": 1, "team": 2, "dynamics": 3, "deals": 4, "absence": 5}
+STREAMS = {"params": 0, "arrivals": 1, "team": 2, "dynamics": 3, "deals": 4, "absence": 5, "pipeline": 6}
 """The purposes of a replication's random streams, and their numbers in the spawn key."""
 
 RepResult = dict[str, tuple[dict[str, float], dict[str, np.ndarray]]]
@@ -79,27 +82,50 @@ def close_factor(world: World, out: Outcomes) -> np.ndarray | None:
     return factor
 
 
-def lead_stream(resolved: Scenario, seed: int, replication: int) -> tuple[Leads, int]:
+def pipeline_start(resolved: Scenario, seed: int, replication: int,
+                   open_leads: OpenLeads | None = None) -> PipelineStart | None:
+    """The replication's open pipeline at ``start`` (:mod:`simsales.world.pipeline`), or None.
+
+    Args:
+        resolved: the scenario with its uncertain values drawn.
+        seed: the run's seed.
+        replication: the replication's number (0-based).
+        open_leads: the leads open at ``start`` (None: the scenario's
+            ``pipeline:`` export, read once per process; none: no pipeline).
+
+    Returns:
+        How the open leads enter this replication, or None without a pipeline.
+    """
+    open_leads = open_leads if open_leads is not None else opened(resolved)
+    if open_leads is None:
+        return None
+    return start_from(resolved, open_leads, stream(seed, replication, "pipeline"))
+
+
+def lead_stream(resolved: Scenario, seed: int, replication: int,
+                pipeline: PipelineStart | None = None) -> tuple[Leads, int]:
     """The replication's leads, from the warm-up's first day, and the warm-up's length.
 
     Args:
         resolved: the scenario with its uncertain values drawn.
         seed: the run's seed.
         replication: the replication's number (0-based).
+        pipeline: the open pipeline (:func:`pipeline_start`; None: none).
 
     Returns:
         ``(leads, warmup)``: every lead from ``start - warmup`` to the
         horizon's end (minutes from 00:00 of ``start - warmup``), and the
-        warm-up in days (:func:`simsales.world.warmup.warmup_of`).
+        warm-up in days (:func:`simsales.world.warmup.warmup_of`; 0 with a
+        pipeline, whose leads come first, created before minute 0).
     """
-    warmup = warmup_of(resolved)
+    warmup = 0 if pipeline is not None else warmup_of(resolved)
     leads = generate_leads(resolved.channels, resolved.start, resolved.horizon_days,
                            stream(seed, replication, "arrivals"), before=warmup)
-    return leads, warmup
+    return (leads if pipeline is None else pipeline.joined(leads)), warmup
 
 
 def plan_world(resolved: Scenario, leads: Leads, plan: HiringPlan, seed: int, replication: int,
-               warmup: int = 0) -> World:
+               warmup: int = 0, pipeline: PipelineStart | None = None) -> World:
     """The world of one plan in one replication: its roster, days away included, with the leads.
 
     Args:
@@ -109,16 +135,40 @@ def plan_world(resolved: Scenario, leads: Leads, plan: HiringPlan, seed: int, re
         seed: the run's seed.
         replication: the replication's number (0-based).
         warmup: days played before ``start``, as the leads were drawn (0: a cold start).
+        pipeline: the open pipeline the leads start with (None: none).
 
     Returns:
-        The world the engines read (with the warm-up, :mod:`simsales.world.warmup`).
+        The world the engines read (with the warm-up, :mod:`simsales.world.warmup`;
+        with a pipeline, :func:`simsales.world.pipeline.pipeline_world`).
     """
     # Roster: the team under this plan, day by day: hires, ramp, attrition (section 6).
     roster = build_roster(resolved, plan, stream(seed, replication, "team"))
     # Absence: days away, keyed by manager and day, the same under every plan (section 1);
     # the warm-up: the team as it is on the first day, played before it (section 1).
     key = int(stream(seed, replication, "absence").integers(2**63))
+    if pipeline is not None:
+        return pipeline_world(resolved, leads, roster, pipeline, key)
     return warm_world(resolved, leads, roster, warmup, key)
+
+
+def settled(resolved: Scenario, clients: ClientDraws, world: World, out: Outcomes,
+            pipeline: PipelineStart | None = None) -> Deals:
+    """The plan's deals: the clients' draws applied to its offers, then the open pipeline's own deals.
+
+    Args:
+        resolved: the resolved scenario.
+        clients: the replication's client draws (one per lead).
+        world: the plan's world.
+        out: what the engine decided.
+        pipeline: the open pipeline (its deals past the offer are added; None: none).
+
+    Returns:
+        One row per deal.
+    """
+    offer_time = np.where(out.end == OFFER, out.offer_time, np.nan)
+    deals = settle(resolved.funnel, clients, offer_time, close_factor(world, out), out.closing_due,
+                   out.closing_time)
+    return deals if pipeline is None else joined_deals(deals, pipeline.deals)
 
 
 def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
@@ -138,8 +188,10 @@ def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
     simulate = get_engine(engine)
     # Resolve: draw every uncertain parameter once, for all plans (section 8).
     resolved = resolve(scenario, stream(seed, replication, "params"))
-    # Leads: the lead stream does not depend on the plan (section 2), from the warm-up's first day.
-    leads, warmup = lead_stream(resolved, seed, replication)
+    # Leads: the lead stream does not depend on the plan (section 2), from the warm-up's first day;
+    # or the leads open at start in a CRM export, then the horizon's (section 1).
+    pipeline = pipeline_start(resolved, seed, replication)
+    leads, warmup = lead_stream(resolved, seed, replication, pipeline)
     # Clients: what each lead's client and bank would do with an offer (sections 5 and 7);
     # plan-independent, so drawn once (as close_deals would).
     clients = draw_clients(resolved.funnel, len(leads), stream(seed, replication, "deals"),
@@ -149,13 +201,11 @@ def replicate(scenario: Scenario, plans: Sequence[HiringPlan], replication: int,
     results: RepResult = {}
     for plan in plans:
         # World: everything exogenous to the managers' time, the team under this plan included.
-        world = plan_world(resolved, leads, plan, seed, replication, warmup)
+        world = plan_world(resolved, leads, plan, seed, replication, warmup, pipeline)
         # Engine: routing, the touch chain, the calls (sections 3 to 5).
         out = simulate(world, stream(seed, replication, "dynamics"), cache=cache)
         # Deals: the clients' draws applied to this plan's offers (sections 5 and 7).
-        offer_time = np.where(out.end == OFFER, out.offer_time, np.nan)
-        deals = settle(resolved.funnel, clients, offer_time, close_factor(world, out), out.closing_due,
-                       out.closing_time)
+        deals = settled(resolved, clients, world, out, pipeline)
         # Metrics: what every run answers (section 9).
         results[plan.name] = measure(world, out, deals)
     return results

@@ -371,6 +371,9 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
     warmup = warmup_of(sc)
     played = (f", after a warm-up of {warmup} days with the starting team (played, not counted)" if warmup
               else ", starting from an empty department (no warm-up)")
+    if sc.pipeline is not None:
+        played = (f", starting from the leads and deals open at the start in the CRM export "
+                  f"{sc.pipeline.dir} (no warm-up)")
     items = [("Horizon", f"{sc.horizon_days} days from {sc.start:%d %b %Y}{played}"),
              ("Revenue plan", _revenue_plan(sc))]
     items += [(f"Channel {c.name}",

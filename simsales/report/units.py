@@ -71,6 +71,7 @@ LABELS: dict[str, str] = {
     "promotions": "Promoted to team lead",
     "vacancies_open_end": "Vacancies open at the end",
     "warmup_days": "Warm-up played before the start (days, not counted)",
+    "pipeline_leads": "Open leads taken from the CRM export at the start",
 }
 
 EXCEL_FORMATS: dict[Kind, str] = {

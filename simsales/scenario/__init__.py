@@ -37,7 +37,7 @@ from simsales.scenario.funnel import Funnel, Price, Refunds, Step
 from simsales.scenario.loader import load_scenario, parse_scenario
 from simsales.scenario.policies import POLICY_NAMES, ROUTING_POLICIES, RoutingPolicy
 from simsales.scenario.sales_floor import Channel, Decay, Routing, Shift, TouchChain
-from simsales.scenario.schema import OBJECTIVES, Benchmarks, Scenario
+from simsales.scenario.schema import OBJECTIVES, Benchmarks, PipelineSource, Scenario
 from simsales.scenario.team import (
     Attrition,
     Coaching,
@@ -60,7 +60,8 @@ __all__ = [
     "Attrition", "Benchmarks", "Beta", "Calendar", "Channel", "Coaching", "CrmMinutes", "Decay",
     "Distribution",
     "DistributionError", "Economics", "Exponential", "Fixed", "Funnel", "Gamma", "HiringPlan",
-    "InputError", "LogNormal", "ManagerGroup", "Normal", "PlanMonth", "Price", "Problem", "Ramp", "Refunds",
+    "InputError", "LogNormal", "ManagerGroup", "Normal", "PipelineSource", "PlanMonth", "Price", "Problem",
+    "Ramp", "Refunds",
     "Routing", "RoutingPolicy", "Scenario", "Shift", "SkillWeights",
     "Step", "Team", "TeamLead", "TouchChain",
     "Triangular", "Uncertain", "Uniform", "load_scenario", "mean_of", "parse_distribution",

@@ -177,4 +177,26 @@ def load_scenario(path: str | Path) -> Scenario:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _not_utf8(str(path), data, exc) from None
-    return parse_scenario(text.replace("\r\n", "\n").replace("\r", "\n"), str(path))  # as read_text does
+    scenario = parse_scenario(text.replace("\r\n", "\n").replace("\r", "\n"), str(path))  # as read_text does
+    return relative_to(scenario, path.parent)
+
+
+def relative_to(scenario: Scenario, folder: Path) -> Scenario:
+    """The scenario with its ``pipeline`` paths (folder, mapping) read relative to ``folder``.
+
+    Args:
+        scenario: the validated scenario.
+        folder: the scenario file's folder.
+
+    Returns:
+        The scenario, its relative paths made absolute (unchanged without a pipeline).
+    """
+    source = scenario.pipeline
+    if source is None:
+        return scenario
+
+    def absolute(text: str | None) -> str | None:
+        return None if text is None else str((folder / Path(text).expanduser()).resolve())
+
+    return scenario.model_copy(update={"pipeline": source.model_copy(
+        update={"dir": absolute(source.dir), "mapping": absolute(source.mapping)})})

@@ -73,6 +73,24 @@ class Benchmarks(Strict):
     revenue_per_manager: Money | None = None
 
 
+class PipelineSource(Strict):
+    """Where a run's open pipeline comes from: a CRM export (``pipeline:``, MODEL.md section 1).
+
+    The file gives the folder alone (``pipeline: crm-export/``) or
+    ``{dir, preset, mapping}``; a relative path is relative to the scenario
+    file (:func:`simsales.scenario.loader.load_scenario` resolves it).
+    """
+
+    dir: str = Field(min_length=1, description="the export's folder")
+    preset: Literal["amocrm", "kommo", "bitrix24", "hubspot"] | None = None
+    mapping: str | None = Field(None, description="a mapping file laid over the preset's")
+
+
+def _pipeline_form(value: Any) -> Any:
+    """Read ``pipeline``: a folder as text, or the mapping ``{dir, preset, mapping}``."""
+    return {"dir": value} if isinstance(value, str) else value
+
+
 MAX_WARMUP_FIELD_DAYS = 365
 """The longest warm-up a scenario may ask for, in days."""
 
@@ -109,6 +127,9 @@ class Scenario(Strict):
     (default) or ``margin``.  ``warmup_days`` is how many days are played
     before ``start`` with the starting team and not counted
     (:mod:`simsales.world.warmup`): ``auto`` (default), 0 (off) or a number.
+    ``pipeline`` starts the run from the leads and deals open at ``start``
+    in a CRM export instead (:mod:`simsales.world.pipeline`; the warm-up is
+    then off, and a ``warmup_days`` above 0 is an error).
     """
 
     name: Name
@@ -123,6 +144,9 @@ class Scenario(Strict):
     warmup_days: Annotated[int | Literal["auto"], BeforeValidator(_warmup_form)] = Field(
         "auto", description="days played before start with the starting team, not counted "
                             "(auto: lead_ttl + the longest client delay's P90, at most 30; 0: off)")
+    pipeline: Annotated[PipelineSource | None, BeforeValidator(_pipeline_form)] = Field(
+        None, description="start from the leads and deals open at start in this CRM export, instead of "
+                          "the warm-up")
     replications: Annotated[Count, at_most(MAX_REPLICATIONS)] = Field(200, ge=1)
     seed: Count = Field(0, ge=0)
     calendar: Calendar = Calendar()
@@ -150,6 +174,16 @@ class Scenario(Strict):
         if start is not None and (dt.date.max - start).days < days:
             raise ValueError(f"a horizon of {days} days from {start} would end after the year 9999")
         return days
+
+    @field_validator("pipeline")
+    @classmethod
+    def _one_start(cls, pipeline: PipelineSource | None, info: ValidationInfo) -> PipelineSource | None:
+        warmup = info.data.get("warmup_days")
+        if pipeline is not None and isinstance(warmup, int) and warmup > 0:
+            raise ValueError(f"a pipeline and warmup_days: {warmup} are two ways to start a department "
+                             f"already in work; choose one: remove warmup_days (the pipeline replaces the "
+                             f"warm-up), or remove pipeline")
+        return pipeline
 
     @field_validator("revenue_plan_months", mode="before")
     @classmethod

@@ -35,6 +35,33 @@ the clock instead.
 
 
 @dataclass(frozen=True)
+class Entry:
+    """How the first leads of a :class:`Leads` enter the engines: a start from an open pipeline.
+
+    A lead with an entry was created before minute 0 (its ``created`` is
+    negative: its true age counts for the contact decay and ``lead_ttl``)
+    and arrives at minute 0 with a first task already known, instead of
+    the first attempt at ``created + offsets[0]``.  Every array has one
+    value per entry; entry ``i`` is lead ``i`` (the leads with entries come
+    first, sorted by creation like every lead).
+
+    Attributes:
+        attempt: the task: attempt ``k`` of the touch chain (0-based), or
+            -1 for the presentation call (the lead is qualified).
+        due: when the task is due, minutes from minute 0 (>= 0).
+        owner: the manager who holds the lead (an index of the roster), or
+            -1: routed by the policy at minute 0 as a new lead.
+    """
+
+    attempt: np.ndarray
+    due: np.ndarray
+    owner: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.due)
+
+
+@dataclass(frozen=True)
 class Leads:
     """All leads of one replication, sorted by creation time.
 
@@ -46,12 +73,34 @@ class Leads:
             kinds: unreachable and reached non-target.
         reachable: False for unreachable leads (a broken number: every
             attempt fails); None: every lead is reachable.
+        entry: the first ``len(entry)`` leads' entry from an open pipeline
+            (:class:`Entry`); None: every lead arrives at its creation.
     """
 
     created: np.ndarray
     channel: np.ndarray
     target: np.ndarray
     reachable: np.ndarray | None = None
+    entry: Entry | None = None
+
+    @property
+    def n_entries(self) -> int:
+        """Leads that enter from an open pipeline (the first ones)."""
+        return 0 if self.entry is None else len(self.entry)
+
+    def first_steps(self, n_attempts: int) -> np.ndarray:
+        """Per lead, its first task: attempt k, or ``n_attempts`` for the presentation (zeros: attempt 0).
+
+        Args:
+            n_attempts: attempts in the touch chain (K).
+
+        Returns:
+            ``(N,)`` int64.
+        """
+        steps = np.zeros(len(self.created), np.int64)
+        if self.entry is not None:
+            steps[: len(self.entry)] = np.where(self.entry.attempt < 0, n_attempts, self.entry.attempt)
+        return steps
 
     def reachable_mask(self) -> np.ndarray:
         """Per lead, whether its number works (all True when ``reachable`` is None)."""

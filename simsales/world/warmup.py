@@ -92,8 +92,10 @@ def warmup_of(scenario: Scenario) -> int:
         scenario: the scenario.
 
     Returns:
-        Whole days (>= 0).
+        Whole days (>= 0); 0 with a ``pipeline`` (the export's open pipeline replaces the warm-up).
     """
+    if scenario.pipeline is not None:
+        return 0
     if scenario.warmup_days == "auto":
         return auto_warmup_days(scenario)
     return int(scenario.warmup_days)

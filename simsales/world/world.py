@@ -45,8 +45,11 @@ class World:
         leads: the replication's lead stream (shared by every plan).
         roster: the team under this plan, day by day (the warm-up's days first).
         warmup_days: days played before the scenario's ``start`` (not counted).
-        horizon: with a warm-up, the counted period's scenario and roster
-            (None: the world has no warm-up and is its own horizon).
+        horizon: with a warm-up or an open pipeline, the counted period's
+            scenario and roster (None: the world is its own horizon).
+        pipeline_leads: leads open at ``start`` taken from a CRM export
+            (:mod:`simsales.world.pipeline`; 0 without one).  The ones the
+            engines play are the first leads, created before minute 0.
     """
 
     scenario: Scenario
@@ -54,6 +57,7 @@ class World:
     roster: Roster
     warmup_days: int = 0
     horizon: Horizon | None = None
+    pipeline_leads: int = 0
 
     @property
     def origin_minutes(self) -> float:

@@ -53,6 +53,8 @@ from simsales.engines.fast.tables import (
     CREATED,
     DECIDE_AT,
     DELAY_MIN,
+    ENTRY_DUE,
+    ENTRY_OWNER,
     FIRE_CHANCE,
     FIRE_DRAW,
     P_QUALIFY,
@@ -103,7 +105,7 @@ class LeadDraws:
         leads: the lead stream they were drawn for.
         scenario: the resolved scenario they were drawn from.
         state_before: the dynamics stream's state before drawing.
-        table: the loops' lead table ``(N, 8)``, columns tables.CREATED ... CLOSE_DELAY.
+        table: the loops' lead table ``(N, 10)``, columns tables.CREATED ... ENTRY_OWNER.
         seed: the seed of the loops' uniforms.
         state_after: the stream's state after drawing.
     """
@@ -143,7 +145,7 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
     chain = sc.touch_chain
     since = np.full(n, np.nan)  # per lead, when its presentation was booked (NaN: none queued)
     if n == 0 or m == 0:
-        out = Outcomes.empty(n, m)
+        out = Outcomes.empty(n, m).entered(leads)
     else:
         probation = read_probation(roster, sc.horizon_minutes)
         draws, (team, chain_args, (rf, ri, new_count), params, seed) = _arguments(world, rng, cache,
@@ -153,14 +155,17 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         target = np.ascontiguousarray(leads.target, dtype=np.bool_)
         room = cache.task_room or _first_room(world)
         while True:  # rerun with longer task lists if one overflowed (same numbers)
-            out = Outcomes.empty(n, m)
+            out = Outcomes.empty(n, m).entered(leads)
             since[:] = np.nan
+            if leads.n_entries:  # a presentation from the pipeline: booked (cooling) from the start
+                since[:leads.n_entries][leads.entry.attempt < 0] = 0.0
             state = _fresh_state(world, room, probation)
             new_count[:] = 0  # the new leads per manager and day: a rerun counts them anew
             # The loop writes the probation table and the routing's until: fresh copies if it may.
             fresh = (lambda a: a) if probation.inert else np.copy
             roster_args = (md, leavers, leave_at, (decisions, fresh(pf), standby, out.fired), handover)
-            if not loop((draws, target, np.zeros(n, np.int64), since), roster_args, chain_args,
+            if not loop((draws, target, leads.first_steps(len(chain.offsets)), since), roster_args,
+                        chain_args,
                         (fresh(rf), ri, new_count), params, seed, state,
                         (out.manager, out.attempts, out.first_attempt, out.contact, out.end, out.offer_time,
                          out.handovers, out.closing_due, out.closing_time, out.closer)):
@@ -202,7 +207,7 @@ def _per_lead(dist: Distribution, rng: np.random.Generator, n: int) -> np.ndarra
 
 def _lead_draws(world: World, rng: np.random.Generator,
                 cache: ReplicationCache) -> tuple[np.ndarray, np.uint64]:
-    """Per lead: creation, qualify chance, call, presentation, delay, contact factor; the uniforms' seed.
+    """Per lead: creation, qualify chance, call, presentation, delay, contact factor, entry; the seed.
 
     Reuses the cache's draws if they were made from the same leads,
     scenario and stream state (and moves the stream past them).
@@ -218,13 +223,17 @@ def _lead_draws(world: World, rng: np.random.Generator,
     chain, funnel = sc.touch_chain, sc.funnel
     quality = np.array([value(c.quality) for c in sc.channels])
     factor = np.array([value(c.contact_factor) for c in sc.channels], dtype=float)
-    draws = np.zeros((n, 8))  # the loops' lead table: tables.CREATED ... CLOSE_DELAY
+    draws = np.zeros((n, 10))  # the loops' lead table: tables.CREATED ... ENTRY_OWNER
     draws[:, CREATED] = leads.created
     draws[:, P_QUALIFY] = value(funnel.qualify) * quality[leads.channel]  # the manager's factor comes later
     draws[:, CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
     draws[:, PRESENT_MIN] = _per_lead(funnel.offer.call_minutes, rng, n)
     draws[:, DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
     draws[:, CONTACT_F] = factor[leads.channel] * leads.reachable_mask()
+    draws[:, ENTRY_DUE], draws[:, ENTRY_OWNER] = np.nan, -1.0  # a new lead; then the pipeline's entries
+    if leads.entry is not None:
+        draws[: leads.n_entries, ENTRY_DUE] = leads.entry.due
+        draws[: leads.n_entries, ENTRY_OWNER] = leads.entry.owner
     seed = np.uint64(rng.integers(0, 2**63))
     if chain.nontarget_call_minutes is not None:  # drawn last: no other draw moves
         short = _per_lead(chain.nontarget_call_minutes, rng, n)

@@ -35,7 +35,7 @@ from numba import njit
 
 from simsales.engines.fast.chain import done, take
 from simsales.engines.fast.dispatch import give, hand_over, reassign
-from simsales.engines.fast.limits import route_new
+from simsales.engines.fast.entry import arrival, arrive
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
     EV_KIND,
@@ -47,13 +47,11 @@ from simsales.engines.fast.queues import (
     views,
 )
 from simsales.engines.fast.tables import (
-    CREATED,
     DECIDE_AT,
     DONE,
     INF,
     P_BAR,
     P_HORIZON,
-    P_WAIT_WINDOW,
 )
 
 
@@ -105,7 +103,7 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
     i = j = k = q = 0
     while counters[OVERFLOW] == 0:
-        t_arrival = lf[i, CREATED] if i < n_leads else INF
+        t_arrival = arrival(lf, i) if i < n_leads else INF
         t_leave = leave_at[j] if j < leavers.size else INF
         t_decide = pf[decisions[k], DECIDE_AT] if k < decisions.size else INF
         t_hand = ho_t[q] if q < ho_t.size else INF
@@ -133,12 +131,9 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
                 q += 1
             continue
         if t_arrival < t:
-            to, at = route_new(t_arrival, i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
-                               params, counters)
+            to, due = arrive(i, t_arrival, chain[0][0, 0], i * stride + n_steps + 2, seed, routing, queues[2],
+                             md, mf, lf, params, counters)
             if to >= 0:
-                due = t_arrival + chain[0][0, 0]
-                if params[P_WAIT_WINDOW] > 0.5:
-                    due = max(due, at)
                 give(to, due, i, t_arrival, params, True, step, owner, mf, mi, md, queues, events,
                      counters)
             i += 1

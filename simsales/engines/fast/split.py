@@ -31,7 +31,7 @@ from numba import njit
 
 from simsales.engines.fast.chain import done, take
 from simsales.engines.fast.dispatch import give, owned_before, reassign, reroute, task_row, wake_if_idle
-from simsales.engines.fast.limits import route_new
+from simsales.engines.fast.entry import arrival, arrive
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
     EV_KIND,
@@ -48,13 +48,11 @@ from simsales.engines.fast.queues import (
     views,
 )
 from simsales.engines.fast.tables import (
-    CREATED,
     DECIDE_AT,
     DONE,
     INF,
     P_BAR,
     P_HORIZON,
-    P_WAIT_WINDOW,
 )
 
 
@@ -75,7 +73,7 @@ def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.nd
         head: per manager, the first of their arrivals not yet queued (-1: none).
         tail: per manager, the last of them.
         nxt: per lead, the next arrival routed to the same manager (-1: none).
-        due_at: per lead, its first attempt's due time (if a new lead may wait for a shift).
+        due_at: per lead, its first task's due time (entry.arrive).
         leads: ``(lf, target, step)``.
         out: the ``Outcomes`` arrays.
         chain: ``(steps, decay_table)``.
@@ -90,12 +88,10 @@ def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.nd
         counters: the loop's counters.
     """
     lf, step, owner = leads[0], leads[2], out[0]
-    wait_for_window = params[P_WAIT_WINDOW] > 0.5
-    first_offset = chain[0][0, 0]
     a, stop = head[m], mf[m, STOP]  # stop <= horizon
     while True:
         t = mf[m, EV_T]
-        t_arrival = lf[a, CREATED] if a >= 0 else INF
+        t_arrival = arrival(lf, a) if a >= 0 else INF
         if t <= t_arrival and t <= bound and t < stop:  # own event first at the same minute
             if mi[m, EV_KIND] == DONE:
                 done(m, t, False, leads, out, chain[0], routing, params, seed, mf, mi, md,
@@ -103,8 +99,7 @@ def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.nd
             mf[m, EV_T], mi[m, EV_KIND] = take(m, t, leads, out, chain, params, seed, mf, mi,
                                                md, queues, False)
         elif a >= 0:  # every arrival routed so far comes before the bound
-            due = due_at[a] if wait_for_window else t_arrival + first_offset
-            give(m, due, a, t_arrival, params, False, step, owner, mf, mi, md, queues, events,
+            give(m, due_at[a], a, t_arrival, params, False, step, owner, mf, mi, md, queues, events,
                  counters)
             a = nxt[a]
         else:
@@ -234,8 +229,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     n_leads, n_managers, n_steps = lf.shape[0], mf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     first_offset = chain[0][0, 0]
-    wait_for_window = params[P_WAIT_WINDOW] > 0.5
-    due_at = np.empty(n_leads if wait_for_window else 0)  # per lead, its first attempt's due time
+    due_at = np.empty(n_leads)  # per lead, its first task's due time
     # Each manager's arrivals as a linked list, in time order: head, tail, next.
     head = np.full(n_managers, -1, np.int64)
     tail = np.full(n_managers, -1, np.int64)
@@ -256,12 +250,10 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
         hand = t_hand < bound  # a leave, a late call or a decision at that minute comes first
         if hand:
             bound = t_hand
-        while i < n_leads and lf[i, CREATED] < bound:  # route the period's arrivals
-            to, at = route_new(lf[i, CREATED], i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
-                               params, counters)
+        while i < n_leads and arrival(lf, i) < bound:  # route the period's arrivals
+            to, due_at[i] = arrive(i, arrival(lf, i), first_offset, i * stride + n_steps + 2, seed, routing,
+                                   queues[2], md, mf, lf, params, counters)
             if to >= 0:
-                if wait_for_window:  # a lead routed to a later shift is due at its start
-                    due_at[i] = max(lf[i, CREATED] + first_offset, at)
                 if tail[to] >= 0:
                     nxt[tail[to]] = i
                 else:
