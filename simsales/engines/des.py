@@ -381,8 +381,7 @@ class _Simulation(FloorRules, BookedRules, HandOver):
     def close_chains(self) -> None:
         """At the horizon, attempts still queued past lead_ttl count as expired."""
         late = self.leads.created + self.sc.touch_chain.lead_ttl < self.horizon
-        stale = (self.out.end == IN_CHAIN) & late
-        self.out.end[stale] = EXPIRED
+        self.out.end[(self.out.end == IN_CHAIN) & late] = EXPIRED
 
 
 def simulate(world: World, rng: np.random.Generator, log: list | None = None, *,
@@ -393,8 +392,7 @@ def simulate(world: World, rng: np.random.Generator, log: list | None = None, *,
         world: the resolved scenario, its lead stream and roster.
         rng: this replication's stream for the dynamics.
         log: if given, events are appended as ``(minute, kind, lead, ...)``.
-        cache: accepted for the engine contract; the reference engine keeps
-            nothing between plans.
+        cache: accepted for the engine contract (the reference keeps nothing between plans).
 
     Returns:
         What happened to every lead and manager.
