@@ -186,7 +186,7 @@ ISSUE_CASES = [
     mutated({}, r"leads_per_dya", r"did you mean\W+leads_per_day\b",
             rename=(("channels", 0, "leads_per_day"), "leads_per_dya")),
     # Near misses the suggester must catch too: case, a distribution's kind, a distribution's bound.
-    mutated({}, r"PRIORITY", r"did you mean\W+priority\b", rename=(("touch_chain", "priority"), "PRIORITY")),
+    mutated({}, r"LEAD_TTL", r"did you mean\W+lead_ttl\b", rename=(("touch_chain", "lead_ttl"), "LEAD_TTL")),
     mutated({}, r"normla", r"did you mean\W+normal\b",
             rename=(("channels", 0, "growth_per_month", "normal"), "normla")),
     mutated({}, r"mni", r"did you mean\W+min\b", rename=(("funnel", "price", "check", "min"), "mni")),

@@ -44,8 +44,9 @@ FORKED_WORKER_BYTES = 64 << 20
 """What a pool worker forked from it adds besides its replication, bytes (private: 10-30 MB measured)."""
 SPAWNED_WORKER_BYTES = 400 << 20
 """What a worker started afresh (a Dask worker, a pool where processes do not fork) takes, bytes."""
-BYTES_PER_LEAD = 500
-"""Peak memory of one replication per lead, bytes (tracemalloc: 200-350 across q3 scaled 20-250 managers)."""
+BYTES_PER_LEAD = 650
+"""Peak memory of one replication per lead, bytes (tracemalloc: 200-350 across q3 scaled 20-250 managers
+before the warm start and phase B's per-lead arrays; about 555 on q3 with every rule on, 2026-11-29)."""
 BYTES_PER_MANAGER_DAY = 150
 """Peak memory of one replication per manager and day, bytes (about 110 measured at 500-1,000 managers)."""
 RESULT_BYTES_PER_PLAN = 2048
