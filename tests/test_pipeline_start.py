@@ -268,3 +268,18 @@ def test_a_lead_whose_attempts_failed_is_more_likely_unreachable():
     assert (leads.entry.attempt == 2).all()
     fresh = start_from(sc, _open("assigned", n, {}, created=-100.0), np.random.default_rng(6)).leads
     assert abs(fresh.reachable_mask().mean() - 0.7) < 0.02  # not called yet: the channel's share
+
+
+def test_open_leads_of_a_channel_the_scenario_does_not_have_are_named_in_a_warning(truths, tmp_path):
+    doc = second_doc()
+    renamed = doc["channels"][-1]["name"]
+    doc["channels"][-1]["name"] = "renamed_in_the_scenario"
+    path = tmp_path / "renamed.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    result = runner.invoke(app, ["run", str(path), "--pipeline", str(truths[0][1]), "-n", "2"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())  # the console wraps long lines
+    assert "warning" in said and f"channels the scenario does not have ({renamed})" in said
+    known = write_second(tmp_path)
+    same = runner.invoke(app, ["run", str(known), "--pipeline", str(truths[0][1]), "-n", "2"])
+    assert "does not have" not in same.stderr

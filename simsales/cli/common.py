@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -127,6 +128,13 @@ def load(file: Path, pipeline: Path | None = None, preset: str | None = None,
                                   field="--pipeline" if pipeline is not None else "pipeline")) from None
         for line in open_leads.notes:
             note(line, "warning" if "no lead" in line else "note")
+        known = {c.name for c in scenario.channels}
+        unknown = sorted(set(open_leads.channel.tolist()) - known)
+        if unknown:  # the model gives them the first channel's rates: say so
+            count = int(np.isin(open_leads.channel, unknown).sum())
+            note(f"{count} open leads come from channels the scenario does not have ({', '.join(unknown)}): "
+                 f"they take the first channel's rates ({scenario.channels[0].name}); add the channels to "
+                 f"the scenario, or rename them in a mapping file", "warning")
     return scenario
 
 
