@@ -22,6 +22,9 @@ Measures, in one run:
   ``fast_leads_per_s_handover``): the same on q3 with the hand-over of leads
   whose owner is off (:func:`q3_with_handover`: ``routing.handover_after_hours``
   at ``--handover-hours``, 0 by default: every evening, the most hand-overs).
+* ``speedup_big`` (with ``des_leads_per_s_big`` and ``fast_leads_per_s_big``):
+  the same on scenarios/big.yaml (150 managers, every plan of its first
+  replication), side by side in the same run.
 * ``des_replication_s`` / ``fast_replication_s`` and ``pipeline_speedup``:
   the same for a whole replication (every plan: roster, engine, deals,
   metrics), in this process.
@@ -84,6 +87,7 @@ from simsales.world.roster import build_roster  # noqa: E402
 from simsales.world.world import World  # noqa: E402
 
 Q3 = ROOT / "scenarios" / "q3.yaml"
+BIG = ROOT / "scenarios" / "big.yaml"  # 150 managers: speedup_big
 TEAM_SIZES = (20, 40, 80, 160, 250)
 POLICIES = POLICY_NAMES  # every routing policy, from the one table
 FAST_REPEATS = 20  # the fast engine runs the reference's worlds this many times (timer resolution)
@@ -290,6 +294,8 @@ def run(replications: int, des_worlds: int, with_policies: bool = True, with_col
     des_a, fast_a, leads_a = side_by_side(worlds(phase_a, max(des_worlds, 1)), phase_a.seed)
     handover = q3_with_handover(handover_hours)
     des_h, fast_h, leads_h = side_by_side(worlds(handover, max(des_worlds, 1)), handover.seed)
+    big = load_scenario(BIG)
+    des_b, fast_b, leads_b = side_by_side(worlds(big, 1), big.seed)  # one replication: the reference is slow
     des_rep = replication_time(q3, "des", 1)
     fast_rep = replication_time(q3, "fast", 10)
 
@@ -315,6 +321,9 @@ def run(replications: int, des_worlds: int, with_policies: bool = True, with_col
         "des_leads_per_s_handover": leads_h / des_h,
         "fast_leads_per_s_handover": leads_h / fast_h,
         "speedup_handover": des_h / fast_h,
+        "des_leads_per_s_big": leads_b / des_b,
+        "fast_leads_per_s_big": leads_b / fast_b,
+        "speedup_big": des_b / fast_b,
         "des_replication_s": des_rep,
         "fast_replication_s": fast_rep,
         "pipeline_speedup": des_rep / fast_rep,
@@ -345,6 +354,8 @@ def table(result: dict) -> str:
         f"{'  the same, hand-over after ' + format(result['handover_hours'], 'g') + ' h':32}"
         f"{result['des_leads_per_s_handover']:>14,.0f}"
         f"{result['fast_leads_per_s_handover']:>14,.0f}{result['speedup_handover']:>9.0f}x",
+        f"{'  scenarios/big.yaml':32}{result['des_leads_per_s_big']:>14,.0f}"
+        f"{result['fast_leads_per_s_big']:>14,.0f}{result['speedup_big']:>9.0f}x",
         f"{'replication (all plans), s':32}{result['des_replication_s']:>14.3f}"
         f"{result['fast_replication_s']:>14.3f}{result['pipeline_speedup']:>9.0f}x",
         "",
