@@ -96,7 +96,7 @@ def month_of(day: dt.date) -> str:
 
 
 def shorten(doc: dict, days: int = HORIZON_DAYS) -> dict:
-    """A scenario cut to ``days`` days, a 2-day warm-up and one replication, its plans' months kept inside.
+    """A scenario cut to ``days`` days, a 1-day warm-up and one replication, its plans' months kept inside.
 
     Args:
         doc: the parsed scenario (changed in place).
@@ -107,7 +107,7 @@ def shorten(doc: dict, days: int = HORIZON_DAYS) -> dict:
     """
     doc["horizon_days"] = min(days, int(doc.get("horizon_days", days)))
     doc["replications"] = 1
-    doc.setdefault("warmup_days", 2)  # a short warm start: the reference engine answers within the limit
+    doc.setdefault("warmup_days", 1)  # a short warm start: the reference engine answers within the limit
     start = doc.get("start")
     if isinstance(start, str):
         start = dt.date.fromisoformat(start)
