@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,26 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 SMALL = DATA / "small.yaml"
 Q3 = ROOT / "scenarios" / "q3.yaml"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the fast engine once, before pytest-xdist starts its workers.
+
+    On a fresh install numba's cache is empty, and every worker would
+    compile the engine's loops at its first fast run (minutes of CPU each
+    on a shared 2-core machine); compiled here, the workers load them from
+    the cache.  A worker (``workerinput``) has nothing to do.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    from simsales.engines.fast.warmup import compile_seconds
+    from simsales.montecarlo.warmup import warm_up
+    from simsales.scenario.policies import POLICY_NAMES
+
+    seconds = compile_seconds(POLICY_NAMES)
+    if seconds:
+        print(f"compiling the fast engine once for every test process (about {seconds} s)", file=sys.stderr)
+    warm_up("fast", POLICY_NAMES)
 
 
 def queue_scenario(

@@ -43,17 +43,19 @@ from simsales.world.deals import draw_clients, settle
 from simsales.world.roster import build_roster
 from simsales.world.world import World
 
+from .agreement import disagreements
 from .test_des_exact import DOC
 from .test_fast_engine import worlds
-from .test_floor_engines import SPLIT, deterministic_world, small_with_rules
+from .test_floor_engines import SPLIT, deterministic_world, same_outcomes, small_with_rules
 
 DEFAULT = ["booked", "first", "followup"]
-NOISY = ("revenue_net", "won", "total_invoices", "overtime_share", "won_by_installment_share", "sla_p50_min",
-         "sla_p90_min", "sla_work_p50_min", "sla_work_p90_min")
-"""Held to 3 combined standard errors only in the statistical agreement on the small scenario:
-test_floor_equivalence's FEW, and the SLA percentiles, which on this overloaded floor under these
-rules are hundreds of minutes with 3 SE of 185-300 minutes over 60 replications, so that 2% (8-20
-minutes) would need some 200 times the replications.  The exact tests above check the rules."""
+RESOLVED = ("contacts", "contact_rate", "contact_rate_target", "utilisation", "talk_share_actual",
+            "crm_share_actual")
+"""What the statistical agreement on the small scenario resolves to 2% in 60 replications under
+these rules (3 paired standard errors at most 0.8 of the tolerance).  The money, the deals, the
+shares of dials, overtime, installments and first attempts within 5 minutes and the SLA
+percentiles (hundreds of minutes on this overloaded floor) are held to 3 standard errors; the
+exact tests above check the rules."""
 
 
 def both(doc: dict, created: list[float]):
@@ -139,13 +141,7 @@ def test_both_engines_give_the_same_outcomes_under_an_order(policy, priority):
     chain = world.scenario.touch_chain.model_copy(update={"priority": tuple(priority)})
     scenario = world.scenario.model_copy(update={"touch_chain": chain})
     world = World(scenario, world.leads, world.roster)
-    ours = fast.simulate(world, np.random.default_rng(1))
-    reference = des.simulate(world, np.random.default_rng(2))
-    for field in ("manager", "attempts", "end"):
-        np.testing.assert_array_equal(getattr(ours, field), getattr(reference, field), err_msg=field)
-    for field in ("first_attempt", "contact", "offer_time", *SPLIT):
-        np.testing.assert_allclose(getattr(ours, field), getattr(reference, field), rtol=0, atol=1e-6,
-                                   err_msg=field)
+    ours = same_outcomes(world)
     assert (ours.end == OFFER).sum() > 50
 
 
@@ -183,7 +179,7 @@ def test_the_engines_agree_statistically_under_another_order():
     chain = scenario.touch_chain.model_copy(update={"priority": ("followup", "booked", "first")})
     scenario = scenario.model_copy(update={"touch_chain": chain})
     for plan, (reference, ours) in both_engines(scenario, 60).items():
-        assert not failures(reference, ours, NOISY), (plan, failures(reference, ours, NOISY))
+        assert not failures(reference, ours, RESOLVED), (plan, failures(reference, ours, RESOLVED))
 
 
 # -- rule 2: cooling and the presentation's time limit --------------------------------------------
@@ -265,13 +261,7 @@ def test_both_engines_give_the_same_outcomes_with_a_time_limit(policy):
     world = deterministic_world(policy, "new_first")
     funnel = world.scenario.funnel.model_copy(update={"presentation_within_days": 2.0})
     world = World(world.scenario.model_copy(update={"funnel": funnel}), world.leads, world.roster)
-    ours = fast.simulate(world, np.random.default_rng(1))
-    reference = des.simulate(world, np.random.default_rng(2))
-    for field in ("manager", "attempts", "end"):
-        np.testing.assert_array_equal(getattr(ours, field), getattr(reference, field), err_msg=field)
-    for field in ("first_attempt", "contact", "offer_time", *SPLIT):
-        np.testing.assert_allclose(getattr(ours, field), getattr(reference, field), rtol=0, atol=1e-6,
-                                   err_msg=field)
+    ours = same_outcomes(world)
     lost = ours.end == LOST_NO_PRESENTATION
     assert lost.sum() > 20 and (ours.end == OFFER).sum() > 20
     # Invariants: every lead in one end state; the funnel never grows downward.
@@ -335,10 +325,9 @@ def test_the_engines_agree_statistically_with_cooling_and_a_time_limit():
                                                 "cooling": Cooling(half_life_days=2.0, floor=0.2)})
     scenario = scenario.model_copy(update={"funnel": funnel})
     for plan, (reference, ours) in both_engines(scenario, 60).items():
-        assert not failures(reference, ours, NOISY), (plan, failures(reference, ours, NOISY))
-        lost = ("presentations_lost_wait", reference["presentations_lost_wait"].mean(),
-                ours["presentations_lost_wait"].mean())
-        assert lost[1] > 0 and abs(lost[1] - lost[2]) <= 0.1 * lost[1] + 1, (plan, lost)
+        assert not failures(reference, ours, RESOLVED), (plan, failures(reference, ours, RESOLVED))
+        assert reference["presentations_lost_wait"].mean() > 0
+        assert not disagreements(reference, ours, ["presentations_lost_wait"], ks=()), plan
 
 
 # -- rule 3: closing calls -----------------------------------------------------------------------
@@ -421,13 +410,7 @@ def test_both_engines_give_the_same_outcomes_with_closing_calls(policy):
                                                                          call_minutes=Fixed(8.0),
                                                                          within_days=3.0)})
     world = World(world.scenario.model_copy(update={"funnel": funnel}), world.leads, world.roster)
-    ours = fast.simulate(world, np.random.default_rng(1))
-    reference = des.simulate(world, np.random.default_rng(2))
-    for field in ("manager", "attempts", "end", "closer"):
-        np.testing.assert_array_equal(getattr(ours, field), getattr(reference, field), err_msg=field)
-    for field in ("first_attempt", "contact", "offer_time", "closing_due", "closing_time", *SPLIT):
-        np.testing.assert_allclose(getattr(ours, field), getattr(reference, field), rtol=0, atol=1e-6,
-                                   err_msg=field)
+    ours = same_outcomes(world)
     offered = ours.end == OFFER
     made = ~np.isnan(ours.closing_time)
     assert made.sum() > 10 and (offered & ~made).sum() > 0  # some made, some not (dropped, or late)
@@ -463,5 +446,5 @@ def test_the_engines_agree_statistically_with_closing_calls():
     funnel = scenario.funnel.model_copy(update={"closing": Closing(share=0.6, within_days=3.0)})
     scenario = scenario.model_copy(update={"funnel": funnel})
     for plan, (reference, ours) in both_engines(scenario, 60).items():
-        assert not failures(reference, ours, NOISY), (plan, failures(reference, ours, NOISY))
+        assert not failures(reference, ours, RESOLVED), (plan, failures(reference, ours, RESOLVED))
         assert ours["won"].mean() > 10 and reference["won"].mean() > 10

@@ -360,7 +360,7 @@ def test_interrupted_line_lists_the_first_files_and_counts_the_rest():
 @pytest.mark.parametrize("when", ["the first temporary file appears", "the first file is in place"])
 def test_kill_9_while_writing_leaves_no_half_written_file(tmp_path, when):
     out = tmp_path / "out"
-    process = start(["run", str(Q3), "-n", "60", "--workers", "2", "--out", str(out),
+    process = start(["run", str(Q3), "-n", "12", "--workers", "2", "--out", str(out),
                      "--format", "json"], tmp_path)
     workers = wait_for_workers(process, 2)
     deadline = time.monotonic() + 120
@@ -375,11 +375,11 @@ def test_kill_9_while_writing_leaves_no_half_written_file(tmp_path, when):
         if path.name.startswith("."):  # what a killed writer leaves: a hidden temporary file
             assert path.name.endswith(".tmp") and f".{process.pid}." in path.name
         elif path.suffix == ".csv":
-            assert len(pd.read_csv(path)) == 60
+            assert len(pd.read_csv(path)) == 12
         elif path.suffix == ".parquet":
-            assert len(pd.read_parquet(path)) == 60
+            assert len(pd.read_parquet(path)) == 12
         else:
-            assert path.name == "summary.json" and json.loads(path.read_text())["replications"] == 60
+            assert path.name == "summary.json" and json.loads(path.read_text())["replications"] == 12
 
 
 def test_a_temporary_file_of_a_dead_process_is_removed_by_the_next_write(tmp_path):

@@ -25,7 +25,7 @@ from simsales.world.roster import build_roster
 from simsales.world.world import World
 
 from .test_des_exact import DOC
-from .test_floor_engines import SPLIT, deterministic_world
+from .test_floor_engines import SPLIT, deterministic_world, same_outcomes
 
 
 def exact_world(entries: list[tuple[float, int, float, int]], new: list[float]) -> World:
@@ -98,13 +98,7 @@ def with_pipeline(world: World, n: int, seed: int) -> World:
 @pytest.mark.parametrize("priority", ["new_first", "due_first"])
 def test_both_engines_give_the_same_outcomes_with_pipeline_entries(policy, priority):
     world = with_pipeline(deterministic_world(policy, priority), 300, seed=5)
-    ours = fast.simulate(world, np.random.default_rng(1))
-    reference = des.simulate(world, np.random.default_rng(2))
-    for field in ("manager", "attempts", "end"):
-        np.testing.assert_array_equal(getattr(ours, field), getattr(reference, field), err_msg=field)
-    for field in ("first_attempt", "contact", "offer_time", *SPLIT):
-        np.testing.assert_allclose(getattr(ours, field), getattr(reference, field), rtol=0, atol=1e-6,
-                                   err_msg=field)
+    ours = same_outcomes(world)
     pipe = slice(0, 300)
     entry = world.leads.entry
     presented = entry.attempt < 0

@@ -19,11 +19,43 @@ from typing import Any
 import yaml
 
 from .documents import SCENARIOS, Case, base_document, dump, shorten
-from .harness import Outcome, invoke
+from .harness import TIMEOUT_S, Outcome, invoke
 from .inputs import BAD, OK, CommandCase, command_line, run_option_values
 
 _EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff]")
 _ERROR_LINE = re.compile(r"^\s*error:\s*(.*)$", re.MULTILINE)
+
+
+SECONDS_PER_LEAD_PLAN = 15e-6
+"""What a run may take per expected lead and plan beyond :data:`TIMEOUT_S` before it counts as hung, seconds.
+
+About 30 times the fast engine's cost on a department that keeps up
+(``FAST_SECONDS_PER_LEAD``): a department a mutation swamped with a
+hundred times its leads holds long queues that every hand-over re-routes
+(about 2 to 4 us a lead on a loaded 2-core machine), and ``run`` plays
+each plan twice (the plans, then the funnel's market gaps)."""
+
+
+def run_limit(path: Path, own_replications: bool) -> float:
+    """The time a ``run`` of a valid scenario may take: :data:`TIMEOUT_S`, more for a large one.
+
+    Args:
+        path: the scenario file (validated).
+        own_replications: the run plays the file's replications (else one).
+
+    Returns:
+        Seconds.
+    """
+    from simsales.montecarlo.estimate import expected_leads
+    from simsales.scenario.loader import load_scenario
+
+    try:
+        scenario = load_scenario(path)
+    except Exception:
+        return TIMEOUT_S
+    replications = scenario.replications if own_replications else 1
+    lead_plans = expected_leads(scenario) * max(1, len(scenario.plans)) * replications
+    return TIMEOUT_S + SECONDS_PER_LEAD_PLAN * lead_plans
 
 
 def error_text(outcome: Outcome) -> str:
@@ -199,10 +231,13 @@ def scenario_problems(case: Case, folder: Path) -> list[str]:
     found += problems(validate, **kwargs)
     if validate.exit_code == 2 and fields is not None and readable:
         found += line_problem(validate, file, fields, case.text)
-    runs = [invoke("run", path, "-n", "1", "--workers", "1")]
-    if validate.exit_code == 0:  # what validate refused, the loader refuses the same way for every command
-        own = isinstance(case.doc, dict) and case.doc.get("replications") != 1  # then the file's replications
-        runs.append(invoke("run", path, *([] if own else ["-n", "1"]), "--workers", "1", "--format", "json"))
+    own = isinstance(case.doc, dict) and case.doc.get("replications") != 1  # then the file's replications
+    valid = validate.exit_code == 0
+    limit = run_limit(path, False) if valid else TIMEOUT_S
+    runs = [invoke("run", path, "-n", "1", "--workers", "1", seconds=limit)]
+    if valid:  # what validate refused, the loader refuses the same way for every command
+        runs.append(invoke("run", path, *([] if own else ["-n", "1"]), "--workers", "1", "--format", "json",
+                           seconds=run_limit(path, own)))
         runs += [invoke("funnel", path), invoke("funnel", path, "--format", "json")]
     for outcome in runs:
         found += problems(outcome, **kwargs)
