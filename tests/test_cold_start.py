@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from simsales import montecarlo
 from simsales.engines.fast import loop as fast_loop
@@ -58,13 +59,19 @@ def test_pool_workers_share_the_engine_compiled_in_the_parent(small):
 
 @pytest.mark.slow
 def test_the_first_run_compiles_once_and_says_so_and_the_second_does_not(tmp_path):
+    """On the small scenario under ``least_loaded``: the event loop, the quicker of the two to compile."""
+    doc = yaml.safe_load(SMALL.read_text())
+    doc["routing"] = {**doc.get("routing", {}), "policy": "least_loaded"}
+    scenario = tmp_path / "small_least_loaded.yaml"
+    scenario.write_text(yaml.safe_dump(doc))
+    cache = tmp_path / "cache"
     command = ("import sys; from simsales.cli import main; sys.argv = ['simsales', 'run', "
-               f"{str(SMALL)!r}, '-n', '6', '--workers', '2', '--engine', 'fast']; main()")
-    cold = fresh_process(command, tmp_path, NUMBA_DEBUG_CACHE="1")
+               f"{str(scenario)!r}, '-n', '6', '--workers', '2', '--engine', 'fast']; main()")
+    cold = fresh_process(command, cache, NUMBA_DEBUG_CACHE="1")
     assert MESSAGE in cold.stderr
-    saved = [line for line in cold.stdout.splitlines() if "data saved" in line and "run_split" in line]
+    saved = [line for line in cold.stdout.splitlines() if "data saved" in line and "run_loop" in line]
     assert len(saved) == 1, saved  # compiled in one process only, not once per worker
-    warm = fresh_process(command, tmp_path, NUMBA_DEBUG_CACHE="1")
+    warm = fresh_process(command, cache, NUMBA_DEBUG_CACHE="1")
     assert MESSAGE not in warm.stderr
     assert not [line for line in warm.stdout.splitlines() if "data saved" in line]
     assert "revenue_net" in cold.stdout and "revenue_net" in warm.stdout

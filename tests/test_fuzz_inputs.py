@@ -99,7 +99,7 @@ def test_run_options_end_in_success_or_a_clear_error(case):
 @pytest.mark.slow
 @_run_examples
 @given(case=run_option_cases(SCENARIO, OUT))
-@slow(120)
+@slow(60)
 def test_run_options_slow(case):
     check(command_problems(case))
 
@@ -144,7 +144,7 @@ def test_corrupt_baselines_end_in_a_verdict_or_a_clear_error(case):
 
 @pytest.mark.slow
 @given(case=_baseline_strategy())
-@slow(120)
+@slow(60)
 def test_corrupt_baselines_slow(case):
     check(baseline_problems(case, SCENARIO, FOLDER))
 
@@ -177,7 +177,7 @@ def test_tolerances_end_in_success_or_a_clear_error(case):
 
 @pytest.mark.slow
 @given(case=tolerance_cases(SCENARIO, BASELINE))
-@slow(100)
+@slow(50)
 def test_tolerances_slow(case):
     check(command_problems(case, allowed=(0, 1, 2)))
 
@@ -210,6 +210,6 @@ def test_funnel_inputs_end_in_success_or_a_clear_error(case):
 @pytest.mark.slow
 @_funnel_examples
 @given(case=funnel_cases(SCENARIO))
-@slow(140)
+@slow(70)
 def test_funnel_inputs_slow(case):
     check(command_problems(case))

@@ -242,20 +242,20 @@ def test_corrupt_text_ends_in_success_or_an_error_with_its_line(folder, case):
 @pytest.mark.slow
 @_with_issue_cases
 @given(case=structural_cases())
-@slow(400)
+@slow(200)
 def test_structural_mutations_slow(folder, case):
     check(case, folder)
 
 
 @pytest.mark.slow
 @given(case=cross_reference_cases())
-@slow(150)
+@slow(75)
 def test_broken_cross_references_slow(folder, case):
     check(case, folder)
 
 
 @pytest.mark.slow
 @given(case=text_cases())
-@slow(120)
+@slow(60)
 def test_corrupt_text_slow(folder, case):
     check(case, folder)

@@ -432,17 +432,17 @@ def test_p_plan_needs_a_revenue_plan(tmp_path):
     assert result.exit_code == 2 and "revenue_plan" in result.output
 
 
-# -- q3 and big.yaml ---------------------------------------------------------------------------
+# -- q3 ---------------------------------------------------------------------------------------
 
-BIG = Q3.parent / "big.yaml"
-SHIPPED_REPLICATIONS = 40
-"""The most replications a plan gets in the race on the shipped files (their own 200 and 100 would
-take CI's whole budget on big.yaml); fewer replications widen the paired standard error the tie
-rule allows, they do not let a worse plan through unseen."""
+SHIPPED_REPLICATIONS = 30
+"""The most replications a plan gets in the race on q3 (its own 200 would take a third of CI's
+budget); fewer replications widen the paired standard error the tie rule allows, they do not let
+a worse plan through unseen.  big.yaml is not in CI: 10 minutes of its 20 even so (it passed with
+the defaults on 2026-11-29: the chosen plan against ``hold`` +0.06M ± 0.18M RUB)."""
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("file", [Q3, BIG], ids=["q3", "big"])
+@pytest.mark.parametrize("file", [Q3], ids=["q3"])
 def test_the_chosen_plan_is_never_worse_than_a_plan_shipped_in_the_file(file):
     """Paired, on the confirmation's replications of the same seed: never behind by 2 paired SE.
 

@@ -39,7 +39,7 @@ from simsales.world.roster import Roster
 __all__ = ["Probation", "fails_probation", "let_go", "read_probation", "shift_minutes"]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def shift_minutes(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> float:
     """Minutes one manager is on shift within ``[lo, hi)``.
 
@@ -62,7 +62,7 @@ def shift_minutes(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> f
     return total
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def let_go(offers: float, minutes: float, offers_ramped: float, minutes_ramped: float, bar: float,
            draw: float, chance: float) -> bool:
     """Whether a probationer is let go: results below the bar, and their draw under the chance.

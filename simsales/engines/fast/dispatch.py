@@ -275,7 +275,7 @@ def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, sh
     return -1
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
                  hn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Take out every task queued with ``owner`` that is due before ``until``, oldest first.
@@ -349,7 +349,7 @@ def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarr
                  owner, mf, mi, md, queues, events, counters)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def reroute(t: float, extra_draws: int, routing: tuple, params: np.ndarray, seed: np.uint64,
             hn: np.ndarray, counters: np.ndarray) -> int:
     """The manager (or M: the shared queue) a task routed anew at ``t`` goes to; -1 if none.

@@ -34,7 +34,7 @@ from simsales.engines.probation import let_go, shift_minutes
 __all__ = ["dismiss", "fails"]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def fails(m: int, t: float, bar: float, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
           pf: np.ndarray) -> bool:
     """Whether manager ``m``, on the team at ``t``, is let go at the end of their probation.

@@ -56,7 +56,7 @@ from simsales.engines.fast.tables import (
 )
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray,
             leads: tuple, out: tuple, chain: tuple, routing: tuple, params: np.ndarray, seed: np.uint64,
             mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
@@ -107,7 +107,7 @@ def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.nd
     head[m] = tail[m] = -1  # the arrivals routed to them so far are all queued now
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def flush(nb: int, b_row: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, pending: np.ndarray, t: float,
           mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
           counters: np.ndarray) -> None:

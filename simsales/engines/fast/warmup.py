@@ -23,13 +23,16 @@ from simsales.engines.fast.engine import SPLIT_POLICIES
 
 __all__ = ["COMPILE_SECONDS", "compile_seconds", "is_ready", "loops_for"]
 
-COMPILE_SECONDS = {"run_split": 40, "run_loop": 25}
-"""Time numba takes to compile each loop with what it calls, seconds (a 2-core VM, shared, 2026).
+COMPILE_SECONDS = {"run_split": 80, "run_loop": 45}
+"""Time numba takes to compile each loop with what it calls, seconds of one core (a 2-core VM, 2026).
 
-Measured in a fresh process with an empty ``NUMBA_CACHE_DIR``: ``run_split``
-39 s (8 of them for ``dispatch.reassign``), ``run_loop`` 25 s; about 85%
-of it is numba's own passes (type inference of the inlined helpers), the
-rest LLVM.
+Measured in a fresh process with an empty ``NUMBA_CACHE_DIR`` on 2026-11-29,
+with every rule of the sales floor in the loops: about 2 minutes of CPU for
+both (the wall time grows with what else runs: 165 s and 88 s on a loaded
+machine).  Most of it is numba's own passes (type inference of the inlined
+helpers), the rest LLVM.  Before the rarely run parts were compiled as
+calls (:mod:`simsales.engines.fast.queues`) it was about 6 minutes; before
+the hand-over, booked work and pipeline entries, 39 s and 25 s.
 """
 
 
