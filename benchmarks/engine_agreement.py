@@ -57,7 +57,9 @@ def verdicts(name: str, days: int, replications: int) -> list[dict]:
     for plan, (des, fast) in both_engines(first_days(SHIPPED[name], days), replications).items():
         for metric in METRICS:
             r = resolution(des, fast, metric)
-            differs = bool(disagreements(des, fast, [metric], ks=[m for m in KS_METRICS if m == metric]))
+            resolved = [metric] if r.resolved else []
+            differs = bool(disagreements(des, fast, [metric], resolved=resolved,
+                                         ks=[m for m in KS_METRICS if m == metric]))
             mean = abs(des[metric].mean()) or 1.0
             verdict = "DIFFERS" if differs else "agrees" if r.resolved else "agrees, not resolved"
             rows.append({"scenario": name, "plan": plan, "metric": metric, "des": float(des[metric].mean()),
