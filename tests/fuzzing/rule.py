@@ -36,15 +36,14 @@ hundred times its leads holds long queues that every hand-over re-routes
 each plan twice (the plans, then the funnel's market gaps)."""
 
 
-def run_limit(path: Path, own_replications: bool) -> float:
+def run_limit(path: Path) -> tuple[float, float]:
     """The time a ``run`` of a valid scenario may take: :data:`TIMEOUT_S`, more for a large one.
 
     Args:
         path: the scenario file (validated).
-        own_replications: the run plays the file's replications (else one).
 
     Returns:
-        Seconds.
+        Seconds for one replication, and for the file's own replications.
     """
     from simsales.montecarlo.estimate import expected_leads
     from simsales.scenario.loader import load_scenario
@@ -52,10 +51,9 @@ def run_limit(path: Path, own_replications: bool) -> float:
     try:
         scenario = load_scenario(path)
     except Exception:
-        return TIMEOUT_S
-    replications = scenario.replications if own_replications else 1
-    lead_plans = expected_leads(scenario) * max(1, len(scenario.plans)) * replications
-    return TIMEOUT_S + SECONDS_PER_LEAD_PLAN * lead_plans
+        return TIMEOUT_S, TIMEOUT_S
+    per_replication = SECONDS_PER_LEAD_PLAN * expected_leads(scenario) * max(1, len(scenario.plans))
+    return TIMEOUT_S + per_replication, TIMEOUT_S + per_replication * scenario.replications
 
 
 def error_text(outcome: Outcome) -> str:
@@ -233,11 +231,11 @@ def scenario_problems(case: Case, folder: Path) -> list[str]:
         found += line_problem(validate, file, fields, case.text)
     own = isinstance(case.doc, dict) and case.doc.get("replications") != 1  # then the file's replications
     valid = validate.exit_code == 0
-    limit = run_limit(path, False) if valid else TIMEOUT_S
-    runs = [invoke("run", path, "-n", "1", "--workers", "1", seconds=limit)]
+    one, every = run_limit(path) if valid else (TIMEOUT_S, TIMEOUT_S)
+    runs = [invoke("run", path, "-n", "1", "--workers", "1", seconds=one)]
     if valid:  # what validate refused, the loader refuses the same way for every command
         runs.append(invoke("run", path, *([] if own else ["-n", "1"]), "--workers", "1", "--format", "json",
-                           seconds=run_limit(path, own)))
+                           seconds=every if own else one))
         runs += [invoke("funnel", path), invoke("funnel", path, "--format", "json")]
     for outcome in runs:
         found += problems(outcome, **kwargs)
