@@ -183,8 +183,9 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     sla_work = np.percentile(work_wait, [50, 90]) if n else np.full(2, np.nan)
     # Managers' time: the engines split it from the counted period's origin on, so shift time too.
     played = view.played
-    shift_minutes = float(np.clip(np.minimum(played.roster.shift_end, played.scenario.horizon_minutes)
-                                  - np.maximum(played.roster.shift_start, played.origin_minutes), 0, None).sum())
+    r = played.roster
+    shift_minutes = float(np.clip(np.minimum(r.shift_end, played.scenario.horizon_minutes)
+                                  - np.maximum(r.shift_start, played.origin_minutes), 0, None).sum())
     worked = float(out.talk_minutes.sum() + out.dial_minutes.sum() + out.crm_minutes.sum())
     target = leads.target
     won = int(paid.sum())
