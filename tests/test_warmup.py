@@ -143,6 +143,57 @@ def test_warm_up_leads_are_not_counted_but_their_payments_in_the_horizon_are():
     assert series["revenue_net_month"].sum() == 100_000.0
 
 
+@pytest.mark.parametrize("engine", ["des", "fast"])
+def test_managers_time_is_counted_from_start_not_over_the_warm_up(engine):
+    """Managers' time counts from midnight of ``start`` (minute 7200 here), in both engines.  A (minute
+    100) is worked wholly in the warm-up: none of its minutes count.  D (7198) is dialled at once: 2
+    minutes of dial at talk_share 0.5 take 4 wall minutes, 7198-7202, of which 2 fall after the origin:
+    1 minute of dial and 1 of CRM.  Its contact call (7228-7248: 10 talk, 10 CRM) and presentation
+    (8688-8728: 20 talk, 20 CRM) fall in the horizon.  Shift time: 10 managers x 20 days."""
+    scenario = exact(5)
+    created = np.array([100.0, 7198.0])
+    leads = Leads(created, np.zeros(2, dtype=np.int64), np.ones(2, dtype=bool))
+    roster = build_roster(scenario, scenario.plans[0], np.random.default_rng(0))
+    world = warm_world(scenario, leads, roster, 5, absence_key=0)
+    out = get_engine(engine)(world, np.random.default_rng(2))
+    assert out.talk_minutes.sum() == pytest.approx(30.0)
+    assert out.dial_minutes.sum() == pytest.approx(1.0)
+    assert out.crm_minutes.sum() == pytest.approx(31.0)
+    assert out.overtime_minutes.sum() == 0.0
+    assert out.busy_minutes.sum() == pytest.approx(2 * (4 + 20 + 40))  # busy counts all that was played
+    clients = draw_clients(scenario.funnel, 2, np.random.default_rng(1))
+    deals = settle(world.scenario.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan),
+                   close_factor(world, out))
+    m, _ = measure(world, out, deals)
+    shift = 10 * 20 * DAY
+    assert m["talk_share_actual"] == pytest.approx(30.0 / shift)
+    assert m["dial_share_actual"] == pytest.approx(1.0 / shift)
+    assert m["utilisation"] == pytest.approx(62.0 / shift)
+    assert m["attempts_per_manager_hour"] == 0.0  # the horizon's leads' attempts: D is a lead of the warm-up
+
+
+def test_split_work_counts_the_part_after_the_origin_alike_in_both_engines():
+    """A 20-minute call (talk_share 0.5) and 5 CRM minutes from minute 90, the origin at 100, the shift
+    ending at 112: 10 minutes of the call fall in the counted shift (5 of talk), 12 minutes in all (7
+    of CRM), 3 past the shift's end.  With the origin at 0 the whole call counts.  The compiled split
+    gives the same numbers."""
+    from simsales.engines.fast import chain
+    from simsales.engines.fast.queues import CRM_MIN, OVERTIME_MIN, TALK_MIN
+    from simsales.engines.workday import split_work
+
+    assert split_work(90.0, 20.0, 5.0, 112.0, 1000.0, 0.5, 100.0) == pytest.approx((25.0, 5.0, 7.0, 3.0))
+    assert split_work(90.0, 20.0, 5.0, 112.0, 1000.0, 0.5, 0.0) == pytest.approx((25.0, 10.0, 12.0, 3.0))
+    assert split_work(90.0, 20.0, 5.0, 112.0, 1000.0, 0.5, 200.0)[1:] == (0.0, 0.0, 0.0)
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        now, call, crm, end, origin = rng.uniform(0, 100), rng.uniform(0, 30), rng.uniform(0, 5), \
+            rng.uniform(0, 150), rng.uniform(0, 120)
+        mf = np.zeros((1, 16))
+        chain.split_work(0, now, call, crm, end, 130.0, 0.6, True, mf, origin)
+        _, spoken, crm_within, overtime = split_work(now, call, crm, end, 130.0, 0.6, origin)
+        assert (mf[0, TALK_MIN], mf[0, CRM_MIN], mf[0, OVERTIME_MIN]) == (spoken, crm_within, overtime)
+
+
 def test_warmup_0_is_the_cold_pipeline_exactly():
     """``warmup_days: 0``: replicate() is the pipeline without a warm-up, number for number."""
     scenario = parse_scenario(yaml.safe_dump(small_doc(warmup_days=0)), "<small, cold>")

@@ -95,6 +95,7 @@ class _Simulation(FloorRules, BookedRules, HandOver):
         self.leads, self.roster = world.leads, world.roster
         self.env = simpy.Environment()
         self.horizon = sc.horizon_minutes
+        self.origin = world.origin_minutes  # managers' time is counted from here (after a warm-up)
         m = self.roster.n_managers
         self.out = Outcomes.empty(len(self.leads), m).entered(self.leads)
         chain = sc.touch_chain

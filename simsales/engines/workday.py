@@ -31,7 +31,7 @@ __all__ = ["FloorRules", "RoutingLimits", "split_work"]
 
 
 def split_work(now: float, call: float, crm: float, shift_end: float, horizon: float,
-               talk_share: float) -> tuple[float, float, float, float]:
+               talk_share: float, origin: float = 0.0) -> tuple[float, float, float, float]:
     """Where the minutes of one call or dial go.
 
     The call (``call`` minutes: its base minutes over ``talk_share`` and the
@@ -39,7 +39,9 @@ def split_work(now: float, call: float, crm: float, shift_end: float, horizon: f
     before ``shift_end`` (the end of the manager's block of shifts) and the
     horizon is shift work: ``talk_share`` of the call's part is the call
     itself (talk or dial), the rest of it and the CRM minutes are CRM time.
-    What falls past ``shift_end`` (before the horizon) is overtime.
+    What falls past ``shift_end`` (before the horizon) is overtime.  Only
+    minutes from ``origin`` on are counted (the split of a warm-up's work is
+    not: :mod:`simsales.montecarlo.counted`); ``busy`` counts them all.
 
     Args:
         now: when the call starts.
@@ -48,16 +50,21 @@ def split_work(now: float, call: float, crm: float, shift_end: float, horizon: f
         shift_end: the end of the manager's block of shifts.
         horizon: the horizon.
         talk_share: the share of the call's minutes that is the call itself.
+        origin: where the counted period begins (minutes; 0: no warm-up).
 
     Returns:
         ``(busy, spoken, crm_within, overtime)``: minutes within the horizon;
-        talk or dial within the shift; CRM within the shift; past the shift.
+        talk or dial within the shift; CRM within the shift; past the shift
+        (the last three from ``origin`` on).
     """
     duration = call + crm
     busy = max(0.0, min(now + duration, horizon) - now)
-    within = min(max(min(shift_end, horizon) - now, 0.0), duration)
-    spoken = min(within, call) * talk_share
-    overtime = max(0.0, min(now + duration, horizon) - max(now, shift_end))
+    start = max(now, origin)
+    end = min(shift_end, horizon)
+    late = start - now  # the part before origin (0 without a warm-up, so the arithmetic is unchanged)
+    within = max(0.0, min(end - start, duration - late))
+    spoken = max(0.0, min(end - start, call - late)) * talk_share
+    overtime = max(0.0, min(now + duration, horizon) - max(start, shift_end))
     return busy, spoken, within - spoken, overtime
 
 
@@ -199,7 +206,7 @@ class FloorRules:
         out = self.out
         call = base / (self.talk_share * self.speed(m))
         _, spoken, crm_within, overtime = split_work(self.env.now, call, crm, shift_end, self.horizon,
-                                                     self.talk_share)
+                                                     self.talk_share, self.origin)
         self.busy(m, call + crm)
         (out.talk_minutes if kind == "talk" else out.dial_minutes)[m] += spoken
         out.crm_minutes[m] += crm_within

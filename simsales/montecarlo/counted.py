@@ -21,10 +21,11 @@ is 00:00 of ``start``): what is counted how is decided here, once.
 - **The team** (payroll, hires, leavers, headcount, team metrics, monthly
   series): the horizon's days.
 - **Managers' time** (utilisation, talk, dial, CRM and idle shares,
-  overtime, attempts per hour): the engines report each manager's minutes
-  as totals over everything they played, so these are measured over the
-  warm-up and the horizon together (shift time and work alike): in a
-  steady state the same shares, and the warm-up's team is the starting team.
+  overtime): the minutes from ``start`` on.  The engines split each call's
+  minutes from the origin on (:func:`simsales.engines.workday.split_work`:
+  a call begun in the warm-up counts its part after midnight of ``start``),
+  and shift time is counted from there too.  Attempts per manager hour:
+  the attempts on the horizon's leads over the horizon's shift hours.
 """
 
 from __future__ import annotations

@@ -181,10 +181,11 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     sla = np.percentile(first, [50, 90]) if first.size else np.full(2, np.nan)
     work_wait = _working_waits(world, out)
     sla_work = np.percentile(work_wait, [50, 90]) if n else np.full(2, np.nan)
-    # Managers' time: the engines' minutes are totals over all they played, so shift time is too.
+    # Managers' time: the engines split it from the counted period's origin on, so shift time too.
     played = view.played
-    shift_minutes = float(np.clip(np.minimum(played.roster.shift_end, played.scenario.horizon_minutes)
-                                  - played.roster.shift_start, 0, None).sum())
+    r = played.roster
+    shift_minutes = float(np.clip(np.minimum(r.shift_end, played.scenario.horizon_minutes)
+                                  - np.maximum(r.shift_start, played.origin_minutes), 0, None).sum())
     worked = float(out.talk_minutes.sum() + out.dial_minutes.sum() + out.crm_minutes.sum())
     target = leads.target
     won = int(paid.sum())
@@ -248,7 +249,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "crm_share_actual": _ratio(out.crm_minutes.sum(), shift_minutes),
         "idle_share": _ratio(shift_minutes - worked, shift_minutes),
         "overtime_share": _ratio(out.overtime_minutes.sum(), shift_minutes),
-        "attempts_per_manager_hour": _ratio(view.played_out.attempts.sum(), shift_minutes / 60.0),
+        "attempts_per_manager_hour": _ratio(out.attempts.sum(), shift_minutes / 60.0),
         "revenue_per_manager": _ratio(revenue_net, emp_days / sc.horizon_days),
         **team_metrics(roster, count, sc.horizon_days),
         "warmup_days": float(played.warmup_days),

@@ -82,6 +82,7 @@ from simsales.engines.fast.tables import (
     P_HALF_LIFE,
     P_HORIZON,
     P_OFFER,
+    P_ORIGIN,
     P_POLICY,
     P_QUALIFY,
     P_TALK_SHARE,
@@ -207,7 +208,8 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
         if result == OFFER_MADE:
             crm = params[P_CRM_OFFER]
     call = minutes / (params[P_TALK_SHARE] * md[m, d, THROUGHPUT])
-    split_work(m, t, call, crm, md[m, sd, BLOCK_END], params[P_HORIZON], params[P_TALK_SHARE], talk, mf)
+    split_work(m, t, call, crm, md[m, sd, BLOCK_END], params[P_HORIZON], params[P_TALK_SHARE], talk, mf,
+               params[P_ORIGIN])
     mi[m, BUSY] = 1
     mi[m, EV_LEAD], mi[m, EV_RESULT] = lead, result
     return t + (call + crm), DONE
@@ -215,7 +217,7 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
 
 @njit(cache=True, error_model="numpy", inline="always")
 def split_work(m: int, now: float, call: float, crm: float, shift_end: float, horizon: float,
-               talk_share: float, talk: bool, mf: np.ndarray) -> None:
+               talk_share: float, talk: bool, mf: np.ndarray, origin: float) -> None:
     """Book one call or dial in manager ``m``'s time split: :func:`simsales.engines.workday.split_work`.
 
     Args:
@@ -228,14 +230,18 @@ def split_work(m: int, now: float, call: float, crm: float, shift_end: float, ho
         talk_share: the share of ``call`` that is the call itself.
         talk: a call (talk) rather than an unanswered dial.
         mf: the per-manager float table (BUSY_MINUTES, TALK_MIN ... OVERTIME_MIN).
+        origin: where the counted period begins (minutes): the split counts from there.
     """
     duration = call + crm
     mf[m, BUSY_MINUTES] += max(0.0, min(now + duration, horizon) - now)
-    within = min(max(min(shift_end, horizon) - now, 0.0), duration)
-    spoken = min(within, call) * talk_share
+    start = max(now, origin)
+    end = min(shift_end, horizon)
+    late = start - now
+    within = max(0.0, min(end - start, duration - late))
+    spoken = max(0.0, min(end - start, call - late)) * talk_share
     mf[m, TALK_MIN if talk else DIAL_MIN] += spoken
     mf[m, CRM_MIN] += within - spoken
-    mf[m, OVERTIME_MIN] += max(0.0, min(now + duration, horizon) - max(now, shift_end))
+    mf[m, OVERTIME_MIN] += max(0.0, min(now + duration, horizon) - max(start, shift_end))
 
 
 @njit(cache=True, error_model="numpy", inline="always")

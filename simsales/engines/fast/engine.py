@@ -282,7 +282,7 @@ def _arguments(world: World, rng: np.random.Generator, cache: ReplicationCache,
         probation.bar,
         crm.attempt, crm.contact, crm.offer, -1 if rt.max_new_per_day is None else rt.max_new_per_day,
         limits, limits or rt.min_shift_left > 0, classes[BOOKED], classes[FOLLOWUP], len(chain.offsets),
-        *cooling_args(funnel)[:3], presentation_limit(funnel), *closing_args(funnel),
+        *cooling_args(funnel)[:3], presentation_limit(funnel), *closing_args(funnel), world.origin_minutes,
     ], dtype=float)
     weighted = rt.policy == "weighted"
     windows = routing_windows(roster.shift_start, roster.shift_end, rt.min_shift_left, sc.horizon_minutes)

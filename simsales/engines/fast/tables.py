@@ -43,11 +43,12 @@ CLOSED, NEXT_ATTEMPT, PRESENT, OFFER_MADE, NO_OFFER, CLOSING_MADE = range(6)
 # P_STEPS: the attempts in the chain (a lead's step from there on is booked work); P_COOL_*: the
 # cooling's decay arguments (kind, half-life in minutes, floor); P_WITHIN: the presentation's
 # time limit after its booking (minutes; inf: none); P_CLOSE_SHARE, P_CLOSE_WITHIN: the share of
-# offers that need a closing call and its time limit after the offer (minutes).
+# offers that need a closing call and its time limit after the offer (minutes); P_ORIGIN: where
+# the counted period begins (minutes; the time split counts from there).
 (P_HORIZON, P_TTL, P_DIAL, P_TALK_SHARE, P_OFFER, P_HALF_LIFE, P_FLOOR, P_POLICY, P_CLASS_FIRST,
  P_DECAY_KIND, P_BAR, P_CRM_ATTEMPT, P_CRM_CONTACT, P_CRM_OFFER, P_CAP, P_LIMITS,
  P_WAIT_WINDOW, P_CLASS_BOOKED, P_CLASS_FOLLOWUP, P_STEPS, P_COOL_KIND, P_COOL_HALF_LIFE, P_COOL_FLOOR,
- P_WITHIN, P_CLOSE_SHARE, P_CLOSE_WITHIN) = range(26)
+ P_WITHIN, P_CLOSE_SHARE, P_CLOSE_WITHIN, P_ORIGIN) = range(27)
 # Columns of the per-manager probation table ``pf`` (engine.probation_tables): the minute of
 # their probation decision (inf: none), their draw and chance of being let go, when they stop
 # if on the team (a standby once brought in), and when their stay began (0; the minute a
