@@ -283,18 +283,23 @@ def _fits(fit: dict, pairs: pd.DataFrame) -> list[Fit]:
         n=len(pairs), note="each kind's pairs pile up at its CRM minutes; a presentation without an offer "
         "at 0",
     )]
-    if CONTACT in fit["pairs"]:
+    if CONTACT in fit["pairs"] and talk is not None:
         d, g = fit["pairs"][CONTACT]
         edges = np.unique(np.quantile(d, np.linspace(0, 1, 11)))
         b = np.clip(np.searchsorted(edges, d, side="right") - 1, 0, len(edges) - 2)
-        mid = (edges[:-1] + edges[1:]) / 2
-        low_gap = np.array([np.quantile(g[b == j], 0.1) if np.any(b == j) else np.nan
-                            for j in range(len(mid))])
+        ratio = d / np.maximum(g - talk[0], 1e-9)  # each pair's own talk share, given the CRM minutes
+        observed = np.full(len(edges) - 1, np.nan)
+        for j in range(len(edges) - 1):
+            lr = np.sort(np.log(ratio[(b == j) & (ratio > 0)]))
+            if len(lr) >= MIN_PAIRS:
+                top = np.searchsorted(lr, lr + math.log(1.01), side="right") - np.arange(len(lr))
+                i = int(np.argmax(top))
+                observed[j] = float(np.exp(np.median(lr[i : i + top[i]])))
         out.append(Fit(
             "team.talk_share",
-            "Talk share: minutes from a contact call's start to the next call, by the call's minutes",
-            [round(float(x), 2) for x in mid], low_gap, mid / share + model[CONTACT],
-            kind="line", xlabel="contact call, minutes", ylabel="minutes to the next call (P10)",
-            n=len(d), note=f"back-to-back calls lie on the line: call minutes / {share:.3f} + CRM minutes",
+            "Talk share read from contact calls of each length: where minutes / (gap - CRM minutes) pile up",
+            [f"{edges[j]:.1f}-{edges[j + 1]:.1f}" for j in range(len(edges) - 1)], observed,
+            np.full(len(edges) - 1, share), kind="bar", xlabel="contact call, minutes", ylabel="talk share",
+            n=len(d), note=f"one talk share for calls of every length: {share:.3f}",
         ))
     return out
