@@ -65,8 +65,15 @@ def test_counts_in_the_tables_equal_the_replications_outcomes(events):
     e, m = run.export, run.metrics
     stage = e.stages["stage"].value_counts()
     assert len(e.leads) == m["leads"]
-    assert len(e.calls) == m["attempts"]
-    assert e.calls["answered"].sum() == m["contacts"] == stage["contact"]
+    # The telephony's log: every attempt, then each presentation and closing call (answered, after contact).
+    log = run.log
+    assert len(e.calls) == m["attempts"] + log.present_lead.size + log.close_lead.size
+    assert log.call_lead.size == m["attempts"]
+    first_answered = e.calls.groupby("lead_id")["answered"].cumsum() - e.calls["answered"] == 0
+    assert (e.calls["answered"] & first_answered).sum() == m["contacts"] == stage["contact"]
+    offered = stage.get("invoice", 0) + stage.get("link_sent", 0) + stage.get("lost", 0)
+    assert log.present_lead.size >= stage.get("invoice", 0) + stage.get("link_sent", 0)
+    assert log.present_lead.size <= offered
     assert stage.get("invoice", 0) + stage.get("link_sent", 0) == m["offers"]
     assert stage.get("invoice", 0) + stage.get("link_filled", 0) == m["total_invoices"]
     assert stage.get("bank_approved", 0) == m["bank_approved"]
@@ -99,9 +106,14 @@ def test_stage_entries_follow_the_funnel_and_never_precede_creation(events):
         assert body == list(path[: len(body)]) or body == list(path[1: len(body) + 1]), (lead, body)
     calls = e.calls.merge(created.rename("created_at"), left_on="lead_id", right_index=True)
     assert (calls["started_at"] >= calls["created_at"]).all()
-    # A lead is called until it answers, then never again (the presentation is not an attempt).
-    after = calls.groupby("lead_id")["answered"].apply(lambda a: a.to_numpy()[:-1].any())
-    assert not after.any()
+    # A lead is called until it answers; its later calls (the presentation, the closing call) are answered
+    # and come after it reached the qualified stage.
+    later = (calls.groupby("lead_id")["answered"].cumsum() - calls["answered"]) > 0
+    assert calls.loc[later, "answered"].all()
+    qualified = e.stages[e.stages["stage"] == "qualified"].set_index("lead_id")["entered_at"]
+    assert calls.loc[later, "lead_id"].isin(qualified.index).all()
+    assert (calls.loc[later, "started_at"].to_numpy()
+            >= qualified.loc[calls.loc[later, "lead_id"]].to_numpy()).all()
 
 
 def test_statuses_reasons_and_staff(events):
@@ -156,8 +168,12 @@ def test_a_warm_up_is_in_the_tables_with_its_true_dates_and_the_metrics_count_fr
     assert pd.Timestamp(shifts["date"].min()).date() == scenario.start - dt.timedelta(days=w)
 
 
-def exact_world(created: list[float]):
-    """Ten managers on shift around the clock, every chance 0 or 1, every duration fixed."""
+def exact_world(created: list[float], tenure_days: int = 1000):
+    """Ten managers on shift around the clock, every chance 0 or 1, every duration fixed.
+
+    CRM minutes 0.5 after every attempt, 2 more after a contact, 4 after an offer; every offer
+    gets a closing call (6 minutes) a day later.
+    """
     doc = {
         "name": "exact events", "start": "2026-07-06", "horizon_days": 20,
         "calendar": {"default": "00:00-24:00"},
@@ -168,11 +184,13 @@ def exact_world(created: list[float]):
         "funnel": {"qualify": 1.0, "offer": {"p": 1.0, "delay_days": 1, "call_minutes": 20},
                    "installment_share": 0.0, "invoice_paid": {"p": 1.0, "delay_days": 2},
                    "link_filled": {"p": 1.0}, "bank_approved": {"p": 1.0},
-                   "refunds": {"share": 0.0, "window_days": 14}, "price": {"check": 50000}},
+                   "refunds": {"share": 0.0, "window_days": 14}, "price": {"check": 50000},
+                   "closing": {"share": 1.0, "delay_days": 1, "call_minutes": 6, "within_days": 5}},
         "team": {"team_leads": [{"name": "tl"}],
-                 "managers": [{"team_lead": "tl", "count": 10, "tenure_days": 1000}],
+                 "managers": [{"team_lead": "tl", "count": 10, "tenure_days": tenure_days}],
                  "shifts": [{"name": "all", "pattern": "7/0", "start": "00:00", "hours": 24}],
-                 "talk_share": 0.5, "skill": 1.0, "attrition": {"monthly": 0.0, "probation_monthly": 0.0}},
+                 "talk_share": 0.5, "crm_minutes": {"attempt": 0.5, "contact": 2, "offer": 4},
+                 "skill": 1.0, "attrition": {"monthly": 0.0, "probation_monthly": 0.0}},
         "plans": [{"name": "hold"}],
     }
     scenario = parse_scenario(yaml.safe_dump(doc), "<exact>")
@@ -184,16 +202,20 @@ def exact_world(created: list[float]):
 
 
 def test_exact_times_with_deterministic_inputs():
-    """Dial at creation (2 min), reached at 30 min (10 min), presented a day later (20 min), paid 2 days on.
+    """Dial at creation (2 min), reached at 30 min (10 min), presented a day later (20 min), a closing call
+    a day after the offer (6 min), paid 2 days after the offer.
 
-    talk_share 0.5: each call keeps its manager twice its length (the CRM work
-    spread over the calls); the next stage is entered when that time is over.
+    talk_share 0.5: each call keeps its manager twice its length, then its CRM minutes (0.5 after
+    every attempt, 2 more after a contact, 4 after an offer, 2.5 after a closing call as after a
+    contact); the next stage is entered when that time is over.  The calls table holds the
+    telephony's minutes: the call alone.
     """
     day = 1440.0
-    created = [100.5, 2 * day + 7.25, 18 * day + 600.0, 19 * day + 1400.0]
+    created = [100.5, 2 * day + 7.25, 17 * day + 100.0, 19 * day + 1400.0]
     run = exact_world(created)
     e = run.export
     t0 = pd.Timestamp("2026-07-06", tz="UTC")
+    horizon = t0 + pd.Timedelta(days=20)
 
     def at(minutes: float) -> pd.Timestamp:
         return t0 + pd.Timedelta(seconds=int(np.floor(minutes * 60)))
@@ -201,19 +223,24 @@ def test_exact_times_with_deterministic_inputs():
     for i, c in enumerate(created):
         lead = e.leads["lead_id"][i]
         got = e.stages[e.stages["lead_id"] == lead].set_index("stage")["entered_at"].to_dict()
-        contact = c + 30
-        qualified = contact + 10 / 0.5
-        offer = qualified + day + 20 / 0.5
+        contact = c + 30  # the dial took 2 / 0.5 + 0.5 = 4.5 minutes: the next attempt waits for its offset
+        qualified = contact + 10 / 0.5 + 0.5 + 2
+        present = qualified + day
+        offer = present + 20 / 0.5 + 4
+        closing = offer + day
         want = {"assigned": at(c), "in_work": at(c), "contact": at(contact), "qualified": at(qualified),
                 "invoice": at(offer), "won": at(offer + 2 * day)}
-        want = {k: v for k, v in want.items() if v < t0 + pd.Timedelta(days=20)}
+        want = {k: v for k, v in want.items() if v < horizon}
         assert got == want, i
         calls = e.calls[e.calls["lead_id"] == lead]
-        assert list(calls["started_at"]) == [at(c), at(contact)][: len(calls)]
-        # the telephony's durations, not the CRM overhead
-        assert list(calls["duration_s"]) == [120.0, 600.0][: len(calls)]
-        assert list(calls["answered"]) == [False, True][: len(calls)]
-        assert list(calls["manager_id"]) == [f"M{i % 10 + 1:02d}"] * len(calls)
+        starts = [at(x) for x in (c, contact, present, closing) if at(x) < horizon]
+        assert list(calls["started_at"]) == starts, i
+        # the telephony's durations: the call alone, not talk_share's overhead nor the CRM minutes
+        assert list(calls["duration_s"]) == [120.0, 600.0, 1200.0, 360.0][: len(starts)]
+        assert list(calls["answered"]) == [False, True, True, True][: len(starts)]
+        assert list(calls["manager_id"]) == [f"M{i % 10 + 1:02d}"] * len(starts)
+        assert set(calls["kind"]) == {"call"}
+    assert [len(e.calls[e.calls["lead_id"] == lead]) for lead in e.leads["lead_id"]] == [4, 4, 4, 2]
     assert list(e.leads["status"]) == ["won", "won", "open", "open"]
     assert list(e.payments["amount"]) == [50000.0, 50000.0]
     assert list(e.leads["price"].iloc[:3]) == [50000.0] * 3  # the third has its invoice, not paid yet
@@ -221,6 +248,21 @@ def test_exact_times_with_deterministic_inputs():
     assert e.staff["hired_at"].iloc[0] == pd.Timestamp(dt.date(2026, 7, 6) - dt.timedelta(days=1000))
     shifts = e.shifts
     assert len(shifts) == 10 * 20 and set(shifts["start"]) == {"00:00"} and set(shifts["end"]) == {"00:00"}
+
+
+def test_a_manager_in_ramp_talks_slower_and_the_log_shows_it():
+    """A first-month manager (ramp 0.4): each call lasts its base minutes / 0.4 on the phone, and keeps
+    the manager that over talk_share, then the CRM minutes."""
+    run = exact_world([100.5], tenure_days=10)
+    speed = run.world.roster.throughput[0, 0]
+    assert speed == pytest.approx(0.4)
+    calls = run.export.calls
+    assert calls["duration_s"].iloc[:2].tolist() == pytest.approx([120 / 0.4, 600 / 0.4])
+    contact = 100.5 + 30
+    qualified = run.export.stages.set_index("stage")["entered_at"]["qualified"]
+    t0 = pd.Timestamp("2026-07-06", tz="UTC")
+    want = contact + 10 / 0.4 / 0.5 + 2.5
+    assert qualified == t0 + pd.Timedelta(seconds=int(np.floor(want * 60)))
 
 
 def test_cli_writes_the_export_and_refuses_two_plans(tmp_path):

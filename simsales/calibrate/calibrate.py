@@ -3,10 +3,11 @@
 Each part of the scenario is fitted by its own module, top to bottom as
 the model runs: the channels (:mod:`~simsales.calibrate.channels`), the
 working hours and shifts (:mod:`~simsales.calibrate.schedule`), the touch
-chain (:mod:`~simsales.calibrate.touch`), the talk share
-(:mod:`~simsales.calibrate.pace`), the team
-(:mod:`~simsales.calibrate.team`) and the funnel
-(:mod:`~simsales.calibrate.funnel`).  What the data cannot identify keeps a
+chain (:mod:`~simsales.calibrate.touch`), the talk share and CRM minutes
+(:mod:`~simsales.calibrate.call_time`), the team
+(:mod:`~simsales.calibrate.team`), the funnel
+(:mod:`~simsales.calibrate.funnel`) and its calls after the contact call
+(:mod:`~simsales.calibrate.booked_calls`).  What the data cannot identify keeps a
 default and is listed as such.  The scenario starts the day after the
 window and runs :data:`HORIZON_DAYS` days with one plan, ``hold``.
 """
@@ -17,12 +18,13 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from simsales.calibrate.booked_calls import fit_booked_calls
+from simsales.calibrate.call_time import crm_and_talk_share
 from simsales.calibrate.channels import fit_channels, nontarget_flags
 from simsales.calibrate.document import document, yaml_text
 from simsales.calibrate.fit import Fit, Part, count, merge
 from simsales.calibrate.frame import Frame, build_frame, window
 from simsales.calibrate.funnel import fit_funnel, payments_part
-from simsales.calibrate.pace import fit_talk_share
 from simsales.calibrate.schedule import fit_calendar, fit_shifts
 from simsales.calibrate.team import fit_team
 from simsales.calibrate.touch import chain_attempts, fit_touch_chain
@@ -151,14 +153,14 @@ def calibrate(
     say(f"touch chain: {count(len(frame.calls))} calls")
     attempts = chain_attempts(frame)
     touch = fit_touch_chain(frame, attempts)
-    say("talk share: the pace of back-to-back calls")
-    parts += [touch, fit_talk_share(frame, attempts, touch.values["touch_chain.offsets"])]
+    say("talk share and CRM minutes: the pace of back-to-back calls")
+    parts += [touch, crm_and_talk_share(frame, attempts, touch.values["touch_chain.offsets"])]
     say("team: skill, ramp, attrition")
     team, factor = fit_team(frame, start)
     parts.append(team)
     say("funnel: stages, delays, refunds, price")
     flags, _ = nontarget_flags(frame)
-    parts += [fit_funnel(frame, flags, offer_factor=factor), payments_part(frame)]
+    parts += [fit_funnel(frame, flags, offer_factor=factor), payments_part(frame), fit_booked_calls(frame)]
     whole = merge(parts)
     return Calibration(
         document=document(whole.values),

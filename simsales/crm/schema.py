@@ -174,7 +174,8 @@ TABLES: dict[str, Table] = {
                 ),
             ),
             key=("lead_id", "started_at"),
-            doc="one row per attempt",
+            doc="one row per call or message: the contact attempts, then the calls after contact "
+            "(the presentation, the closing call)",
         ),
         Table(
             "staff",

@@ -9,8 +9,8 @@ of the horizon.  When each stage is entered:
 - ``in_work``: the first attempt; ``contact``: the start of the answered call;
 - ``qualified``: the end of that call; ``invoice`` / ``link_sent``: the end
   of the presentation call (the offer), a call's end being when its
-  manager is free again (its length and its share of CRM work,
-  ``talk_share``, as in the engine); ``link_filled``,
+  manager is free again (its length over ``talk_share`` and the ramp
+  throughput, then its CRM minutes, as in the engine); ``link_filled``,
   ``bank_approved``, ``won`` (the payment): the client's and bank's times
   (:mod:`simsales.world.deals`);
 - ``lost``: the end of the last unanswered attempt (the chain ran out), the
@@ -22,11 +22,15 @@ of the horizon.  When each stage is entered:
   invoice left unpaid is closed as lost when it would have been paid).
 
 Only entries before the end of the horizon are written; a lead with no
-``won`` or ``lost`` by then is ``open``.  A call's ``duration_s`` is the
-telephony's: the call (or dial) minutes at the manager's ramp speed, not
-the CRM overhead the model adds through ``talk_share``.  Presentation calls
-are not in ``calls`` (a row there is a contact attempt); they show as the
-stage after ``qualified``.  Timestamps are whole seconds (floored), in UTC.
+``won`` or ``lost`` by then is ``open``.  ``calls`` is the telephony's log:
+every contact attempt, then the lead's presentation call and its closing
+call (answered calls after the contact call, ``kind`` ``call``), each
+started before the horizon.  A call's ``duration_s`` is the telephony's:
+the call's (or dial's) own minutes at the manager's ramp speed (its base
+minutes over the ramp throughput), not the rest of the manager's time the
+model adds to it (the call over ``talk_share``, then the event's CRM
+minutes, ``team.crm_minutes``).  Timestamps are whole seconds (floored), in
+UTC.
 """
 
 from __future__ import annotations
@@ -50,7 +54,6 @@ from simsales.engines.contract import (
     QUALIFIED,
     Outcomes,
 )
-from simsales.scenario.uncertain import value
 from simsales.world.calendar import MINUTES_PER_DAY
 from simsales.world.deals import ClientDraws, Deals
 from simsales.world.world import World
@@ -78,11 +81,15 @@ class LogArrays:
     """The reference engine's log as arrays (minutes from the start).
 
     Attributes:
-        call_lead, call_manager, call_start, call_minutes, call_k, call_answered: per
-            contact attempt: lead, manager, start, wall-clock minutes (CRM
-            overhead included), its number in the chain (0-based), reached or not.
-        present_lead, present_manager, present_start, present_minutes, present_offer: per
+        call_lead, call_manager, call_start, call_minutes, call_talk, call_k, call_answered: per
+            contact attempt: lead, manager, start, wall-clock minutes (the
+            call over talk share and ramp, then its CRM minutes: the manager
+            is busy that long), the telephony's minutes (the call or dial at
+            the manager's ramp speed), its number in the chain (0-based),
+            reached or not.
+        present_lead, present_manager, present_start, present_minutes, present_talk, present_offer: per
             presentation call, likewise, and whether it ended in an offer.
+        close_lead, close_manager, close_start, close_minutes, close_talk: per closing call, likewise.
         assigned_to: per lead, the manager it was routed to at creation (the
             shared queue's index under ``shared_queue``; -1 if nobody).
         expired: per lead, the minute its chain was dropped at ``lead_ttl`` (NaN if not).
@@ -92,13 +99,20 @@ class LogArrays:
     call_manager: np.ndarray
     call_start: np.ndarray
     call_minutes: np.ndarray
+    call_talk: np.ndarray
     call_k: np.ndarray
     call_answered: np.ndarray
     present_lead: np.ndarray
     present_manager: np.ndarray
     present_start: np.ndarray
     present_minutes: np.ndarray
+    present_talk: np.ndarray
     present_offer: np.ndarray
+    close_lead: np.ndarray
+    close_manager: np.ndarray
+    close_start: np.ndarray
+    close_minutes: np.ndarray
+    close_talk: np.ndarray
     assigned_to: np.ndarray
     expired: np.ndarray
 
@@ -282,6 +296,23 @@ def _shifts(world: World, prefix: str) -> pd.DataFrame:
     })
 
 
+def _calls(log: LogArrays, lead_ids: np.ndarray, manager_ids: np.ndarray, start: dt.date) -> pd.DataFrame:
+    """The telephony's log: attempts, presentation and closing calls, by lead and start time."""
+    lead = np.concatenate([log.call_lead, log.present_lead, log.close_lead])
+    began = np.concatenate([log.call_start, log.present_start, log.close_start])
+    order = np.lexsort((began, lead))
+    return pd.DataFrame({
+        "lead_id": lead_ids[lead[order]],
+        "manager_id": manager_ids[np.concatenate([log.call_manager, log.present_manager,
+                                                   log.close_manager])[order]],
+        "started_at": timestamps(start, began[order]),
+        "duration_s": np.concatenate([log.call_talk, log.present_talk, log.close_talk])[order] * 60.0,
+        "answered": np.concatenate([log.call_answered, np.ones(log.present_lead.size + log.close_lead.size,
+                                                               dtype=bool)])[order],
+        "kind": np.full(order.size, "call", dtype=object),
+    })
+
+
 def build_export(world: World, out: Outcomes, clients: ClientDraws, deals: Deals, log: LogArrays,
                  *, id_prefix: str = "", note: str = "") -> Export:
     """The simulated CRM at the end of the horizon (see the module docstring).
@@ -332,17 +363,7 @@ def build_export(world: World, out: Outcomes, clients: ClientDraws, deals: Deals
         "implied": np.zeros(s_lead.size, dtype=bool),  # every entry is simulated, none implied
     })
 
-    order = np.lexsort((log.call_start, log.call_lead))
-    talk_share = value(sc.team.talk_share)
-    calls_df = pd.DataFrame({
-        "lead_id": lead_ids[log.call_lead[order]],
-        "manager_id": manager_ids[log.call_manager[order]],
-        "started_at": timestamps(start, log.call_start[order]),
-        "duration_s": log.call_minutes[order] * talk_share * 60.0,
-        "answered": log.call_answered[order],
-        "kind": np.full(order.size, "call", dtype=object),
-    })
-
+    calls_df = _calls(log, lead_ids, manager_ids, start)
     paid = ~np.isnan(deals.paid_at) & (deals.paid_at < horizon)
     refunded = paid & ~np.isnan(deals.refund_at) & (deals.refund_at < horizon)
     payments_df = pd.DataFrame({

@@ -6,9 +6,9 @@ the tables of :mod:`simsales.crm.schema`, so a user's BI (or
 
 The replication is played by the **reference engine**
 (:mod:`simsales.engines.des`), because it logs every event (each lead's
-routing, each attempt with its result, each presentation call, each
-expired chain and hand-over); the fast engine returns per-lead outcomes
-only.  The world is the one ``simsales run`` builds for replication ``R``
+routing, each attempt with its result, each presentation and closing
+call, each expired chain and hand-over); the fast engine returns per-lead
+outcomes only.  The world is the one ``simsales run`` builds for replication ``R``
 (the same resolved parameters, leads, roster and client draws, from the
 same streams: :func:`simsales.montecarlo.replication.stream`), but the
 dynamics are the reference engine's: its totals are a draw from the same
@@ -46,15 +46,20 @@ __all__ = ["TIME_ZONE", "EventRun", "parse_log", "play", "replication_events", "
 class _Recorder(des._Simulation):  # the reference engine, its call lengths logged too
     """The reference engine with one more log record: the minutes of each call or dial.
 
-    ``busy(m, minutes)`` is called once per attempt (right after its
-    ``attempt`` record) and once per presentation call (right before its
-    ``present`` record), with the wall-clock minutes the manager spends on
-    it; nothing else changes (no draw, no order).
+    ``account`` books every call or dial (an attempt, right after its
+    ``attempt`` record; a presentation call, right before its ``present``
+    record; a closing call, right before its ``close`` record).  The
+    recorder logs, with it, the wall-clock minutes the manager is busy (the
+    call over ``talk_share`` and ramp throughput, then the event's CRM
+    minutes) and the telephony's minutes (the call's base minutes over the
+    ramp throughput: what a telephony log holds); nothing else changes (no
+    draw, no order).
     """
 
-    def busy(self, m: int, duration: float) -> None:
-        super().busy(m, duration)
-        self.record("minutes", m, duration)
+    def account(self, m: int, shift_end: float, base: float, kind: str, crm: float) -> float:
+        wall = super().account(m, shift_end, base, kind, crm)
+        self.record("minutes", m, wall, base / self.speed(m))
+        return wall
 
 
 @dataclass(frozen=True)
@@ -99,39 +104,45 @@ def parse_log(log: list[tuple], n_leads: int) -> LogArrays:
         n_leads: leads in the replication.
 
     Returns:
-        Per attempt and per presentation call: lead, manager, start
-        (minutes from the start), wall-clock minutes, and the result; per
-        lead, the minute its chain expired (NaN if it did not).
+        Per attempt, per presentation call and per closing call: lead,
+        manager, start (minutes from the start), wall-clock minutes, the
+        telephony's minutes, and the result; per lead, the minute its chain
+        expired (NaN if it did not).
 
     Raises:
         RuntimeError: the log does not pair each call with its minutes
             (the reference engine changed what it logs).
     """
-    calls: list[tuple] = []
+    calls: list[list] = []
     presents: list[tuple] = []
+    closes: list[tuple] = []
     expired = np.full(n_leads, np.nan)
     assigned_to = np.full(n_leads, -1, dtype=np.int64)
-    pending: float | None = None  # the minutes logged just before a presentation call
+    pending: tuple[float, float] | None = None  # the minutes logged just before a presentation or closing
     last_attempt: int | None = None  # index into calls awaiting its minutes
     for rec in log:
         kind = rec[1]
         if kind == "attempt":
             t, _, lead, m, k, contact = rec
-            calls.append([lead, m, t, np.nan, k, contact])
+            calls.append([lead, m, t, np.nan, np.nan, k, contact])
             last_attempt = len(calls) - 1
         elif kind == "minutes":
             if last_attempt is not None:
                 if calls[last_attempt][1] != rec[2]:
                     raise RuntimeError(f"engine log: an attempt's minutes by another manager: {rec}")
-                calls[last_attempt][3] = rec[3]
+                calls[last_attempt][3:5] = rec[3], rec[4]
                 last_attempt = None
             else:
-                pending = rec[3]
-        elif kind == "present":
-            t, _, lead, m, offer = rec
+                pending = (rec[3], rec[4])
+        elif kind in ("present", "close"):
             if pending is None:
-                raise RuntimeError(f"engine log: a presentation call without its minutes: {rec}")
-            presents.append((lead, m, t, pending, offer))
+                raise RuntimeError(f"engine log: a {kind} call without its minutes: {rec}")
+            if kind == "present":
+                t, _, lead, m, offer = rec
+                presents.append((lead, m, t, *pending, offer))
+            else:
+                t, _, lead, m = rec
+                closes.append((lead, m, t, *pending))
             pending = None
         elif kind == "assign":
             assigned_to[rec[2]] = rec[3]
@@ -139,13 +150,18 @@ def parse_log(log: list[tuple], n_leads: int) -> LogArrays:
             expired[rec[2]] = rec[0]
         if kind not in ("attempt", "minutes") and last_attempt is not None:
             raise RuntimeError(f"engine log: an attempt without its minutes before {rec}")
-    a = np.array(calls, dtype=float).reshape(-1, 6)
-    p = np.array(presents, dtype=float).reshape(-1, 5)
+    a = np.array(calls, dtype=float).reshape(-1, 7)
+    p = np.array(presents, dtype=float).reshape(-1, 6)
+    c = np.array(closes, dtype=float).reshape(-1, 5)
     return LogArrays(
         call_lead=a[:, 0].astype(np.int64), call_manager=a[:, 1].astype(np.int64), call_start=a[:, 2],
-        call_minutes=a[:, 3], call_k=a[:, 4].astype(np.int64), call_answered=a[:, 5].astype(bool),
+        call_minutes=a[:, 3], call_talk=a[:, 4], call_k=a[:, 5].astype(np.int64),
+        call_answered=a[:, 6].astype(bool),
         present_lead=p[:, 0].astype(np.int64), present_manager=p[:, 1].astype(np.int64),
-        present_start=p[:, 2], present_minutes=p[:, 3], present_offer=p[:, 4].astype(bool),
+        present_start=p[:, 2], present_minutes=p[:, 3], present_talk=p[:, 4],
+        present_offer=p[:, 5].astype(bool),
+        close_lead=c[:, 0].astype(np.int64), close_manager=c[:, 1].astype(np.int64), close_start=c[:, 2],
+        close_minutes=c[:, 3], close_talk=c[:, 4],
         assigned_to=assigned_to, expired=expired,
     )
 

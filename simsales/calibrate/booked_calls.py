@@ -1,0 +1,238 @@
+"""The calls after the contact call: the presentation's minutes and the closing calls (MODEL.md section 5).
+
+The calls log's answered calls after a lead's contact call are its
+presentation calls and, from its offer on, its closing calls
+(:mod:`simsales.calibrate.call_kinds`).  From them:
+
+- ``funnel.offer.call_minutes``: a lognormal fitted to the presentation
+  calls' minutes;
+- ``funnel.closing.call_minutes``: likewise for the closing calls (each
+  lead's first);
+- ``funnel.closing.delay_days``: the days from the offer to the start of
+  its closing call (:func:`simsales.calibrate.stats.fit_delay`, seen only
+  when it started before the export and within the limit); the start holds the wait for a free
+  manager on shift, which the simulation adds itself, so the fit is an
+  upper bound of the planned delay (as ``funnel.offer.delay_days``'s);
+- ``funnel.closing.within_days``: a closing call not started by then is
+  not made.  The delays stop short at it: when the fitted delay expects
+  at least :data:`EXPECT_BEYOND` calls later than the latest one seen but
+  none came, the limit is the latest delay plus the gap to the one before
+  it (rounded up to 0.1 day); otherwise the data cannot tell it;
+- ``funnel.closing.share``: the share of offers with a closing call is
+  the share that needs one less those whose call came too late and was
+  dropped (not in the log); a dropped call's deal never pays, so the paid
+  rates of offers with and without a call tell the dropped ones
+  (:func:`share_from_payments`).  Without enough settled offers, the share
+  seen over the fitted delay's chance of coming within the limit.
+
+The minutes are the calls' own at the manager's ramp speed: only managers
+past their ramp (:data:`simsales.calibrate.team.RAMPED_MONTH` months of
+tenure) count, where enough calls are theirs.  An export with no answered
+call after a contact call (a log of contact attempts only) tells none of
+these: they keep their defaults, listed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simsales.calibrate.call_kinds import CLOSE, OFFER, PRESENT, call_kinds, offer_times
+from simsales.calibrate.fit import Fit, Part, count, sig
+from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
+from simsales.calibrate.funnel import FEW
+from simsales.calibrate.stats import beta_moments, fit_delay, lognormal_fit
+from simsales.calibrate.team import RAMPED_MONTH
+from simsales.world.calendar import DAYS_PER_MONTH
+
+EXPECT_BEYOND = 3.0
+"""Calls the fitted delay expects later than the latest seen, for its absence to mark the time limit."""
+SETTLED_DAYS = 21.0
+"""Days after the closing limit by which an offer's payment is taken as decided (paid or not)."""
+DEFAULT_WITHIN_DAYS = 7.0
+"""The scenario's default ``funnel.closing.within_days``."""
+
+
+def _ramped(frame: Frame, rows: np.ndarray) -> tuple[np.ndarray, str]:
+    """Of the calls ``rows``, those by managers past their ramp, if enough; and what was kept."""
+    calls = frame.calls
+    manager = calls["manager"].to_numpy()[rows]
+    hired = frame.staff["hired"].to_numpy(dtype=float)
+    day = frame.since_day + calls["t"].to_numpy()[rows] / MINUTES_PER_DAY
+    tenure = np.where(manager >= 0, day - hired[np.maximum(manager, 0)], np.nan)
+    ramped = tenure >= RAMPED_MONTH * DAYS_PER_MONTH
+    if ramped.sum() >= FEW:
+        return rows[ramped], f"by managers in their {RAMPED_MONTH + 1}th month or later"
+    return rows, "by every manager (too few by managers past their ramp: the ramp's slower calls are in)"
+
+
+def _minutes(part: Part, frame: Frame, path: str, rows: np.ndarray, what: str) -> bool:
+    """Fit a lognormal to the calls' minutes; False if too few."""
+    rows, who = _ramped(frame, rows)
+    minutes = frame.calls["duration_s"].to_numpy()[rows] / 60.0
+    ln = lognormal_fit(minutes)
+    if ln is None or np.sum(minutes > 0) < FEW:
+        return False
+    n = int(np.sum(minutes > 0))
+    part.set(
+        path,
+        {"lognormal": {"mean": sig(ln[0], 3), "sd": sig(ln[1], 3)}},
+        f"from {count(n)} {what} {who}, {frame.period}: lognormal fit, minutes (the mean's se "
+        f"{ln[1] / math.sqrt(n):.2g})",
+    )
+    grid = np.quantile(minutes[minutes > 0], np.linspace(0.05, 0.95, 10))
+    sigma2 = math.log1p((ln[1] / ln[0]) ** 2)
+    mu = math.log(ln[0]) - sigma2 / 2
+    from scipy import stats  # lazily: only when there are calls to draw
+
+    part.fits.append(Fit(
+        path, f"{what.capitalize()}: minutes, the share of calls up to each length",
+        [round(float(g), 2) for g in grid],
+        np.array([np.mean(minutes <= g) for g in grid]),
+        stats.lognorm.cdf(grid, math.sqrt(sigma2), scale=math.exp(mu)),
+        kind="step", xlabel="minutes", ylabel="share of calls", n=n,
+    ))
+    return True
+
+
+def fit_booked_calls(frame: Frame) -> Part:
+    """``funnel.offer.call_minutes`` and ``funnel.closing`` from the calls after the contact call.
+
+    Args:
+        frame: the window's data.
+
+    Returns:
+        The fitted fields (or their defaults, listed) and the diagnostics' fits.
+    """
+    part = Part()
+    kinds = call_kinds(frame)
+    presenting = np.flatnonzero((kinds == PRESENT) | (kinds == OFFER))
+    closing = np.flatnonzero(kinds == CLOSE)
+    if presenting.size == 0 and closing.size == 0:
+        why = ("the calls log has no answered call after a contact call (no presentation or closing "
+               "call): the data cannot tell the presentation's minutes nor the closing calls")
+        part.default("funnel.offer.call_minutes", 0.0, why)
+        part.default("funnel.closing", {"share": 0.0}, why)
+        return part
+    if not _minutes(part, frame, "funnel.offer.call_minutes", presenting, "presentation calls"):
+        part.default("funnel.offer.call_minutes", 0.0, f"only {presenting.size} presentation calls")
+    _closing(part, frame, closing)
+    return part
+
+
+def _closing(part: Part, frame: Frame, rows: np.ndarray) -> None:
+    """``funnel.closing``: share, delay, minutes and time limit (see the module docstring)."""
+    offer = offer_times(frame)
+    lead = frame.calls["lead"].to_numpy()[rows]
+    t = frame.calls["t"].to_numpy()[rows]
+    first = np.full(frame.n, np.inf)
+    np.minimum.at(first, lead, t)
+    has = np.isfinite(offer) & np.isfinite(first)
+    delay = (first[has] - offer[has]) / MINUTES_PER_DAY
+    window = (frame.end - offer[has]) / MINUTES_PER_DAY
+    offered = np.isfinite(offer)
+    if not has.any():
+        n_old = int(np.sum(offered & (offer + DEFAULT_WITHIN_DAYS * MINUTES_PER_DAY <= frame.end)))
+        part.set("funnel.closing.share", 0.0,
+                 f"from {count(n_old)} offers at least {DEFAULT_WITHIN_DAYS:g} days old, {frame.period}: "
+                 "none had a call after the offer")
+        return
+    fit = fit_delay(delay, window)
+    latest = float(np.max(delay))
+    within, limit_known = DEFAULT_WITHIN_DAYS, False
+    if fit is not None and delay.size >= 2:
+        old = offered & (offer + latest * MINUTES_PER_DAY <= frame.end)
+        beyond = float(np.sum(old)) * (1.0 - float(fit.cdf(np.array([latest]))[0]))
+        if beyond >= EXPECT_BEYOND:
+            second = float(np.sort(delay)[-2])
+            within, limit_known = math.ceil((2 * latest - second) * 10 - 1e-9) / 10, True
+    if limit_known:  # the delays seen are cut at the limit too: fitted again with it
+        fit = fit_delay(delay, np.minimum(window, within)) or fit
+        part.set("funnel.closing.within_days", within,
+                 f"from {count(delay.size)} closing calls, {frame.period}: the latest came {latest:.2f} days "
+                 f"after its offer, where the delays' fit expects {beyond:.0f} later ones; days")
+    else:
+        within = max(DEFAULT_WITHIN_DAYS, math.ceil(latest))
+        part.default("funnel.closing.within_days", within,
+                     f"the closing calls' delays do not stop short (latest {latest:.2f} days after the "
+                     "offer)")
+    if fit is not None:
+        part.set("funnel.closing.delay_days", fit.spec,
+                 f"from {count(fit.n)} closing calls, {frame.period}: days from the offer to the call's "
+                 f"start (the wait for a free manager included), {fit.family} fit, mean {fit.mean:.2f} "
+                 f"(se {fit.mean_se:.2f})")
+    old = offered & (offer + within * MINUTES_PER_DAY <= frame.end)
+    events, n = int(np.sum(old & np.isfinite(first))), int(np.sum(old))
+    seen = events / n if n else 0.0
+    decided = offered & (offer + (within + SETTLED_DAYS) * MINUTES_PER_DAY <= frame.end)
+    called = np.isfinite(first)
+    won = frame.status == "won"
+    n1, n0 = int(np.sum(decided & called)), int(np.sum(decided & ~called))
+    if n1 >= FEW and n0 >= FEW and np.sum(decided & called & won) > 0:
+        share, lo, hi = share_from_payments(seen, n, events, n1, int(np.sum(decided & called & won)),
+                                            n0, int(np.sum(decided & ~called & won)))
+        how = (f"the offers without a closing call pay {np.mean(won[decided & ~called]):.1%}, those with "
+               f"one {np.mean(won[decided & called]):.1%} ({count(n0 + n1)} offers at least "
+               f"{within + SETTLED_DAYS:g} days old): the missing calls that were needed, and never paid, "
+               "are the difference")
+    else:
+        reach = float(fit.cdf(np.array([within]))[0]) if fit is not None else 1.0
+        share = min(seen / max(reach, 1e-9), 1.0)
+        lo, hi = beta_moments(share, seen * (1 - seen) / max(n, 1) / max(reach, 1e-9) ** 2, n,
+                              events).interval()
+        how = f"over the {reach:.1%} of closing calls the delay's fit brings within the limit"
+    part.set("funnel.closing.share", round(share, 4),
+             f"from {count(n)} offers at least {within:g} days old, {frame.period}: {count(events)} had a "
+             f"call after the offer ({seen:.1%}); {how}; 90% interval {lo:.1%}..{hi:.1%} (the field takes "
+             "one number)")
+    part.fits.append(Fit(
+        "funnel.closing.share", "Closing calls: the share of offers with one (seen, and over the calls that "
+        "come within the limit)", ["seen", "needed"], np.array([seen, np.nan]), np.array([np.nan, share]),
+        np.array([np.nan, lo]), np.array([np.nan, hi]), kind="interval", ylabel="share of offers", n=n,
+        band_of="fitted",
+    ))
+    if not _minutes(part, frame, "funnel.closing.call_minutes", np.flatnonzero(
+            np.isin(np.arange(len(frame.calls)), rows) & _first_per_lead(frame, rows)), "closing calls"):
+        part.default("funnel.closing.call_minutes", 10.0, f"only {rows.size} closing calls")
+
+
+def share_from_payments(seen: float, n: int, events: int, n1: int, won1: int, n0: int,
+                        won0: int) -> tuple[float, float, float]:
+    """The share of offers that need a closing call, from how often offers with and without one pay.
+
+    A needed closing call not made within the limit is not in the log, and its deal never pays;
+    an offer that needs none pays as one whose call was made.  With ``u`` the share of offers with
+    a call and ``q`` the paid rate without a call over the paid rate with one,
+    ``q = (1 - s) / (1 - u)``, so ``s = 1 - q (1 - u)`` (at least ``u``).
+
+    Args:
+        seen: the share of offers (old enough) with a closing call.
+        n: those offers.
+        events: those with a call.
+        n1: offers old enough to have paid, with a call.
+        won1: those paid.
+        n0: likewise, without a call.
+        won0: those paid.
+
+    Returns:
+        ``(share, P5, P95)``, the interval from a parametric bootstrap (Beta posteriors of the rates).
+    """
+    rng = np.random.default_rng(0)
+    draws = 2000
+    u = rng.beta(events + 0.5, n - events + 0.5, draws)
+    r1 = rng.beta(won1 + 0.5, n1 - won1 + 0.5, draws)
+    r0 = rng.beta(won0 + 0.5, n0 - won0 + 0.5, draws)
+    s = np.clip(1.0 - r0 / r1 * (1.0 - u), u, 1.0)
+    point = float(np.clip(1.0 - (won0 / n0) / (won1 / n1) * (1.0 - seen), seen, 1.0))
+    return point, float(np.quantile(s, 0.05)), float(np.quantile(s, 0.95))
+
+
+def _first_per_lead(frame: Frame, rows: np.ndarray) -> np.ndarray:
+    """A mask over the calls: each lead's first of ``rows`` (calls are sorted by lead, then time)."""
+    lead = frame.calls["lead"].to_numpy()
+    mask = np.zeros(len(lead), dtype=bool)
+    if rows.size:
+        firsts = rows[np.r_[True, lead[rows][1:] != lead[rows][:-1]]]
+        mask[firsts] = True
+    return mask
