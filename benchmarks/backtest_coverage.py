@@ -30,6 +30,7 @@ import argparse
 import copy
 import datetime as dt
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -74,8 +75,8 @@ def summary(results: list) -> dict:
     return {
         "coverage": float(np.mean(every)) if every else float("nan"),
         "coverage_per_backtest": [round(float(c), 3) for c in per_run],
-        "per_metric": {m: float(np.mean(inside[m])) if inside[m] else float("nan") for m in BACKTEST_METRICS},
-        "median_bias": {m: float(np.nanmedian(bias[m])) if bias[m] else float("nan") for m in BACKTEST_METRICS},
+        "per_metric": {m: float(np.mean(inside[m])) if inside[m] else math.nan for m in BACKTEST_METRICS},
+        "median_bias": {m: float(np.nanmedian(bias[m])) if bias[m] else math.nan for m in BACKTEST_METRICS},
         "weekly_numbers": len(every),
     }
 
@@ -120,8 +121,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"{path.name}: {args.departments} departments x {len(args.until)} dates, {args.days} days forecast, "
-          f"{args.replications} replications ({result['seconds']} s)")
+    print(f"{path.name}: {args.departments} departments x {len(args.until)} dates, {args.days} days "
+          f"forecast, {args.replications} replications ({result['seconds']} s)")
     for name in ("calibrated", "truth"):
         s = result[name]
         print(f"  {name:10s} coverage {100 * s['coverage']:.0f}% of {s['weekly_numbers']} weekly numbers "

@@ -10,13 +10,21 @@ free manager (or for the next shift) spread above it.  The median age, the
 obvious estimate, holds those waits, and a simulation run on it would add
 them a second time.
 
-The estimate is where the ages are densest: the start of the narrowest
-relative window (3 seconds plus 2% of the age) that holds the most
-attempts for its width (and at least 1% of them), among the younger half
-of the attempts.  On a
-simulated export that is the planned offset to the second; on a real one,
-where a plan is kept to within minutes, the start of the pile of attempts
-made on time.
+The estimate is where the ages are densest, among the younger half of the
+attempts:
+
+1. an **exact pile** first: the 3-second window (timestamps are whole
+   seconds) holding the most attempts, if it holds at least 0.25% of them
+   (and 5) and at least 3 times the mean of the ten 3-second windows just
+   after it.  On an overloaded floor few attempts are made on time (on q3,
+   0.5% of the fourth attempts, made at exactly 3 hours; the rest wait for a
+   free manager), but those few are made at the same second;
+2. else the start of the narrowest relative window (3 seconds plus 2% of
+   the age) that holds the most attempts for its width (and at least 1% of
+   them): on a real floor, where a plan is kept to within minutes, the start
+   of the pile of attempts made on time.
+
+On a simulated export that is the planned offset to the second.
 """
 
 from __future__ import annotations
@@ -29,6 +37,12 @@ RELATIVE = 0.02
 """The window's width grows by this share of the age."""
 MIN_PILE = 5
 """A window counts only with this many attempts (and 1% of them): a few stray ages are no pile."""
+EXACT_SHARE = 0.0025
+"""An exact pile holds at least this share of the attempts (and MIN_PILE)."""
+STANDOUT = 3.0
+"""An exact pile holds at least this many times the mean of the NEIGHBOURS windows just after it."""
+NEIGHBOURS = 10
+"""The 3-second windows just after a candidate pile whose mean count it must stand out from (30 s)."""
 
 
 def planned_offset(age: np.ndarray) -> float:
@@ -44,8 +58,15 @@ def planned_offset(age: np.ndarray) -> float:
         return float("nan")
     x = np.sort(age)
     young = x[: max(1, (len(x) + 1) // 2)]
+    first = np.arange(len(young))
     width = ROUNDING + RELATIVE * young
-    inside = np.searchsorted(x, young + width, side="right") - np.arange(len(young))
+    inside = np.searchsorted(x, young + width, side="right") - first
+    exact = np.searchsorted(x, young + ROUNDING, side="right") - first
+    next_30s = np.searchsorted(x, young + ROUNDING * (1 + NEIGHBOURS), side="right") - first - exact
+    after = next_30s / NEIGHBOURS
+    pile = (exact >= max(MIN_PILE, EXACT_SHARE * len(x))) & (exact >= STANDOUT * after)
+    if pile.any():
+        return float(young[int(np.argmax(np.where(pile, exact, -1)))])
     density = np.where(inside >= max(MIN_PILE, 0.01 * len(x)), inside / width, 0.0)
     return float(young[int(np.argmax(density))])
 
