@@ -39,6 +39,7 @@ def base_doc() -> dict:
         "seed": 4242,
         "channels": [
             {"name": "gone", "leads_per_day": 5, "cpl": 1},
+            {"name": "social", "leads_per_day": 40, "cpl": 555},
             {"name": "ads", "leads_per_day": 999, "cpl": 777, "contact_factor": 0.9,
              "unreachable_share": 0.11},
         ],
@@ -76,6 +77,7 @@ def fitted() -> tuple[dict, dict[str, str], list[str]]:
         "channels": [
             {"name": "ads", "leads_per_day": 120.0, "cpl": 0.0},
             {"name": "new", "leads_per_day": 15.0, "cpl": 0.0},
+            {"name": "social", "leads_per_day": 30.0, "cpl": 0.0},
         ],
         "routing": {"policy": "round_robin", "onboarding_days": 5},
         "touch_chain": {"dial_minutes": 1.2, "decay": {"half_life": 300.0, "floor": 0.4}},
@@ -98,6 +100,9 @@ def fitted() -> tuple[dict, dict[str, str], list[str]]:
         "channels[1].name": "the channel's name in the export",
         "channels[1].leads_per_day": "from 15 leads",
         "channels[1].cpl": "default: no lead costs",
+        "channels[2].name": "the channel's name in the export",
+        "channels[2].leads_per_day": "from 30 leads",
+        "channels[2].cpl": "default: no lead costs",
         "routing": "default: the export does not say",
         "touch_chain.dial_minutes": "from 50 unanswered attempts",
         "touch_chain.decay": "from 80 attempts",
@@ -110,7 +115,7 @@ def fitted() -> tuple[dict, dict[str, str], list[str]]:
         "economics": "default: salaries are not in the export",
         "plans": "one plan: hold",
     }
-    defaults = ["revenue_plan", "channels[0].cpl", "channels[1].cpl", "routing",
+    defaults = ["revenue_plan", "channels[0].cpl", "channels[1].cpl", "channels[2].cpl", "routing",
                 "team.attrition.probation_days", "economics", "touch_chain.priority"]
     return doc, comments, defaults
 
@@ -139,8 +144,8 @@ def test_defaults_are_the_base_where_it_has_them(laid):
     assert doc["economics"] == {"manager_salary_month": 81000}
     assert doc["revenue_plan"] == 7_000_000
     assert doc["team"]["attrition"]["probation_days"] == 60  # the base has none: the default
-    assert set(laid.kept) == {"revenue_plan", "routing", "economics", "channels[0].cpl"}
-    assert laid.defaults == ["channels[1].cpl", "team.attrition.probation_days", "touch_chain.priority"]
+    assert set(laid.kept) == {"revenue_plan", "routing", "economics", "channels[0].cpl", "channels[1].cpl"}
+    assert laid.defaults == ["channels[2].cpl", "team.attrition.probation_days", "touch_chain.priority"]
     assert laid.comments["routing"] == "kept from ours.yaml (the export cannot identify it)"
     assert laid.comments["team.attrition.probation_days"] == "default: cannot tell"
 
@@ -172,14 +177,17 @@ def test_the_people_of_the_base_go_even_where_the_fit_has_none():
 
 
 def test_channels_are_matched_by_name(laid):
-    ads, new = laid.document["channels"]
-    # ads: the export's volume, the base's lead cost and rules; not the dropped channel's cost.
+    # In the base's order (the export's is ads, new, social), the export's new channel last.
+    social, ads, new = laid.document["channels"]
+    # Each: the export's volume, the base's lead cost and rules of the channel of its name.
     assert ads == {"name": "ads", "leads_per_day": 120.0, "cpl": 777, "contact_factor": 0.9,
                    "unreachable_share": 0.11}
+    assert social == {"name": "social", "leads_per_day": 30.0, "cpl": 555}
     assert new == {"name": "new", "leads_per_day": 15.0, "cpl": 0.0}
-    assert laid.comments["channels[0].leads_per_day"] == "from 100 leads; replaces ours.yaml's 999"
-    assert laid.comments["channels[0].contact_factor"] == "kept from ours.yaml"
-    assert laid.comments["channels[1].cpl"] == "default: no lead costs"
+    assert laid.comments["channels[1].leads_per_day"] == "from 100 leads; replaces ours.yaml's 999"
+    assert laid.comments["channels[0].leads_per_day"] == "from 30 leads; replaces ours.yaml's 40"
+    assert laid.comments["channels[1].contact_factor"] == "kept from ours.yaml"
+    assert laid.comments["channels[2].cpl"] == "default: no lead costs"
     said = " ".join(laid.warnings)
     assert "gone have no lead in the export's window: dropped" in said
     assert "channel new: in the export, not in ours.yaml: added" in said
@@ -211,6 +219,13 @@ def test_no_plan_left_gives_hold():
     base["plans"] = [base["plans"][2]]
     laid = overlay(*fitted(), Base(base, "ours.yaml"))
     assert laid.document["plans"] == [{"name": "hold"}]
+
+
+def test_the_bases_open_pipeline_is_not_kept():
+    base = base_doc() | {"pipeline": "crm-export/"}
+    laid = overlay(*fitted(), Base(base, "ours.yaml"))
+    assert "pipeline" not in laid.document
+    assert "ours.yaml's pipeline (an export's open pipeline at its own start) is not kept" in laid.warnings[0]
 
 
 def test_the_overlay_does_not_touch_its_inputs():
