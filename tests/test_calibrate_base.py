@@ -20,6 +20,7 @@ from simsales.calibrate import calibrate
 from simsales.calibrate.base import Base, overlay, read_base
 from simsales.cli import app
 from simsales.crm.write import write_export
+from simsales.report.diagnostics import render
 from simsales.scenario import parse_scenario
 from tests.conftest import SMALL
 
@@ -287,6 +288,12 @@ def test_a_calibration_on_a_base_validates_and_keeps_its_rules(small, tmp_path):
     assert "Kept from base.yaml (the export cannot identify them): " in text
     assert "# kept from base.yaml\n  crm_minutes:" in text
     assert "routing" not in cal.defaults and "routing" in cal.kept
+    # The diagnostics report says so too, and counts as fitted what the export fitted only.
+    html = render(cal, "export/")
+    kept = f"Kept from base.yaml ({len(cal.kept)}, the export cannot tell them):</b> routing, economics, "
+    assert kept in html
+    fits = [p for p in plain.comments if p not in plain.defaults and p not in ("horizon_days", "plans")]
+    assert f"<b>{len(fits)} fields fitted from" in html
 
 
 # --- the commands -------------------------------------------------------------------------------------
