@@ -164,6 +164,23 @@ def test_fields_calibrate_does_not_emit_are_the_base(laid):
     assert (doc["name"], doc["seed"], doc["replications"], doc["horizon_days"]) == ("Our plan", 4242, 33, 92)
 
 
+def test_the_more_specific_path_wins_either_way():
+    """A default inside a fitted section is the base's; a fit inside a defaulted section wins."""
+    doc, comments, defaults = fitted()
+    comments["team.attrition"] = comments.pop("team.attrition.monthly")  # the whole section fitted
+    doc["routing"]["max_new_per_day"] = 12
+    comments["routing.max_new_per_day"] = "from 9 days of assignments"  # one field of a defaulted section
+    base = base_doc()
+    base["team"]["attrition"]["probation_days"] = 45
+    laid = overlay(doc, comments, defaults, Base(base, "ours.yaml"))
+    assert laid.document["team"]["attrition"] == {"monthly": {"beta": [3, 97]}, "probation_days": 45}
+    assert laid.document["routing"] == {"policy": "weighted", "max_new_per_day": 12}
+    assert "team.attrition.probation_days" in laid.kept
+    assert laid.comments["routing.max_new_per_day"] == "from 9 days of assignments; replaces ours.yaml's 31"
+    assert "team.attrition: the fit replaces ours.yaml's whole team.attrition; its team_lead_monthly" in \
+        " ".join(laid.warnings)
+
+
 def test_the_people_are_the_staff_tables(laid):
     team = laid.document["team"]
     assert team["team_leads"] == [{"name": "tl-new", "tenure_days": 400}]

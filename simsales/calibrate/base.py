@@ -139,10 +139,18 @@ def overlay(fitted_doc: dict, comments: dict[str, str], defaults: list[str], bas
             laid.warnings.append(f"{who}'s {key} (an export's open pipeline at its own start) is not kept: "
                                  f"it does not apply at the new start {fitted_doc.get('start')}")
     where = _match_channels(fitted_doc, doc, who, laid.warnings)
-    fitted = [p for p in comments if p not in defaults and tokens(p)[0] not in SETTINGS]
-    for path in defaults:
+    given = copy.deepcopy(doc)  # the base's own values, channels in their new places
+    paths = [p for p in [*comments, *defaults] if tokens(p)[0] not in SETTINGS]
+    # Shallow paths first, so the more specific one wins: a fit of a field inside a section kept from
+    # the base, or a default inside a fitted section that the base gives.
+    for path in sorted(dict.fromkeys(paths), key=lambda p: len(tokens(p))):
         at = _moved(path, where)
-        if _has(doc, at):
+        if path not in defaults:
+            new = copy.deepcopy(_get(fitted_doc, path))
+            laid.comments[at] = comments[path] + _replaced(given, at, new, who, laid.warnings)
+            _put(doc, at, new)
+        elif _has(given, at):
+            _put(doc, at, copy.deepcopy(_get(given, at)))
             laid.kept.append(at)
             laid.comments[at] = f"kept from {who} (the export cannot identify it)"
         else:
@@ -151,11 +159,9 @@ def overlay(fitted_doc: dict, comments: dict[str, str], defaults: list[str], bas
             if path in comments:
                 laid.comments[at] = comments[path]
             laid.defaults.append(at)
-    for path in sorted(fitted, key=lambda p: len(tokens(p))):  # a section before the fields set inside it
-        at = _moved(path, where)
-        new = copy.deepcopy(_get(fitted_doc, path))
-        laid.comments[at] = comments[path] + _replaced(doc, at, new, who, laid.warnings)
-        _put(doc, at, new)
+    order = {_moved(p, where): i for i, p in enumerate(defaults)}  # the calibration's order, for the header
+    laid.defaults.sort(key=order.__getitem__)
+    laid.kept.sort(key=order.__getitem__)
     for key in SETTINGS:
         if key in doc:
             laid.comments[key] = f"kept from {who}"
