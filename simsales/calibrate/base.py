@@ -89,7 +89,17 @@ def read_base(path: str | Path) -> Base:
 
 
 @dataclass
-class _Laid:
+class Laid:
+    """A calibration laid over a base.
+
+    Attributes:
+        document: the scenario document: the base with the fits over it.
+        comments: dotted path -> where its value came from (the export, a default, or the base).
+        defaults: paths neither the export nor the base gives, kept at a default.
+        kept: paths the export cannot identify, kept from the base.
+        warnings: what was dropped or added (channels, plan months, replaced sections' keys).
+    """
+
     document: dict
     comments: dict[str, str] = field(default_factory=dict)
     defaults: list[str] = field(default_factory=list)
@@ -115,7 +125,7 @@ def on_base(cal: Calibration, base: Base) -> Calibration:
                    kept=laid.kept, base=base.name, warnings=[*cal.warnings, *laid.warnings])
 
 
-def overlay(fitted_doc: dict, comments: dict[str, str], defaults: list[str], base: Base) -> _Laid:
+def overlay(fitted_doc: dict, comments: dict[str, str], defaults: list[str], base: Base) -> Laid:
     """Lay a calibration's document over a base document.
 
     Args:
@@ -129,7 +139,7 @@ def overlay(fitted_doc: dict, comments: dict[str, str], defaults: list[str], bas
         and warnings.
     """
     doc = copy.deepcopy(base.document)
-    laid = _Laid(document=doc)
+    laid = Laid(document=doc)
     who = base.name
     for path in PEOPLE:
         _remove(doc, path)
@@ -232,7 +242,7 @@ def _distribution(value: dict) -> bool:
                                           "gamma", "exponential", "min", "max", "mean", "sd"}
 
 
-def _fit_plans(doc: dict, months: list[str], fitted_doc: dict, who: str, laid: _Laid) -> None:
+def _fit_plans(doc: dict, months: list[str], fitted_doc: dict, who: str, laid: Laid) -> None:
     """Keep each plan's months in the horizon; drop a plan left with none; never leave no plan."""
     if "plans" not in doc:
         return
@@ -258,7 +268,7 @@ def _fit_plans(doc: dict, months: list[str], fitted_doc: dict, who: str, laid: _
     laid.comments["plans"] = f"kept from {who}, months outside {months[0]}..{months[-1]} dropped"
 
 
-def _fit_revenue_plan(doc: dict, months: list[str], fitted_doc: dict, who: str, laid: _Laid) -> None:
+def _fit_revenue_plan(doc: dict, months: list[str], fitted_doc: dict, who: str, laid: Laid) -> None:
     """A monthly revenue plan keeps its months in the horizon (one number is kept as it is)."""
     plan = doc.get("revenue_plan")
     if not isinstance(plan, dict):
@@ -335,4 +345,4 @@ def _remove(node: Any, path: str) -> None:
     del node[keys[-1]]
 
 
-__all__ = ["PEOPLE", "SETTINGS", "Base", "InputError", "on_base", "overlay", "read_base"]
+__all__ = ["PEOPLE", "SETTINGS", "Base", "InputError", "Laid", "on_base", "overlay", "read_base"]
