@@ -239,6 +239,18 @@ def test_no_plan_left_gives_hold():
     assert laid.document["plans"] == [{"name": "hold"}]
 
 
+def test_a_kept_rule_the_fits_already_hold_is_warned_of():
+    doc, comments, defaults = fitted()
+    absorbed = {"team.crm_minutes": "the fitted minutes hold it", "funnel.cooling": "offer.p holds it",
+                "touch_chain.decay": "p_contact holds it"}
+    laid = overlay(doc, comments, defaults, Base(base_doc(), "ours.yaml"), absorbed=absorbed)
+    said = [w for w in laid.warnings if "counts them twice" in w]
+    # crm_minutes: kept from the base, warned of; cooling: not in the base; decay: fitted, so no double count.
+    assert said == ["team.crm_minutes kept from ours.yaml, but the fitted minutes hold it: the rule counts "
+                    "them twice (the forecast runs low); drop it from ours.yaml, or fit it"]
+    assert laid.document["team"]["crm_minutes"] == {"attempt": 0.7, "contact": 3}  # warned of, still kept
+
+
 def test_the_bases_open_pipeline_is_not_kept():
     base = base_doc() | {"pipeline": "crm-export/"}
     laid = overlay(*fitted(), Base(base, "ours.yaml"))
@@ -269,6 +281,7 @@ def small_base(tmp_path, **changes) -> tuple[dict, object]:
     doc["team"]["crm_minutes"] = {"attempt": 0.5, "contact": 2}
     doc["team"]["absence"] = {"sick_share": 0.04}
     doc["routing"] = {"policy": "weighted", "max_new_per_day": 25}
+    doc["funnel"]["cooling"] = {"half_life_days": 7, "floor": 0.3}
     doc["plans"][1]["months"] = [{"month": "2026-03", "managers": 2}, {"month": "2026-02", "managers": 1}]
     doc["start"], doc["horizon_days"] = "2026-01-05", 60
     doc.pop("revenue_plan")
@@ -305,6 +318,9 @@ def test_a_calibration_on_a_base_validates_and_keeps_its_rules(small, tmp_path):
     assert "Kept from base.yaml (the export cannot identify them): " in text
     assert "# kept from base.yaml\n  crm_minutes:" in text
     assert "routing" not in cal.defaults and "routing" in cal.kept
+    assert scenario.funnel.cooling.half_life_days == 7  # kept, and said to count the offer's losses twice
+    assert any(w.startswith("funnel.cooling kept from base.yaml, but funnel.offer.p is the rate the export "
+                            "shows") for w in cal.warnings)
     # The diagnostics report says so too, and counts as fitted what the export fitted only.
     html = render(cal, "export/")
     kept = f"Kept from base.yaml ({len(cal.kept)}, the export cannot tell them):</b> routing, economics, "

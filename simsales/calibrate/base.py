@@ -120,12 +120,13 @@ def on_base(cal: Calibration, base: Base) -> Calibration:
         ``defaults`` keeps only the fields neither fitted nor in the base; ``kept`` lists the
         defaults the base gave instead.
     """
-    laid = overlay(cal.document, cal.comments, cal.defaults, base)
+    laid = overlay(cal.document, cal.comments, cal.defaults, base, absorbed=cal.absorbed)
     return replace(cal, document=laid.document, comments=laid.comments, defaults=laid.defaults,
                    kept=laid.kept, base=base.name, warnings=[*cal.warnings, *laid.warnings])
 
 
-def overlay(fitted_doc: dict, comments: dict[str, str], defaults: list[str], base: Base) -> Laid:
+def overlay(fitted_doc: dict, comments: dict[str, str], defaults: list[str], base: Base,
+            absorbed: dict[str, str] | None = None) -> Laid:
     """Lay a calibration's document over a base document.
 
     Args:
@@ -133,6 +134,8 @@ def overlay(fitted_doc: dict, comments: dict[str, str], defaults: list[str], bas
         comments: its provenance comment per dotted path (the fitted and defaulted fields).
         defaults: the paths it kept at a default.
         base: the base scenario.
+        absorbed: rules the fitted values already hold (rule path -> which value, how): one the base
+            gives and the calibration does not fit is kept, with a warning that it counts twice.
 
     Returns:
         The laid document, its comments, the remaining defaults, the defaults kept from the base,
@@ -184,6 +187,11 @@ def overlay(fitted_doc: dict, comments: dict[str, str], defaults: list[str], bas
     _fit_plans(doc, months, fitted_doc, who, laid)
     _fit_revenue_plan(doc, months, fitted_doc, who, laid)
     _mark_kept(doc, "", laid.comments, who)
+    for rule, why in (absorbed or {}).items():
+        if _has(given, rule) and not any(p == rule or p.startswith((f"{rule}.", f"{rule}[")) or
+                                         rule.startswith(f"{p}.") for p in paths):
+            laid.warnings.append(f"{rule} kept from {who}, but {why}: the rule counts them twice (the "
+                                 f"forecast runs low); drop it from {who}, or fit it")
     return laid
 
 

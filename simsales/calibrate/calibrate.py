@@ -52,6 +52,7 @@ class Calibration:
         counts: rows used per table (leads, calls, stage entries, staff, payments, shifts).
         notes: what the export's reader assumed.
         kept: fields the data cannot identify, kept from the base scenario (empty without one).
+        absorbed: rules the fitted values already hold (rule path -> which value, how).
         base: the base scenario's file name ("" without one).
     """
 
@@ -65,6 +66,7 @@ class Calibration:
     notes: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     base: str = ""
+    absorbed: dict[str, str] = field(default_factory=dict)
 
     def header(self) -> list[str]:
         """The file's header paragraphs: what was fitted from what, and what was not."""
@@ -183,6 +185,7 @@ def calibrate(
         period=frame.period,
         counts=_counts(export, frame),
         notes=list(export.notes),
+        absorbed=whole.absorbed,
     )
     return fitted if base is None else on_base(fitted, base)
 
