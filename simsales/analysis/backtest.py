@@ -33,6 +33,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,9 @@ from simsales.scenario.uncertain import mean_of
 from simsales.world.calendar import DAYS_PER_MONTH
 from simsales.world.warmup import MAX_WARMUP_DAYS
 from simsales.world.warmup import auto_warmup_days as warmup_days
+
+if TYPE_CHECKING:
+    from simsales.calibrate.base import Base
 
 __all__ = ["BACKTEST_METRICS", "MAX_WARMUP_DAYS", "Backtest", "BacktestError", "actual_weeks", "against",
            "backtest", "check_dates", "export_days", "forecast_document", "forecast_weeks", "warmup_days"]
@@ -198,7 +202,7 @@ def check_dates(export: Export, until: dt.date, days: int) -> None:
 
 def backtest(export: Export, until: dt.date, *, days: int = 28, replications: int = 200,
              seed: int | None = None, since: dt.date | None = None,
-             progress: Callable[[str], None] | None = None) -> Backtest:
+             progress: Callable[[str], None] | None = None, base: Base | None = None) -> Backtest:
     """Calibrate on the export up to ``until``, forecast the next ``days`` days, and compare.
 
     Args:
@@ -209,6 +213,8 @@ def backtest(export: Export, until: dt.date, *, days: int = 28, replications: in
         seed: their seed (None: the calibrated scenario's).
         since: the first day of data the calibration uses (None: the export's first).
         progress: called with a short line before each long step (None: silent).
+        base: a scenario the calibration lays its fits over (:mod:`simsales.calibrate.base`: the
+            rules the export cannot identify are the base's; None: their defaults).
 
     Returns:
         The weekly actuals, the forecasts and their coverage.
@@ -219,7 +225,7 @@ def backtest(export: Export, until: dt.date, *, days: int = 28, replications: in
     from simsales.calibrate import calibrate  # the calibration layer, only when a backtest is made
 
     check_dates(export, until, days)
-    calibration = calibrate(export, since=since, until=until, progress=progress)
+    calibration = calibrate(export, since=since, until=until, progress=progress, base=base)
     if progress is not None:
         progress(f"forecast: {replications} replications of the {days} days after {until}")
     return against(export, calibration.document, until, days=days, replications=replications, seed=seed,

@@ -9,7 +9,8 @@ chain (:mod:`~simsales.calibrate.touch`), the talk share and CRM minutes
 (:mod:`~simsales.calibrate.funnel`) and its calls after the contact call
 (:mod:`~simsales.calibrate.booked_calls`).  What the data cannot identify keeps a
 default and is listed as such.  The scenario starts the day after the
-window and runs :data:`HORIZON_DAYS` days with one plan, ``hold``.
+window and runs :data:`HORIZON_DAYS` days with one plan, ``hold``; or,
+given a base scenario, the fits are laid over it (:mod:`~simsales.calibrate.base`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from simsales.calibrate.base import Base, on_base
 from simsales.calibrate.booked_calls import fit_booked_calls
 from simsales.calibrate.call_time import crm_and_talk_share
 from simsales.calibrate.channels import fit_channels, nontarget_flags
@@ -51,6 +53,9 @@ class Calibration:
         period: the window fitted on, ``YYYY-MM-DD..YYYY-MM-DD``.
         counts: rows used per table (leads, calls, stage entries, staff, payments, shifts).
         notes: what the export's reader assumed.
+        kept: fields the data cannot identify, kept from the base scenario (empty without one).
+        absorbed: rules the fitted values already hold (rule path -> which value, how).
+        base: the base scenario's file name ("" without one).
     """
 
     document: dict
@@ -61,21 +66,30 @@ class Calibration:
     period: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    base: str = ""
+    absorbed: dict[str, str] = field(default_factory=dict)
 
     def header(self) -> list[str]:
         """The file's header paragraphs: what was fitted from what, and what was not."""
         counts = ", ".join(f"{count(n)} {name}" for name, n in self.counts.items())
+        days, on = self.document.get("horizon_days"), self.base
+        runs = (f"runs {days} days (a quarter) with one plan, hold: add your plans." if not on else
+                f"runs {days} days with {on}'s plans (their months in this horizon). Every field the export "
+                f"identifies replaces {on}'s (the data wins); every other field is {on}'s.")
         lines = [
             f"{self.document.get('name', 'scenario')}: fitted by `simsales calibrate` on the CRM export's "
-            f"{self.period} ({counts}).",
-            f"Starts the day after the window ({self.document.get('start')}) and runs "
-            f"{self.document.get('horizon_days')} days (a quarter) with one plan, hold: add your plans.",
+            f"{self.period} ({counts})" + (f", laid over {on}." if on else "."),
+            f"Starts the day after the window ({self.document.get('start')}) and {runs}",
             "Every fitted probability is a Beta posterior from the counts (what the data cannot tell "
             "is drawn once per replication); the comment above each field says what data it came from.",
-            "Kept at a default (the export cannot identify them; check them): "
-            + ", ".join(self.defaults)
-            + ".",
         ]
+        if self.kept:
+            lines.append(f"Kept from {self.base} (the export cannot identify them): "
+                         + ", ".join(self.kept) + ".")
+        if self.defaults:
+            lines.append("Kept at a default (the export cannot identify them; check them): "
+                         + ", ".join(self.defaults) + ".")
         lines += [f"Warning: {w}" for w in self.warnings]
         return lines
 
@@ -121,6 +135,7 @@ def calibrate(
     until: dt.date | None = None,
     name: str | None = None,
     progress: Callable[[str], None] | None = None,
+    base: Base | None = None,
 ) -> Calibration:
     """Fit a scenario to a CRM export.
 
@@ -130,6 +145,7 @@ def calibrate(
         until: the window's last day (None: the last event's day); the scenario starts the day after.
         name: the scenario's name (None: "Calibrated on SINCE..UNTIL").
         progress: called with a short line before each long step (None: silent).
+        base: a scenario to lay the fits over (:func:`~simsales.calibrate.base.read_base`; None: none).
 
     Returns:
         The calibration: the scenario document, provenance comments, fits, defaults and warnings.
@@ -162,7 +178,7 @@ def calibrate(
     flags, _ = nontarget_flags(frame)
     parts += [fit_funnel(frame, flags, offer_factor=factor), payments_part(frame), fit_booked_calls(frame)]
     whole = merge(parts)
-    return Calibration(
+    fitted = Calibration(
         document=document(whole.values),
         comments=whole.comments,
         fits=whole.fits,
@@ -171,7 +187,9 @@ def calibrate(
         period=frame.period,
         counts=_counts(export, frame),
         notes=list(export.notes),
+        absorbed=whole.absorbed,
     )
+    return fitted if base is None else on_base(fitted, base)
 
 
 def _counts(export: Export, frame: Frame) -> dict[str, int]:

@@ -60,6 +60,8 @@ class Part:
         fits: observed against fitted, for the report.
         defaults: paths kept at a default because the data cannot identify them.
         warnings: what to distrust.
+        absorbed: rules the fitted values already hold (rule path -> which value holds it, and how):
+            a base scenario's value of such a rule, kept beside the fit, counts it twice.
     """
 
     values: dict[str, Any] = field(default_factory=dict)
@@ -67,6 +69,7 @@ class Part:
     fits: list[Fit] = field(default_factory=list)
     defaults: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    absorbed: dict[str, str] = field(default_factory=dict)
 
     def set(self, path: str, value: Any, comment: str) -> None:
         """Record a fitted value and where it came from.
@@ -91,6 +94,15 @@ class Part:
         self.comments[path] = f"default: {why}"
         self.defaults.append(path)
 
+    def absorbs(self, rule: str, why: str) -> None:
+        """Record a rule the fitted values already hold, e.g. cooling's losses in the fitted offer rate.
+
+        Args:
+            rule: the rule's dotted path (``funnel.cooling``), not fitted itself.
+            why: which fitted value holds it, and how.
+        """
+        self.absorbed[rule] = why
+
 
 def merge(parts: list[Part]) -> Part:
     """All parts in one (later parts win on the same path).
@@ -108,6 +120,7 @@ def merge(parts: list[Part]) -> Part:
         out.fits += p.fits
         out.defaults += [d for d in p.defaults if d not in out.defaults]
         out.warnings += p.warnings
+        out.absorbed.update(p.absorbed)
     return out
 
 

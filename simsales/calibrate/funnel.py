@@ -168,6 +168,7 @@ def fit_funnel(frame: Frame, nontarget: np.ndarray, offer_factor: float = 1.0) -
         if name == "qualify":
             _quality(part, frame, target)
     _installments(part, frame)
+    _absorbed(part, names)
     if names:
         intervals = np.array([p.interval() for p in probs])
         part.fits.append(
@@ -189,6 +190,17 @@ def fit_funnel(frame: Frame, nontarget: np.ndarray, offer_factor: float = 1.0) -
             )
         )
     return part
+
+
+def _absorbed(part: Part, fitted: list[str]) -> None:
+    """The sales-floor rules whose losses the fitted stage rates already hold (its deals met them)."""
+    if "offer" in fitted:
+        held = "funnel.offer.p is the rate the export shows, the deals it lost already in it"
+        part.absorbs("funnel.cooling", f"{held} (clients who cooled while waiting for the presentation)")
+        part.absorbs("funnel.presentation_within_days", f"{held} (presentations never held)")
+    if "invoice_paid" in fitted or "link_filled" in fitted:
+        part.absorbs("funnel.closing", "funnel.invoice_paid.p and funnel.link_filled.p are the rates the "
+                                       "export shows, the deals lost without a closing call already in them")
 
 
 def _installments(part: Part, frame: Frame) -> None:

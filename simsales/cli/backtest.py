@@ -77,6 +77,9 @@ def backtest_command(
     mapping: Annotated[Path | None, typer.Option("--mapping", help="a mapping file (column renames, "
                                                  "value maps, time zone)")] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="the export's time zone (IANA, default UTC)")] = None,
+    base: Annotated[Path | None, typer.Option("--base", metavar="SCENARIO", help="your scenario file: the "
+                                              "calibration keeps its rules the export cannot identify (the "
+                                              "sales floor's rules, routing ...) and fits the rest")] = None,
     format: FormatOpt = "table",
 ) -> None:
     """Hold the model against what happened: calibrate to a date, forecast the days after, compare.
@@ -91,14 +94,17 @@ def backtest_command(
         preset: the CRM product the export comes from (None: the schema's own tables).
         mapping: a mapping file.
         tz: the export's time zone.
+        base: a scenario the calibration lays its fits over (None: defaults where the export cannot tell).
         format: ``table`` (for people) or ``json`` (the document on stdout).
 
     Raises:
         typer.Exit: bad input (status 2).
     """
     from simsales.analysis.backtest import BacktestError, backtest, check_dates
+    from simsales.calibrate.base import read_base
     from simsales.crm.errors import CrmError
     from simsales.crm.read import read_export
+    from simsales.scenario.loader import InputError
 
     day = _date(until, "--until")
     if days < 1:
@@ -108,12 +114,19 @@ def backtest_command(
                    f"staff tables)")
     check_out_dir(report, option="--report")
     try:
+        on = read_base(base) if base is not None else None
+    except InputError as exc:
+        raise fail(exc) from None
+    try:
         export = read_export(folder, preset=preset, mapping=mapping, tz=tz)
         check_dates(export, day, days)
         say = (lambda line: err.print(f"{literal(line)} ...", highlight=False)) if format == "table" else None
-        result = backtest(export, day, days=days, replications=replications, seed=seed, progress=say)
+        result = backtest(export, day, days=days, replications=replications, seed=seed, progress=say, base=on)
     except (CrmError, BacktestError) as exc:
         raise fail(str(exc)) from None
+    except InputError as exc:  # the base's fields kept beside the fits do not validate together
+        raise fail(InputError(str(base), f"its fields with the fits laid over them do not validate: "
+                              f"{exc.message}", field=exc.field)) from None
     except ValueError as exc:  # the calibration cannot fit this window (no lead in it, ...)
         raise fail(f"{folder}: {exc}") from None
     from simsales.report.backtest import document, write_backtest

@@ -51,6 +51,15 @@ def calibrate_command(
             "--tz", help="the export's time zone, e.g. Europe/Moscow (default: the mapping's, else UTC)"
         ),
     ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            metavar="SCENARIO",
+            help="your scenario file: the fits replace its fields the export identifies, the rest is kept "
+            "(plans, economics, routing, the sales floor's rules ...)",
+        ),
+    ] = None,
 ) -> None:
     """Fit a scenario to a CRM export: every number with its uncertainty and where it came from.
 
@@ -63,12 +72,14 @@ def calibrate_command(
         until: the window's last day (ISO date).
         report: the folder for the diagnostics report, or None for none.
         tz: the export's time zone.
+        base: a scenario to lay the fits over (None: defaults where the export cannot tell).
 
     Raises:
         typer.Exit: bad input (status 2; the error is printed).
     """
     # Imported here: pandas-heavy modules load only for this command.
     from simsales.calibrate import CalibrationError, calibrate
+    from simsales.calibrate.base import read_base
     from simsales.crm.errors import CrmError
     from simsales.crm.read import read_export
     from simsales.report.files import atomic_write_text
@@ -84,27 +95,37 @@ def calibrate_command(
         raise fail(f"--out {out_file}: is a folder; give the scenario file to write, e.g. scenario.yaml")
     check_out_dir(out_file.parent if str(out_file.parent) else Path("."), option="--out")
     check_out_dir(report, option="--report")
+    try:
+        on = read_base(base) if base is not None else None
+    except InputError as exc:
+        raise fail(exc) from None
     say = lambda text: err.print(f"[dim]{literal(text)}[/]", highlight=False)  # noqa: E731
     say(f"reading {folder}")
     try:
         export = read_export(folder, preset=preset, mapping=mapping, tz=tz)
-        cal = calibrate(export, since=first, until=last, progress=say)
+        cal = calibrate(export, since=first, until=last, progress=say, base=on)
     except (CrmError, CalibrationError) as exc:
         raise fail(str(exc)) from None
     text = cal.yaml()
     try:
         parse_scenario(text, str(out_file))
-    except InputError as exc:  # a bug of ours, not the user's: say so plainly
+    except InputError as exc:
+        if base is not None:  # a base field kept beside the fits may not fit them: name it
+            raise fail(InputError(str(base), f"{out_file} not written: {base}'s fields with the fits laid "
+                                  f"over them do not validate: {exc.message}", field=exc.field)) from None
+        # a bug of ours, not the user's: say so plainly
         raise fail(f"the fitted scenario does not validate (please report this): {exc}") from None
     atomic_write_text(out_file, text)
     for line in export.notes:
         note(line)
     for line in cal.warnings:
         note(line, "warning")
+    fitted = sum(not c.startswith(("default:", "kept from")) for c in cal.comments.values())
     out.print(
         literal(
-            f"scenario: {out_file} ({len(cal.comments) - len(cal.defaults)} fields fitted on "
-            f"{cal.period}, {len(cal.defaults)} kept at defaults)"
+            f"scenario: {out_file} ({fitted} fields fitted on {cal.period}, "
+            + (f"{len(cal.kept)} defaults kept from {cal.base}, " if cal.base else "")
+            + f"{len(cal.defaults)} kept at defaults)"
         ),
         highlight=False,
         soft_wrap=True,

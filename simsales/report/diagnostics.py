@@ -71,7 +71,8 @@ def loose(cal: Calibration) -> list[str]:
 
 def _answer(cal: Calibration) -> str:
     counts = ", ".join(f"{n:,} {name}" for name, n in cal.counts.items())
-    fitted = [p for p in cal.comments if p not in cal.defaults and not cal.comments[p].startswith("default")]
+    fitted = [p for p in cal.comments
+              if p not in cal.defaults and not cal.comments[p].startswith(("default", "kept from"))]
     distrust = cal.warnings + loose(cal)
     items = "".join(f"<li>{escape(d)}</li>" for d in distrust) or "<li>nothing stands out</li>"
     return (
@@ -79,7 +80,9 @@ def _answer(cal: Calibration) -> str:
         f"{escape(cal.period)}.</b> Every probability is a Beta posterior that carries what the data "
         "cannot tell; deals still open at the export count as unfinished, not lost.</p>"
         f'<p><b>Distrust:</b></p><ul class="distrust">{items}</ul>'
-        f"<p><b>Kept at a default ({len(cal.defaults)}, the export cannot tell them):</b> "
+        + (f"<p><b>Kept from {escape(cal.base)} ({len(cal.kept)}, the export cannot tell them):</b> "
+           f"{escape(', '.join(cal.kept))}.</p>" if cal.kept else "")
+        + f"<p><b>Kept at a default ({len(cal.defaults)}, the export cannot tell them):</b> "
         f"{escape(', '.join(cal.defaults))}.</p></div>"
     )
 
