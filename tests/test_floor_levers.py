@@ -247,6 +247,7 @@ def test_cli_levers_lists_the_floor_levers_with_what_they_changed():
     for name in FLOOR:
         assert name in text
     assert "What the floor's levers changed in this scenario:" in text
+    assert "Process levers" in text and "Money levers" not in text  # no empty table for money levers
     assert "evening_shift +: 1 of 6 managers (17% of the team and of every hire) moved from day to " \
            "'late' (14:00-23:00)" in text
     doc = json.loads(runner.invoke(app, ["levers", str(CAPPED), "-n", "2", "--workers", "1", "--lever",

@@ -226,7 +226,8 @@ def levers_command(
         return
     kinds = ("process", "money") if report.split else (None,)
     for kind in kinds:
-        out.print(levers_table(report, kind, scenario.currency))
+        if kind is None or any(lv.kind == kind and not lv.note for lv in report.levers):
+            out.print(levers_table(report, kind, scenario.currency))
     if report.upper_bounds():
         out.print(levers_table(report, None, scenario.currency, upper=True))
     out.print("What each lever is:", style="bold")
