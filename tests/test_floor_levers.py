@@ -20,7 +20,13 @@ from simsales.analysis.levers import run_levers
 from simsales.cli import app
 from simsales.report.levers import lever_frame, setting_text, settings_text
 from simsales.scenario import Scenario
-from simsales.scenario.floor_edits import busiest_day_load, default_cap, evening_shift, new_lead_cap
+from simsales.scenario.floor_edits import (
+    busiest_day_load,
+    default_cap,
+    evening_shift,
+    new_lead_cap,
+    weekly_hours,
+)
 from simsales.scenario.loader import load_scenario, parse_scenario
 from tests.conftest import DATA, SMALL
 
@@ -93,6 +99,17 @@ def test_evening_shift_moves_a_tenth_of_q3_onto_its_evening_shift(q3):
     assert evening_managers(down).values == (4,) and revalidated(down) == down
     assert "4 of 40 managers" in LEVERS["evening_shift"].change(q3, "hold", 1.1)
     assert "to weekday, long" in LEVERS["evening_shift"].change(q3, "hold", 0.9)
+
+
+def test_the_words_say_how_many_hours_the_moved_managers_work(q3):
+    # q3's calendar: 09:00-23:00, Sunday 10:00-19:00.  weekday (5/2, 9 h): 5 x 9 = 45 h a week;
+    # long (2/2, 12 h from 09:00): half of (6 x 12 + 9 on Sunday) = 40.5; evening (2/2, 14:00-23:00):
+    # half of (6 x 9 + 5 on Sunday) = 29.5.  Managers leave weekday and long in equal shares: 42.75.
+    hours = {s.name: weekly_hours(s, q3) for s in q3.team.shifts}
+    assert hours == pytest.approx({"weekday": 45.0, "long": 40.5, "evening": 29.5})
+    assert LEVERS["evening_shift"].change(q3, "hold", 1.1).endswith(
+        "the moved managers' hours on shift a week: 42.8 -> 29.5")
+    assert LEVERS["evening_shift"].change(q3, "hold", 0.9).endswith("a week: 29.5 -> 42.8")
 
 
 def test_evening_shift_on_big_keeps_its_weekdays(big):

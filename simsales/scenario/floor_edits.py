@@ -13,7 +13,10 @@ scenario without an evening shift gets one: the pattern and weekdays of
 its biggest shift, the same length (at most 9 hours), ending at
 :data:`EVENING_END` (23:00), or 2 hours after the latest shift when that
 one already ends at 21:00 or later.  Working hours that close before it
-ends are extended to its end on every open weekday.
+ends are extended to its end on every open weekday.  The words say how
+many hours a week the moved managers work before and after: an evening
+rota with fewer hours (q3's 2/2 of 9 hours against a 2/2 of 12) moves
+hours as well as the time of day.
 
 The cap (:func:`new_lead_cap`) is ``routing.max_new_per_day``; when a
 scenario has none, :func:`busiest_day_load` gives a cap that binds on the
@@ -175,6 +178,12 @@ def evening_shift(scenario: Scenario, managers: int) -> Edit | None:
         return None
     n = abs(managers)
     who = f"{n} of {team} managers ({100 * n / team:.0f}% of the team and of every hire)"
+    rest = sum(x for i, x in enumerate(shares) if i != evening)
+    theirs = sum(x * weekly_hours(sh, scenario) for i, (sh, x) in enumerate(zip(shifts, shares, strict=True))
+                 if i != evening) / rest
+    late = weekly_hours(shifts[evening], scenario)
+    before, after = (theirs, late) if managers > 0 else (late, theirs)
+    hours = f"; the moved managers' hours on shift a week: {before:.1f} -> {after:.1f}"
     if share <= 1e-9:  # every manager off the evening shift: it goes
         kept = _rescaled(shifts, shares, evening, 0.0)
         kept = [s for i, s in enumerate(kept) if i != evening]
@@ -184,7 +193,34 @@ def evening_shift(scenario: Scenario, managers: int) -> Edit | None:
         change = (f"{who} moved from {_names(others)} to {source}" if managers > 0
                   else f"{who} moved from {source} to {_names(others)}")
     team_section = scenario.team.model_copy(update={"shifts": kept})
-    return Edit(scenario.model_copy(update={"team": team_section}), change + extended)
+    return Edit(scenario.model_copy(update={"team": team_section}), change + hours + extended)
+
+
+def _works(shift: Shift, day: int) -> float:
+    """The share of a shift's managers on shift on weekday ``day`` (rotating: days on over the cycle)."""
+    named = shift.weekdays()
+    return float(day in named) if named is not None else shift.days_on / (shift.days_on + shift.days_off)
+
+
+def _minutes_on(shift: Shift, hours: tuple[int, int] | None) -> float:
+    """Minutes of the shift inside a day's working hours (None: closed)."""
+    if hours is None:
+        return 0.0
+    return max(0.0, min(hours[1], shift_end(shift)) - max(hours[0], clock_minutes(shift.start)))
+
+
+def weekly_hours(shift: Shift, scenario: Scenario) -> float:
+    """Hours a manager of ``shift`` works in an average week, inside the calendar's weekday hours.
+
+    Args:
+        shift: one of the team's shifts (or a new one).
+        scenario: the scenario (its calendar; holidays and short days are left out).
+
+    Returns:
+        Hours a week: each weekday's minutes of the shift inside that day's
+        hours, times the share of the shift's managers who work it.
+    """
+    return sum(_works(shift, d) * _minutes_on(shift, scenario.calendar.hours(d)) for d in range(7)) / 60.0
 
 
 def busiest_day_load(scenario: Scenario) -> float:
@@ -209,14 +245,9 @@ def busiest_day_load(scenario: Scenario) -> float:
     on_shift, leads = [], []
     for day in range(7):
         hours = scenario.calendar.hours(day)
-        on = 0.0
-        for shift, share in zip(scenario.team.shifts, _shares(list(scenario.team.shifts)), strict=True):
-            start, end = clock_minutes(shift.start), shift_end(shift)
-            if hours is None or not max(hours[0], start) < min(hours[1], end):
-                continue
-            named = shift.weekdays()
-            works = (day in named) if named is not None else shift.days_on / (shift.days_on + shift.days_off)
-            on += share * works
+        on = sum(share * _works(shift, day) for shift, share in
+                 zip(scenario.team.shifts, _shares(list(scenario.team.shifts)), strict=True)
+                 if _minutes_on(shift, hours) > 0)
         on_shift.append(on * team)
         leads.append(sum(mean_of(c.leads_per_day) * c.weekday_profile[day] * 7 / sum(c.weekday_profile)
                          for c in scenario.channels))
