@@ -299,3 +299,13 @@ def test_settings_of_the_floor_levers_read_in_their_units():
     assert setting_text(Setting("cap", (math.inf,), "leads_per_manager_day")) == "no cap"
     assert setting_text(Setting("cap", (40.0,), "leads_per_manager_day")) == "40 a day"
     assert setting_text(Setting("per_event", (0.5, 2.0, 4.0), "minutes")) == "0.5 / 2 / 4 min"
+
+
+def test_an_evening_shift_tied_to_team_leads_is_not_moved_by_shares(q3):
+    # The evening shift takes gleb's managers only (and only it names him): shares move nobody.
+    shifts = [s.model_copy(update={"team_leads": ["gleb"]}) if s.name == "evening" else s
+              for s in q3.team.shifts]
+    tied = q3.model_copy(update={"team": q3.team.model_copy(update={"shifts": shifts})})
+    assert evening_managers(tied).values == (10,)  # gleb's 6 + 4
+    assert LEVERS["evening_shift"].nudge(tied, "hold", 1.1) is None
+    assert LEVERS["evening_shift"].change(tied, "hold", 1.1).startswith("does not apply: shifts tied")

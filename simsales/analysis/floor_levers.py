@@ -13,6 +13,8 @@ words what its nudge changed (``Lever.change``):
   (:func:`simsales.scenario.floor_edits.evening_shift`: which shift that
   is, the one a floor without one gets, the working hours it needs).  A
   floor without an evening shift has none to move off: down is unchanged.
+  Where shifts tied to team leads decide who works the evening (so shares
+  move nobody), it does not apply.
   Shown: managers on the evening shift at the start.
 * ``new_lead_cap``: ``routing.max_new_per_day`` down and up by
   ``max(1, round(step x cap))`` leads.  A floor without a cap is offered
@@ -49,18 +51,28 @@ def _moved(sc: Scenario, factor: float) -> int:
     return n if factor > 1 else -n
 
 
-def _evening(sc: Scenario, plan: str, factor: float) -> Scenario | None:
+TIED = ("does not apply: shifts tied to team leads (team_leads) decide who works the evening, so "
+        "moving shares moves nobody")
+
+
+def _evening_edit(sc: Scenario, factor: float) -> tuple[Scenario | None, str]:
+    """The evening-shift nudge and its words; None when it cannot move anyone."""
     if factor < 1 and evening_index(list(sc.team.shifts)) is None:
-        return sc  # no evening shift to move managers off
+        return sc, "unchanged: the floor has no evening shift to move managers off"
     edit = evening_shift(sc, _moved(sc, factor))
-    return None if edit is None else edit.scenario
+    if edit is None:
+        return None, "does not apply: no manager to move, or no other shift to move them from"
+    if evening_managers(edit.scenario) == evening_managers(sc):
+        return None, TIED
+    return edit.scenario, edit.change
+
+
+def _evening(sc: Scenario, plan: str, factor: float) -> Scenario | None:
+    return _evening_edit(sc, factor)[0]
 
 
 def _evening_change(sc: Scenario, plan: str, factor: float) -> str:
-    if factor < 1 and evening_index(list(sc.team.shifts)) is None:
-        return "unchanged: the floor has no evening shift to move managers off"
-    edit = evening_shift(sc, _moved(sc, factor))
-    return "does not apply" if edit is None else edit.change
+    return _evening_edit(sc, factor)[1]
 
 
 def evening_managers(sc: Scenario, plan: str = "") -> Setting:
