@@ -309,3 +309,19 @@ def test_an_evening_shift_tied_to_team_leads_is_not_moved_by_shares(q3):
     assert evening_managers(tied).values == (10,)  # gleb's 6 + 4
     assert LEVERS["evening_shift"].nudge(tied, "hold", 1.1) is None
     assert LEVERS["evening_shift"].change(tied, "hold", 1.1).startswith("does not apply: shifts tied")
+
+
+@pytest.mark.parametrize(("path", "reps", "applies"), [
+    (Q3, "2", {"evening_shift", "new_lead_cap", "crm_minutes"}),
+    (BIG, "1", {"evening_shift", "new_lead_cap"}),  # big.yaml has no CRM minutes
+])
+def test_cli_levers_on_the_shipped_scenarios_lists_the_floor_levers(path, reps, applies):
+    res = runner.invoke(app, ["levers", str(path), "-n", reps, "--workers", "1", "--format", "json",
+                              *[a for n in FLOOR for a in ("--lever", n)]])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert set(doc["ranking"]) == applies and set(doc["skipped"]) == set(FLOOR) - applies
+    rows = {(r["lever"], r["direction"]): r for r in doc["levers"]}
+    evening = rows[("evening_shift", "up")]
+    assert "moved from" in evening["change"] and "to 'evening' (14:00-23:00)" in evening["change"]
+    assert isinstance(evening["revenue_net_mean"], float) and evening["revenue_net_mean"] != 0
