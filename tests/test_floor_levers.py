@@ -274,9 +274,18 @@ def test_cli_levers_lists_the_floor_levers_with_what_they_changed():
 
 def test_report_shows_what_an_evening_shift_or_a_cap_would_change(tmp_path):
     out = tmp_path / "report"
-    res = runner.invoke(app, ["report", str(EVENING), "-n", "2", "--workers", "1", "--out", str(out)])
+    res = runner.invoke(app, ["report", str(EVENING), "-n", "2", "--workers", "1", "--out", str(out),
+                              "--xlsx"])
     assert res.exit_code == 0, res.output
     page = (out / "report.html").read_text()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(out / "report.xlsx")["floor levers"]
+    rows = list(sheet.iter_rows(values_only=True))
+    head = rows[0]
+    assert sorted((r[head.index("lever")], r[head.index("direction")]) for r in rows[1:]) == [
+        ("evening_shift", "down"), ("evening_shift", "up"), ("new_lead_cap", "down"), ("new_lead_cap", "up")]
+    assert all(isinstance(r[head.index("revenue_net_mean")], float | int) for r in rows[1:])
     assert "What the floor&#x27;s rules would change" in page
     assert "a new shift &#x27;evening&#x27; (14:00-23:00, pattern 7/0)" in page
     assert "no cap -&gt; a cap of 5" in page  # 30 leads a day for 6 managers working every day: 5

@@ -57,6 +57,6 @@ def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, sou
     charts = write_charts(result, scenario, out_dir / "charts", comparison.baseline)
     page = atomic_write_text(out_dir / "report.html",
                              render(result, scenario, comparison, charts, source, decision, levers))
-    book = write_workbook(out_dir / "report.xlsx", result, scenario, comparison, source, decision) \
-        if xlsx else None
+    book = write_workbook(out_dir / "report.xlsx", result, scenario, comparison, source, decision,
+                          levers) if xlsx else None
     return ReportFiles(page, charts, book)
