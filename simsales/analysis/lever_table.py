@@ -37,60 +37,15 @@ numbers with a unit, and every lever says what it means in one line
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
+from simsales.analysis.floor_levers import FLOOR_LEVERS
+from simsales.analysis.lever_kinds import Kind, Lever, Setting, Unit
 from simsales.scenario import Scenario
 from simsales.scenario.edits import scale, update_path, values_at
 from simsales.scenario.uncertain import mean_of
 from simsales.scenario.units import MINUTES_PER_DAY
-
-Kind = Literal["process", "money"]
-SettingKind = Literal["number", "count", "months", "midpoint_days"]
-Unit = Literal["", "share", "minutes", "money", "leads_per_day", "attempts", "managers", "hires"]
-
-
-@dataclass(frozen=True)
-class Setting:
-    """An input's current value, as a lever reads it.
-
-    ``kind`` says what ``values`` hold: ``number``, one value in the
-    input's unit (a mean, or a total for volumes); ``count``, whole units
-    (managers, attempts); ``months``, the ramp's month factors;
-    ``midpoint_days``, a logistic ramp's midpoint in days.  ``unit`` is the
-    value's unit: ``share`` (a probability or fraction, 1.0 is 100%),
-    ``minutes``, ``money`` (the scenario's currency), ``leads_per_day``,
-    ``attempts``, ``managers``, ``hires`` ("" for the ramp's kinds).
-    """
-
-    kind: SettingKind
-    values: tuple[float, ...]
-    unit: Unit = ""
-
-
-Nudge = Callable[[Scenario, str, float], Scenario | None]
-Read = Callable[[Scenario, str], Setting]
-
-
-@dataclass(frozen=True)
-class Lever:
-    """One input to nudge.
-
-    ``nudge(scenario, plan, factor)`` returns the changed scenario (None:
-    the lever does not apply); ``read(scenario, plan)`` the input's current
-    :class:`Setting`; ``meaning`` says in one line what the lever is and
-    what the value shown is.
-    """
-
-    name: str
-    label: str
-    kind: Kind
-    nudge: Nudge
-    read: Read
-    meaning: str = ""
 
 
 def _number(x: float, unit: Unit = "") -> Setting:
@@ -261,6 +216,7 @@ LEVERS: dict[str, Lever] = {lv.name: lv for lv in [
                [("team", "attrition", "monthly"), ("team", "attrition", "probation_monthly")], 1.0,
                unit="share", meaning="the share of managers who leave per month (after and during "
                                      "probation; shown: after)"),
+    *FLOOR_LEVERS,
     path_lever("lead_volume", "leads per day", "money", [("channels", "*", "leads_per_day")],
                total=True, unit="leads_per_day",
                meaning="leads bought per day, all channels together (each channel scales)"),

@@ -82,7 +82,9 @@ class LeverEffect:
     ``base``, ``down`` and ``up`` are the input's setting unchanged and
     nudged each way; ``effects`` maps an objective to ``{"down", "up"}``;
     ``meaning`` is the lever in one line; ``note``, when not empty, says why
-    the effect is only an upper bound (such a lever is ranked apart).
+    the effect is only an upper bound (such a lever is ranked apart);
+    ``changes`` maps ``down`` and ``up`` to what the nudge changed, in
+    plain words, for the levers that say it (the sales floor's).
     """
 
     name: str
@@ -94,6 +96,7 @@ class LeverEffect:
     effects: dict[str, dict[str, Effect]]  # objective -> {"down", "up"}
     meaning: str = ""
     note: str = ""
+    changes: dict[str, str] = field(default_factory=dict)
 
     def swing(self, metric: str) -> float:
         """How far the objective moves between the two nudges.
@@ -229,24 +232,27 @@ def run_levers(
     base = metrics_of(scenario)
     effects, skipped = [], {}
     for lever in chosen:
-        sides, values = {}, {}
+        sides, values, changes, why = {}, {}, {}, ""
         for side, factor in (("down", 1.0 - step), ("up", 1.0 + step)):
             nudged = lever.nudge(scenario, plan, factor)
             if nudged is None:
+                why = lever.change(scenario, plan, factor) if lever.change is not None else ""
                 break
             values[side] = lever.read(nudged, plan)
+            if lever.change is not None:
+                changes[side] = lever.change(scenario, plan, factor)
             sides[side] = {m: ZERO for m in OBJECTIVES} if nudged == scenario else None
             if sides[side] is None:
                 frame = metrics_of(nudged)
                 sides[side] = {m: Effect.of(frame[m].to_numpy(float) - base[m].to_numpy(float))
                                for m in OBJECTIVES}
         if len(sides) < 2:
-            skipped[lever.name] = "does not apply to this scenario or plan"
+            skipped[lever.name] = why or "does not apply to this scenario or plan"
             continue
         effects.append(LeverEffect(
             lever.name, lever.label, lever.kind, lever.read(scenario, plan), values["down"],
             values["up"], {m: {s: sides[s][m] for s in sides} for m in OBJECTIVES}, lever.meaning,
-            upper_bound_note(lever.name, scenario)))
+            upper_bound_note(lever.name, scenario), changes))
     effects.sort(key=lambda lv: (bool(lv.note), -lv.swing(rank_by), lv.name))
     return LeverReport(scenario.name, plan, step, len(base), seed, engines[0], rank_by,
                        has_costs(scenario), {m: float(base[m].mean()) for m in OBJECTIVES},

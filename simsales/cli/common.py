@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simsales.analysis.compare import Comparison
+from simsales.analysis.levers import LeverReport
 from simsales.cli.console import err, fail, literal, note, out
 from simsales.cli.execution import EXECUTORS, simulate
 from simsales.engines import ENGINE_NAMES
@@ -234,7 +235,8 @@ def comparison_table(result: RunResult, comparison: Comparison, currency: str) -
 
 
 def write_report_files(result: RunResult, scenario: Scenario, file: Path, out_dir: Path | None,
-                       console: Console, baseline: str | None = None, xlsx: bool = True) -> None:
+                       console: Console, baseline: str | None = None, xlsx: bool = True,
+                       levers: LeverReport | None = None) -> None:
     """Write the report (`simsales report`, and `run --report`) and say where.
 
     Args:
@@ -245,12 +247,13 @@ def write_report_files(result: RunResult, scenario: Scenario, file: Path, out_di
         console: where to say what was written.
         baseline: the plan the others are compared against (None: the first run).
         xlsx: also write the workbook.
+        levers: the sales floor's levers run on the baseline plan (None: no such section).
     """
     # Imported here: matplotlib and openpyxl load only when a report is asked for.
     from simsales.report.writer import write_report
 
     folder = report_folder(file, out_dir)
-    files = write_report(result, scenario, folder, str(file), baseline=baseline, xlsx=xlsx)
+    files = write_report(result, scenario, folder, str(file), baseline=baseline, xlsx=xlsx, levers=levers)
     console.print(f"report: {literal(files.html)}", highlight=False)
     if files.xlsx is not None:
         console.print(f"workbook: {literal(files.xlsx)}", highlight=False)

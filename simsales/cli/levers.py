@@ -35,6 +35,7 @@ from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write, atomic_write_text, clean, to_json
 from simsales.report.levers import effect_text, lever_frame, settings_text
 from simsales.report.tornado import save_tornado
+from simsales.scenario import Scenario
 
 # Paired differences need far fewer replications than levels do; levers run 1 + 2 x levers times.
 DEFAULT_REPLICATIONS = 50
@@ -89,6 +90,65 @@ def meanings(report: LeverReport) -> list[str]:
     return lines + [f"{name}: an upper bound ({note}): what the change brings if every client "
                     f"stayed, so it is not ranked with the others; set funnel.price.elasticity "
                     f"to rank it" for name, note in report.upper_bounds().items()]
+
+
+def changes(report: LeverReport) -> list[str]:
+    """One line per side of every lever that says what its nudge changed (the sales floor's).
+
+    Args:
+        report: the sensitivity run.
+
+    Returns:
+        ``'NAME -: what changed'`` and ``'NAME +: ...'`` lines, in the tables' order.
+    """
+    return [f"{lv.name} {sign}: {lv.changes[side]}" for lv in report.levers
+            for side, sign in (("down", "-"), ("up", "+")) if side in lv.changes]
+
+
+FLOOR_REPORT_LEVERS = ("evening_shift", "new_lead_cap")
+"""The floor's levers `simsales report` shows: what an evening shift or a lead-per-day cap would change."""
+
+
+def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, seed: int | None,
+                engine: str | None, workers: int | None, levers: list[str] | None, rank_by: str,
+                executor: str = "local", scheduler: str | None = None, quiet: bool = False) -> LeverReport:
+    """Run the levers with a progress bar on stderr: one executor for every variant.
+
+    Args:
+        scenario: the validated scenario.
+        plan: the plan to nudge (None: the first).
+        step: the relative nudge each way, in (0, 1).
+        reps: replications per variant.
+        seed: override the scenario's (the same for every variant).
+        engine: ``fast`` or ``des`` (None: the run default).
+        workers: worker processes (None: all cores).
+        levers: the levers to nudge (None: all).
+        rank_by: ``revenue_net`` or ``margin``.
+        executor: ``local`` or ``dask``.
+        scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
+        quiet: no progress bar.
+
+    Returns:
+        The sensitivity run.
+
+    Raises:
+        typer.Exit: a worker died twice on the same replications (status 2).
+    """
+    runs = 1 + 2 * len(levers or LEVERS)
+    n_workers = workers or montecarlo.default_workers()
+    # One executor (a pool, or a Dask cluster) runs every variant: started once, closed at the end.
+    if scheduler is None:
+        prepare_engine(engine or DEFAULT_ENGINE, [scenario.routing.policy])
+    with started_executor(executor, scheduler, n_workers, reps) as chosen, \
+            Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                     TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
+        task = bar.add_task(f"levers: up to {runs} runs x {reps} replications", total=runs * reps)
+        try:
+            return run_levers(scenario, plan, step, reps, seed, engine, n_workers, levers, rank_by,
+                              progress=lambda k: bar.advance(task, k), executor=chosen)
+        except WorkerLost as exc:
+            raise fail(f"{exc}. If the machine ran out of memory, run fewer --workers; nothing was "
+                       "written") from None
 
 
 def levers_command(
@@ -148,21 +208,8 @@ def levers_command(
     check_executor(executor, scheduler)
     check_out_dir(out_dir)
     reps = replications or min(scenario.replications, DEFAULT_REPLICATIONS)
-    runs = 1 + 2 * len(lever or LEVERS)
-    n_workers = workers or montecarlo.default_workers()
-    # One executor (a pool, or a Dask cluster) runs every variant: started once, closed at the end.
-    if scheduler is None:
-        prepare_engine(engine or DEFAULT_ENGINE, [scenario.routing.policy])
-    with started_executor(executor, scheduler, n_workers, reps) as chosen, \
-            Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                     TimeRemainingColumn(), console=err, transient=True, disable=format == "json") as bar:
-        task = bar.add_task(f"levers: up to {runs} runs x {reps} replications", total=runs * reps)
-        try:
-            report = run_levers(scenario, plan, s, reps, seed, engine, n_workers, lever, rank_by,
-                                progress=lambda k: bar.advance(task, k), executor=chosen)
-        except WorkerLost as exc:
-            raise fail(f"{exc}. If the machine ran out of memory, run fewer --workers; nothing was "
-                       "written") from None
+    report = sensitivity(scenario, plan, s, reps, seed, engine, workers, lever, rank_by, executor,
+                         scheduler, quiet=format == "json")
     document = clean({"scenario": report.scenario, "plan": report.plan, "step": report.step,
                       "replications": report.replications, "seed": report.seed,
                       "engine": report.engine, "rank_by": report.rank_by, "base": report.base,
@@ -179,12 +226,17 @@ def levers_command(
         return
     kinds = ("process", "money") if report.split else (None,)
     for kind in kinds:
-        out.print(levers_table(report, kind, scenario.currency))
+        if kind is None or any(lv.kind == kind and not lv.note for lv in report.levers):
+            out.print(levers_table(report, kind, scenario.currency))
     if report.upper_bounds():
         out.print(levers_table(report, None, scenario.currency, upper=True))
     out.print("What each lever is:", style="bold")
     for line in meanings(report):
         out.print(Text(f"  {line}"), highlight=False, soft_wrap=True)
+    if changes(report):
+        out.print("What the floor's levers changed in this scenario:", style="bold")
+        for line in changes(report):
+            out.print(Text(f"  {line}"), highlight=False, soft_wrap=True)
     if not report.split:
         out.print("The scenario has no costs (CPL, salaries, hiring): levers are not split "
                   "into process and money.")

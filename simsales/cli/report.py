@@ -40,6 +40,7 @@ from simsales.cli.common import (
     write_report_files,
 )
 from simsales.cli.headline import print_headline, run_verdict
+from simsales.cli.levers import DEFAULT_REPLICATIONS, FLOOR_REPORT_LEVERS, sensitivity
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.results import with_plan_months
@@ -199,6 +200,11 @@ def report_command(
     pipeline: PipelineOpt = None,
     preset: PipelinePresetOpt = None,
     mapping: PipelineMappingOpt = None,
+    floor_levers: Annotated[bool, typer.Option(
+        "--floor-levers/--no-floor-levers",
+        help="also run the floor's levers (an evening shift, the cap on new leads a day) on the baseline "
+             f"plan, paired, with at most {DEFAULT_REPLICATIONS} replications, and show what each "
+             "would change")] = True,
 ) -> None:
     """Write a self-contained HTML report with charts (and an Excel workbook with --xlsx).
 
@@ -218,6 +224,9 @@ def report_command(
             CRM export instead of the warm-up (``--preset``, ``--mapping``: its reader's).
         preset: the CRM product of ``pipeline``'s export.
         mapping: a mapping file for ``pipeline``'s export.
+        floor_levers: also run :data:`~simsales.cli.levers.FLOOR_REPORT_LEVERS`
+            on the baseline plan (10% step, the report's seed, at most
+            DEFAULT_REPLICATIONS replications) for the report's section on them.
 
     Raises:
         typer.Exit: bad input (status 2).
@@ -227,7 +236,13 @@ def report_command(
     check_out_dir(out_dir)
     result = with_plan_months(simulate(scenario, plans, replications, seed, engine, workers,
                                        executor=executor, scheduler=scheduler), scenario)
-    write_report_files(result, scenario, file, out_dir, out, baseline=baseline, xlsx=xlsx)
+    levers = None
+    if floor_levers:
+        reps = min(result.replications, DEFAULT_REPLICATIONS)
+        levers = sensitivity(scenario, baseline or (plans[0] if plans else None), 0.1, reps,
+                             result.seed, engine, workers, list(FLOOR_REPORT_LEVERS), "revenue_net",
+                             executor, scheduler)
+    write_report_files(result, scenario, file, out_dir, out, baseline=baseline, xlsx=xlsx, levers=levers)
 
 
 def register(app: typer.Typer) -> None:

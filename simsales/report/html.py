@@ -21,12 +21,14 @@ import pandas as pd
 
 from simsales import __version__
 from simsales.analysis.compare import Comparison
+from simsales.analysis.levers import LeverReport
 from simsales.analysis.verdict import Verdict
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
 from simsales.report.assumptions import NOTE, assumptions
 from simsales.report.figures import plan_colors
 from simsales.report.first_screen import STYLE, headline, verdict_html
+from simsales.report.levers import change_text, effect_text, setting_text
 from simsales.report.plots import Chart
 from simsales.report.tables import bottlenecks, losses_table, month_measure, reproduce
 from simsales.report.units import count, fmt, label, money, month_name, percent, plan_labels
@@ -206,6 +208,41 @@ def losses_html(result: RunResult, colors: dict[str, str], labels: dict[str, str
             + table(["loss (reason class)", *plan_head(result.plans, colors, labels)], rows, raw_head=True))
 
 
+FLOOR_NOTE = (
+    "What the sales floor's own rules would change, for plan {plan}: each lever is moved down and up "
+    "and run with the same seed as the plan unchanged ({n} paired replications, common random "
+    "numbers), so the change is the lever's alone. Net revenue and margin over the horizon, in "
+    "{currency}: the mean paired change ± its standard error. A side that has nowhere to go (no "
+    "evening shift to move managers off, no cap to raise) is the plan unchanged: +0.")
+
+
+def floor_levers_html(levers: LeverReport, currency: str, labels: dict[str, str]) -> str:
+    """The floor's levers (an evening shift, a cap on new leads a day): each side's change and effect.
+
+    Args:
+        levers: a sensitivity run of the floor's levers (:func:`simsales.analysis.levers.run_levers`).
+        currency: the scenario's currency.
+        labels: plan -> display name.
+
+    Returns:
+        A note and the table (one row per lever and side), as HTML; a
+        sentence for the levers that do not apply.
+    """
+    rows = []
+    for lv in levers.levers:
+        for side, sign in (("down", "−"), ("up", "+")):
+            rows.append([escape(f"{lv.label} {sign}"), escape(change_text(lv, side)),
+                         escape(f"{setting_text(lv.base)} → {setting_text(getattr(lv, side))}"),
+                         f"<b>{escape(effect_text(lv, 'revenue_net', side))}</b>",
+                         escape(effect_text(lv, "margin", side))])
+    skipped = "".join(f"<p>{escape(name)}: {escape(why)}.</p>" for name, why in levers.skipped.items())
+    note = FLOOR_NOTE.format(plan=labels.get(levers.plan, levers.plan), n=levers.replications,
+                             currency=currency)
+    return (f"<p>{escape(note)}</p>"
+            + table(["lever", "what changed", "setting", f"net revenue, {currency}", f"margin, {currency}"],
+                    rows, css="left") + skipped)
+
+
 def figure(chart: Chart, note: str = "") -> str:
     """A chart embedded in the page (its PNG as base64) with its caption.
 
@@ -225,7 +262,7 @@ def figure(chart: Chart, note: str = "") -> str:
 
 
 def render(result: RunResult, scenario: Scenario, comparison: Comparison, charts: Sequence[Chart],
-           source: str, verdict: Verdict) -> str:
+           source: str, verdict: Verdict, levers: LeverReport | None = None) -> str:
     """The whole page: the verdict and the headline cards first (the first screen), then the rest.
 
     Args:
@@ -235,6 +272,7 @@ def render(result: RunResult, scenario: Scenario, comparison: Comparison, charts
         charts: the charts written for it.
         source: the scenario file as the user named it.
         verdict: the run's verdict (:func:`simsales.analysis.verdict.verdict`).
+        levers: the floor's levers run on the baseline plan (None: no such section).
 
     Returns:
         The HTML document.
@@ -257,6 +295,8 @@ def render(result: RunResult, scenario: Scenario, comparison: Comparison, charts
          + "".join(f'<p><b style="color:{colors[p]}">{escape(labels[p])}</b>: {escape(text)}</p>'
                    for p, text in notes.items()) + losses_html(result, colors, labels)
          + by_name.get("funnel", "")),
+        *([("What the floor's rules would change", floor_levers_html(levers, currency, labels))]
+          if levers is not None else []),
         ("Key assumptions", f"<p>{escape(NOTE)}</p>"
          + table(["assumption", "value"], [[escape(k), escape(v)] for k, v in assumptions(scenario)],
                  css="left")),

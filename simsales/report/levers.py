@@ -10,6 +10,8 @@ scenario's currency.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from simsales.analysis.lever_table import Setting
@@ -19,7 +21,7 @@ from simsales.scenario.units import MINUTES_PER_DAY
 
 # Units written in words after the number: written once for a lever's three settings.
 _WORD_UNIT = {"leads_per_day": " a day", "attempts": " attempts", "managers": " managers",
-              "hires": " hires"}
+              "hires": " hires", "leads_per_manager_day": " a day"}
 
 
 def setting_text(setting: Setting) -> str:
@@ -34,7 +36,9 @@ def setting_text(setting: Setting) -> str:
         a day``), a whole count with its unit (``5 attempts``, ``150
         managers``), the ramp's productivity per month of tenure
         (``40% / 70% / 90%``), ``midpoint 45 days`` for a logistic ramp,
-        else the number to three significant digits.
+        a cap on new leads per manager (``40 a day``, ``no cap``), CRM
+        minutes per attempt / contact / offer (``0.5 / 2 / 4 min``), else
+        the number to three significant digits.
     """
     x = setting.values[0]
     match setting.kind, setting.unit:
@@ -42,6 +46,10 @@ def setting_text(setting: Setting) -> str:
             return " / ".join(share(f, 0) for f in setting.values)
         case "midpoint_days", _:
             return f"midpoint {duration(x * MINUTES_PER_DAY)}"
+        case "cap", _:
+            return "no cap" if math.isinf(x) else f"{int(x):,d} a day"
+        case "per_event", _:
+            return " / ".join(f"{v:.3g}" for v in setting.values) + " min"
         case "count", unit:
             return f"{int(x):,d} {unit}".strip()
         case _, "share":
@@ -67,7 +75,8 @@ def settings_text(lever: LeverEffect) -> str:
         (``5 | 6 | 7 managers``, ``72 | 80 | 88 a day``) only once, at the end.
     """
     texts = [setting_text(s) for s in (lever.down, lever.base, lever.up)]
-    tail = _WORD_UNIT.get(lever.base.unit if lever.base.kind in ("count", "number") else "")
+    tail = " min" if lever.base.kind == "per_event" else \
+        _WORD_UNIT.get(lever.base.unit if lever.base.kind in ("count", "number", "cap") else "")
     if tail and all(t.endswith(tail) for t in texts):
         return " | ".join(t.removesuffix(tail) for t in texts) + tail
     return " | ".join(texts)
@@ -89,6 +98,23 @@ def effect_text(lever: LeverEffect, objective: str, side: str) -> str:
     return f"{money(e.mean, signed=True)} ±{money(e.se)}" if e.se == e.se else money(e.mean, signed=True)
 
 
+def change_text(lever: LeverEffect, side: str) -> str:
+    """What one side's nudge changed, in plain words.
+
+    Args:
+        lever: one lever of a sensitivity run.
+        side: ``down`` or ``up``.
+
+    Returns:
+        The lever's own words when it gives them (the sales floor's levers:
+        ``4 of 40 managers ... moved from weekday, long to 'evening'
+        (14:00-23:00)``), else ``label: base -> value`` in the input's unit.
+    """
+    if side in lever.changes:
+        return lever.changes[side]
+    return f"{lever.label}: {setting_text(lever.base)} -> {setting_text(getattr(lever, side))}"
+
+
 def lever_frame(report: LeverReport) -> pd.DataFrame:
     """The sensitivity run as a table: one row per lever and direction.
 
@@ -98,8 +124,11 @@ def lever_frame(report: LeverReport) -> pd.DataFrame:
     Returns:
         Columns ``rank``, ``lever``, ``kind``, ``direction``, ``base`` and
         ``value`` (the settings as text, in their units), ``meaning`` (the
-        lever in one line), ``upper_bound`` (why the effect is only an upper
-        bound, "" if it is not; such levers come last, ranked apart), then
+        lever in one line), ``change`` (what this side's nudge changed in
+        the scenario, in plain words: the sales floor's levers; else the
+        setting's move, ``base -> value``), ``upper_bound`` (why the effect
+        is only an upper bound, "" if it is not; such levers come last,
+        ranked apart), then
         per objective the effect's ``_mean``, ``_se``, ``_p10`` and ``_p90``
         in the scenario's currency.
     """
@@ -108,7 +137,7 @@ def lever_frame(report: LeverReport) -> pd.DataFrame:
         for side in ("down", "up"):
             row = {"rank": rank, "lever": lv.name, "kind": lv.kind, "direction": side,
                    "base": setting_text(lv.base), "value": setting_text(getattr(lv, side)),
-                   "meaning": lv.meaning, "upper_bound": lv.note}
+                   "meaning": lv.meaning, "change": change_text(lv, side), "upper_bound": lv.note}
             for metric in OBJECTIVES:
                 e = lv.effects[metric][side]
                 row |= {f"{metric}_mean": e.mean, f"{metric}_se": e.se,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simsales.analysis.compare import compare
+from simsales.analysis.levers import LeverReport
 from simsales.analysis.verdict import verdict
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.results import with_plan_months
@@ -27,7 +28,8 @@ class ReportFiles:
 
 
 def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, source: str,
-                 baseline: str | None = None, xlsx: bool = False) -> ReportFiles:
+                 baseline: str | None = None, xlsx: bool = False,
+                 levers: LeverReport | None = None) -> ReportFiles:
     """``report.html`` and ``charts/*.png|svg`` in ``out_dir`` (and ``report.xlsx`` with ``xlsx``).
 
     The verdict (:func:`simsales.analysis.verdict.verdict`, money written
@@ -41,6 +43,8 @@ def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, sou
         source: the scenario file as the user named it, for the reproduce line.
         baseline: the plan the others are compared against (None: the first run).
         xlsx: also write the workbook.
+        levers: the sales floor's levers run on the baseline plan, shown in
+            their own section (None: no such section).
 
     Returns:
         The files written.
@@ -52,7 +56,7 @@ def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, sou
     decision = verdict(result, scenario, comparison, money=money)
     charts = write_charts(result, scenario, out_dir / "charts", comparison.baseline)
     page = atomic_write_text(out_dir / "report.html",
-                             render(result, scenario, comparison, charts, source, decision))
-    book = write_workbook(out_dir / "report.xlsx", result, scenario, comparison, source, decision) \
-        if xlsx else None
+                             render(result, scenario, comparison, charts, source, decision, levers))
+    book = write_workbook(out_dir / "report.xlsx", result, scenario, comparison, source, decision,
+                          levers) if xlsx else None
     return ReportFiles(page, charts, book)

@@ -25,10 +25,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from simsales import __version__
 from simsales.analysis.compare import Comparison
+from simsales.analysis.levers import LeverReport
 from simsales.analysis.verdict import Verdict
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import METRICS
 from simsales.report.files import atomic_write
+from simsales.report.levers import lever_frame
 from simsales.report.tables import funnel_table, losses_table, month_measure, reproduce, side_by_side
 from simsales.report.units import EXCEL_FORMATS, kind, label, plan_labels
 from simsales.scenario import Scenario
@@ -196,7 +198,7 @@ def verdict_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparis
 
 
 def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comparison: Comparison,
-                   source: str, verdict: Verdict) -> Path:
+                   source: str, verdict: Verdict, levers: LeverReport | None = None) -> Path:
     """Write the workbook atomically, the verdict on its first sheet.
 
     Args:
@@ -206,6 +208,8 @@ def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comp
         comparison: its plans against the baseline.
         source: the scenario file as the user named it.
         verdict: the run's verdict (:func:`simsales.analysis.verdict.verdict`).
+        levers: the sales floor's levers run on the baseline plan: a last sheet,
+            ``floor levers`` (:func:`~simsales.report.levers.lever_frame`; None: none).
 
     Returns:
         ``path``.
@@ -241,4 +245,8 @@ def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comp
     write_frame(sheets["replications"], reps, formats={
         m: "#,##0" if kind(m) == "count" else EXCEL_FORMATS[kind(m)] for m in METRICS})
     sheets["replications"].freeze_panes = "C2"
+    if levers is not None:
+        frame = lever_frame(levers)
+        write_frame(wb.create_sheet("floor levers"), frame, formats={
+            c: MONEY for c in frame.columns if c.startswith(("revenue_net_", "margin_"))})
     return atomic_write(path, lambda tmp: wb.save(tmp))
