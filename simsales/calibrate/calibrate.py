@@ -17,6 +17,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from simsales.calibrate.absence import fit_absence
 from simsales.calibrate.channels import fit_channels, nontarget_flags
 from simsales.calibrate.document import document, yaml_text
 from simsales.calibrate.fit import Fit, Part, count, merge
@@ -147,7 +148,7 @@ def calibrate(
     say(f"channels: {count(frame.n)} leads")
     parts.append(fit_channels(frame, frame.days))
     calendar, hours = fit_calendar(frame)
-    parts += [calendar, fit_shifts(frame, hours)]
+    parts += [calendar, fit_shifts(frame, hours), fit_absence(frame)]
     say(f"touch chain: {count(len(frame.calls))} calls")
     attempts = chain_attempts(frame)
     touch = fit_touch_chain(frame, attempts)

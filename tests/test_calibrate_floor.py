@@ -1,0 +1,140 @@
+"""Round trips for the sales-floor rules calibrate fits: absence and the routing rules (MODEL.md 1, 3).
+
+A small department with known absence, ``min_shift_left`` and
+``handover_after_hours`` is played by the reference engine and exported
+(:mod:`simsales.montecarlo.events`); :func:`simsales.calibrate.calibrate`
+must find each value inside its interval.  The same department with the
+rules off must get the defaults (no rule read into noise).  The absence
+reader is also checked on absences drawn by the engine's own draw
+(:func:`simsales.world.absence.absent_days`) over a large synthetic rota,
+where the truth is exact.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from simsales.analysis.backtest import scenario_of
+from simsales.calibrate import calibrate
+from simsales.calibrate.absence import read_absences, vacation_weeks
+from simsales.montecarlo.events import simulate_events
+from simsales.scenario.loader import parse_scenario
+from simsales.world.absence import WEEKS_PER_YEAR, absent_days
+from tests.test_calibrate_roundtrip import interval
+
+TRUTH = {
+    "name": "floor", "start": "2026-07-06", "horizon_days": 84, "seed": 3, "warmup_days": 0,
+    "calendar": {"default": "09:00-21:00"},
+    "channels": [{"name": "ads", "leads_per_day": 60, "cpl": 500}],
+    "routing": {"policy": "round_robin", "onboarding_days": 0, "min_shift_left": 45,
+                "handover_after_hours": 3},
+    "touch_chain": {"offsets": ["0m", "2h", "1d", "2d"], "p_contact": [0.5, 0.4, 0.3, 0.25],
+                    "dial_minutes": 1, "call_minutes": 8, "lead_ttl": "3d"},
+    "funnel": {"qualify": 0.4,
+               "offer": {"p": 0.45, "delay_days": {"exponential": 1}, "call_minutes": 20},
+               "installment_share": 0.5,
+               "invoice_paid": {"p": 0.85, "delay_days": {"exponential": 2}},
+               "link_filled": {"p": 0.75, "delay_days": {"exponential": 1}},
+               "bank_approved": {"p": 0.85, "delay_days": {"exponential": 1}},
+               "price": {"check": 60000}},
+    "team": {"team_leads": [{"name": "anna", "tenure_days": 400}],
+             "managers": [{"team_lead": "anna", "count": 30, "tenure_days": 300}],
+             "shifts": [{"name": "day", "pattern": "5/2", "start": "09:00", "hours": 8, "share": 0.5},
+                        {"name": "late", "pattern": "2/2", "start": "13:00", "hours": 8, "share": 0.5}],
+             "talk_share": 0.6, "skill": 1.0, "span_max": 30,
+             "absence": {"sick_share": 0.05, "vacation_weeks_per_year": 6},
+             "attrition": {"monthly": 0.0, "probation_monthly": 0.0}},
+    "plans": [{"name": "hold"}],
+}
+"""30 managers on a 5/2 and a 2/2 rota, 12 weeks, 60 leads a day: about 5,000 leads, 1,300 shifts."""
+
+
+def _calibrated(truth: dict, seed: int):
+    scenario = parse_scenario(yaml.safe_dump(truth, sort_keys=False), "<truth>")
+    run = simulate_events(scenario, "hold", replication=0, seed=seed)
+    cal = calibrate(run.export)
+    return cal, scenario_of(cal.document)
+
+
+@pytest.fixture(scope="module")
+def with_rules():
+    return _calibrated(TRUTH, seed=5)
+
+
+@pytest.fixture(scope="module")
+def without_rules():
+    truth = copy.deepcopy(TRUTH)
+    truth["routing"] = {"policy": "round_robin", "onboarding_days": 0}
+    truth["team"].pop("absence")
+    return _calibrated(truth, seed=5)
+
+
+def test_sick_share_is_recovered_within_its_99_percent_interval(with_rules):
+    _, sc = with_rules
+    lo, hi = interval(sc.team.absence.sick_share, 0.99)
+    assert lo <= 0.05 <= hi, (lo, hi)
+
+
+def test_vacation_weeks_are_recovered_within_their_interval(with_rules):
+    cal, sc = with_rules
+    weeks = sc.team.absence.vacation_weeks_per_year
+    assert 6 * 0.6 <= weeks <= 6 * 1.4, weeks  # 35 or so runs: a relative sd of about 17%
+    assert "90% interval" in cal.comments["team.absence.vacation_weeks_per_year"]
+
+
+def test_absence_that_is_off_stays_off(without_rules):
+    _, sc = without_rules
+    lo, hi = interval(sc.team.absence.sick_share, 0.99)
+    assert lo < 0.005 and hi < 0.01, (lo, hi)
+    assert sc.team.absence.vacation_weeks_per_year == 0
+
+
+def _rota_frame(n_managers: int, n_days: int, sick: float, weeks: float, key: int):
+    """Shifts of managers on 5/2 (even) and 2/2 (odd, phases spread), minus the engine's absences."""
+    since = dt.date(2026, 1, 5)
+    d = np.arange(n_days)
+    m = np.arange(n_managers)[:, None]
+    due = np.where(m % 2 == 0, ((d + since.weekday()) % 7 < 5)[None, :], (d[None, :] + m) % 4 < 2)
+    away = absent_days(key, n_managers, n_days, since, sick, weeks)
+    rows, days = np.nonzero(due & ~away)
+    day0 = (since - dt.date(1970, 1, 1)).days
+    shifts = pd.DataFrame({"manager": rows, "day": (day0 + days).astype(float),
+                           "start": "09:00", "end": "18:00"})
+    staff = pd.DataFrame({"hired": np.full(n_managers, day0 - 400.0), "left": np.full(n_managers, np.nan)})
+    frame = SimpleNamespace(shifts=shifts, staff=staff, since_day=day0, days=n_days, period="synthetic")
+    return frame, due, away
+
+
+def test_the_absence_reader_splits_vacation_weeks_from_sick_days_exactly_as_drawn():
+    """Over 60 managers and half a year, the reader's shares match the engine's own draw.
+
+    The true sick share and vacation weeks are the draw's (the share of rota
+    days absent in vacation weeks, and outside them); the reader may miss
+    only sick days that touch a vacation week and vacation cut by the edges.
+    """
+    frame, due, away = _rota_frame(60, 182, 0.04, 5.0, key=7)
+    a = read_absences(frame)
+    assert a.rota_days == due.sum()
+    assert a.sick_days + a.vacation_days == (due & away).sum()  # every absence is read, once
+    weeks, lo, hi = vacation_weeks(a, z=2.58)
+    assert lo <= 5.0 <= hi, (weeks, lo, hi)
+    assert weeks == pytest.approx(a.vacation_days / a.rota_days * WEEKS_PER_YEAR)
+    s = a.sick_days / (a.rota_days - a.vacation_days)
+    se = np.sqrt(0.04 * 0.96 / (a.rota_days - a.vacation_days))
+    assert abs(s - 0.04) <= 2.58 * se, (s, se)
+
+
+def test_a_floor_wide_holiday_is_not_an_absence():
+    frame, _, _ = _rota_frame(40, 91, 0.0, 0.0, key=1)
+    holiday = frame.since_day + 10  # a Thursday: every 5/2 and half the 2/2 managers were due
+    frame.shifts = frame.shifts[frame.shifts["day"] != holiday].reset_index(drop=True)
+    a = read_absences(frame)
+    assert a.holidays == 1
+    assert a.sick_days == 0 and a.vacation_days == 0
