@@ -89,8 +89,24 @@ def test_vacation_weeks_are_recovered_within_their_interval(with_rules):
     assert "90% interval" in cal.comments["team.absence.vacation_weeks_per_year"]
 
 
-def test_absence_that_is_off_stays_off(without_rules):
-    _, sc = without_rules
+def test_min_shift_left_is_the_edge_of_the_times_left(with_rules):
+    """No lead came in with less than 45 minutes of its first caller's block left; many came just above."""
+    _, sc = with_rules
+    assert 44 <= sc.routing.min_shift_left <= 45
+
+
+def test_handover_after_hours_is_the_earliest_attempt_after_the_owner_left(with_rules):
+    """Hand-overs happen 3 h after the owner's block ends; the receiver's attempt comes then or later."""
+    _, sc = with_rules
+    assert sc.routing.handover_after_hours == pytest.approx(3.0, abs=0.1)
+
+
+def test_rules_that_are_off_stay_at_their_defaults(without_rules):
+    cal, sc = without_rules
+    assert sc.routing.min_shift_left == 0
+    assert sc.routing.handover_after_hours is None
+    assert "routing.min_shift_left" in cal.defaults
+    assert "routing.handover_after_hours" in cal.defaults
     lo, hi = interval(sc.team.absence.sick_share, 0.99)
     assert lo < 0.005 and hi < 0.01, (lo, hi)
     assert sc.team.absence.vacation_weeks_per_year == 0

@@ -24,6 +24,7 @@ from simsales.calibrate.fit import Fit, Part, count, merge
 from simsales.calibrate.frame import Frame, build_frame, window
 from simsales.calibrate.funnel import fit_funnel, payments_part
 from simsales.calibrate.pace import fit_talk_share
+from simsales.calibrate.routing import fit_routing
 from simsales.calibrate.schedule import fit_calendar, fit_shifts
 from simsales.calibrate.team import fit_team
 from simsales.calibrate.touch import chain_attempts, fit_touch_chain
@@ -148,7 +149,7 @@ def calibrate(
     say(f"channels: {count(frame.n)} leads")
     parts.append(fit_channels(frame, frame.days))
     calendar, hours = fit_calendar(frame)
-    parts += [calendar, fit_shifts(frame, hours), fit_absence(frame)]
+    parts += [calendar, fit_shifts(frame, hours), fit_absence(frame), fit_routing(frame)]
     say(f"touch chain: {count(len(frame.calls))} calls")
     attempts = chain_attempts(frame)
     touch = fit_touch_chain(frame, attempts)
