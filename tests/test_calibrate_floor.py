@@ -38,7 +38,8 @@ TRUTH = {
     "touch_chain": {"offsets": ["0m", "2h", "1d", "2d"], "p_contact": [0.5, 0.4, 0.3, 0.25],
                     "dial_minutes": 1, "call_minutes": 8, "lead_ttl": "3d"},
     "funnel": {"qualify": 0.4,
-               "offer": {"p": 0.45, "delay_days": {"exponential": 1}, "call_minutes": 20},
+               "offer": {"p": 0.6, "delay_days": {"exponential": 1.5}, "call_minutes": 20},
+               "cooling": {"half_life_days": 2}, "presentation_within_days": 3,
                "installment_share": 0.5,
                "invoice_paid": {"p": 0.85, "delay_days": {"exponential": 2}},
                "link_filled": {"p": 0.75, "delay_days": {"exponential": 1}},
@@ -53,7 +54,9 @@ TRUTH = {
              "attrition": {"monthly": 0.0, "probation_monthly": 0.0}},
     "plans": [{"name": "hold"}],
 }
-"""30 managers on a 5/2 and a 2/2 rota, 12 weeks, 60 leads a day: about 5,000 leads, 1,300 shifts."""
+"""30 managers on a 5/2 and a 2/2 rota, 12 weeks, 60 leads a day: about 5,000 leads, 1,300 shifts,
+1,700 qualified leads; a client waits 1.5 days for the presentation on average, so about one in seven
+waits past the 3-day limit."""
 
 
 def _calibrated(truth: dict, seed: int):
@@ -73,6 +76,8 @@ def without_rules():
     truth = copy.deepcopy(TRUTH)
     truth["routing"] = {"policy": "round_robin", "onboarding_days": 0}
     truth["team"].pop("absence")
+    for rule in ("cooling", "presentation_within_days"):
+        truth["funnel"].pop(rule)
     return _calibrated(truth, seed=5)
 
 
@@ -110,6 +115,36 @@ def test_rules_that_are_off_stay_at_their_defaults(without_rules):
     lo, hi = interval(sc.team.absence.sick_share, 0.99)
     assert lo < 0.005 and hi < 0.01, (lo, hi)
     assert sc.team.absence.vacation_weeks_per_year == 0
+
+
+def test_presentation_within_days_is_when_missed_presentations_are_lost(with_rules):
+    _, sc = with_rules
+    assert sc.funnel.presentation_within_days == pytest.approx(3.0, abs=0.01)
+
+
+def test_the_cooling_half_life_is_recovered_within_its_interval(with_rules):
+    """Within each manager, the offer chance halves every 2 days of waiting; the 90% interval holds 2."""
+    cal, sc = with_rules
+    assert sc.funnel.cooling.half_life_days == pytest.approx(2.0, rel=0.35)
+    interval_text = cal.comments["funnel.cooling"].split("90% ")[1].split(")")[0]
+    lo, hi = (float(x) for x in interval_text.split(".."))
+    assert lo <= 2.0 <= hi, interval_text
+
+
+def test_the_offer_chance_is_the_one_at_no_wait_among_presentations_held(with_rules):
+    """0.6 before cooling: the rate per qualified lead (about 0.37) over the share held and mean cooling."""
+    _, sc = with_rules
+    lo, hi = interval(sc.funnel.offer.p, 0.99)
+    assert lo - 0.03 <= 0.6 <= hi + 0.03, (lo, hi)  # the held share and the cooling are estimates too
+
+
+def test_presentation_rules_that_are_off_stay_off(without_rules):
+    cal, sc = without_rules
+    assert sc.funnel.cooling.half_life_days is None
+    assert sc.funnel.presentation_within_days is None
+    assert {"funnel.cooling", "funnel.presentation_within_days"} <= set(cal.defaults)
+    lo, hi = interval(sc.funnel.offer.p, 0.99)
+    assert lo <= 0.6 <= hi, (lo, hi)
 
 
 def _rota_frame(n_managers: int, n_days: int, sick: float, weeks: float, key: int):

@@ -24,6 +24,7 @@ from simsales.calibrate.fit import Fit, Part, count, merge
 from simsales.calibrate.frame import Frame, build_frame, window
 from simsales.calibrate.funnel import fit_funnel, payments_part
 from simsales.calibrate.pace import fit_talk_share
+from simsales.calibrate.presentation import fit_presentation
 from simsales.calibrate.routing import fit_routing
 from simsales.calibrate.schedule import fit_calendar, fit_shifts
 from simsales.calibrate.team import fit_team
@@ -160,7 +161,8 @@ def calibrate(
     parts.append(team)
     say("funnel: stages, delays, refunds, price")
     flags, _ = nontarget_flags(frame)
-    parts += [fit_funnel(frame, flags, offer_factor=factor), payments_part(frame)]
+    presentation, divisor = fit_presentation(frame)  # the offer rate net of cooling and missed presentations
+    parts += [fit_funnel(frame, flags, offer_factor=factor * divisor), payments_part(frame), presentation]
     whole = merge(parts)
     return Calibration(
         document=document(whole.values),
