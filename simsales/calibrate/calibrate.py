@@ -27,6 +27,7 @@ from simsales.calibrate.pace import fit_talk_share
 from simsales.calibrate.presentation import fit_presentation
 from simsales.calibrate.routing import fit_routing
 from simsales.calibrate.schedule import fit_calendar, fit_shifts
+from simsales.calibrate.skill_weights import fit_skill_weights
 from simsales.calibrate.team import fit_team
 from simsales.calibrate.touch import chain_attempts, fit_touch_chain
 from simsales.crm.export import Export
@@ -158,7 +159,7 @@ def calibrate(
     parts += [touch, fit_talk_share(frame, attempts, touch.values["touch_chain.offsets"])]
     say("team: skill, ramp, attrition")
     team, factor = fit_team(frame, start)
-    parts.append(team)
+    parts += [team, fit_skill_weights(frame)]
     say("funnel: stages, delays, refunds, price")
     flags, _ = nontarget_flags(frame)
     presentation, divisor = fit_presentation(frame)  # the offer rate net of cooling and missed presentations

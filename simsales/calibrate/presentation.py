@@ -92,23 +92,36 @@ def read_presentations(frame: Frame) -> Presentations:
     )
 
 
-def _loglik(wait: np.ndarray, y: np.ndarray, group: np.ndarray,
-            half_life: float) -> tuple[np.ndarray, float]:
-    """The best ``p0`` per group (manager) for a half-life (bisecting its score), and the log-likelihood."""
-    g = 0.5 ** (wait / half_life) if math.isfinite(half_life) else np.ones_like(wait)
+def scaled_bernoulli(g: np.ndarray, y: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, float]:
+    """Maximum likelihood of ``y ~ Bernoulli(c[group] * g)`` in ``c`` (bisecting each group's score).
+
+    Args:
+        g: per case, its known multiplier (> 0).
+        y: per case, the outcome.
+        group: per case, its group 0..k-1.
+
+    Returns:
+        ``c`` per group, and the log-likelihood at it.
+    """
     k = int(group.max()) + 1
     gmax = np.zeros(k)
     np.maximum.at(gmax, group, g)
     lo, hi = np.full(k, 1e-6), 1.0 / np.maximum(gmax, 1e-12) - 1e-9
-    for _ in range(50):  # the score in p0 falls: bisect its root, every group at once
-        p0 = 0.5 * (lo + hi)
-        p = p0[group] * g
-        terms = np.where(y, 1.0 / p0[group], -g / np.maximum(1 - p, 1e-12))
-        score = np.bincount(group, weights=terms, minlength=k)
-        up = score > 0
-        lo, hi = np.where(up, p0, lo), np.where(up, hi, p0)
-    p = np.clip(p0[group] * g, 1e-12, 1 - 1e-12)
-    return p0, float(np.sum(np.where(y, np.log(p), np.log1p(-p))))
+    for _ in range(50):  # the score in c falls: bisect its root, every group at once
+        c = 0.5 * (lo + hi)
+        p = c[group] * g
+        terms = np.where(y, 1.0 / c[group], -g / np.maximum(1 - p, 1e-12))
+        up = np.bincount(group, weights=terms, minlength=k) > 0
+        lo, hi = np.where(up, c, lo), np.where(up, hi, c)
+    p = np.clip(c[group] * g, 1e-12, 1 - 1e-12)
+    return c, float(np.sum(np.where(y, np.log(p), np.log1p(-p))))
+
+
+def _loglik(wait: np.ndarray, y: np.ndarray, group: np.ndarray,
+            half_life: float) -> tuple[np.ndarray, float]:
+    """The best ``p0`` per group (manager) for a half-life, and the log-likelihood."""
+    g = 0.5 ** (wait / half_life) if math.isfinite(half_life) else np.ones_like(wait)
+    return scaled_bernoulli(g, y, group)
 
 
 def fit_cooling(wait: np.ndarray, y: np.ndarray, group: np.ndarray | None = None) -> dict:
