@@ -96,8 +96,8 @@ def test_the_close_weight_is_read_from_the_engines_deals(weighted):
     assert fit["on"]
 
 
-EXPORT_CLOSES_BEFORE_FACTOR = ("the export closes unpaid deals by the client's draw before the owner's factor "
-                               "(event_tables.stage_times): deals lost only to a weak owner stay open")
+EXPORT_CLOSES_BEFORE_FACTOR = ("the export closes unpaid deals by the client's draw before the owner's "
+                               "factor (event_tables.stage_times): deals lost only to a weak owner stay open")
 
 
 @pytest.mark.xfail(strict=True, reason=EXPORT_CLOSES_BEFORE_FACTOR)
