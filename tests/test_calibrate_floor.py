@@ -24,9 +24,12 @@ import yaml
 from simsales.analysis.backtest import scenario_of
 from simsales.calibrate import calibrate
 from simsales.calibrate.absence import read_absences, vacation_weeks
+from simsales.calibrate.frame import build_frame, window
+from simsales.calibrate.routing import daily_cap, fit_routing
 from simsales.montecarlo.events import simulate_events
 from simsales.scenario.loader import parse_scenario
 from simsales.world.absence import WEEKS_PER_YEAR, absent_days
+from tests.test_calibrate_roundtrip import TRUTH as EVEN_TRUTH
 from tests.test_calibrate_roundtrip import interval
 
 TRUTH = {
@@ -34,7 +37,7 @@ TRUTH = {
     "calendar": {"default": "09:00-21:00"},
     "channels": [{"name": "ads", "leads_per_day": 60, "cpl": 500}],
     "routing": {"policy": "round_robin", "onboarding_days": 0, "min_shift_left": 45,
-                "handover_after_hours": 3},
+                "handover_after_hours": 3, "max_new_per_day": 5},
     "touch_chain": {"offsets": ["0m", "2h", "1d", "2d"], "p_contact": [0.5, 0.4, 0.3, 0.25],
                     "dial_minutes": 1, "call_minutes": 8, "lead_ttl": "3d"},
     "funnel": {"qualify": 0.4,
@@ -100,6 +103,42 @@ def test_min_shift_left_is_the_edge_of_the_times_left(with_rules):
     assert 44 <= sc.routing.min_shift_left <= 45
 
 
+def test_max_new_per_day_is_where_the_daily_counts_pile_up(with_rules):
+    """About 3.3 new leads a manager-day on average, capped at 5: the busier days pile up at 5, none above."""
+    cal, sc = with_rules
+    assert sc.routing.max_new_per_day == 5, cal.comments.get("routing.max_new_per_day")
+
+
+def _manager_days(counts: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(manager, minute) per lead for manager-days holding ``count`` leads each, ``days`` of them."""
+    who, at, m = [], [], 0
+    for count, days in counts.items():
+        for _ in range(days):
+            who += [m % 20] * count
+            at += [(m // 20) * 1440.0 + 600.0] * count  # manager m % 20 on day m // 20
+            m += 1
+    return np.array(who), np.array(at)
+
+
+def test_a_pile_up_above_the_bulk_is_a_cap_and_one_at_the_bulk_is_not():
+    """Capped at 6: the busier days pile up at 6 above a median of 4; even routing bunches at its mean."""
+    k, days, chance = daily_cap(*_manager_days({3: 100, 4: 80, 5: 30, 6: 60}))
+    assert (k, days) == (6, 60) and chance < 1e-5  # 60 where Poisson(30), the count below, would give
+    assert daily_cap(*_manager_days({5: 20, 6: 100, 7: 5})) is None  # round robin: at the median
+    assert daily_cap(*_manager_days({3: 100, 4: 80, 5: 30, 6: 60, 7: 20})) is None  # a third beyond: no cap
+
+
+def test_round_robin_without_a_cap_is_not_read_as_one():
+    """14 managers on one shift, round robin: every manager gets about the day's mean, a tight bunch of
+    counts (5 and 6 on most days) with little above it; no cap is read into it."""
+    scenario = parse_scenario(yaml.safe_dump(EVEN_TRUTH, sort_keys=False), "<truth>")
+    export = simulate_events(scenario, "hold", replication=0, seed=12).export
+    frame = build_frame(export, *window(export, None, None))
+    part = fit_routing(frame)
+    assert "routing.max_new_per_day" not in part.values
+    assert "routing.max_new_per_day" in part.defaults
+
+
 def test_handover_after_hours_is_the_earliest_attempt_after_the_owner_left(with_rules):
     """Hand-overs happen 3 h after the owner's block ends; the receiver's attempt comes then or later."""
     _, sc = with_rules
@@ -109,8 +148,10 @@ def test_handover_after_hours_is_the_earliest_attempt_after_the_owner_left(with_
 def test_rules_that_are_off_stay_at_their_defaults(without_rules):
     cal, sc = without_rules
     assert sc.routing.min_shift_left == 0
+    assert sc.routing.max_new_per_day is None
     assert sc.routing.handover_after_hours is None
     assert "routing.min_shift_left" in cal.defaults
+    assert "routing.max_new_per_day" in cal.defaults
     assert "routing.handover_after_hours" in cal.defaults
     lo, hi = interval(sc.team.absence.sick_share, 0.99)
     assert lo < 0.005 and hi < 0.01, (lo, hi)

@@ -20,9 +20,15 @@ from the shifts table, in minutes since the window's first midnight.
   attempt.  With fewer than :data:`MIN_HANDOVERS` such attempts the rule
   is taken as off.
 
-``max_new_per_day``, ``ramp_share`` and the policy stay at their defaults:
-the export does not say who a lead was first routed to (its owner is the
-last one, after hand-overs), so neither a cap nor a share can be counted.
+- ``max_new_per_day``: the leads first called within the block they came
+  in by a manager then on shift were routed to that manager when they came
+  in; their count per manager and day piles up at a cap
+  (:func:`daily_cap`).
+
+``ramp_share`` and the policy stay at their defaults: the export does not
+say who a lead was first routed to (its owner is the last one, after
+hand-overs), and the leads the first calls show are too few a share of a
+manager's to compare managers' shares.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy.stats import poisson
 
 from simsales.calibrate.fit import Fit, Part, count
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
@@ -41,6 +48,14 @@ HOLE_EXPECTED = 5.0
 """A hole below the edge counts when chance would have put at least this many leads in it."""
 EDGE_WINDOW = 60.0
 """Minutes above the edge over which the density of the times is read."""
+CAP_MIN_DAYS = 10
+"""A cap shows in at least this many manager-days at it."""
+CAP_BELOW = 1
+"""The counts just below a cap its pile-up is held against (above the median the counts fall without one)."""
+CAP_TAIL = 0.2
+"""Manager-days beyond a cap: at most this share of those at it (where a lead's day is misread)."""
+CAP_P = 1e-4
+"""The chance of the pile-up by luck (over the counts tried) below which it is a cap."""
 MIN_HANDOVERS = 20
 """Fewer hand-overs than this: handover_after_hours is taken as off."""
 
@@ -143,22 +158,82 @@ def _first_calls(frame: Frame) -> pd.DataFrame:
     return known.groupby("lead", sort=True).first()
 
 
-def shift_left_at_creation(frame: Frame, blk: dict[int, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Minutes left of the first caller's block when the lead came in, for leads called within it."""
+def routed_at_creation(frame: Frame, blk: dict[int, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, ...]:
+    """Leads first called by a manager within the first of their blocks that ends after the lead came in.
+
+    Such a lead was routed to that manager when it came in, to take then
+    (on shift) or at that block's start (a hand-over comes only after a
+    block's end), so these leads show the routing of new leads.
+
+    Returns:
+        Per such lead: its row, its first caller, the moment the caller could take it (minutes: the
+        creation, or the block's start), and the minutes left of the block then.
+    """
     first = _first_calls(frame)
     lead = first.index.to_numpy()
     caller = first["manager"].to_numpy()
     t_call = first["t"].to_numpy()
-    out = []
+    rows, who, at, left = [], [], [], []
     for m, (bs, be) in blk.items():
-        sel = caller == m
+        sel = np.flatnonzero(caller == m)
         t = frame.created[lead[sel]]
-        i = np.searchsorted(bs, t, side="right") - 1
-        ok = i >= 0
-        on = np.zeros(t.size, dtype=bool)
-        on[ok] = (t[ok] < be[i[ok]]) & (t_call[sel][ok] <= be[i[ok]])
-        out.append(be[i[on]] - t[on])
-    return np.concatenate(out) if out else np.zeros(0)
+        i = np.searchsorted(be, t, side="right")  # the first block ending after the creation
+        ok = i < be.size
+        ok[ok] &= t_call[sel][ok] <= be[i[ok]]
+        take = np.maximum(t[ok], bs[i[ok]])
+        rows.append(lead[sel][ok])
+        who.append(np.full(int(ok.sum()), m, dtype=np.int64))
+        at.append(take)
+        left.append(be[i[ok]] - take)
+    if not rows:
+        return tuple(np.zeros(0) for _ in range(4))
+    return np.concatenate(rows), np.concatenate(who), np.concatenate(at), np.concatenate(left)
+
+
+def daily_cap(who: np.ndarray, at: np.ndarray) -> tuple[int, int, float] | None:
+    """A cap on new leads per manager and day, where their daily counts pile up at it.
+
+    The counts are of the leads :func:`routed_at_creation` shows, per
+    manager and day they could take the lead (the day of its creation, or
+    of the block's start it waited for).  Under ``max_new_per_day`` the managers
+    the cap stops pile up at it and none goes beyond (a few may, where the
+    day a lead counts for is read from its creation); without one the
+    counts thin out smoothly.  The cap is the count ``K`` of at least
+    :data:`CAP_MIN_DAYS` manager-days that is least likely as a Poisson
+    draw at the mean of the :data:`CAP_BELOW` count(s) just below it, if that
+    chance is below :data:`CAP_P` over the counts tried, and at most
+    :data:`CAP_TAIL` as many manager-days go beyond ``K``, and ``K`` lies
+    above the median count (round robin bunches the counts at the day's
+    mean: a cap shows only where it cuts the busier days, not where it
+    binds every day, which the export cannot tell from even routing).
+
+    Args:
+        who: per lead, the manager.
+        at: per lead, when they could take it, minutes.
+
+    Returns:
+        ``(K, manager-days at K, their Poisson chance)``, or None.
+    """
+    if who.size == 0:
+        return None
+    day = np.floor(at / MINUTES_PER_DAY).astype(np.int64)
+    per_day = pd.Series(1, index=pd.MultiIndex.from_arrays([who, day])).groupby(level=[0, 1]).sum()
+    counts = per_day.to_numpy()
+    n = np.bincount(counts)
+    median = float(np.median(counts))
+    best = None
+    tried = 0
+    for k in range(2, n.size):
+        if n[k] < CAP_MIN_DAYS or n[k + 1:].sum() > CAP_TAIL * n[k] or k <= median:
+            continue
+        tried += 1
+        lam = max(float(n[max(1, k - CAP_BELOW):k].mean()), 1.0)
+        chance = float(poisson.sf(n[k] - 1, lam))
+        if best is None or chance < best[2]:
+            best = (k, int(n[k]), chance)
+    if best is None or best[2] * max(tried, 1) > CAP_P:
+        return None
+    return best
 
 
 def handover_delays(frame: Frame, blk: dict[int, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -196,13 +271,16 @@ def fit_routing(frame: Frame) -> Part:
         routing fields the export cannot tell listed as defaults.
     """
     part = Part()
-    for path in ("routing.policy", "routing.max_new_per_day", "routing.ramp_share"):
+    for path in ("routing.policy", "routing.ramp_share"):
         part.defaults.append(path)
     if frame.shifts is None or not len(frame.shifts):
-        part.defaults += ["routing.min_shift_left", "routing.handover_after_hours"]
+        part.defaults += ["routing.min_shift_left", "routing.max_new_per_day", "routing.handover_after_hours"]
         return part
     blk = blocks(frame)
-    _shift_left(part, frame, shift_left_at_creation(frame, blk))
+    rows, who, at, left = routed_at_creation(frame, blk)
+    on_shift = at <= frame.created[rows.astype(np.int64)]  # routed to a manager on shift when it came in
+    _shift_left(part, frame, left[on_shift])
+    _cap(part, frame, [(who[on_shift], at[on_shift]), (who, at)])
     _handover(part, frame, handover_delays(frame, blk))
     return part
 
@@ -234,6 +312,25 @@ def _shift_left(part: Part, frame: Frame, left: np.ndarray) -> None:
             np.where(bins[:-1] + 10 <= fitted, 0.0, np.nan),
             kind="bar", xlabel="minutes of the block left (10-minute bins)", ylabel="leads",
             n=int(left.size), note="no lead reaches a manager with less than min_shift_left left"))
+
+
+def _cap(part: Part, frame: Frame, samples: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """The cap from the leads routed to a manager on shift (surely theirs), else all the first calls show."""
+    for who, at in samples:
+        cap = daily_cap(who, at)
+        if cap is not None:
+            break
+    else:
+        part.defaults.append("routing.max_new_per_day")
+        return
+    k, days, chance = cap
+    part.set(
+        "routing.max_new_per_day",
+        k,
+        f"from {count(who.size)} leads first called by a manager in their first block after the lead came "
+        f"in, {frame.period}: {days} manager-days end at exactly {k} such leads and almost none beyond "
+        f"(by luck: chance {chance:.1g}); a manager's new leads that day are capped there",
+    )
 
 
 def _handover(part: Part, frame: Frame, delay: np.ndarray) -> None:
