@@ -297,12 +297,14 @@ def _shift_left(part: Part, frame: Frame, left: np.ndarray) -> None:
         part.defaults.append("routing.min_shift_left")
         return
     fitted = float(math.floor(edge))
-    lo = max(0.0, edge - 2.3 / max(density, 1e-9))  # the gap above the true edge is ~exponential
+    # Above the true edge the values skipped as noise and the gap to the next are a Gamma(below + 1)
+    # at the density: its 95% point (normal approximation) is how far below the edge the truth may be.
+    lo = max(0.0, edge - (below + 1 + 1.645 * math.sqrt(below + 1)) / max(density, 1e-9))
     part.set(
         "routing.min_shift_left",
         fitted,
         f"{src}: none came in with less than {edge:.1f} minutes of the block left ({below} taken as "
-        f"noise) where {expected:,.0f} would have by chance (90% interval {lo:.0f}..{edge:.0f} minutes)",
+        f"noise) where {expected:,.0f} would have by chance (90% interval {lo:.1f}..{edge:.1f} minutes)",
     )
     bins = np.arange(0, 5 * 60 + 1, 10.0)
     hist = np.histogram(left, bins)[0]
