@@ -187,9 +187,10 @@ def overlay(fitted_doc: dict, comments: dict[str, str], defaults: list[str], bas
     _fit_plans(doc, months, fitted_doc, who, laid)
     _fit_revenue_plan(doc, months, fitted_doc, who, laid)
     _mark_kept(doc, "", laid.comments, who)
+    fitted = [p for p in paths if p not in defaults]  # a rule the data left at a default is the base's
     for rule, why in (absorbed or {}).items():
         if _has(given, rule) and not any(p == rule or p.startswith((f"{rule}.", f"{rule}[")) or
-                                         rule.startswith(f"{p}.") for p in paths):
+                                         rule.startswith(f"{p}.") for p in fitted):
             laid.warnings.append(f"{rule} kept from {who}, but {why}: the rule counts them twice (the "
                                  f"forecast runs low); drop it from {who}, or fit it")
     return laid

@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from simsales.calibrate.absence import fit_absence
 from simsales.calibrate.base import Base, on_base
 from simsales.calibrate.booked_calls import fit_booked_calls
 from simsales.calibrate.call_time import crm_and_talk_share
@@ -27,7 +28,10 @@ from simsales.calibrate.document import document, yaml_text
 from simsales.calibrate.fit import Fit, Part, count, merge
 from simsales.calibrate.frame import Frame, build_frame, window
 from simsales.calibrate.funnel import fit_funnel, payments_part
+from simsales.calibrate.presentation import fit_presentation
+from simsales.calibrate.routing import fit_routing
 from simsales.calibrate.schedule import fit_calendar, fit_shifts
+from simsales.calibrate.skill_weights import fit_skill_weights
 from simsales.calibrate.team import fit_team
 from simsales.calibrate.touch import chain_attempts, fit_touch_chain
 from simsales.crm.export import Export
@@ -107,11 +111,8 @@ def _top(name: str, start: dt.date) -> Part:
     part.default("revenue_plan", 0, "enter your net revenue target")
     part.set("replications", 200, "")
     part.set("seed", 0, "")
-    part.default(
-        "routing",
-        {"policy": "round_robin", "onboarding_days": 5},
-        "the export does not say how leads are routed",
-    )
+    part.default("routing.policy", "round_robin", "the export does not say who a lead was first routed to")
+    part.default("routing.onboarding_days", 5, "the export does not say when a new manager first got leads")
     part.default(
         "economics",
         {
@@ -165,7 +166,7 @@ def calibrate(
     say(f"channels: {count(frame.n)} leads")
     parts.append(fit_channels(frame, frame.days))
     calendar, hours = fit_calendar(frame)
-    parts += [calendar, fit_shifts(frame, hours)]
+    parts += [calendar, fit_shifts(frame, hours), fit_absence(frame), fit_routing(frame)]
     say(f"touch chain: {count(len(frame.calls))} calls")
     attempts = chain_attempts(frame)
     touch = fit_touch_chain(frame, attempts)
@@ -173,10 +174,12 @@ def calibrate(
     parts += [touch, crm_and_talk_share(frame, attempts, touch.values["touch_chain.offsets"])]
     say("team: skill, ramp, attrition")
     team, factor = fit_team(frame, start)
-    parts.append(team)
+    parts += [team, fit_skill_weights(frame)]
     say("funnel: stages, delays, refunds, price")
     flags, _ = nontarget_flags(frame)
-    parts += [fit_funnel(frame, flags, offer_factor=factor), payments_part(frame), fit_booked_calls(frame)]
+    presentation, divisor = fit_presentation(frame)  # the offer rate net of cooling and missed presentations
+    parts += [fit_funnel(frame, flags, offer_factor=factor * divisor), payments_part(frame), presentation,
+              fit_booked_calls(frame)]
     whole = merge(parts)
     fitted = Calibration(
         document=document(whole.values),

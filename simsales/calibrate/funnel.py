@@ -153,8 +153,9 @@ def fit_funnel(frame: Frame, nontarget: np.ndarray, offer_factor: float = 1.0) -
             n_eff = prob.a + prob.b - 1.0
             prob = Prob(p, p * n_eff + 0.5, (1 - p) * n_eff + 0.5, prob.n, prob.events, prob.open)
             comment += (
-                f"; divided by {offer_factor:.3f}, the mean skill x ramp of the managers who "
-                "presented (the scenario multiplies by it)"
+                f"; divided by {offer_factor:.3f}, the mean factor the scenario multiplies it by (skill x "
+                "ramp of the managers who presented, and where fitted the share of presentations held "
+                "and their mean cooling: calibrate/presentation.py)"
             )
         part.set(path, prob.spec, comment)
         names.append(name)

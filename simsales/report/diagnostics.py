@@ -28,7 +28,8 @@ from simsales.report.html import table
 
 WIDE = 0.2
 """A probability whose 90% interval is wider than this is flagged as loosely known."""
-SECTIONS = (("Channels", "channels"), ("Touch chain", "touch_chain"), ("Funnel", "funnel"), ("Team", "team"))
+SECTIONS = (("Channels", "channels"), ("Routing", "routing"), ("Touch chain", "touch_chain"),
+            ("Funnel", "funnel"), ("Team", "team"))
 EXTRA_STYLE = """
 ul.distrust li { margin: 0.2em 0; } td.path { font-family: monospace; white-space: nowrap; }
 td.value { font-family: monospace; max-width: 28em; overflow-wrap: anywhere; }
