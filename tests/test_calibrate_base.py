@@ -328,7 +328,8 @@ def test_a_calibration_on_a_base_validates_and_keeps_its_rules(small, tmp_path):
                             "shows") for w in cal.warnings)
     # The diagnostics report says so too, and counts as fitted what the export fitted only.
     html = render(cal, "export/")
-    kept = f"Kept from base.yaml ({len(cal.kept)}, the export cannot tell them):</b> routing.policy, economics, "
+    kept = (f"Kept from base.yaml ({len(cal.kept)}, the export cannot tell them):</b> routing.policy, "
+            "economics, ")
     assert kept in html
     fits = [p for p in plain.comments if p not in plain.defaults and p not in ("horizon_days", "plans")]
     assert f"<b>{len(fits)} fields fitted from" in html

@@ -94,8 +94,7 @@ class _Simulation(FloorRules, BookedRules, HandOver):
         self.sc = sc = world.scenario
         self.leads, self.roster = world.leads, world.roster
         self.env = simpy.Environment()
-        self.horizon = sc.horizon_minutes
-        self.origin = world.origin_minutes  # managers' time is counted from here (after a warm-up)
+        self.horizon, self.origin = sc.horizon_minutes, world.origin_minutes  # time split counted from origin
         m = self.roster.n_managers
         self.out = Outcomes.empty(len(self.leads), m).entered(self.leads)
         chain = sc.touch_chain
