@@ -4,10 +4,9 @@ A department whose managers differ (skill lognormal, sd 0.35) with a
 qualify weight of 1 is played by the reference engine and exported;
 :func:`simsales.calibrate.calibrate` must find the weight inside its
 interval, and a department whose qualify weight is 0 must keep the default.
-The close weight is checked on the engine's own deals: the export closes
-an unpaid invoice or unfilled link by the client's draw before the owner's
-factor (``montecarlo/event_tables.py``), so its won and lost deals do not
-show the close weight yet (the strict xfail below says when they do).
+The close weight is checked on the engine's own deals and on the export,
+which closes an unpaid invoice or unfilled link with the owner's factor
+applied (``montecarlo/event_tables.py``).
 """
 
 from __future__ import annotations
@@ -96,11 +95,6 @@ def test_the_close_weight_is_read_from_the_engines_deals(weighted):
     assert fit["on"]
 
 
-EXPORT_CLOSES_BEFORE_FACTOR = ("the export closes unpaid deals by the client's draw before the owner's "
-                               "factor (event_tables.stage_times): deals lost only to a weak owner stay open")
-
-
-@pytest.mark.xfail(strict=True, reason=EXPORT_CLOSES_BEFORE_FACTOR)
 def test_the_close_weight_is_recovered_from_the_export(weighted):
     _, cal, _ = weighted
     lo, hi = _interval(cal.comments["team.skill_weights.close"])

@@ -41,6 +41,11 @@ SCENARIOS = {  # cold starts: the tables hold exactly the counted period (a warm
     "shared queue, leavers": lambda: (small_variant(
         routing={"policy": "shared_queue", "onboarding_days": 2},
         team={"attrition": {"monthly": 0.5, "probation_monthly": 0.6}}, warmup_days=0), "grow"),
+    # closing calls with a short limit (some never made) and a strong close weight on unequal managers
+    "closing, close weight": lambda: (small_variant(
+        funnel={"closing": {"share": 0.7, "delay_days": 1, "call_minutes": 8, "within_days": 0.5}},
+        team={"skill_weights": {"close": 1.0}, "skill": {"lognormal": {"mean": 1.0, "sd": 0.4}}},
+        warmup_days=0), "hold"),
 }
 
 
@@ -292,3 +297,33 @@ def test_write_then_read_gives_the_same_tables(events, tmp_path, fmt):
         pd.testing.assert_frame_equal(back.tables()[name].reset_index(drop=True),
                                       frame.reset_index(drop=True), obj=name)
     assert back.same_as(run.export)
+
+
+def test_an_offer_is_won_or_lost_never_both_and_a_missed_closing_call_is_its_loss(events):
+    """Every unpaid offer is closed by the step that failed with the owner's factor applied, as the deals
+    apply it: no lead is both won and lost, and a lead lost as ``no_closing`` had an offer that needed a
+    closing call never made (lost at the offer + ``within_days``)."""
+    scenario, _, run = events
+    e = run.export
+    won = set(e.stages.loc[e.stages["stage"] == "won", "lead_id"])
+    lost = set(e.stages.loc[e.stages["stage"] == "lost", "lead_id"])
+    assert not won & lost
+    leads = e.leads.set_index("lead_id")
+    missed = leads.index[leads["loss_reason"] == "no_closing"]
+    closing = scenario.funnel.closing
+    if closing.share == 0:
+        assert missed.empty
+        return
+    assert len(missed) > 0
+    ids = np.array([int(x[1:]) for x in missed]) - 1  # lead ids are 1-based
+    out, deals = run.outcomes, run.deals
+    assert (~np.isnan(out.closing_due[ids]) & np.isnan(out.closing_time[ids])).all()
+    lost = e.stages[(e.stages["stage"] == "lost") & e.stages["lead_id"].isin(missed)]
+    at = pd.to_datetime(lost.set_index("lead_id")["entered_at"].loc[missed])
+    row = np.searchsorted(deals.lead, ids)
+    # closed at the closing call's limit, or when the client's last step completed if later
+    client_done = np.where(deals.installment[row], deals.approved_at[row],
+                           out.offer_time[ids] + run.clients.invoice_delay[ids])
+    when = np.fmax(out.offer_time[ids] + closing.within_days * 1440, client_done)
+    minutes = ((at - pd.Timestamp(scenario.start, tz=at.dt.tz)).dt.total_seconds() / 60.0).to_numpy()
+    assert np.allclose(minutes, when, atol=1.0)

@@ -66,7 +66,8 @@ class Transition:
 
 
 def transition(
-    frame: Frame, source: str, targets: tuple[str, ...], population: np.ndarray | None = None
+    frame: Frame, source: str, targets: tuple[str, ...], population: np.ndarray | None = None,
+    censor: np.ndarray | None = None,
 ) -> Transition:
     """What became of the deals that entered ``source``: advanced to a ``targets`` stage, lost, or open.
 
@@ -75,6 +76,7 @@ def transition(
         source: the stage entered.
         targets: the stages that count as advancing (the first reached).
         population: the leads to consider (None: all).
+        censor: per lead, a loss that another rule owns: censored at the loss, not a loss (None: none).
 
     Returns:
         The transition.
@@ -89,9 +91,10 @@ def transition(
     t_lost = frame.stage["lost"][rows]
     lost = ~advanced & (np.isfinite(t_lost) | (frame.status[rows] == "lost"))
     t_lost = np.where(np.isfinite(t_lost), t_lost, t_a)
+    owned = lost & (censor[rows] if censor is not None else False)  # censored at the loss
     event = np.where(advanced, t_b, np.where(lost, t_lost, frame.end))
     time = np.maximum(event - t_a, 0.0) / MINUTES_PER_DAY
-    cause = np.where(advanced, 1, np.where(lost, 2, 0)).astype(np.int8)
+    cause = np.where(advanced, 1, np.where(lost & ~owned, 2, 0)).astype(np.int8)
     return Transition(rows, time, cause, np.maximum(frame.end - t_a, 0.0) / MINUTES_PER_DAY)
 
 
@@ -136,10 +139,13 @@ def fit_funnel(frame: Frame, nontarget: np.ndarray, offer_factor: float = 1.0) -
         "link_filled": ("link_sent", ("link_filled",), None, "link_filled"),
         "bank_approved": ("link_filled", ("bank_approved", "won"), None, "bank_approved"),
     }
+    # An invoice lost for want of a closing call is the closing rule's loss (funnel.closing), not the
+    # client's refusal: censored there, so invoice_paid.p does not count it twice.
+    no_closing = np.char.find(frame.loss_reason.astype(str), "closing") >= 0
     names, naive, probs = [], [], []
     for name, (source, targets, population, step) in specs.items():
         path = f"funnel.{name}" + (".p" if step else "")
-        tr = transition(frame, source, targets, population)
+        tr = transition(frame, source, targets, population, no_closing if name == "invoice_paid" else None)
         inc = competing_risks(tr.time, tr.cause)
         if len(tr.time) == 0:
             part.default(path, DEFAULTS[name], f"no deal entered {source}")

@@ -19,7 +19,11 @@ of the horizon.  When each stage is entered:
   lead non-target or not qualified, the end of a presentation without an
   offer; and for an offer that does not pay, its client's own delay for
   the step that failed (the model draws a delay for every client: an
-  invoice left unpaid is closed as lost when it would have been paid).
+  invoice left unpaid is closed as lost when it would have been paid; the
+  owner's factor on the payment applied as :func:`~simsales.world.deals.settle`
+  applies it), or, for an offer whose needed closing call was never made,
+  the closing call's time limit after the offer, or the client's last step
+  if later (``no_closing``).
 
 Only entries before the end of the horizon are written; a lead with no
 ``won`` or ``lost`` by then is ``open``.  ``calls`` is the telephony's log:
@@ -54,8 +58,9 @@ from simsales.engines.contract import (
     QUALIFIED,
     Outcomes,
 )
+from simsales.montecarlo.replication import close_factor
 from simsales.world.calendar import MINUTES_PER_DAY
-from simsales.world.deals import ClientDraws, Deals
+from simsales.world.deals import ClientDraws, Deals, payment_flags
 from simsales.world.world import World
 
 TIME_ZONE = "UTC"
@@ -72,6 +77,8 @@ LOSS_REASONS: dict[str, str] = {
     "invoice_unpaid": "the invoice was not paid (after qualification)",
     "link_not_filled": "the installment link was not filled (after qualification)",
     "bank_declined": "the bank declined the installment (after qualification)",
+    "no_closing": "the offer needed a closing call (funnel.closing) not made within its time limit: closed "
+                  "at the limit (after qualification)",
 }
 """The ``loss_reason`` values a simulated export writes, and what each means."""
 
@@ -220,13 +227,19 @@ def stage_times(world: World, out: Outcomes, clients: ClientDraws, deals: Deals,
     lose(end == LOST_NO_OFFER, present_end, "no_offer")
     within = presentation_limit(sc.funnel)  # lost when the presentation's time limit passed
     lose(end == LOST_NO_PRESENTATION, contact_end + within, "no_presentation")
-    # Offers that do not pay: closed when the failed step would have completed.
+    # Offers that do not pay: closed when the failed step would have completed, the owner's factor on
+    # the payment applied as the deals apply it; a needed closing call never made: at its time limit.
+    invoice_ok, filled_ok = payment_flags(sc.funnel, clients, rows, close_factor(world, out))
     filled = offer + clients.filled_delay[rows]
+    steps_ok = np.where(inst, filled_ok & clients.approved_ok[rows], invoice_ok)
+    limit = offer + sc.funnel.closing.within_days * MINUTES_PER_DAY  # a closing call past it is dropped
+    client_done = np.where(inst, deals.approved_at, offer + clients.invoice_delay[rows])
     fails = [
-        (~inst & ~clients.invoice_ok[rows], offer + clients.invoice_delay[rows], "invoice_unpaid"),
-        (inst & ~clients.filled_ok[rows], filled, "link_not_filled"),
-        (inst & clients.filled_ok[rows] & ~clients.approved_ok[rows],
-         filled + clients.approved_delay[rows], "bank_declined"),
+        (~inst & ~invoice_ok, offer + clients.invoice_delay[rows], "invoice_unpaid"),
+        (inst & ~filled_ok, filled, "link_not_filled"),
+        (inst & filled_ok & ~clients.approved_ok[rows], filled + clients.approved_delay[rows],
+         "bank_declined"),
+        (steps_ok & np.isnan(deals.paid_at), np.fmax(limit, client_done), "no_closing"),
     ]
     for mask, when, why in fails:
         lost[rows[mask]] = when[mask]

@@ -174,6 +174,29 @@ def draw_clients(funnel: Funnel, n: int, rng: np.random.Generator, *,
                        refunded, refund_delay, factor, invoice[2], filled[2])
 
 
+def payment_flags(funnel: Funnel, clients: ClientDraws, rows: np.ndarray,
+                  close_factor: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each offer's invoice would be paid and its link filled, the owner's factor applied.
+
+    Args:
+        funnel: the resolved funnel section.
+        clients: the replication's client draws.
+        rows: the offers' leads.
+        close_factor: per lead, the owner's factor on the payment chance (None: none): the invoice
+            is paid with ``min(1, invoice_paid.p * factor)``, the link filled with
+            ``min(1, link_filled.p * factor)``, from the same uniforms.
+
+    Returns:
+        ``(invoice_ok, filled_ok)`` per row.
+    """
+    invoice_ok, filled_ok = clients.invoice_ok[rows], clients.filled_ok[rows]
+    if close_factor is not None and clients.invoice_u is not None and clients.filled_u is not None:
+        f = close_factor[rows]
+        invoice_ok = clients.invoice_u[rows] < np.minimum(1.0, value(funnel.invoice_paid.p) * f)
+        filled_ok = clients.filled_u[rows] < np.minimum(1.0, value(funnel.link_filled.p) * f)
+    return invoice_ok, filled_ok
+
+
 def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray,
            close_factor: np.ndarray | None = None, closing_due: np.ndarray | None = None,
            closing_time: np.ndarray | None = None) -> Deals:
@@ -199,11 +222,7 @@ def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray,
     """
     rows = np.flatnonzero(~np.isnan(offer_time))  # only offers matter: work on their rows
     offer = offer_time[rows]
-    invoice_ok, filled_ok = clients.invoice_ok[rows], clients.filled_ok[rows]
-    if close_factor is not None and clients.invoice_u is not None and clients.filled_u is not None:
-        f = close_factor[rows]
-        invoice_ok = clients.invoice_u[rows] < np.minimum(1.0, value(funnel.invoice_paid.p) * f)
-        filled_ok = clients.filled_u[rows] < np.minimum(1.0, value(funnel.link_filled.p) * f)
+    invoice_ok, filled_ok = payment_flags(funnel, clients, rows, close_factor)
     paid_invoice = _step(invoice_ok, clients.invoice_delay[rows], offer)
     filled = _step(filled_ok, clients.filled_delay[rows], offer)
     approved = _step(clients.approved_ok[rows], clients.approved_delay[rows], filled)
