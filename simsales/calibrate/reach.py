@@ -297,7 +297,9 @@ def _inverse(hess: np.ndarray) -> np.ndarray:
     return cov
 
 
-def fit_reach(attempts: pd.DataFrame, frame: Frame, chain: int, start: np.ndarray) -> Reach:
+def fit_reach(
+    attempts: pd.DataFrame, frame: Frame, chain: int, start: np.ndarray, mixture: bool = True
+) -> Reach:
     """Fit p_contact per attempt, the decay, and per channel the unreachable share and contact factor.
 
     Args:
@@ -306,6 +308,8 @@ def fit_reach(attempts: pd.DataFrame, frame: Frame, chain: int, start: np.ndarra
         chain: the chain's length (later attempts are left out).
         start: the starting point, ``K`` logits of p_contact, the log half-life (minutes), the floor's logit
             (e.g. the fit without broken numbers, :func:`simsales.calibrate.touch.fit_contact`).
+        mixture: fit the unreachable shares (False: every share is held at 0, the biased fit the
+            mixture corrects; for comparison).
 
     Returns:
         The fit (see :class:`Reach`).
@@ -327,6 +331,8 @@ def fit_reach(attempts: pd.DataFrame, frame: Frame, chain: int, start: np.ndarra
            f"{multi[c]:,} leads attempted twice or more (at least {MIN_MULTI_LEADS} needed)"
            for c in range(channels)]
     why = [w if leads[c] else "no lead attempted" for c, w in enumerate(why)]
+    if not mixture:
+        why = ["held at 0 (no mixture)"] * channels
     free = np.array([w == "" for w in why])
     seen = np.array([leads[c] > 0 for c in range(channels)])
     for _ in range(channels + 1):  # drop the shares the likelihood cannot tell, one refit each time

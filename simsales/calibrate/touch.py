@@ -161,12 +161,13 @@ def chain_length(attempts: pd.DataFrame, frame: Frame) -> int:
     return int(min(max(np.quantile(counts, CHAIN_QUANTILE, method="lower"), 1), MAX_ATTEMPTS.value))
 
 
-def reach_of(frame: Frame, attempts: pd.DataFrame) -> Reach | None:
+def reach_of(frame: Frame, attempts: pd.DataFrame, mixture: bool = True) -> Reach | None:
     """The joint fit of who can be reached (:func:`simsales.calibrate.reach.fit_reach`); None without calls.
 
     Args:
         frame: the window's data.
         attempts: :func:`chain_attempts` of the frame.
+        mixture: fit the unreachable shares (False: held at 0, for comparison).
 
     Returns:
         The fit, started from :func:`fit_contact` (the fit without broken numbers).
@@ -179,7 +180,7 @@ def reach_of(frame: Frame, attempts: pd.DataFrame) -> Reach | None:
     p = special.logit(np.clip(plain["p"], 1e-4, 1 - 1e-4))
     floor = special.logit(np.clip(plain["floor"], 1e-4, 1 - 1e-4))
     start = np.concatenate([p, [math.log(plain["half_life"]), floor]])
-    return fit_reach(attempts, frame, chain, start)
+    return fit_reach(attempts, frame, chain, start, mixture)
 
 
 def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None, reach: Reach | None = None) -> Part:
