@@ -187,3 +187,26 @@ def test_no_attempt_no_fit():
     empty = pd.DataFrame({"lead": np.zeros(0, int), "k": np.zeros(0, int), "age": np.zeros(0),
                           "answered": np.zeros(0, bool)})
     assert reach_of(None, empty) is None  # type: ignore[arg-type]
+
+
+def test_a_share_the_attempts_cannot_tell_keeps_the_default():
+    """One channel, every attempt made at age 0 (no decay to tell young from old failures): a 20% share
+    of broken numbers and lower chances give the same chains (for any u, p_k' = hazard of attempt k among
+    the reachable fits as well), so the share is not identified and stays 0, with the reason."""
+    from types import SimpleNamespace
+
+    from simsales.calibrate.reach import fit_reach
+
+    rng = np.random.default_rng(5)
+    n, p = 4000, np.array([0.5, 0.4, 0.3])
+    broken = rng.random(n) < 0.2
+    answered = (rng.random((n, 3)) < p) & ~broken[:, None]
+    first = np.where(answered.any(axis=1), answered.argmax(axis=1), 2)
+    lead, k = np.nonzero(np.arange(3)[None, :] <= first[:, None])
+    attempts = pd.DataFrame({"lead": lead, "k": k, "age": np.zeros(len(k)), "answered": answered[lead, k]})
+    frame = SimpleNamespace(channel=np.zeros(n, dtype=np.int64), channels=["only"])
+    start = np.array([0.0, 0.0, 0.0, math.log(360.0), 0.0])
+    fit = fit_reach(attempts, frame, 3, start)  # type: ignore[arg-type]
+    assert fit.multi[0] > 1000  # plenty of repeat attempts: the count rule does not decide it
+    assert not fit.identified[0] and fit.share[0] == 0.0
+    assert "cannot tell" in fit.why[0]
