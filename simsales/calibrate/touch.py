@@ -31,7 +31,7 @@ from simsales.calibrate.fit import Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.mle import covariance
 from simsales.calibrate.offsets import planned_offsets
-from simsales.calibrate.reach import Reach, fit_reach
+from simsales.calibrate.reach import MAX_LEADS_PER_CHANNEL, Reach, fit_reach
 from simsales.calibrate.stats import beta_moments, lognormal_fit
 from simsales.calibrate.touch_fits import touch_fits
 from simsales.scenario.limits import MAX_ATTEMPTS
@@ -232,7 +232,9 @@ def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None, reach: R
         f"from {src}: maximum likelihood per lead with the decay and, per channel, the unreachable "
         f"share and the contact factor; the chance of channel {reference!r} (the most leads, factor 1) "
         f"before the decay, attempt 1 {probs[0].p:.1%}"
-        + (f", attempt {chain} {probs[-1].p:.1%}" if chain > 1 else ""),
+        + (f", attempt {chain} {probs[-1].p:.1%}" if chain > 1 else "")
+        + (f" (fit on an even subsample of {MAX_LEADS_PER_CHANNEL:,} leads per channel)" if reach.subsampled
+           else ""),
     )
     hl, hl_se, fl, fl_se = reach.half_life, reach.half_life_se, reach.floor, reach.floor_se
     part.set(
