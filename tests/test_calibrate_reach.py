@@ -22,7 +22,7 @@ import yaml
 from simsales.analysis.backtest import scenario_of
 from simsales.calibrate import calibrate
 from simsales.calibrate.frame import build_frame, window
-from simsales.calibrate.reach import _data, _Model
+from simsales.calibrate.reach_likelihood import Mixture, chain_data
 from simsales.calibrate.touch import chain_attempts, reach_of
 from simsales.montecarlo.events import simulate_events
 from simsales.scenario.loader import parse_scenario
@@ -144,12 +144,12 @@ def _three_leads():
     lead = np.array([0, 1, 1, 2, 2])
     channel = np.array([0, 0, 0, 1, 1])
     answered = np.array([True, False, False, False, True])
-    return _data(k, age, lead, channel, answered, 2, 2)
+    return chain_data(k, age, lead, channel, answered, 2, 2)
 
 
 def test_the_likelihood_of_three_leads_by_hand():
     d = _three_leads()
-    model = _Model(2, 2, 0, np.array([True, True]), np.array([True, True]))
+    model = Mixture(2, 2, 0, np.array([True, True]), np.array([True, True]))
     p, h, floor, u, f = [0.6, 0.4], 120.0, 0.3, [0.1, 0.2], [1.0, 0.5]
     theta = np.array([*np.log(np.array(p) / (1 - np.array(p))), math.log(h), math.log(floor / (1 - floor)),
                       *u, math.log(f[1])])
@@ -174,8 +174,8 @@ def test_the_gradient_matches_differences_of_the_likelihood():
     last = rng.integers(0, 4, n)  # answered at attempt last (3: never)
     keep = k <= np.repeat(np.minimum(last, 2), 3)
     answered = (k == np.repeat(last, 3))[keep]
-    d = _data(k[keep], age[keep], lead[keep], channel[keep], answered, 3, 3)
-    model = _Model(3, 3, 1, np.array([True, True, False]), np.array([True, True, True]))
+    d = chain_data(k[keep], age[keep], lead[keep], channel[keep], answered, 3, 3)
+    model = Mixture(3, 3, 1, np.array([True, True, False]), np.array([True, True, True]))
     theta = np.array([0.3, -0.2, -0.8, math.log(200.0), -0.5, 0.1, 0.2, 0.3, -0.4])
     _, grad = model.nll(theta, d)
     step = 1e-6

@@ -45,21 +45,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import stats
 
-from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
+from simsales.calibrate.frame import Frame
+from simsales.calibrate.reach_likelihood import ChainData, Mixture, chain_data, covariance_at, solve
 
 MIN_MULTI_LEADS = 200
 """A channel's unreachable share is fitted only with at least this many leads attempted twice or more."""
 MAX_SHARE_SE = 0.08
 """A fitted unreachable share with a larger standard error is not identified: the default 0 is kept."""
-MAX_LEADS_PER_CHANNEL = 100_000
+MAX_LEADS_PER_CHANNEL = 50_000
 """The fit uses an even subsample of at most this many leads per channel."""
-P_MAX = 1.0 - 1e-9
-"""``p_contact x contact_factor`` is capped here (the model caps it at 1)."""
-SHARE_MAX = 0.95
-"""The largest unreachable share the fit considers."""
-LN2 = math.log(2.0)
+LR_ALPHA = 0.01
+"""The shares are kept only if they raise the likelihood significantly at this level (chi-squared test)."""
 
 
 @dataclass
@@ -118,131 +116,6 @@ class Reach:
     subsampled: bool = False
 
 
-@dataclass
-class _Data:
-    """The attempts as arrays, the failed ones (``f_``) and the answered ones (``a_``) apart.
-
-    Leads are numbered 0..L-1 in row order; an answered row is its lead's last.
-    """
-
-    k: np.ndarray
-    age: np.ndarray
-    lead: np.ndarray
-    ch_row: np.ndarray
-    ans_row: np.ndarray
-    ch_lead: np.ndarray
-    ans_lead: np.ndarray
-    chain: int
-    channels: int
-
-    def __post_init__(self) -> None:
-        fail, hit = ~self.ans_row, self.ans_row
-        self.f_k, self.f_age, self.f_lead, self.f_ch = (self.k[fail], self.age[fail], self.lead[fail],
-                                                        self.ch_row[fail])
-        self.a_k, self.a_age, self.a_lead, self.a_ch = (self.k[hit], self.age[hit], self.lead[hit],
-                                                        self.ch_row[hit])
-
-    @property
-    def n_leads(self) -> int:
-        return len(self.ch_lead)
-
-
-def _data(k: np.ndarray, age: np.ndarray, lead: np.ndarray, channel: np.ndarray, answered: np.ndarray,
-          chain: int, channels: int) -> _Data:
-    """Rows grouped by lead (in the order given), numbered; the lead's channel and whether it was reached."""
-    new = np.ones(len(lead), dtype=bool)
-    new[1:] = lead[1:] != lead[:-1]
-    compact = np.cumsum(new) - 1
-    n_leads = int(compact[-1]) + 1 if len(compact) else 0
-    ch_lead = np.zeros(n_leads, dtype=np.int64)
-    ch_lead[compact] = channel
-    ans_lead = np.zeros(n_leads, dtype=bool)
-    ans_lead[compact[answered.astype(bool)]] = True
-    return _Data(k.astype(np.int64), age.astype(float), compact, channel.astype(np.int64),
-                 answered.astype(bool), ch_lead, ans_lead, chain, channels)
-
-
-class _Model:
-    """The likelihood of the mixture, and its parameter vector.
-
-    The vector: ``K`` logits of p_contact, the log half-life, the floor's logit, the free unreachable
-    shares (on their own scale), the log factors of the non-reference channels.
-    """
-
-    def __init__(self, chain: int, channels: int, reference: int, free_share: np.ndarray,
-                 seen: np.ndarray) -> None:
-        self.chain, self.channels, self.reference = chain, channels, reference
-        self.free_share = np.flatnonzero(free_share)
-        self.others = np.array([c for c in range(channels) if c != reference and seen[c]], dtype=np.int64)
-        self.size = chain + 2 + len(self.free_share) + len(self.others)
-
-    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, float, float, np.ndarray, np.ndarray]:
-        """``(p, half_life, floor, share per channel, factor per channel)``."""
-        kk, nu = self.chain, len(self.free_share)
-        share = np.zeros(self.channels)
-        share[self.free_share] = theta[kk + 2: kk + 2 + nu]
-        log_factor = np.zeros(self.channels)
-        log_factor[self.others] = theta[kk + 2 + nu:]
-        return (special.expit(theta[:kk]), math.exp(theta[kk]), float(special.expit(theta[kk + 1])), share,
-                np.exp(log_factor))
-
-    def bounds(self) -> list[tuple[float, float]]:
-        return ([(-12.0, 12.0)] * self.chain + [(0.0, math.log(60 * MINUTES_PER_DAY)), (-10.0, 10.0)]
-                + [(0.0, SHARE_MAX)] * len(self.free_share) + [(-4.0, 4.0)] * len(self.others))
-
-    def chances(self, theta: np.ndarray, k: np.ndarray, age: np.ndarray,
-                ch: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Per row: the reachable lead's chance ``q``, whether the cap and the floor bind, ``age/h``."""
-        p, h, fl, _, f = self.unpack(theta)
-        raw = p[k] * f[ch]
-        capped = raw >= P_MAX
-        z = age / h
-        dec = np.exp2(-z)
-        on_floor = fl > dec
-        q = np.minimum(raw, P_MAX) * np.maximum(dec, fl)
-        np.clip(q, 1e-12, 1.0 - 1e-12, out=q)
-        return q, capped, on_floor, z
-
-    def nll(self, theta: np.ndarray, d: _Data) -> tuple[float, np.ndarray]:
-        """The negative log-likelihood of the leads' chains and its gradient."""
-        p, _, fl, share, _ = self.unpack(theta)
-        kk, nu = self.chain, len(self.free_share)
-        qf, cf, ff, zf = self.chances(theta, d.f_k, d.f_age, d.f_ch)
-        qa, ca, fa, za = self.chances(theta, d.a_k, d.a_age, d.a_ch)
-        s = np.bincount(d.f_lead, weights=np.log1p(-qf), minlength=d.n_leads)
-        u = share[d.ch_lead]
-        survive = np.exp(s)
-        mix = np.maximum(u + (1.0 - u) * survive, 1e-300)
-        ll = float(np.sum(np.log(mix[~d.ans_lead])) + np.sum(np.log1p(-u[d.ans_lead]) + s[d.ans_lead])
-                   + np.sum(np.log(qa)))
-        reachable = np.where(d.ans_lead, 1.0, (1.0 - u) * survive / mix)  # P(reachable | its chain)
-        gf = -qf / (1.0 - qf) * reachable[d.f_lead]  # d ll / d log q, per failed row (1 per answered row)
-        gf_free = np.where(cf, 0.0, gf)
-        ga_free = (~ca).astype(float)
-        grad = np.zeros(self.size)
-        grad[:kk] = (np.bincount(d.f_k, weights=gf_free, minlength=kk)
-                     + np.bincount(d.a_k, weights=ga_free, minlength=kk)) * (1.0 - p)
-        grad[kk] = (float(np.dot(np.where(ff, 0.0, gf), zf)) + float(np.sum(np.where(fa, 0.0, za)))) * LN2
-        grad[kk + 1] = (float(np.sum(np.where(ff, gf, 0.0))) + float(np.sum(fa))) * (1.0 - fl)
-        du = np.where(d.ans_lead, -1.0 / (1.0 - u), (1.0 - survive) / mix)
-        per_channel = np.bincount(d.ch_lead, weights=du, minlength=self.channels)
-        grad[kk + 2: kk + 2 + nu] = per_channel[self.free_share]
-        grad[kk + 2 + nu:] = (np.bincount(d.f_ch, weights=gf_free, minlength=self.channels)
-                              + np.bincount(d.a_ch, weights=ga_free, minlength=self.channels))[self.others]
-        return -ll, -grad
-
-    def hazard(self, theta: np.ndarray, d: _Data) -> np.ndarray:
-        """Per row, the chance it was answered given the lead's earlier failures (the mixture's)."""
-        _, _, _, share, _ = self.unpack(theta)
-        q = self.chances(theta, d.k, d.age, d.ch_row)[0]
-        fail = np.where(d.ans_row, 0.0, np.log1p(-q))
-        total = np.cumsum(fail) - fail  # failures before this row, overall ...
-        first = np.flatnonzero(np.r_[True, d.lead[1:] != d.lead[:-1]])
-        before = np.exp(total - total[first][d.lead])  # ... within the lead
-        u = share[d.ch_row]
-        return (1.0 - u) * before * q / (u + (1.0 - u) * before)
-
-
 def _subsample(lead: np.ndarray, channel: np.ndarray, cap: int) -> tuple[np.ndarray, bool]:
     """Rows of an even subsample of at most ``cap`` leads per channel (every m-th lead)."""
     new = np.r_[True, lead[1:] != lead[:-1]]
@@ -259,42 +132,38 @@ def _subsample(lead: np.ndarray, channel: np.ndarray, cap: int) -> tuple[np.ndar
     return keep_lead[compact], cut
 
 
-def _solve(model: _Model, d: _Data, x0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The maximum-likelihood fit and its covariance (NaN rows where the Hessian is singular)."""
-    scale = 1.0 / max(d.n_leads, 1)
+def _plain_start(start: np.ndarray, theta: np.ndarray, model: Mixture) -> np.ndarray:
+    """A start for the fit without shares: the chances and decay of ``start``, the factors of ``theta``.
 
-    def f(t: np.ndarray) -> tuple[float, np.ndarray]:
-        v, g = model.nll(t, d)
-        return v * scale, g * scale
-
-    res = optimize.minimize(f, x0, jac=True, method="L-BFGS-B", bounds=model.bounds(),
-                            options={"maxiter": 500})
-    theta = res.x
-    step = 1e-5 * np.maximum(1.0, np.abs(theta))
-    hess = np.zeros((model.size, model.size))
-    g0 = model.nll(theta, d)[1]
-    for i in range(model.size):  # forward differences of the exact gradient
-        e = np.zeros(model.size)
-        e[i] = step[i] if theta[i] + step[i] <= model.bounds()[i][1] else -step[i]
-        hess[i] = (model.nll(theta + e, d)[1] - g0) / e[i]
-    hess = (hess + hess.T) / 2
-    return theta, _inverse(hess)
+    Not the mixture's chances: a chance it pushed to the cap of 1 has no gradient there to come back.
+    """
+    return np.concatenate([start, theta[len(theta) - len(model.others):]])
 
 
-def _inverse(hess: np.ndarray) -> np.ndarray:
-    """The covariance: the inverse Hessian over the parameters the likelihood is not flat in (else NaN)."""
-    diag = np.diag(hess)
-    keep = diag > 1e-9 * max(float(np.max(diag, initial=0.0)), 1e-300)
-    cov = np.full_like(hess, np.nan)
-    if keep.any():
-        try:
-            cov[np.ix_(keep, keep)] = np.linalg.inv(hess[np.ix_(keep, keep)])
-        except np.linalg.LinAlgError:
-            return cov
-    bad = ~(np.diag(cov) > 0)
-    cov[bad, :] = np.nan
-    cov[:, bad] = np.nan
-    return cov
+def _no_better(
+    model: Mixture, d: ChainData, theta: np.ndarray, free: np.ndarray, why: list[str], start: np.ndarray
+) -> tuple[np.ndarray, Mixture, np.ndarray]:
+    """The free shares if the fit without them is not significantly worse (likelihood ratio), else none.
+
+    On a ridge (no spread of ages to tell an early failure from a late one, channels alike) a share and
+    the chances trade off exactly, and the optimiser stops anywhere along it, even where a chance reaches
+    1 and the curvature there makes the share look precise; the likelihood itself is no higher than
+    without the share.  ``why`` gets the reason for each dropped share.
+
+    Returns:
+        The shares to drop, the model without shares and its fit.
+    """
+    seen = np.zeros_like(free)
+    seen[model.others] = True
+    plain = Mixture(model.chain, model.channels, model.reference, np.zeros_like(free), seen)
+    theta0, _ = solve(plain, d, _plain_start(start, theta, model), covariance=False)
+    ratio = 2.0 * (plain.nll(theta0, d)[0] - model.nll(theta, d)[0])
+    if ratio >= stats.chi2.ppf(1.0 - LR_ALPHA, int(free.sum())):
+        return np.zeros_like(free), plain, theta0
+    for c in np.flatnonzero(free):
+        why[c] = (f"the attempts cannot tell broken numbers from lower chances (likelihood ratio {ratio:.1f} "
+                  f"for {int(free.sum())} shares)")
+    return free.copy(), plain, theta0
 
 
 def fit_reach(
@@ -320,13 +189,15 @@ def fit_reach(
     channel = frame.channel[lead]
     channels = len(frame.channels)
     k, age, answered = k_all[rows], attempts["age"].to_numpy()[rows], attempts["answered"].to_numpy()[rows]
-    full = _data(k, age, lead, channel, answered, chain, channels)
+    full = chain_data(k, age, lead, channel, answered, chain, channels)
     leads = np.bincount(full.ch_lead, minlength=channels)
     per_lead = np.bincount(full.lead, minlength=full.n_leads)
     multi = np.bincount(full.ch_lead, weights=(per_lead >= 2).astype(float), minlength=channels).astype(int)
     reference = int(np.argmax(leads))
     keep, cut = _subsample(lead, channel, MAX_LEADS_PER_CHANNEL)
-    d = _data(k[keep], age[keep], lead[keep], channel[keep], answered[keep], chain, channels) if cut else full
+    d = full
+    if cut:
+        d = chain_data(k[keep], age[keep], lead[keep], channel[keep], answered[keep], chain, channels)
     why = ["" if multi[c] >= MIN_MULTI_LEADS else
            f"{multi[c]:,} leads attempted twice or more (at least {MIN_MULTI_LEADS} needed)"
            for c in range(channels)]
@@ -336,13 +207,21 @@ def fit_reach(
     free = np.array([w == "" for w in why])
     seen = np.array([leads[c] > 0 for c in range(channels)])
     for _ in range(channels + 1):  # drop the shares the likelihood cannot tell, one refit each time
-        model = _Model(chain, channels, reference, free, seen)
+        model = Mixture(chain, channels, reference, free, seen)
         x0 = np.concatenate([start, np.full(int(free.sum()), 0.05), np.zeros(len(model.others))])
-        theta, cov = _solve(model, d, x0)
+        theta, cov = solve(model, d, x0)
         kk = chain + 2
         se = np.full(channels, np.nan)
         se[model.free_share] = np.sqrt(np.diag(cov)[kk: kk + len(model.free_share)])
         unclear = free & ~(se <= MAX_SHARE_SE)
+        if free.any() and not unclear.any():
+            unclear, plain, theta0 = _no_better(model, d, theta, free, why, start)
+            if unclear.any():  # the fit without the shares is as good: it is the fit
+                free &= ~unclear
+                model, theta = plain, theta0
+                cov = covariance_at(model, d, theta)
+                se[:] = np.nan
+                break
         if not unclear.any():
             break
         for c in np.flatnonzero(unclear):
