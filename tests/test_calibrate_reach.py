@@ -210,3 +210,28 @@ def test_a_share_the_attempts_cannot_tell_keeps_the_default():
     assert fit.multi[0] > 1000  # plenty of repeat attempts: the count rule does not decide it
     assert not fit.identified[0] and fit.share[0] == 0.0
     assert "cannot tell" in fit.why[0]
+
+
+def test_shares_on_a_ridge_are_dropped_and_the_chances_stay_right():
+    """Two alike channels, no broken numbers, chances that do not decay with age: a share u and chances
+    raised to match trade off exactly along a ridge.  The shares are dropped (here by their standard
+    error; where the optimiser runs to the ridge's end, a chance of 100% whose curvature makes a share
+    look precise, by the likelihood-ratio test: test_calibrate_roundtrip's department fails without
+    it), and the chances are the plain ones (within 4 standard errors of 0.6, 0.4, 0.3, 6,000 leads)."""
+    from types import SimpleNamespace
+
+    from simsales.calibrate.reach import fit_reach
+
+    rng = np.random.default_rng(11)
+    n, p = 6000, np.array([0.6, 0.4, 0.3])
+    age = np.cumsum(rng.exponential(120.0, (n, 3)), axis=1)
+    answered = rng.random((n, 3)) < p
+    first = np.where(answered.any(axis=1), answered.argmax(axis=1), 2)
+    lead, k = np.nonzero(np.arange(3)[None, :] <= first[:, None])
+    attempts = pd.DataFrame({"lead": lead, "k": k, "age": age[lead, k], "answered": answered[lead, k]})
+    frame = SimpleNamespace(channel=rng.integers(0, 2, n), channels=["a", "b"])
+    start = np.array([0.0, 0.0, 0.0, math.log(360.0), 0.0])
+    fit = fit_reach(attempts, frame, 3, start)  # type: ignore[arg-type]
+    assert not fit.identified.any() and (fit.share == 0).all()
+    assert all("cannot tell" in w for w in fit.why), fit.why
+    assert np.all(np.abs(fit.p - p) < 4 * np.sqrt(fit.p_var)), (fit.p, np.sqrt(fit.p_var))
