@@ -26,7 +26,11 @@ per-attempt chances but differ in their shares fall off differently along
 the chain.  So the shares are identified by leads with several attempts;
 a channel with fewer than :data:`MIN_MULTI_LEADS` of them, or whose share
 the likelihood leaves uncertain by more than :data:`MAX_SHARE_SE`, keeps
-the default 0 (listed).
+the default 0 (listed).  Where nothing tells them apart (no decay, channels
+alike) a share and raised chances trade off exactly along a ridge; a fit
+that ran along it to a chance of 1 keeps its shares only if they raise the
+likelihood significantly over the fit without them (a likelihood-ratio
+test at :data:`LR_ALPHA`).
 
 ``p_contact`` is the chance of the reference channel, the one with the most
 leads (its factor is 1); every other channel's ``contact_factor`` is
@@ -57,7 +61,10 @@ MAX_SHARE_SE = 0.08
 MAX_LEADS_PER_CHANNEL = 50_000
 """The fit uses an even subsample of at most this many leads per channel."""
 LR_ALPHA = 0.01
-"""The shares are kept only if they raise the likelihood significantly at this level (chi-squared test)."""
+"""A fit with a chance at the cap keeps its shares only if they raise the likelihood significantly at this
+level (chi-squared test)."""
+CAP_SEEN = 0.995
+"""A chance (``p_contact x contact_factor``) this high counts as at the cap of 1."""
 
 
 @dataclass
@@ -130,6 +137,16 @@ def _subsample(lead: np.ndarray, channel: np.ndarray, cap: int) -> tuple[np.ndar
             keep_lead[idx[np.linspace(0, len(idx) - 1, cap).astype(np.int64)]] = True
             cut = True
     return keep_lead[compact], cut
+
+
+def _at_the_cap(model: Mixture, theta: np.ndarray) -> bool:
+    """Whether a channel's chance on some attempt reached 1 (``p_contact x contact_factor``, near the cap).
+
+    There the standard errors mislead (a bound, not a peak, stops the fit), so the shares must show a
+    higher likelihood than the fit without them.
+    """
+    p, _, _, _, factor = model.unpack(theta)
+    return bool(np.max(np.outer(p, factor)) >= CAP_SEEN)
 
 
 def _plain_start(start: np.ndarray, theta: np.ndarray, model: Mixture) -> np.ndarray:
@@ -214,7 +231,7 @@ def fit_reach(
         se = np.full(channels, np.nan)
         se[model.free_share] = np.sqrt(np.diag(cov)[kk: kk + len(model.free_share)])
         unclear = free & ~(se <= MAX_SHARE_SE)
-        if free.any() and not unclear.any():
+        if free.any() and not unclear.any() and _at_the_cap(model, theta):
             unclear, plain, theta0 = _no_better(model, d, theta, free, why, start)
             if unclear.any():  # the fit without the shares is as good: it is the fit
                 free &= ~unclear
