@@ -33,7 +33,7 @@ from simsales.calibrate.routing import fit_routing
 from simsales.calibrate.schedule import fit_calendar, fit_shifts
 from simsales.calibrate.skill_weights import fit_skill_weights
 from simsales.calibrate.team import fit_team
-from simsales.calibrate.touch import chain_attempts, fit_touch_chain
+from simsales.calibrate.touch import chain_attempts, fit_touch_chain, reach_of
 from simsales.crm.export import Export
 
 HORIZON_DAYS = 92
@@ -163,13 +163,14 @@ def calibrate(
         raise CalibrationError(str(exc)) from None
     start = until + dt.timedelta(days=1)
     parts = [_top(name or f"Calibrated on {frame.period}", start)]
-    say(f"channels: {count(frame.n)} leads")
-    parts.append(fit_channels(frame, frame.days))
-    calendar, hours = fit_calendar(frame)
-    parts += [calendar, fit_shifts(frame, hours), fit_absence(frame), fit_routing(frame)]
     say(f"touch chain: {count(len(frame.calls))} calls")
     attempts = chain_attempts(frame)
-    touch = fit_touch_chain(frame, attempts)
+    reach = reach_of(frame, attempts)
+    say(f"channels: {count(frame.n)} leads")
+    parts.append(fit_channels(frame, frame.days, reach))
+    calendar, hours = fit_calendar(frame)
+    parts += [calendar, fit_shifts(frame, hours), fit_absence(frame), fit_routing(frame)]
+    touch = fit_touch_chain(frame, attempts, reach)
     say("talk share and CRM minutes: the pace of back-to-back calls")
     parts += [touch, crm_and_talk_share(frame, attempts, touch.values["touch_chain.offsets"])]
     say("team: skill, ramp, attrition")

@@ -8,7 +8,10 @@ model is fitted by maximum likelihood to each channel's leads per local day
 carried forward by the fitted growth, its uncertainty (both parameters'
 errors, correlated) a lognormal.  The non-target share is the share of
 contacted leads found non-target (``nontarget``, else a loss reason that
-names it): only a contact reveals it.
+names it): only a contact reveals it; the scenario's share is of all the
+channel's leads, so it is that share times the reachable ones
+(``1 - unreachable_share``).  The unreachable share and the contact factor
+come from the joint fit of who can be reached (:mod:`simsales.calibrate.reach`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from scipy import optimize, special, stats
 from simsales.calibrate.fit import Fit, Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.mle import covariance
-from simsales.calibrate.stats import beta_counts
+from simsales.calibrate.reach import Reach
+from simsales.calibrate.stats import beta_counts, beta_moments
 from simsales.scenario.limits import MAX_OVERDISPERSION
 from simsales.world.calendar import DAYS_PER_MONTH
 
@@ -163,12 +167,14 @@ def nontarget_flags(frame: Frame) -> tuple[np.ndarray, str]:
     return np.full(frame.n, np.nan), ""
 
 
-def fit_channels(frame: Frame, start_offset_days: int) -> Part:
+def fit_channels(frame: Frame, start_offset_days: int, reach: Reach | None = None) -> Part:
     """Fit every channel's volume, profiles, growth, over-dispersion and non-target share.
 
     Args:
         frame: the window's data.
         start_offset_days: days from the window's first day to the scenario's start.
+        reach: the fit of who can be reached (None: no call; unreachable share and contact factor
+            keep their defaults).
 
     Returns:
         ``channels[i].*`` values, their comments and the volume fits.
@@ -228,18 +234,93 @@ def fit_channels(frame: Frame, start_offset_days: int) -> Part:
         )
         part.default(f"{at}.cpl", 0.0, "an export has no lead costs: enter the cost per lead")
         known = mine & contacted & np.isfinite(flags)
+        broken, broken_se = _reach_part(part, c, at, name, reach, frame)
         if known.any():
             prob = beta_counts(int(np.nansum(flags[known])), int(known.sum()))
+            spec, why = prob.spec, ""
+            if broken > 0:  # a share of the reached leads -> of all leads
+                var = (1 - broken) ** 2 * prob.a * prob.b / ((prob.a + prob.b) ** 2 * (prob.a + prob.b + 1))
+                var += prob.p**2 * broken_se**2
+                share = beta_moments((1 - broken) * prob.p, var, prob.n, prob.events)
+                spec, why = share.spec, f"; x {1 - broken:.3f} reachable leads, a share of all leads"
             part.set(
                 f"{at}.nontarget_share",
-                prob.spec,
+                spec,
                 f"from {count(prob.n)} contacted leads, {frame.period}: {prob.events:,} non-target "
-                f"({source})",
+                f"({source}){why}",
             )
         else:
             part.default(f"{at}.nontarget_share", 0.0, "no contacted lead says whether it was non-target")
         _volume_fits(part, at, name, y, fit, days, frame, hours, n)
     return part
+
+
+def _reach_part(
+    part: Part, c: int, at: str, name: str, reach: Reach | None, frame: Frame
+) -> tuple[float, float]:
+    """Channel ``c``'s unreachable share and contact factor, and their fit by attempt.
+
+    Returns:
+        The fitted unreachable share and its standard error (0, 0 when not fitted).
+    """
+    if reach is None or reach.leads[c] == 0:
+        why = "no call in the export" if reach is None else "no lead of the channel was attempted"
+        part.default(f"{at}.unreachable_share", 0.0, why)
+        part.default(f"{at}.contact_factor", 1.0, why)
+        return 0.0, 0.0
+    src = (
+        f"from {count(reach.leads[c])} attempted leads ({count(reach.multi[c])} attempted twice or more), "
+        f"{frame.period}"
+    )
+    u, se = float(reach.share[c]), float(reach.share_se[c])
+    if reach.identified[c]:
+        m = max(u, se)  # at the boundary 0: a Beta as wide as the error, not a spike at 0
+        prob = beta_moments(m, se**2, int(reach.leads[c]), round(u * reach.leads[c]))
+        part.set(
+            f"{at}.unreachable_share",
+            prob.spec,
+            f"{src}: {u:.1%} (se {se:.1%}) of leads never answer any attempt (broken numbers); maximum "
+            "likelihood per lead, the leads' failures along the chain against the contact chance",
+        )
+    else:
+        part.default(f"{at}.unreachable_share", 0.0, reach.why[c])
+        u, se = 0.0, 0.0
+    f, log_se = float(reach.factor[c]), float(reach.log_factor_se[c])
+    if c == reach.reference:
+        part.set(f"{at}.contact_factor", 1.0, f"{src}: the reference channel (most leads), p_contact's own")
+    elif np.isfinite(log_se) and log_se > 0:
+        ref = frame.channels[reach.reference]
+        part.set(
+            f"{at}.contact_factor",
+            _lognormal_spec(f, log_se),
+            f"{src}: its leads answer {f:.3g} x as often as {ref!r}'s (log-scale se {log_se:.2g}); the same "
+            "fit",
+        )
+    else:
+        part.set(f"{at}.contact_factor", sig(f, 3), f"{src}: the same fit (its error is not known)")
+    mine = reach.row_channel == c
+    k, x, h = reach.row_k[mine], reach.row_answered[mine].astype(float), reach.hazard[mine]
+    chain = len(reach.p)
+    kn = np.bincount(k, minlength=chain).astype(float)
+    obs = np.bincount(k, weights=x, minlength=chain) / np.maximum(kn, 1)
+    se_k = np.sqrt(obs * (1 - obs) / np.maximum(kn, 1))
+    part.fits.append(
+        Fit(
+            f"{at}.unreachable_share",
+            f"{name}: contact chance by attempt, leads still unreached",
+            list(range(1, chain + 1)),
+            obs,
+            np.bincount(k, weights=h, minlength=chain) / np.maximum(kn, 1),
+            obs - 1.645 * se_k,
+            obs + 1.645 * se_k,
+            kind="bar",
+            xlabel="attempt",
+            ylabel="share answered",
+            n=int(reach.leads[c]),
+            note=f"the broken numbers ({u:.1%} of leads) fail every attempt and pile up in the later ones",
+        )
+    )
+    return u, se
 
 
 def _volume_fits(

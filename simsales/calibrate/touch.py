@@ -3,12 +3,15 @@
 A lead's touch chain in the data is its calls up to and including the
 first answered one (later calls are the funnel's: presentation, closing).
 Attempt ``k`` is the lead's ``k``-th such call.  The scenario's chance
-that attempt ``k`` reaches the person is ``p_contact[k] x max(floor,
-0.5 ** (age / half_life))`` (:mod:`simsales.world.contact`), ``age`` the
-minutes since creation; it is fitted by maximum likelihood on the
-attempts' answered flag (scipy.optimize), the attempts grouped by attempt
-number and fine bins of age (the likelihood of the bins is that of the
-rows up to the spread of age inside a bin).  The chain's length is the
+that attempt ``k`` reaches the person is ``min(1, p_contact[k] x
+contact_factor) x max(floor, 0.5 ** (age / half_life))``
+(:mod:`simsales.world.contact`), ``age`` the minutes since creation, and 0
+for a lead with a broken number; all of it is fitted jointly, per lead, by
+:mod:`simsales.calibrate.reach`, started from :func:`fit_contact` (one
+chance per attempt and the decay, no broken numbers: maximum likelihood on
+the attempts grouped by attempt number and fine bins of age).  The contact
+call's minutes are fitted on the target leads' contact calls, the
+non-target call's on the non-target leads'.  The chain's length is the
 attempt count that 95% of leads old enough to have finished it do not
 exceed; each offset is the planned one, where the ages at that attempt
 pile up (:mod:`simsales.calibrate.offsets`), not their median (which holds
@@ -23,11 +26,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from simsales.calibrate.fit import Fit, Part, count, sig
+from simsales.calibrate.channels import nontarget_flags
+from simsales.calibrate.fit import Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.mle import covariance
 from simsales.calibrate.offsets import planned_offsets
+from simsales.calibrate.reach import MAX_LEADS_PER_CHANNEL, Reach, fit_reach
 from simsales.calibrate.stats import beta_moments, lognormal_fit
+from simsales.calibrate.touch_fits import touch_fits
 from simsales.scenario.limits import MAX_ATTEMPTS
 
 AGE_EDGES = np.concatenate([[0.0], np.geomspace(0.5, 60 * MINUTES_PER_DAY, 90), [np.inf]])
@@ -155,12 +161,35 @@ def chain_length(attempts: pd.DataFrame, frame: Frame) -> int:
     return int(min(max(np.quantile(counts, CHAIN_QUANTILE, method="lower"), 1), MAX_ATTEMPTS.value))
 
 
-def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None) -> Part:
+def reach_of(frame: Frame, attempts: pd.DataFrame, mixture: bool = True) -> Reach | None:
+    """The joint fit of who can be reached (:func:`simsales.calibrate.reach.fit_reach`); None without calls.
+
+    Args:
+        frame: the window's data.
+        attempts: :func:`chain_attempts` of the frame.
+        mixture: fit the unreachable shares (False: held at 0, for comparison).
+
+    Returns:
+        The fit, started from :func:`fit_contact` (the fit without broken numbers).
+    """
+    if len(attempts) == 0:
+        return None
+    chain = chain_length(attempts, frame)
+    plain = fit_contact(attempts["k"].to_numpy(), attempts["age"].to_numpy(), attempts["answered"].to_numpy(),
+                        chain)
+    p = special.logit(np.clip(plain["p"], 1e-4, 1 - 1e-4))
+    floor = special.logit(np.clip(plain["floor"], 1e-4, 1 - 1e-4))
+    start = np.concatenate([p, [math.log(plain["half_life"]), floor]])
+    return fit_reach(attempts, frame, chain, start, mixture)
+
+
+def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None, reach: Reach | None = None) -> Part:
     """Fit the touch chain: offsets, contact chance and decay, dial and call minutes, lead_ttl.
 
     Args:
         frame: the window's data.
         attempts: :func:`chain_attempts` of the frame (None: worked out here).
+        reach: :func:`reach_of` the attempts (None: worked out here).
 
     Returns:
         ``touch_chain.*`` values, comments and fits.
@@ -177,7 +206,9 @@ def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None) -> Part:
         ):
             part.default(f"touch_chain.{path}", value, "no call in the export")
         return part
-    chain = chain_length(attempts, frame)
+    reach = reach_of(frame, attempts) if reach is None else reach
+    assert reach is not None
+    chain = len(reach.p)
     k, age = attempts["k"].to_numpy(), attempts["age"].to_numpy()
     answered = attempts["answered"].to_numpy()
     n_leads = attempts["lead"].nunique()
@@ -190,25 +221,30 @@ def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None) -> Part:
         f"whose manager was free; the waits above it are the simulation's own); {chain} attempts, "
         f"what {CHAIN_QUANTILE:.0%} of finished leads do not exceed",
     )
-    fit = fit_contact(k, age, answered, chain)
     probs = [
         beta_moments(float(p), float(v), int(n), int(x))
-        for p, v, n, x in zip(fit["p"], fit["p_var"], fit["n"], fit["x"], strict=True)
+        for p, v, n, x in zip(reach.p, reach.p_var, reach.n, reach.x, strict=True)
     ]
+    reference = frame.channels[reach.reference]
     part.set(
         "touch_chain.p_contact",
         [pr.spec for pr in probs],
-        f"from {src}: maximum likelihood with the decay; before the decay, attempt 1 "
-        f"{probs[0].p:.1%}" + (f", attempt {chain} {probs[-1].p:.1%}" if chain > 1 else ""),
+        f"from {src}: maximum likelihood per lead with the decay and, per channel, the unreachable "
+        f"share and the contact factor; the chance of channel {reference!r} (the most leads, factor 1) "
+        f"before the decay, attempt 1 {probs[0].p:.1%}"
+        + (f", attempt {chain} {probs[-1].p:.1%}" if chain > 1 else "")
+        + (f" (fit on an even subsample of {MAX_LEADS_PER_CHANNEL:,} leads per channel)" if reach.subsampled
+           else ""),
     )
-    hl, hl_se, fl, fl_se = fit["half_life"], fit["half_life_se"], fit["floor"], fit["floor_se"]
+    hl, hl_se, fl, fl_se = reach.half_life, reach.half_life_se, reach.floor, reach.floor_se
     part.set(
         "touch_chain.decay",
         {"half_life": sig(hl, 3), "floor": round(fl, 3)},
         f"from {src}: half-life {hl / 60:.3g} h (se {hl_se / 60:.2g} h), floor {fl:.2f} "
         f"(se {fl_se:.2f}), in minutes",
     )
-    unanswered = attempts["duration_s"].to_numpy()[~answered] / 60.0
+    duration = attempts["duration_s"].to_numpy() / 60.0
+    unanswered = duration[~answered]
     unanswered = unanswered[np.isfinite(unanswered)]
     if len(unanswered):
         part.set(
@@ -218,17 +254,7 @@ def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None) -> Part:
         )
     else:
         part.default("touch_chain.dial_minutes", 1.0, "no unanswered attempt")
-    talk = attempts["duration_s"].to_numpy()[answered] / 60.0
-    ln = lognormal_fit(talk)
-    if ln is not None:
-        part.set(
-            "touch_chain.call_minutes",
-            {"lognormal": {"mean": sig(ln[0], 3), "sd": sig(ln[1], 3)}},
-            f"from {count(np.sum(talk > 0))} contact calls (the first answered call), {frame.period}: "
-            "lognormal fit, minutes",
-        )
-    else:
-        part.default("touch_chain.call_minutes", {"lognormal": {"mean": 9, "sd": 5}}, "no answered call")
+    _call_minutes(part, frame, attempts["lead"].to_numpy()[answered], duration[answered])
     p99 = float(np.quantile(age, 0.99))
     ttl = max(
         DEFAULT_TTL_DAYS * MINUTES_PER_DAY,
@@ -241,111 +267,41 @@ def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None) -> Part:
         f"{DEFAULT_TTL_DAYS} days, minutes",
     )
     part.defaults.append("touch_chain.priority")
-    _touch_fits(part, fit, k, age, offsets, len(attempts))
+    rows = reach.rows
+    touch_fits(part, k[rows], age[rows], answered[rows], reach.hazard, offsets, len(attempts))
     return part
 
 
-def _touch_fits(part: Part, fit: dict, k: np.ndarray, age: np.ndarray, offsets: np.ndarray, n: int) -> None:
-    """Observed against fitted: contact chance by lead age and by attempt, and the attempts' ages."""
-    gk, mean_age, gn, gx = fit["groups"]
-    q = fit["q"]
-    edges = np.array([0, 5, 15, 30, 60, 120, 240, 480, 1440, 2880, 5760, 10080, np.inf])
-    names = [
-        "<5m",
-        "5-15m",
-        "15-30m",
-        "30m-1h",
-        "1-2h",
-        "2-4h",
-        "4-8h",
-        "8h-1d",
-        "1-2d",
-        "2-4d",
-        "4-7d",
-        "7d+",
-    ]
-    b = np.searchsorted(edges, mean_age, side="right") - 1
-    bn = np.bincount(b, weights=gn, minlength=len(names))
-    bx = np.bincount(b, weights=gx, minlength=len(names))
-    bq = np.bincount(b, weights=q * gn, minlength=len(names))
-    seen = bn > 0
-    obs = np.where(seen, bx / np.maximum(bn, 1), np.nan)
-    se = np.sqrt(obs * (1 - obs) / np.maximum(bn, 1))
-    part.fits.append(
-        Fit(
-            "touch_chain.decay",
-            "Contact chance by lead age at the attempt",
-            [nm for nm, s in zip(names, seen, strict=True) if s],
-            obs[seen],
-            (bq / np.maximum(bn, 1))[seen],
-            (obs - 1.645 * se)[seen],
-            (obs + 1.645 * se)[seen],
-            kind="bar",
-            xlabel="lead age at the attempt",
-            ylabel="share answered",
-            n=n,
-            note="the fitted chance mixes the attempts made at each age",
+def _call_minutes(part: Part, frame: Frame, lead: np.ndarray, talk: np.ndarray) -> None:
+    """``call_minutes`` from the target leads' contact calls, ``nontarget_call_minutes`` from the others'.
+
+    Args:
+        part: where the values go.
+        frame: the window's data.
+        lead: per contact call (a lead's first answered call), its lead.
+        talk: its length, minutes.
+    """
+    flags, source = nontarget_flags(frame)
+    flag = flags[lead]
+    nontarget = flag == 1.0  # a lead whose flag is unknown counts as target
+    ln = lognormal_fit(talk[~nontarget])
+    which = f"target leads' contact calls (non-target ones from {source})" if source else "contact calls"
+    if ln is not None:
+        part.set(
+            "touch_chain.call_minutes",
+            {"lognormal": {"mean": sig(ln[0], 3), "sd": sig(ln[1], 3)}},
+            f"from {count(np.sum(talk[~nontarget] > 0))} {which} (the first answered call), {frame.period}: "
+            "lognormal fit, minutes",
         )
-    )
-    chain = len(offsets)
-    kn = np.bincount(gk, weights=gn, minlength=chain)
-    kx = np.bincount(gk, weights=gx, minlength=chain)
-    kq = np.bincount(gk, weights=q * gn, minlength=chain)
-    obs_k = kx / np.maximum(kn, 1)
-    se_k = np.sqrt(obs_k * (1 - obs_k) / np.maximum(kn, 1))
-    part.fits.append(
-        Fit(
-            "touch_chain.p_contact",
-            "Contact chance by attempt",
-            list(range(1, chain + 1)),
-            obs_k,
-            kq / np.maximum(kn, 1),
-            obs_k - 1.645 * se_k,
-            obs_k + 1.645 * se_k,
-            kind="bar",
-            xlabel="attempt",
-            ylabel="share answered",
-            n=n,
+    else:
+        part.default("touch_chain.call_minutes", {"lognormal": {"mean": 9, "sd": 5}}, "no answered call")
+    short = lognormal_fit(talk[nontarget])
+    if short is not None:
+        part.set(
+            "touch_chain.nontarget_call_minutes",
+            {"lognormal": {"mean": sig(short[0], 3), "sd": sig(short[1], 3)}},
+            f"from {count(np.sum(talk[nontarget] > 0))} non-target leads' contact calls ({source}), "
+            f"{frame.period}: lognormal fit, minutes",
         )
-    )
-    keep = k < chain
-    med = (
-        np.array(
-            [np.median(age[keep & (k == j)]) if (keep & (k == j)).any() else np.nan for j in range(chain)]
-        )
-        / 60
-    )
-    lo = (
-        np.array(
-            [
-                np.quantile(age[keep & (k == j)], 0.25) if (keep & (k == j)).any() else np.nan
-                for j in range(chain)
-            ]
-        )
-        / 60
-    )
-    hi = (
-        np.array(
-            [
-                np.quantile(age[keep & (k == j)], 0.75) if (keep & (k == j)).any() else np.nan
-                for j in range(chain)
-            ]
-        )
-        / 60
-    )
-    part.fits.append(
-        Fit(
-            "touch_chain.offsets",
-            "Lead age at each attempt (median, P25-P75) and the planned offset",
-            list(range(1, chain + 1)),
-            med,
-            np.asarray(offsets) / 60,
-            lo,
-            hi,
-            kind="bar",
-            xlabel="attempt",
-            ylabel="hours after creation",
-            n=n,
-            note="the ages pile up at the planned offset; the rest waited for a free manager",
-        )
-    )
+    else:
+        part.defaults.append("touch_chain.nontarget_call_minutes")
