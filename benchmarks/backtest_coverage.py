@@ -41,14 +41,24 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from simsales.analysis.backtest import BACKTEST_METRICS, against, backtest  # noqa: E402
+from simsales.analysis.backtest import BACKTEST_METRICS, against, backtest, scaled, scenario_of  # noqa: E402
 from simsales.montecarlo.events import simulate_events  # noqa: E402
 from simsales.scenario.loader import load_scenario  # noqa: E402
+from simsales.scenario.uncertain import mean_of  # noqa: E402
+from simsales.world.calendar import DAYS_PER_MONTH  # noqa: E402
 
 
 def truth_document(doc: dict, calibrated: dict) -> dict:
-    """The true scenario with the staff the export shows (from the calibration), one plan, ``hold``."""
+    """The true scenario with the staff the export shows (from the calibration), one plan, ``hold``.
+
+    It starts on the calibration's start, the day after the data; each channel's volume, given at the
+    scenario's own start, is carried there by its mean growth (as the backtest carries a calibrated one).
+    """
     truth = copy.deepcopy(doc)
+    was, now = dt.date.fromisoformat(str(doc["start"])), dt.date.fromisoformat(str(calibrated["start"]))
+    for channel, parsed in zip(truth["channels"], scenario_of(doc).channels, strict=True):
+        growth = (1.0 + mean_of(parsed.growth_per_month)) ** ((now - was).days / DAYS_PER_MONTH)
+        channel["leads_per_day"] = scaled(channel["leads_per_day"], growth)
     truth["start"] = calibrated["start"]
     truth["plans"] = [{"name": "hold"}]
     for key in ("team_leads", "managers"):
