@@ -124,6 +124,31 @@ def _loglik(wait: np.ndarray, y: np.ndarray, group: np.ndarray,
     return scaled_bernoulli(g, y, group)
 
 
+COARSE = 10
+"""The profile is read on every COARSE-th half-life first, then on every one near its top."""
+
+
+def _profile(wait: np.ndarray, y: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """The log-likelihood at each of :data:`HALF_LIVES`; -inf where it is far below the top.
+
+    The profile in the half-life is smooth: read on a coarse grid first, then on the fine grid
+    between the coarse points whose drop from the coarse top is within the 90% interval's (with
+    room), so the maximum and the interval are the fine grid's at a tenth of the cost.
+    """
+    coarse = np.arange(0, HALF_LIVES.size, COARSE)
+    if coarse[-1] != HALF_LIVES.size - 1:
+        coarse = np.append(coarse, HALF_LIVES.size - 1)
+    rough = np.array([_loglik(wait, y, group, HALF_LIVES[i])[1] for i in coarse])
+    near = np.flatnonzero(2 * (rough.max() - rough) <= CHI2_90 + 4.0)
+    lo, hi = coarse[max(near.min() - 1, 0)], coarse[min(near.max() + 1, coarse.size - 1)]
+    lls = np.full(HALF_LIVES.size, -np.inf)
+    lls[coarse] = rough
+    for i in range(lo, hi + 1):
+        if not np.isfinite(lls[i]):
+            lls[i] = _loglik(wait, y, group, HALF_LIVES[i])[1]
+    return lls
+
+
 def fit_cooling(wait: np.ndarray, y: np.ndarray, group: np.ndarray | None = None) -> dict:
     """Maximum likelihood of ``p0[manager] * 0.5 ** (wait / half_life)`` over :data:`HALF_LIVES` (and none).
 
@@ -142,7 +167,7 @@ def fit_cooling(wait: np.ndarray, y: np.ndarray, group: np.ndarray | None = None
         (whether no cooling passes the 1% test of :data:`CHI2_ON`).
     """
     group = np.zeros(wait.size, dtype=np.int64) if group is None else group
-    lls = np.array([_loglik(wait, y, group, h)[1] for h in HALF_LIVES])
+    lls = _profile(wait, y, group)
     p_none, ll_none = _loglik(wait, y, group, math.inf)
     best = int(np.argmax(lls))
     top = lls[best]

@@ -75,32 +75,45 @@ def _cells(manager: np.ndarray, factor: np.ndarray, y: np.ndarray,
     return tuple(cells[c].to_numpy() for c in ("m", "g", "f", "size", "sum"))
 
 
-def _group_ll(fw: np.ndarray, n: np.ndarray, k: np.ndarray) -> float:
-    """The best log-likelihood over ``c`` of cells with chance ``min(c * fw, 1)`` (golden section, log c)."""
-    def ll(c: float) -> float:
-        p = np.clip(c * fw, 1e-12, 1 - 1e-9)
-        return float(np.sum(k * np.log(p) + (n - k) * np.log1p(-p)))
+def _group_ll(fw: np.ndarray, n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Per row of ``fw`` (one weight each), the best log-likelihood over ``c`` of ``min(c * fw, 1)``.
 
-    lo, hi = np.log(1e-4), np.log(1.0 / fw.min())
+    A golden-section search in log c, every row at once.
+
+    Args:
+        fw: ``(weights, cells)`` the factor raised to each weight.
+        n: per cell, its cases.
+        k: per cell, its successes.
+
+    Returns:
+        ``(weights,)`` log-likelihoods.
+    """
+    def ll(x: np.ndarray) -> np.ndarray:
+        p = np.clip(np.exp(x)[:, None] * fw, 1e-12, 1 - 1e-9)
+        return np.sum(k * np.log(p) + (n - k) * np.log1p(-p), axis=1)
+
+    lo, hi = np.full(fw.shape[0], np.log(1e-4)), np.log(1.0 / fw.min(axis=1))
     r = (np.sqrt(5) - 1) / 2
     x1, x2 = hi - r * (hi - lo), lo + r * (hi - lo)
-    f1, f2 = ll(np.exp(x1)), ll(np.exp(x2))
+    f1, f2 = ll(x1), ll(x2)
     for _ in range(40):
-        if f1 < f2:
-            lo, x1, f1 = x1, x2, f2
-            x2 = lo + r * (hi - lo)
-            f2 = ll(np.exp(x2))
-        else:
-            hi, x2, f2 = x2, x1, f1
-            x1 = hi - r * (hi - lo)
-            f1 = ll(np.exp(x1))
-    return max(f1, f2)
+        right = f1 < f2  # the maximum lies right of x1: drop [lo, x1], else drop [x2, hi]
+        lo, hi = np.where(right, x1, lo), np.where(right, hi, x2)
+        new_x1 = np.where(right, x2, hi - r * (hi - lo))
+        new_x2 = np.where(right, lo + r * (hi - lo), x1)
+        fresh = ll(np.where(right, new_x2, new_x1))  # the one new point of each row
+        f1, f2 = np.where(right, f2, fresh), np.where(right, fresh, f1)
+        x1, x2 = new_x1, new_x2
+    return np.maximum(f1, f2)
 
 
 def _profile(lf: np.ndarray, g: np.ndarray, n: np.ndarray, k: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The log-likelihood at each weight, each group's ``c`` at its best."""
-    groups = [g == j for j in np.unique(g)]
-    return np.array([sum(_group_ll(np.exp(w * lf[sel]), n[sel], k[sel]) for sel in groups) for w in weights])
+    total = np.zeros(len(weights))
+    for j in np.unique(g):
+        sel = g == j
+        total += _group_ll(np.exp(np.outer(weights, lf[sel])), n[sel], k[sel])
+    return total
 
 
 def fit_weight(factor: np.ndarray, y: np.ndarray, group: np.ndarray, manager: np.ndarray | None = None,
