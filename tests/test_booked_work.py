@@ -49,13 +49,13 @@ from .test_fast_engine import worlds
 from .test_floor_engines import SPLIT, deterministic_world, same_outcomes, small_with_rules
 
 DEFAULT = ["booked", "first", "followup"]
-RESOLVED = ("contacts", "contact_rate", "contact_rate_target", "utilisation", "talk_share_actual",
-            "crm_share_actual")
+RESOLVED = ("contacts", "contact_rate", "contact_rate_target")
 """What the statistical agreement on the small scenario resolves to 2% in 60 replications under
-these rules (3 paired standard errors at most 0.8 of the tolerance).  The money, the deals, the
+these rules (3 paired standard errors at most 0.8 of the tolerance).  The managers' time shares
+resolved too while counted over the warm-up and the horizon together; over the horizon alone 3
+paired SE reach the tolerance, so they are held to 3 standard errors, like the money, the deals, the
 shares of dials, overtime, installments and first attempts within 5 minutes and the SLA
-percentiles (hundreds of minutes on this overloaded floor) are held to 3 standard errors; the
-exact tests above check the rules."""
+percentiles (hundreds of minutes on this overloaded floor); the exact tests above check the rules."""
 
 
 def both(doc: dict, created: list[float]):

@@ -24,12 +24,14 @@ MEANS = ("revenue_net", "won", "contacts", "contact_rate", "contact_rate_target"
          "utilisation", "talk_share_actual", "dial_share_actual", "crm_share_actual", "overtime_share",
          "won_by_installment_share", "share_attempted_5min")
 SLA = ("sla_p50_min", "sla_p90_min", "sla_work_p50_min", "sla_work_p90_min")
-RESOLVED = ("contacts", "contact_rate", "contact_rate_target", "utilisation", "talk_share_actual",
-            "dial_share_actual", "crm_share_actual")
+RESOLVED = ("contacts", "contact_rate", "contact_rate_target")
 """What 100 replications of the small scenario (about 90 offers each) resolve to 2%: 3 paired
-standard errors were at most 0.85 of the tolerance on these.  The money, the deals, the
-installment and overtime shares, the share attempted in 5 minutes and the SLA percentiles
-need 2 to 9 times the replications; they are held to 3 standard errors (tests/agreement.py)."""
+standard errors were at most 0.85 of the tolerance on these.  The managers' time shares
+(utilisation, talk, dial, CRM) resolved too while they were counted over the warm-up and the
+horizon together; counted over the 21-day horizon alone, 3 paired SE came to 0.9-1.05 of the
+tolerance, so they are held to 3 standard errors, like the money, the deals, the installment and
+overtime shares, the share attempted in 5 minutes and the SLA percentiles (2 to 9 times the
+replications); the exact tests (test_floor_engines.py) hold the time split's arithmetic."""
 
 
 def failures(des, fast, resolved: tuple[str, ...] = RESOLVED) -> list[str]:
