@@ -19,7 +19,6 @@ import yaml
 from simsales.calibrate import calibrate
 from simsales.calibrate.document import document
 from simsales.calibrate.offsets import planned_offset
-from simsales.calibrate.pace import pile
 from simsales.calibrate.rota import manager_rotas, read_rota, shift_groups, weekday_label
 from simsales.montecarlo.events import simulate_events
 from simsales.scenario import Calendar, Shift
@@ -109,19 +108,6 @@ def test_the_fitted_groups_put_as_many_managers_on_shift_each_day_as_the_truth(p
     f_starts, f_ends = shift_windows(fitted, calendar, START, days, n)
     np.testing.assert_array_equal((f_ends > f_starts).sum(0), (ends > starts).sum(0))
     assert {(g["start"], g["hours"]) for g in groups} == {("09:00", 12.0)}
-
-
-def test_the_talk_share_is_the_pile_of_back_to_back_ratios():
-    rng = np.random.default_rng(4)
-    # 40% of pairs back to back at 0.55 (gaps of about 100 s, timestamps to the second), the rest
-    # with idle time or a presentation between them: ratios spread below.
-    gap = 60 / 0.55 + rng.integers(-1, 2, 4000)
-    busy = 60 / gap
-    ratios = np.concatenate([busy, rng.uniform(0.02, 0.55, 6000)])
-    value, band = pile(ratios)
-    assert value == pytest.approx(0.55, abs=0.004)
-    assert len(band) >= 4000
-    assert pile(rng.uniform(0.02, 1.0, 10000)) is None  # no common pace: nothing to tell
 
 
 def test_the_planned_offset_is_where_the_ages_pile_up():

@@ -5,7 +5,7 @@ weekday's calls (a weekday with almost no calls is closed).  Shift groups
 come from each manager's own days in the shifts table
 (:mod:`simsales.calibrate.rota`: named weekdays for a weekly rota, a
 rotating pattern otherwise); without a shifts table, one shift spans the
-calendar.  The talk share is :mod:`simsales.calibrate.pace`'s.
+calendar.  The talk share is :mod:`simsales.calibrate.call_time`'s.
 """
 
 from __future__ import annotations
