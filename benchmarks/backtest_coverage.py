@@ -1,10 +1,10 @@
 """How often does a backtest's P10-P90 band hold what happened, on departments whose truth is known?
 
     python benchmarks/backtest_coverage.py [SCENARIO] [--departments N] [--until DAY ...] [--days N]
-        [--replications N] [--base] [--json]
+        [--replications N] [--first-seed S] [--base] [--json]
 
 Plays ``--departments`` departments of the scenario's first plan (replication 0 under seeds
-1000, 1001, ...) with the reference engine and writes each one's CRM export
+1000, 1001, ..., or from ``--first-seed``) with the reference engine and writes each one's CRM export
 (:func:`simsales.montecarlo.events.simulate_events`, what ``simsales run --events`` writes).  On each
 export, for each ``--until`` day (days after the scenario's start, default 45 and 62), it runs two
 forecasts of the next ``--days`` days (default 14):
@@ -98,6 +98,8 @@ def main() -> None:
     parser.add_argument("--until", type=int, nargs="+", default=[45, 62],
                         help="days after the scenario's start whose end is the last day of data")
     parser.add_argument("--days", type=int, default=14)
+    parser.add_argument("--first-seed", type=int, default=1000,
+                        help="department d is replication 0 under seed FIRST_SEED + d")
     parser.add_argument("--replications", type=int, default=100)
     parser.add_argument("--base", action="store_true", help="calibrate with the scenario as the base")
     parser.add_argument("--json", action="store_true")
@@ -109,7 +111,7 @@ def main() -> None:
     started = time.perf_counter()
     calibrated_runs, truth_runs = [], []
     for d in range(args.departments):
-        run = simulate_events(scenario, scenario.plans[0].name, 0, seed=1000 + d)
+        run = simulate_events(scenario, scenario.plans[0].name, 0, seed=args.first_seed + d)
         for day in args.until:
             until = scenario.start + dt.timedelta(days=day - 1)
             extra = {"base": doc} if args.base else {}
@@ -124,7 +126,7 @@ def main() -> None:
                   f"truth {truth_runs[-1].coverage:.2f}", file=sys.stderr, flush=True)
     result = {
         "scenario": path.name, "departments": args.departments, "until_days": args.until, "days": args.days,
-        "replications": args.replications, "base": args.base,
+        "replications": args.replications, "first_seed": args.first_seed, "base": args.base,
         "calibrated": summary(calibrated_runs), "truth": summary(truth_runs),
         "seconds": round(time.perf_counter() - started, 1),
     }

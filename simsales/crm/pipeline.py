@@ -30,6 +30,7 @@ import pandas as pd
 
 from simsales.crm.errors import CrmError
 from simsales.crm.export import Export, nanoseconds
+from simsales.crm.outcomes import wait_weights
 from simsales.crm.schema import STAGES
 
 __all__ = ["OpenLeads", "PipelineError", "open_at"]
@@ -61,6 +62,10 @@ class OpenLeads:
         staff: the managers employed at ``start``: ``manager_id``, ``team_lead_id``, ``hired_at``.
         closed: leads created before ``start`` and closed by then (won or lost).
         notes: what was assumed, one sentence each.
+        wait_weight: per client step (``invoice``, ``link_sent``,
+            ``link_filled``), how much a wait there counts against a deal,
+            0 to 1, read from the export's past
+            (:func:`simsales.crm.outcomes.wait_weights`; NaN: too little past).
     """
 
     start: dt.date
@@ -78,6 +83,7 @@ class OpenLeads:
     staff: pd.DataFrame
     closed: int
     notes: list[str] = field(default_factory=list)
+    wait_weight: dict[str, float] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.lead_id)
@@ -149,12 +155,13 @@ def open_at(export: Export, start: dt.date) -> OpenLeads:
     for name in STAGES:
         pick = before & (st["stage"].to_numpy(dtype=object) == name) & (st_row >= 0)
         np.fmin.at(entered[name], st_row[pick], st_min[pick])
-    closed = ~np.isnan(entered["won"]) | ~np.isnan(entered["lost"])
     pay = export.payments
     if pay is not None and len(pay):
         paid_rows = row_of.get_indexer(pay["lead_id"].to_numpy(dtype=object))
-        early = (minutes(pay["paid_at"]) < 0) & (paid_rows >= 0)
-        closed[paid_rows[early]] = True  # money received before start: the deal is won
+        paid_min = minutes(pay["paid_at"])
+        early = (paid_min < 0) & (paid_rows >= 0)
+        np.fmin.at(entered["won"], paid_rows[early], paid_min[early])  # money received before start: won
+    closed = ~np.isnan(entered["won"]) | ~np.isnan(entered["lost"])
     keep = born & ~closed
     stage = np.full(n, "assigned", dtype=object)
     for name in STAGES[:-2]:  # the furthest stage entered before start (won and lost are closed)
@@ -187,13 +194,18 @@ def open_at(export: Export, start: dt.date) -> OpenLeads:
     if rows.size == 0:
         notes.append(f"no lead of the export is open at {start}: the run starts from an empty department "
                      f"(a cold start)")
+    weights = wait_weights(entered)
+    notes.append("how much a wait counts against an open deal, read from the export's past (0: its failed "
+                 "deals are closed lost as fast as others succeed, 1: never; too little past: 1): "
+                 + ", ".join(f"{step} {'1 (too little past)' if np.isnan(w) else f'{w:.2f}'}"
+                             for step, w in weights.items()))
     return OpenLeads(
         start=start, lead_id=ids[rows], channel=leads["channel"].astype(str).to_numpy(dtype=object)[rows],
         created=created[rows], stage=stage[rows], entered={s: v[rows] for s, v in entered.items()},
         attempts=attempts[rows].astype(np.int64), call_lead=call_lead[by], call_age=call_age[by],
         manager_id=owner[rows], nontarget=nontarget[rows],
         price=leads["price"].to_numpy(dtype=float, na_value=np.nan)[rows], staff=_staff_at(export, start),
-        closed=int((born & closed).sum()), notes=notes)
+        closed=int((born & closed).sum()), notes=notes, wait_weight=weights)
 
 
 def _staff_at(export: Export, start: dt.date) -> pd.DataFrame:

@@ -31,9 +31,15 @@ its stage (one replication's draws come from its ``pipeline`` stream):
 - ``bank_approved``: a deal paid at ``start`` (the model pays at approval).
 
 **A client who has waited.**  A step begun ``a`` minutes before ``start``
-and not done by then still succeeds with ``p S(a) / (1 - p + p S(a))``
-(``S`` the delay's survival: the clients who would have done it by now are
-not among these), and its rest of the delay is ``d - a`` for ``d`` drawn
+and not done by then still succeeds with ``p R / (1 - p + p R)``, ``R =
+S(a) ** w``: ``S`` the delay's survival (the clients who would have done it
+by now are not among these) and ``w`` how much a wait counts against the
+deal in this CRM, read from the export's past
+(:func:`simsales.crm.outcomes.wait_weights`): 0 where failed deals are
+closed lost as fast as the others succeed (a deal open after a wait is as
+likely to succeed as a new one), 1 where they are never closed (the longer
+the wait, the likelier a silent decline; also the rule with too little
+past).  Its rest of the delay is ``d - a`` for ``d`` drawn
 from the delay given ``d > a`` (:data:`CONDITIONAL_TRIES` tries; none
 longer: at ``start``).  An exponential delay is memoryless, so its rest is
 a fresh draw; a fixed one ends on time.  Steps a deal has passed are never
@@ -194,9 +200,11 @@ def start_from(resolved: Scenario, open_leads: OpenLeads, rng: np.random.Generat
     entered = {name: np.nan_to_num(-o.entered[name], nan=0.0) for name in o.entered}  # minutes waited
     fresh_qualified = o.at("contact")
     present = _later(funnel.offer.delay_days, np.where(fresh_qualified, 0.0, entered["qualified"]), rng)
-    invoice = _step_after(funnel.invoice_paid, entered["invoice"], rng)
-    filling = _step_after(funnel.link_filled, entered["link_sent"], rng)
-    bank = _step_after(funnel.bank_approved, np.where(o.at("link_filled"), entered["link_filled"], 0.0), rng)
+    weight = {s: o.wait_weight.get(s, np.nan) for s in ("invoice", "link_sent", "link_filled")}
+    invoice = _step_after(funnel.invoice_paid, entered["invoice"], weight["invoice"], rng)
+    filling = _step_after(funnel.link_filled, entered["link_sent"], weight["link_sent"], rng)
+    bank = _step_after(funnel.bank_approved, np.where(o.at("link_filled"), entered["link_filled"], 0.0),
+                       weight["link_filled"], rng)
     raw_check = np.maximum(np.asarray(funnel.price.check.sample(rng, n), dtype=float).reshape(n), 0.0)
     u_refund, refund_after = rng.random(n), rng.random(n) * funnel.refunds.window_days * MINUTES_PER_DAY
 
@@ -278,17 +286,21 @@ def _later(delay_days: object, waited: np.ndarray, rng: np.random.Generator) -> 
     return survival, rest
 
 
-def _step_after(step: object, waited: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _step_after(step: object, waited: np.ndarray, weight: float,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Whether a client step not done after ``waited`` minutes still succeeds, and when (minutes from start).
 
-    The chance given the wait: ``p S / (1 - p + p S)``, ``S`` the delay's
-    survival at the wait (the clients who would have done it by now are
-    gone); ``p`` itself for a step that begins at ``start``.
+    The chance given the wait: ``p R / (1 - p + p R)`` with ``R = S ** w``,
+    ``S`` the delay's survival at the wait and ``w`` the weight of a wait
+    the export's past gives the step (:mod:`simsales.crm.outcomes`; NaN: 1,
+    as if no failed deal were ever closed); ``p`` itself for a step that
+    begins at ``start``.
     """
     u = rng.random(waited.size)
     survival, rest = _later(step.delay_days, waited, rng)
     p = value(step.p)
-    still = p * survival / np.maximum(1.0 - p + p * survival, 1e-300)
+    r = survival ** (1.0 if np.isnan(weight) else weight)
+    still = p * r / np.maximum(1.0 - p + p * r, 1e-300)
     return u < still, rest
 
 
