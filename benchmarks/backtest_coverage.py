@@ -21,7 +21,7 @@ per metric and overall, and each metric's median bias (forecast P50 over actual,
 Departments are independent; weeks and metrics within one are not, so read the overall coverage
 with its spread over departments (printed).
 
-No assertion: the figures go to the README and docs/calibration.md.
+No assertion: the figures go to the README ("How well it does on departments whose truth is known").
 """
 
 from __future__ import annotations

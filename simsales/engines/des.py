@@ -197,9 +197,10 @@ class _Simulation(FloorRules, BookedRules, HandOver):
         for lead in range(len(created)):
             yield env.timeout((created[lead] if lead >= n_entries else 0.0) - env.now)
             owner = int(entry.owner[lead]) if lead < n_entries else -1
-            manager = owner if owner >= 0 else self.route(env.now, new=True)
-            self.record("assign", lead, manager)
             k = int(entry.attempt[lead]) if lead < n_entries else 0
+            expiry = created[lead] + self.sc.touch_chain.lead_ttl if k >= 0 else math.inf  # a chain's end
+            manager = owner if owner >= 0 else self.route(env.now, new=True, deadline=expiry)
+            self.record("assign", lead, manager)
             due = float(entry.due[lead]) if lead < n_entries else created[lead] + self.offsets[0]
             if owner < 0 and self.wait_for_window and 0 <= manager != self.pool:
                 due = max(due, self.routed_at)  # a lead for a later shift waits for it

@@ -18,7 +18,10 @@ the day it starts on and may run past midnight.
 A new lead under limits (``max_new_per_day``, ``ramp_share``;
 :func:`choose_new`): managers at their day's cap are passed over, and if
 every candidate is, the lead goes to the candidates of the next moment
-the set of managers on shift or the day changes, and so on; a manager in
+the set of managers on shift or the day changes, and so on, but not past
+the lead's expiry (``created + lead_ttl``): a lead no manager below the
+cap could take before it expires is routed to nobody (it expires unworked)
+and takes no one's place under the cap; a manager in
 ramp takes ``ramp_share`` of a ramped manager's leads (weighted: their
 weight times the share; least loaded: their load divided by it; round
 robin: each turn adds the share to their credit, and they take the lead
@@ -234,7 +237,8 @@ class Limits(Protocol):
         ...
 
 
-def choose_new(policy: str, t: float, department: Department, limits: Limits, last_routed: int) -> int:
+def choose_new(policy: str, t: float, department: Department, limits: Limits, last_routed: int,
+               deadline: float = math.inf) -> int:
     """The manager who gets a new lead at minute ``t`` under ``max_new_per_day`` and ``ramp_share``.
 
     Args:
@@ -243,15 +247,18 @@ def choose_new(policy: str, t: float, department: Department, limits: Limits, la
         department: what the rule may look at.
         limits: the caps, shares and counts (updated for the chosen manager).
         last_routed: the manager routed to last (-1 if nobody yet).
+        deadline: the lead's expiry (``created + lead_ttl``, minutes): a manager who could take it
+            only after that does not get it (it would expire unworked) and no cap counts it.
 
     Returns:
-        A manager's index; -1 if nobody below the cap works again within the horizon.
+        A manager's index; -1 if nobody below the cap works again before the deadline (or within
+        the horizon).
     """
     u = department.uniform() if policy == "weighted" else 0.0
     x = t
     while True:
         cands, at = limits.candidates_at(x)
-        if cands.size == 0:
+        if cands.size == 0 or at > deadline:
             return -1
         day = int(at // MINUTES_PER_DAY)
         room = np.array([limits.cap is None or limits.new_count[c, day] < limits.cap for c in cands])

@@ -149,15 +149,17 @@ class FloorRules:
         self.wait_for_window = rt.min_shift_left > 0 or self.limits is not None
         self.routed_at = 0.0
 
-    def route(self, t: float, new: bool = False) -> int:
+    def route(self, t: float, new: bool = False, deadline: float = math.inf) -> int:
         """The manager who gets a lead (``new``) or a reassigned task at ``t``; -1 if none.
 
         Under ``shared_queue`` the task goes to the shared queue (``self.pool``)
         and the first free manager on shift takes it.  The caps and the ramp
-        share (``self.limits``) apply to new leads only.
+        share (``self.limits``) apply to new leads only, each taken by a
+        manager before its ``deadline`` (its expiry) or by nobody.
         """
         if new and self.limits is not None:
-            chosen = routing.choose_new(self.sc.routing.policy, t, self, self.limits, self.last_routed)
+            chosen = routing.choose_new(self.sc.routing.policy, t, self, self.limits, self.last_routed,
+                                        deadline)
             self.routed_at = self.limits.at
         else:
             chosen = routing.choose(self.sc.routing.policy, t, self, self.last_routed)

@@ -240,7 +240,8 @@ class Routing(Strict):
     (shifts that meet count as one) gets no new lead; the lead goes to one
     with enough left, else to the next shift.  ``max_new_per_day``: new leads
     per manager per calendar day (the day they would take it); a lead nobody
-    below the cap could take goes to the next shift with someone below it.
+    below the cap could take goes to the next shift with someone below it, but
+    not past its expiry (``lead_ttl``): then it goes to nobody and expires unworked.
     ``ramp_share``: a manager in ramp takes this share of a ramped manager's
     new leads.  ``handover_after_hours`` (hours; None: off): that long after
     the end of a manager's block of shifts, if their next block has not

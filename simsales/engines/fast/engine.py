@@ -55,6 +55,7 @@ from simsales.engines.fast.tables import (
     DELAY_MIN,
     ENTRY_DUE,
     ENTRY_OWNER,
+    EXPIRY,
     FIRE_CHANCE,
     FIRE_DRAW,
     P_QUALIFY,
@@ -105,7 +106,7 @@ class LeadDraws:
         leads: the lead stream they were drawn for.
         scenario: the resolved scenario they were drawn from.
         state_before: the dynamics stream's state before drawing.
-        table: the loops' lead table ``(N, 10)``, columns tables.CREATED ... ENTRY_OWNER.
+        table: the loops' lead table ``(N, 11)``, columns tables.CREATED ... EXPIRY.
         seed: the seed of the loops' uniforms.
         state_after: the stream's state after drawing.
     """
@@ -223,7 +224,7 @@ def _lead_draws(world: World, rng: np.random.Generator,
     chain, funnel = sc.touch_chain, sc.funnel
     quality = np.array([value(c.quality) for c in sc.channels])
     factor = np.array([value(c.contact_factor) for c in sc.channels], dtype=float)
-    draws = np.zeros((n, 10))  # the loops' lead table: tables.CREATED ... ENTRY_OWNER
+    draws = np.zeros((n, 11))  # the loops' lead table: tables.CREATED ... EXPIRY
     draws[:, CREATED] = leads.created
     draws[:, P_QUALIFY] = value(funnel.qualify) * quality[leads.channel]  # the manager's factor comes later
     draws[:, CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
@@ -234,6 +235,9 @@ def _lead_draws(world: World, rng: np.random.Generator,
     if leads.entry is not None:
         draws[: leads.n_entries, ENTRY_DUE] = leads.entry.due
         draws[: leads.n_entries, ENTRY_OWNER] = leads.entry.owner
+    draws[:, EXPIRY] = leads.created + chain.lead_ttl
+    if leads.entry is not None:
+        draws[: leads.n_entries, EXPIRY][leads.entry.attempt < 0] = np.inf  # a presentation: no lead_ttl
     seed = np.uint64(rng.integers(0, 2**63))
     if chain.nontarget_call_minutes is not None:  # drawn last: no other draw moves
         short = _per_lead(chain.nontarget_call_minutes, rng, n)

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from simsales.engines.fast.limits import route_new
-from simsales.engines.fast.tables import CREATED, ENTRY_DUE, ENTRY_OWNER, P_WAIT_WINDOW
+from simsales.engines.fast.tables import CREATED, ENTRY_DUE, ENTRY_OWNER, EXPIRY, P_WAIT_WINDOW
 
 __all__ = ["arrival", "arrive"]
 
@@ -27,7 +27,7 @@ def arrival(lf: np.ndarray, lead: int) -> float:
     """When ``lead`` arrives: its creation, or minute 0 for a lead from an open pipeline.
 
     Args:
-        lf: the lead table (tables.CREATED ... ENTRY_OWNER).
+        lf: the lead table (tables.CREATED ... EXPIRY).
         lead: the lead.
 
     Returns:
@@ -64,7 +64,7 @@ def arrive(lead: int, t: float, first_offset: float, counter: int, seed: np.uint
     owner = int(lf[lead, ENTRY_OWNER])
     if owner >= 0:
         return owner, entry_due
-    to, at = route_new(t, counter, seed, routing, hn, md, mf, params, counters)
+    to, at = route_new(t, counter, seed, routing, hn, md, mf, params, counters, lf[lead, EXPIRY])
     due = lf[lead, CREATED] + first_offset if np.isnan(entry_due) else entry_due
     if params[P_WAIT_WINDOW] > 0.5:
         due = max(due, at)  # a lead routed to a later shift is due at its start

@@ -35,7 +35,7 @@ __all__ = ["route_new"]
 
 @njit(cache=True, error_model="numpy", inline="always")
 def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.ndarray, md: np.ndarray,
-              mf: np.ndarray, params: np.ndarray, counters: np.ndarray) -> tuple[int, float]:
+              mf: np.ndarray, params: np.ndarray, counters: np.ndarray, deadline: float) -> tuple[int, float]:
     """Who gets a new lead at ``t``: :func:`route`, or under limits the reference's ``choose_new``.
 
     Under ``max_new_per_day`` or ``ramp_share`` (``params[P_LIMITS]``), the
@@ -54,6 +54,8 @@ def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.nd
         mf: the per-manager float table.
         params: the scalars (tables.P_*).
         counters: the loop's counters (``LAST_ROUTED``, ``SEGMENT``).
+        deadline: the lead's expiry (``tables.EXPIRY``): under limits, nobody gets it for a
+            segment that begins after it (the reference's ``choose_new``).
 
     Returns:
         ``(manager, at)``: a manager, M for the shared queue, -1 for nobody;
@@ -80,6 +82,8 @@ def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.nd
     u = uniform(seed, counter) if policy == WEIGHTED else 0.0
     r = ri[ri[OFF_ROUTE_SEG] + j]
     while r >= 0:
+        if (rf[r] if r > j else t) > deadline:  # it would expire before anyone below the cap takes it
+            return -1, t
         day = min(int(rf[r] // MINUTES_PER_DAY), new_count.shape[1] - 1)
         lo = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r]
         hi = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r + 1]

@@ -19,9 +19,11 @@ INF = np.inf
 # CLOSE_MIN and CLOSE_DELAY: the closing call's length and its delay after the offer (minutes;
 # 0 when funnel.closing.share is 0: not drawn).  A lead from an open
 # pipeline (world.arrivals.Entry) arrives at minute 0 with its first task due at ENTRY_DUE
-# (NaN: a new lead, which arrives at CREATED) and ENTRY_OWNER its owner (-1: routed).
+# (NaN: a new lead, which arrives at CREATED) and ENTRY_OWNER its owner (-1: routed).  EXPIRY:
+# when the lead's touch chain ends unworked (CREATED + lead_ttl; inf for a pipeline lead awaiting
+# its presentation): routing under a cap gives nobody a lead it could take only after that.
 (CREATED, P_QUALIFY, CALL_MIN, PRESENT_MIN, DELAY_MIN, CONTACT_F, CLOSE_MIN, CLOSE_DELAY, ENTRY_DUE,
- ENTRY_OWNER) = range(10)
+ ENTRY_OWNER, EXPIRY) = range(11)
 # Columns of the per-manager-day table ``md`` (engine.manager_days): shift start and end
 # (minutes; the shift of the day it starts on, which may end past midnight), ramp
 # throughput, the manager's factor on the offer (conversion ** weight), NEXT_SHIFT_DAY
