@@ -1,6 +1,6 @@
 """Both engines on scenarios/q3.yaml, side by side, on this machine.
 
-    python benchmarks/bench_engines.py [--json] [--replications N]
+    python benchmarks/bench_engines.py [--json] [--replications N] [--only scaling]
 
 Measures, in one run:
 
@@ -265,6 +265,17 @@ def dask_vs_local(replications: int) -> dict | None:
             "ratio": dask_s / local_s, "same_numbers": same}
 
 
+def scaling() -> list[dict]:
+    """Fast engine time per simulated lead, q3's team and lead volume scaled together (3 worlds each)."""
+    rows = []
+    for n in TEAM_SIZES:
+        sc = scaled_q3(n)
+        secs, scaled_leads = engine_time("fast", worlds(sc, 3), sc.seed)
+        rows.append({"managers": n, "leads_per_replication": scaled_leads // 3,
+                     "fast_us_per_lead": 1e6 * secs / scaled_leads})
+    return rows
+
+
 def machine() -> dict:
     model = ""
     try:
@@ -301,12 +312,6 @@ def run(replications: int, des_worlds: int, with_policies: bool = True, with_col
 
     dask = dask_vs_local(dask_replications) if dask_replications else None
     cold = cold_start() if with_cold_start else None  # after the peak memory: its child compiles
-    scaling = []
-    for n in TEAM_SIZES:
-        sc = scaled_q3(n)
-        secs, scaled_leads = engine_time("fast", worlds(sc, 3), sc.seed)
-        scaling.append({"managers": n, "leads_per_replication": scaled_leads // 3,
-                        "fast_us_per_lead": 1e6 * secs / scaled_leads})
     return {
         "scenario": str(Q3.relative_to(ROOT)),
         "machine": machine(),
@@ -331,7 +336,7 @@ def run(replications: int, des_worlds: int, with_policies: bool = True, with_col
         "fast_q3_workers": montecarlo.default_workers(),
         "fast_q3_wall_s": wall,
         "fast_peak_rss_mb": rss,
-        "scaling": scaling,
+        "scaling": scaling(),
         "policies": policy_speedups() if with_policies else [],
         "cold_start": cold,
         "cold_start_extra_s": cold["extra_s"] if cold else None,
@@ -399,9 +404,21 @@ def main() -> None:
                         help="replications of the Dask against local run (default 200; 0 skips it)")
     parser.add_argument("--handover-hours", type=float, default=0.0,
                         help="routing.handover_after_hours in the hand-over measure (default 0)")
+    parser.add_argument("--only", choices=["scaling"],
+                        help="measure only this part (scaling: a few minutes)")
     parser.add_argument("--quick", action="store_true",
                         help="a quick check that everything runs: few replications, no policies")
     args = parser.parse_args()
+    if args.only == "scaling":
+        keep_freed_memory()
+        get_engine("fast")  # import (and load the compiled loop) before timing
+        rows = scaling()
+        lines = [f"{'managers':>10}{'leads/replication':>20}{'fast, us per lead':>20}"]
+        lines += [f"{r['managers']:>10}{r['leads_per_replication']:>20,}{r['fast_us_per_lead']:>20.2f}"
+                  for r in rows]
+        text = "\n".join(lines)
+        print(json.dumps({"machine": machine(), "scaling": rows}, indent=2) if args.json else text)
+        return
     if args.quick:
         args.replications, args.des_replications, args.no_policies = 20, 1, True
         args.dask_replications = min(args.dask_replications, 20)

@@ -18,8 +18,10 @@ from simsales.engines import des
 from simsales.engines import routing as reference
 from simsales.engines.contract import OFFER
 from simsales.engines.fast import engine as fast
+from simsales.engines.fast import limits as fast_limits
 from simsales.engines.fast import queues as fast_queues
 from simsales.engines.fast import routing as fast_routing
+from simsales.engines.fast import tables
 from simsales.montecarlo.replication import stream
 from simsales.scenario.loader import parse_scenario
 from simsales.scenario.policies import POLICY_CODES, POLICY_NAMES, ROUTING_POLICIES
@@ -140,3 +142,82 @@ def test_the_compiled_route_is_the_reference_rule(policy):
             assert ours == reference.choose(policy, t, floor, last), (policy, t, last)
             compared += ours >= 0
     assert compared > 500
+
+
+def new_lead_rule(policy: str, t: float, u: float, rf: np.ndarray, ri: np.ndarray, md: np.ndarray,
+                  new_count: np.ndarray, credit: np.ndarray, cap: int, last: int) -> int:
+    """A new lead under a daily cap and ramp shares, as ``routing.choose_new`` states it.
+
+    The walk over the compiled segments (the routing segments are checked against the
+    reference's candidates above); on each, the candidates below the cap and, for
+    ``weighted``, ``np.cumsum`` of weight x share searched for ``u`` x the total, for
+    ``round_robin`` the credit walk from the first after ``last``.  Updates the counts.
+    """
+    nb, n_seg = ri[fast_routing.N_BOUNDS], ri[fast_routing.N_SEGMENTS]
+    j = int(np.searchsorted(rf[:nb], t, side="right")) - 1
+    if j < 0 or j >= n_seg:
+        return -1
+    r = ri[ri[fast_routing.OFF_ROUTE_SEG] + j]
+    m = md.shape[0]
+    while r >= 0:
+        day = min(int(rf[r] // 1440.0), new_count.shape[1] - 1)
+        lo = ri[fast_routing.OFF_CANDS] + ri[ri[fast_routing.OFF_SEG_PTR] + r]
+        hi = ri[fast_routing.OFF_CANDS] + ri[ri[fast_routing.OFF_SEG_PTR] + r + 1]
+        cands = ri[lo:hi]
+        cands = cands[new_count[cands, day] < cap]
+        if cands.size:
+            share = md[cands, day, tables.RAMP_SHARE]
+            if policy == "weighted":
+                cum = np.cumsum(md[cands, day, tables.ROUTE_W] * share)
+                chosen = int(cands[min(int(np.searchsorted(cum, u * cum[-1], side="right")), cands.size - 1)])
+            else:
+                order = np.argsort((cands - last - 1) % m, kind="stable")
+                chosen = -1
+                while chosen < 0:
+                    for c, s in zip(cands[order], share[order], strict=True):
+                        if s >= 1.0:
+                            chosen = int(c)
+                            break
+                        credit[c] += s
+                        if credit[c] >= 1.0:
+                            credit[c] -= 1.0
+                            chosen = int(c)
+                            break
+            new_count[chosen, day] += 1
+            return chosen
+        r = ri[ri[fast_routing.OFF_ROUTE_SEG] + r + 1] if r + 1 < n_seg else -1
+    return -1
+
+
+@pytest.mark.parametrize("policy", ["weighted", "round_robin"])
+def test_new_leads_under_a_cap_follow_the_reference_rule_as_managers_fill_up(policy):
+    # Forty managers, a cap of 3 new leads a day and 600 leads over six days: most managers fill up
+    # during the day, so the compiled rule's cache of who has room (limits.eligible) is emptied and
+    # rebuilt again and again; shares of 1/2 and 1 (in ramp or not) weigh the choice.
+    code, seed, cap = POLICY_CODES[policy], np.uint64(777), 3
+    rng = np.random.default_rng(5)
+    floor = Floor.random(rng, managers=40)
+    m, days = floor.shift_start.shape
+    rf, ri = fast.pack_routing(fast.routing_segments(floor, policy == "weighted"))
+    md = np.zeros((m, days, 9))
+    md[:, :, tables.ROUTE_W] = floor.throughput * floor.skill[:, None]
+    md[:, :, tables.RAMP_SHARE] = rng.choice([0.5, 1.0], size=(m, days))
+    params = np.zeros(tables.P_ORIGIN + 1)
+    params[tables.P_POLICY], params[tables.P_CAP], params[tables.P_LIMITS] = code, cap, 1.0
+    new_count, theirs = np.zeros((m, days), np.int64), np.zeros((m, days), np.int64)
+    mf, credit = np.zeros((m, 10)), np.zeros(m)
+    pick_w, pick_i = np.empty(m), np.full(m + fast_limits.PICK_HEAD, -1, np.int64)
+    hn = np.zeros((fast_queues.ROWS * (m + 1), 2), np.int64)
+    counters = np.zeros(5, np.int64)
+    counters[fast_queues.SEGMENT] = counters[fast_queues.LAST_ROUTED] = -1
+    times = np.sort(rng.uniform(0.0, days * 1440.0, 600))
+    for counter, t in enumerate(times):
+        last = int(counters[fast_queues.LAST_ROUTED])
+        ours, _ = fast_limits.route_new(t, counter, seed, (rf, ri, new_count, pick_w, pick_i), hn, md, mf,
+                                        params, counters)
+        expected = new_lead_rule(policy, t, fast_queues.uniform(seed, counter), rf, ri, md, theirs, credit,
+                                 cap, last)
+        assert ours == expected, (policy, counter, t)
+    np.testing.assert_array_equal(new_count, theirs)
+    np.testing.assert_array_equal(mf[:, fast_queues.CREDIT], credit)
+    assert (new_count == cap).sum() > 50  # the cap was reached often

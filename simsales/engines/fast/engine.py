@@ -42,6 +42,7 @@ import simsales.engines.fast.queues as fast_queues
 import simsales.engines.fast.split as fast_split
 from simsales.engines.booked import closing_args, cooling_args, presentation_limit
 from simsales.engines.contract import Outcomes, ReplicationCache
+from simsales.engines.fast.limits import PICK_HEAD
 from simsales.engines.fast.queues import MAX_LEADS
 from simsales.engines.fast.routing import RULES, pack_routing, presence, routing_segments
 from simsales.engines.fast.tables import (
@@ -90,8 +91,12 @@ POLICIES: dict[str, int] = dict(POLICY_CODES)
 """Routing policy name -> the code the compiled loops switch on (the one table's)."""
 SPLIT_POLICIES: tuple[str, ...] = tuple(p.name for p in ROUTING_POLICIES if not p.reads_queues)
 """Policies that route without looking at the queues: each manager can run alone (fast_split)."""
-FIRST_ROOM_PER_LEAD = 8
-"""First guess of a task list's room, per lead a manager holds within lead_ttl (a hint only)."""
+FIRST_ROOM_PER_LEAD = 16
+"""First guess of a task list's room, per lead a manager holds within lead_ttl (a hint only).
+
+With 8, the first plan of about one replication in three of q3 (and of every
+one with 80 managers or more) overflowed: an overloaded manager's follow-ups
+pile up to several times their share, and the plan ran twice."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,7 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         draws, (team, chain_args, (rf, ri, new_count), params, seed) = _arguments(world, rng, cache,
                                                                                    probation)
         md, leavers, leave_at, decisions, pf, standby, handover = team
+        pick_w, pick_i = np.empty(m), np.empty(m + PICK_HEAD, np.int64)  # limits.eligible's cache
         loop = fast_split.run_split if sc.routing.policy in SPLIT_POLICIES else fast_loop.run_loop
         target = np.ascontiguousarray(leads.target, dtype=np.bool_)
         room = cache.task_room or _first_room(world)
@@ -162,12 +168,13 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
                 since[:leads.n_entries][leads.entry.attempt < 0] = 0.0
             state = _fresh_state(world, room, probation)
             new_count[:] = 0  # the new leads per manager and day: a rerun counts them anew
+            pick_i[0] = -1  # limits.eligible's cache: empty
             # The loop writes the probation table and the routing's until: fresh copies if it may.
             fresh = (lambda a: a) if probation.inert else np.copy
             roster_args = (md, leavers, leave_at, (decisions, fresh(pf), standby, out.fired), handover)
             if not loop((draws, target, leads.first_steps(len(chain.offsets)), since), roster_args,
                         chain_args,
-                        (fresh(rf), ri, new_count), params, seed, state,
+                        (fresh(rf), ri, new_count, pick_w, pick_i), params, seed, state,
                         (out.manager, out.attempts, out.first_attempt, out.contact, out.end, out.offer_time,
                          out.handovers, out.closing_due, out.closing_time, out.closer)):
                 break

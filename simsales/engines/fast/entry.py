@@ -48,7 +48,7 @@ def arrive(lead: int, t: float, first_offset: float, counter: int, seed: np.uint
         first_offset: the touch chain's first offset (minutes).
         counter: the number of the weighted policy's uniform for this lead.
         seed: the run's stream of uniforms.
-        routing: ``(rf, ri, new_count)``.
+        routing: ``(rf, ri, new_count, pick_w, pick_i)`` (limits.route_new).
         hn: the task lists' counts.
         md: the per-manager-day table.
         mf: the per-manager float table.

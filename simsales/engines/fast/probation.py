@@ -81,7 +81,7 @@ def dismiss(m: int, t: float, heap: bool, extra_draws: int, step: np.ndarray, ow
         extra_draws: the number of the first uniform for re-routed tasks.
         step: per lead, the next step.
         owner: per lead, the owner.
-        routing: ``(rf, ri, new_count)``, see routing.pack_routing (``until`` is written).
+        routing: ``(rf, ri, new_count, pick_w, pick_i)``, see routing.pack_routing (``until`` is written).
         params: the scalars (tables.P_*).
         seed: the stream of the uniforms.
         mf: the per-manager float table.

@@ -30,10 +30,20 @@ import numpy as np
 from numba import njit
 
 from simsales.engines.fast.chain import done, take
-from simsales.engines.fast.dispatch import give, owned_before, reassign, reroute, task_row, wake_if_idle
+from simsales.engines.fast.dispatch import (
+    give,
+    on_shift_from,
+    owned_before,
+    reassign,
+    reroute,
+    task_row,
+    wake_if_idle,
+)
 from simsales.engines.fast.entry import arrival, arrive
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
+    BUSY,
+    COUNT,
     EV_KIND,
     EV_T,
     LAST_ROUTED,
@@ -44,6 +54,7 @@ from simsales.engines.fast.queues import (
     SEGMENT,
     SEQ,
     STOP,
+    task_first,
     task_merge,
     views,
 )
@@ -53,6 +64,7 @@ from simsales.engines.fast.tables import (
     INF,
     P_BAR,
     P_HORIZON,
+    WAKE,
 )
 
 
@@ -77,7 +89,7 @@ def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.nd
         leads: ``(lf, target, step)``.
         out: the ``Outcomes`` arrays.
         chain: ``(steps, decay_table)``.
-        routing: ``(rf, ri, new_count)``.
+        routing: ``(rf, ri, new_count, pick_w, pick_i)``.
         params: the scalars.
         seed: the stream of the uniforms.
         mf: the per-manager float table.
@@ -116,7 +128,8 @@ def flush(nb: int, b_row: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, pend
     Within a list, in ``(due, seq)`` order, as giving them one by one
     would leave it; each receiver then re-plans their wait once (the same
     wake-up as after each give: a task more can only bring it forward).
-    ``pending`` marks the receivers (cleared here).
+    ``pending`` marks the receivers (the earliest due time of their tasks;
+    reset to inf here).
     """
     hd, hk, hn = queues
     by_row = np.argsort(b_row[:nb], kind="mergesort")
@@ -132,9 +145,33 @@ def flush(nb: int, b_row: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, pend
         x = y
     for x in range(nb):
         r = b_row[x] // ROWS
-        if pending[r] != 0:
-            pending[r] = 0
+        if pending[r] < INF:
+            pending[r] = INF
             wake_if_idle(r, t, False, mf, mi, md, queues, events, counters)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def wake_counting(m: int, t: float, due: float, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
+                  queues: tuple) -> None:
+    """Manager ``m``'s wake-up as if a task due at ``due`` were queued too (``wake_if_idle``'s).
+
+    The first moment on or after ``t`` when they are on shift with a due
+    task, their lists' first tasks and that one counted (``next_action``).
+    """
+    if mi[m, BUSY]:
+        return
+    hd, _, hn = queues
+    stop = mf[m, STOP]
+    when = INF
+    if t < stop:
+        q = due
+        for h in range(ROWS * m, ROWS * m + ROWS):
+            if hn[h, COUNT] > 0 and hd[h, task_first(h, hn)] < q:
+                q = hd[h, task_first(h, hn)]
+        x = on_shift_from(m, max(t, q), md)
+        when = x if x < stop else INF
+    if when < mf[m, EV_T]:
+        mf[m, EV_T], mi[m, EV_KIND] = when, WAKE
 
 
 @njit(cache=True, error_model="numpy")
@@ -150,11 +187,22 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
     managers it touches brought up to ``t`` (:func:`advance`): each owner,
     then each receiver before it gets its first task, once per ``batch``
     (``seen`` marks who was brought up in it).  The tasks are numbered as
-    given one by one and queued together (:func:`flush`), before an owner
-    with tasks pending hands over and at the end.  Compiled apart from the
-    loop (rarer), so the period's code stays lean.  Arguments as
-    :func:`run_split`'s and :func:`advance`'s; ``pending`` (zeros) marks the
-    receivers with tasks not queued yet.
+    given one by one and queued together (:func:`flush`) at the end of the
+    minute.  An owner with tasks pending (handed to them earlier in the
+    minute) hands over the first tasks of their lists, those due before
+    ``until``; the pending ones are due when the owner is on shift again,
+    so after ``until`` as a rule: then they change nothing the owner hands
+    over and stay pending, and only the owner's wake-up is re-planned with
+    them counted (:func:`wake_counting`), as queueing them would.  If one
+    is due earlier (nobody worked when it was due: it went to the first
+    one back, maybe this owner), every pending task is queued first.
+    (Queueing them all before every such owner, as before, cost one merge
+    per task list per owner: with 250 managers about 50 owners hand over at
+    the same minute, most of them receivers of the ones before, and a merge
+    then took 5 tasks instead of 20.)  Compiled apart from the loop
+    (rarer), so the period's code stays lean.  Arguments as
+    :func:`run_split`'s and :func:`advance`'s; ``pending`` (inf) holds, per
+    receiver with tasks not queued yet, the earliest due time among them.
     """
     hd, hk, hn = queues
     step, owner, handovers = leads[2], out[0], out[6]
@@ -165,9 +213,11 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
         m = ho_m[p]
         if t >= mf[m, STOP]:
             continue
-        if pending[m] != 0:  # tasks handed to them this minute: queue them before they hand over
+        if pending[m] < ho_until[p]:  # a task handed to them this minute is among theirs to hand over
             flush(nb, b_row, b_due, b_key, pending, t, mf, mi, md, queues, events, counters)
             nb = 0
+        elif pending[m] < INF:  # all due later: they stay pending; the wake-up counts them
+            wake_counting(m, t, pending[m], mf, mi, md, queues)
         if seen[m] != batch:
             seen[m] = batch
             advance(m, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
@@ -193,7 +243,7 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
             b_row[nb] = task_row(to, step[lead], params)
             b_due[nb], b_key[nb] = due[x], (counters[SEQ] << LEAD_BITS) | lead
             counters[SEQ] += 1
-            pending[to] = 1
+            pending[to] = min(pending[to], due[x])
             nb += 1
     flush(nb, b_row, b_due, b_key, pending, t, mf, mi, md, queues, events, counters)
 
@@ -210,7 +260,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
         leads: ``(lf, target, step)``, as :func:`~simsales.engines.fast.loop.run_loop` takes them.
         roster: ``(md, leavers, leave_at, probation)``, likewise.
         chain: ``(steps, decay_table)``, likewise.
-        routing: ``(rf, ri)``, likewise.
+        routing: ``(rf, ri, new_count, pick_w, pick_i)``, likewise.
         params: the scalars, likewise.
         seed: the stream of the uniforms.
         state: the loop's state, likewise (the event heap goes unused).
@@ -236,7 +286,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     nxt = np.full(n_leads, -1, np.int64)
     late = np.full(n_managers, INF)  # when a leaver's last call ends, after the leave (minutes)
     seen = np.zeros(n_managers, np.int64)  # the last hand-over batch each manager was brought up to
-    pending = np.zeros(n_managers, np.int64)  # receivers of hand-overs not queued yet (hand_over_batch)
+    pending = np.full(n_managers, INF)  # per receiver, the earliest due of tasks not queued yet
     batch = 0
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
     i = j = k = q = 0
