@@ -214,7 +214,7 @@ def test_new_leads_under_a_cap_follow_the_reference_rule_as_managers_fill_up(pol
     for counter, t in enumerate(times):
         last = int(counters[fast_queues.LAST_ROUTED])
         ours, _ = fast_limits.route_new(t, counter, seed, (rf, ri, new_count, pick_w, pick_i), hn, md, mf,
-                                        params, counters)
+                                        params, counters, np.inf)  # no expiry: the walk as far as it goes
         expected = new_lead_rule(policy, t, fast_queues.uniform(seed, counter), rf, ri, md, theirs, credit,
                                  cap, last)
         assert ours == expected, (policy, counter, t)
