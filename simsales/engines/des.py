@@ -196,8 +196,7 @@ class _Simulation(FloorRules, BookedRules, HandOver):
         env, created, entry, n_entries = self.env, self.leads.created, self.leads.entry, self.leads.n_entries
         for lead in range(len(created)):
             yield env.timeout((created[lead] if lead >= n_entries else 0.0) - env.now)
-            owner = int(entry.owner[lead]) if lead < n_entries else -1
-            k = int(entry.attempt[lead]) if lead < n_entries else 0
+            owner, k = (int(entry.owner[lead]), int(entry.attempt[lead])) if lead < n_entries else (-1, 0)
             expiry = created[lead] + self.sc.touch_chain.lead_ttl if k >= 0 else math.inf  # a chain's end
             manager = owner if owner >= 0 else self.route(env.now, new=True, deadline=expiry)
             self.record("assign", lead, manager)
