@@ -31,9 +31,9 @@ from simsales.montecarlo.metrics import METRICS
 from simsales.montecarlo.replication import stream
 from simsales.scenario.loader import parse_scenario
 from simsales.world import absence
-from simsales.world.arrivals import Leads
+from simsales.world.arrivals import Entry, Leads
 from simsales.world.roster import build_roster
-from simsales.world.shifts import handover_moments
+from simsales.world.shifts import FIRST_MOMENT, handover_moments
 from simsales.world.world import World
 
 from .agreement import disagreements
@@ -63,15 +63,19 @@ def test_moments_fall_at_block_end_plus_n_hours_only_when_the_next_block_starts_
     # Manager 0: 19:00 day 0 (back on day 2 at 09:00), and 19:00 day 2 (no next block: until inf).
     # Manager 2: each 19:00, back at 09:00 next day; not on day 2's (next start: none, inf).
     # Manager 3: its block ends 03:00 day 1, 04:00 then; next block: none.
+    # Managers 0, 2 and 3 are off at the start and begin more than an hour later: the block before the
+    # start has handed over by then (FIRST_MOMENT, the tasks due before their first shift).
     assert list(zip(t, m, until, strict=True)) == [
+        (FIRST_MOMENT, 0, 540.0), (FIRST_MOMENT, 2, 540.0), (FIRST_MOMENT, 3, 1080.0),
         (1140.0, 0, 2 * DAY + 540), (1140.0, 2, DAY + 540), (DAY + 240.0, 3, math.inf),
         (DAY + 1140.0, 2, 2 * DAY + 540), (2 * DAY + 1140.0, 0, math.inf), (2 * DAY + 1140.0, 2, math.inf)]
-    # 16 hours after: manager 2 is back (09:00 < 10:00), manager 0 is not after day 0.
+    # 16 hours after: manager 2 is back (09:00 < 10:00), manager 0 is not after day 0; at the start only
+    # manager 3 (first shift at 18:00) is off longer than 16 hours for sure.
     t, m, until = handover_moments(start, end, 960.0, 3 * DAY)
-    assert list(zip(t, m, strict=True)) == [(1080.0 + 960.0, 0), (DAY + 180.0 + 960.0, 3)]
+    assert list(zip(t, m, strict=True)) == [(FIRST_MOMENT, 3), (1080.0 + 960.0, 0), (DAY + 180.0 + 960.0, 3)]
     # Exactly at the next start: back, no hand-over (15 hours after 18:00 is 09:00).
     t, m, _ = handover_moments(start[2:3], end[2:3], 900.0, 3 * DAY)
-    assert t.size == 0
+    assert t.size == 0  # and at the start: 09:00 is not more than 15 hours after any evening before
 
 
 # -- exact, on deterministic inputs --------------------------------------------------------------
@@ -332,3 +336,22 @@ def test_the_field_is_off_by_default_and_a_bad_value_names_it():
         doc["routing"]["handover_after_hours"] = bad
         problem = next(p for p in error_of(doc).problems if p.field == "routing.handover_after_hours")
         assert word in problem.message, problem.message
+
+
+def test_an_owner_off_at_a_pipeline_start_hands_over_at_once():
+    # A run from an open pipeline: lead 0, created 10 hours before the start, its second attempt
+    # overdue (due at minute 0), owned by manager 1, who starts at 12:00.  The block manager 1 worked
+    # before the start ended before minute 0, so its hand-over (an hour later) has come: just after
+    # the pipeline's leads arrive (FIRST_MOMENT), the attempt goes to whoever starts first, manager 0
+    # at 09:00.  Without the hand-over rule manager 1 makes it at 12:00.
+    def world(after):
+        w = two_managers(after, created=(-600.0, 545.0))
+        entry = Entry(np.array([1]), np.array([0.0]), np.array([1]))
+        return dataclasses.replace(w, leads=dataclasses.replace(w.leads, entry=entry))
+
+    out, log = both(world(1.0))
+    assert log[:3] == [(0.0, "assign", 0, 1), (FIRST_MOMENT, "handover", 0, 1, 0),
+                       (540.0, "attempt", 0, 0, 1, True)]
+    assert out.handovers[0] == 2  # and at 19:00 its presentation, as manager 0 is off on day 1
+    kept, log = both(world(None))
+    assert (720.0, "attempt", 0, 1, 1, True) in log and kept.handovers[0] == 0

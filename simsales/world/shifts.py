@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["block_end", "handover_moments", "on_shift_union", "routing_windows", "working_minutes"]
+__all__ = ["FIRST_MOMENT", "block_end", "handover_moments", "on_shift_union", "routing_windows",
+           "working_minutes"]
 
 
 def block_end(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -38,6 +39,10 @@ def block_end(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return np.take_along_axis(np.asarray(end, dtype=float), last, axis=1)
 
 
+FIRST_MOMENT = 1e-3
+"""Minutes: when the owners off at the start hand over (just after minute 0's arrivals)."""
+
+
 def handover_moments(start: np.ndarray, end: np.ndarray, after: float,
                      horizon: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """When each manager's queued tasks are handed over (``routing.handover_after_hours``).
@@ -48,7 +53,11 @@ def handover_moments(start: np.ndarray, end: np.ndarray, after: float,
     shift that meets the next one (a block of shifts goes on) is never
     followed by one: the next starts at ``E``, not after ``h``; so a manager
     on duty around the clock never has one.  At ``h`` the tasks due before
-    that next start are handed over.
+    that next start are handed over.  An owner off at the start whose
+    first shift begins more than ``after`` later hands over at
+    :data:`FIRST_MOMENT` (the block before the start ended before minute 0:
+    its moment has come), the tasks due before that first shift: the leads
+    an open pipeline gives them at minute 0.
 
     Args:
         start: shift start per manager and day ``(M, D)``, minutes from the start.
@@ -72,6 +81,15 @@ def handover_moments(start: np.ndarray, end: np.ndarray, after: float,
     keep = works & (h < horizon) & (later > h)
     manager, day = np.nonzero(keep)
     t, until = h[manager, day], later[manager, day]
+    # The block that ended before the start: its moment was at most `after` after minute 0 for an
+    # owner off at the start whose first shift begins later than that; it is taken at FIRST_MOMENT,
+    # once the leads a pipeline brings at minute 0 are queued (a warm or cold start has none).
+    first = np.where(works, start, np.inf).min(axis=1) if start.size else np.zeros(start.shape[0])
+    off = (first > after) & np.isfinite(first) & (horizon > FIRST_MOMENT)
+    early = np.flatnonzero(off)
+    t = np.concatenate([np.full(early.size, FIRST_MOMENT), t])
+    until = np.concatenate([first[early], until])
+    manager = np.concatenate([early, manager])
     order = np.lexsort((manager, t))
     return t[order], manager[order].astype(np.int64), until[order]
 
