@@ -283,3 +283,21 @@ def test_open_leads_of_a_channel_the_scenario_does_not_have_are_named_in_a_warni
     known = write_second(tmp_path)
     same = runner.invoke(app, ["run", str(known), "--pipeline", str(truths[0][1]), "-n", "2"])
     assert "does not have" not in same.stderr
+
+
+def test_an_owner_goes_to_the_manager_whose_week_is_most_like_theirs():
+    # Two managers of one team, same tenure: roster manager 0 works days 0 and 2 (off on day 1), manager
+    # 1 all three days.  In the export, A (hired first) worked on the weekdays of days 0 and 2 only
+    # (the 7th and 5th day before the start), B on all three.  By tenure A would go to manager 0 anyway;
+    # with A's and B's weeks swapped it must go to manager 1: the owner who works tomorrow gets the
+    # manager who works tomorrow.  Without any calls (no ``worked``), tenure decides.
+    from .test_handover import two_managers
+
+    world = two_managers(1.0)
+    roster, scenario = world.roster, world.scenario
+    week = lambda *days: tuple(d in days for d in range(7))  # noqa: E731
+    staff = pd.DataFrame({"manager_id": ["A", "B"], "team_lead_id": ["tl-tl", "tl-tl"],
+                          "hired_at": pd.to_datetime(["2024-01-01", "2024-02-01"])})
+    assert owner_index(staff.assign(worked=[week(0, 2), week(0, 1, 2)]), roster, scenario) == {"A": 0, "B": 1}
+    assert owner_index(staff.assign(worked=[week(0, 1, 2), week(0, 2)]), roster, scenario) == {"A": 1, "B": 0}
+    assert owner_index(staff, roster, scenario) == {"A": 0, "B": 1}

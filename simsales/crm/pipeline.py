@@ -33,7 +33,7 @@ from simsales.crm.export import Export, nanoseconds
 from simsales.crm.outcomes import wait_weights
 from simsales.crm.schema import STAGES
 
-__all__ = ["OpenLeads", "PipelineError", "open_at"]
+__all__ = ["WEEK", "OpenLeads", "PipelineError", "open_at"]
 
 _NS_PER_MINUTE = 60_000_000_000
 
@@ -208,11 +208,31 @@ def open_at(export: Export, start: dt.date) -> OpenLeads:
         closed=int((born & closed).sum()), notes=notes, wait_weight=weights)
 
 
+WEEK = 7
+"""Days before ``start`` whose calls tell which days of the week each manager works."""
+
+
 def _staff_at(export: Export, start: dt.date) -> pd.DataFrame:
-    """The managers employed at ``start``: hired on or before its day, not left by it."""
+    """The managers employed at ``start``: hired on or before its day, not left by it.
+
+    With the days of the week before it on which each made a call (``worked``: 7 booleans, the 7th
+    day before ``start`` first).
+    """
     staff = export.staff
     day = pd.Timestamp(start)
     hired = staff["hired_at"]
     left = staff["left_at"]
     on = (staff["role"] == "manager") & (hired <= day) & (left.isna() | (left > day))
-    return staff.loc[on, ["manager_id", "team_lead_id", "hired_at"]].reset_index(drop=True)
+    out = staff.loc[on, ["manager_id", "team_lead_id", "hired_at"]].reset_index(drop=True)
+    calls = export.calls
+    origin = pd.Timestamp(start).tz_localize(export.tz).value
+    ago = (origin - nanoseconds(calls["started_at"])) / (_NS_PER_MINUTE * 1440.0)  # days before start
+    recent = (ago > 0) & (ago <= WEEK) & calls["manager_id"].notna().to_numpy()
+    slot = WEEK - np.ceil(ago[recent]).astype(np.int64)  # 0: the 7th day before start ... 6: the day before
+    who = calls["manager_id"].astype(str).to_numpy()[recent]
+    worked = {m: [False] * WEEK for m in out["manager_id"].astype(str)}
+    for m, s in zip(who, slot, strict=True):
+        if m in worked and 0 <= s < WEEK:
+            worked[m][s] = True
+    out["worked"] = [tuple(worked[m]) for m in out["manager_id"].astype(str)]
+    return out

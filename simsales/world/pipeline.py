@@ -48,13 +48,10 @@ drawn as the scenario's; refunds as for any deal.
 
 **Owners.**  The export's ``manager_id`` of a lead in the touch chain or
 awaiting its presentation is kept if the staff table shows them employed on
-``start``: the export's employed managers, by hire date (then id), are
-matched to the scenario's starting managers (the team at ``start``: not a
-hire joining that day, not a standby, not in onboarding), by tenure
-(longest first, then roster order), first within a team lead where the
-export's ``team_lead_id`` names one of the scenario's team leads
-(``NAME`` or ``tl-NAME``, any case), then the rest across teams.  A lead
-whose owner is not matched is routed by the policy at minute 0 as a new lead.
+``start``, matched onto the scenario's starting managers by
+:func:`simsales.world.owners.owner_index` (within team leads, most alike
+weeks, then tenure).  A lead whose owner is not matched is routed by the
+policy at minute 0 as a new lead.
 """
 
 from __future__ import annotations
@@ -75,6 +72,7 @@ from simsales.world.absence import with_absence
 from simsales.world.arrivals import Entry, Leads
 from simsales.world.contact import decay, decay_args
 from simsales.world.deals import Deals
+from simsales.world.owners import owner_index
 from simsales.world.roster import Roster
 from simsales.world.world import Horizon, World
 
@@ -357,42 +355,3 @@ def joined_deals(deals: Deals, more: Deals) -> Deals:
     """Two sets of deals as one (the engines' offers, then the pipeline's deals past the offer)."""
     return Deals(*(np.concatenate([getattr(deals, f.name), getattr(more, f.name)])
                    for f in dataclasses.fields(Deals)))
-
-
-def _team_lead_key(text: object) -> str:
-    key = str(text).strip().lower() if isinstance(text, str) else ""
-    return key[3:] if key.startswith("tl-") else key
-
-
-def owner_index(staff: pd.DataFrame, roster: Roster, scenario: Scenario) -> dict[str, int]:
-    """The export's employed managers mapped onto the scenario's starting managers (module docstring).
-
-    Args:
-        staff: the export's managers employed at ``start`` (``manager_id``,
-            ``team_lead_id``, ``hired_at``).
-        roster: a plan's roster.
-        scenario: the resolved scenario (its team leads' names).
-
-    Returns:
-        Export ``manager_id`` -> roster index, for the managers matched.
-    """
-    starting = np.flatnonzero((roster.join_day < 0) & (roster.standby_for < 0) & roster.employed[:, 0]
-                              & ~roster.onboarding[:, 0])
-    starting = starting[np.lexsort((starting, roster.join_day[starting]))]  # longest tenure first
-    names = [_team_lead_key(t.name) for t in scenario.team.team_leads]
-    lead_of = [names[t] if 0 <= t < len(names) else "" for t in roster.team_lead[starting]]
-    people = staff.sort_values(["hired_at", "manager_id"], kind="stable")
-    ids = people["manager_id"].astype(str).tolist()
-    teams = [_team_lead_key(t) for t in people["team_lead_id"].tolist()]
-    index: dict[str, int] = {}
-    taken: set[int] = set()
-    for name in dict.fromkeys(names):
-        ours = [m for m, t in zip(starting.tolist(), lead_of, strict=True) if t == name]
-        theirs = [i for i, t in zip(ids, teams, strict=True) if t == name]
-        for person, m in zip(theirs, ours, strict=False):
-            index[person] = m
-            taken.add(m)
-    rest = [m for m in starting.tolist() if m not in taken]
-    for person, m in zip([i for i in ids if i not in index], rest, strict=False):
-        index[person] = m
-    return index
