@@ -268,7 +268,7 @@ def floor_doc(days: int) -> dict:
 @pytest.mark.slow
 def test_a_calibrated_backtest_on_a_floor_short_of_hands_covers_at_about_its_nominal_rate():
     """The sales floor's rules on (utilisation 80-90%): calibrated on 5 weeks, forecasting the next 4, 8
-    departments cover near 80% (77% measured; 75% over 24, the true scenario 78%).  Without the fits of
+    departments cover near 80% (77% measured).  Without the fits of
     the floor's rules they would not: with the CRM minutes alone held at 0 in the calibration, these
     departments covered 61%."""
     from simsales.analysis.backtest import backtest

@@ -311,7 +311,7 @@ def test_the_next_moment_on_shift_is_the_references():
                 expected = max(t, due, shift[0]) if shift else np.inf
                 if expected >= mf[k, fast_queues.STOP]:
                     expected = np.inf
-                assert fast_dispatch.next_action(k, t, mf, hd, hn, md, False) == expected
+                assert fast_dispatch.next_action(k, t, mf, hd, hn, md, False, np.inf) == expected
 
 
 @pytest.mark.parametrize("policy", ["round_robin", "least_loaded", "shared_queue"])

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
+from simsales.crm.outcomes import incidence as aalen_johansen
+
 JEFFREYS = 0.5
 """The prior counts added to successes and failures (the Jeffreys prior, Beta(1/2, 1/2))."""
 MAX_DELAY_ROWS = 100_000
@@ -153,15 +155,9 @@ def competing_risks(time: np.ndarray, cause: np.ndarray) -> Incidence:
     n_all = len(time)
     if n_all == 0:
         return Incidence(np.zeros(0), np.zeros(0), beta_counts(0, 0))
-    u, inv = np.unique(time, return_inverse=True)
-    d1 = np.bincount(inv, weights=cause == 1, minlength=len(u))
-    d2 = np.bincount(inv, weights=cause == 2, minlength=len(u))
-    total = np.bincount(inv, minlength=len(u)).astype(float)
-    at_risk = n_all - np.concatenate([[0.0], np.cumsum(total)[:-1]])
-    d = d1 + d2
-    surv_after = np.cumprod(1.0 - d / at_risk)
-    surv_before = np.concatenate([[1.0], surv_after[:-1]])
-    cif = np.cumsum(surv_before * d1 / at_risk)
+    est = aalen_johansen(time, cause == 1, cause == 2)
+    u, d1, at_risk, surv_before, cif = est.times, est.d_win, est.at_risk.astype(float), est.before, est.win
+    d = d1 + est.d_lose
     f = cif[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         t1 = np.where(at_risk > d, (f - cif) ** 2 * d / (at_risk * (at_risk - d)), 0.0)

@@ -62,12 +62,18 @@ class Incidence:
     Attributes:
         times: the distinct durations (minutes), ascending.
         at_risk: deals whose outcome or censoring is at or after each time.
+        d_win: successes at each time.
+        d_lose: failures at each time.
+        before: the all-cause survival just before each time.
         win: the cumulative incidence of success just after each time.
         lose: the cumulative incidence of failure just after each time.
     """
 
     times: np.ndarray
     at_risk: np.ndarray
+    d_win: np.ndarray
+    d_lose: np.ndarray
+    before: np.ndarray
     win: np.ndarray
     lose: np.ndarray
 
@@ -93,7 +99,7 @@ def incidence(duration: np.ndarray, succeeded: np.ndarray, failed: np.ndarray) -
     survival = np.cumprod(1.0 - (d_win + d_lose) / at_risk)
     before = np.concatenate([[1.0], survival[:-1]])  # all-cause survival just before each time
     win, lose = np.cumsum(before * d_win / at_risk), np.cumsum(before * d_lose / at_risk)
-    return Incidence(times, at_risk, win, lose)
+    return Incidence(times, at_risk, d_win, d_lose, before, win, lose)
 
 
 def wait_weight(duration: np.ndarray, succeeded: np.ndarray, failed: np.ndarray) -> float:

@@ -229,10 +229,9 @@ def _staff_at(export: Export, start: dt.date) -> pd.DataFrame:
     ago = (origin - nanoseconds(calls["started_at"])) / (_NS_PER_MINUTE * 1440.0)  # days before start
     recent = (ago > 0) & (ago <= WEEK) & calls["manager_id"].notna().to_numpy()
     slot = WEEK - np.ceil(ago[recent]).astype(np.int64)  # 0: the 7th day before start ... 6: the day before
-    who = calls["manager_id"].astype(str).to_numpy()[recent]
-    worked = {m: [False] * WEEK for m in out["manager_id"].astype(str)}
-    for m, s in zip(who, slot, strict=True):
-        if m in worked and 0 <= s < WEEK:
-            worked[m][s] = True
-    out["worked"] = [tuple(worked[m]) for m in out["manager_id"].astype(str)]
+    caller = calls["manager_id"].astype(str).to_numpy()[recent]
+    who = pd.Index(out["manager_id"].astype(str)).get_indexer(caller)
+    worked = np.zeros((len(out), WEEK), dtype=bool)
+    worked[who[who >= 0], slot[who >= 0]] = True
+    out["worked"] = [tuple(w) for w in worked.tolist()]
     return out

@@ -154,7 +154,7 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
         # with nothing due, next_action says when to look again.
         lead = pop_due(m, t, hd, hk, hn, shared) if on_shift else -1
         if lead < 0:
-            when = next_action(m, t, mf, hd, hn, md, shared)
+            when = next_action(m, t, mf, hd, hn, md, shared, INF)
             return when, (WAKE if when < INF else IDLE)
         owner[lead] = m
         if step[lead] < n_steps:

@@ -90,7 +90,7 @@ def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
 
 @njit(cache=True, error_model="numpy", inline="always")
 def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray,
-                md: np.ndarray, shared: bool) -> float:
+                md: np.ndarray, shared: bool, earliest: float) -> float:
     """The first moment >= ``t`` when manager ``m`` is on shift with a due task.
 
     Their own task lists count, and the shared queue's if ``shared`` (only
@@ -106,6 +106,7 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
         hn: the task lists' counts and first positions.
         md: the per-manager-day table.
         shared: whether the shared queue's lists count.
+        earliest: the due time of a task not queued yet that counts too (inf: none).
 
     Returns:
         Minutes from the start; inf if never (before they stop).
@@ -114,7 +115,7 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
     if t >= stop:
         return INF
     pool = ROWS * mf.shape[0]
-    q = INF
+    q = earliest
     for h in (ROWS * m, ROWS * m + 1, ROWS * m + 2, pool, pool + 1, pool + 2):
         if (shared or h < pool) and hn[h, COUNT] > 0 and hd[h, task_first(h, hn)] < q:
             q = hd[h, task_first(h, hn)]
@@ -148,8 +149,8 @@ def schedule(m: int, when: float, kind: int, heap: bool, mf: np.ndarray, mi: np.
 
 @njit(cache=True, error_model="numpy", inline="always")
 def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
-                 queues: tuple, events: tuple, counters: np.ndarray) -> None:
-    """Let an idle manager re-plan their wait now that a task is queued.
+                 queues: tuple, events: tuple, counters: np.ndarray, earliest: float) -> None:
+    """Let an idle manager re-plan their wait now that a task is queued (or, ``earliest``, about to be).
 
     Args:
         m: the manager.
@@ -161,11 +162,12 @@ def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, m
         queues: the task lists ``(hd, hk, hn)``.
         events: the event heap.
         counters: the loop's counters.
+        earliest: the due time of a task handed to them and not queued yet (inf: none).
     """
     if mi[m, BUSY]:
         return
     hd, _, hn = queues
-    when = next_action(m, t, mf, hd, hn, md, heap)
+    when = next_action(m, t, mf, hd, hn, md, heap, earliest)
     if when < mf[m, EV_T]:
         schedule(m, when, WAKE, heap, mf, mi, events, counters)
 
@@ -217,7 +219,7 @@ def give(target: int, due: float, lead: int, t: float, params: np.ndarray, heap:
     task_push(task_row(target, step[lead], params), due, key, hd, hk, hn, counters)
     if target < n_managers:
         owner[lead] = target
-        wake_if_idle(target, t, heap, mf, mi, md, queues, events, counters)
+        wake_if_idle(target, t, heap, mf, mi, md, queues, events, counters, INF)
         return
     # The shared queue: a task due now wakes the first idle manager on shift not
     # woken yet; a task due later lets every idle manager re-plan.  (Managers off
@@ -241,7 +243,7 @@ def give(target: int, due: float, lead: int, t: float, params: np.ndarray, heap:
                 mf[m, NEXT_ON] = on_shift_from(m, t, md)
             if mf[m, EV_T] <= mf[m, NEXT_ON]:
                 continue
-        wake_if_idle(m, t, heap, mf, mi, md, queues, events, counters)
+        wake_if_idle(m, t, heap, mf, mi, md, queues, events, counters, INF)
 
 
 @njit(cache=True, error_model="numpy", inline="always")

@@ -239,11 +239,10 @@ def _lead_draws(world: World, rng: np.random.Generator,
     draws[:, DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
     draws[:, CONTACT_F] = factor[leads.channel] * leads.reachable_mask()
     draws[:, ENTRY_DUE], draws[:, ENTRY_OWNER] = np.nan, -1.0  # a new lead; then the pipeline's entries
+    draws[:, EXPIRY] = leads.created + chain.lead_ttl
     if leads.entry is not None:
         draws[: leads.n_entries, ENTRY_DUE] = leads.entry.due
         draws[: leads.n_entries, ENTRY_OWNER] = leads.entry.owner
-    draws[:, EXPIRY] = leads.created + chain.lead_ttl
-    if leads.entry is not None:
         draws[: leads.n_entries, EXPIRY][leads.entry.attempt < 0] = np.inf  # a presentation: no lead_ttl
     seed = np.uint64(rng.integers(0, 2**63))
     if chain.nontarget_call_minutes is not None:  # drawn last: no other draw moves

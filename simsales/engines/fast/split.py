@@ -32,7 +32,6 @@ from numba import njit
 from simsales.engines.fast.chain import done, take
 from simsales.engines.fast.dispatch import (
     give,
-    on_shift_from,
     owned_before,
     reassign,
     reroute,
@@ -42,8 +41,6 @@ from simsales.engines.fast.dispatch import (
 from simsales.engines.fast.entry import arrival, arrive
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import (
-    BUSY,
-    COUNT,
     EV_KIND,
     EV_T,
     LAST_ROUTED,
@@ -54,7 +51,6 @@ from simsales.engines.fast.queues import (
     SEGMENT,
     SEQ,
     STOP,
-    task_first,
     task_merge,
     views,
 )
@@ -64,7 +60,6 @@ from simsales.engines.fast.tables import (
     INF,
     P_BAR,
     P_HORIZON,
-    WAKE,
 )
 
 
@@ -147,31 +142,7 @@ def flush(nb: int, b_row: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, pend
         r = b_row[x] // ROWS
         if pending[r] < INF:
             pending[r] = INF
-            wake_if_idle(r, t, False, mf, mi, md, queues, events, counters)
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def wake_counting(m: int, t: float, due: float, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
-                  queues: tuple) -> None:
-    """Manager ``m``'s wake-up as if a task due at ``due`` were queued too (``wake_if_idle``'s).
-
-    The first moment on or after ``t`` when they are on shift with a due
-    task, their lists' first tasks and that one counted (``next_action``).
-    """
-    if mi[m, BUSY]:
-        return
-    hd, _, hn = queues
-    stop = mf[m, STOP]
-    when = INF
-    if t < stop:
-        q = due
-        for h in range(ROWS * m, ROWS * m + ROWS):
-            if hn[h, COUNT] > 0 and hd[h, task_first(h, hn)] < q:
-                q = hd[h, task_first(h, hn)]
-        x = on_shift_from(m, max(t, q), md)
-        when = x if x < stop else INF
-    if when < mf[m, EV_T]:
-        mf[m, EV_T], mi[m, EV_KIND] = when, WAKE
+            wake_if_idle(r, t, False, mf, mi, md, queues, events, counters, INF)
 
 
 @njit(cache=True, error_model="numpy")
@@ -193,7 +164,7 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
     ``until``; the pending ones are due when the owner is on shift again,
     so after ``until`` as a rule: then they change nothing the owner hands
     over and stay pending, and only the owner's wake-up is re-planned with
-    them counted (:func:`wake_counting`), as queueing them would.  If one
+    them counted (``dispatch.wake_if_idle``'s ``earliest``), as queueing them would.  If one
     is due earlier (nobody worked when it was due: it went to the first
     one back, maybe this owner), every pending task is queued first.
     (Queueing them all before every such owner, as before, cost one merge
@@ -217,7 +188,7 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
             flush(nb, b_row, b_due, b_key, pending, t, mf, mi, md, queues, events, counters)
             nb = 0
         elif pending[m] < INF:  # all due later: they stay pending; the wake-up counts them
-            wake_counting(m, t, pending[m], mf, mi, md, queues)
+            wake_if_idle(m, t, False, mf, mi, md, queues, events, counters, pending[m])
         if seen[m] != batch:
             seen[m] = batch
             advance(m, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
