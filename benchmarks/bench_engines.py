@@ -244,6 +244,12 @@ def cold_start(replications: int = 20) -> dict:
             "extra_s": walls["cold_s"] - walls["warm_s"]}
 
 
+def cold_start_line(c: dict) -> str:
+    """One line of text for :func:`cold_start`'s result."""
+    return (f"cold start ({c['command']}): first run {c['cold_s']:.1f} s, second {c['warm_s']:.1f} s: "
+            f"{c['extra_s']:.1f} s extra")
+
+
 def dask_vs_local(replications: int) -> dict | None:
     """The same q3 run on the local 2-process pool and on a 2-worker LocalCluster; None without Dask."""
     try:
@@ -373,9 +379,7 @@ def table(result: dict) -> str:
     lines += [f"{row['managers']:>10}{row['leads_per_replication']:>20,}{row['fast_us_per_lead']:>20.2f}"
               for row in result["scaling"]]
     if result["cold_start"]:
-        c = result["cold_start"]
-        lines += ["", f"cold start ({c['command']}): first run {c['cold_s']:.1f} s, second "
-                      f"{c['warm_s']:.1f} s: {c['extra_s']:.1f} s extra"]
+        lines += ["", cold_start_line(result["cold_start"])]
     if result["dask"]:
         d = result["dask"]
         lines += ["", f"q3 x {d['replications']} on 2 workers: local pool {d['local_s']:.1f} s, Dask "
@@ -404,8 +408,9 @@ def main() -> None:
                         help="replications of the Dask against local run (default 200; 0 skips it)")
     parser.add_argument("--handover-hours", type=float, default=0.0,
                         help="routing.handover_after_hours in the hand-over measure (default 0)")
-    parser.add_argument("--only", choices=["scaling"],
-                        help="measure only this part (scaling: a few minutes)")
+    parser.add_argument("--only", choices=["scaling", "cold-start"],
+                        help="measure only this part (scaling: a few minutes; cold-start: the first run "
+                             "after an install against the second, about a minute)")
     parser.add_argument("--quick", action="store_true",
                         help="a quick check that everything runs: few replications, no policies")
     args = parser.parse_args()
@@ -418,6 +423,11 @@ def main() -> None:
                   for r in rows]
         text = "\n".join(lines)
         print(json.dumps({"machine": machine(), "scaling": rows}, indent=2) if args.json else text)
+        return
+    if args.only == "cold-start":
+        c = cold_start()
+        measured = {"machine": machine(), "cold_start": c, "cold_start_extra_s": c["extra_s"]}
+        print(json.dumps(measured, indent=2) if args.json else cold_start_line(c))
         return
     if args.quick:
         args.replications, args.des_replications, args.no_policies = 20, 1, True

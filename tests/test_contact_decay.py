@@ -19,7 +19,7 @@ TABLE_ROWS = [(0.0, 1.0), (60.0, 0.8), (600.0, 0.5), (2880.0, 0.3)]
 @njit
 def compiled_caller(ages: np.ndarray, kind: int, half_life: float, floor: float,
                     table: np.ndarray) -> np.ndarray:
-    """decay as the engine's loops use it: inlined into compiled code."""
+    """decay as the engine's loops use it: called from compiled code."""
     out = np.empty(ages.size)
     for i in range(ages.size):
         out[i] = decay(ages[i], kind, half_life, floor, table)

@@ -8,7 +8,7 @@ bucket (the factor of the last bucket whose age is <= the lead's age; 1
 before the first), or not at all (no decay).
 
 :func:`decay` is the one rule.  It is compiled with numba so that the fast
-engine's loops inline it; the reference engine and the funnel calculator
+engine's loops call it; the reference engine and the funnel calculator
 call the same function from Python (:func:`contact_decay` takes the
 scenario's values as they are written), so all three get the same factor,
 bit for bit.
@@ -64,7 +64,7 @@ def _c_pow(typingctx: object, base: types.Type, exponent: types.Type) -> tuple |
     return types.float64(base, exponent), codegen
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def decay(age: float, kind: int, half_life: float, floor: float, table: np.ndarray) -> float:
     """Factor on the contact chance of a lead ``age`` minutes old.
 

@@ -25,8 +25,8 @@ PACKAGE = FAST.parent.parent
 SOURCES: tuple[Path, ...] = (
     *sorted(FAST.glob("*.py")),  # the engine's own modules
     PACKAGE / "engines" / "contract.py",  # the end codes (IN_CHAIN ... OFFER)
-    PACKAGE / "engines" / "probation.py",  # the probation rule, inlined into the loops
-    PACKAGE / "world" / "contact.py",  # the contact decay, inlined into the loops
+    PACKAGE / "engines" / "probation.py",  # the probation rule, compiled into the loops
+    PACKAGE / "world" / "contact.py",  # the contact decay, compiled into the loops
     PACKAGE / "scenario" / "units.py",  # MINUTES_PER_DAY
     PACKAGE / "scenario" / "policies.py",  # the routing policies' codes
 )

@@ -5,7 +5,8 @@ calls themselves: queueing a task with its manager or the shared queue and
 waking whoever should act (:func:`give`), the first moment a manager can
 act (:func:`next_action`), the task they take then, by the priority rule
 (:func:`pop_due`), and a leaver's tasks routed anew (:func:`reassign`).
-Every helper is inlined at numba-IR level (see the speed notes in
+The helpers on the per-event path are inlined at numba-IR level, the
+small leaves are compiled as calls (see the speed notes in
 :mod:`simsales.engines.fast.queues`).
 
 The arrays the helpers share: ``mf``/``mi``, the per-manager tables
@@ -62,7 +63,7 @@ __all__ = ["give", "hand_over", "next_action", "on_shift_from", "owned_before", 
            "reroute", "schedule", "wake_if_idle"]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
     """The first moment >= ``x`` when manager ``m`` is on shift.
 
@@ -125,7 +126,7 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
     return x if x < stop else INF
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def schedule(m: int, when: float, kind: int, heap: bool, mf: np.ndarray, mi: np.ndarray,
              events: tuple, counters: np.ndarray) -> None:
     """Set manager ``m``'s next event; keep the event heap in order if the loop has one.
@@ -172,7 +173,7 @@ def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, m
         schedule(m, when, WAKE, heap, mf, mi, events, counters)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def task_row(target: int, k: int, params: np.ndarray) -> int:
     """The task list a lead's next task goes to with ``target``: its row in the task tables.
 

@@ -63,7 +63,7 @@ def eligible(r: int, day: int, lo: int, hi: int, cap: int, ri: np.ndarray, new_c
     pick_i[0], pick_i[1] = r, n
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.ndarray, md: np.ndarray,
               mf: np.ndarray, params: np.ndarray, counters: np.ndarray, deadline: float) -> tuple[int, float]:
     """Who gets a new lead at ``t``: :func:`route`, or under limits the reference's ``choose_new``.

@@ -18,14 +18,20 @@
   indexed binary heap over managers: one key ``(time, seq)`` each, +inf when
   there is nothing to do, changed in place (``mi[m, POS]`` is where).
 
-Speed notes (numba).  The helpers on the per-event path are inlined at
-numba-IR level (``inline="always"``), and the loop works on
+Speed notes (numba).  The helpers on the per-event path that take the
+loop's tables (``take``, ``done``, ``give``, ``next_action``,
+``wake_if_idle``, ``pop_due``, ``task_push``, ``task_merge``) are inlined
+at numba-IR level (``inline="always"``), and the loop works on
 :func:`borrowed` views of its arrays: without both, each helper call cost
 two atomic reference-count updates per array argument, which took most of
-the loop's time.  The rarely run parts (a hand-over, a pipeline entry, a
-probation decision, bringing one manager up to a moment) are compiled as
-calls: inlined into every caller, they tripled the compile time (about 6
-minutes of CPU for both loops, against 2) for 10% of speed.
+the loop's time.  The leaves with a few arguments (:func:`uniform`,
+:func:`task_first`, :func:`set_event`, ``routing.route``, the decay ...)
+are compiled as calls: LLVM inlines the small ones anyway, and numba's
+inliner, which works over the whole caller once per inlined call, spent
+most of the compile time on them (115 s of CPU for ``run_split`` against
+45 s now, same speed and the same numbers; docs/engines.md, "Compile
+time").  The rarely run parts (a hand-over, a pipeline entry, a probation
+decision, bringing one manager up to a moment) are compiled as calls too.
 """
 
 from __future__ import annotations
@@ -134,7 +140,7 @@ def task_merge(h: int, due: np.ndarray, key: np.ndarray, hd: np.ndarray, hk: np.
     hn[h, COUNT] = n + k
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def task_first(h: int, hn: np.ndarray) -> int:
     """Where row ``h``'s first task is (read it before :func:`task_pop`).
 
@@ -148,7 +154,7 @@ def task_first(h: int, hn: np.ndarray) -> int:
     return hn[h, FIRST]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def task_load(m: int, hn: np.ndarray) -> int:
     """How many tasks are queued with manager ``m`` (their three rows).
 
@@ -162,7 +168,7 @@ def task_load(m: int, hn: np.ndarray) -> int:
     return hn[ROWS * m, COUNT] + hn[ROWS * m + 1, COUNT] + hn[ROWS * m + 2, COUNT]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def task_pop(h: int, hn: np.ndarray) -> None:
     """Remove the first task of row ``h``.
 
@@ -174,7 +180,7 @@ def task_pop(h: int, hn: np.ndarray) -> None:
     hn[h, FIRST] = hn[h, FIRST] + 1 if hn[h, COUNT] > 0 else 0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def set_event(m: int, t: float, kind: int, mf: np.ndarray, mi: np.ndarray, events: tuple,
               counters: np.ndarray) -> None:
     """Give manager ``m`` the next event ``kind`` at ``t`` and restore the event heap.
@@ -252,7 +258,7 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def uniform(seed: np.uint64, counter: int) -> float:
     """A uniform in [0, 1): the SplitMix64 output for ``seed + counter * golden``.
 

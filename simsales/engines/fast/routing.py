@@ -191,7 +191,7 @@ def pack_routing(segments: tuple[np.ndarray, ...],
     return np.concatenate([bounds, cum_weight, until, weight]).astype(float), ri
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def bisect_right(a: np.ndarray, x: float, lo: int, hi: int) -> int:
     """The first index in ``a[lo:hi]`` whose value is > x, as ``bisect.bisect_right``.
 
@@ -213,7 +213,7 @@ def bisect_right(a: np.ndarray, x: float, lo: int, hi: int) -> int:
     return lo
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy")
 def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, ri: np.ndarray,
           hn: np.ndarray, counters: np.ndarray) -> int:
     """Who gets a lead or a task at ``t``: :func:`simsales.engines.routing.choose`, compiled.

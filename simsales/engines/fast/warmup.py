@@ -23,16 +23,17 @@ from simsales.engines.fast.engine import SPLIT_POLICIES
 
 __all__ = ["COMPILE_SECONDS", "compile_seconds", "is_ready", "loops_for"]
 
-COMPILE_SECONDS = {"run_split": 80, "run_loop": 45}
+COMPILE_SECONDS = {"run_split": 45, "run_loop": 25}
 """Time numba takes to compile each loop with what it calls, seconds of one core (a 2-core VM, 2026).
 
-Measured in a fresh process with an empty ``NUMBA_CACHE_DIR`` on 2026-11-29,
-with every rule of the sales floor in the loops: about 2 minutes of CPU for
-both (the wall time grows with what else runs: 165 s and 88 s on a loaded
-machine).  Most of it is numba's own passes (type inference of the inlined
-helpers), the rest LLVM.  Before the rarely run parts were compiled as
-calls (:mod:`simsales.engines.fast.queues`) it was about 6 minutes; before
-the hand-over, booked work and pipeline entries, 39 s and 25 s.
+Measured in a fresh process with an empty ``NUMBA_CACHE_DIR`` on 2026-11-30
+(the first call on q3's first world, the other core busy): 45 s for
+``run_split``, 24 s for ``run_loop``.  Most of it is numba's inliner
+(``inline="always"``) and type inference over the inlined helpers, the
+rest LLVM.  With the small leaves inlined too it was 115 s and 50 s; before
+the rarely run parts were compiled as calls
+(:mod:`simsales.engines.fast.queues`), about 6 minutes for both; before the
+hand-over, booked work and pipeline entries, 39 s and 25 s.
 """
 
 
