@@ -186,6 +186,30 @@ def test_a_long_run_says_how_long_it_will_take(monkeypatch):
             "estimated from 2,337 leads per replication)") in result.stderr
 
 
+def test_the_time_said_counts_the_market_gap_run(monkeypatch, tmp_path):
+    # With qualify below its market value the table ends with the market gaps, which run the plans
+    # once more (qualify at market): the time said before the run counts that second run.
+    import yaml
+
+    doc = yaml.safe_load(SMALL.read_text())
+    doc["benchmarks"] = {"qualify": 0.99}
+    gapped = tmp_path / "gapped.yaml"
+    gapped.write_text(yaml.safe_dump(doc, sort_keys=False))
+    monkeypatch.setattr("simsales.cli.execution._compile_seconds", lambda engine, policies: 0)
+    monkeypatch.setattr("simsales.montecarlo.estimate.FAST_SECONDS_PER_LEAD", 0.01)  # a slow machine
+    table = invoke("run", str(gapped), "-n", "2", "--workers", "1")
+    assert table.exit_code == 0, table.output
+    assert "qualify: simulated" in table.stdout  # the gap was simulated
+    # 95 s a run (as above), twice: 191 s, about 3 min
+    assert ("note: this run will take about 3 min (2 plans x 2 replications on 1 worker process, then 1 "
+            "more run of that size for the market-gap table; estimated from 2,337 leads per "
+            "replication)") in table.stderr
+    assert table.stderr.count("this run will take") == 1  # the second run's time was said with the first
+    as_json = invoke("run", str(gapped), "-n", "2", "--workers", "1", "--format", "json")  # no gap table
+    assert as_json.exit_code == 0 and "note: this run will take about 2 min (2 plans x 2 replications on 1 " \
+        "worker process; estimated" in as_json.stderr
+
+
 def test_expected_leads_are_the_channels_mean_volumes_over_the_horizon(small):
     # small: 20 leads a day (social), and ads at triangular(50, 60, 70) (mean 60) growing 5% an
     # average month (365.25 / 12 days); flat weekday profiles; 21 days from day 0, and the 8 days

@@ -184,6 +184,21 @@ def benchmark_gaps(scenario: Scenario, result: RunResult, runner: Runner | None 
     return gaps
 
 
+def variant_runs(scenario: Scenario) -> int:
+    """How many simulated variants :func:`benchmark_gaps` will run for this scenario (known before the run).
+
+    Args:
+        scenario: the scenario.
+
+    Returns:
+        1 when ``qualify`` is below its market value (that gap is simulated), else 0.
+    """
+    bench = scenario.benchmarks
+    if bench is None or bench.qualify is None:
+        return 0
+    return int(mean_of(_get(scenario, PARAMETERS["qualify"])) < bench.qualify)
+
+
 def _get(scenario: Scenario, path: tuple) -> object:
     obj: object = scenario
     for part in path:

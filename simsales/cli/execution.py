@@ -48,7 +48,8 @@ DASK_TASK_SECONDS = 1.0
 
 def simulate(scenario: Scenario, plans: list[str] | None, replications: int | None,
              seed: int | None, engine: str, workers: int | None, quiet: bool = False,
-             executor: str = "local", scheduler: str | None = None) -> RunResult:
+             executor: str = "local", scheduler: str | None = None, variants: int = 0,
+             variant_of: str | None = None) -> RunResult:
     """Run the scenario with a progress bar on stderr; refuse a run that cannot fit.
 
     Args:
@@ -63,6 +64,10 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
         executor: ``local`` (this machine's process pool) or ``dask``.
         scheduler: a Dask scheduler's address (only with ``dask``; None: a
             local cluster of ``workers`` processes).
+        variants: runs of the same size the command makes after this one (the
+            market-gap table's variants): counted in the time said.
+        variant_of: this run is such a variant (what it changes): its time was
+            said with the base run's, and the progress bar names it.
 
     Returns:
         The run.
@@ -83,18 +88,22 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
     _check_memory(estimate)
     policies = [scenario.routing.policy]
     compiling = _compile_seconds(engine, policies) if scheduler is None else 0
-    if estimate.seconds + compiling > LONG_RUN_SECONDS:
+    extra = compiling + variants * estimate.seconds
+    if variant_of is None and estimate.seconds + extra > LONG_RUN_SECONDS:
         where = (f"the Dask cluster at {scheduler}" if scheduler else
                  f"{workers} worker process{'es' if workers > 1 else ''}")
-        note(f"this run will take {estimate.duration_text(compiling)} ({len(chosen)} plans x {reps:,} "
-             f"replications on {where}; estimated from {estimate.leads:,.0f} leads per replication)")
+        again = (f", then {variants} more run{'s' if variants > 1 else ''} of that size for the market-gap "
+                 "table" if variants else "")
+        note(f"this run will take {estimate.duration_text(extra)} ({len(chosen)} plans x {reps:,} "
+             f"replications on {where}{again}; estimated from {estimate.leads:,.0f} leads per replication)")
     if scheduler is None:
         prepare_engine(engine, policies, compiling)
     with started_executor(executor, scheduler, workers, reps) as chosen_executor:
         batch_size = _dask_batch_size(estimate, reps, workers) if executor == "dask" else None
         with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
-            task = bar.add_task(f"{engine}: {len(chosen)} plans x {reps} replications", total=reps)
+            what = f"{engine}: {len(chosen)} plans x {reps} replications"
+            task = bar.add_task(f"{what}, {variant_of}" if variant_of else what, total=reps)
             try:
                 return montecarlo.run(scenario, plans, replications, seed, engine=engine,
                                       workers=workers, batch_size=batch_size, executor=chosen_executor,

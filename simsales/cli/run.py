@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from simsales.analysis.compare import SHOWN_METRICS, compare
-from simsales.analysis.market_gaps import Gap, benchmark_gaps
+from simsales.analysis.market_gaps import Gap, benchmark_gaps, variant_runs
 from simsales.cli.common import (
     EngineOpt,
     ExecutorOpt,
@@ -204,7 +204,8 @@ def run_command(
     check_out_dir(out_dir)
     result = with_plan_months(
         simulate(scenario, plans, replications, seed, engine, workers, quiet=format == "json",
-                 executor=executor, scheduler=scheduler), scenario)
+                 executor=executor, scheduler=scheduler,
+                 variants=variant_runs(scenario) if format == "table" else 0), scenario)
     if out_dir is not None:
         write_run(result, out_dir)
     comparison = compare(result, scenario, metrics=SHOWN_METRICS) if len(result.plans) > 1 else None
@@ -222,7 +223,8 @@ def run_command(
             out.print(comparison_table(result, comparison, scenario.currency))
         if scenario.benchmarks is not None:
             gaps = benchmark_gaps(scenario, result, lambda sc: simulate(
-                sc, plans, replications, seed, engine, workers, executor=executor, scheduler=scheduler))
+                sc, plans, replications, seed, engine, workers, executor=executor, scheduler=scheduler,
+                variant_of="qualify at market (the market-gap table)"))
             out.print(gap_table(gaps, scenario.currency))
     if report:
         write_report_files(result, scenario, file, out_dir, out if format == "table" else err)

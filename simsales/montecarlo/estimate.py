@@ -7,8 +7,9 @@ at the start plus the most hires a plan asks for, times the horizon), the
 plans and the replications; and multiplies by per-unit costs measured on a
 2-core VM (Python 3.11, numba 0.68; benchmarks in the docstrings of the
 constants below).  The result is a rough figure, within about a factor of
-two on other machines and under other load (q3 x 1000 on 2 cores:
-estimated 37 s, measured 24-60 s depending on what else runs): enough to
+two on other machines and under other load (``simsales run
+scenarios/q3.yaml -n 40 --format json`` on this 2-core VM, 2026-11-30:
+estimated 17 s, measured 18 s): enough to
 refuse a run that cannot fit in memory before it starts, and to say how
 long a long one will take.
 
@@ -54,19 +55,28 @@ RESULT_BYTES_PER_PLAN = 2048
 RESULT_BYTES_PER_PLAN_DAY = 16
 """Plus per day of the horizon (the weekly and monthly series), bytes (about 7 measured)."""
 
-FAST_SECONDS_PER_LEAD = 0.45e-6
-"""Fast engine, one plan: whole replication per lead, seconds.
+FAST_SECONDS_PER_LEAD = 2.0e-6
+"""Fast engine, one plan: whole replication per lead (the warm-up's too), seconds.
 
-q3 (53,000 leads, 3 plans) takes 0.070 s a replication on a quiet core
-(README, benchmarks/bench_engines.py): 0.44 us per lead and plan; 0.6-0.7 us
-measured on q3 scaled from 20 to 250 managers with the machine shared.
+Fitted with :data:`FAST_SECONDS_PER_MANAGER_DAY` to the whole pipeline's
+time on both shipped scenarios (``benchmarks/bench_estimate.py``,
+2026-11-30, 10 replications each in one process: q3, 5 plans, 58,660
+leads: 7.8 s; big.yaml, 6 plans, 185,030 leads: 28.2 s): 1.98 us.  With
+every rule of the sales floor on, about 5 times the 0.45 us measured
+before them.
 """
-FAST_SECONDS_PER_MANAGER_DAY = 0.25e-6
-"""Fast engine, one plan: per manager-day, seconds (0.32 us measured, shared, 500-1,000 managers)."""
-DES_SECONDS_PER_LEAD = 25e-6
-"""Reference engine, one plan: per lead, seconds (q3, 40 managers: 9.27 s a replication, 58 us a lead) ..."""
-DES_SECONDS_PER_LEAD_MANAGER = 0.8e-6
-"""... plus this per lead and manager, seconds (74 us against 51 us from 40 to 20 managers, shared)."""
+FAST_SECONDS_PER_MANAGER_DAY = 5.1e-6
+"""Fast engine, one plan: per manager-day (the warm-up's too), seconds (fitted as above: 5.11 us)."""
+DES_SECONDS_PER_LEAD = 132e-6
+"""Reference engine, one plan: per lead, seconds ...
+
+With :data:`DES_SECONDS_PER_LEAD_MANAGER`: the earlier costs (25 and 0.8 us,
+q3 before the rules of the sales floor) times 5.28, the ratio of the
+measured time to theirs on q3's first plan (``benchmarks/bench_estimate.py``,
+2026-11-30: 17.7 s a replication).
+"""
+DES_SECONDS_PER_LEAD_MANAGER = 4.2e-6
+"""... plus this per lead and manager, seconds (74 us against 51 us from 40 to 20 managers, scaled)."""
 SECONDS_PER_PLAN = 0.0025
 """Per plan and replication whatever the size (roster, metrics), seconds."""
 START_SECONDS = 2.0
