@@ -26,7 +26,7 @@ at numba-IR level (``inline="always"``), and the loop works on
 two atomic reference-count updates per array argument, which took most of
 the loop's time.  The leaves with a few arguments (:func:`uniform`,
 :func:`task_first`, :func:`set_event`, ``routing.route``, the decay ...)
-are compiled as calls: LLVM inlines the small ones anyway, and numba's
+are compiled as calls: LLVM inlines the smallest anyway, and numba's
 inliner, which works over the whole caller once per inlined call, spent
 most of the compile time on them (115 s of CPU for ``run_split`` against
 45 s now, same speed and the same numbers; docs/engines.md, "Compile
