@@ -182,6 +182,13 @@ def _closing(part: Part, frame: Frame, rows: np.ndarray) -> None:
         lo, hi = beta_moments(share, seen * (1 - seen) / max(n, 1) / max(reach, 1e-9) ** 2, n,
                               events).interval()
         how = f"over the {reach:.1%} of closing calls the delay's fit brings within the limit"
+    if fit is not None and fit.mean > within:
+        part.warnings.append(
+            f"funnel.closing: the days from an offer to its closing call came out at a mean of "
+            f"{fit.mean:.1f} ({fit.family} fit), past the {within:g}-day limit, from the calls seen within "
+            f"it only: the export cannot tell so long a delay from offers that need no closing call, so the "
+            f"share ({share:.0%}) and the delay are unsure; check both against how the department books "
+            "its closing calls")
     part.set("funnel.closing.share", round(share, 4),
              f"from {count(n)} offers at least {within:g} days old, {frame.period}: {count(events)} had a "
              f"call after the offer ({seen:.1%}); {how}; 90% interval {lo:.1%}..{hi:.1%} (the field takes "
