@@ -1,6 +1,6 @@
 """Both engines on scenarios/q3.yaml, side by side, on this machine.
 
-    python benchmarks/bench_engines.py [--json] [--replications N] [--only scaling]
+    python benchmarks/bench_engines.py [--json] [--replications N] [--only scaling|cold-start|compile]
 
 Measures, in one run:
 
@@ -46,6 +46,12 @@ Measures, in one run:
   on a 2-worker Dask ``LocalCluster`` against the local 2-process pool, one
   run each, side by side; the ratio of wall times (above 1: Dask is
   slower), each including its start (the cluster's, the pool's).
+
+``--only`` measures one part alone: ``scaling``, ``cold-start``, or
+``compile`` (not in the full run): each loop's first call on q3's first
+world in a fresh process with an empty ``NUMBA_CACHE_DIR`` (``weighted``:
+the per-manager loop; ``least_loaded``: the event loop), then the engine
+alone on that replication's worlds, microseconds per lead.
 
 The process first calls ``keep_freed_memory()``, as every process that
 runs replications does (simsales.montecarlo.memory; benchmarks/bench_memory.py
@@ -244,6 +250,35 @@ def cold_start(replications: int = 20) -> dict:
             "extra_s": walls["cold_s"] - walls["warm_s"]}
 
 
+def compile_child(policy: str) -> dict:
+    """In this fresh process, numba's cache empty: q3's first world under ``policy``, compiled, then timed."""
+    q3 = load_scenario(Q3)
+    scenario = q3 if policy == q3.routing.policy else q3_with_policy(policy)
+    cases = worlds(scenario, 1)
+    simulate = get_engine("fast")
+    start = time.perf_counter()
+    simulate(cases[0][1], montecarlo.stream(scenario.seed, cases[0][0], "dynamics"))  # compiles the loop
+    compile_s = time.perf_counter() - start
+    best = min(engine_time("fast", cases, scenario.seed) for _ in range(3))
+    return {"policy": policy, "compile_s": compile_s, "fast_us_per_lead": 1e6 * best[0] / best[1]}
+
+
+def compile_times() -> list[dict]:
+    """The first call's compile time of each loop (``weighted``: run_split, ``least_loaded``: run_loop).
+
+    Each in a fresh process with an empty ``NUMBA_CACHE_DIR``, then the engine alone on q3's first
+    replication's worlds (best of 3), microseconds per lead.
+    """
+    rows = []
+    for policy in ("weighted", "least_loaded"):
+        with tempfile.TemporaryDirectory(prefix="simsales-numba-") as cache:
+            env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+            done = subprocess.run([sys.executable, __file__, "--compile-child", policy], check=True,
+                                  capture_output=True, text=True, env=env)
+        rows.append(json.loads(done.stdout.splitlines()[-1]))
+    return rows
+
+
 def cold_start_line(c: dict) -> str:
     """One line of text for :func:`cold_start`'s result."""
     return (f"cold start ({c['command']}): first run {c['cold_s']:.1f} s, second {c['warm_s']:.1f} s: "
@@ -408,9 +443,11 @@ def main() -> None:
                         help="replications of the Dask against local run (default 200; 0 skips it)")
     parser.add_argument("--handover-hours", type=float, default=0.0,
                         help="routing.handover_after_hours in the hand-over measure (default 0)")
-    parser.add_argument("--only", choices=["scaling", "cold-start"],
+    parser.add_argument("--only", choices=["scaling", "cold-start", "compile"],
                         help="measure only this part (scaling: a few minutes; cold-start: the first run "
-                             "after an install against the second, about a minute)")
+                             "after an install against the second, about a minute; compile: each loop's "
+                             "compile time and speed, about two minutes)")
+    parser.add_argument("--compile-child", help=argparse.SUPPRESS)  # compile_times' fresh process
     parser.add_argument("--quick", action="store_true",
                         help="a quick check that everything runs: few replications, no policies")
     args = parser.parse_args()
@@ -423,6 +460,16 @@ def main() -> None:
                   for r in rows]
         text = "\n".join(lines)
         print(json.dumps({"machine": machine(), "scaling": rows}, indent=2) if args.json else text)
+        return
+    if args.compile_child:
+        print(json.dumps(compile_child(args.compile_child)))
+        return
+    if args.only == "compile":
+        rows = compile_times()
+        lines = [f"{r['policy']:>14}: compiled in {r['compile_s']:.1f} s, then "
+                 f"{r['fast_us_per_lead']:.2f} us per lead" for r in rows]
+        text = "\n".join(lines)
+        print(json.dumps({"machine": machine(), "compile": rows}, indent=2) if args.json else text)
         return
     if args.only == "cold-start":
         c = cold_start()

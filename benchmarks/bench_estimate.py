@@ -45,12 +45,10 @@ def timed(scenario, plans: list[str], replications: int, engine: str) -> dict:
     montecarlo.run(scenario, plans=plans, replications=replications, engine=engine,
                    executor=InProcessExecutor(), seed=scenario.seed + 1)
     wall = time.perf_counter() - start
-    managers = estimate._most_managers(scenario, chosen)
-    return {"plans": len(plans), "replications": replications,
-            "leads": estimate.expected_leads(scenario),
-            "manager_days": managers * (scenario.horizon_days + estimate.warmup_of(scenario)),
-            "measured_s": wall, "estimated_s": guess.seconds - estimate.START_SECONDS,
-            "ratio": wall / (guess.seconds - estimate.START_SECONDS)}
+    estimated = guess.seconds - estimate.START_SECONDS
+    return {"plans": len(plans), "replications": replications, "leads": guess.leads,
+            "manager_days": guess.manager_days, "measured_s": wall, "estimated_s": estimated,
+            "ratio": wall / estimated}
 
 
 def fit_fast(rows: list[dict]) -> tuple[float, float]:

@@ -8,8 +8,9 @@ plans and the replications; and multiplies by per-unit costs measured on a
 2-core VM (Python 3.11, numba 0.68; benchmarks in the docstrings of the
 constants below).  The result is a rough figure, within about a factor of
 two on other machines and under other load (``simsales run
-scenarios/q3.yaml -n 40 --format json`` on this 2-core VM, 2026-11-30:
-estimated 17 s, measured 18 s): enough to
+scenarios/q3.yaml``, 200 replications on 2 workers and the market-gap
+table's second run, on this 2-core VM, 2026-11-30: said "about 3 min",
+took 160 s): enough to
 refuse a run that cannot fit in memory before it starts, and to say how
 long a long one will take.
 

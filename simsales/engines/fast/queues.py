@@ -29,7 +29,7 @@ the loop's time.  The leaves with a few arguments (:func:`uniform`,
 are compiled as calls: LLVM inlines the smallest anyway, and numba's
 inliner, which works over the whole caller once per inlined call, spent
 most of the compile time on them (115 s of CPU for ``run_split`` against
-45 s now, same speed and the same numbers; docs/engines.md, "Compile
+45 s now, within about 2% of the speed, the same numbers; docs/engines.md, "Compile
 time").  The rarely run parts (a hand-over, a pipeline entry, a probation
 decision, bringing one manager up to a moment) are compiled as calls too.
 """

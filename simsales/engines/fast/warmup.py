@@ -27,8 +27,9 @@ COMPILE_SECONDS = {"run_split": 45, "run_loop": 25}
 """Time numba takes to compile each loop with what it calls, seconds of one core (a 2-core VM, 2026).
 
 Measured in a fresh process with an empty ``NUMBA_CACHE_DIR`` on 2026-11-30
-(the first call on q3's first world, the other core busy): 45 s for
-``run_split``, 24 s for ``run_loop``.  Most of it is numba's inliner
+(the first call on q3's first world): 45-53 s for ``run_split``, 24-27 s
+for ``run_loop`` (``benchmarks/bench_engines.py --only compile``: 52.5 s
+and 26.8 s).  Most of it is numba's inliner
 (``inline="always"``) and type inference over the inlined helpers, the
 rest LLVM.  With the small leaves inlined too it was 115 s and 50 s; before
 the rarely run parts were compiled as calls
