@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simsales.calibrate.stats import beta_counts, competing_risks, fit_delay, naive_rate
+from simsales.calibrate.delays import fit_delay
+from simsales.calibrate.stats import beta_counts, competing_risks, naive_rate
 
 
 def _deals(
@@ -106,3 +107,28 @@ def test_a_truncated_delay_fit_recovers_the_distribution(family, draw, mean, sd)
     assert delay[seen].mean() < mean - 4 * fit.mean_se  # what a naive mean would say
     assert fit.mean == pytest.approx(mean, abs=4 * fit.mean_se + 0.01 * mean)
     assert fit.sd == pytest.approx(sd, rel=0.06)
+
+
+@pytest.mark.parametrize("draw, mean, sd", [
+    (lambda rng, n: rng.exponential(1.0, n), 1.0, 1.0),
+    (lambda rng, n: rng.gamma(4.0, 0.5, n), 2.0, 1.0),
+])
+def test_an_interval_censored_delay_fit_recovers_the_delay_not_its_upper_bounds(draw, mean, sd):
+    """Booked calls due at ``tau`` wait for their manager (a uniform 0-1 day on a coarse grid of free
+    moments) and are seen at ``tau + wait`` if by the export. Each is known due after the manager's
+    free moment before it: the intervals ``(low, seen]`` bring back ``tau``'s distribution; the seen
+    starts alone are a day-ish late."""
+    rng = np.random.default_rng(11)
+    n = 6000
+    entry = rng.uniform(0.0, 30.0, n)
+    tau = draw(rng, n)
+    free = np.ceil(tau * 4) / 4  # the manager comes free every 6 hours
+    start = free + rng.uniform(0.0, 0.5, n) * (rng.random(n) < 0.5)
+    low = np.where(start > tau, np.floor(tau * 4) / 4, start)  # the last free moment before the due one
+    cut = 30.0 - entry
+    seen = start <= cut
+    fit = fit_delay(start[seen], cut[seen], low=low[seen])
+    naive = fit_delay(start[seen], cut[seen])
+    assert naive.mean > mean + 0.1  # the starts are late
+    assert fit.mean == pytest.approx(mean, abs=4 * fit.mean_se * 1.5)  # (intervals widen the se)
+    assert fit.sd == pytest.approx(sd, rel=0.1)

@@ -8,11 +8,20 @@ presentation calls and, from its offer on, its closing calls
   calls' minutes;
 - ``funnel.closing.call_minutes``: likewise for the closing calls (each
   lead's first);
-- ``funnel.closing.delay_days``: the days from the offer to the start of
-  its closing call (:func:`simsales.calibrate.stats.fit_delay`, seen only
-  when it started before the export and within the limit); the start holds the wait for a free
-  manager on shift, which the simulation adds itself, so the fit is an
-  upper bound of the planned delay (as ``funnel.offer.delay_days``'s);
+- ``funnel.closing.delay_days``: the days from the offer to when its
+  closing call was due (:func:`simsales.calibrate.delays.fit_delay`, seen
+  only when it started before the export and within the limit).  The
+  call's start holds the wait for its manager, off shift or busy, which the
+  simulation adds itself, so the due moment is known only to lie between
+  two times (interval-censored): after the start of the manager's latest
+  touch-chain call before it (a first attempt or a follow-up: booked calls
+  come first, ``touch_chain.priority``'s default, so a closing call already
+  due would have been made instead) and before its own start.  A call whose
+  manager made a touch-chain call just before it was due about when it was
+  made; one made first thing on a Monday was due at some moment since the
+  manager's last touch-chain call on Friday.  Fitting the starts themselves
+  would count the wait twice: on a floor short of hands the delay came out
+  at twice the planned one, and more closing calls ran past the limit;
 - ``funnel.closing.within_days``: a closing call not started by then is
   not made.  The delays stop short at it: when the fitted delay expects
   at least :data:`EXPECT_BEYOND` calls later than the latest one seen but
@@ -38,11 +47,12 @@ import math
 
 import numpy as np
 
-from simsales.calibrate.call_kinds import CLOSE, OFFER, PRESENT, call_kinds, offer_times
+from simsales.calibrate.call_kinds import CLOSE, CONTACT, DIAL, OFFER, PRESENT, call_kinds, offer_times
+from simsales.calibrate.delays import fit_delay
 from simsales.calibrate.fit import Fit, Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.funnel import FEW
-from simsales.calibrate.stats import beta_moments, fit_delay, lognormal_fit
+from simsales.calibrate.stats import beta_moments, lognormal_fit
 from simsales.calibrate.team import RAMPED_MONTH
 from simsales.world.calendar import DAYS_PER_MONTH
 
@@ -50,6 +60,8 @@ EXPECT_BEYOND = 3.0
 """Calls the fitted delay expects later than the latest seen, for its absence to mark the time limit."""
 SETTLED_DAYS = 21.0
 """Days after the closing limit by which an offer's payment is taken as decided (paid or not)."""
+EXACT_MINUTES = 30.0
+"""The comment counts the closing calls whose due moment is known to within this many minutes."""
 DEFAULT_WITHIN_DAYS = 7.0
 """The scenario's default ``funnel.closing.within_days``."""
 
@@ -117,11 +129,50 @@ def fit_booked_calls(frame: Frame) -> Part:
         return part
     if not _minutes(part, frame, "funnel.offer.call_minutes", presenting, "presentation calls"):
         part.default("funnel.offer.call_minutes", 0.0, f"only {presenting.size} presentation calls")
-    _closing(part, frame, closing)
+    _closing(part, frame, closing, TouchChain(frame, kinds))
     return part
 
 
-def _closing(part: Part, frame: Frame, rows: np.ndarray) -> None:
+class TouchChain:
+    """Each manager's touch-chain calls (first attempts and follow-ups, up to a lead's contact).
+
+    Under the default priority a free manager makes a booked call already
+    due before any touch-chain call: so a booked call was due after the
+    start of its manager's last touch-chain call before it, and one due by
+    the start of a touch-chain call was made by then.
+
+    Args:
+        frame: the window's data.
+        kinds: :func:`~simsales.calibrate.call_kinds.call_kinds` of ``frame.calls``.
+    """
+
+    def __init__(self, frame: Frame, kinds: np.ndarray) -> None:
+        chain = np.isin(kinds, (DIAL, CONTACT)) & (frame.calls["manager"].to_numpy() >= 0)
+        t = frame.calls["t"].to_numpy()[chain]
+        self.t0 = float(t.min()) if t.size else 0.0
+        self.span = float(t.max() - self.t0) + 1.0 if t.size else 1.0
+        self.keys = np.sort(frame.calls["manager"].to_numpy()[chain] * self.span + (t - self.t0))
+
+    def latest(self, manager: np.ndarray, t: np.ndarray, *, before: bool) -> np.ndarray:
+        """Per pair, the start of ``manager``'s last touch-chain call before ``t``.
+
+        Args:
+            manager: managers (indices into ``frame.staff``; -1: none).
+            t: moments, minutes as ``frame.calls["t"]``.
+            before: strictly before ``t``; False: at ``t`` or before.
+
+        Returns:
+            Minutes as ``frame.calls["t"]``; -inf where there is none (or no manager).
+        """
+        base = np.asarray(manager, dtype=float) * self.span
+        at = np.clip(np.asarray(t, dtype=float) - self.t0, -1.0, self.span - 0.5)
+        j = np.searchsorted(self.keys, base + at, side="left" if before else "right") - 1
+        found = self.keys[np.maximum(j, 0)] if self.keys.size else np.zeros(len(base))
+        ok = (j >= 0) & (found >= base) & (np.asarray(manager) >= 0)
+        return np.where(ok, found - base + self.t0, -np.inf)
+
+
+def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain) -> None:
     """``funnel.closing``: share, delay, minutes and time limit (see the module docstring)."""
     offer = offer_times(frame)
     lead = frame.calls["lead"].to_numpy()[rows]
@@ -131,6 +182,11 @@ def _closing(part: Part, frame: Frame, rows: np.ndarray) -> None:
     has = np.isfinite(offer) & np.isfinite(first)
     delay = (first[has] - offer[has]) / MINUTES_PER_DAY
     window = (frame.end - offer[has]) / MINUTES_PER_DAY
+    firsts = rows[_first_per_lead(frame, rows)[rows]]
+    since = np.full(frame.n, -np.inf)
+    since[frame.calls["lead"].to_numpy()[firsts]] = chain.latest(
+        frame.calls["manager"].to_numpy()[firsts], frame.calls["t"].to_numpy()[firsts], before=True)
+    low = np.maximum(since[has] - offer[has], 0.0) / MINUTES_PER_DAY  # due in (low, delay]
     offered = np.isfinite(offer)
     if not has.any():
         n_old = int(np.sum(offered & (offer + DEFAULT_WITHIN_DAYS * MINUTES_PER_DAY <= frame.end)))
@@ -138,30 +194,38 @@ def _closing(part: Part, frame: Frame, rows: np.ndarray) -> None:
                  f"from {count(n_old)} offers at least {DEFAULT_WITHIN_DAYS:g} days old, {frame.period}: "
                  "none had a call after the offer")
         return
-    fit = fit_delay(delay, window)
+    starts = fit_delay(delay, window)  # of the calls' starts: where they stop short marks the limit
     latest = float(np.max(delay))
     within, limit_known = DEFAULT_WITHIN_DAYS, False
-    if fit is not None and delay.size >= 2:
+    if starts is not None and delay.size >= 2:
         old = offered & (offer + latest * MINUTES_PER_DAY <= frame.end)
-        beyond = float(np.sum(old)) * (1.0 - float(fit.cdf(np.array([latest]))[0]))
+        beyond = float(np.sum(old)) * (1.0 - float(starts.cdf(np.array([latest]))[0]))
         if beyond >= EXPECT_BEYOND:
             second = float(np.sort(delay)[-2])
             within, limit_known = math.ceil((2 * latest - second) * 10 - 1e-9) / 10, True
-    if limit_known:  # the delays seen are cut at the limit too: fitted again with it
-        fit = fit_delay(delay, np.minimum(window, within)) or fit
+    if limit_known:
         part.set("funnel.closing.within_days", within,
                  f"from {count(delay.size)} closing calls, {frame.period}: the latest came {latest:.2f} days "
-                 f"after its offer, where the delays' fit expects {beyond:.0f} later ones; days")
+                 f"after its offer, where the fit of their starts expects {beyond:.0f} later ones; days")
     else:
         within = max(DEFAULT_WITHIN_DAYS, math.ceil(latest))
         part.default("funnel.closing.within_days", within,
                      f"the closing calls' delays do not stop short (latest {latest:.2f} days after the "
                      "offer)")
+    # Seen only if made within the limit and before the export: by the manager's last touch-chain call
+    # before then at the latest, a call due by that call's start (the cut is at least the delay seen).
+    closer = np.full(frame.n, -1)
+    closer[frame.calls["lead"].to_numpy()[firsts]] = frame.calls["manager"].to_numpy()[firsts]
+    last = chain.latest(closer[has], offer[has] + np.minimum(window, within) * MINUTES_PER_DAY, before=False)
+    cut = np.maximum((last - offer[has]) / MINUTES_PER_DAY, delay)
+    fit = fit_delay(delay, cut, low=low)
     if fit is not None:
+        n_exact = int(np.sum(delay - low <= EXACT_MINUTES / MINUTES_PER_DAY))
         part.set("funnel.closing.delay_days", fit.spec,
-                 f"from {count(fit.n)} closing calls, {frame.period}: days from the offer to the call's "
-                 f"start (the wait for a free manager included), {fit.family} fit, mean {fit.mean:.2f} "
-                 f"(se {fit.mean_se:.2f})")
+                 f"from {count(fit.n)} closing calls, {frame.period}: days from the offer to when the call "
+                 f"was due, known to lie between its manager's last touch-chain call before it and its "
+                 f"start (to within {EXACT_MINUTES:g} minutes for {count(n_exact)}; interval-censored), "
+                 f"{fit.family} fit, mean {fit.mean:.2f} (se {fit.mean_se:.2f})")
     old = offered & (offer + within * MINUTES_PER_DAY <= frame.end)
     events, n = int(np.sum(old & np.isfinite(first))), int(np.sum(old))
     seen = events / n if n else 0.0
@@ -181,7 +245,8 @@ def _closing(part: Part, frame: Frame, rows: np.ndarray) -> None:
         share = min(seen / max(reach, 1e-9), 1.0)
         lo, hi = beta_moments(share, seen * (1 - seen) / max(n, 1) / max(reach, 1e-9) ** 2, n,
                               events).interval()
-        how = f"over the {reach:.1%} of closing calls the delay's fit brings within the limit"
+        how = (f"over the {reach:.1%} of closing calls the delay's fit brings due within the limit (an "
+               "upper bound: the wait for the manager comes on top, so the share is if anything low)")
     if fit is not None and fit.mean > within:
         part.warnings.append(
             f"funnel.closing: the days from an offer to its closing call came out at a mean of "

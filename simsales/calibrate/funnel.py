@@ -4,7 +4,7 @@ A stage probability is the chance that a deal entering one stage reaches
 the next, against the competing loss, with deals still open at the
 export censored (:func:`simsales.calibrate.stats.competing_risks`): an
 open deal is not a lost one.  A delay is fitted on the deals that
-advanced, right-truncated at the export (:func:`~simsales.calibrate.stats.fit_delay`).
+advanced, right-truncated at the export (:func:`~simsales.calibrate.delays.fit_delay`).
 
 | scenario field | from stage | to stage |
 | --- | --- | --- |
@@ -22,18 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simsales.calibrate.delays import DelayFit, fit_delay
 from simsales.calibrate.fit import Fit, Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
-from simsales.calibrate.stats import (
-    DelayFit,
-    Incidence,
-    Prob,
-    beta_counts,
-    competing_risks,
-    fit_delay,
-    lognormal_fit,
-    naive_rate,
-)
+from simsales.calibrate.stats import Incidence, Prob, beta_counts, competing_risks, lognormal_fit, naive_rate
 
 FEW = 30
 """Fewer entrants than this into a stage: a warning says the probability is loosely known."""

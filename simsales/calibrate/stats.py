@@ -1,4 +1,4 @@
-"""The statistics every fit shares: Beta posteriors, competing risks, truncated delays, call lengths.
+"""The statistics every fit shares: Beta posteriors, competing risks, call lengths.
 
 Probabilities become ``{beta: [a, b]}`` posteriors: from plain counts
 (Jeffreys prior, a = x + 1/2, b = n - x + 1/2), or from a censored
@@ -12,10 +12,7 @@ Aalen-Johansen cumulative incidence of "advanced" against the competing
 (:func:`competing_risks`): not "open = lost", which biases every rate
 down while recent deals are still in flight.
 
-A client delay is observed only for deals that advanced before the export,
-so it is right-truncated at the deal's age then: :func:`fit_delay` maximises
-``sum log f(d_i) - log F(c_i)`` (an open deal is not a censored delay: it
-may never advance).
+Delays are fitted in :mod:`simsales.calibrate.delays`.
 """
 
 from __future__ import annotations
@@ -24,19 +21,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import stats
 
 from simsales.crm.outcomes import incidence as aalen_johansen
 
 JEFFREYS = 0.5
 """The prior counts added to successes and failures (the Jeffreys prior, Beta(1/2, 1/2))."""
-MAX_DELAY_ROWS = 100_000
-"""Delays fitted on at most this many deals (an even subsample of more): the fit's error is already
-far below the spread of one client's delay."""
-MIN_DAYS = 1.0 / 1440.0
-"""Delays below one minute are read as one minute (days) for the lognormal and gamma fits."""
-
-_LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
 @dataclass(frozen=True)
@@ -180,144 +170,6 @@ def naive_rate(cause: np.ndarray) -> float:
     """
     cause = np.asarray(cause)
     return float((cause == 1).mean()) if len(cause) else 0.0
-
-
-# -- delays -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DelayFit:
-    """A delay distribution fitted to right-truncated observations, in days.
-
-    Attributes:
-        family: ``exponential``, ``gamma`` or ``lognormal`` (the best by AIC).
-        mean: its mean, days.
-        sd: its sd, days.
-        mean_se: the standard error of the mean, days.
-        n: the delays it came from.
-        aic: the family's AIC.
-    """
-
-    family: str
-    mean: float
-    sd: float
-    mean_se: float
-    n: int
-    aic: float
-
-    @property
-    def spec(self) -> dict:
-        """The scenario's form: ``{exponential: m}``, ``{gamma: {mean, sd}}``, ``{lognormal: ...}``."""
-        m, s = _sig(self.mean), _sig(self.sd)
-        if self.family == "exponential":
-            return {"exponential": m}
-        return {self.family: {"mean": m, "sd": s}}
-
-    def cdf(self, days: np.ndarray) -> np.ndarray:
-        """The fitted CDF at ``days``."""
-        return _dist(self.family, self.mean, self.sd).cdf(np.asarray(days, dtype=float))
-
-
-def _sig(x: float) -> float:
-    """A value as written in the scenario: 4 significant digits."""
-    return float(f"{x:.4g}")
-
-
-def _dist(family: str, mean: float, sd: float) -> stats.rv_continuous:
-    if family == "exponential":
-        return stats.expon(scale=mean)
-    if family == "gamma":
-        shape = (mean / sd) ** 2
-        return stats.gamma(shape, scale=mean / shape)
-    s2 = math.log1p((sd / mean) ** 2)
-    return stats.lognorm(math.sqrt(s2), scale=math.exp(math.log(mean) - s2 / 2))
-
-
-def _family_nll(family: str, d: np.ndarray, c: np.ndarray) -> tuple:
-    """The negative log-likelihood of right-truncated delays, its start, and the params -> (mean, sd) map."""
-    logd = np.log(np.maximum(d, MIN_DAYS))
-    logc = np.log(np.maximum(c, MIN_DAYS))
-    if family == "exponential":
-
-        def nll(x):
-            m = math.exp(x[0])
-            return -np.sum(-x[0] - d / m - np.log(-np.expm1(-c / m)))
-
-        return nll, np.array([math.log(max(d.mean(), MIN_DAYS))]), lambda x: (math.exp(x[0]),) * 2
-    if family == "gamma":
-        dd = np.maximum(d, MIN_DAYS)
-
-        def nll(x):
-            k, th = math.exp(x[0]), math.exp(x[1])
-            return -np.sum(
-                stats.gamma.logpdf(dd, k, scale=th) - np.log(np.maximum(special.gammainc(k, c / th), 1e-300))
-            )
-
-        m, v = dd.mean(), max(dd.var(), 1e-12)
-        k0 = m * m / v
-        return nll, np.log([k0, m / k0]), lambda x: (math.exp(x[0] + x[1]), math.exp(x[0] / 2 + x[1]))
-
-    def nll(x):
-        mu, sig = x[0], math.exp(x[1])
-        z = (logd - mu) / sig
-        return -np.sum(
-            -0.5 * z * z - _LOG_SQRT_2PI - np.log(sig) - logd - special.log_ndtr((logc - mu) / sig)
-        )
-
-    start = np.array([logd.mean(), math.log(max(logd.std(), 1e-3))])
-
-    def moments(x):
-        mu, s2 = x[0], math.exp(2 * x[1])
-        m = math.exp(mu + s2 / 2)
-        return m, m * math.sqrt(math.expm1(s2))
-
-    return nll, start, moments
-
-
-def fit_delay(
-    delay: np.ndarray, window: np.ndarray, families: tuple[str, ...] = ("exponential", "gamma", "lognormal")
-) -> DelayFit | None:
-    """Fit a client delay, days, observed only when it ended before the export.
-
-    Args:
-        delay: per deal that advanced, days from entry to advancing.
-        window: per such deal, days from entry to the export (the most its
-            delay could have been and still be seen).
-        families: the families to try; the best by AIC is kept.
-
-    Returns:
-        The fit, or None when no delay was seen.
-    """
-    delay, window = np.asarray(delay, dtype=float), np.asarray(window, dtype=float)
-    keep = np.isfinite(delay) & np.isfinite(window) & (delay >= 0)
-    delay, window = delay[keep], np.maximum(window[keep], delay[keep])
-    n = len(delay)
-    if n == 0:
-        return None
-    if n > MAX_DELAY_ROWS:
-        pick = np.linspace(0, n - 1, MAX_DELAY_ROWS).astype(np.int64)
-        delay, window = delay[pick], window[pick]
-    if np.all(delay <= MIN_DAYS):
-        return DelayFit("exponential", MIN_DAYS, MIN_DAYS, 0.0, n, math.nan)
-    best: DelayFit | None = None
-    for family in families:
-        nll, x0, moments = _family_nll(family, delay, window)
-        with np.errstate(all="ignore"):
-            res = optimize.minimize(
-                nll, x0, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-6, "maxiter": 2000}
-            )
-        if not np.isfinite(res.fun):
-            continue
-        mean, sd = moments(res.x)
-        if not (np.isfinite(mean) and np.isfinite(sd) and mean > 0 and sd > 0):
-            continue
-        scale = len(delay) / n  # a subsample's likelihood stands for all n deals
-        aic = 2 * res.fun / scale + 2 * len(x0)
-        fit = DelayFit(family, mean, sd, sd / math.sqrt(n), n, aic)
-        # A two-parameter family must beat the exponential by 2 more than its penalty.
-        if best is None or aic < best.aic - 2.0 * (family != "exponential"):
-            best = fit
-    return best
 
 
 # -- call lengths and other per-event sizes ------------------------------------
