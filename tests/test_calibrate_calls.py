@@ -15,10 +15,11 @@ import pytest
 import yaml
 
 from simsales.calibrate import calibrate
-from simsales.calibrate.booked_calls import TouchChain, fit_booked_calls, share_from_payments
+from simsales.calibrate.booked_calls import fit_booked_calls, share_from_payments
 from simsales.calibrate.call_kinds import CLOSE, CONTACT, DIAL, OFFER, OTHER, PRESENT, call_kinds, offer_times
 from simsales.calibrate.call_time import BAND, densest, fit_call_time
 from simsales.calibrate.delays import fit_delay
+from simsales.calibrate.due import TouchChain
 from simsales.calibrate.frame import build_frame, window
 from simsales.crm.export import Export
 from simsales.montecarlo.events import simulate_events

@@ -8,20 +8,15 @@ presentation calls and, from its offer on, its closing calls
   calls' minutes;
 - ``funnel.closing.call_minutes``: likewise for the closing calls (each
   lead's first);
-- ``funnel.closing.delay_days``: the days from the offer to when its
-  closing call was due (:func:`simsales.calibrate.delays.fit_delay`, seen
-  only when it started before the export and within the limit).  The
-  call's start holds the wait for its manager, off shift or busy, which the
-  simulation adds itself, so the due moment is known only to lie between
-  two times (interval-censored): after the start of the manager's latest
-  touch-chain call before it (a first attempt or a follow-up: booked calls
-  come first, ``touch_chain.priority``'s default, so a closing call already
-  due would have been made instead) and before its own start.  A call whose
-  manager made a touch-chain call just before it was due about when it was
-  made; one made first thing on a Monday was due at some moment since the
-  manager's last touch-chain call on Friday.  Fitting the starts themselves
-  would count the wait twice: on a floor short of hands the delay came out
-  at twice the planned one, and more closing calls ran past the limit;
+- ``funnel.offer.delay_days``: the days from the contact call's end (the
+  ``qualified`` entry) to when the presentation was due, and
+  ``funnel.closing.delay_days``: from the offer to when the closing call
+  was due (each lead's first such call).  A call's start holds the wait
+  for its manager, which the simulation adds itself: the due moment lies
+  between the manager's last touch-chain call before it and its start
+  (:mod:`simsales.calibrate.due`).  This fit replaces the funnel's fit of
+  the days from ``qualified`` to the offer, which holds that wait and the
+  presentation call too;
 - ``funnel.closing.within_days``: a closing call not started by then is
   not made.  The delays stop short at it: when the fitted delay expects
   at least :data:`EXPECT_BEYOND` calls later than the latest one seen but
@@ -47,8 +42,9 @@ import math
 
 import numpy as np
 
-from simsales.calibrate.call_kinds import CLOSE, CONTACT, DIAL, OFFER, PRESENT, call_kinds, offer_times
+from simsales.calibrate.call_kinds import CLOSE, OFFER, PRESENT, call_kinds, offer_times
 from simsales.calibrate.delays import fit_delay
+from simsales.calibrate.due import DueDelays, Pace, TouchChain, came_free
 from simsales.calibrate.fit import Fit, Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.funnel import FEW
@@ -60,8 +56,6 @@ EXPECT_BEYOND = 3.0
 """Calls the fitted delay expects later than the latest seen, for its absence to mark the time limit."""
 SETTLED_DAYS = 21.0
 """Days after the closing limit by which an offer's payment is taken as decided (paid or not)."""
-EXACT_MINUTES = 30.0
-"""The comment counts the closing calls whose due moment is known to within this many minutes."""
 DEFAULT_WITHIN_DAYS = 7.0
 """The scenario's default ``funnel.closing.within_days``."""
 
@@ -108,11 +102,14 @@ def _minutes(part: Part, frame: Frame, path: str, rows: np.ndarray, what: str) -
     return True
 
 
-def fit_booked_calls(frame: Frame) -> Part:
-    """``funnel.offer.call_minutes`` and ``funnel.closing`` from the calls after the contact call.
+def fit_booked_calls(frame: Frame, presentation_within: float | None = None,
+                     pace: Pace | None = None) -> Part:
+    """``funnel.offer`` (minutes, delay) and ``funnel.closing`` from the calls after the contact call.
 
     Args:
         frame: the window's data.
+        presentation_within: ``funnel.presentation_within_days`` as fitted (None: no limit), days.
+        pace: the pace of back-to-back calls, as fitted (None: not known).
 
     Returns:
         The fitted fields (or their defaults, listed) and the diagnostics' fits.
@@ -129,50 +126,36 @@ def fit_booked_calls(frame: Frame) -> Part:
         return part
     if not _minutes(part, frame, "funnel.offer.call_minutes", presenting, "presentation calls"):
         part.default("funnel.offer.call_minutes", 0.0, f"only {presenting.size} presentation calls")
-    _closing(part, frame, closing, TouchChain(frame, kinds))
+    chain, free = TouchChain(frame, kinds), came_free(frame, pace)
+    _presentation_delay(part, frame, presenting, chain, free, presentation_within)
+    _closing(part, frame, closing, chain, free)
     return part
 
 
-class TouchChain:
-    """Each manager's touch-chain calls (first attempts and follow-ups, up to a lead's contact).
-
-    Under the default priority a free manager makes a booked call already
-    due before any touch-chain call: so a booked call was due after the
-    start of its manager's last touch-chain call before it, and one due by
-    the start of a touch-chain call was made by then.
-
-    Args:
-        frame: the window's data.
-        kinds: :func:`~simsales.calibrate.call_kinds.call_kinds` of ``frame.calls``.
-    """
-
-    def __init__(self, frame: Frame, kinds: np.ndarray) -> None:
-        chain = np.isin(kinds, (DIAL, CONTACT)) & (frame.calls["manager"].to_numpy() >= 0)
-        t = frame.calls["t"].to_numpy()[chain]
-        self.t0 = float(t.min()) if t.size else 0.0
-        self.span = float(t.max() - self.t0) + 1.0 if t.size else 1.0
-        self.keys = np.sort(frame.calls["manager"].to_numpy()[chain] * self.span + (t - self.t0))
-
-    def latest(self, manager: np.ndarray, t: np.ndarray, *, before: bool) -> np.ndarray:
-        """Per pair, the start of ``manager``'s last touch-chain call before ``t``.
-
-        Args:
-            manager: managers (indices into ``frame.staff``; -1: none).
-            t: moments, minutes as ``frame.calls["t"]``.
-            before: strictly before ``t``; False: at ``t`` or before.
-
-        Returns:
-            Minutes as ``frame.calls["t"]``; -inf where there is none (or no manager).
-        """
-        base = np.asarray(manager, dtype=float) * self.span
-        at = np.clip(np.asarray(t, dtype=float) - self.t0, -1.0, self.span - 0.5)
-        j = np.searchsorted(self.keys, base + at, side="left" if before else "right") - 1
-        found = self.keys[np.maximum(j, 0)] if self.keys.size else np.zeros(len(base))
-        ok = (j >= 0) & (found >= base) & (np.asarray(manager) >= 0)
-        return np.where(ok, found - base + self.t0, -np.inf)
+def _presentation_delay(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, free: np.ndarray,
+                        within: float | None) -> None:
+    """``funnel.offer.delay_days`` from each qualified lead's first presentation call (rows: all of them)."""
+    firsts = rows[_first_per_lead(frame, rows)[rows]]
+    qualified = frame.stage["qualified"][frame.calls["lead"].to_numpy()[firsts]]
+    start = frame.calls["t"].to_numpy()[firsts]
+    ok = np.isfinite(qualified) & (start >= qualified)
+    if ok.sum() < FEW:
+        return  # the funnel's fit of the days to the offer stays
+    ref, start = qualified[ok], start[ok]
+    limit = np.minimum(frame.end, ref + (np.inf if within is None else within * MINUTES_PER_DAY))
+    due = DueDelays(chain, ref, start, frame.calls["manager"].to_numpy()[firsts][ok], limit, free[firsts][ok])
+    fit = due.fit()
+    if fit is None:
+        return
+    part.set("funnel.offer.delay_days", fit.spec,
+             f"from {count(fit.n)} presentations, {frame.period}: days from the contact call's end "
+             f"(qualified) to when the presentation was due, {due.source('presentations')}, {fit.family} "
+             f"fit, mean {fit.mean:.2f} (se {fit.mean_se:.2f})")
+    part.fits.append(due.diagnostic("funnel.offer.delay_days", "Presentations: days from the contact call to "
+                                    "when the presentation was due", fit))
 
 
-def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain) -> None:
+def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, free: np.ndarray) -> None:
     """``funnel.closing``: share, delay, minutes and time limit (see the module docstring)."""
     offer = offer_times(frame)
     lead = frame.calls["lead"].to_numpy()[rows]
@@ -183,10 +166,9 @@ def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain) -> N
     delay = (first[has] - offer[has]) / MINUTES_PER_DAY
     window = (frame.end - offer[has]) / MINUTES_PER_DAY
     firsts = rows[_first_per_lead(frame, rows)[rows]]
-    since = np.full(frame.n, -np.inf)
-    since[frame.calls["lead"].to_numpy()[firsts]] = chain.latest(
-        frame.calls["manager"].to_numpy()[firsts], frame.calls["t"].to_numpy()[firsts], before=True)
-    low = np.maximum(since[has] - offer[has], 0.0) / MINUTES_PER_DAY  # due in (low, delay]
+    closer, waited = np.full(frame.n, -1), np.zeros(frame.n, dtype=bool)
+    closer[frame.calls["lead"].to_numpy()[firsts]] = frame.calls["manager"].to_numpy()[firsts]
+    waited[frame.calls["lead"].to_numpy()[firsts]] = free[firsts]
     offered = np.isfinite(offer)
     if not has.any():
         n_old = int(np.sum(offered & (offer + DEFAULT_WITHIN_DAYS * MINUTES_PER_DAY <= frame.end)))
@@ -212,20 +194,16 @@ def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain) -> N
         part.default("funnel.closing.within_days", within,
                      f"the closing calls' delays do not stop short (latest {latest:.2f} days after the "
                      "offer)")
-    # Seen only if made within the limit and before the export: by the manager's last touch-chain call
-    # before then at the latest, a call due by that call's start (the cut is at least the delay seen).
-    closer = np.full(frame.n, -1)
-    closer[frame.calls["lead"].to_numpy()[firsts]] = frame.calls["manager"].to_numpy()[firsts]
-    last = chain.latest(closer[has], offer[has] + np.minimum(window, within) * MINUTES_PER_DAY, before=False)
-    cut = np.maximum((last - offer[has]) / MINUTES_PER_DAY, delay)
-    fit = fit_delay(delay, cut, low=low)
+    due = DueDelays(chain, offer[has], first[has], closer[has],
+                    offer[has] + np.minimum(window, within) * MINUTES_PER_DAY, waited[has])
+    fit = due.fit()
     if fit is not None:
-        n_exact = int(np.sum(delay - low <= EXACT_MINUTES / MINUTES_PER_DAY))
         part.set("funnel.closing.delay_days", fit.spec,
                  f"from {count(fit.n)} closing calls, {frame.period}: days from the offer to when the call "
-                 f"was due, known to lie between its manager's last touch-chain call before it and its "
-                 f"start (to within {EXACT_MINUTES:g} minutes for {count(n_exact)}; interval-censored), "
-                 f"{fit.family} fit, mean {fit.mean:.2f} (se {fit.mean_se:.2f})")
+                 f"was due, {due.source('closing calls')}, {fit.family} fit, mean {fit.mean:.2f} "
+                 f"(se {fit.mean_se:.2f})")
+        part.fits.append(due.diagnostic("funnel.closing.delay_days", "Closing calls: days from the offer to "
+                                        "when the call was due", fit))
     old = offered & (offer + within * MINUTES_PER_DAY <= frame.end)
     events, n = int(np.sum(old & np.isfinite(first))), int(np.sum(old))
     seen = events / n if n else 0.0

@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from simsales.calibrate.absence import fit_absence
 from simsales.calibrate.base import Base, on_base
 from simsales.calibrate.booked_calls import fit_booked_calls
+from simsales.calibrate.call_kinds import call_kinds
 from simsales.calibrate.call_time import crm_and_talk_share
 from simsales.calibrate.channels import fit_channels, nontarget_flags
 from simsales.calibrate.document import document, yaml_text
+from simsales.calibrate.due import pace_of, paid_on_call
 from simsales.calibrate.fit import Fit, Part, count, merge
 from simsales.calibrate.frame import Frame, build_frame, window
 from simsales.calibrate.funnel import fit_funnel, payments_part
@@ -172,15 +174,18 @@ def calibrate(
     parts += [calendar, fit_shifts(frame, hours), fit_absence(frame), fit_routing(frame)]
     touch = fit_touch_chain(frame, attempts, reach)
     say("talk share and CRM minutes: the pace of back-to-back calls")
-    parts += [touch, crm_and_talk_share(frame, attempts, touch.values["touch_chain.offsets"])]
+    crm = crm_and_talk_share(frame, attempts, touch.values["touch_chain.offsets"])
+    parts += [touch, crm]
     say("team: skill, ramp, attrition")
     team, factor = fit_team(frame, start)
     parts += [team, fit_skill_weights(frame)]
     say("funnel: stages, delays, refunds, price")
     flags, _ = nontarget_flags(frame)
     presentation, divisor = fit_presentation(frame)  # the offer rate net of cooling and missed presentations
-    parts += [fit_funnel(frame, flags, offer_factor=factor * divisor), payments_part(frame), presentation,
-              fit_booked_calls(frame)]
+    within = presentation.values.get("funnel.presentation_within_days")
+    held = paid_on_call(frame, call_kinds(frame))
+    funnel = fit_funnel(frame, flags, offer_factor=factor * divisor, paid_on_call=held)
+    parts += [funnel, payments_part(frame), presentation, fit_booked_calls(frame, within, pace_of(crm))]
     whole = merge(parts)
     fitted = Calibration(
         document=document(whole.values),

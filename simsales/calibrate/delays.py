@@ -187,7 +187,10 @@ def fit_delay(
             )
         if not np.isfinite(res.fun):
             continue
-        mean, sd = moments(res.x)
+        try:
+            mean, sd = moments(res.x)
+        except OverflowError:  # a tail run out to infinity
+            continue
         if not (np.isfinite(mean) and np.isfinite(sd) and mean > 0 and sd > 0) or mean > ceiling:
             continue  # (above the ceiling: a fit that ran its tail out into the intervals)
         scale = len(delay) / n  # a subsample's likelihood stands for all n deals

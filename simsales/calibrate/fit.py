@@ -105,7 +105,7 @@ class Part:
 
 
 def merge(parts: list[Part]) -> Part:
-    """All parts in one (later parts win on the same path).
+    """All parts in one (later parts win on the same path, with their fits: an earlier part's fits of it go).
 
     Args:
         parts: the parts, in order.
@@ -115,6 +115,7 @@ def merge(parts: list[Part]) -> Part:
     """
     out = Part()
     for p in parts:
+        out.fits = [f for f in out.fits if f.field not in p.values]
         out.values.update(p.values)
         out.comments.update(p.comments)
         out.fits += p.fits

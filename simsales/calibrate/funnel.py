@@ -107,7 +107,8 @@ def _delay_comment(delay: DelayFit, frame: Frame) -> str:
     )
 
 
-def fit_funnel(frame: Frame, nontarget: np.ndarray, offer_factor: float = 1.0) -> Part:
+def fit_funnel(frame: Frame, nontarget: np.ndarray, offer_factor: float = 1.0,
+               paid_on_call: np.ndarray | None = None) -> Part:
     """Fit the funnel's probabilities (Beta posteriors), client delays, refunds and price.
 
     Args:
@@ -115,6 +116,9 @@ def fit_funnel(frame: Frame, nontarget: np.ndarray, offer_factor: float = 1.0) -
         nontarget: per lead, 1 non-target, 0 target, NaN unknown (non-target leads never qualify).
         offer_factor: the mean skill x ramp factor of the managers who made the offers (the
             scenario scales ``offer.p`` by it, so the fitted rate is divided by it).
+        paid_on_call: per lead, whether it was won on a closing call
+            (:func:`~simsales.calibrate.due.paid_on_call`): its invoice's delay is then known only to
+            be at most the time it took (None: none).
 
     Returns:
         ``funnel.*`` and ``channels[i].quality`` values, comments and fits.
@@ -160,7 +164,10 @@ def fit_funnel(frame: Frame, nontarget: np.ndarray, offer_factor: float = 1.0) -
         naive.append(naive_rate(tr.cause))
         probs.append(inc.prob)
         if step:
-            delay = fit_delay(tr.time[tr.cause == 1], tr.window[tr.cause == 1])
+            won = tr.cause == 1
+            held = (np.zeros(won.sum(), dtype=bool) if paid_on_call is None or step != "invoice_paid"
+                    else paid_on_call[tr.entered[won]])
+            delay = fit_delay(tr.time[won], tr.window[won], low=np.where(held, 0.0, tr.time[won]))
             if delay is not None:
                 part.set(f"funnel.{step}.delay_days", delay.spec, _delay_comment(delay, frame))
                 _delay_fit(part, f"funnel.{step}.delay_days", step, inc, delay)
