@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -263,6 +264,12 @@ def floor_doc(days: int) -> dict:
                                 "within_days": 5}
     doc["funnel"]["cooling"] = {"half_life_days": 5, "floor": 0.3}
     return doc
+
+
+def test_the_benchmarks_floor_short_of_hands_is_this_floor():
+    """benchmarks/floor_short_of_hands.yaml (the README's coverage row for this floor) is floor_doc(63)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "floor_short_of_hands.yaml"
+    assert yaml.safe_load(path.read_text()) == floor_doc(63)
 
 
 @pytest.mark.slow

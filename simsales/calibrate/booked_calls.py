@@ -44,7 +44,7 @@ import numpy as np
 
 from simsales.calibrate.call_kinds import CLOSE, OFFER, PRESENT, call_kinds, offer_times
 from simsales.calibrate.delays import fit_delay
-from simsales.calibrate.due import DueDelays, Pace, TouchChain, came_free
+from simsales.calibrate.due import DueDelays, Pace, TouchChain, came_free, due_after
 from simsales.calibrate.fit import Fit, Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.funnel import FEW
@@ -126,13 +126,34 @@ def fit_booked_calls(frame: Frame, presentation_within: float | None = None,
         return part
     if not _minutes(part, frame, "funnel.offer.call_minutes", presenting, "presentation calls"):
         part.default("funnel.offer.call_minutes", 0.0, f"only {presenting.size} presentation calls")
-    chain, free = TouchChain(frame, kinds), came_free(frame, pace)
-    _presentation_delay(part, frame, presenting, chain, free, presentation_within)
-    _closing(part, frame, closing, chain, free)
+    chain = TouchChain(frame, kinds)
+    booked = _booked(frame, presenting, closing)
+    after = np.full(len(frame.calls), np.nan)
+    after[booked[0]] = due_after(frame, chain, came_free(frame, pace), *booked)
+    _presentation_delay(part, frame, presenting, chain, after, presentation_within)
+    _closing(part, frame, closing, chain, after)
     return part
 
 
-def _presentation_delay(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, free: np.ndarray,
+def _booked(frame: Frame, presenting: np.ndarray, closing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The booked calls and their reference moments, minutes.
+
+    Each lead's first presentation call after ``qualified`` (from it), and first closing call (from
+    the offer).
+    """
+    lead = frame.calls["lead"].to_numpy()
+    t = frame.calls["t"].to_numpy()
+    rows, refs = [], []
+    for calls, ref in ((presenting, frame.stage["qualified"]), (closing, offer_times(frame))):
+        firsts = calls[_first_per_lead(frame, calls)[calls]]
+        r = ref[lead[firsts]]
+        ok = np.isfinite(r) & (t[firsts] >= r)
+        rows.append(firsts[ok])
+        refs.append(r[ok])
+    return np.concatenate(rows), np.concatenate(refs)
+
+
+def _presentation_delay(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, after: np.ndarray,
                         within: float | None) -> None:
     """``funnel.offer.delay_days`` from each qualified lead's first presentation call (rows: all of them)."""
     firsts = rows[_first_per_lead(frame, rows)[rows]]
@@ -143,7 +164,8 @@ def _presentation_delay(part: Part, frame: Frame, rows: np.ndarray, chain: Touch
         return  # the funnel's fit of the days to the offer stays
     ref, start = qualified[ok], start[ok]
     limit = np.minimum(frame.end, ref + (np.inf if within is None else within * MINUTES_PER_DAY))
-    due = DueDelays(chain, ref, start, frame.calls["manager"].to_numpy()[firsts][ok], limit, free[firsts][ok])
+    manager = frame.calls["manager"].to_numpy()[firsts][ok]
+    due = DueDelays(chain, ref, start, manager, limit, after[firsts][ok])
     fit = due.fit()
     if fit is None:
         return
@@ -155,7 +177,7 @@ def _presentation_delay(part: Part, frame: Frame, rows: np.ndarray, chain: Touch
                                     "when the presentation was due", fit))
 
 
-def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, free: np.ndarray) -> None:
+def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, after: np.ndarray) -> None:
     """``funnel.closing``: share, delay, minutes and time limit (see the module docstring)."""
     offer = offer_times(frame)
     lead = frame.calls["lead"].to_numpy()[rows]
@@ -166,9 +188,9 @@ def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, free
     delay = (first[has] - offer[has]) / MINUTES_PER_DAY
     window = (frame.end - offer[has]) / MINUTES_PER_DAY
     firsts = rows[_first_per_lead(frame, rows)[rows]]
-    closer, waited = np.full(frame.n, -1), np.zeros(frame.n, dtype=bool)
+    closer, since = np.full(frame.n, -1), np.full(frame.n, np.nan)
     closer[frame.calls["lead"].to_numpy()[firsts]] = frame.calls["manager"].to_numpy()[firsts]
-    waited[frame.calls["lead"].to_numpy()[firsts]] = free[firsts]
+    since[frame.calls["lead"].to_numpy()[firsts]] = after[firsts]
     offered = np.isfinite(offer)
     if not has.any():
         n_old = int(np.sum(offered & (offer + DEFAULT_WITHIN_DAYS * MINUTES_PER_DAY <= frame.end)))
@@ -195,7 +217,7 @@ def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, free
                      f"the closing calls' delays do not stop short (latest {latest:.2f} days after the "
                      "offer)")
     due = DueDelays(chain, offer[has], first[has], closer[has],
-                    offer[has] + np.minimum(window, within) * MINUTES_PER_DAY, waited[has])
+                    offer[has] + np.minimum(window, within) * MINUTES_PER_DAY, since[has])
     fit = due.fit()
     if fit is not None:
         part.set("funnel.closing.delay_days", fit.spec,

@@ -18,8 +18,12 @@ lead's contact).  So
   :mod:`simsales.calibrate.call_time` fits, or first after a break of
   :data:`BREAK_MINUTES` or more: a shift's start) may have waited: it was
   due *after* the start of its manager's last touch-chain call before it,
-  its delay lies in ``(low, start]`` (interval-censored; one made right
-  after a dial is known to the minute).  One made after its manager sat
+  and, booked calls being taken in the order they fell due, after the
+  reference moments (offer, contact) of the booked calls its manager made
+  since: its delay lies in ``(low, start]`` (interval-censored; one made
+  right after a dial is known to the minute).  Without the second bound a
+  queue of booked calls (q3's floor) put the due moments too early, the
+  delays 15-20% short.  One made after its manager sat
   free was made when due: its delay is its start's.  Without the pace
   (no back-to-back calls to read it from: the managers do not go from
   call to call with work waiting, as the model's do) every call is taken
@@ -146,18 +150,57 @@ def came_free(frame: Frame, pace: Pace | None) -> np.ndarray:
     return out
 
 
+def due_after(frame: Frame, chain: TouchChain, free: np.ndarray, rows: np.ndarray,
+              ref: np.ndarray) -> np.ndarray:
+    """Per booked call, the moment it was due after (see the module docstring).
+
+    A call made as its manager came free was due after the start of the manager's last
+    touch-chain call before it, and, booked calls being taken in the order they fell due,
+    after the reference moments (offer, contact) of the booked calls the manager made since
+    (each was due after its own and before this one).  A call made when due: its start.
+
+    Args:
+        frame: the window's data.
+        chain: the managers' touch-chain calls.
+        free: :func:`came_free` per row of ``frame.calls``.
+        rows: the booked calls (rows of ``frame.calls``: each lead's first presentation and
+            closing call).
+        ref: per booked call, the moment its delay counts from, minutes.
+
+    Returns:
+        Per booked call, minutes as ``frame.calls["t"]``.
+    """
+    start = frame.calls["t"].to_numpy()[rows]
+    manager = frame.calls["manager"].to_numpy()[rows]
+    anchor = chain.latest(manager, start, before=True)
+    waited = free[rows]
+    order = np.lexsort((start, anchor, manager))
+    m, a, w, r = manager[order], anchor[order], waited[order], ref[order]
+    same = np.r_[False, (m[1:] == m[:-1]) & (a[1:] == a[:-1]) & w[1:] & w[:-1]]  # one run of booked calls
+    run = np.cumsum(~same)
+    if r.size:
+        low, span = float(np.min(r)), float(np.ptp(r)) + 1.0
+        most = np.maximum.accumulate((r - low) + run * span)  # runs in increasing bands: no mixing
+        prior = np.where(same, np.r_[-np.inf, most[:-1]] - run * span + low, -np.inf)
+    else:
+        prior = np.zeros(0)
+    out = np.empty(rows.size)
+    out[order] = np.where(w, np.minimum(np.maximum(a, prior), start[order]), start[order])
+    return out
+
+
 class DueDelays:
     """Booked calls' delays from a reference moment, with the bounds the touch chain gives.
 
     Attributes:
         delay: per call, days from the reference to its start (the most it can have been).
-        low: per call, days from the reference to its manager's last touch-chain call before it
-            (at least 0): the call was due after; its delay if it was made when due.
+        low: per call, days from the reference to the moment it was due after (at least 0; its delay
+            if it was made when due).
         cut: per call, days from the reference to the last moment it could have been due and be seen.
     """
 
     def __init__(self, chain: TouchChain, ref: np.ndarray, start: np.ndarray, manager: np.ndarray,
-                 limit: np.ndarray, waited: np.ndarray) -> None:
+                 limit: np.ndarray, after: np.ndarray) -> None:
         """Read the bounds.
 
         Args:
@@ -167,12 +210,12 @@ class DueDelays:
             manager: per call, its manager.
             limit: per call, the last moment it could have started and be seen (the export's end, or
                 the reference plus the time limit), minutes.
-            waited: per call, whether it began as its manager came free (:func:`came_free`): else it
-                was made when due.
+            after: per call, the moment it was due after (:func:`due_after`; its start if it was made
+                when due; NaN: taken as so), minutes.
         """
         self.delay = (start - ref) / MINUTES_PER_DAY
-        low = np.maximum(chain.latest(manager, start, before=True) - ref, 0.0) / MINUTES_PER_DAY
-        self.low = np.where(waited, low, self.delay)
+        after = np.where(np.isnan(after), start, after)  # not known: made when due
+        self.low = np.clip((after - ref) / MINUTES_PER_DAY, 0.0, self.delay)
         last = chain.latest(manager, limit, before=False)
         self.cut = np.maximum((last - ref) / MINUTES_PER_DAY, self.delay)
 
