@@ -71,6 +71,8 @@ def fit_figure(fit: Fit) -> Figure:
         ax.set_xticks(x[::step], [str(v) for v in fit.x][::step])
     else:  # step / line: a numeric x
         xs = np.asarray(fit.x, dtype=float)
+        if fit.lower is not None and fit.upper is not None:  # what the data bound the curve to
+            ax.fill_between(xs, fit.lower, fit.upper, step="post", color=OBSERVED, alpha=0.2, label="bounds")
         ax.step(xs, obs, where="post", color=OBSERVED, lw=1.6, label="observed")
         ax.plot(xs, fitted, color=FITTED, lw=1.6, ls="--", label="fitted")
     ax.set_xlabel(fit.xlabel)
