@@ -306,6 +306,25 @@ def test_the_command_stops_with_exit_2_when_a_worker_dies_twice(monkeypatch):
     assert "nothing was written" in result.output and "Traceback" not in result.output
 
 
+def first_replication(batch):
+    """A pool task: the batch's first replication (no engine: quick)."""
+    time.sleep(0.2)
+    return [batch.first]
+
+
+def test_a_run_that_ends_early_stops_its_busy_workers_and_the_next_run_starts_new_ones(small):
+    batches = montecarlo.batches_for(small, small.plans, 6, SEED, "fast", 1)
+    with PoolExecutor(2, task=first_replication) as pool:
+        running = pool.run(batches)
+        next(running)  # then the caller stops reading (an error, Ctrl-C): both workers are busy
+        stale = list(pool.busy())
+        running.close()
+        assert len(stale) == 2 and still_running(stale, seconds=0) == []
+        assert len(pool._pool) == 0  # nothing started on the way out
+        assert sorted(pool.run(batches)) == [(i, [i]) for i in range(6)]
+        assert len(pool._pool) == 2
+
+
 def test_an_error_in_a_worker_is_raised_here_with_its_traceback(small):
     def broken(batch):
         raise ValueError("no such thing")
@@ -440,6 +459,34 @@ def test_the_pool_hears_a_ctrl_c_that_another_thread_took_at_once_and_stops_its_
     assert float(heard) - float(sent) < 3, f"heard {float(heard) - float(sent):.1f} s after"
     assert still_running([int(pid) for pid in busy.split()]) == []
     assert "Traceback" not in done.stderr
+
+
+CTRL_C_AS_A_WORKER_STARTS = """
+import os, signal, sys
+from simsales import montecarlo
+from simsales.montecarlo.pool import PoolExecutor
+from simsales.scenario.loader import load_scenario
+
+def first(batch):
+    return [batch.first]
+
+os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGINT))
+small = load_scenario(sys.argv[1])
+with PoolExecutor(2, task=first) as pool:
+    print(sorted(dict(pool.run(montecarlo.batches_for(small, small.plans, 4, 1, "fast", 1))).items()))
+"""
+
+
+def test_a_ctrl_c_that_reaches_a_worker_as_it_is_forked_prints_nothing():
+    """The signal comes the instant the worker exists, before it has set Ctrl-C aside.
+
+    It used to raise KeyboardInterrupt there, with a traceback on stderr.
+    """
+    done = subprocess.run([sys.executable, "-c", CTRL_C_AS_A_WORKER_STARTS, str(SMALL)], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[(0, [0]), (1, [1]), (2, [2]), (3, [3])]"
+    assert done.stderr == ""
 
 
 def test_ctrl_c_while_writing_keeps_the_finished_files_and_says_which(tmp_path, monkeypatch, capsys):
