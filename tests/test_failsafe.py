@@ -306,6 +306,25 @@ def test_the_command_stops_with_exit_2_when_a_worker_dies_twice(monkeypatch):
     assert "nothing was written" in result.output and "Traceback" not in result.output
 
 
+def first_replication(batch):
+    """A pool task: the batch's first replication (no engine: quick)."""
+    time.sleep(0.2)
+    return [batch.first]
+
+
+def test_a_run_that_ends_early_stops_its_busy_workers_and_the_next_run_starts_new_ones(small):
+    batches = montecarlo.batches_for(small, small.plans, 6, SEED, "fast", 1)
+    with PoolExecutor(2, task=first_replication) as pool:
+        running = pool.run(batches)
+        next(running)  # then the caller stops reading (an error, Ctrl-C): both workers are busy
+        stale = list(pool.busy())
+        running.close()
+        assert len(stale) == 2 and still_running(stale, seconds=0) == []
+        assert len(pool._pool) == 0  # nothing started on the way out
+        assert sorted(pool.run(batches)) == [(i, [i]) for i in range(6)]
+        assert len(pool._pool) == 2
+
+
 def test_an_error_in_a_worker_is_raised_here_with_its_traceback(small):
     def broken(batch):
         raise ValueError("no such thing")
@@ -361,6 +380,113 @@ def test_ctrl_c_mid_run_exits_130_with_nothing_written_and_no_worker_left(tmp_pa
     assert "interrupted: nothing written" in stderr and "Traceback" not in stderr
     assert not out.exists() or list(out.iterdir()) == []
     assert still_running(workers) == []
+
+
+def interruptible_threads(pid: int) -> list[int]:
+    """The threads of a process, other than its main one, that do not block SIGINT (Linux)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        lines = (task / "status").read_text().splitlines()
+        blocked = int(next(line.split()[1] for line in lines if line.startswith("SigBlk:")), 16)
+        if int(task.name) != pid and not blocked & 1 << (signal.SIGINT - 1):
+            found.append(int(task.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc, and kill() of a thread id")
+def test_ctrl_c_taken_by_another_thread_of_the_run_stops_it_within_seconds(tmp_path):
+    """The kernel gives a process's SIGINT to one of its threads; here not to the main one.
+
+    The main thread waits on the workers' pipes; it used to hear of the
+    Ctrl-C only when a worker sent a batch's results (25 replications of
+    q3: half a minute, over a minute on a loaded machine).
+    """
+    out = tmp_path / "out"
+    process = start(["run", str(Q3), "-n", "300", "--workers", "2", "--out", str(out)], tmp_path)
+    workers = wait_for_workers(process, 2)
+    deadline = time.monotonic() + 60
+    while not (threads := interruptible_threads(process.pid)):  # the progress bar's refresh thread
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    time.sleep(1.0)  # replications under way
+    sent = time.monotonic()
+    os.kill(threads[0], signal.SIGINT)  # Linux: a signal for the process, taken by that thread
+    for pid in workers:  # as a terminal does (they ignore it)
+        os.kill(pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    took = time.monotonic() - sent
+    assert process.returncode == 130, stderr
+    assert took < 10, f"the run stopped {took:.1f} s after Ctrl-C"
+    assert "interrupted: nothing written" in stderr and "Traceback" not in stderr
+    assert not out.exists() or list(out.iterdir()) == []
+    assert still_running(workers) == []
+
+
+CTRL_C_IN_ANOTHER_THREAD = """
+import signal, sys, threading, time
+from simsales import montecarlo
+from simsales.montecarlo.pool import PoolExecutor
+from simsales.scenario.loader import load_scenario
+
+def asleep(batch):
+    time.sleep(600)
+
+def ctrl_c_in_this_thread():
+    while len(pool.busy()) < 2:
+        time.sleep(0.01)
+    time.sleep(0.5)  # the main thread waits on the workers' pipes
+    print(*pool.busy(), flush=True)
+    print(time.monotonic(), flush=True)
+    signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+small = load_scenario(sys.argv[1])
+with PoolExecutor(2, task=asleep) as pool:
+    threading.Thread(target=ctrl_c_in_this_thread, daemon=True).start()
+    try:
+        list(pool.run(montecarlo.batches_for(small, small.plans, 2, SEED, "fast", 1)))
+    except KeyboardInterrupt:
+        print(time.monotonic(), flush=True)
+"""
+
+
+def test_the_pool_hears_a_ctrl_c_that_another_thread_took_at_once_and_stops_its_workers():
+    """Python's handler runs in the main thread only; the pool's wait must wake on a signal it did not get."""
+    done = subprocess.run([sys.executable, "-c", CTRL_C_IN_ANOTHER_THREAD.replace("SEED", str(SEED)),
+                           str(SMALL)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    busy, sent, heard = done.stdout.splitlines()
+    assert float(heard) - float(sent) < 3, f"heard {float(heard) - float(sent):.1f} s after"
+    assert still_running([int(pid) for pid in busy.split()]) == []
+    assert "Traceback" not in done.stderr
+
+
+CTRL_C_AS_A_WORKER_STARTS = """
+import os, signal, sys
+from simsales import montecarlo
+from simsales.montecarlo.pool import PoolExecutor
+from simsales.scenario.loader import load_scenario
+
+def first(batch):
+    return [batch.first]
+
+os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGINT))
+small = load_scenario(sys.argv[1])
+with PoolExecutor(2, task=first) as pool:
+    print(sorted(dict(pool.run(montecarlo.batches_for(small, small.plans, 4, 1, "fast", 1))).items()))
+"""
+
+
+def test_a_ctrl_c_that_reaches_a_worker_as_it_is_forked_prints_nothing():
+    """The signal comes the instant the worker exists, before it has set Ctrl-C aside.
+
+    It used to raise KeyboardInterrupt there, with a traceback on stderr.
+    """
+    done = subprocess.run([sys.executable, "-c", CTRL_C_AS_A_WORKER_STARTS, str(SMALL)], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[(0, [0]), (1, [1]), (2, [2]), (3, [3])]"
+    assert done.stderr == ""
 
 
 def test_ctrl_c_while_writing_keeps_the_finished_files_and_says_which(tmp_path, monkeypatch, capsys):

@@ -14,7 +14,13 @@ worker), it knows what every worker is doing:
   stopped before the error goes on: no process is left behind.  Workers
   ignore Ctrl-C (a terminal sends it to them too) and leave it to this
   process; on Linux a worker also dies with this process if it is killed
-  (the worker's side is :mod:`simsales.montecarlo.worker`).
+  (the worker's side is :mod:`simsales.montecarlo.worker`);
+* Ctrl-C is noticed within :data:`~simsales.montecarlo.interrupt.WAKE_SECONDS`
+  while this process waits on its workers, whichever thread took the
+  signal (:mod:`simsales.montecarlo.interrupt`), and the workers are
+  stopped at once, mid-replication: SIGTERM, then SIGKILL after
+  :data:`STOP_SECONDS`.  A run that ends early starts no process; the
+  next run starts the workers it lacks.
 
 Where the platform forks (Linux), workers start as copies of this process
 and share its compiled engine: warm this process up first
@@ -28,7 +34,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
-import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +43,7 @@ from types import TracebackType
 from typing import Any
 
 from simsales.montecarlo.batch import Batch, run_batch
+from simsales.montecarlo.interrupt import WAKE_SECONDS, InterruptWatch, blocked, held_back
 from simsales.montecarlo.replication import RepResult
 from simsales.montecarlo.worker import RemoteTraceback, serve
 
@@ -44,8 +51,8 @@ __all__ = ["RETRIES", "PoolExecutor", "WorkerLost", "death_cause", "replications
 
 RETRIES = 1
 """Re-runs of a batch whose worker died, each in a fresh process, before the run stops."""
-STOP_SECONDS = 5.0
-"""How long a stopped worker gets to exit before it is killed, seconds."""
+STOP_SECONDS = 2.0
+"""How long stopped workers get to exit (SIGTERM) before they are killed (SIGKILL), seconds, all together."""
 
 
 class WorkerLost(RuntimeError):
@@ -161,27 +168,13 @@ class PoolExecutor:
         """Start the worker processes; nothing if started already."""
         if not self._started:
             self._started = True
-            try:
-                for _ in range(self.workers):
-                    self._pool.append(self._spawn())
-            except BaseException:
-                self.close()
-                raise
+            self._top_up()
 
     def close(self) -> None:
         """Stop every worker process and wait for it; safe to repeat, shielded from Ctrl-C."""
-        with _no_interrupt():
+        with held_back():
             pool, self._pool, self._started = self._pool, [], False
-            for worker in pool:
-                with contextlib.suppress(OSError):
-                    worker.conn.close()
-                if worker.process.is_alive():
-                    worker.process.terminate()
-            for worker in pool:
-                worker.process.join(STOP_SECONDS)
-                if worker.process.is_alive():
-                    worker.process.kill()
-                    worker.process.join()
+            _stop(pool)
 
     def busy(self) -> dict[int, tuple[int, int]]:
         """What each worker runs now.
@@ -214,23 +207,27 @@ class PoolExecutor:
             for engine in dict.fromkeys(b.engine for b in batches):
                 warm_up(engine, [b.scenario.routing.policy for b in batches if b.engine == engine])
             self.start()
+        else:
+            self._top_up()  # workers stopped when the last run ended early
         state = _Run(batches, deque(range(len(batches))))
         self._batches = batches
         try:
-            yield from self._loop(state)
+            with InterruptWatch() as watch:
+                yield from self._loop(state, watch)
         finally:
             if owned:
                 self.close()
             else:  # a worker stopped mid-batch would answer the next run with this one's results
-                self._replace_busy()
+                self._stop_busy()
 
-    def _loop(self, state: _Run) -> Iterator[tuple[int, list[RepResult]]]:
+    def _loop(self, state: _Run, watch: InterruptWatch) -> Iterator[tuple[int, list[RepResult]]]:
         """Hand out batches, collect results, replace dead workers, until every batch is done."""
         for worker in self._pool:
             self._hand_out(worker, state)
         while any(w.batch is not None for w in self._pool):
             busy = [w for w in self._pool if w.batch is not None]
-            wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            wait([w.conn for w in busy] + [w.process.sentinel for w in busy] + watch.fds, WAKE_SECONDS)
+            watch.check()  # Ctrl-C: raised here, even if Python's handler missed the wait
             for worker in busy:
                 reply = _reply(worker)
                 if reply is None and worker.process.is_alive():
@@ -271,37 +268,40 @@ class PoolExecutor:
             self.notify(f"a worker process (pid {worker.process.pid}) {cause} while running "
                         f"{replications_text(batch)}; running them again in a fresh process")
         state.todo.appendleft(index)
-        fresh = self._spawn()
-        self._pool.append(fresh)
-        self._hand_out(fresh, state)
+        self._hand_out(self._spawn(), state)
 
-    def _replace_busy(self) -> None:
-        """Stop the workers still running a batch of a run that ended early; start fresh ones."""
-        stale = [w for w in self._pool if w.batch is not None]
-        if not stale:
-            return
-        with _no_interrupt():
-            for worker in stale:
-                worker.process.terminate()
-                worker.process.join(STOP_SECONDS)
-                if worker.process.is_alive():
-                    worker.process.kill()
-                    worker.process.join()
-                worker.conn.close()
-                self._pool.remove(worker)
-        if self._started:
-            self._pool.extend(self._spawn() for _ in stale)
+    def _stop_busy(self) -> None:
+        """Stop the workers still running a batch of a run that ended early (the next run starts others).
+
+        Nothing is started here: after Ctrl-C this process only stops.
+        """
+        with held_back():
+            stale = [w for w in self._pool if w.batch is not None]
+            self._pool = [w for w in self._pool if w.batch is None]
+            _stop(stale)
+
+    def _top_up(self) -> None:
+        """Start workers until the pool has :attr:`workers` of them (stops them all on an error or Ctrl-C)."""
+        try:
+            while len(self._pool) < self.workers:
+                self._spawn()
+        except BaseException:
+            self.close()
+            raise
 
     def _spawn(self) -> _Worker:
-        """Start one worker process."""
+        """Start one worker process and add it to the pool."""
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                           else None)
         mine, theirs = ctx.Pipe()
         process = ctx.Process(target=serve, args=(theirs, self.task or run_batch, os.getpid()), daemon=True,
                               name="simsales-worker")
-        process.start()
-        theirs.close()
-        return _Worker(process, mine)
+        with blocked():  # it ignores Ctrl-C before it unblocks it; here the Ctrl-C comes after the append
+            process.start()
+            worker = _Worker(process, mine)
+            self._pool.append(worker)
+            theirs.close()
+        return worker
 
 
 def _reply(worker: _Worker) -> tuple[int, bool, Any] | None:
@@ -314,19 +314,16 @@ def _reply(worker: _Worker) -> tuple[int, bool, Any] | None:
     return None
 
 
-@contextlib.contextmanager
-def _no_interrupt() -> Iterator[None]:
-    """Hold Ctrl-C back while the workers are stopped (delivered after, if it came)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught and callable(previous):
-            previous(signal.SIGINT, None)
-        elif caught and previous == signal.SIG_DFL:
-            os.kill(os.getpid(), signal.SIGINT)
+def _stop(workers: list[_Worker]) -> None:
+    """Stop workers now, mid-replication if need be: SIGTERM, then SIGKILL after :data:`STOP_SECONDS`."""
+    for worker in workers:
+        with contextlib.suppress(OSError):
+            worker.conn.close()
+        if worker.process.is_alive():
+            worker.process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
+    for worker in workers:
+        worker.process.join(max(0.0, deadline - time.monotonic()))
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()

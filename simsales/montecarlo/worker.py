@@ -2,7 +2,8 @@
 
 :func:`serve` is the whole life of a worker process of
 :class:`~simsales.montecarlo.pool.PoolExecutor`: it ignores Ctrl-C (the
-pool handles it and stops its workers), asks the kernel to kill it if the
+pool handles it and stops its workers; the pool forks it with Ctrl-C
+blocked, so none can reach it before), asks the kernel to kill it if the
 pool's process dies (Linux), then answers each ``(index, batch)`` with
 ``(index, True, results)`` or ``(index, False, (error, traceback))``.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 import pickle
 import signal
@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from simsales.montecarlo.batch import Batch
+from simsales.montecarlo.interrupt import ignore_in_worker
 from simsales.montecarlo.replication import RepResult
 
 __all__ = ["RemoteTraceback", "serve"]
@@ -47,7 +48,7 @@ def serve(conn: Connection, task: Callable[[Batch], list[RepResult]], parent: in
         task: what to do with a batch.
         parent: the pool's process id.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the pool's to handle: it stops us
+    ignore_in_worker()  # Ctrl-C is the pool's to handle: it stops us
     _die_with_parent(parent)
     while True:
         try:
@@ -78,7 +79,7 @@ def _die_with_parent(parent: int) -> None:
     """On Linux, have the kernel kill this worker when the pool's process dies (``kill -9`` too)."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc = ctypes.CDLL(None, use_errno=True)  # this process's C library (find_library runs ldconfig)
             libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
