@@ -25,7 +25,7 @@ from simsales.analysis.backtest import scenario_of
 from simsales.calibrate import calibrate
 from simsales.calibrate.absence import read_absences, vacation_weeks
 from simsales.calibrate.frame import build_frame, window
-from simsales.calibrate.routing import daily_cap, fit_routing
+from simsales.calibrate.routing import cap_holds, daily_cap, fit_routing
 from simsales.montecarlo.events import simulate_events
 from simsales.scenario.loader import parse_scenario
 from simsales.world.absence import WEEKS_PER_YEAR, absent_days
@@ -126,6 +126,17 @@ def test_a_pile_up_above_the_bulk_is_a_cap_and_one_at_the_bulk_is_not():
     assert (k, days) == (6, 60) and chance < 1e-5  # 60 where Poisson(30), the count below, would give
     assert daily_cap(*_manager_days({5: 20, 6: 100, 7: 5})) is None  # round robin: at the median
     assert daily_cap(*_manager_days({3: 100, 4: 80, 5: 30, 6: 60, 7: 20})) is None  # a third beyond: no cap
+
+
+def test_a_pile_up_of_the_on_shift_leads_that_all_the_leads_break_is_no_cap():
+    """The on-shift leads pile up at 6 (the cap's test reads a cap), but all the leads the first calls
+    show, overnight leads too, reach 10-14 a manager and day on most of those days: 6 is not a cap (a
+    cap of 14 less the overnight leads' share of it). Where all the leads keep to it, it is one."""
+    on_shift = _manager_days({3: 100, 4: 80, 5: 30, 6: 60})
+    assert daily_cap(*on_shift) is not None
+    assert not cap_holds(6, *_manager_days({9: 100, 10: 80, 12: 30, 14: 60}))
+    assert cap_holds(6, *on_shift)
+    assert cap_holds(6, *_manager_days({3: 100, 4: 80, 5: 30, 6: 60, 7: 12}))  # a few beyond: misread days
 
 
 def test_round_robin_without_a_cap_is_not_read_as_one():
