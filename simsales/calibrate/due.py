@@ -13,25 +13,27 @@ Booked calls come first (``touch_chain.priority``'s default,
 due before any touch-chain call (a first attempt or a follow-up, up to the
 lead's contact).  So
 
-- a booked call made as its manager came free (back to back with their
-  call before, by the pace of back-to-back calls
-  :mod:`simsales.calibrate.call_time` fits, or first after a break of
-  :data:`BREAK_MINUTES` or more: a shift's start) may have waited: it was
-  due *after* the start of its manager's last touch-chain call before it,
+- **Which calls may have waited.**  One made as its manager came free:
+  back to back with their call before (at the pace of back-to-back calls
+  :mod:`simsales.calibrate.call_time` fits) or first after a break of
+  :data:`BREAK_MINUTES` or more (a shift's start).  One made after its
+  manager sat free was made when due: its delay is its start's.  Without
+  the pace (the managers do not go from call to call with work waiting,
+  as the model's do) every call is taken as made when due: the starts, as
+  before this rule.
+- **When it was due, at the earliest.**  A call that may have waited was
+  due after the start of its manager's last touch-chain call before it,
   and, booked calls being taken in the order they fell due, after the
   reference moments (offer, contact) of the booked calls its manager made
-  since: its delay lies in ``(low, start]`` (interval-censored; one made
-  right after a dial is known to the minute).  Without the second bound a
-  queue of booked calls (q3's floor) put the due moments too early, the
-  delays 15-20% short.  One made after its manager sat
-  free was made when due: its delay is its start's.  Without the pace
-  (no back-to-back calls to read it from: the managers do not go from
-  call to call with work waiting, as the model's do) every call is taken
-  as made when due, and the delays are the starts' (as before this rule);
-- a booked call due by the start of a touch-chain call of its manager was
-  made by then: it is seen (started by the export, and within its time
-  limit) if it was due by the manager's last touch-chain call before the
-  cut, the fit's truncation point per call.
+  since.  Its delay lies in ``(low, start]`` (interval-censored; one made
+  right after a dial is known to the minute).  Without the second bound
+  q3's queue of booked calls put the due moments too early, the delays
+  15-20% short.
+- **When it could be seen.**  A booked call due by the start of a
+  touch-chain call of its manager was made by then: it is seen (started by
+  the export, and within its time limit) if it was due by the manager's
+  last touch-chain call before that cut, the fit's truncation point per
+  call.
 
 :func:`~simsales.calibrate.delays.fit_delay` fits the delay with both.
 Times are minutes as ``frame.calls["t"]``, delays days.
