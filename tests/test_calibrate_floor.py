@@ -130,13 +130,15 @@ def test_a_pile_up_above_the_bulk_is_a_cap_and_one_at_the_bulk_is_not():
 
 def test_a_pile_up_of_the_on_shift_leads_that_all_the_leads_break_is_no_cap():
     """The on-shift leads pile up at 6 (the cap's test reads a cap), but all the leads the first calls
-    show, overnight leads too, reach 10-14 a manager and day on most of those days: 6 is not a cap (a
-    cap of 14 less the overnight leads' share of it). Where all the leads keep to it, it is one."""
+    show, overnight leads too, run on past 6 (a cap of 14 less the overnight leads' share of it): 6 is
+    not a cap. Where all the leads stop at it too (at most half as many manager-days one beyond), it is
+    one, even with a tail beyond (leads whose day is misread)."""
     on_shift = _manager_days({3: 100, 4: 80, 5: 30, 6: 60})
     assert daily_cap(*on_shift) is not None
-    assert not cap_holds(6, *_manager_days({9: 100, 10: 80, 12: 30, 14: 60}))
+    assert not cap_holds(6, *_manager_days({4: 20, 5: 20, 6: 20, 7: 30, 10: 80, 14: 60}))
+    assert not cap_holds(6, *_manager_days({9: 100, 10: 80, 12: 30, 14: 60}))  # none at 6
     assert cap_holds(6, *on_shift)
-    assert cap_holds(6, *_manager_days({3: 100, 4: 80, 5: 30, 6: 60, 7: 12}))  # a few beyond: misread days
+    assert cap_holds(6, *_manager_days({3: 100, 4: 80, 5: 30, 6: 60, 7: 30, 8: 40, 9: 40}))
 
 
 def test_round_robin_without_a_cap_is_not_read_as_one():
