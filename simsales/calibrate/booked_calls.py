@@ -43,7 +43,7 @@ import math
 import numpy as np
 
 from simsales.calibrate.call_kinds import CLOSE, OFFER, PRESENT, call_kinds, offer_times
-from simsales.calibrate.delays import fit_delay
+from simsales.calibrate.delays import DelayFit, fit_delay
 from simsales.calibrate.due import DueDelays, Pace, TouchChain, came_free, due_after
 from simsales.calibrate.fit import Fit, Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
@@ -103,19 +103,20 @@ def _minutes(part: Part, frame: Frame, path: str, rows: np.ndarray, what: str) -
 
 
 def fit_booked_calls(frame: Frame, presentation_within: float | None = None,
-                     pace: Pace | None = None) -> Part:
+                     pace: Pace | None = None, kinds: np.ndarray | None = None) -> Part:
     """``funnel.offer`` (minutes, delay) and ``funnel.closing`` from the calls after the contact call.
 
     Args:
         frame: the window's data.
         presentation_within: ``funnel.presentation_within_days`` as fitted (None: no limit), days.
         pace: the pace of back-to-back calls, as fitted (None: not known).
+        kinds: :func:`~simsales.calibrate.call_kinds.call_kinds` of ``frame.calls`` (None: read here).
 
     Returns:
         The fitted fields (or their defaults, listed) and the diagnostics' fits.
     """
     part = Part()
-    kinds = call_kinds(frame)
+    kinds = call_kinds(frame) if kinds is None else kinds
     presenting = np.flatnonzero((kinds == PRESENT) | (kinds == OFFER))
     closing = np.flatnonzero(kinds == CLOSE)
     if presenting.size == 0 and closing.size == 0:
@@ -127,16 +128,19 @@ def fit_booked_calls(frame: Frame, presentation_within: float | None = None,
     if not _minutes(part, frame, "funnel.offer.call_minutes", presenting, "presentation calls"):
         part.default("funnel.offer.call_minutes", 0.0, f"only {presenting.size} presentation calls")
     chain = TouchChain(frame, kinds)
-    booked = _booked(frame, presenting, closing)
+    presentations, closings = _booked(frame, presenting, closing)
+    rows = np.concatenate([presentations[0], closings[0]])
     after = np.full(len(frame.calls), np.nan)
-    after[booked[0]] = due_after(frame, chain, came_free(frame, pace), *booked)
-    _presentation_delay(part, frame, presenting, chain, after, presentation_within)
+    after[rows] = due_after(frame, chain, came_free(frame, pace), rows,
+                            np.concatenate([presentations[1], closings[1]]))
+    _presentation_delay(part, frame, *presentations, chain, after, presentation_within)
     _closing(part, frame, closing, chain, after)
     return part
 
 
-def _booked(frame: Frame, presenting: np.ndarray, closing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The booked calls and their reference moments, minutes.
+def _booked(frame: Frame, presenting: np.ndarray,
+            closing: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The booked calls and their reference moments (minutes): presentations, then closing calls.
 
     Each lead's first presentation call after ``qualified`` (from it), and first closing call (from
     the offer).
@@ -150,31 +154,36 @@ def _booked(frame: Frame, presenting: np.ndarray, closing: np.ndarray) -> tuple[
         ok = np.isfinite(r) & (t[firsts] >= r)
         rows.append(firsts[ok])
         refs.append(r[ok])
-    return np.concatenate(rows), np.concatenate(refs)
+    return list(zip(rows, refs, strict=True))
 
 
-def _presentation_delay(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, after: np.ndarray,
-                        within: float | None) -> None:
-    """``funnel.offer.delay_days`` from each qualified lead's first presentation call (rows: all of them)."""
-    firsts = rows[_first_per_lead(frame, rows)[rows]]
-    qualified = frame.stage["qualified"][frame.calls["lead"].to_numpy()[firsts]]
-    start = frame.calls["t"].to_numpy()[firsts]
-    ok = np.isfinite(qualified) & (start >= qualified)
-    if ok.sum() < FEW:
+def _presentation_delay(part: Part, frame: Frame, rows: np.ndarray, qualified: np.ndarray,
+                        chain: TouchChain, after: np.ndarray, within: float | None) -> None:
+    """``funnel.offer.delay_days`` from each qualified lead's first presentation call.
+
+    ``rows``: those calls; ``qualified``: when each lead was qualified, minutes.
+    """
+    if rows.size < FEW:
         return  # the funnel's fit of the days to the offer stays
-    ref, start = qualified[ok], start[ok]
-    limit = np.minimum(frame.end, ref + (np.inf if within is None else within * MINUTES_PER_DAY))
-    manager = frame.calls["manager"].to_numpy()[firsts][ok]
-    due = DueDelays(chain, ref, start, manager, limit, after[firsts][ok])
+    limit = np.minimum(frame.end, qualified + (np.inf if within is None else within * MINUTES_PER_DAY))
+    start, manager = frame.calls["t"].to_numpy()[rows], frame.calls["manager"].to_numpy()[rows]
+    due = DueDelays(chain, qualified, start, manager, limit, after[rows])
+    _set_due(part, frame, "funnel.offer.delay_days", due, "presentations",
+             "the contact call's end (qualified)", "Presentations: days from the contact call to when the "
+             "presentation was due")
+
+
+def _set_due(part: Part, frame: Frame, path: str, due: DueDelays, what: str, since: str,
+             title: str) -> DelayFit | None:
+    """Set ``path`` to the fit of ``due`` (``what``, days from ``since``) with its diagnostic; the fit."""
     fit = due.fit()
     if fit is None:
-        return
-    part.set("funnel.offer.delay_days", fit.spec,
-             f"from {count(fit.n)} presentations, {frame.period}: days from the contact call's end "
-             f"(qualified) to when the presentation was due, {due.source('presentations')}, {fit.family} "
-             f"fit, mean {fit.mean:.2f} (se {fit.mean_se:.2f})")
-    part.fits.append(due.diagnostic("funnel.offer.delay_days", "Presentations: days from the contact call to "
-                                    "when the presentation was due", fit))
+        return None
+    part.set(path, fit.spec,
+             f"from {count(fit.n)} {what}, {frame.period}: days from {since} to when the call was due, "
+             f"{due.source(what)}, {fit.family} fit, mean {fit.mean:.2f} (se {fit.mean_se:.2f})")
+    part.fits.append(due.diagnostic(path, title, fit))
+    return fit
 
 
 def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, after: np.ndarray) -> None:
@@ -218,14 +227,8 @@ def _closing(part: Part, frame: Frame, rows: np.ndarray, chain: TouchChain, afte
                      "offer)")
     due = DueDelays(chain, offer[has], first[has], closer[has],
                     offer[has] + np.minimum(window, within) * MINUTES_PER_DAY, since[has])
-    fit = due.fit()
-    if fit is not None:
-        part.set("funnel.closing.delay_days", fit.spec,
-                 f"from {count(fit.n)} closing calls, {frame.period}: days from the offer to when the call "
-                 f"was due, {due.source('closing calls')}, {fit.family} fit, mean {fit.mean:.2f} "
-                 f"(se {fit.mean_se:.2f})")
-        part.fits.append(due.diagnostic("funnel.closing.delay_days", "Closing calls: days from the offer to "
-                                        "when the call was due", fit))
+    fit = _set_due(part, frame, "funnel.closing.delay_days", due, "closing calls", "the offer",
+             "Closing calls: days from the offer to when the call was due")
     old = offered & (offer + within * MINUTES_PER_DAY <= frame.end)
     events, n = int(np.sum(old & np.isfinite(first))), int(np.sum(old))
     seen = events / n if n else 0.0

@@ -183,9 +183,10 @@ def calibrate(
     flags, _ = nontarget_flags(frame)
     presentation, divisor = fit_presentation(frame)  # the offer rate net of cooling and missed presentations
     within = presentation.values.get("funnel.presentation_within_days")
-    held = paid_on_call(frame, call_kinds(frame))
-    funnel = fit_funnel(frame, flags, offer_factor=factor * divisor, paid_on_call=held)
-    parts += [funnel, payments_part(frame), presentation, fit_booked_calls(frame, within, pace_of(crm))]
+    kinds = call_kinds(frame)
+    funnel = fit_funnel(frame, flags, offer_factor=factor * divisor, paid_on_call=paid_on_call(frame, kinds))
+    booked = fit_booked_calls(frame, within, pace_of(crm), kinds)
+    parts += [funnel, payments_part(frame), presentation, booked]
     whole = merge(parts)
     fitted = Calibration(
         document=document(whole.values),
