@@ -215,7 +215,7 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
     return t + (call + crm), DONE
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def split_work(m: int, now: float, call: float, crm: float, shift_end: float, horizon: float,
                talk_share: float, talk: bool, mf: np.ndarray, origin: float) -> None:
     """Book one call or dial in manager ``m``'s time split: :func:`simsales.engines.workday.split_work`.

@@ -59,11 +59,14 @@ from simsales.engines.fast.tables import (
 )
 from simsales.scenario.units import MINUTES_PER_DAY
 
+if ROWS != 3:  # owned_before merges a manager's three task lists by hand
+    raise ImportError("dispatch.owned_before expects ROWS == 3 task lists per manager")
+
 __all__ = ["give", "hand_over", "next_action", "on_shift_from", "owned_before", "pop_due", "reassign",
            "reroute", "schedule", "wake_if_idle"]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
     """The first moment >= ``x`` when manager ``m`` is on shift.
 
@@ -126,7 +129,7 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
     return x if x < stop else INF
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def schedule(m: int, when: float, kind: int, heap: bool, mf: np.ndarray, mi: np.ndarray,
              events: tuple, counters: np.ndarray) -> None:
     """Set manager ``m``'s next event; keep the event heap in order if the loop has one.
@@ -173,7 +176,7 @@ def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, m
         schedule(m, when, WAKE, heap, mf, mi, events, counters)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def task_row(target: int, k: int, params: np.ndarray) -> int:
     """The task list a lead's next task goes to with ``target``: its row in the task tables.
 
@@ -283,8 +286,10 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
                  hn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Take out every task queued with ``owner`` that is due before ``until``, oldest first.
 
-    Each of the owner's task lists (``ROWS`` of them) is sorted by due
-    time, so these are the first tasks of each list; the rest stay.
+    Each of the owner's task lists (``ROWS`` = 3 of them) is sorted by
+    ``(due, seq)``, so these are the first tasks of each list, and one
+    three-way merge puts them in ``(due, seq)`` order (two stable sorts did
+    the same, at most of a hand-over's cost); the rest stay.
 
     Args:
         owner: the manager.
@@ -296,26 +301,47 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
     Returns:
         ``(due, key)`` of the tasks taken out, in the order ``(due, seq)``.
     """
-    counts = np.zeros(ROWS, np.int64)
-    for c in range(ROWS):  # every task list of the owner: its first tasks due before until
-        h = ROWS * owner + c
-        lo, count = hn[h, FIRST], hn[h, COUNT]
-        while counts[c] < count and hd[h, lo + counts[c]] < until:
-            counts[c] += 1
-    due, key = np.empty(counts.sum()), np.empty(counts.sum(), np.int64)
-    x = 0
-    for c in range(ROWS):
-        h = ROWS * owner + c
-        lo = hn[h, FIRST]
-        for k in range(counts[c]):
-            due[x], key[x] = hd[h, lo + k], hk[h, lo + k]
-            x += 1
-        rest = hn[h, COUNT] - counts[c]  # the rest stay
-        hn[h, COUNT] = rest
-        hn[h, FIRST] = lo + counts[c] if rest > 0 else 0
-    by_key = np.argsort(key, kind="mergesort")  # key order is queue (seq) order
-    order = by_key[np.argsort(due[by_key], kind="mergesort")]
-    return due[order], key[order]
+    h0, h1, h2 = ROWS * owner, ROWS * owner + 1, ROWS * owner + 2
+    i0, i1, i2 = hn[h0, FIRST], hn[h1, FIRST], hn[h2, FIRST]
+    e0, e1, e2 = _before(h0, until, hd, hn), _before(h1, until, hd, hn), _before(h2, until, hd, hn)
+    n = (e0 - i0) + (e1 - i1) + (e2 - i2)
+    due, key = np.empty(n), np.empty(n, np.int64)
+    for x in range(n):  # the smallest (due, key) of the three heads
+        h, i = -1, 0
+        if i0 < e0:
+            h, i = h0, i0
+        if i1 < e1 and (h < 0 or hd[h1, i1] < hd[h, i] or (hd[h1, i1] == hd[h, i] and hk[h1, i1] < hk[h, i])):
+            h, i = h1, i1
+        if i2 < e2 and (h < 0 or hd[h2, i2] < hd[h, i] or (hd[h2, i2] == hd[h, i] and hk[h2, i2] < hk[h, i])):
+            h, i = h2, i2
+        due[x], key[x] = hd[h, i], hk[h, i]
+        if h == h0:
+            i0 += 1
+        elif h == h1:
+            i1 += 1
+        else:
+            i2 += 1
+    _keep_from(h0, e0, hn)
+    _keep_from(h1, e1, hn)
+    _keep_from(h2, e2, hn)
+    return due, key
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _before(h: int, until: float, hd: np.ndarray, hn: np.ndarray) -> int:
+    """Where row ``h``'s first task due at or after ``until`` is (its tasks are sorted by due time)."""
+    i, end = hn[h, FIRST], hn[h, FIRST] + hn[h, COUNT]
+    while i < end and hd[h, i] < until:
+        i += 1
+    return i
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _keep_from(h: int, i: int, hn: np.ndarray) -> None:
+    """Drop row ``h``'s tasks before column ``i``: the rest stay."""
+    rest = hn[h, FIRST] + hn[h, COUNT] - i
+    hn[h, COUNT] = rest
+    hn[h, FIRST] = i if rest > 0 else 0
 
 
 @njit(cache=True, error_model="numpy")
@@ -352,7 +378,7 @@ def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarr
                  owner, mf, mi, md, queues, events, counters)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def reroute(t: float, extra_draws: int, routing: tuple, params: np.ndarray, seed: np.uint64,
             hn: np.ndarray, counters: np.ndarray) -> int:
     """The manager (or M: the shared queue) a task routed anew at ``t`` goes to; -1 if none.

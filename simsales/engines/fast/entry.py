@@ -22,7 +22,7 @@ from simsales.engines.fast.tables import CREATED, ENTRY_DUE, ENTRY_OWNER, EXPIRY
 __all__ = ["arrival", "arrive"]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def arrival(lf: np.ndarray, lead: int) -> float:
     """When ``lead`` arrives: its creation, or minute 0 for a lead from an open pipeline.
 
@@ -36,7 +36,7 @@ def arrival(lf: np.ndarray, lead: int) -> float:
     return lf[lead, CREATED] if np.isnan(lf[lead, ENTRY_DUE]) else 0.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def arrive(lead: int, t: float, first_offset: float, counter: int, seed: np.uint64, routing: tuple,
            hn: np.ndarray, md: np.ndarray, mf: np.ndarray, lf: np.ndarray, params: np.ndarray,
            counters: np.ndarray) -> tuple[int, float]:

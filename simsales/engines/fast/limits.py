@@ -36,7 +36,7 @@ PICK_HEAD = 2
 """``pick_i``'s header: the segment its candidates are for (-1: none), how many."""
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def eligible(r: int, day: int, lo: int, hi: int, cap: int, ri: np.ndarray, new_count: np.ndarray,
              md: np.ndarray, pick_w: np.ndarray, pick_i: np.ndarray) -> None:
     """Segment ``r``'s candidates below the daily cap, and their running weights, for :func:`route_new`.
@@ -63,7 +63,7 @@ def eligible(r: int, day: int, lo: int, hi: int, cap: int, ri: np.ndarray, new_c
     pick_i[0], pick_i[1] = r, n
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.ndarray, md: np.ndarray,
               mf: np.ndarray, params: np.ndarray, counters: np.ndarray, deadline: float) -> tuple[int, float]:
     """Who gets a new lead at ``t``: :func:`route`, or under limits the reference's ``choose_new``.

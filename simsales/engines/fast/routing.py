@@ -191,7 +191,7 @@ def pack_routing(segments: tuple[np.ndarray, ...],
     return np.concatenate([bounds, cum_weight, until, weight]).astype(float), ri
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def bisect_right(a: np.ndarray, x: float, lo: int, hi: int) -> int:
     """The first index in ``a[lo:hi]`` whose value is > x, as ``bisect.bisect_right``.
 
@@ -213,7 +213,7 @@ def bisect_right(a: np.ndarray, x: float, lo: int, hi: int) -> int:
     return lo
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, ri: np.ndarray,
           hn: np.ndarray, counters: np.ndarray) -> int:
     """Who gets a lead or a task at ``t``: :func:`simsales.engines.routing.choose`, compiled.
@@ -237,8 +237,10 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
         return n_managers
     nb = ri[N_BOUNDS]
     j = counters[SEGMENT]  # routing times never decrease: walk forward from the last segment
-    while j + 1 < nb and rf[j + 1] <= t:
+    if j + 1 < nb and rf[j + 1] <= t:  # a step or two as a rule; a task due days ahead: a bisection
         j += 1
+        if j + 1 < nb and rf[j + 1] <= t:
+            j = bisect_right(rf, t, j + 1, nb) - 1  # the last bound <= t (the bounds increase)
     counters[SEGMENT] = j
     if j < 0 or j >= ri[N_SEGMENTS]:
         return -1
@@ -276,7 +278,7 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
     return chosen
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def route_present(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, ri: np.ndarray,
                   hn: np.ndarray, r: int, last: int) -> int:
     """:func:`route`'s choice among the candidates still present at ``t`` (not inlined: rare).

@@ -63,7 +63,7 @@ from simsales.engines.fast.tables import (
 )
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray,
             leads: tuple, out: tuple, chain: tuple, routing: tuple, params: np.ndarray, seed: np.uint64,
             mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
@@ -114,40 +114,105 @@ def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.nd
     head[m] = tail[m] = -1  # the arrivals routed to them so far are all queued now
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def flush(nb: int, b_row: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, pending: np.ndarray, t: float,
-          mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
-          counters: np.ndarray) -> None:
+          last: np.ndarray, scratch: tuple, mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple,
+          events: tuple, counters: np.ndarray) -> None:
     """Queue the ``nb`` tasks handed over so far, one merge per task list (``queues.task_merge``).
 
     Within a list, in ``(due, seq)`` order, as giving them one by one
     would leave it; each receiver then re-plans their wait once (the same
     wake-up as after each give: a task more can only bring it forward).
     ``pending`` marks the receivers (the earliest due time of their tasks;
-    reset to inf here).
+    reset to inf here).  The tasks are grouped by list through a linked
+    list (``last``: per list, its last task so far, -1 between flushes), in
+    the order they were handed over (their keys grow), and each group is
+    sorted by due time: an insertion sort, stable, since a group is a few
+    runs already in order (one per owner); two stable sorts of the whole
+    batch did the same at several times the cost.
     """
     hd, hk, hn = queues
-    by_row = np.argsort(b_row[:nb], kind="mergesort")
-    x = 0
-    while x < nb:
-        h = b_row[by_row[x]]
-        y = x
-        while y < nb and b_row[by_row[y]] == h:
-            y += 1
-        group = by_row[x:y]
-        group = group[np.argsort(b_due[group], kind="mergesort")]  # keys grow in give order
-        task_merge(h, b_due[group], b_key[group], hd, hk, hn, counters)
-        x = y
+    # Per task, the next one of its list (-1: none); the lists in the order of their first task, and
+    # that task; a list's tasks sorted (due times, keys).  As long as the batch (hand_over_batch's).
+    link, rows, first, gd, gk = scratch
+    n_rows = 0
     for x in range(nb):
-        r = b_row[x] // ROWS
-        if pending[r] < INF:
-            pending[r] = INF
-            wake_if_idle(r, t, False, mf, mi, md, queues, events, counters, INF)
+        h = b_row[x]
+        link[x] = -1
+        if last[h] < 0:
+            rows[n_rows], first[n_rows] = h, x
+            n_rows += 1
+        else:
+            link[last[h]] = x
+        last[h] = x
+    for r in range(n_rows):
+        h, x, g = rows[r], first[r], 0
+        last[h] = -1
+        while x >= 0:  # the list's tasks in key order, each put in place by due time
+            due, key, i = b_due[x], b_key[x], g
+            while i > 0 and gd[i - 1] > due:
+                gd[i], gk[i] = gd[i - 1], gk[i - 1]
+                i -= 1
+            gd[i], gk[i] = due, key
+            g += 1
+            x = link[x]
+        task_merge(h, gd[:g], gk[:g], hd, hk, hn, counters)
+    for x in range(nb):
+        m = b_row[x] // ROWS
+        if pending[m] < INF:
+            pending[m] = INF
+            wake_if_idle(m, t, False, mf, mi, md, queues, events, counters, INF)
+
+
+@njit(cache=True, error_model="numpy", _nrt=False)
+def give_out(m: int, t: float, due: np.ndarray, key: np.ndarray, nb: int, b_row: np.ndarray,
+             b_due: np.ndarray, b_key: np.ndarray, batch: int, seen: np.ndarray, pending: np.ndarray,
+             extra_draws: int, head: np.ndarray, tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray,
+             leads: tuple, out: tuple, chain: tuple, routing: tuple, params: np.ndarray, seed: np.uint64,
+             mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
+             counters: np.ndarray) -> int:
+    """Owner ``m``'s tasks ``(due, key)``, taken out at ``t``, routed anew into the batch from ``nb``.
+
+    :func:`hand_over_batch`'s work per task, without numba's reference
+    counting (the batch's arrays have room for them all).  Arguments as
+    :func:`hand_over_batch`'s.
+
+    Returns:
+        The batch's size after them.
+    """
+    step, owner, handovers = leads[2], out[0], out[6]
+    hn = queues[2]
+    for x in range(due.size):
+        # To someone on shift when the task is due (now, if overdue); nobody then: it stays.
+        to = reroute(max(t, due[x]), extra_draws, routing, params, seed, hn, counters)
+        to = m if to < 0 else to
+        if seen[to] != batch:  # the receiver's events up to now (that minute's too) first
+            seen[to] = batch
+            advance(to, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi,
+                    md, queues, events, counters)
+        lead = key[x] & LEAD_MASK
+        if to != m:
+            handovers[lead] += 1
+        owner[lead] = to
+        b_row[nb] = task_row(to, step[lead], params)
+        b_due[nb], b_key[nb] = due[x], (counters[SEQ] << LEAD_BITS) | lead
+        counters[SEQ] += 1
+        pending[to] = min(pending[to], due[x])
+        nb += 1
+    return nb
+
+
+@njit(cache=True, error_model="numpy")
+def _scratch(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`flush`'s scratch arrays for a batch of up to ``n`` tasks (allocated here: flush runs
+    without numba's reference counting, which cost a fifth of its time)."""
+    return (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n),
+            np.empty(n, np.int64))
 
 
 @njit(cache=True, error_model="numpy")
 def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, batch: int,
-                    seen: np.ndarray, pending: np.ndarray, extra_draws: int, head: np.ndarray,
+                    seen: np.ndarray, pending: np.ndarray, last: np.ndarray, extra_draws: int, head: np.ndarray,
                     tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray, leads: tuple, out: tuple,
                     chain: tuple, routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray,
                     mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray,
@@ -176,16 +241,16 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
     receiver with tasks not queued yet, the earliest due time among them.
     """
     hd, hk, hn = queues
-    step, owner, handovers = leads[2], out[0], out[6]
     cap = 256
     b_row, b_due, b_key = np.empty(cap, np.int64), np.empty(cap), np.empty(cap, np.int64)
+    scratch = _scratch(cap)
     nb = 0
     for p in range(q, q_end):
         m = ho_m[p]
         if t >= mf[m, STOP]:
             continue
         if pending[m] < ho_until[p]:  # a task handed to them this minute is among theirs to hand over
-            flush(nb, b_row, b_due, b_key, pending, t, mf, mi, md, queues, events, counters)
+            flush(nb, b_row, b_due, b_key, pending, t, last, scratch, mf, mi, md, queues, events, counters)
             nb = 0
         elif pending[m] < INF:  # all due later: they stay pending; the wake-up counts them
             wake_if_idle(m, t, False, mf, mi, md, queues, events, counters, pending[m])
@@ -194,29 +259,16 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
             advance(m, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
                     queues, events, counters)
         due, key = owned_before(m, ho_until[p], hd, hk, hn)
-        for x in range(due.size):
-            # To someone on shift when the task is due (now, if overdue); nobody then: it stays.
-            to = reroute(max(t, due[x]), extra_draws, routing, params, seed, hn, counters)
-            to = m if to < 0 else to
-            if seen[to] != batch:  # the receiver's events up to now (that minute's too) first
-                seen[to] = batch
-                advance(to, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi,
-                        md, queues, events, counters)
-            lead = key[x] & LEAD_MASK
-            if to != m:
-                handovers[lead] += 1
-            owner[lead] = to
-            if nb == cap:  # more room
-                cap *= 2
-                b_row, b_due, b_key = (np.concatenate((b_row, np.empty(nb, np.int64))),
-                                       np.concatenate((b_due, np.empty(nb))),
-                                       np.concatenate((b_key, np.empty(nb, np.int64))))
-            b_row[nb] = task_row(to, step[lead], params)
-            b_due[nb], b_key[nb] = due[x], (counters[SEQ] << LEAD_BITS) | lead
-            counters[SEQ] += 1
-            pending[to] = min(pending[to], due[x])
-            nb += 1
-    flush(nb, b_row, b_due, b_key, pending, t, mf, mi, md, queues, events, counters)
+        if nb + due.size > cap:  # more room
+            cap = max(2 * cap, nb + due.size)
+            b_row, b_due, b_key = (np.concatenate((b_row, np.empty(cap - b_row.size, np.int64))),
+                                   np.concatenate((b_due, np.empty(cap - b_due.size))),
+                                   np.concatenate((b_key, np.empty(cap - b_key.size, np.int64))))
+            scratch = _scratch(cap)
+        nb = give_out(m, t, due, key, nb, b_row, b_due, b_key, batch, seen, pending, extra_draws, head, tail,
+                      nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md, queues, events,
+                      counters)
+    flush(nb, b_row, b_due, b_key, pending, t, last, scratch, mf, mi, md, queues, events, counters)
 
 
 @njit(cache=True, error_model="numpy")
@@ -258,6 +310,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     late = np.full(n_managers, INF)  # when a leaver's last call ends, after the leave (minutes)
     seen = np.zeros(n_managers, np.int64)  # the last hand-over batch each manager was brought up to
     pending = np.full(n_managers, INF)  # per receiver, the earliest due of tasks not queued yet
+    last = np.full(queues[2].shape[0], -1, np.int64)  # flush's per task list scratch (-1 between flushes)
     batch = 0
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
     i = j = k = q = 0
@@ -286,7 +339,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
             q_end = q
             while q_end < ho_t.size and ho_t[q_end] == t_hand:
                 q_end += 1
-            hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, n_leads * stride, head, tail,
+            hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, last, n_leads * stride, head, tail,
                             nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md, queues, events,
                             counters, q_end)
             q = q_end
