@@ -30,7 +30,6 @@ from simsales.engines.fast.queues import (
     COUNT,
     EV_KIND,
     EV_T,
-    FIRST,
     LEAD_BITS,
     LEAD_MASK,
     NEXT_ON,
@@ -39,6 +38,7 @@ from simsales.engines.fast.queues import (
     SEGMENT,
     SEQ,
     STOP,
+    owned_before,
     set_event,
     task_first,
     task_pop,
@@ -59,10 +59,7 @@ from simsales.engines.fast.tables import (
 )
 from simsales.scenario.units import MINUTES_PER_DAY
 
-if ROWS != 3:  # owned_before merges a manager's three task lists by hand
-    raise ImportError("dispatch.owned_before expects ROWS == 3 task lists per manager")
-
-__all__ = ["give", "hand_over", "next_action", "on_shift_from", "owned_before", "pop_due", "reassign",
+__all__ = ["give", "hand_over", "next_action", "on_shift_from", "pop_due", "reassign",
            "reroute", "schedule", "wake_if_idle"]
 
 
@@ -279,69 +276,6 @@ def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, sh
             task_pop(h, hn)
             return lead
     return -1
-
-
-@njit(cache=True, error_model="numpy")
-def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
-                 hn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Take out every task queued with ``owner`` that is due before ``until``, oldest first.
-
-    Each of the owner's task lists (``ROWS`` = 3 of them) is sorted by
-    ``(due, seq)``, so these are the first tasks of each list, and one
-    three-way merge puts them in ``(due, seq)`` order (two stable sorts did
-    the same, at most of a hand-over's cost); the rest stay.
-
-    Args:
-        owner: the manager.
-        until: minutes from the start (inf: every task).
-        hd: the task lists' due times (minutes).
-        hk: the task lists' keys.
-        hn: the task lists' counts and first positions.
-
-    Returns:
-        ``(due, key)`` of the tasks taken out, in the order ``(due, seq)``.
-    """
-    h0, h1, h2 = ROWS * owner, ROWS * owner + 1, ROWS * owner + 2
-    i0, i1, i2 = hn[h0, FIRST], hn[h1, FIRST], hn[h2, FIRST]
-    e0, e1, e2 = _before(h0, until, hd, hn), _before(h1, until, hd, hn), _before(h2, until, hd, hn)
-    n = (e0 - i0) + (e1 - i1) + (e2 - i2)
-    due, key = np.empty(n), np.empty(n, np.int64)
-    for x in range(n):  # the smallest (due, key) of the three heads
-        h, i = -1, 0
-        if i0 < e0:
-            h, i = h0, i0
-        if i1 < e1 and (h < 0 or hd[h1, i1] < hd[h, i] or (hd[h1, i1] == hd[h, i] and hk[h1, i1] < hk[h, i])):
-            h, i = h1, i1
-        if i2 < e2 and (h < 0 or hd[h2, i2] < hd[h, i] or (hd[h2, i2] == hd[h, i] and hk[h2, i2] < hk[h, i])):
-            h, i = h2, i2
-        due[x], key[x] = hd[h, i], hk[h, i]
-        if h == h0:
-            i0 += 1
-        elif h == h1:
-            i1 += 1
-        else:
-            i2 += 1
-    _keep_from(h0, e0, hn)
-    _keep_from(h1, e1, hn)
-    _keep_from(h2, e2, hn)
-    return due, key
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _before(h: int, until: float, hd: np.ndarray, hn: np.ndarray) -> int:
-    """Where row ``h``'s first task due at or after ``until`` is (its tasks are sorted by due time)."""
-    i, end = hn[h, FIRST], hn[h, FIRST] + hn[h, COUNT]
-    while i < end and hd[h, i] < until:
-        i += 1
-    return i
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _keep_from(h: int, i: int, hn: np.ndarray) -> None:
-    """Drop row ``h``'s tasks before column ``i``: the rest stay."""
-    rest = hn[h, FIRST] + hn[h, COUNT] - i
-    hn[h, COUNT] = rest
-    hn[h, FIRST] = i if rest > 0 else 0
 
 
 @njit(cache=True, error_model="numpy")

@@ -44,7 +44,6 @@ from simsales.engines.fast.queues import (
     SEGMENT,
     STOP,
     set_event,
-    views,
 )
 from simsales.engines.fast.tables import (
     DECIDE_AT,
@@ -53,6 +52,7 @@ from simsales.engines.fast.tables import (
     P_BAR,
     P_HORIZON,
 )
+from simsales.engines.fast.views import views
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)

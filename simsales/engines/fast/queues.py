@@ -21,24 +21,24 @@
 Speed notes (numba).  The helpers on the per-event path that take the
 loop's tables (``take``, ``done``, ``give``, ``next_action``,
 ``wake_if_idle``, ``pop_due``, ``task_push``, ``task_merge``) are inlined
-at numba-IR level (``inline="always"``), and the loop works on
-:func:`borrowed` views of its arrays: without both, each helper call cost
-two atomic reference-count updates per array argument, which took most of
-the loop's time.  The leaves with a few arguments (:func:`uniform`,
-:func:`task_first`, :func:`set_event`, ``routing.route``, the decay ...)
-are compiled as calls: LLVM inlines the smallest anyway, and numba's
-inliner, which works over the whole caller once per inlined call, spent
-most of the compile time on them (115 s of CPU for ``run_split`` against
-45 s now, within about 2% of the speed, the same numbers; docs/engines.md, "Compile
-time").  The rarely run parts (a hand-over, a pipeline entry, a probation
-decision, bringing one manager up to a moment) are compiled as calls too.
+at numba-IR level (``inline="always"``), and the loops work on views of
+their arrays without reference counts (:mod:`~simsales.engines.fast.views`);
+the functions on the per-event path that allocate nothing (a manager's
+period, routing, a hand-over's tasks, the event loop) are compiled without
+numba's reference counting (``_nrt=False``): on q3 with its hand-over rule
+the counts' calls took about half of the engine's time.  The leaves with
+a few arguments (:func:`uniform`, :func:`task_first`, :func:`set_event`,
+``routing.route``, the decay ...) are compiled as calls: LLVM inlines the
+smallest anyway, and numba's inliner, which works over the whole caller
+once per inlined call, spent most of the compile time on them
+(docs/engines.md, "Compile time").  The rarely run parts (a pipeline
+entry, a probation decision) are compiled as calls too.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
-from numba.extending import intrinsic
+from numba import njit
 
 LEAD_BITS = 23  # a task's key is seq << LEAD_BITS | lead
 LEAD_MASK = (1 << LEAD_BITS) - 1
@@ -60,7 +60,9 @@ SEQ, REASSIGN_DRAWS, OVERFLOW, LAST_ROUTED, SEGMENT = range(5)
 # Columns of ``hn``, per task list: how many tasks, where the first one is.
 COUNT, FIRST = 0, 1
 ROWS = 3
-"""Task lists per manager (and for the shared queue): one per class of work, class 0 first."""
+"""Task lists per manager (and for the shared queue): one per class of work, class 0 first.
+
+(:func:`owned_before` merges a manager's three lists by hand.)"""
 ROOM_USE = 0.75
 """The most of a row its tasks may fill when they drift to its end and move back to its start.
 
@@ -138,6 +140,69 @@ def task_merge(h: int, due: np.ndarray, key: np.ndarray, hd: np.ndarray, hk: np.
             j -= 1
         w -= 1
     hn[h, COUNT] = n + k
+
+
+@njit(cache=True, error_model="numpy")
+def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
+                 hn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Take out every task queued with ``owner`` that is due before ``until``, oldest first.
+
+    Each of the owner's task lists (``ROWS`` = 3 of them) is sorted by
+    ``(due, seq)``, so these are the first tasks of each list, and one
+    three-way merge puts them in ``(due, seq)`` order (two stable sorts did
+    the same, at most of a hand-over's cost); the rest stay.
+
+    Args:
+        owner: the manager.
+        until: minutes from the start (inf: every task).
+        hd: the task lists' due times (minutes).
+        hk: the task lists' keys.
+        hn: the task lists' counts and first positions.
+
+    Returns:
+        ``(due, key)`` of the tasks taken out, in the order ``(due, seq)``.
+    """
+    h0, h1, h2 = ROWS * owner, ROWS * owner + 1, ROWS * owner + 2
+    i0, i1, i2 = hn[h0, FIRST], hn[h1, FIRST], hn[h2, FIRST]
+    e0, e1, e2 = _before(h0, until, hd, hn), _before(h1, until, hd, hn), _before(h2, until, hd, hn)
+    n = (e0 - i0) + (e1 - i1) + (e2 - i2)
+    due, key = np.empty(n), np.empty(n, np.int64)
+    for x in range(n):  # the smallest (due, key) of the three heads
+        h, i = -1, 0
+        if i0 < e0:
+            h, i = h0, i0
+        if i1 < e1 and (h < 0 or hd[h1, i1] < hd[h, i] or (hd[h1, i1] == hd[h, i] and hk[h1, i1] < hk[h, i])):
+            h, i = h1, i1
+        if i2 < e2 and (h < 0 or hd[h2, i2] < hd[h, i] or (hd[h2, i2] == hd[h, i] and hk[h2, i2] < hk[h, i])):
+            h, i = h2, i2
+        due[x], key[x] = hd[h, i], hk[h, i]
+        if h == h0:
+            i0 += 1
+        elif h == h1:
+            i1 += 1
+        else:
+            i2 += 1
+    _keep_from(h0, e0, hn)
+    _keep_from(h1, e1, hn)
+    _keep_from(h2, e2, hn)
+    return due, key
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _before(h: int, until: float, hd: np.ndarray, hn: np.ndarray) -> int:
+    """Where row ``h``'s first task due at or after ``until`` is (its tasks are sorted by due time)."""
+    i, end = hn[h, FIRST], hn[h, FIRST] + hn[h, COUNT]
+    while i < end and hd[h, i] < until:
+        i += 1
+    return i
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _keep_from(h: int, i: int, hn: np.ndarray) -> None:
+    """Drop row ``h``'s tasks before column ``i``: the rest stay."""
+    rest = hn[h, FIRST] + hn[h, COUNT] - i
+    hn[h, COUNT] = rest
+    hn[h, FIRST] = i if rest > 0 else 0
 
 
 @njit(cache=True, error_model="numpy")
@@ -224,33 +289,6 @@ def set_event(m: int, t: float, kind: int, mf: np.ndarray, mi: np.ndarray, event
     mi[m, POS] = i
 
 
-@intrinsic
-def borrowed(typingctx: object, array: types.Type) -> tuple | None:
-    """A view of ``array`` that is not reference-counted (no meminfo).
-
-    Only for arrays that outlive the compiled call using the view: the
-    loop's arrays are all allocated by its Python caller.
-
-    Args:
-        typingctx: numba's typing context (numba passes it).
-        array: any numba array.
-
-    Returns:
-        The view (same type), for compiled callers.
-    """
-    if not isinstance(array, types.Array):
-        return None
-
-    def codegen(context, builder, signature, args):
-        source = context.make_array(signature.args[0])(context, builder, args[0])
-        view = context.make_array(signature.return_type)(context, builder)
-        context.populate_array(view, data=source.data, shape=source.shape, strides=source.strides,
-                               itemsize=source.itemsize, meminfo=None)
-        return view._getvalue()
-
-    return array(array), codegen
-
-
 # Counter-based uniforms: draw number ``counter`` of stream ``seed`` is a pure
 # function of both, so lead i's k-th contact draw is the same under every plan.
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -274,69 +312,3 @@ def uniform(seed: np.uint64, counter: int) -> float:
     z = (z ^ (z >> np.uint64(27))) * _MIX2
     z = z ^ (z >> np.uint64(31))
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
-@intrinsic
-def unchecked(typingctx: object, array: types.Type) -> tuple | None:
-    """The data pointer of a contiguous 1-D array, to index without numba's negative-index fix-up.
-
-    (With the fix-up, ``a[-1]`` is the last element.)  The loop never uses
-    negative indices, and that fix-up on every access took about a tenth of
-    its time.  Only for arrays that outlive the compiled call using the
-    pointer, like :func:`borrowed`.
-
-    Args:
-        typingctx: numba's typing context (numba passes it).
-        array: a C-contiguous 1-D array of integers or floats.
-
-    Returns:
-        A pointer to its first element, for compiled callers.
-    """
-    if not (isinstance(array, types.Array) and array.ndim == 1 and array.layout == "C"
-            and isinstance(array.dtype, (types.Integer, types.Float))):
-        return None
-
-    def codegen(context, builder, signature, args):
-        return context.make_array(signature.args[0])(context, builder, args[0]).data
-
-    return types.CPointer(array.dtype)(array), codegen
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
-          state: tuple) -> tuple:
-    """The loops' arguments (see loop.run_loop) as views without reference counting.
-
-    Per-lead arrays the loops index by lead become plain pointers
-    (:func:`unchecked`), the rest :func:`borrowed` views.
-
-    Args:
-        leads: ``(lf, target, step, since)``.
-        out: the ten ``Outcomes`` arrays the loops fill.
-        roster: ``(md, leavers, leave_at, probation, handover)``, probation ``(decisions, pf,
-            standby, fired)``, handover ``(t, manager, until)``.
-        chain: ``(steps, decay_table)``.
-        routing: ``(rf, ri, new_count, pick_w, pick_i)``.
-        params: the scalars.
-        state: ``(mf, mi, hd, hk, hn, et, es, order, counters)``.
-
-    Returns:
-        ``(leads, out, (md, leavers, leave_at, probation, handover), chain, routing, params,
-        (mf, mi, queues, events, counters))``.
-    """
-    return ((borrowed(leads[0]), borrowed(leads[1]), unchecked(leads[2]), unchecked(leads[3])),
-            (unchecked(out[0]), unchecked(out[1]), unchecked(out[2]), unchecked(out[3]),
-             unchecked(out[4]), unchecked(out[5]), unchecked(out[6]), unchecked(out[7]),
-             unchecked(out[8]), unchecked(out[9])),
-            (borrowed(roster[0]), borrowed(roster[1]), borrowed(roster[2]),
-             (borrowed(roster[3][0]), borrowed(roster[3][1]), borrowed(roster[3][2]),
-              borrowed(roster[3][3])),
-             (borrowed(roster[4][0]), borrowed(roster[4][1]), borrowed(roster[4][2]))),
-            (borrowed(chain[0]), borrowed(chain[1])),
-            (borrowed(routing[0]), borrowed(routing[1]), borrowed(routing[2]), borrowed(routing[3]),
-             borrowed(routing[4])),
-            borrowed(params),
-            (borrowed(state[0]), borrowed(state[1]),
-             (borrowed(state[2]), borrowed(state[3]), borrowed(state[4])),
-             (borrowed(state[5]), borrowed(state[6]), borrowed(state[7])),
-             borrowed(state[8])))

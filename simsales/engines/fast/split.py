@@ -21,7 +21,9 @@ first, then the leave, then the probation decision, then the arrivals, as
 in the event loop.  Tasks are
 numbered in the order they are queued, which keeps their order within each
 manager's lists.  tests/test_fast_engine.py checks that both loops return
-the same arrays.
+the same arrays.  A manager alone through a period is
+:mod:`~simsales.engines.fast.period`; the hand-overs of a minute,
+:mod:`~simsales.engines.fast.handover`.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ from simsales.engines.fast.entry import arrival, arrive
 from simsales.engines.fast.handover import hand_over_batch
 from simsales.engines.fast.period import advance
 from simsales.engines.fast.probation import dismiss, fails
-from simsales.engines.fast.queues import EV_KIND, EV_T, LAST_ROUTED, OVERFLOW, SEGMENT, STOP, views
+from simsales.engines.fast.queues import EV_KIND, EV_T, LAST_ROUTED, OVERFLOW, SEGMENT, STOP
 from simsales.engines.fast.tables import DECIDE_AT, DONE, INF, P_BAR, P_HORIZON
+from simsales.engines.fast.views import views
 
 
 @njit(cache=True, error_model="numpy")
@@ -107,9 +110,9 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
             q_end = q
             while q_end < ho_t.size and ho_t[q_end] == t_hand:
                 q_end += 1
-            hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, last, n_leads * stride, head, tail,
-                            nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md, queues, events,
-                            counters, q_end)
+            hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, last, n_leads * stride, head,
+                            tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md, queues,
+                            events, counters, q_end)
             q = q_end
             continue
         for m in range(n_managers):  # each manager through the period
