@@ -55,7 +55,7 @@ from simsales.engines.fast.tables import (
 from simsales.engines.fast.views import views
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@njit(cache=True, error_model="numpy")
 def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
              seed: np.uint64, state: tuple, out: tuple) -> int:
     """Simulate one replication of one plan in place (engine.simulate builds the arguments).
