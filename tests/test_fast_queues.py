@@ -1,0 +1,100 @@
+"""The fast engine's task lists and routing cursor, piece by piece, against plain numpy statements."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simsales.engines.fast import routing as fast_routing
+from simsales.engines.fast.handover import flush
+from simsales.engines.fast.queues import COUNT, FIRST, LEAD_BITS, ROWS, SEGMENT, owned_before, task_push
+from simsales.engines.fast.tables import INF
+from simsales.scenario.policies import POLICY_CODES
+
+from .test_fast_engine import small_variant, worlds
+
+
+def _lists(rng: np.random.Generator, n_managers: int, cap: int = 64):
+    """Task lists filled through task_push, as the loops fill them: due times on a coarse grid (ties)."""
+    rows = ROWS * (n_managers + 1)
+    hd, hk, hn = np.zeros((rows, cap)), np.zeros((rows, cap), np.int64), np.zeros((rows, 2), np.int64)
+    counters = np.zeros(5, np.int64)
+    seq = 0
+    for _ in range(int(rng.integers(0, 3 * cap))):
+        h = int(rng.integers(0, rows))
+        if hn[h, COUNT] >= cap // 2:
+            continue
+        task_push(h, float(rng.integers(0, 40)) * 15.0, (seq << LEAD_BITS) | int(rng.integers(0, 1000)),
+                  hd, hk, hn, counters)
+        seq += 1
+        if rng.random() < 0.2 and hn[h, COUNT] > 0:  # a task taken from the front: the list drifts
+            hn[h, COUNT] -= 1
+            hn[h, FIRST] = hn[h, FIRST] + 1 if hn[h, COUNT] > 0 else 0
+    assert counters[2] == 0  # no overflow
+    return hd, hk, hn
+
+
+def _tasks(hd, hk, hn, h):
+    lo, n = hn[h, FIRST], hn[h, COUNT]
+    return list(zip(hd[h, lo:lo + n].tolist(), hk[h, lo:lo + n].tolist(), strict=True))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_an_owners_tasks_due_before_a_moment_come_out_in_due_then_queue_order(seed):
+    rng = np.random.default_rng(seed)
+    hd, hk, hn = _lists(rng, 3)
+    owner, until = int(rng.integers(0, 3)), float(rng.choice([INF, rng.integers(0, 40) * 15.0 + 7.5]))
+    before = [_tasks(hd, hk, hn, ROWS * owner + c) for c in range(ROWS)]
+    others = {h: _tasks(hd, hk, hn, h) for h in range(hn.shape[0]) if h // ROWS != owner}
+    due, key = owned_before(owner, until, hd, hk, hn)
+    taken = sorted((d, k) for tasks in before for d, k in tasks if d < until)  # keys are unique
+    assert list(zip(due.tolist(), key.tolist(), strict=True)) == taken
+    for c in range(ROWS):  # the rest stay, in order
+        assert _tasks(hd, hk, hn, ROWS * owner + c) == [(d, k) for d, k in before[c] if d >= until]
+    assert {h: _tasks(hd, hk, hn, h) for h in others} == others
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_batch_handed_over_is_queued_as_giving_its_tasks_one_by_one(seed):
+    rng = np.random.default_rng(100 + seed)
+    n_managers = 4
+    hd, hk, hn = _lists(rng, n_managers)
+    one = (hd.copy(), hk.copy(), hn.copy())
+    nb = int(rng.integers(0, 40))
+    b_row = rng.integers(0, ROWS * n_managers, nb).astype(np.int64)
+    b_due = rng.integers(0, 40, nb).astype(float) * 15.0
+    b_key = ((np.arange(nb, dtype=np.int64) + 10_000) << LEAD_BITS) | 7  # numbered as given
+    counters = np.zeros(5, np.int64)
+    for x in range(nb):  # the statement: one by one
+        task_push(int(b_row[x]), float(b_due[x]), int(b_key[x]), *one, counters)
+    mf = np.full((n_managers, 10), INF)  # nobody is idle-waiting: the wake-ups change nothing here
+    mi = np.ones((n_managers, 7), np.int64)  # BUSY
+    md = np.zeros((n_managers, 1, 9))
+    pending = np.full(n_managers, INF)
+    last = np.full(hn.shape[0], -1, np.int64)
+    scratch = (np.empty(nb, np.int64), np.empty(nb, np.int64), np.empty(nb, np.int64), np.empty(nb),
+               np.empty(nb, np.int64))
+    events = (np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
+    flush(nb, b_row, b_due, b_key, pending, 0.0, last, scratch, mf, mi, md, (hd, hk, hn), events, counters)
+    assert counters[2] == 0
+    for h in range(hn.shape[0]):
+        assert _tasks(hd, hk, hn, h) == _tasks(*one, h)
+    assert (last == -1).all()  # the scratch is left clean for the next batch
+
+
+def test_routing_far_ahead_finds_the_segment_of_that_moment():
+    """A hand-over routes a task as at its due time, days ahead: the cursor lands on that segment."""
+    scenario = small_variant("weighted", "new_first")
+    _, world = next(worlds(scenario, 1))
+    segments = fast_routing.routing_segments(world.roster, True)
+    rf, ri = fast_routing.pack_routing(segments)
+    bounds = segments[0]
+    hn = np.zeros((ROWS * (world.roster.n_managers + 1), 2), np.int64)
+    rng = np.random.default_rng(5)
+    counters = np.zeros(5, np.int64)
+    for _ in range(300):  # the cursor at now's segment (as reroute leaves it), a task due at t >= now
+        now = float(rng.uniform(0, scenario.horizon_minutes - 1))
+        t = now + float(rng.choice([0.0, rng.uniform(0, 60), rng.uniform(0, 5 * 1440)]))
+        counters[SEGMENT] = np.searchsorted(bounds, now, side="right") - 1
+        fast_routing.route(t, 0, POLICY_CODES["weighted"], np.uint64(1), rf, ri, hn, counters)
+        assert counters[SEGMENT] == np.searchsorted(bounds, t, side="right") - 1
