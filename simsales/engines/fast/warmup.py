@@ -23,18 +23,20 @@ from simsales.engines.fast.engine import SPLIT_POLICIES
 
 __all__ = ["COMPILE_SECONDS", "compile_seconds", "is_ready", "loops_for"]
 
-COMPILE_SECONDS = {"run_split": 45, "run_loop": 25}
+COMPILE_SECONDS = {"run_split": 43, "run_loop": 23}
 """Time numba takes to compile each loop with what it calls, seconds of one core (a 2-core VM, 2026).
 
 Measured in a fresh process with an empty ``NUMBA_CACHE_DIR`` on 2026-11-30
-(the first call on q3's first world): 45-53 s for ``run_split``, 24-27 s
-for ``run_loop`` (``benchmarks/bench_engines.py --only compile``: 52.5 s
-and 26.8 s).  Most of it is numba's inliner
-(``inline="always"``) and type inference over the inlined helpers, the
-rest LLVM.  With the small leaves inlined too it was 115 s and 50 s; before
-the rarely run parts were compiled as calls
+(the first call on q3's first world; ``benchmarks/bench_engines.py --only
+compile``): 43.1 s for ``run_split``, 22.6 s for ``run_loop``, after the
+per-event functions that allocate nothing were compiled without numba's
+reference counting (52.5 s and 26.8 s before).  Most of it is numba's
+inliner (``inline="always"``) and type inference over the inlined helpers,
+the rest LLVM.  With the small leaves inlined too it was 115 s and 50 s;
+before the rarely run parts were compiled as calls
 (:mod:`simsales.engines.fast.queues`), about 6 minutes for both; before the
-hand-over, booked work and pipeline entries, 39 s and 25 s.
+hand-over, booked work and pipeline entries, 39 s and 25 s.  (``take`` and
+``done`` compiled as calls too: 30 s, and the engine 45% slower.)
 """
 
 
