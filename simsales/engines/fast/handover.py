@@ -12,7 +12,8 @@ and queues the tasks handed over together, one merge per task list.
 On q3 a plan has about 5 hand-overs a lead (a backlog is handed over every
 evening until it is done or expires), about half of the fast engine's
 time: nothing here sorts the whole batch, and the per-task work runs
-without numba's reference counts (docs/engines.md, "The hand-over's cost").
+without numba's reference counts (docs/engines.md,
+"Reference counts and the hand-over's cost").
 """
 
 from __future__ import annotations

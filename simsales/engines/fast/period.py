@@ -5,7 +5,7 @@ wake-up) and the arrivals routed to them are all that moves them: a merge
 of the two in time order, with one manager's tables hot in cache.
 Compiled without numba's reference counting (``_nrt=False``): it
 allocates nothing, and the counts on its borrowed arrays were calls on
-every event (docs/engines.md, "Reference counts").
+every event (docs/engines.md, "Reference counts and the hand-over's cost").
 """
 
 from __future__ import annotations

@@ -150,7 +150,7 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
     Each of the owner's task lists (``ROWS`` = 3 of them) is sorted by
     ``(due, seq)``, so these are the first tasks of each list, and one
     three-way merge puts them in ``(due, seq)`` order (two stable sorts did
-    the same, at most of a hand-over's cost); the rest stay.
+    the same and took most of a hand-over's time); the rest stay.
 
     Args:
         owner: the manager.

@@ -7,7 +7,12 @@ the compiled call (their Python caller allocates them), so the loops work
 on views that carry no count (:func:`borrowed`) and on plain pointers
 (:func:`unchecked`); and the functions on the per-event path that
 allocate nothing are compiled without numba's reference counting at all
-(``_nrt=False``), which leaves out even the calls on those views.
+(``_nrt=False``), which leaves out even the calls on those views.  Such a
+function may only call functions that allocate nothing either: numba
+compiles the callees it has not compiled yet without reference counting
+too (``loop.run_loop`` keeps its counts because ``dispatch.reassign``
+allocates; with the callees already in numba's cache the mistake would
+not show).
 """
 
 from __future__ import annotations
