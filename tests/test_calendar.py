@@ -53,6 +53,24 @@ def test_a_rotating_pattern_keeps_its_phases():
     assert (on.sum(axis=0) == 2).all()  # every day covered by half the group
 
 
+def test_managers_of_a_group_on_the_same_phase_work_the_same_days_in_rows_of_their_own():
+    shifts = [Shift(name="long", pattern="2/2", share=0.6, hours=12),
+              Shift(name="weekdays", days=["mon", "tue", "wed", "thu", "fri"], share=0.4)]
+    calendar = Calendar(default="08:00-22:00", holidays=[MONDAY + dt.timedelta(days=3)])
+    starts, ends = shift_windows(shifts, calendar, MONDAY, 15, 10, before=3)
+    group = shift_groups(shifts, 10)
+    rotating = np.flatnonzero(group == 0)
+    weekly = np.flatnonzero(group == 1)
+    assert len(rotating) == 6 and len(weekly) == 4
+    for k, m in enumerate(rotating):  # the k-th manager of the 2/2 group: phase k mod 4
+        one = shift_windows([shifts[0]], calendar, MONDAY, 15, k % 4 + 1, before=3)
+        assert np.array_equal(starts[m], one[0][k % 4]) and np.array_equal(ends[m], one[1][k % 4])
+    assert (starts[weekly] == starts[weekly[0]]).all() and (ends[weekly] == ends[weekly[0]]).all()
+    assert (ends[:, 3 + 3] == starts[:, 3 + 3]).all()  # the holiday closes the day for everyone
+    starts[rotating[0]] += 1.0  # each manager's days are their own (rows are not shared)
+    assert not np.array_equal(starts[rotating[0]], starts[rotating[4]])
+
+
 def test_a_shift_tied_to_teams_takes_only_their_managers():
     shifts = [Shift(name="evening", share=0.5, start="14:00", team_leads=["eva"]),
               Shift(name="day", share=0.3), Shift(name="early", share=0.2, start="08:00")]

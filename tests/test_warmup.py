@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from simsales.engines import get_engine
-from simsales.engines.contract import OFFER
+from simsales.engines.contract import OFFER, ReplicationCache
 from simsales.montecarlo.counted import counted
 from simsales.montecarlo.events import play
 from simsales.montecarlo.metrics import measure
@@ -289,3 +289,26 @@ def test_the_warm_ups_volume_is_the_growth_run_backward_from_the_volume_at_start
     np.testing.assert_array_equal(means[31:], daily_means(grows, start, 10))
     gone = daily_means(Channel(name="ads", leads_per_day=100, growth_per_month=-1), start, 3, before=2)
     np.testing.assert_array_equal(gone, [100, 100, 100, 0, 0])
+
+
+def test_a_replication_s_plans_share_the_played_scenario_and_the_engine_draws_once():
+    scenario = parse_scenario(yaml.safe_dump(small_doc(warmup_days=5)), "<small>")
+    seed, replication = scenario.seed, 0
+    resolved = resolve(scenario, stream(seed, replication, "params"))
+    leads, warmup = lead_stream(resolved, seed, replication)
+    assert warmup == 5 and len(scenario.plans) >= 2
+    first, second = (plan_world(resolved, leads, plan, seed, replication, warmup)
+                     for plan in scenario.plans[:2])
+    assert first.scenario is second.scenario  # one played scenario for the replication's plans
+    assert first.scenario.start == scenario.start - dt.timedelta(days=5)
+    assert first.scenario.horizon_days == scenario.horizon_days + 5
+    cache = ReplicationCache()
+    fast = get_engine("fast")
+    fast(first, stream(seed, replication, "dynamics"), cache=cache)
+    drawn = cache.lead_draws
+    again = fast(second, stream(seed, replication, "dynamics"), cache=cache)
+    assert cache.lead_draws is drawn  # the second plan reused the first plan's per-lead draws
+    fresh = fast(second, stream(seed, replication, "dynamics"))  # and they are the same numbers
+    assert np.array_equal(again.end, fresh.end) and np.array_equal(again.manager, fresh.manager)
+    other = warm_world(resolved, leads, second.roster, 4, absence_key=0)
+    assert other.scenario is not first.scenario and other.scenario.horizon_days == scenario.horizon_days + 4

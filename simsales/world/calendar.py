@@ -141,21 +141,26 @@ def shift_windows(
     ends = np.zeros((n_managers, before + n_days))
     origin = (days + before) * MINUTES_PER_DAY  # midnight of each day, from the first day covered
     rank = np.zeros(len(shifts), dtype=np.int64)
+    # Per group, the clipped shift times (minutes from midnight, per day) and the named weekdays.
+    hours = [(np.maximum(clock_minutes(sh.start), open_at),
+              np.minimum(clock_minutes(sh.start) + sh.hours * 60.0, close_at)) for sh in shifts]
+    named = [sh.weekdays() for sh in shifts]
+    rows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}  # (group, phase) -> its days
     for m in range(n_managers):
-        shift = shifts[group[m]]
-        named = shift.weekdays()
-        if named is not None:
-            on = np.isin(weekday, named)
-        else:
-            cycle = shift.days_on + shift.days_off
-            phase = rank[group[m]] % cycle
-            rank[group[m]] += 1
-            on = ((days + phase) % cycle) < shift.days_on
-        s = np.maximum(clock_minutes(shift.start), open_at)
-        e = np.minimum(clock_minutes(shift.start) + shift.hours * 60.0, close_at)
-        work = on & (e > s)
-        starts[m] = np.where(work, origin + s, origin)
-        ends[m] = np.where(work, origin + e, origin)
+        g = int(group[m])
+        shift = shifts[g]
+        cycle = shift.days_on + shift.days_off
+        phase = -1  # a weekly pattern: every manager of the group works the same days
+        if named[g] is None:
+            phase = int(rank[g] % cycle)
+            rank[g] += 1
+        row = rows.get((g, phase))
+        if row is None:
+            on = np.isin(weekday, named[g]) if phase < 0 else ((days + phase) % cycle) < shift.days_on
+            s, e = hours[g]
+            work = on & (e > s)
+            row = rows[g, phase] = (np.where(work, origin + s, origin), np.where(work, origin + e, origin))
+        starts[m], ends[m] = row
     return starts, ends
 
 
