@@ -105,7 +105,7 @@ CLOSING_DRAWS = 1 << 40
 draw (the leads' own, then the re-routed tasks'), so the other draws do not move."""
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
 def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.ndarray,
          seed: np.uint64, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
          queues: tuple, shared: bool) -> tuple[float, int]:
@@ -244,7 +244,7 @@ def split_work(m: int, now: float, call: float, crm: float, shift_end: float, ho
     mf[m, OVERTIME_MIN] += max(0.0, min(now + duration, horizon) - max(start, shift_end))
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
 def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarray,
          routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray, mi: np.ndarray,
          md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray) -> None:

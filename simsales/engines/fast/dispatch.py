@@ -5,9 +5,9 @@ calls themselves: queueing a task with its manager or the shared queue and
 waking whoever should act (:func:`give`), the first moment a manager can
 act (:func:`next_action`), the task they take then, by the priority rule
 (:func:`pop_due`), and a leaver's tasks routed anew (:func:`reassign`).
-The helpers on the per-event path are inlined at numba-IR level, the
-small leaves are compiled as calls (see the speed notes in
-:mod:`simsales.engines.fast.queues`).
+The helpers on the per-event path are compiled apart and inlined by LLVM
+(``forceinline``), the small leaves are compiled as calls (see the speed
+notes in :mod:`simsales.engines.fast.queues`).
 
 The arrays the helpers share: ``mf``/``mi``, the per-manager tables
 (columns in queues: ``EV_T``, ``STOP`` ...); ``md``, the per-manager-day
@@ -89,7 +89,7 @@ def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
     return INF
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
 def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray,
                 md: np.ndarray, shared: bool, earliest: float) -> float:
     """The first moment >= ``t`` when manager ``m`` is on shift with a due task.
@@ -148,7 +148,7 @@ def schedule(m: int, when: float, kind: int, heap: bool, mf: np.ndarray, mi: np.
         mi[m, EV_KIND] = kind
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
 def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
                  queues: tuple, events: tuple, counters: np.ndarray, earliest: float) -> None:
     """Let an idle manager re-plan their wait now that a task is queued (or, ``earliest``, about to be).
@@ -191,7 +191,7 @@ def task_row(target: int, k: int, params: np.ndarray) -> int:
     return ROWS * target + int(c)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
 def give(target: int, due: float, lead: int, t: float, params: np.ndarray, heap: bool, step: np.ndarray,
          owner: np.ndarray, mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple,
          events: tuple, counters: np.ndarray) -> None:
@@ -247,7 +247,7 @@ def give(target: int, due: float, lead: int, t: float, params: np.ndarray, heap:
         wake_if_idle(m, t, heap, mf, mi, md, queues, events, counters, INF)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
 def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, shared: bool) -> int:
     """Pop the task to do now: class 0 first, then 1, then 2; within each, the earliest due.
 

@@ -31,6 +31,7 @@ distribution, not draw for draw (docs/engines.md; tests/test_engine_equivalence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,7 +125,8 @@ class LeadDraws:
     state_after: dict
 
 
-def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache | None = None) -> Outcomes:
+def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache | None = None,
+             loop: Callable[..., int] | None = None) -> Outcomes:
     """Run the fast engine on one replication of one plan.
 
     Args:
@@ -133,6 +135,9 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         cache: what the replication's earlier plans left (the per-lead draws,
             the room the task lists needed); updated in place.  None: start
             from nothing.
+        loop: the compiled loop to call with the prepared arguments (default:
+            the routing policy's); :mod:`simsales.engines.fast.ahead` passes
+            loops that only compile a part of ``split.run_split``.
 
     Returns:
         What happened to every lead and manager.
@@ -158,7 +163,8 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
                                                                                    probation)
         md, leavers, leave_at, decisions, pf, standby, handover = team
         pick_w, pick_i = np.empty(m), np.empty(m + PICK_HEAD, np.int64)  # limits.eligible's cache
-        loop = fast_split.run_split if sc.routing.policy in SPLIT_POLICIES else fast_loop.run_loop
+        if loop is None:
+            loop = fast_split.run_split if sc.routing.policy in SPLIT_POLICIES else fast_loop.run_loop
         target = np.ascontiguousarray(leads.target, dtype=np.bool_)
         room = cache.task_room or _first_room(world)
         while True:  # rerun with longer task lists if one overflowed (same numbers)

@@ -20,19 +20,21 @@
 
 Speed notes (numba).  The helpers on the per-event path that take the
 loop's tables (``take``, ``done``, ``give``, ``next_action``,
-``wake_if_idle``, ``pop_due``, ``task_push``, ``task_merge``) are inlined
-at numba-IR level (``inline="always"``), and the loops work on views of
-their arrays without reference counts (:mod:`~simsales.engines.fast.views`);
-the functions on the per-event path that allocate nothing (a manager's
-period, routing, a hand-over's tasks, the event loop) are compiled without
-numba's reference counting (``_nrt=False``): on q3 with its hand-over rule
-the counts' calls took about half of the engine's time.  The leaves with
-a few arguments (:func:`uniform`, :func:`task_first`, :func:`set_event`,
-``routing.route``, the decay ...) are compiled as calls: LLVM inlines the
-smallest anyway, and numba's inliner, which works over the whole caller
-once per inlined call, spent most of the compile time on them
-(docs/engines.md, "Compile time").  The rarely run parts (a pipeline
-entry, a probation decision) are compiled as calls too.
+``wake_if_idle``, ``pop_due``, ``task_push``, ``task_merge``) are compiled
+each on its own and marked for LLVM to inline into their callers
+(``forceinline=True``: within 1-2% of the speed numba's own inliner,
+``inline="always"``, gave, in half the compile time; that inliner types
+the whole caller again for every call it inlines), and the
+loops work on views of their arrays without reference counts
+(:mod:`~simsales.engines.fast.views`); the functions on the per-event path
+that allocate nothing (a manager's period, routing, a hand-over's tasks,
+the event loop) are compiled without numba's reference counting
+(``_nrt=False``): on q3 with its hand-over rule the counts' calls took
+about half of the engine's time.  The leaves with a few arguments
+(:func:`uniform`, :func:`task_first`, :func:`set_event`,
+``routing.route``, the decay ...) are plain calls: LLVM inlines the
+smallest anyway (docs/engines.md, "Compile time").  The rarely run parts
+(a pipeline entry, a probation decision) are compiled as calls too.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ world of the scaling benchmark ran twice).
 """
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
 def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray,
               counters: np.ndarray) -> None:
     """Queue ``(due, key)`` in row ``h``, in order; ``key`` is larger than any queued one.
@@ -104,7 +106,7 @@ def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: 
     hn[h, COUNT] = n + 1
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
 def task_merge(h: int, due: np.ndarray, key: np.ndarray, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray,
                counters: np.ndarray) -> None:
     """Queue many tasks in row ``h`` at once, as :func:`task_push` one by one would.
@@ -188,7 +190,7 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
     return due, key
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
 def _before(h: int, until: float, hd: np.ndarray, hn: np.ndarray) -> int:
     """Where row ``h``'s first task due at or after ``until`` is (its tasks are sorted by due time)."""
     i, end = hn[h, FIRST], hn[h, FIRST] + hn[h, COUNT]
@@ -197,7 +199,7 @@ def _before(h: int, until: float, hd: np.ndarray, hn: np.ndarray) -> int:
     return i
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
 def _keep_from(h: int, i: int, hn: np.ndarray) -> None:
     """Drop row ``h``'s tasks before column ``i``: the rest stay."""
     rest = hn[h, FIRST] + hn[h, COUNT] - i

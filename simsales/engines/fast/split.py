@@ -84,7 +84,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     last = np.full(queues[2].shape[0], -1, np.int64)  # flush's per task list scratch (-1 between flushes)
     batch = 0
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
-    i = j = k = q = 0
+    i = j = k = q = np.int64(0)  # not the literal 0: numba would compile hand_over_batch for it too
     while counters[OVERFLOW] == 0:
         t_leave = leave_at[j] if j < leavers.size else INF
         t_decide = pf[decisions[k], DECIDE_AT] if k < decisions.size else INF

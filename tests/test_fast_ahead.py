@@ -1,0 +1,100 @@
+"""The first compile in two processes (simsales.engines.fast.ahead): the same code, compiled once.
+
+The parts must give ``run_split``'s callees the very argument types the loop
+gives them, or the loop compiles its own copies (slower, never wrong): the
+slow test compiles from an empty cache in a fresh process and checks that
+the loop then compiles none of the helper's callees again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from simsales.engines.fast import ahead
+from simsales.montecarlo.warmup import _first_run, warm_up_scenario
+
+CHILD = """
+import json
+from simsales.engines.fast.ahead import compile_ahead
+from simsales.engines.fast.dispatch import reassign
+from simsales.engines.fast.entry import arrive
+from simsales.engines.fast.handover import hand_over_batch
+from simsales.engines.fast.period import advance
+from simsales.engines.fast.probation import dismiss, fails
+from simsales.engines.fast.split import run_split
+from simsales.montecarlo.batch import Batch, run_batch
+from simsales.montecarlo.warmup import _first_run, warm_up_scenario
+from simsales.world.ramp_months import walk_days_months
+
+scenario = warm_up_scenario("weighted")
+helped = compile_ahead(_first_run(warm_up_scenario("weighted", compiled_ramp=False)), _first_run(scenario))
+run_batch(Batch(scenario, tuple(scenario.plans), 0, 1, 0, "fast"))  # the loop itself, as warm_up runs it
+print(json.dumps({"helped": helped, **{
+    d.__name__: [len(d.signatures), len(d.stats.cache_hits), len(d.stats.cache_misses)]
+    for d in (run_split, hand_over_batch, advance, arrive, reassign, dismiss, fails, walk_days_months)}}))
+"""
+
+
+@pytest.mark.slow
+def test_the_loop_loads_the_helper_s_callees_and_compiles_nothing_twice(tmp_path):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}  # empty: everything compiles
+    done = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True,
+                          timeout=600)
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen.pop("helped") is True
+    for name, (signatures, _, _) in seen.items():
+        assert signatures == 1, f"{name} compiled for {signatures} argument types"
+    # compiled here (this process's part, and the loop itself) ...
+    for name in ("run_split", "hand_over_batch", "advance"):
+        assert seen[name][1:] == [0, 1], name
+    # ... and loaded from the helper's cache, not compiled again
+    for name in ("arrive", "reassign", "dismiss", "fails", "walk_days_months"):
+        assert seen[name][1:] == [1, 0], name
+
+
+def test_the_parts_run_nothing():
+    calls = []
+    run = _first_run(warm_up_scenario("weighted"))
+    for part in ahead.PARTS:
+        out = run(lambda *args, part=part: calls.append(part.__name__) or part(*args))
+        assert not np.asarray(out.attempts).any() and np.isnan(out.first_attempt).all()
+    assert calls == ["hand_over_part", "rest_part"]
+
+
+def test_with_another_thread_running_this_process_compiles_both_parts():
+    calls = []
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        helped = ahead.compile_ahead(lambda loop: calls.append(loop.__name__))
+    finally:
+        release.set()
+        other.join()
+    assert helped is False
+    assert calls == ["hand_over_part", "rest_part"]
+
+
+FAILED_HELPER = """
+from simsales.engines.fast import ahead
+calls = []
+
+def there(loop):
+    raise RuntimeError("the helper's compile failed")
+
+print(ahead.compile_ahead(lambda loop: calls.append(loop.__name__), there), calls)
+"""
+
+
+def test_a_failed_helper_leaves_its_part_to_this_process():
+    # In a fresh process: one thread, so the helper is forked (a test worker may run others).
+    done = subprocess.run([sys.executable, "-c", FAILED_HELPER], capture_output=True, text=True, check=True,
+                          timeout=120)
+    assert done.stdout.split() == ["False", "['hand_over_part',", "'rest_part']"]
