@@ -23,20 +23,18 @@ from simsales.engines.fast.engine import SPLIT_POLICIES
 
 __all__ = ["COMPILE_SECONDS", "compile_seconds", "is_ready", "loops_for"]
 
-COMPILE_SECONDS = {"run_split": 43, "run_loop": 23}
-"""Time numba takes to compile each loop with what it calls, seconds of one core (a 2-core VM, 2026).
+COMPILE_SECONDS = {"run_split": 13, "run_loop": 15}
+"""Wall time of each loop's first compile with what it calls, seconds (a 2-core VM, 2026).
 
-Measured in a fresh process with an empty ``NUMBA_CACHE_DIR`` on 2026-11-30
-(the first call on q3's first world; ``benchmarks/bench_engines.py --only
-compile``): 43.1 s for ``run_split``, 22.6 s for ``run_loop``, after the
-per-event functions that allocate nothing were compiled without numba's
-reference counting (52.5 s and 26.8 s before).  Most of it is numba's
-inliner (``inline="always"``) and type inference over the inlined helpers,
-the rest LLVM.  With the small leaves inlined too it was 115 s and 50 s;
-before the rarely run parts were compiled as calls
-(:mod:`simsales.engines.fast.queues`), about 6 minutes for both; before the
-hand-over, booked work and pipeline entries, 39 s and 25 s.  (``take`` and
-``done`` compiled as calls too: 30 s, and the engine 45% slower.)
+Measured in a fresh process with an empty ``NUMBA_CACHE_DIR`` on 2026-11-30:
+``run_split`` 12.6 s (``montecarlo.warmup.warm_up``: its callees compiled in
+two processes at once, :mod:`simsales.engines.fast.ahead`; 19.6-20.1 s in one),
+``run_loop`` 15.0 s in one process (``benchmarks/bench_engines.py --only
+compile``).  The per-event helpers are compiled each on its own and inlined
+by LLVM (``forceinline``); with numba's own inliner (``inline="always"``),
+which types the whole caller again for every call it inlines, it was 42-43 s
+and 22-23 s, and before the small leaves were compiled as calls 115 s and
+50 s (docs/engines.md, "Compile time").
 """
 
 
