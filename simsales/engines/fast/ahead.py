@@ -4,7 +4,7 @@ numba compiles :func:`~simsales.engines.fast.split.run_split` and what it
 calls in one process, one function after the other (about 20 s of one core
 on a 2-core VM, the first run after an install).  Its callees fall in two
 parts with little in common: the hand-over (``handover.hand_over_batch``,
-with a manager's period and the calls, about half of it) and the rest
+with a manager's period and the calls, about two thirds of it) and the rest
 (new leads' routing, leaves, probation).  :func:`compile_ahead` compiles
 the rest in a forked helper process while this one compiles the hand-over;
 both write numba's on-disk cache, and the loop's own compile then loads
