@@ -98,3 +98,30 @@ def test_a_failed_helper_leaves_its_part_to_this_process():
     done = subprocess.run([sys.executable, "-c", FAILED_HELPER], capture_output=True, text=True, check=True,
                           timeout=120)
     assert done.stdout.split() == ["False", "['hand_over_part',", "'rest_part']"]
+
+
+EVENT_LOOP = """
+import json
+from simsales.engines.fast.chain import done, take
+from simsales.engines.fast.dispatch import give, hand_over, reassign
+from simsales.engines.fast.entry import arrive
+from simsales.engines.fast.probation import dismiss, fails
+from simsales.montecarlo.batch import Batch, run_batch
+from simsales.montecarlo.warmup import warm_up_scenario
+
+scenario = warm_up_scenario("least_loaded")  # the event loop (loop.run_loop)
+run_batch(Batch(scenario, tuple(scenario.plans), 0, 1, 0, "fast"))
+callees = (arrive, give, take, done, hand_over, reassign, dismiss, fails)
+print(json.dumps({d.__name__: len(d.signatures) for d in callees}))
+"""
+
+
+@pytest.mark.slow
+def test_the_event_loop_compiles_each_callee_for_one_argument_type(tmp_path):
+    # A counter that starts as the literal 0 is a type of its own to numba: each callee it is passed
+    # to was compiled twice (for the literal, then for an integer), 1 s more of the first run.
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", EVENT_LOOP], env=env, capture_output=True, text=True,
+                          check=True, timeout=600)
+    assert json.loads(done.stdout.splitlines()[-1]) == dict.fromkeys(
+        ("arrive", "give", "take", "done", "hand_over", "reassign", "dismiss", "fails"), 1)

@@ -23,18 +23,20 @@ from simsales.engines.fast.engine import SPLIT_POLICIES
 
 __all__ = ["COMPILE_SECONDS", "compile_seconds", "is_ready", "loops_for"]
 
-COMPILE_SECONDS = {"run_split": 13, "run_loop": 15}
+COMPILE_SECONDS = {"run_split": 13, "run_loop": 12}
 """Wall time of each loop's first compile with what it calls, seconds (a 2-core VM, 2026).
 
 Measured in a fresh process with an empty ``NUMBA_CACHE_DIR`` on 2026-11-30:
 ``run_split`` 12.6 s (``montecarlo.warmup.warm_up``: its callees compiled in
-two processes at once, :mod:`simsales.engines.fast.ahead`; 19.6-20.1 s in one),
-``run_loop`` 15.0 s in one process (``benchmarks/bench_engines.py --only
-compile``).  The per-event helpers are compiled each on its own and inlined
-by LLVM (``forceinline``); with numba's own inliner (``inline="always"``),
-which types the whole caller again for every call it inlines, it was 42-43 s
-and 22-23 s, and before the small leaves were compiled as calls 115 s and
-50 s (docs/engines.md, "Compile time").
+two processes at once, :mod:`simsales.engines.fast.ahead`; 19.6-20.1 s in
+one), ``run_loop`` 11.9 s in one process (q3's first world under
+``least_loaded``; 15.0 s before its counter stopped starting as the literal
+0, for which numba compiled ``arrive`` and ``give`` a second time).  The
+per-event helpers are compiled each on its own and inlined by LLVM
+(``forceinline``); with numba's own inliner (``inline="always"``), which
+types the whole caller again for every call it inlines, it was 42-43 s and
+22-23 s, and before the small leaves were compiled as calls 115 s and 50 s
+(docs/engines.md, "Compile time").
 """
 
 
