@@ -28,10 +28,10 @@ COMPILE_SECONDS = {"run_split": 13, "run_loop": 12}
 
 Measured in a fresh process with an empty ``NUMBA_CACHE_DIR`` on 2026-11-30:
 ``run_split`` 12.6 s (``montecarlo.warmup.warm_up``: its callees compiled in
-two processes at once, :mod:`simsales.engines.fast.ahead`; 19.6-20.1 s in
-one), ``run_loop`` 11.9 s in one process (q3's first world under
-``least_loaded``; 15.0 s before its counter stopped starting as the literal
-0, for which numba compiled ``arrive`` and ``give`` a second time).  The
+two processes at once, :mod:`simsales.engines.fast.ahead`; 16.4 s in one,
+``benchmarks/bench_engines.py --only compile``), ``run_loop`` 12.0 s in one
+process (15.0 s before its counter stopped starting as the literal 0, for
+which numba compiled ``arrive`` and ``give`` a second time).  The
 per-event helpers are compiled each on its own and inlined by LLVM
 (``forceinline``); with numba's own inliner (``inline="always"``), which
 types the whole caller again for every call it inlines, it was 42-43 s and
