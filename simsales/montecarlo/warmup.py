@@ -11,8 +11,8 @@ Who calls it: the local pool in its own process before its workers fork
 from it (they share the code: numba compiles once, not once per worker),
 and the Dask executor on every worker before the batches.  Where the
 per-manager loop is not compiled yet, its callees are compiled first in two
-processes at once (:mod:`simsales.engines.fast.ahead`), about 8 s sooner
-on two cores.
+processes at once (:mod:`simsales.engines.fast.ahead`): 12.6 s on two
+cores against 16.4 s in one.
 """
 
 from __future__ import annotations

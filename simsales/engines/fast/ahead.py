@@ -1,7 +1,7 @@
 """The per-manager loop's first compile, in two processes at once.
 
 numba compiles :func:`~simsales.engines.fast.split.run_split` and what it
-calls in one process, one function after the other (about 20 s of one core
+calls in one process, one function after the other (about 16 s of one core
 on a 2-core VM, the first run after an install).  Its callees fall in two
 parts with little in common: the hand-over (``handover.hand_over_batch``,
 with a manager's period and the calls, about two thirds of it) and the rest
