@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import platform
 import subprocess
 import sys
@@ -12,35 +13,26 @@ from numba import njit
 
 import simsales.engines.fast  # noqa: F401  (importing the engine sets the option)
 from simsales.engines.fast import codegen
+from simsales.engines.fast.routing import bisect_right
 
 X86_64 = platform.machine().lower() in {"x86_64", "amd64"}
 
-BISECT = '''
-def bisect(a, x, lo, hi):
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if x < a[mid]:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-'''
-"""A bisection on data, as the weighted routing's: a branch, or two conditional moves."""
+# The weighted routing's bisection (a branch on data, or two conditional moves), as its source: the
+# other process must compile it without importing the engine, whose import sets the option.
+SOURCE = inspect.getsource(bisect_right.py_func).splitlines(keepends=True)
+BISECT = "import numpy as np\n" + "".join(line for line in SOURCE if not line.startswith("@"))
 
 WITHOUT = BISECT + '''
-import numpy as np
 from numba import njit
-f = njit(bisect)
+f = njit(bisect_right)
 f(np.arange(8.0), 2.5, 0, 8)
 print("cmov" in next(iter(f.inspect_asm().values())).split("cpython")[0])
 '''
-"""The same, compiled in a process that has not imported the engine."""
+"""The bisection compiled in a process that has not imported the engine."""
 
 
 def _compiled_here() -> str:
-    namespace: dict = {}
-    exec(BISECT, namespace)
-    f = njit(namespace["bisect"])
+    f = njit(bisect_right.py_func)  # compiled afresh here, not loaded from numba's cache
     f(np.arange(8.0), 2.5, 0, 8)
     return next(iter(f.inspect_asm().values())).split("cpython")[0]  # the function, not its wrapper
 
