@@ -152,7 +152,8 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
     while True:
         # On shift, the first due task is next_action's answer "now"; otherwise, or
         # with nothing due, next_action says when to look again.
-        lead = pop_due(m, t, hd, hk, hn, shared) if on_shift else -1
+        ahead = (step, lf, attempts, first_attempt, owner)  # what taking a task reads first
+        lead = pop_due(m, t, hd, hk, hn, shared, ahead) if on_shift else -1
         if lead < 0:
             when = next_action(m, t, mf, hd, hn, md, shared, INF)
             return when, (WAKE if when < INF else IDLE)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simsales.engines.fast.prefetch import prefetch
 from simsales.engines.fast.queues import (
     BUSY,
     COUNT,
@@ -248,7 +249,8 @@ def give(target: int, due: float, lead: int, t: float, params: np.ndarray, heap:
 
 
 @njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
-def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, shared: bool) -> int:
+def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, shared: bool,
+            ahead: tuple) -> int:
     """Pop the task to do now: class 0 first, then 1, then 2; within each, the earliest due.
 
     Args:
@@ -258,6 +260,11 @@ def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, sh
         hk: the task lists' keys.
         hn: the task lists' counts and first positions.
         shared: whether the shared queue's lists count besides the manager's own.
+        ahead: ``(step, lf, attempts, first_attempt, owner)``: the lead arrays a
+            task's taking reads first; the lead of the task two ahead in the
+            popped list (or the next) has its fields prefetched
+            (:mod:`~simsales.engines.fast.prefetch`), so that they are in cache
+            when it is taken.
 
     Returns:
         The task's lead; -1 if nothing is due.
@@ -274,6 +281,15 @@ def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, sh
         if h >= 0:
             lead = hk[h, i] & LEAD_MASK
             task_pop(h, hn)
+            if hn[h, COUNT] > 0:  # a task ahead in this list: ask for its lead's fields now
+                nxt = hk[h, i + min(hn[h, COUNT], 2)] & LEAD_MASK
+                step, lf, attempts, first_attempt, owner = ahead
+                prefetch(step, nxt)
+                prefetch(lf, nxt * lf.shape[1])
+                prefetch(lf, nxt * lf.shape[1] + lf.shape[1] - 1)
+                prefetch(attempts, nxt)
+                prefetch(first_attempt, nxt)
+                prefetch(owner, nxt)
             return lead
     return -1
 

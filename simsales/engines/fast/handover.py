@@ -23,6 +23,7 @@ from numba import njit
 
 from simsales.engines.fast.dispatch import reroute, task_row, wake_if_idle
 from simsales.engines.fast.period import advance
+from simsales.engines.fast.prefetch import prefetch
 from simsales.engines.fast.queues import LEAD_BITS, LEAD_MASK, ROWS, SEQ, STOP, owned_before, task_merge
 from simsales.engines.fast.tables import INF
 
@@ -91,7 +92,9 @@ def give_out(m: int, t: float, due: np.ndarray, key: np.ndarray, nb: int, b_row:
     """Owner ``m``'s tasks ``(due, key)``, taken out at ``t``, routed anew into the batch from ``nb``.
 
     :func:`hand_over_batch`'s work per task, without numba's reference
-    counting (the batch's arrays have room for them all).  Arguments as
+    counting (the batch's arrays have room for them all).  The fields of
+    the lead four tasks ahead are prefetched
+    (:mod:`~simsales.engines.fast.prefetch`).  Arguments as
     :func:`hand_over_batch`'s.
 
     Returns:
@@ -100,6 +103,11 @@ def give_out(m: int, t: float, due: np.ndarray, key: np.ndarray, nb: int, b_row:
     step, owner, handovers = leads[2], out[0], out[6]
     hn = queues[2]
     for x in range(due.size):
+        if x + 4 < due.size:  # the lead of a task a few ahead: ask for its fields now
+            ahead = key[x + 4] & LEAD_MASK
+            prefetch(step, ahead)
+            prefetch(owner, ahead)
+            prefetch(handovers, ahead)
         # To someone on shift when the task is due (now, if overdue); nobody then: it stays.
         to = reroute(max(t, due[x]), extra_draws, routing, params, seed, hn, counters)
         to = m if to < 0 else to
