@@ -19,7 +19,7 @@ from numba.extending import intrinsic
 __all__ = ["prefetch"]
 
 #: The intrinsic's name without its pointer type's suffix (``.p0`` with opaque pointers, ``.p0i8``
-#: with typed ones): LLVM's auto-upgrade of old names adds the right one whatever its version.
+#: with typed ones): LLVM's auto-upgrade of old names adds the right one (checked with LLVM 22).
 _NAME = "llvm.prefetch"
 
 
