@@ -42,8 +42,6 @@ sys.path.insert(0, str(ROOT))
 CPU_ENV = {"NUMBA_CPU_NAME": "x86-64-v2",
            "NUMBA_CPU_FEATURES": "+64bit,+cmov,+cx16,+cx8,+fxsr,+mmx,+sse,+sse2,+sse3,+ssse3,+sse4.1,"
                                  "+sse4.2,+popcnt,+sahf"}
-#: callgrind's events, in the order it writes them with the cache and branch simulators on.
-EVENTS = ("Ir", "Dr", "Dw", "I1mr", "D1mr", "D1mw", "ILmr", "DLmr", "DLmw", "Bc", "Bcm", "Bi", "Bim")
 #: The figures reported, as named in the output: instructions, D1 and L2 misses, mispredictions.
 FIGURES = {"instructions": ("Ir",), "d1_misses": ("D1mr", "D1mw"), "l2_misses": ("DLmr", "DLmw"),
            "mispredicted": ("Bcm", "Bim")}
@@ -60,7 +58,7 @@ def short_name(symbol: str) -> str:
     parts, i = [], 3
     while i < len(symbol) and symbol[i].isdigit():
         j = i
-        while symbol[j].isdigit():
+        while j < len(symbol) and symbol[j].isdigit():
             j += 1
         n = int(symbol[i:j])
         parts.append(symbol[j:j + n])
@@ -81,8 +79,9 @@ def read_callgrind(path: Path, symbols: list[tuple[int, str]]) -> dict[str, dict
             callgrind's name.
 
     Returns:
-        Per function, per event (``EVENTS``), the total.  The cost lines
-        under a ``calls=`` line (the callee's inclusive cost) are not counted.
+        Per function, per event of the file's ``events:`` line (``Ir``,
+        ``D1mr`` ...), the total.  The cost lines under a ``calls=`` line (the
+        callee's inclusive cost) are not counted.
     """
     starts = sorted(symbols)
     events: list[str] = []

@@ -149,10 +149,10 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
     if not md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END] and d > 0:
         sd = d - 1
     on_shift = md[m, sd, SHIFT_START] <= t < md[m, sd, SHIFT_END] and t < mf[m, STOP]
+    ahead = (step, lf, attempts, first_attempt, owner)  # what taking a task reads first (prefetched)
     while True:
         # On shift, the first due task is next_action's answer "now"; otherwise, or
         # with nothing due, next_action says when to look again.
-        ahead = (step, lf, attempts, first_attempt, owner)  # what taking a task reads first
         lead = pop_due(m, t, hd, hk, hn, shared, ahead) if on_shift else -1
         if lead < 0:
             when = next_action(m, t, mf, hd, hn, md, shared, INF)
