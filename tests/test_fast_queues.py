@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simsales.engines.fast import routing as fast_routing
-from simsales.engines.fast.handover import flush
+from simsales.engines.fast.handover import batch_room, flush, flush_owner, join
 from simsales.engines.fast.queues import COUNT, FIRST, LEAD_BITS, ROWS, SEGMENT, owned_before, task_push
 from simsales.engines.fast.tables import INF
 from simsales.scenario.policies import POLICY_CODES
@@ -54,32 +54,77 @@ def test_an_owners_tasks_due_before_a_moment_come_out_in_due_then_queue_order(se
     assert {h: _tasks(hd, hk, hn, h) for h in others} == others
 
 
+def _batch(rng: np.random.Generator, n_managers: int, hn: np.ndarray, nb: int):
+    """A hand-over batch of ``nb`` tasks joined as give_out joins them: due times on a coarse grid (ties)."""
+    b_row = rng.integers(0, ROWS * n_managers, nb).astype(np.int64)
+    b_due = rng.integers(0, 40, nb).astype(float) * 15.0
+    b_key = ((np.arange(nb, dtype=np.int64) + 10_000) << LEAD_BITS) | 7  # numbered as given
+    room = batch_room(hn.shape[0], max(nb, 1))
+    first, last, due, key, link, rows = room[:6]
+    n_rows = 0
+    for x in range(nb):
+        n_rows = join(int(b_row[x]), float(b_due[x]), int(b_key[x]), x, n_rows, due, key, link, rows, first,
+                      last)
+    return (b_row, b_due, b_key), room, n_rows
+
+
+def _idle_nobody(n_managers: int):
+    """Per-manager tables in which nobody is idle-waiting: the wake-ups change nothing."""
+    return np.full((n_managers, 10), INF), np.ones((n_managers, 7), np.int64), np.zeros((n_managers, 1, 9))
+
+
+EVENTS = (np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_a_batch_handed_over_is_queued_as_giving_its_tasks_one_by_one(seed):
     rng = np.random.default_rng(100 + seed)
     n_managers = 4
-    hd, hk, hn = _lists(rng, n_managers)
+    hd, hk, hn = _lists(rng, n_managers, cap=256)
     one = (hd.copy(), hk.copy(), hn.copy())
-    nb = int(rng.integers(0, 40))
-    b_row = rng.integers(0, ROWS * n_managers, nb).astype(np.int64)
-    b_due = rng.integers(0, 40, nb).astype(float) * 15.0
-    b_key = ((np.arange(nb, dtype=np.int64) + 10_000) << LEAD_BITS) | 7  # numbered as given
+    # Up to 150 tasks over 12 lists: a list's tasks are many runs in due order, as from many owners.
+    (b_row, b_due, b_key), room, n_rows = _batch(rng, n_managers, hn, int(rng.integers(0, 150)))
     counters = np.zeros(5, np.int64)
-    for x in range(nb):  # the statement: one by one
+    for x in range(b_row.size):  # the statement: one by one
         task_push(int(b_row[x]), float(b_due[x]), int(b_key[x]), *one, counters)
-    mf = np.full((n_managers, 10), INF)  # nobody is idle-waiting: the wake-ups change nothing here
-    mi = np.ones((n_managers, 7), np.int64)  # BUSY
-    md = np.zeros((n_managers, 1, 9))
-    pending = np.full(n_managers, INF)
-    last = np.full(hn.shape[0], -1, np.int64)
-    scratch = (np.empty(nb, np.int64), np.empty(nb, np.int64), np.empty(nb, np.int64), np.empty(nb),
-               np.empty(nb, np.int64))
-    events = (np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
-    flush(nb, b_row, b_due, b_key, pending, 0.0, last, scratch, mf, mi, md, (hd, hk, hn), events, counters)
+    first, last, due, key, link, rows = room[:6]
+    flush(n_rows, rows, due, key, link, first, last, np.full(n_managers, INF), 0.0, room[6:],
+          *_idle_nobody(n_managers), (hd, hk, hn), EVENTS, counters)
     assert counters[2] == 0
     for h in range(hn.shape[0]):
         assert _tasks(hd, hk, hn, h) == _tasks(*one, h)
-    assert (last == -1).all()  # the scratch is left clean for the next batch
+    assert (first == -1).all() and (last == -1).all()  # left clean for the next batch
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_an_owner_s_tasks_queued_alone_leave_the_rest_to_the_minute_s_last_flush(seed):
+    """flush_owner queues one manager's lists only; the minute's flush then queues the rest, the same."""
+    rng = np.random.default_rng(300 + seed)
+    n_managers = 4
+    hd, hk, hn = _lists(rng, n_managers, cap=256)
+    one = (hd.copy(), hk.copy(), hn.copy())
+    (b_row, b_due, b_key), room, n_rows = _batch(rng, n_managers, hn, int(rng.integers(1, 150)))
+    counters = np.zeros(5, np.int64)
+    for x in range(b_row.size):
+        task_push(int(b_row[x]), float(b_due[x]), int(b_key[x]), *one, counters)
+    first, last, due, key, link, rows = room[:6]
+    owner = int(b_row[0]) // ROWS
+    pending = np.full(n_managers, INF)
+    pending[b_row // ROWS] = 0.0
+    tables = _idle_nobody(n_managers)
+    before = {h: _tasks(hd, hk, hn, h) for h in range(hn.shape[0])}
+    flush_owner(owner, due, key, link, first, last, pending, 0.0, room[6:], *tables, (hd, hk, hn), EVENTS,
+                counters)
+    for h in range(hn.shape[0]):
+        expected = _tasks(*one, h) if h // ROWS == owner else before[h]
+        assert _tasks(hd, hk, hn, h) == expected
+    assert pending[owner] == INF and (first[ROWS * owner:ROWS * owner + ROWS] == -1).all()
+    flush(n_rows, rows, due, key, link, first, last, pending, 0.0, room[6:], *tables, (hd, hk, hn), EVENTS,
+          counters)
+    assert counters[2] == 0
+    for h in range(hn.shape[0]):
+        assert _tasks(hd, hk, hn, h) == _tasks(*one, h)
+    assert (pending == INF).all() and (first == -1).all()
 
 
 def test_routing_far_ahead_finds_the_segment_of_that_moment():

@@ -31,7 +31,7 @@ from numba import njit
 
 from simsales.engines.fast.dispatch import reassign
 from simsales.engines.fast.entry import arrival, arrive
-from simsales.engines.fast.handover import hand_over_batch
+from simsales.engines.fast.handover import batch_room, hand_over_batch
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.tables import DECIDE_AT, INF, P_BAR
 from simsales.engines.fast.views import views
@@ -60,13 +60,13 @@ def hand_over_part(leads: tuple, roster: tuple, chain: tuple, routing: tuple, pa
     nxt = np.full(n_leads, -1, np.int64)
     seen = np.zeros(n_managers, np.int64)
     pending = np.full(n_managers, INF)
-    last = np.full(queues[2].shape[0], -1, np.int64)
+    room = batch_room(queues[2].shape[0])
     batch = q = q_end = np.int64(0)  # as run_split's (not the literal 0, a type of its own)
     t_hand = ho_t[q] if q < ho_t.size else INF
     if n_leads < 0:  # never
-        hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, last, n_leads * stride, head,
-                        tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md, queues,
-                        events, counters, q_end)
+        room = hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, room, n_leads * stride,
+                               head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
+                               queues, events, counters, q_end)
     return 0
 
 

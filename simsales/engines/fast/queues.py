@@ -42,6 +42,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simsales.engines.fast.views import unchecked
+
 LEAD_BITS = 23  # a task's key is seq << LEAD_BITS | lead
 LEAD_MASK = (1 << LEAD_BITS) - 1
 MAX_LEADS = 1 << LEAD_BITS
@@ -133,13 +135,18 @@ def task_merge(h: int, due: np.ndarray, key: np.ndarray, hd: np.ndarray, hk: np.
         lo = 0
         hn[h, FIRST] = 0
     i, j, w = lo + n - 1, k - 1, lo + n + k - 1
-    while j >= 0:  # a queued task due at the same time stays first (its key is smaller)
-        if i >= lo and hd[h, i] > due[j]:
-            hd[h, w], hk[h, w] = hd[h, i], hk[h, i]
-            i -= 1
-        else:
-            hd[h, w], hk[h, w] = due[j], key[j]
-            j -= 1
+    rd, rk = unchecked(hd[h]), unchecked(hk[h])  # the row, without the negative-index fix-up
+    while i >= lo and j >= 0:  # without a branch on the data: a queued task or a new one, a coin toss
+        qd, nd = rd[i], due[j]
+        queued = qd > nd  # a queued task due at the same time stays first (its key is smaller)
+        rd[w] = qd if queued else nd
+        rk[w] = rk[i] if queued else key[j]
+        i -= queued
+        j -= 1 - queued
+        w -= 1
+    while j >= 0:  # the new ones due before every queued one left
+        rd[w], rk[w] = due[j], key[j]
+        j -= 1
         w -= 1
     hn[h, COUNT] = n + k
 

@@ -34,7 +34,7 @@ from numba import njit
 from simsales.engines.fast.chain import done, take
 from simsales.engines.fast.dispatch import reassign
 from simsales.engines.fast.entry import arrival, arrive
-from simsales.engines.fast.handover import hand_over_batch
+from simsales.engines.fast.handover import batch_room, hand_over_batch
 from simsales.engines.fast.period import advance
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.queues import EV_KIND, EV_T, LAST_ROUTED, OVERFLOW, SEGMENT, STOP
@@ -81,7 +81,7 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     late = np.full(n_managers, INF)  # when a leaver's last call ends, after the leave (minutes)
     seen = np.zeros(n_managers, np.int64)  # the last hand-over batch each manager was brought up to
     pending = np.full(n_managers, INF)  # per receiver, the earliest due of tasks not queued yet
-    last = np.full(queues[2].shape[0], -1, np.int64)  # flush's per task list scratch (-1 between flushes)
+    room = batch_room(queues[2].shape[0])  # the hand-over batch's arrays, kept from one minute to the next
     batch = 0
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
     i = j = k = q = np.int64(0)  # not the literal 0: numba would compile hand_over_batch for it too
@@ -110,9 +110,9 @@ def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
             q_end = q
             while q_end < ho_t.size and ho_t[q_end] == t_hand:
                 q_end += 1
-            hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, last, n_leads * stride, head,
-                            tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md, queues,
-                            events, counters, q_end)
+            room = hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, room, n_leads * stride,
+                                   head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi,
+                                   md, queues, events, counters, q_end)
             q = q_end
             continue
         for m in range(n_managers):  # each manager through the period
