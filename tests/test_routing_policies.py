@@ -206,18 +206,21 @@ def test_new_leads_under_a_cap_follow_the_reference_rule_as_managers_fill_up(pol
     params[tables.P_POLICY], params[tables.P_CAP], params[tables.P_LIMITS] = code, cap, 1.0
     new_count, theirs = np.zeros((m, days), np.int64), np.zeros((m, days), np.int64)
     mf, credit = np.zeros((m, 10)), np.zeros(m)
-    pick_w, pick_i = np.empty(m), np.full(m + fast_limits.PICK_HEAD, -1, np.int64)
+    pick_w, pick_i = np.empty(m), np.full(fast_limits.PICK_HEAD + 2 * m, -1, np.int64)
     hn = np.zeros((fast_queues.ROWS * (m + 1), 2), np.int64)
     counters = np.zeros(5, np.int64)
     counters[fast_queues.SEGMENT] = counters[fast_queues.LAST_ROUTED] = -1
     times = np.sort(rng.uniform(0.0, days * 1440.0, 600))
+    full = set()  # segments the cache found with everyone at the cap (then skipped, unscanned)
     for counter, t in enumerate(times):
         last = int(counters[fast_queues.LAST_ROUTED])
         ours, _ = fast_limits.route_new(t, counter, seed, (rf, ri, new_count, pick_w, pick_i), hn, md, mf,
                                         params, counters, np.inf)  # no expiry: the walk as far as it goes
+        full.add(int(pick_i[fast_limits.FULL]))
         expected = new_lead_rule(policy, t, fast_queues.uniform(seed, counter), rf, ri, md, theirs, credit,
                                  cap, last)
         assert ours == expected, (policy, counter, t)
     np.testing.assert_array_equal(new_count, theirs)
     np.testing.assert_array_equal(mf[:, fast_queues.CREDIT], credit)
     assert (new_count == cap).sum() > 50  # the cap was reached often
+    assert len(full - {-1}) > 5  # and whole segments filled up

@@ -162,7 +162,7 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         draws, (team, chain_args, (rf, ri, new_count), params, seed) = _arguments(world, rng, cache,
                                                                                    probation)
         md, leavers, leave_at, decisions, pf, standby, handover = team
-        pick_w, pick_i = np.empty(m), np.empty(m + PICK_HEAD, np.int64)  # limits.eligible's cache
+        pick_w, pick_i = np.empty(m), np.empty(PICK_HEAD + 2 * m, np.int64)  # limits.eligible's cache
         if loop is None:
             loop = fast_split.run_split if sc.routing.policy in SPLIT_POLICIES else fast_loop.run_loop
         target = np.ascontiguousarray(leads.target, dtype=np.bool_)
@@ -174,7 +174,7 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
                 since[:leads.n_entries][leads.entry.attempt < 0] = 0.0
             state = _fresh_state(world, room, probation)
             new_count[:] = 0  # the new leads per manager and day: a rerun counts them anew
-            pick_i[0] = -1  # limits.eligible's cache: empty
+            pick_i[:PICK_HEAD] = -1  # limits.eligible's cache: empty
             # The loop writes the probation table and the routing's until: fresh copies if it may.
             fresh = (lambda a: a) if probation.inert else np.copy
             roster_args = (md, leavers, leave_at, (decisions, fresh(pf), standby, out.fired), handover)

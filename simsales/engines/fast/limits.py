@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simsales.engines.fast.guide import guide_table, guided_search
 from simsales.engines.fast.queues import CREDIT, LAST_ROUTED, SEGMENT, task_load, uniform
 from simsales.engines.fast.routing import (
     LEAST_LOADED,
@@ -30,10 +31,16 @@ from simsales.engines.fast.routing import (
 from simsales.engines.fast.tables import P_CAP, P_LIMITS, P_POLICY, RAMP_SHARE, ROUTE_W
 from simsales.scenario.units import MINUTES_PER_DAY
 
-__all__ = ["PICK_HEAD", "eligible", "route_new"]
+__all__ = ["FULL", "PICK_HEAD", "eligible", "route_new"]
 
-PICK_HEAD = 2
-"""``pick_i``'s header: the segment its candidates are for (-1: none), how many."""
+PICK_HEAD = 3
+"""``pick_i``'s header: the segment its candidates are for (-1: none), how many, and ``FULL``.
+
+``pick_i`` has ``PICK_HEAD + 2 M`` entries: the header, the candidates,
+then their running weights' guide (:func:`eligible`)."""
+FULL = 2
+"""``pick_i[FULL]``: the last segment found with nobody below the cap (-1: none).  It stays so:
+the counts only grow within its day and nobody leaves an unflagged segment's candidates."""
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
@@ -45,11 +52,13 @@ def eligible(r: int, day: int, lo: int, hi: int, cap: int, ri: np.ndarray, new_c
     ``pick_i[PICK_HEAD:]`` and the running sums of their weights
     (``ROUTE_W x RAMP_SHARE``, added one by one from 0.0 in that order, the
     same floating-point sums as the reference's ``np.cumsum``) to ``pick_w``;
-    ``pick_i[0] = r``, ``pick_i[1]`` how many.  The set changes only when a
-    manager's count reaches the cap (:func:`route_new` then empties the
-    cache) or the segment changes, so a new lead costs a bisection instead
-    of two passes over every candidate (a team of 250 has about 100 on
-    shift).  Only for segments where nobody may be gone (not flagged).
+    ``pick_i[0] = r``, ``pick_i[1]`` how many, and the running sums' guide
+    (:mod:`~simsales.engines.fast.guide`) to ``pick_i[PICK_HEAD + M:]``
+    (M = ``pick_w.size``).  The set changes only when a manager's count
+    reaches the cap (:func:`route_new` then empties the cache) or the
+    segment changes, so a new lead costs a few steps instead of two passes
+    over every candidate (a team of 250 has about 100 on shift).  Only for
+    segments where nobody may be gone (not flagged).
     """
     n = 0
     running = 0.0
@@ -61,6 +70,10 @@ def eligible(r: int, day: int, lo: int, hi: int, cap: int, ri: np.ndarray, new_c
             pick_i[PICK_HEAD + n] = c
             n += 1
     pick_i[0], pick_i[1] = r, n
+    if n > 0:
+        guide_table(pick_w, 0, n, pick_i, PICK_HEAD + pick_w.size)
+    else:
+        pick_i[FULL] = r
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
@@ -79,7 +92,7 @@ def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.nd
         counter: the number of the weighted policy's uniform in the stream ``seed``.
         seed: the run's stream of uniforms.
         routing: ``(rf, ri, new_count, pick_w, pick_i)``: the packed segments, the new leads
-            per manager and day, and the cache of :func:`eligible` (``pick_i[0] = -1``: empty).
+            per manager and day, and the cache of :func:`eligible` (``pick_i[:PICK_HEAD] = -1``: empty).
         hn: the task lists' counts (least_loaded reads them).
         md: the per-manager-day table.
         mf: the per-manager float table.
@@ -115,20 +128,25 @@ def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.nd
     while r >= 0:
         if (rf[r] if r > j else t) > deadline:  # it would expire before anyone below the cap takes it
             return -1, t
+        if pick_i[FULL] == r:  # everyone at the cap here (it stays so): no scan, on to the next one
+            r = ri[ri[OFF_ROUTE_SEG] + r + 1] if r + 1 < ri[N_SEGMENTS] else -1
+            continue
         day = min(int(rf[r] // MINUTES_PER_DAY), new_count.shape[1] - 1)
         lo = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r]
         hi = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r + 1]
-        first = bisect_right(ri, last, lo, hi)  # round robin's order: from the first after `last`
+        # round robin's and least loaded's order: from the first after `last`
+        first = bisect_right(ri, last, lo, hi) if policy != WEIGHTED else lo
         check = ri[ri[OFF_CHANGING] + r] != 0  # someone here may be gone (probation): look
         chosen = -1
         if not check and pick_i[0] != r:  # the candidates with room here, and their running weights
             eligible(r, day, lo, hi, cap, ri, new_count, md, pick_w, pick_i)
         if policy == WEIGHTED and not check:
-            # The first candidate whose running weight exceeds x, by bisection in the same sums.
+            # The first candidate whose running weight exceeds x, found from the sums' guide.
             n = pick_i[1]
             if n > 0:
                 x = u * pick_w[n - 1]
-                chosen = pick_i[PICK_HEAD + min(bisect_right(pick_w, x, 0, n), n - 1)]
+                pick = guided_search(pick_w, 0, n, pick_i, PICK_HEAD + pick_w.size, u, x)
+                chosen = pick_i[PICK_HEAD + min(pick, n - 1)]
         elif policy == WEIGHTED:
             total = 0.0
             for i in range(lo, hi):

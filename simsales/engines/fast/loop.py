@@ -77,7 +77,8 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
         chain: ``(steps, decay_table)``: offsets (minutes) and contact
             chances per attempt; ages (minutes) and factors of a decay table.
         routing: ``(rf, ri, new_count, pick_w, pick_i)``: the packed segments (routing.pack_routing),
-            the new leads per manager and day and limits.eligible's cache (empty: ``pick_i[0] = -1``).
+            the new leads per manager and day and limits.eligible's cache (empty:
+            ``pick_i[:PICK_HEAD] = -1``).
         params: the scalars (``tables.P_*``; minutes where times).
         seed: the stream of the uniforms (queues.uniform).
         state: ``(mf, mi, hd, hk, hn, et, es, order, counters)``: the manager

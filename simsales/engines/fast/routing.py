@@ -5,7 +5,8 @@ next shift starts first) change only at shift boundaries, so they are
 computed once per plan, per segment of time between two boundaries
 (:func:`routing_segments`), and packed into two arrays
 (:func:`pack_routing`).  :func:`route` then makes the reference choice in
-O(log M) for round robin and weighted, O(candidates) for least loaded.
+O(log M) for round robin, a few steps for weighted (a guide table,
+:mod:`~simsales.engines.fast.guide`), O(candidates) for least loaded.
 
 Probation changes the team within the run (MODEL.md section 6): a manager
 let go stops being a candidate at that minute, and a standby is one only
@@ -26,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simsales.engines.fast.guide import guided_search, guides
 from simsales.engines.fast.queues import LAST_ROUTED, ROWS, SEGMENT, task_load, uniform
 from simsales.scenario.policies import POLICY_CODES
 from simsales.scenario.units import MINUTES_PER_DAY
@@ -44,8 +46,8 @@ RULES = frozenset({ROUND_ROBIN, LEAST_LOADED, WEIGHTED, SHARED_QUEUE})
 """The codes :func:`route` has a rule for (any other would be routed round robin)."""
 # Header of the packed routing table ``ri`` (see pack_routing).
 (N_BOUNDS, OFF_SEG_PTR, OFF_CANDS, OFF_ROUTE_SEG, OFF_CUM_PTR, N_SEGMENTS, OFF_CHANGING, OFF_UNTIL,
- OFF_WEIGHT, N_DAYS) = range(10)
-HEADER = 10
+ OFF_WEIGHT, N_DAYS, OFF_GUIDE) = range(11)
+HEADER = 11
 
 
 def routing_segments(roster: Roster, weighted: bool,
@@ -170,17 +172,19 @@ def pack_routing(segments: tuple[np.ndarray, ...],
         ``(rf, ri)``: ``rf`` = bounds, cumulative weights, each manager's
         candidacy end (``until``, written by the loops), weights per manager
         and day; ``ri`` = a header of offsets and sizes (``N_BOUNDS`` ...)
-        then seg_ptr, seg_cands, route_seg, cum_ptr, changing.
+        then seg_ptr, seg_cands, route_seg, cum_ptr, changing, and the
+        guide of each segment's cumulative weights (:mod:`~simsales.engines.fast.guide`).
     """
     bounds, seg_ptr, seg_cands, route_seg, cum_ptr, cum_weight = segments
     if present is None:  # no segment changes: route never reads until or the weights
         present = (np.zeros(0), np.zeros(route_seg.size, np.int64), np.zeros(0), 0)
     until, changing, weight, n_days = present
-    offsets = np.cumsum([HEADER, seg_ptr.size, seg_cands.size, route_seg.size, cum_ptr.size])
+    offsets = np.cumsum([HEADER, seg_ptr.size, seg_cands.size, route_seg.size, cum_ptr.size, changing.size])
     f_until = bounds.size + cum_weight.size
     head = np.array([bounds.size, offsets[0], offsets[1], offsets[2], offsets[3], route_seg.size,
-                     offsets[4], f_until, f_until + until.size, n_days])
-    ri = np.concatenate([head, seg_ptr, seg_cands, route_seg, cum_ptr, changing]).astype(np.int64)
+                     offsets[4], f_until, f_until + until.size, n_days, offsets[5]])
+    guide = guides(cum_ptr, cum_weight) if cum_weight.size == cum_ptr[-1] else np.zeros(0, np.int64)
+    ri = np.concatenate([head, seg_ptr, seg_cands, route_seg, cum_ptr, changing, guide]).astype(np.int64)
     return np.concatenate([bounds, cum_weight, until, weight]).astype(float), ri
 
 
@@ -250,8 +254,9 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
     lo, hi = cands + ri[ri[OFF_SEG_PTR] + r], cands + ri[ri[OFF_SEG_PTR] + r + 1]
     if policy == WEIGHTED:
         w_lo, w_hi = nb + ri[ri[OFF_CUM_PTR] + j], nb + ri[ri[OFF_CUM_PTR] + j + 1]
-        x = uniform(seed, counter) * rf[w_hi - 1]
-        pick = bisect_right(rf, x, w_lo, w_hi) - w_lo
+        u = uniform(seed, counter)
+        x = u * rf[w_hi - 1]
+        pick = guided_search(rf, w_lo, w_hi - w_lo, ri, ri[OFF_GUIDE] + w_lo - nb, u, x)
         chosen = ri[lo + min(pick, hi - lo - 1)]
     elif policy == LEAST_LOADED:
         # The fewest queued tasks; among equals, the first after the last manager routed
