@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simsales.engines.fast import routing as fast_routing
-from simsales.engines.fast.handover import batch_room, flush, flush_owner, join
+from simsales.engines.fast.handover import batch_room, flush, join
 from simsales.engines.fast.queues import COUNT, FIRST, LEAD_BITS, ROWS, SEGMENT, owned_before, task_push
 from simsales.engines.fast.tables import INF
 from simsales.scenario.policies import POLICY_CODES
@@ -98,7 +98,7 @@ def test_a_batch_handed_over_is_queued_as_giving_its_tasks_one_by_one(seed):
 
 @pytest.mark.parametrize("seed", range(10))
 def test_an_owner_s_tasks_queued_alone_leave_the_rest_to_the_minute_s_last_flush(seed):
-    """flush_owner queues one manager's lists only; the minute's flush then queues the rest, the same."""
+    """A flush of an owner's lists queues theirs only; the minute's flush then queues the rest, the same."""
     rng = np.random.default_rng(300 + seed)
     n_managers = 4
     hd, hk, hn = _lists(rng, n_managers, cap=256)
@@ -113,8 +113,9 @@ def test_an_owner_s_tasks_queued_alone_leave_the_rest_to_the_minute_s_last_flush
     pending[b_row // ROWS] = 0.0
     tables = _idle_nobody(n_managers)
     before = {h: _tasks(hd, hk, hn, h) for h in range(hn.shape[0])}
-    flush_owner(owner, due, key, link, first, last, pending, 0.0, room[6:], *tables, (hd, hk, hn), EVENTS,
-                counters)
+    own = np.arange(ROWS * owner, ROWS * owner + ROWS, dtype=np.int64)
+    flush(ROWS, own, due, key, link, first, last, pending, 0.0, room[6:], *tables, (hd, hk, hn), EVENTS,
+          counters)
     for h in range(hn.shape[0]):
         expected = _tasks(*one, h) if h // ROWS == owner else before[h]
         assert _tasks(hd, hk, hn, h) == expected

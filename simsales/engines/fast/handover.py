@@ -30,7 +30,7 @@ from simsales.engines.fast.queues import LEAD_BITS, LEAD_MASK, ROWS, SEQ, STOP, 
 from simsales.engines.fast.tables import INF
 from simsales.engines.fast.views import unchecked
 
-__all__ = ["batch_room", "flush", "flush_owner", "give_out", "hand_over_batch", "join"]
+__all__ = ["batch_room", "flush", "give_out", "hand_over_batch", "join"]
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
@@ -136,16 +136,21 @@ def flush(n_rows: int, rows: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, l
           first: np.ndarray,
           last: np.ndarray, pending: np.ndarray, t: float, scratch: tuple, mf: np.ndarray, mi: np.ndarray,
           md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray) -> None:
-    """Queue the tasks handed over and not queued yet, one merge per task list (:func:`_queue_row`).
+    """Queue the batch's tasks for the lists ``rows[:n_rows]``, one merge per list (:func:`_queue_row`).
 
     Within a list, in ``(due, seq)`` order, as giving them one by one
     would leave it; each receiver then re-plans their wait once (the same
     wake-up as after each give: a task more can only bring it forward).
-    ``rows[:n_rows]``: the lists given tasks in the batch (one may be
-    there twice, or already queued by :func:`flush_owner`: ``first`` -1);
-    ``pending`` marks the receivers (the earliest due time of their tasks;
-    reset to inf here).  Arguments as :func:`hand_over_batch`'s;
-    ``scratch``: :func:`_scratch`.
+    At the minute's end ``rows`` are the lists given tasks in the batch
+    (one may be there twice, or queued already: ``first`` -1); before an
+    owner hands over, the owner's own three lists, so that the other
+    receivers' tasks wait for the minute's end and each of their lists
+    takes one merge a minute.  (Flushing the whole batch before each such
+    owner, as before, merged most lists several times a minute with 250
+    managers, each merge moving the whole list.)  ``pending`` marks the
+    receivers (the earliest due time of their tasks; reset to inf here).
+    Arguments as :func:`hand_over_batch`'s; ``scratch``: the sort's
+    buffers (:func:`batch_room`).
     """
     for r in range(n_rows):
         h = rows[r]
@@ -156,26 +161,6 @@ def flush(n_rows: int, rows: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, l
         if pending[m] < INF:
             pending[m] = INF
             wake_if_idle(m, t, False, mf, mi, md, queues, events, counters, INF)
-
-
-@njit(cache=True, error_model="numpy", _nrt=False)
-def flush_owner(m: int, b_due: np.ndarray, b_key: np.ndarray, link: np.ndarray, first: np.ndarray,
-                last: np.ndarray,
-                pending: np.ndarray, t: float, scratch: tuple, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
-                queues: tuple, events: tuple, counters: np.ndarray) -> None:
-    """Queue only manager ``m``'s tasks of the batch, before they hand over theirs; the rest wait.
-
-    The other receivers' tasks stay in the batch for the minute's last
-    :func:`flush`, so that each of their lists takes one merge a minute.
-    (Flushing the whole batch before each such owner, as before, merged
-    most lists several times a minute with 250 managers, each merge moving
-    the whole list.)  Arguments as :func:`flush`'s.
-    """
-    for h in range(ROWS * m, ROWS * m + ROWS):
-        if first[h] >= 0:
-            _queue_row(h, b_due, b_key, link, first, last, scratch, queues, counters)
-    pending[m] = INF
-    wake_if_idle(m, t, False, mf, mi, md, queues, events, counters, INF)
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
@@ -279,8 +264,11 @@ def batch_room(n_lists: int, cap: int = 256) -> tuple:
 
 @njit(cache=True, error_model="numpy")
 def _grown(a: np.ndarray, cap: int) -> np.ndarray:
-    """``a`` with room for ``cap`` items, its items kept."""
-    return np.concatenate((a, np.empty(cap - a.size, a.dtype)))
+    """``a`` with room for ``cap`` items, its items kept (a loop: np.concatenate compiles slowly)."""
+    out = np.empty(cap, a.dtype)
+    for x in range(a.size):
+        out[x] = a[x]
+    return out
 
 
 @njit(cache=True, error_model="numpy")
@@ -305,7 +293,7 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
     them counted (``dispatch.wake_if_idle``'s ``earliest``), as queueing them would.  If one
     is due earlier (nobody worked when it was due: it went to the first
     one back, maybe this owner), that owner's pending tasks are queued
-    first (:func:`flush_owner`), and only theirs.  Compiled apart from the
+    first (:func:`flush` of their lists), and only theirs.  Compiled apart from the
     loop (rarer), so the period's code stays lean; the per-task work
     (:func:`give_out`, :func:`flush`) runs without reference counts.
     Arguments as ``split.run_split``'s and ``period.advance``'s; ``pending``
@@ -318,14 +306,17 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
     hd, hk, hn = queues
     first, last, b_due, b_key, link, rows = room[:6]
     scratch = room[6:]
-    nb = n_rows = 0
+    own = np.empty(ROWS, np.int64)  # an owner's task lists
+    nb = n_rows = np.int64(0)  # not the literal 0: numba would compile give_out and flush for it too
     for p in range(q, q_end):
         m = ho_m[p]
         if t >= mf[m, STOP]:
             continue
-        if pending[m] < ho_until[p]:  # a task handed to them this minute is among theirs to hand over
-            flush_owner(m, b_due, b_key, link, first, last, pending, t, scratch, mf, mi, md, queues, events,
-                        counters)
+        if pending[m] < ho_until[p]:  # a task handed to them this minute is among theirs to hand over:
+            for c in range(ROWS):  # their own lists queued first, and only theirs
+                own[c] = ROWS * m + c
+            flush(np.int64(ROWS), own, b_due, b_key, link, first, last, pending, t, scratch, mf, mi, md,
+                  queues, events, counters)
         elif pending[m] < INF:  # all due later: they stay pending; the wake-up counts them
             wake_if_idle(m, t, False, mf, mi, md, queues, events, counters, pending[m])
         if seen[m] != batch:
