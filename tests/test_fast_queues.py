@@ -54,18 +54,28 @@ def test_an_owners_tasks_due_before_a_moment_come_out_in_due_then_queue_order(se
     assert {h: _tasks(hd, hk, hn, h) for h in others} == others
 
 
-def _batch(rng: np.random.Generator, n_managers: int, hn: np.ndarray, nb: int):
-    """A hand-over batch of ``nb`` tasks joined as give_out joins them: due times on a coarse grid (ties)."""
+def _handed_over(rng: np.random.Generator, n_managers: int, fewest: int):
+    """Task lists, a hand-over batch joined as give_out joins it, and the lists as task_push leaves them.
+
+    Up to 150 tasks over the lists, due times on a coarse grid (ties): a list's tasks are many runs
+    in due order, as from many owners.  Returns ``((hd, hk, hn), one, b_row, room, n_rows,
+    counters)``: ``one`` the lists with the batch pushed one by one (the statement).
+    """
+    hd, hk, hn = _lists(rng, n_managers, cap=256)
+    one = (hd.copy(), hk.copy(), hn.copy())
+    nb = int(rng.integers(fewest, 150))
     b_row = rng.integers(0, ROWS * n_managers, nb).astype(np.int64)
     b_due = rng.integers(0, 40, nb).astype(float) * 15.0
     b_key = ((np.arange(nb, dtype=np.int64) + 10_000) << LEAD_BITS) | 7  # numbered as given
     room = batch_room(hn.shape[0], max(nb, 1))
     first, last, due, key, link, rows = room[:6]
     n_rows = 0
+    counters = np.zeros(5, np.int64)
     for x in range(nb):
         n_rows = join(int(b_row[x]), float(b_due[x]), int(b_key[x]), x, n_rows, due, key, link, rows, first,
                       last)
-    return (b_row, b_due, b_key), room, n_rows
+        task_push(int(b_row[x]), float(b_due[x]), int(b_key[x]), *one, counters)
+    return (hd, hk, hn), one, b_row, room, n_rows, counters
 
 
 def _idle_nobody(n_managers: int):
@@ -80,13 +90,7 @@ EVENTS = (np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
 def test_a_batch_handed_over_is_queued_as_giving_its_tasks_one_by_one(seed):
     rng = np.random.default_rng(100 + seed)
     n_managers = 4
-    hd, hk, hn = _lists(rng, n_managers, cap=256)
-    one = (hd.copy(), hk.copy(), hn.copy())
-    # Up to 150 tasks over 12 lists: a list's tasks are many runs in due order, as from many owners.
-    (b_row, b_due, b_key), room, n_rows = _batch(rng, n_managers, hn, int(rng.integers(0, 150)))
-    counters = np.zeros(5, np.int64)
-    for x in range(b_row.size):  # the statement: one by one
-        task_push(int(b_row[x]), float(b_due[x]), int(b_key[x]), *one, counters)
+    (hd, hk, hn), one, _, room, n_rows, counters = _handed_over(rng, n_managers, 0)
     first, last, due, key, link, rows = room[:6]
     flush(n_rows, rows, due, key, link, first, last, np.full(n_managers, INF), 0.0, room[6:],
           *_idle_nobody(n_managers), (hd, hk, hn), EVENTS, counters)
@@ -101,12 +105,7 @@ def test_an_owner_s_tasks_queued_alone_leave_the_rest_to_the_minute_s_last_flush
     """A flush of an owner's lists queues theirs only; the minute's flush then queues the rest, the same."""
     rng = np.random.default_rng(300 + seed)
     n_managers = 4
-    hd, hk, hn = _lists(rng, n_managers, cap=256)
-    one = (hd.copy(), hk.copy(), hn.copy())
-    (b_row, b_due, b_key), room, n_rows = _batch(rng, n_managers, hn, int(rng.integers(1, 150)))
-    counters = np.zeros(5, np.int64)
-    for x in range(b_row.size):
-        task_push(int(b_row[x]), float(b_due[x]), int(b_key[x]), *one, counters)
+    (hd, hk, hn), one, b_row, room, n_rows, counters = _handed_over(rng, n_managers, 1)
     first, last, due, key, link, rows = room[:6]
     owner = int(b_row[0]) // ROWS
     pending = np.full(n_managers, INF)

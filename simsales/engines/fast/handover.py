@@ -133,9 +133,8 @@ def _queue_row(h: int, b_due: np.ndarray, b_key: np.ndarray, link: np.ndarray, f
 
 @njit(cache=True, error_model="numpy", _nrt=False)
 def flush(n_rows: int, rows: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, link: np.ndarray,
-          first: np.ndarray,
-          last: np.ndarray, pending: np.ndarray, t: float, scratch: tuple, mf: np.ndarray, mi: np.ndarray,
-          md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray) -> None:
+          first: np.ndarray, last: np.ndarray, pending: np.ndarray, t: float, scratch: tuple, mf: np.ndarray,
+          mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray) -> None:
     """Queue the batch's tasks for the lists ``rows[:n_rows]``, one merge per list (:func:`_queue_row`).
 
     Within a list, in ``(due, seq)`` order, as giving them one by one
@@ -328,9 +327,7 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
             cap = max(2 * b_due.size, nb + due.size)
             b_due, b_key, link, rows = _grown(b_due, cap), _grown(b_key, cap), _grown(link, cap), _grown(
                 rows, cap)
-            gd, gk, gd2, gk2, bounds = (np.empty(cap), np.empty(cap, np.int64), np.empty(cap),
-                                        np.empty(cap, np.int64), np.empty(cap + 1, np.int64))
-            scratch = (gd, gk, gd2, gk2, bounds)
+            scratch = batch_room(0, cap)[6:]  # the sort's buffers, for cap tasks
         nb, n_rows = give_out(m, t, due, key, nb, n_rows, b_due, b_key, link, rows, first, last, batch,
                               seen, pending, extra_draws, head, tail, nxt, due_at, leads, out, chain,
                               routing, params, seed, mf, mi, md, queues, events, counters)

@@ -183,6 +183,7 @@ def pack_routing(segments: tuple[np.ndarray, ...],
     f_until = bounds.size + cum_weight.size
     head = np.array([bounds.size, offsets[0], offsets[1], offsets[2], offsets[3], route_seg.size,
                      offsets[4], f_until, f_until + until.size, n_days, offsets[5]])
+    # Only the weighted policy has running weights (the others get placeholders: cum_ptr [0], one weight).
     guide = guides(cum_ptr, cum_weight) if cum_weight.size == cum_ptr[-1] else np.zeros(0, np.int64)
     ri = np.concatenate([head, seg_ptr, seg_cands, route_seg, cum_ptr, changing, guide]).astype(np.int64)
     return np.concatenate([bounds, cum_weight, until, weight]).astype(float), ri
