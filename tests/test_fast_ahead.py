@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 
-import numpy as np
 import pytest
 
 from simsales.engines.fast import ahead
@@ -25,7 +24,7 @@ import json
 from simsales.engines.fast.ahead import compile_ahead
 from simsales.engines.fast.dispatch import reassign
 from simsales.engines.fast.entry import arrive
-from simsales.engines.fast.handover import hand_over_batch
+from simsales.engines.fast.handover import flush, give_out, hand_over_batch
 from simsales.engines.fast.period import advance
 from simsales.engines.fast.probation import dismiss, fails
 from simsales.engines.fast.split import run_split
@@ -38,7 +37,8 @@ helped = compile_ahead(_first_run(warm_up_scenario("weighted", compiled_ramp=Fal
 run_batch(Batch(scenario, tuple(scenario.plans), 0, 1, 0, "fast"))  # the loop itself, as warm_up runs it
 print(json.dumps({"helped": helped, **{
     d.__name__: [len(d.signatures), len(d.stats.cache_hits), len(d.stats.cache_misses)]
-    for d in (run_split, hand_over_batch, advance, arrive, reassign, dismiss, fails, walk_days_months)}}))
+    for d in (run_split, hand_over_batch, give_out, advance, arrive, reassign, dismiss, fails,
+              walk_days_months, flush)}}))
 """
 
 
@@ -52,20 +52,38 @@ def test_the_loop_loads_the_helper_s_callees_and_compiles_nothing_twice(tmp_path
     for name, (signatures, _, _) in seen.items():
         assert signatures == 1, f"{name} compiled for {signatures} argument types"
     # compiled here (this process's part, and the loop itself) ...
-    for name in ("run_split", "hand_over_batch", "advance"):
+    for name in ("run_split", "hand_over_batch", "give_out", "advance"):
         assert seen[name][1:] == [0, 1], name
-    # ... and loaded from the helper's cache, not compiled again
-    for name in ("arrive", "reassign", "dismiss", "fails", "walk_days_months"):
+    # ... and loaded from the helper's cache, not compiled again (the hand-over's flush too: this
+    # process types it after the helper has compiled it)
+    for name in ("arrive", "reassign", "dismiss", "fails", "walk_days_months", "flush"):
         assert seen[name][1:] == [1, 0], name
 
 
-def test_the_parts_run_nothing():
+def test_the_parts_stop_at_typing_and_are_never_built():
     calls = []
     run = _first_run(warm_up_scenario("weighted"))
     for part in ahead.PARTS:
-        out = run(lambda *args, part=part: calls.append(part.__name__) or part(*args))
-        assert not np.asarray(out.attempts).any() and np.isnan(out.first_attempt).all()
+        ahead.compile_part(run, lambda *args, part=part: calls.append(part.__name__) or part(*args))
+        assert part.signatures == []  # typed up to stop_typing, never built, never run
     assert calls == ["hand_over_part", "rest_part"]
+
+
+def test_a_call_of_stop_typing_fails_typing_and_its_callees_still_compile():
+    @ahead.njit
+    def callee(x):
+        return x + 1
+
+    @ahead.njit
+    def part(x):
+        if x < 0:  # never
+            callee(x)
+            ahead.stop_typing()
+        return 0
+
+    with pytest.raises(ahead.TypingError, match="stop_typing"):
+        part(1)
+    assert len(callee.signatures) == 1 and part.signatures == []
 
 
 def test_with_another_thread_running_this_process_compiles_both_parts():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simsales.engines.fast import routing as fast_routing
-from simsales.engines.fast.handover import batch_room, flush, join
+from simsales.engines.fast.handover import CHAIN_PER_TASK, batch_room, flush, join
 from simsales.engines.fast.queues import COUNT, FIRST, LEAD_BITS, ROWS, SEGMENT, owned_before, task_push
 from simsales.engines.fast.tables import INF
 from simsales.scenario.policies import POLICY_CODES
@@ -46,7 +46,7 @@ def test_an_owners_tasks_due_before_a_moment_come_out_in_due_then_queue_order(se
     owner, until = int(rng.integers(0, 3)), float(rng.choice([INF, rng.integers(0, 40) * 15.0 + 7.5]))
     before = [_tasks(hd, hk, hn, ROWS * owner + c) for c in range(ROWS)]
     others = {h: _tasks(hd, hk, hn, h) for h in range(hn.shape[0]) if h // ROWS != owner}
-    due, key = owned_before(owner, until, hd, hk, hn)
+    due, key, _ = owned_before(owner, until, hd, hk, hn)
     taken = sorted((d, k) for tasks in before for d, k in tasks if d < until)  # keys are unique
     assert list(zip(due.tolist(), key.tolist(), strict=True)) == taken
     for c in range(ROWS):  # the rest stay, in order
@@ -68,14 +68,12 @@ def _handed_over(rng: np.random.Generator, n_managers: int, fewest: int):
     b_due = rng.integers(0, 40, nb).astype(float) * 15.0
     b_key = ((np.arange(nb, dtype=np.int64) + 10_000) << LEAD_BITS) | 7  # numbered as given
     room = batch_room(hn.shape[0], max(nb, 1))
-    first, last, due, key, link, rows = room[:6]
     n_rows = 0
     counters = np.zeros(5, np.int64)
     for x in range(nb):
-        n_rows = join(int(b_row[x]), float(b_due[x]), int(b_key[x]), x, n_rows, due, key, link, rows, first,
-                      last)
+        n_rows = join(int(b_row[x]), float(b_due[x]), int(b_key[x]), x, n_rows, room)
         task_push(int(b_row[x]), float(b_due[x]), int(b_key[x]), *one, counters)
-    return (hd, hk, hn), one, b_row, room, n_rows, counters
+    return (hd, hk, hn), one, b_row, nb, room, n_rows, counters
 
 
 def _idle_nobody(n_managers: int):
@@ -90,41 +88,76 @@ EVENTS = (np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64))
 def test_a_batch_handed_over_is_queued_as_giving_its_tasks_one_by_one(seed):
     rng = np.random.default_rng(100 + seed)
     n_managers = 4
-    (hd, hk, hn), one, _, room, n_rows, counters = _handed_over(rng, n_managers, 0)
-    first, last, due, key, link, rows = room[:6]
-    flush(n_rows, rows, due, key, link, first, last, np.full(n_managers, INF), 0.0, room[6:],
-          *_idle_nobody(n_managers), (hd, hk, hn), EVENTS, counters)
+    (hd, hk, hn), one, _, nb, room, n_rows, counters = _handed_over(rng, n_managers, 0)
+    first, last, pend, slot = room[:4]
+    flush(n_rows, room[9], nb, room, np.full(n_managers, INF), 0.0, *_idle_nobody(n_managers), (hd, hk, hn),
+          EVENTS, counters)
     assert counters[2] == 0
     for h in range(hn.shape[0]):
         assert _tasks(hd, hk, hn, h) == _tasks(*one, h)
-    assert (first == -1).all() and (last == -1).all()  # left clean for the next batch
+    # left clean for the next batch
+    assert (first == -1).all() and (last == -1).all() and (pend == 0).all() and (slot == -1).all()
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_an_owner_s_tasks_queued_alone_leave_the_rest_to_the_minute_s_last_flush(seed):
-    """A flush of an owner's lists queues theirs only; the minute's flush then queues the rest, the same."""
+@pytest.mark.parametrize("n_managers", [2, 24])
+def test_an_owner_s_tasks_queued_alone_leave_the_rest_to_the_minute_s_last_flush(seed, n_managers):
+    """A flush of an owner's lists queues theirs only; the minute's flush then queues the rest, the same.
+
+    With 2 managers the owner's tasks are gathered in a pass over the batch, with 24 along their
+    chains (handover.CHAIN_PER_TASK); the minute's flush always takes the pass.
+    """
     rng = np.random.default_rng(300 + seed)
-    n_managers = 4
-    (hd, hk, hn), one, b_row, room, n_rows, counters = _handed_over(rng, n_managers, 1)
-    first, last, due, key, link, rows = room[:6]
+    (hd, hk, hn), one, b_row, nb, room, n_rows, counters = _handed_over(rng, n_managers, 40)
+    first, _, pend, slot = room[:4]
     owner = int(b_row[0]) // ROWS
+    own_rows = [h for h in range(ROWS * owner, ROWS * owner + ROWS) if first[h] >= 0]
+    along_chains = CHAIN_PER_TASK * pend[own_rows].sum() < nb - first[own_rows].min()
+    assert along_chains == (n_managers == 24)
     pending = np.full(n_managers, INF)
     pending[b_row // ROWS] = 0.0
     tables = _idle_nobody(n_managers)
     before = {h: _tasks(hd, hk, hn, h) for h in range(hn.shape[0])}
     own = np.arange(ROWS * owner, ROWS * owner + ROWS, dtype=np.int64)
-    flush(ROWS, own, due, key, link, first, last, pending, 0.0, room[6:], *tables, (hd, hk, hn), EVENTS,
-          counters)
+    flush(ROWS, own, nb, room, pending, 0.0, *tables, (hd, hk, hn), EVENTS, counters)
     for h in range(hn.shape[0]):
         expected = _tasks(*one, h) if h // ROWS == owner else before[h]
         assert _tasks(hd, hk, hn, h) == expected
     assert pending[owner] == INF and (first[ROWS * owner:ROWS * owner + ROWS] == -1).all()
-    flush(n_rows, rows, due, key, link, first, last, pending, 0.0, room[6:], *tables, (hd, hk, hn), EVENTS,
-          counters)
+    flush(n_rows, room[9], nb, room, pending, 0.0, *tables, (hd, hk, hn), EVENTS, counters)
     assert counters[2] == 0
     for h in range(hn.shape[0]):
         assert _tasks(hd, hk, hn, h) == _tasks(*one, h)
-    assert (pending == INF).all() and (first == -1).all()
+    assert (pending == INF).all() and (first == -1).all() and (pend == 0).all() and (slot == -1).all()
+
+
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("n_managers", [2, 24])
+def test_tasks_given_to_an_owner_after_their_flush_are_queued_once_at_the_minute_s_end(seed, n_managers):
+    """An owner's lists flushed mid-minute, then given more: the minute's flush queues only the new ones."""
+    rng = np.random.default_rng(500 + seed)
+    hd, hk, hn = _lists(rng, n_managers, cap=256)
+    one = (hd.copy(), hk.copy(), hn.copy())
+    owner = int(rng.integers(0, n_managers))
+    own = np.arange(ROWS * owner, ROWS * owner + ROWS, dtype=np.int64)
+    room = batch_room(hn.shape[0], 300)
+    counters, n_rows, nb = np.zeros(5, np.int64), 0, 0
+    pending = np.full(n_managers, INF)
+    tables = _idle_nobody(n_managers)
+    for part in range(2):  # the owner's lists flushed after the first part
+        for _ in range(int(rng.integers(20, 120))):
+            h = int(own[rng.integers(0, ROWS)] if rng.random() < 0.3 else rng.integers(0, ROWS * n_managers))
+            due, key = float(rng.integers(0, 40) * 15.0), ((nb + 10_000) << LEAD_BITS) | 7
+            n_rows = join(h, due, key, nb, n_rows, room)
+            task_push(h, due, key, *one, counters)
+            pending[h // ROWS] = 0.0
+            nb += 1
+        if part == 0:
+            flush(ROWS, own, nb, room, pending, 0.0, *tables, (hd, hk, hn), EVENTS, counters)
+    flush(n_rows, room[9], nb, room, pending, 0.0, *tables, (hd, hk, hn), EVENTS, counters)
+    assert counters[2] == 0
+    for h in range(hn.shape[0]):
+        assert _tasks(hd, hk, hn, h) == _tasks(*one, h)
 
 
 def test_routing_far_ahead_finds_the_segment_of_that_moment():

@@ -13,14 +13,20 @@ every callee from it.
 Each part is a compiled function with ``run_split``'s arguments that builds
 the same views and locals and calls its callees behind a branch that is
 never taken: numba compiles a call when it types it, so the callees are
-compiled, with the very argument types ``run_split`` gives them, and
-nothing runs.  ``tests/test_fast_ahead.py`` checks that the loop then
+compiled, with the very argument types ``run_split`` gives them.  The part
+itself is never built: it ends with a call of :func:`stop_typing`, which
+has no compiled implementation, so its typing fails once everything else
+in it is typed (numba types all of a function's calls before it reports
+an error) and :func:`compile_part` takes that error as the end of the
+part.  Built, a part would link and optimise all its callees once more
+(about a second).  ``tests/test_fast_ahead.py`` checks that the loop then
 compiles none of them again (a changed argument type in ``run_split`` and
 not here would make it compile its own: slower, never wrong).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -28,26 +34,39 @@ from collections.abc import Callable
 
 import numpy as np
 from numba import njit
+from numba.core.errors import TypingError
+from numba.extending import overload
 
 from simsales.engines.fast.dispatch import reassign
 from simsales.engines.fast.entry import arrival, arrive
-from simsales.engines.fast.handover import batch_room, hand_over_batch
+from simsales.engines.fast.handover import batch_room, flush, give_out, hand_over_batch
 from simsales.engines.fast.probation import dismiss, fails
+from simsales.engines.fast.queues import owned_before
 from simsales.engines.fast.tables import DECIDE_AT, INF, P_BAR
 from simsales.engines.fast.views import views
 
-__all__ = ["PARTS", "compile_ahead", "hand_over_part", "rest_part"]
+__all__ = ["PARTS", "compile_ahead", "compile_part", "hand_over_part", "rest_part", "stop_typing"]
+
+
+def stop_typing() -> None:
+    """Where a part ends: compiled code has no implementation of it, so typing the part fails here."""
+
+
+@overload(stop_typing)
+def _no_implementation() -> None:
+    """No implementation for any arguments: a call of :func:`stop_typing` fails typing."""
+    return None
 
 
 @njit(cache=True, error_model="numpy")
 def hand_over_part(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
                    seed: np.uint64, state: tuple, out: tuple) -> int:
-    """Compile ``run_split``'s hand-over (``hand_over_batch`` and what it calls); run nothing.
+    """Compile ``run_split``'s hand-over (``hand_over_batch`` and its callees); never built.
 
     Arguments as ``split.run_split``'s.
 
     Returns:
-        0 (no overflow: the engine's caller takes the run as done).
+        0 (never: its typing stops at :func:`stop_typing`).
     """
     leads, out, (md, _, _, _, handover), chain, routing, params, (
         mf, mi, queues, events, counters) = views(leads, out, roster, chain, routing, params, state)
@@ -63,22 +82,28 @@ def hand_over_part(leads: tuple, roster: tuple, chain: tuple, routing: tuple, pa
     room = batch_room(queues[2].shape[0])
     batch = q = q_end = np.int64(0)  # as run_split's (not the literal 0, a type of its own)
     t_hand = ho_t[q] if q < ho_t.size else INF
-    if n_leads < 0:  # never
+    if n_leads < 0:  # never; give_out (with a manager's period) first, flush by then from the helper
+        m = ho_m[q]
+        due, key, work = owned_before(m, ho_until[q], queues[0], queues[1], queues[2])
+        batch, q = give_out(m, t_hand, due, key, work, batch, q, room, batch, seen, pending, n_leads * stride,
+                            head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
+                            queues, events, counters)
         room = hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, room, n_leads * stride,
                                head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
                                queues, events, counters, q_end)
+        stop_typing()
     return 0
 
 
 @njit(cache=True, error_model="numpy")
 def rest_part(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
               seed: np.uint64, state: tuple, out: tuple) -> int:
-    """Compile the rest of ``run_split``'s callees (arrivals, leaves, probation); run nothing.
+    """Compile the rest of ``run_split``'s callees (arrivals, leaves, probation); never built.
 
     Arguments as ``split.run_split``'s.
 
     Returns:
-        0 (no overflow: the engine's caller takes the run as done).
+        0 (never: its typing stops at :func:`stop_typing`).
     """
     leads, out, (md, leavers, leave_at, probation, _), chain, routing, params, (
         mf, mi, queues, events, counters) = views(leads, out, roster, chain, routing, params, state)
@@ -90,7 +115,10 @@ def rest_part(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
     i = j = k = np.int64(0)  # as run_split's (not the literal 0, a type of its own)
     t_leave = leave_at[j] if j < leavers.size else INF
     t_decide = pf[decisions[k], DECIDE_AT] if k < decisions.size else INF
-    if n_leads < 0:  # never
+    if n_leads < 0:  # never; first the hand-over's flush, which the other process types late
+        pending = np.full(n_leads, INF)
+        room = batch_room(queues[2].shape[0])
+        flush(i, room[9], j, room, pending, t_leave, mf, mi, md, queues, events, counters)
         arrive(i, arrival(lf, i), first_offset, i * stride + n_steps + 2, seed, routing, queues[2], md, mf,
                lf, params, counters)
         m = decisions[k]
@@ -99,6 +127,7 @@ def rest_part(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params:
                     queues, events, counters, pf, standby, fired)
         reassign(leavers[j], t_leave, False, n_leads * stride, step, owner, routing, params, seed, mf, mi,
                  md, queues, events, counters)
+        stop_typing()
     return 0
 
 
@@ -108,11 +137,23 @@ PARTS = (hand_over_part, rest_part)
 """The parts, this process's first: ``run_split``'s callees are in one or the other."""
 
 
+def compile_part(simulate: Callable[[Callable[..., int]], object], part: Callable[..., int]) -> None:
+    """Compile ``part``'s callees (into numba's cache): ``simulate`` calls it, and its typing stops.
+
+    Args:
+        simulate: runs the fast engine's preparation and calls the loop it is given.
+        part: one of :data:`PARTS`.
+    """
+    # The part's end (stop_typing); a callee's own error shows when the loop compiles it.
+    with contextlib.suppress(TypingError):
+        simulate(part)
+
+
 def _compile_then_exit(simulate: Callable[[Callable[..., int]], object], part: Callable[..., int]) -> None:
     """In the helper: compile ``part`` (its callees land in numba's cache), then leave at once."""
     code = 0
     try:
-        simulate(part)
+        compile_part(simulate, part)
     except BaseException:  # the parent compiles whatever is missing: nothing is lost
         code = 1
     os._exit(code)  # no interpreter teardown in a forked child
@@ -142,11 +183,11 @@ def compile_ahead(here: Callable[[Callable[..., int]], object],
         except (ValueError, AssertionError, OSError):  # no fork here, or a daemonic process
             helper = None
     try:
-        here(PARTS[0])
+        compile_part(here, PARTS[0])
         if helper is not None:
             helper.join(HELPER_TIMEOUT_S)
         if helper is None or helper.exitcode != 0:  # none, failed or stuck: compile it here
-            here(PARTS[1])
+            compile_part(here, PARTS[1])
     finally:
         if helper is not None and helper.is_alive():
             helper.terminate()

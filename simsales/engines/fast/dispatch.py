@@ -320,7 +320,7 @@ def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarr
         counters: the loop's counters (``REASSIGN_DRAWS`` counts the re-routings).
     """
     hd, hk, hn = queues
-    due, key = owned_before(leaver, INF, hd, hk, hn)
+    due, key, _ = owned_before(leaver, INF, hd, hk, hn)
     for x in range(due.size):
         target = reroute(t, extra_draws, routing, params, seed, hn, counters)
         if target >= 0:
@@ -357,7 +357,7 @@ def hand_over(m: int, t: float, until: float, heap: bool, extra_draws: int, step
     in ``handovers``.  Arguments as :func:`reassign`'s.
     """
     hd, hk, hn = queues
-    due, key = owned_before(m, until, hd, hk, hn)
+    due, key, _ = owned_before(m, until, hd, hk, hn)
     for x in range(due.size):
         # To someone on shift when the task is due (now, if overdue); nobody then: it stays.
         target = reroute(max(t, due[x]), extra_draws, routing, params, seed, hn, counters)

@@ -237,27 +237,31 @@ def _lead_draws(world: World, rng: np.random.Generator,
     chain, funnel = sc.touch_chain, sc.funnel
     quality = np.array([value(c.quality) for c in sc.channels])
     factor = np.array([value(c.contact_factor) for c in sc.channels], dtype=float)
-    draws = np.zeros((n, 11))  # the loops' lead table: tables.CREATED ... EXPIRY
-    draws[:, CREATED] = leads.created
-    draws[:, P_QUALIFY] = value(funnel.qualify) * quality[leads.channel]  # the manager's factor comes later
-    draws[:, CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
-    draws[:, PRESENT_MIN] = _per_lead(funnel.offer.call_minutes, rng, n)
-    draws[:, DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
-    draws[:, CONTACT_F] = factor[leads.channel] * leads.reachable_mask()
-    draws[:, ENTRY_DUE], draws[:, ENTRY_OWNER] = np.nan, -1.0  # a new lead; then the pipeline's entries
-    draws[:, EXPIRY] = leads.created + chain.lead_ttl
+    cols = np.zeros((11, n))  # the loops' lead table by column (tables.CREATED ... EXPIRY), then by lead
+    cols[CREATED] = leads.created
+    cols[P_QUALIFY] = value(funnel.qualify) * quality[leads.channel]  # the manager's factor comes later
+    cols[CALL_MIN] = _per_lead(chain.call_minutes, rng, n)
+    cols[PRESENT_MIN] = _per_lead(funnel.offer.call_minutes, rng, n)
+    cols[DELAY_MIN] = _per_lead(funnel.offer.delay_days, rng, n) * MINUTES_PER_DAY
+    cols[CONTACT_F] = factor[leads.channel] * leads.reachable_mask()
+    cols[ENTRY_DUE], cols[ENTRY_OWNER] = np.nan, -1.0  # a new lead; then the pipeline's entries
+    cols[EXPIRY] = leads.created + chain.lead_ttl
     if leads.entry is not None:
-        draws[: leads.n_entries, ENTRY_DUE] = leads.entry.due
-        draws[: leads.n_entries, ENTRY_OWNER] = leads.entry.owner
-        draws[: leads.n_entries, EXPIRY][leads.entry.attempt < 0] = np.inf  # a presentation: no lead_ttl
+        cols[ENTRY_DUE, : leads.n_entries] = leads.entry.due
+        cols[ENTRY_OWNER, : leads.n_entries] = leads.entry.owner
+        cols[EXPIRY, : leads.n_entries][leads.entry.attempt < 0] = np.inf  # a presentation: no lead_ttl
     seed = np.uint64(rng.integers(0, 2**63))
     if chain.nontarget_call_minutes is not None:  # drawn last: no other draw moves
         short = _per_lead(chain.nontarget_call_minutes, rng, n)
-        draws[:, CALL_MIN] = np.where(leads.target, draws[:, CALL_MIN], short)
+        cols[CALL_MIN] = np.where(leads.target, cols[CALL_MIN], short)
     closing = funnel.closing
     if closing.share > 0:  # drawn last, and only if needed: no other draw moves
-        draws[:, CLOSE_MIN] = _per_lead(closing.call_minutes, rng, n)
-        draws[:, CLOSE_DELAY] = _per_lead(closing.delay_days, rng, n) * MINUTES_PER_DAY
+        cols[CLOSE_MIN] = _per_lead(closing.call_minutes, rng, n)
+        cols[CLOSE_DELAY] = _per_lead(closing.delay_days, rng, n) * MINUTES_PER_DAY
+    # One copy to a row per lead (numpy reads the 11 columns as 11 streams): writing the by-lead table
+    # a column at a time touched each of its cache lines once per column, 11 passes over 29 MB with
+    # 250 managers.
+    draws = np.ascontiguousarray(cols.T)
     cache.lead_draws = LeadDraws(leads, sc, before, draws, seed, rng.bit_generator.state)
     return draws, seed
 

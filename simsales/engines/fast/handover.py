@@ -23,119 +23,27 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simsales.engines.fast.dispatch import reroute, task_row, wake_if_idle
+from simsales.engines.fast.dispatch import reroute, wake_if_idle
+from simsales.engines.fast.groupsort import sort_group
 from simsales.engines.fast.period import advance
 from simsales.engines.fast.prefetch import prefetch
 from simsales.engines.fast.queues import LEAD_BITS, LEAD_MASK, ROWS, SEQ, STOP, owned_before, task_merge
 from simsales.engines.fast.tables import INF
 from simsales.engines.fast.views import unchecked
 
-__all__ = ["batch_room", "flush", "give_out", "hand_over_batch", "join"]
+__all__ = ["CHAIN_PER_TASK", "batch_room", "flush", "give_out", "hand_over_batch", "join"]
+
+CHAIN_PER_TASK = 4
+"""A flush gathers its lists' tasks along their chains if that is fewer than this many tasks of
+the batch per task to gather (an owner's lists, a few tasks among thousands), else in one pass
+over the batch: a step along a chain waits for the one before (docs/engines.md, "The hand-over's
+groups gathered and sorted")."""
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
-def _merge_pass(sd: np.ndarray, sk: np.ndarray, dd: np.ndarray, dk: np.ndarray, bounds: np.ndarray,
-                n_runs: int, g: int) -> int:
-    """Merge the sorted runs of ``(sd, sk)`` two by two into ``(dd, dk)``; a tie takes the left run.
-
-    ``bounds[:n_runs + 1]``: where the runs start, and ``g``; overwritten
-    with the merged runs' starts.
-
-    Returns:
-        The number of runs after the pass.
-    """
-    sd, sk, dd, dk = unchecked(sd), unchecked(sk), unchecked(dd), unchecked(dk)  # no negative-index fix-up
-    n_out = 0
-    for p in range(0, n_runs, 2):
-        a, mid = bounds[p], bounds[p + 1]
-        b = bounds[p + 2] if p + 1 < n_runs else mid
-        bounds[n_out] = a
-        n_out += 1
-        if b == mid:  # a run alone: copied
-            for x in range(a, mid):
-                dd[x], dk[x] = sd[x], sk[x]
-            continue
-        # From both ends at once, two chains of work the processor overlaps: the front takes the
-        # smaller head (a tie: the left run's), the back the larger tail (a tie: the right run's),
-        # while each run has two or more left.  Without a branch on the data: which run comes
-        # next is a coin toss.
-        i, j, w = a, mid, a
-        ie, je, we = mid - 1, b - 1, b - 1
-        while i < ie and j < je:
-            di, dj = sd[i], sd[j]
-            right = dj < di
-            dd[w] = dj if right else di
-            dk[w] = sk[j] if right else sk[i]
-            j += right
-            i += 1 - right
-            w += 1
-            ei, ej = sd[ie], sd[je]
-            left = ei > ej
-            dd[we] = ei if left else ej
-            dk[we] = sk[ie] if left else sk[je]
-            ie -= left
-            je -= 1 - left
-            we -= 1
-        while i <= ie and j <= je:  # the rest from the front
-            di, dj = sd[i], sd[j]
-            right = dj < di
-            dd[w] = dj if right else di
-            dk[w] = sk[j] if right else sk[i]
-            j += right
-            i += 1 - right
-            w += 1
-        while i <= ie:
-            dd[w], dk[w] = sd[i], sk[i]
-            i += 1
-            w += 1
-        while j <= je:
-            dd[w], dk[w] = sd[j], sk[j]
-            j += 1
-            w += 1
-    bounds[n_out] = g
-    return n_out
-
-
-@njit(cache=True, error_model="numpy", _nrt=False)
-def _queue_row(h: int, b_due: np.ndarray, b_key: np.ndarray, link: np.ndarray, first: np.ndarray,
-               last: np.ndarray, scratch: tuple, queues: tuple, counters: np.ndarray) -> None:
-    """Queue row ``h``'s tasks of the batch with one merge (``queues.task_merge``), in ``(due, seq)`` order.
-
-    The row's tasks, in the order they were handed over (their keys grow),
-    are a few runs in due order, one per owner: a natural merge sort,
-    stable, puts them in order.  Marks the row as having none left
-    (``first``, ``last``: -1).
-    """
-    hd, hk, hn = queues
-    gd, gk, gd2, gk2, bounds = scratch
-    x, g, n_runs = first[h], 0, 0
-    while x >= 0:
-        if g == 0 or b_due[x] < gd[g - 1]:
-            bounds[n_runs] = g
-            n_runs += 1
-        gd[g], gk[g] = b_due[x], b_key[x]
-        g += 1
-        x = link[x]
-    first[h] = last[h] = -1
-    bounds[n_runs] = g
-    into_second = False
-    while n_runs > 1:
-        if into_second:
-            n_runs = _merge_pass(gd2, gk2, gd, gk, bounds, n_runs, g)
-        else:
-            n_runs = _merge_pass(gd, gk, gd2, gk2, bounds, n_runs, g)
-        into_second = not into_second
-    if into_second:
-        task_merge(h, gd2[:g], gk2[:g], hd, hk, hn, counters)
-    else:
-        task_merge(h, gd[:g], gk[:g], hd, hk, hn, counters)
-
-
-@njit(cache=True, error_model="numpy", _nrt=False)
-def flush(n_rows: int, rows: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, link: np.ndarray,
-          first: np.ndarray, last: np.ndarray, pending: np.ndarray, t: float, scratch: tuple, mf: np.ndarray,
+def flush(n_rows: int, rows: np.ndarray, nb: int, room: tuple, pending: np.ndarray, t: float, mf: np.ndarray,
           mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray) -> None:
-    """Queue the batch's tasks for the lists ``rows[:n_rows]``, one merge per list (:func:`_queue_row`).
+    """Queue the batch's tasks for the lists ``rows[:n_rows]``, one merge per list (``queues.task_merge``).
 
     Within a list, in ``(due, seq)`` order, as giving them one by one
     would leave it; each receiver then re-plans their wait once (the same
@@ -146,15 +54,58 @@ def flush(n_rows: int, rows: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, l
     receivers' tasks wait for the minute's end and each of their lists
     takes one merge a minute.  (Flushing the whole batch before each such
     owner, as before, merged most lists several times a minute with 250
-    managers, each merge moving the whole list.)  ``pending`` marks the
-    receivers (the earliest due time of their tasks; reset to inf here).
-    Arguments as :func:`hand_over_batch`'s; ``scratch``: the sort's
-    buffers (:func:`batch_room`).
+    managers, each merge moving the whole list.)  The lists' tasks are
+    gathered in one pass over the batch, a counting sort by list (each
+    list's tasks in the order given; an owner's few along their lists'
+    chains, ``CHAIN_PER_TASK``), then each list's group is sorted
+    (:func:`~simsales.engines.fast.groupsort.sort_group`) and merged.
+    ``pending`` marks the receivers (the earliest due time of their
+    tasks; reset to inf here).  Arguments as :func:`hand_over_batch`'s;
+    ``nb``: the batch's size; ``room``: :func:`batch_room`'s arrays.
     """
+    first, last, pend, slot, ends, b_due, b_key, b_row, link = room[:9]
+    gd, gk, gd2, gk2, bounds = room[10:]
+    hd, hk, hn = queues
+    n_slots, total, lo = 0, 0, nb
+    for r in range(n_rows):  # a slot per list with tasks to queue, its group's start in ends
+        h = rows[r]
+        if first[h] >= 0 and slot[h] < 0:
+            slot[h], ends[n_slots] = n_slots, total
+            total += pend[h]
+            n_slots += 1
+            lo = min(lo, first[h])
+    if CHAIN_PER_TASK * total < nb - lo:  # a few lists' tasks (an owner's) among many: along their chains
+        for r in range(n_rows):
+            h = rows[r]
+            s = slot[h]
+            if s >= 0:
+                x, p = first[h], ends[s]
+                while x >= 0:
+                    gd[p], gk[p] = b_due[x], b_key[x]
+                    p += 1
+                    x = link[x]
+                ends[s] = p
+    else:  # one pass over the batch, each task to its list's group; ends[s] moves to the group's end
+        u_due, u_key, u_row, u_gd, u_gk = unchecked(b_due), unchecked(b_key), unchecked(b_row), unchecked(
+            gd), unchecked(gk)
+        for x in range(lo, nb):
+            h = u_row[x]
+            s = slot[h]
+            if s >= 0 and x >= first[h]:  # a list queued now, and not queued before (an owner's, earlier)
+                p = ends[s]
+                u_gd[p], u_gk[p] = u_due[x], u_key[x]
+                ends[s] = p + 1
     for r in range(n_rows):
         h = rows[r]
-        if first[h] >= 0:
-            _queue_row(h, b_due, b_key, link, first, last, scratch, queues, counters)
+        s = slot[h]
+        if s >= 0:
+            a, b = (ends[s - 1] if s > 0 else 0), ends[s]
+            if sort_group(gd, gk, gd2, gk2, bounds, a, b):
+                task_merge(h, gd2[a:b], gk2[a:b], hd, hk, hn, counters)
+            else:
+                task_merge(h, gd[a:b], gk[a:b], hd, hk, hn, counters)
+            slot[h] = first[h] = last[h] = -1
+            pend[h] = 0
     for r in range(n_rows):
         m = rows[r] // ROWS
         if pending[m] < INF:
@@ -163,9 +114,8 @@ def flush(n_rows: int, rows: np.ndarray, b_due: np.ndarray, b_key: np.ndarray, l
 
 
 @njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
-def join(h: int, due: float, key: int, nb: int, n_rows: int, b_due: np.ndarray, b_key: np.ndarray,
-         link: np.ndarray, rows: np.ndarray, first: np.ndarray, last: np.ndarray) -> int:
-    """Put a task for list ``h`` in the batch at ``nb``, at the end of that list's chain.
+def join(h: int, due: float, key: int, nb: int, n_rows: int, room: tuple) -> int:
+    """Put a task for list ``h`` in the batch at ``nb``.
 
     Args:
         h: the task list's row.
@@ -173,17 +123,17 @@ def join(h: int, due: float, key: int, nb: int, n_rows: int, b_due: np.ndarray, 
         key: its key (larger than any in the batch).
         nb: where it goes (the batch's size before it).
         n_rows: how many lists the batch has given tasks to (``rows``).
-        b_due: the batch's due times.
-        b_key: the batch's keys.
-        link: per task of the batch, the next one of its list (-1: none).
-        rows: the lists given tasks, in the order of their first one.
-        first: per task list, its first task in the batch (-1: none).
-        last: per task list, its last task in the batch.
+        room: :func:`batch_room`'s arrays: per task list its first and
+            last task in the batch not queued yet (-1: none) and their
+            number; per task its due time, key, list and the next task of
+            its list (-1: none); the lists given tasks, in the order of
+            their first one.
 
     Returns:
         ``n_rows`` after it.
     """
-    b_due[nb], b_key[nb], link[nb] = due, key, -1
+    first, last, pend, _, _, b_due, b_key, b_row, link, rows = room[:10]
+    b_due[nb], b_key[nb], b_row[nb], link[nb] = due, key, h, -1
     if first[h] < 0:
         first[h] = nb
         rows[n_rows] = h
@@ -191,34 +141,35 @@ def join(h: int, due: float, key: int, nb: int, n_rows: int, b_due: np.ndarray, 
     else:
         link[last[h]] = nb
     last[h] = nb
+    pend[h] += 1
     return n_rows
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
-def give_out(m: int, t: float, due: np.ndarray, key: np.ndarray, nb: int, n_rows: int, b_due: np.ndarray,
-             b_key: np.ndarray, link: np.ndarray, rows: np.ndarray, first: np.ndarray, last: np.ndarray,
-             batch: int, seen: np.ndarray, pending: np.ndarray, extra_draws: int, head: np.ndarray,
-             tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray, leads: tuple, out: tuple, chain: tuple,
-             routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray, mi: np.ndarray,
-             md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray) -> tuple[int, int]:
+def give_out(m: int, t: float, due: np.ndarray, key: np.ndarray, work: np.ndarray, nb: int, n_rows: int,
+             room: tuple, batch: int, seen: np.ndarray, pending: np.ndarray, extra_draws: int,
+             head: np.ndarray, tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray, leads: tuple,
+             out: tuple, chain: tuple, routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray,
+             mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
+             counters: np.ndarray) -> tuple[int, int]:
     """Owner ``m``'s tasks ``(due, key)``, taken out at ``t``, routed anew into the batch from ``nb``.
 
     :func:`hand_over_batch`'s work per task, without numba's reference
     counting (the batch's arrays have room for them all).  Each task joins
-    its list's chain in the batch (``first``, ``last``, ``link``; a list
-    new to the batch joins ``rows``).  The fields of the lead four tasks
-    ahead are prefetched (:mod:`~simsales.engines.fast.prefetch`).
+    the batch (:func:`join`), in the receiver's list of its class of work
+    (``work``, from ``queues.owned_before``: the lead's step is not read).
+    The fields of the lead four tasks ahead are prefetched
+    (:mod:`~simsales.engines.fast.prefetch`).
     Arguments as :func:`hand_over_batch`'s.
 
     Returns:
         The batch's size and its number of ``rows`` after them.
     """
-    step, owner, handovers = leads[2], out[0], out[6]
+    owner, handovers = out[0], out[6]
     hn = queues[2]
     for x in range(due.size):
         if x + 4 < due.size:  # the lead of a task a few ahead: ask for its fields now
             ahead = key[x + 4] & LEAD_MASK
-            prefetch(step, ahead)
             prefetch(owner, ahead)
             prefetch(handovers, ahead)
         # To someone on shift when the task is due (now, if overdue); nobody then: it stays.
@@ -232,8 +183,7 @@ def give_out(m: int, t: float, due: np.ndarray, key: np.ndarray, nb: int, n_rows
         if to != m:
             handovers[lead] += 1
         owner[lead] = to
-        n_rows = join(task_row(to, step[lead], params), due[x], (counters[SEQ] << LEAD_BITS) | lead, nb,
-                      n_rows, b_due, b_key, link, rows, first, last)
+        n_rows = join(ROWS * to + work[x], due[x], (counters[SEQ] << LEAD_BITS) | lead, nb, n_rows, room)
         counters[SEQ] += 1
         pending[to] = min(pending[to], due[x])
         nb += 1
@@ -250,15 +200,19 @@ def batch_room(n_lists: int, cap: int = 256) -> tuple:
     and nothing is allocated per minute.
 
     Returns:
-        ``(first, last, due, key, link, rows, gd, gk, gd2, gk2, bounds)``:
-        per task list, its first and last task in the batch (-1: none,
-        between batches too); per task, its due time (minutes), key and the
-        next task of its list (-1: none); the lists given tasks; the merge
-        sort's buffers (:func:`_queue_row`).
+        ``(first, last, pend, slot, ends, due, key, row, link, rows, gd, gk, gd2, gk2, bounds)``:
+        per task list, its first and last task in the batch not queued yet
+        (-1: none, between batches too), how many it has, its slot in a
+        flush (-1: none) and, per slot, where its group starts, then ends
+        (:func:`flush`); per task, its due time (minutes), key, list and
+        the next task of its list (-1: none); the lists given tasks; the
+        group sort's buffers (:func:`~simsales.engines.fast.groupsort.sort_group`).
     """
-    return (np.full(n_lists, -1, np.int64), np.full(n_lists, -1, np.int64), np.empty(cap),
-            np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap),
-            np.empty(cap, np.int64), np.empty(cap), np.empty(cap, np.int64), np.empty(cap + 1, np.int64))
+    return (np.full(n_lists, -1, np.int64), np.full(n_lists, -1, np.int64), np.zeros(n_lists, np.int64),
+            np.full(n_lists, -1, np.int64), np.empty(n_lists, np.int64), np.empty(cap),
+            np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.int64),
+            np.empty(cap, np.int64), np.empty(cap), np.empty(cap, np.int64), np.empty(cap),
+            np.empty(cap, np.int64), np.empty(cap + 1, np.int64))
 
 
 @njit(cache=True, error_model="numpy")
@@ -303,8 +257,6 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
         ``room``, grown if this minute needed more.
     """
     hd, hk, hn = queues
-    first, last, b_due, b_key, link, rows = room[:6]
-    scratch = room[6:]
     own = np.empty(ROWS, np.int64)  # an owner's task lists
     nb = n_rows = np.int64(0)  # not the literal 0: numba would compile give_out and flush for it too
     for p in range(q, q_end):
@@ -314,24 +266,21 @@ def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, ba
         if pending[m] < ho_until[p]:  # a task handed to them this minute is among theirs to hand over:
             for c in range(ROWS):  # their own lists queued first, and only theirs
                 own[c] = ROWS * m + c
-            flush(np.int64(ROWS), own, b_due, b_key, link, first, last, pending, t, scratch, mf, mi, md,
-                  queues, events, counters)
+            flush(np.int64(ROWS), own, nb, room, pending, t, mf, mi, md, queues, events, counters)
         elif pending[m] < INF:  # all due later: they stay pending; the wake-up counts them
             wake_if_idle(m, t, False, mf, mi, md, queues, events, counters, pending[m])
         if seen[m] != batch:
             seen[m] = batch
             advance(m, t, head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
                     queues, events, counters)
-        due, key = owned_before(m, ho_until[p], hd, hk, hn)
-        if nb + due.size > b_due.size:  # more room
-            cap = max(2 * b_due.size, nb + due.size)
-            b_due, b_key, link, rows = _grown(b_due, cap), _grown(b_key, cap), _grown(link, cap), _grown(
-                rows, cap)
-            scratch = batch_room(0, cap)[6:]  # the sort's buffers, for cap tasks
-        nb, n_rows = give_out(m, t, due, key, nb, n_rows, b_due, b_key, link, rows, first, last, batch,
-                              seen, pending, extra_draws, head, tail, nxt, due_at, leads, out, chain,
-                              routing, params, seed, mf, mi, md, queues, events, counters)
-    flush(n_rows, rows, b_due, b_key, link, first, last, pending, t, scratch, mf, mi, md, queues, events,
-          counters)
-    gd, gk, gd2, gk2, bounds = scratch
-    return first, last, b_due, b_key, link, rows, gd, gk, gd2, gk2, bounds
+        due, key, work = owned_before(m, ho_until[p], hd, hk, hn)
+        if nb + due.size > room[5].size:  # more room: the per-task arrays grown, the lists' kept
+            cap = max(2 * room[5].size, nb + due.size)
+            grown = (_grown(room[5], cap), _grown(room[6], cap), _grown(room[7], cap), _grown(room[8], cap),
+                     _grown(room[9], cap))
+            room = room[:5] + grown + batch_room(0, cap)[10:]
+        nb, n_rows = give_out(m, t, due, key, work, nb, n_rows, room, batch, seen, pending, extra_draws, head,
+                              tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md, queues,
+                              events, counters)
+    flush(n_rows, room[9], nb, room, pending, t, mf, mi, md, queues, events, counters)
+    return room

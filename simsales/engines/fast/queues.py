@@ -153,7 +153,7 @@ def task_merge(h: int, due: np.ndarray, key: np.ndarray, hd: np.ndarray, hk: np.
 
 @njit(cache=True, error_model="numpy")
 def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
-                 hn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                 hn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Take out every task queued with ``owner`` that is due before ``until``, oldest first.
 
     Each of the owner's task lists (``ROWS`` = 3 of them) is sorted by
@@ -169,13 +169,15 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
         hn: the task lists' counts and first positions.
 
     Returns:
-        ``(due, key)`` of the tasks taken out, in the order ``(due, seq)``.
+        ``(due, key, work)`` of the tasks taken out, in the order ``(due, seq)``: ``work``, the
+        class of work of each (the list it was in, 0 to ``ROWS`` - 1), which its lead's next
+        step gives too (a hand-over reads it here, not from the lead's arrays).
     """
     h0, h1, h2 = ROWS * owner, ROWS * owner + 1, ROWS * owner + 2
     i0, i1, i2 = hn[h0, FIRST], hn[h1, FIRST], hn[h2, FIRST]
     e0, e1, e2 = _before(h0, until, hd, hn), _before(h1, until, hd, hn), _before(h2, until, hd, hn)
     n = (e0 - i0) + (e1 - i1) + (e2 - i2)
-    due, key = np.empty(n), np.empty(n, np.int64)
+    due, key, work = np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64)
     for x in range(n):  # the smallest (due, key) of the three heads
         h, i = -1, 0
         if i0 < e0:
@@ -184,7 +186,7 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
             h, i = h1, i1
         if i2 < e2 and (h < 0 or hd[h2, i2] < hd[h, i] or (hd[h2, i2] == hd[h, i] and hk[h2, i2] < hk[h, i])):
             h, i = h2, i2
-        due[x], key[x] = hd[h, i], hk[h, i]
+        due[x], key[x], work[x] = hd[h, i], hk[h, i], h - h0
         if h == h0:
             i0 += 1
         elif h == h1:
@@ -194,7 +196,7 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
     _keep_from(h0, e0, hn)
     _keep_from(h1, e1, hn)
     _keep_from(h2, e2, hn)
-    return due, key
+    return due, key, work
 
 
 @njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
