@@ -314,15 +314,15 @@ def scaling(rounds: int = 3) -> list[dict]:
     this shared machine then falls on every size alike, or on none (one pass per size took a
     spell on whichever size it fell on).
     """
-    cases = {n: worlds(scaled_q3(n), 3) for n in TEAM_SIZES}
-    seeds = {n: scaled_q3(n).seed for n in TEAM_SIZES}
-    best = dict.fromkeys(TEAM_SIZES, math.inf)
+    scenarios = {n: scaled_q3(n) for n in TEAM_SIZES}
+    cases = {n: worlds(sc, 3) for n, sc in scenarios.items()}
+    best, leads = dict.fromkeys(TEAM_SIZES, math.inf), {}
     for _ in range(rounds):
         for n in TEAM_SIZES:
-            secs, _ = engine_time("fast", cases[n], seeds[n])
+            secs, leads[n] = engine_time("fast", cases[n], scenarios[n].seed)
             best[n] = min(best[n], secs)
-    return [{"managers": n, "leads_per_replication": sum(len(w.leads) for _, w in cases[n]) // 3,
-             "fast_us_per_lead": 1e6 * best[n] / sum(len(w.leads) for _, w in cases[n])} for n in TEAM_SIZES]
+    return [{"managers": n, "leads_per_replication": leads[n] // 3,
+             "fast_us_per_lead": 1e6 * best[n] / leads[n]} for n in TEAM_SIZES]
 
 
 def machine() -> dict:

@@ -85,9 +85,9 @@ def hand_over_part(leads: tuple, roster: tuple, chain: tuple, routing: tuple, pa
     if n_leads < 0:  # never; give_out (with a manager's period) first, flush by then from the helper
         m = ho_m[q]
         due, key, work = owned_before(m, ho_until[q], queues[0], queues[1], queues[2])
-        batch, q = give_out(m, t_hand, due, key, work, batch, q, room, batch, seen, pending, n_leads * stride,
-                            head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
-                            queues, events, counters)
+        give_out(m, t_hand, due, key, work, batch, q, room, batch, seen, pending, n_leads * stride, head,
+                 tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md, queues, events,
+                 counters)
         room = hand_over_batch(t_hand, q, ho_m, ho_until, batch, seen, pending, room, n_leads * stride,
                                head, tail, nxt, due_at, leads, out, chain, routing, params, seed, mf, mi, md,
                                queues, events, counters, q_end)
