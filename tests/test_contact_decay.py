@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numba import njit
 
 from simsales.engines import des
@@ -81,3 +83,22 @@ def test_the_scenarios_values_give_the_same_factor():
 def test_both_engines_call_the_one_function():
     assert fast_chain.decay is contact.decay
     assert des.decay is contact.decay
+
+
+@settings(deadline=None)
+@given(st.floats(0.0, 5000.0), st.sampled_from([0.0, 2.0**-10, 0.05, 0.25, 0.3, 0.4, 0.5, 0.999, 1.0, 1.5]),
+       st.sampled_from([1.0, 60.0, 97.3, 360.0]))
+def test_the_floor_shortcut_equals_the_formula(exponent, floor, half_life):
+    """Past the floor the pow is skipped; the factor is the formula's, bit for bit, on both sides of it."""
+    for e in (exponent, float(round(exponent)), np.nextafter(float(round(exponent)), np.inf),
+              np.nextafter(float(round(exponent)), -np.inf)):
+        age = e * half_life
+        expected = max(floor, 0.5 ** (age / half_life))
+        assert decay(age, HALF_LIFE, half_life, floor, NO_TABLE) == expected
+        assert compiled_caller(np.array([age]), HALF_LIFE, half_life, floor, NO_TABLE)[0] == expected
+
+
+def test_the_floor_shortcut_far_out():
+    for age in (2047.0 * 360.0, 2048.0 * 360.0, 1e300, np.inf):
+        for floor in (0.0, 1e-300, 0.4):
+            assert decay(age, HALF_LIFE, 360.0, floor, NO_TABLE) == max(floor, 0.5 ** (age / 360.0))

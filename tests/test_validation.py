@@ -271,6 +271,15 @@ def test_offsets_in_order_and_p_contact_per_attempt_or_for_all():
     assert parse(doc).touch_chain.contact_chance(6) == 0.3
 
 
+def test_a_floor_beside_a_decay_table_is_refused_not_ignored():
+    doc = q3()
+    doc["touch_chain"]["decay"] = {"table": [["0m", 1.0], ["2h", 0.5]], "floor": 0.3}
+    err = error_of(doc)
+    assert err.field == "touch_chain.decay" and "floor 0.3 applies to a half_life only" in err.message
+    doc["touch_chain"]["decay"]["floor"] = 0
+    assert parse(doc).touch_chain.decay.table is not None
+
+
 def test_a_key_given_twice_is_an_error():
     text = Q3.read_text().replace("  span_max: 12\n", "  span_max: 12\n  span_max: 8\n")
     err = error_of(text)

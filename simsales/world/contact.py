@@ -16,6 +16,7 @@ bit for bit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -80,7 +81,13 @@ def decay(age: float, kind: int, half_life: float, floor: float, table: np.ndarr
         The factor, in [0, 1].
     """
     if kind == HALF_LIFE:
-        return max(floor, _c_pow(0.5, age / half_life))  # 0.5 ** (age / half_life)
+        e = age / half_life
+        # 0.5 ** e <= 2 ** -int(e) for e >= 1: where the floor is at least that, the floor holds
+        # and the pow (the costliest call of the engines' loops) is not needed.  Exact: ldexp
+        # multiplies by a power of two (inf past the range, which still says >= 1).
+        if 1.0 <= e < 2048.0 and floor > 0.0 and math.ldexp(floor, int(e)) >= 1.0:
+            return floor
+        return max(floor, _c_pow(0.5, e))  # 0.5 ** (age / half_life)
     if kind == TABLE:
         i = np.searchsorted(table[0], age, side="right") - 1
         return table[1, i] if i >= 0 else 1.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simsales.engines.fast.days import day_of
 from simsales.engines.fast.guide import guide_table, guided_search
 from simsales.engines.fast.queues import CREDIT, LAST_ROUTED, SEGMENT, task_load, uniform
 from simsales.engines.fast.routing import (
@@ -29,7 +30,6 @@ from simsales.engines.fast.routing import (
     route,
 )
 from simsales.engines.fast.tables import P_CAP, P_LIMITS, P_POLICY, RAMP_SHARE, ROUTE_W
-from simsales.scenario.units import MINUTES_PER_DAY
 
 __all__ = ["FULL", "PICK_HEAD", "eligible", "route_new"]
 
@@ -131,7 +131,7 @@ def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.nd
         if pick_i[FULL] == r:  # everyone at the cap here (it stays so): no scan, on to the next one
             r = ri[ri[OFF_ROUTE_SEG] + r + 1] if r + 1 < ri[N_SEGMENTS] else -1
             continue
-        day = min(int(rf[r] // MINUTES_PER_DAY), new_count.shape[1] - 1)
+        day = min(day_of(rf[r]), new_count.shape[1] - 1)
         lo = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r]
         hi = ri[OFF_CANDS] + ri[ri[OFF_SEG_PTR] + r + 1]
         # round robin's and least loaded's order: from the first after `last`

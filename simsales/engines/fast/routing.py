@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simsales.engines.fast.days import day_of
 from simsales.engines.fast.guide import guided_search, guides
 from simsales.engines.fast.queues import LAST_ROUTED, ROWS, SEGMENT, task_load, uniform
 from simsales.scenario.policies import POLICY_CODES
@@ -95,7 +96,7 @@ def _segments(bounds: np.ndarray, start: np.ndarray, end: np.ndarray, throughput
     cands = np.empty(n_managers * n_seg, np.int64)
     for j in range(n_seg):
         left = bounds[j]
-        day[j] = min(int(left // MINUTES_PER_DAY), n_days - 1)
+        day[j] = min(day_of(left), n_days - 1)
         k = seg_ptr[j]
         for m in range(n_managers):  # on shift: today's, or yesterday's past midnight
             if start[m, day[j]] <= left < end[m, day[j]] or (
