@@ -275,7 +275,7 @@ def test_a_floor_beside_a_decay_table_is_refused_not_ignored():
     doc = q3()
     doc["touch_chain"]["decay"] = {"table": [["0m", 1.0], ["2h", 0.5]], "floor": 0.3}
     err = error_of(doc)
-    assert err.field == "touch_chain.decay" and "floor 0.3 applies to a half_life only" in err.message
+    assert err.field == "touch_chain.decay" and "floor (0.3) applies to half_life only" in err.message
     doc["touch_chain"]["decay"]["floor"] = 0
     assert parse(doc).touch_chain.decay.table is not None
 

@@ -312,8 +312,9 @@ class Decay(Strict):
         if self.half_life is not None and self.half_life <= 0:
             raise ValueError("half_life must be > 0")
         if self.table is not None and self.floor != 0:
-            raise ValueError(f"floor {self.floor:g} applies to a half_life only; with a table, the table's "
-                             "own factors are the decay (put the lowest one in its last bucket)")
+            raise ValueError(f"floor ({self.floor:g}) applies to half_life only; with a table, its own "
+                             "factors are the decay: drop floor, or put the lowest factor in the "
+                             "table's last bucket")
         return self
 
 

@@ -184,8 +184,9 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
         u, chance = uniform(seed, draws + k), min(1.0, steps[1, k] * lf[lead, CONTACT_F])
         talk, crm = False, params[P_CRM_ATTEMPT]
         kind = int(params[P_DECAY_KIND])
-        if u >= chance or (not (kind == HALF_LIFE and u < chance * params[P_FLOOR]) and u >= chance * decay(
-                t - lf[lead, CREATED], kind, params[P_HALF_LIFE], params[P_FLOOR], decay_table)):
+        sure = kind == HALF_LIFE and u < chance * params[P_FLOOR]  # reached at any age
+        if u >= chance or (not sure and u >= chance * decay(t - lf[lead, CREATED], kind, params[P_HALF_LIFE],
+                                                            params[P_FLOOR], decay_table)):
             minutes, result = params[P_DIAL], NEXT_ATTEMPT
         else:
             contact[lead] = t
