@@ -280,14 +280,14 @@ def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
         idx = (times // week_min).astype(np.int64)
         return np.bincount(idx, weights=weights, minlength=n_weeks)[:n_weeks].astype(float)
 
-    week_of_lead = (leads.created // week_min).astype(np.int64)
-    lead_week = np.bincount(week_of_lead, minlength=n_weeks)[:n_weeks].astype(float)
-    contacted = ~np.isnan(out.contact)
-    contact_week = np.bincount(week_of_lead[contacted], minlength=n_weeks)[:n_weeks].astype(float)
+    # Leads are sorted by creation, so each week is one slice; it starts at the first lead created at
+    # or after the week's first minute (created // week_min >= w exactly when created >= w * week_min).
+    bounds = np.searchsorted(leads.created, np.arange(n_weeks + 1) * float(week_min), side="left")
+    lead_week = np.diff(bounds).astype(float)
+    contacted_before = np.concatenate(([0], np.cumsum(~np.isnan(out.contact))))  # per lead position
+    contact_week = (contacted_before[bounds[1:]] - contacted_before[bounds[:-1]]).astype(float)
     wait = out.first_attempt - leads.created
     sla = np.full(n_weeks, np.nan)
-    # Leads are sorted by creation, so each week is one slice.
-    bounds = np.searchsorted(week_of_lead, np.arange(n_weeks + 1), side="left")
     for w in range(n_weeks):
         x = wait[bounds[w]:bounds[w + 1]]
         x = x[~np.isnan(x)]
