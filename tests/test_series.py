@@ -1,10 +1,21 @@
-"""The weekly and monthly series add up to the replication's totals."""
+"""The weekly and monthly series: they add up to the replication's totals and count each lead in its week."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
 from simsales import montecarlo
+from simsales.engines import get_engine
+from simsales.montecarlo.counted import counted
+from simsales.montecarlo.metrics import measure
+from simsales.montecarlo.replication import lead_stream, plan_world, settled, stream
+from simsales.scenario.loader import load_scenario
+from simsales.scenario.uncertain import resolve
+from simsales.world.deals import draw_clients
+
+from .conftest import Q3
 
 
 def test_monthly_net_revenue_adds_up_to_net_revenue(small):
@@ -25,18 +36,6 @@ def test_monthly_net_revenue_adds_up_to_net_revenue(small):
 def test_weekly_leads_and_contact_rate_count_each_lead_in_the_week_it_came():
     """Against a count lead by lead: week = created // 7 days, in the horizon's frame (warm-up
     leads left out), a lead at the first minute of a week counted in that week."""
-    import dataclasses
-
-    from simsales.engines import get_engine
-    from simsales.montecarlo.counted import counted
-    from simsales.montecarlo.metrics import measure
-    from simsales.montecarlo.replication import lead_stream, plan_world, settled, stream
-    from simsales.scenario.loader import load_scenario
-    from simsales.scenario.uncertain import resolve
-    from simsales.world.deals import draw_clients
-
-    from .conftest import Q3
-
     scenario = load_scenario(Q3)
     resolved = resolve(scenario, stream(scenario.seed, 0, "params"))
     leads, warmup = lead_stream(resolved, scenario.seed, 0, None)
