@@ -102,3 +102,12 @@ def test_the_floor_shortcut_far_out():
     for age in (2047.0 * 360.0, 2048.0 * 360.0, 1e300, np.inf):
         for floor in (0.0, 1e-300, 0.4):
             assert decay(age, HALF_LIFE, 360.0, floor, NO_TABLE) == max(floor, 0.5 ** (age / 360.0))
+
+
+def test_the_floor_in_the_arguments_is_a_lower_bound_of_the_factor_for_every_kind():
+    """The fast engine decides a contact without the decay when the draw is below chance x floor."""
+    ages = np.random.default_rng(6).exponential(2000.0, 2000)
+    table_ages, table_factors = zip(*TABLE_ROWS, strict=True)
+    for args in (contact._args(360.0, 0.4, None, None), contact._args(None, 0.5, table_ages, table_factors),
+                 contact._args(None, 0.5, None, None), decay_args(None)):
+        assert all(decay(age, *args) >= args[2] for age in ages)

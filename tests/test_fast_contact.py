@@ -3,7 +3,7 @@
 An attempt reaches the lead when its draw ``u`` is below
 ``min(1, p_contact[k] * factor) * decay(age)``.  The loop skips the decay's
 pow where the draw decides alone (at or above the chance: a miss; below
-the chance times a half-life's floor: a contact); this checks that every
+the chance times the decay's floor: a contact); this checks that every
 lead's first attempt is decided as the whole formula says.
 """
 

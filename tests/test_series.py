@@ -52,8 +52,9 @@ def test_weekly_leads_and_contact_rate_count_each_lead_in_the_week_it_came():
     out = get_engine("fast")(world, stream(scenario.seed, 0, "dynamics"))
     clients = draw_clients(resolved.funnel, n, stream(scenario.seed, 0, "deals"), channels=resolved.channels,
                            lead_channel=leads.channel)
-    _, series = measure(world, out, settled(resolved, clients, world, out))
-    view = counted(world, out, settled(resolved, clients, world, out))
+    deals = settled(resolved, clients, world, out)
+    _, series = measure(world, out, deals)
+    view = counted(world, out, deals)
     own = [int(c // week) for c in view.world.leads.created]  # Python's floor division, lead by lead
     n_weeks = -(-scenario.horizon_days // 7)
     leads_week = np.zeros(n_weeks)

@@ -73,7 +73,8 @@ def decay(age: float, kind: int, half_life: float, floor: float, table: np.ndarr
         age: minutes since the lead was created.
         kind: ``NO_DECAY``, ``HALF_LIFE`` or ``TABLE``.
         half_life: minutes in which the factor halves (``HALF_LIFE`` only).
-        floor: the factor never falls below it (``HALF_LIFE`` only).
+        floor: the factor's lower bound: ``max(floor, ...)`` for ``HALF_LIFE``; 1 >= floor
+            with no decay; :func:`decay_args` gives 0 for a table, whose factors are the decay.
         table: ``(2, n)``: bucket ages (minutes, ascending), then their
             factors (``TABLE`` only).
 
@@ -117,7 +118,7 @@ def _args(half_life: float | None, floor: float, table_ages: Sequence[float] | N
         return HALF_LIFE, float(half_life), float(floor), _NO_TABLE
     if table_ages is not None and table_factors is not None:
         table = np.array([table_ages, table_factors], dtype=float)
-        return TABLE, 1.0, float(floor), table
+        return TABLE, 1.0, 0.0, table  # a table's own factors are the decay: no floor under them
     return NO_DECAY, 1.0, float(floor), _NO_TABLE
 
 

@@ -96,7 +96,7 @@ from simsales.engines.fast.tables import (
     WAKE,
 )
 from simsales.scenario.units import MINUTES_PER_DAY
-from simsales.world.contact import HALF_LIFE, decay
+from simsales.world.contact import decay
 
 __all__ = ["CLOSING_DRAWS", "done", "expire_at_horizon", "split_work", "take"]
 
@@ -178,13 +178,13 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
             first_attempt[lead] = t
         # The chance is p_contact[k] * decay(age) <= p_contact[k] (the decay is at most 1), so a
         # draw at or above p_contact[k] misses at any age: exact, and it spares the decay's pow,
-        # the costliest call of the loop, on most attempts.  A half-life's decay is at least its
-        # floor, so a draw below p_contact[k] * floor reaches the lead at any age (exact too:
-        # rounding keeps the order of products).
+        # the costliest call of the loop, on most attempts.  The decay is never below its floor
+        # (0 for a table), so a draw below p_contact[k] * floor reaches the lead at any age (exact
+        # too: rounding keeps the order of products).
         u, chance = uniform(seed, draws + k), min(1.0, steps[1, k] * lf[lead, CONTACT_F])
         talk, crm = False, params[P_CRM_ATTEMPT]
+        sure = u < chance * params[P_FLOOR]  # reached at any age
         kind = int(params[P_DECAY_KIND])
-        sure = kind == HALF_LIFE and u < chance * params[P_FLOOR]  # reached at any age
         if u >= chance or (not sure and u >= chance * decay(t - lf[lead, CREATED], kind, params[P_HALF_LIFE],
                                                             params[P_FLOOR], decay_table)):
             minutes, result = params[P_DIAL], NEXT_ATTEMPT
