@@ -48,7 +48,7 @@ from simsales.calibrate.due import DueDelays, Pace, TouchChain, came_free, due_a
 from simsales.calibrate.fit import Fit, Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.funnel import FEW
-from simsales.calibrate.presentation import NO_PRESENTATION, _reason
+from simsales.calibrate.presentation import NO_PRESENTATION, lost_for
 from simsales.calibrate.stats import beta_moments, lognormal_fit
 from simsales.calibrate.team import RAMPED_MONTH
 from simsales.world.calendar import DAYS_PER_MONTH
@@ -190,7 +190,7 @@ def _never_presented(frame: Frame, rows: np.ndarray, chain: TouchChain, within: 
     lost = np.isfinite(frame.stage["lost"])
     called = np.zeros(frame.n, dtype=bool)
     called[frame.calls["lead"].to_numpy()[rows]] = True
-    waiting = np.isfinite(q) & ~called & ~np.isfinite(offer_t) & (~lost | _reason(frame, NO_PRESENTATION))
+    waiting = np.isfinite(q) & ~called & ~np.isfinite(offer_t) & (~lost | lost_for(frame, NO_PRESENTATION))
     limit = np.minimum(frame.end, q[waiting] + within * MINUTES_PER_DAY)
     owner = frame.owner[waiting]
     last = np.where(owner >= 0, chain.latest(owner, limit, before=False), limit)
