@@ -242,12 +242,25 @@ def _attrition(part: Part, frame: Frame) -> None:
         if months < 1:
             part.default(path, 0.0, f"no manager-month {what} in the window")
             continue
-        p = -math.expm1(-x / months)
+        p = monthly_rate(x, months)
         part.set(
             path,
             {"beta": [round(p * months + 0.5, 2), round((1 - p) * months + 0.5, 2)]},
             f"from {x} exits in {months:,.1f} manager-months {what}, {frame.period}: {p:.1%} a month",
         )
+
+
+def monthly_rate(exits: int, months: float) -> float:
+    """The monthly leaving chance of a constant hazard that gives ``exits`` in ``months`` manager-months.
+
+    Args:
+        exits: the exits counted.
+        months: the manager-months at risk (> 0).
+
+    Returns:
+        ``1 - exp(-exits / months)``, a share; 0.0 (not -0.0) with no exits.
+    """
+    return max(0.0, -math.expm1(-exits / months))
 
 
 def _roster(part: Part, frame: Frame, start: dt.date) -> None:
