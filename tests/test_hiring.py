@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import yaml
 
+from simsales import montecarlo
 from simsales.scenario.loader import parse_scenario
+from simsales.scenario.uncertain import resolve
 from simsales.world.ramp import ramp_factor
 from simsales.world.roster import build_roster
 
@@ -118,3 +121,31 @@ def test_hire_quality_scales_each_draw_and_stops_at_its_floor():
     np.testing.assert_allclose(rosters[1].skill[hires], rosters[0].skill[hires] * 0.68)
     np.testing.assert_allclose(rosters[2].skill[hires], rosters[0].skill[hires] * 0.5)
     np.testing.assert_array_equal(rosters[1].skill[~hires], rosters[0].skill[~hires])
+
+
+RAMPS = [{"logistic": {"midpoint_days": 30, "width_days": 10}}, {"months": [0.5, 0.8]}]
+
+
+@pytest.mark.parametrize("ramp", RAMPS)
+def test_a_floor_with_nobody_on_it_runs_and_reaches_no_lead(ramp):
+    # No manager and no hire (validate accepts it): the logistic ramp's day walk once failed on the
+    # empty team (a reshape of 0 managers). Both engines then run, and no lead is ever called.
+    sc = scenario_with(dict(TEAM, managers=[], ramp=ramp), {"name": "hold"})
+    for engine in ("fast", "des"):
+        m = montecarlo.run(sc, replications=1, engine=engine).plans["hold"].metrics.iloc[0]
+        assert m["leads"] > 0 and m["contact_rate"] == 0 and m["won"] == 0
+
+
+@pytest.mark.parametrize("ramp", RAMPS)
+def test_a_department_built_from_nobody_by_hires_runs_under_either_ramp(ramp):
+    # A new department: the hires arrive and ramp under either kind of ramp.
+    team = dict(TEAM, managers=[], ramp=ramp)
+    sc = scenario_with(team, {"name": "build", "time_to_hire_days": 10,
+                              "months": [{"month": "2026-07", "managers": 3}]})
+    roster = build_roster(resolve(sc, np.random.default_rng(0)), sc.plans[0], np.random.default_rng(1))
+    assert roster.n_managers == 3 and (roster.join_day >= 10).all()
+    employed = roster.throughput > 0
+    assert not employed[:, :10].any() and employed[:, -1].all()
+    # Ramping: each hire converts more at the end of the quarter than in their first working week.
+    first = roster.join_day.max() + 7
+    assert (roster.conversion[:, -1] > roster.conversion[:, first]).all()

@@ -75,7 +75,8 @@ def walk_days(team: Team, join: np.ndarray, leave: np.ndarray, skill: np.ndarray
         skill x ramp x the team factor.
     """
     m = len(join)
-    tl_days = np.broadcast_to(np.asarray(tl, dtype=np.int64).reshape(m, -1), (m, n_days))
+    tl = np.asarray(tl, dtype=np.int64)
+    tl_days = np.broadcast_to(tl[:, None] if tl.ndim == 1 else tl, (m, n_days))  # reshape(0, -1) fails
     counted = np.ones(m, bool) if counted is None else np.asarray(counted, bool)
     clock = np.where(join < 0, -join, 0).astype(float)  # ramp-clock tenure at day 0
     shape = (m, n_days)
