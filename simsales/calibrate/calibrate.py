@@ -171,7 +171,8 @@ def calibrate(
     say(f"channels: {count(frame.n)} leads")
     parts.append(fit_channels(frame, frame.days, reach))
     calendar, hours = fit_calendar(frame)
-    parts += [calendar, fit_shifts(frame, hours), fit_absence(frame), fit_routing(frame)]
+    routing = fit_routing(frame)
+    parts += [calendar, fit_shifts(frame, hours), fit_absence(frame), routing]
     touch = fit_touch_chain(frame, attempts, reach)
     say("talk share and CRM minutes: the pace of back-to-back calls")
     crm = crm_and_talk_share(frame, attempts, touch.values["touch_chain.offsets"])
@@ -185,7 +186,8 @@ def calibrate(
     within = presentation.values.get("funnel.presentation_within_days")
     kinds = call_kinds(frame)
     funnel = fit_funnel(frame, flags, offer_factor=factor * divisor, paid_on_call=paid_on_call(frame, kinds))
-    booked = fit_booked_calls(frame, within, pace_of(crm), kinds)
+    handover = routing.values.get("routing.handover_after_hours")
+    booked = fit_booked_calls(frame, within, pace_of(crm), kinds, handover)
     parts += [funnel, payments_part(frame), presentation, booked]
     whole = merge(parts)
     fitted = Calibration(

@@ -255,8 +255,9 @@ class DueDelays:
         if self.censored is not None and self.censored.size:
             return self._source(what) + (
                 f"; with {self.censored.size:,} qualified leads never called in time (lost to the time "
-                "limit, or waiting at the export) as due after their owner's last touch-chain call "
-                "before the limit (right-censored)")
+                "limit, or waiting at the export) as due after the last moment before the limit its "
+                "contact call's manager would have made it (their last touch-chain call, or the limit "
+                "once their tasks were handed over; right-censored)")
         return self._source(what)
 
     def _source(self, what: str) -> str:
