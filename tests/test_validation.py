@@ -271,6 +271,19 @@ def test_offsets_in_order_and_p_contact_per_attempt_or_for_all():
     assert parse(doc).touch_chain.contact_chance(6) == 0.3
 
 
+def test_one_contact_chance_written_without_brackets_is_one_for_all():
+    # The README: "p_contact has one value or one per attempt"; a head of sales writes the one value bare.
+    for bare, listed in ((0.3, [0.3]), ("30%", ["30%"]), ({"beta": [30, 70]}, [{"beta": [30, 70]}])):
+        doc = q3()
+        doc["touch_chain"]["p_contact"] = bare
+        chain = parse(doc).touch_chain
+        doc["touch_chain"]["p_contact"] = listed
+        assert chain == parse(doc).touch_chain
+    doc["touch_chain"]["p_contact"] = 85
+    err = error_of(doc)
+    assert err.field.startswith("touch_chain.p_contact") and "did you mean 0.85" in err.message
+
+
 def test_a_floor_beside_a_decay_table_is_refused_not_ignored():
     doc = q3()
     doc["touch_chain"]["decay"] = {"table": [["0m", 1.0], ["2h", 0.5]], "floor": 0.3}

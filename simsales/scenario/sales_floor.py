@@ -357,6 +357,12 @@ class TouchChain(Strict):
     def _priority(cls, priority: object) -> str | tuple[str, ...]:
         return read_priority(priority)
 
+    @field_validator("p_contact", mode="before")
+    @classmethod
+    def _one_for_all(cls, chances: object) -> object:
+        # One chance written without brackets (`p_contact: 0.3`, `{beta: [30, 70]}`) is one for all.
+        return chances if isinstance(chances, list | tuple) else [chances]
+
     @field_validator("p_contact")
     @classmethod
     def _p_contact(cls, chances: list, info: ValidationInfo) -> list:
