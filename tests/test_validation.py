@@ -199,6 +199,34 @@ def test_a_plan_month_outside_the_horizon_is_an_error_with_a_guess():
     assert err.field == "plans[1].months[1].month" and "2026-06 is outside" in err.message
 
 
+def test_a_date_or_month_written_another_way_names_what_was_probably_meant():
+    # A head of sales in Russia writes 01.07.2026; the error said only "expected a date such as ...".
+    cases = [
+        (("start",), "01.07.2026", "start", "did you mean 2026-07-01?"),
+        (("start",), "2026/07/01", "start", "did you mean 2026-07-01?"),
+        (("start",), "2026-13-07", "start", "did you mean 2026-07-13?"),
+        (("start",), "07/01/2026", "start",
+         "day or month first? write the year first: 2026-01-07 or 2026-07-01"),
+        (("calendar", "holidays"), ["2026-07-01", "23.08.2026"], "calendar.holidays[1]",
+         "did you mean 2026-08-23?"),
+        (("plans", 1, "months", 1, "month"), "08.2026", "plans[1].months[1].month",
+         "did you mean '2026-08'?"),
+        (("plans", 1, "months", 1, "month"), "2026-8", "plans[1].months[1].month",
+         "did you mean '2026-08'?"),
+    ]
+    for path, value, field, hint in cases:
+        doc = q3()
+        at = doc
+        for key in path[:-1]:
+            at = at[key]
+        at[path[-1]] = value
+        err = error_of(doc)
+        assert err.field == field and hint in err.message, (value, err.field, err.message)
+    doc = q3()
+    doc["start"] = "31.02.2026"  # no such day: no guess
+    assert "did you mean" not in error_of(doc).message
+
+
 def test_a_month_given_twice_in_a_plan_is_an_error():
     doc = q3()
     doc["plans"][1]["months"][1]["month"] = "2026-07"

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from simsales.scenario.base import FieldProblems
-from simsales.scenario.checks import did_you_mean
+from simsales.scenario.checks import date_hint, did_you_mean
 from simsales.scenario.numbers import NUMBER_FORMS, percent_hint
 
 Loc = tuple[str | int, ...]
@@ -100,7 +100,15 @@ def _expected(what: str) -> Callable[[dict], str]:
 
 
 _WHOLE, _NUMBER = _expected("a whole number"), _expected(f"a number such as {NUMBER_FORMS}")
-_DATE, _MAPPING = _expected("a date such as 2026-07-01"), _expected("a mapping of fields (key: value)")
+_MAPPING = _expected("a mapping of fields (key: value)")
+
+
+def _date(err: dict) -> str:
+    return _expected("a date such as 2026-07-01")(err) + date_hint(err.get("input"))
+
+
+_DATE = _date
+
 
 _MESSAGES: dict[str, Callable[[dict], str]] = {
     "missing": lambda err: "required field is missing",
