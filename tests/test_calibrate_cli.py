@@ -141,6 +141,27 @@ def test_bad_options_exit_2_without_a_traceback(args, words):
     assert words in result.output and "Traceback" not in result.output
 
 
+def test_a_window_outside_the_export_names_the_option_given(small, tmp_path):
+    # --from after the data, no --to: the error blamed a --to the user never gave ("--to is before --from").
+    _, export = small
+    folder = tmp_path / "export"
+    write_export(export, folder)
+    out = tmp_path / "s.yaml"
+    base = ["calibrate", str(folder), "-o", str(out), "--tz", export.tz]
+    result = runner.invoke(app, [*base, "--from", "2030-01-01"])
+    assert result.exit_code == 2, result.output
+    assert "--from 2030-01-01 is after the export's last day of data" in result.output
+    assert "--to is before" not in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, [*base, "--to", "2020-01-01"])
+    assert result.exit_code == 2, result.output
+    assert "--to 2020-01-01 is before the export's first lead" in result.output
+    result = runner.invoke(app, [*base, "--from", "12.01.2026"])
+    assert result.exit_code == 2 and "did you mean 2026-01-12?" in result.output
+    result = runner.invoke(app, ["backtest", str(folder), "--until", "12.01.2026"])
+    assert result.exit_code == 2 and "did you mean 2026-01-12?" in result.output
+    assert not out.exists()
+
+
 def test_a_bad_table_names_the_file_and_exits_2(small, tmp_path):
     _, export = small
     folder = tmp_path / "export"
