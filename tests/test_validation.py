@@ -408,6 +408,22 @@ def test_input_error_keeps_its_attributes_and_text():
 
 # -- number forms and durations ------------------------------------------------------------------
 
+def test_numbers_written_the_russian_way_say_what_was_probably_meant():
+    # Before, "1 500" (digits grouped by a space) and "15 млн" got only "expected a number such as ...".
+    cases = {"1 500": "did you mean 1500?", "1\u00a0500\u00a0000": "did you mean 1500000?",
+             "1 234,50": "did you mean 1234.50?", "15 млн": "did you mean 15M?",
+             "40 тыс.": "did you mean 40k?", "40к": "did you mean 40k?", "1,2 млрд": "did you mean 1.2bn?",
+             "1,5": "did you mean 1.5?"}
+    for given, hint in cases.items():
+        doc = q3()
+        doc["channels"][2]["cpl"] = given
+        err = error_of(doc)
+        assert err.field == "channels[2].cpl" and hint in err.message, (given, err.message)
+    doc = q3()
+    doc["channels"][2]["cpl"] = "1 50"  # not groups of three: no guess
+    assert "did you mean" not in error_of(doc).message
+
+
 def test_percentages_suffixes_and_underscores_are_accepted_everywhere():
     doc = q3()
     doc["funnel"]["offer"]["p"] = "15%"
