@@ -408,6 +408,18 @@ def test_input_error_keeps_its_attributes_and_text():
 
 # -- number forms and durations ------------------------------------------------------------------
 
+def test_a_shifts_hours_may_be_written_with_their_unit():
+    # "Durations are numbers in the field's unit or a number with a unit of time": `hours: 9h` was
+    # refused as "expected a number such as 0.15, 15%, 40k ...".
+    for given, hours in (("9h", 9.0), ("8 hours", 8.0), ("510 min", 8.5), ("9", 9.0), (9, 9.0)):
+        doc = q3()
+        doc["team"]["shifts"][0]["hours"] = given
+        assert parse(doc).team.shifts[0].hours == hours, given
+    doc["team"]["shifts"][0]["hours"] = "25h"
+    err = error_of(doc)
+    assert err.field == "team.shifts[0].hours" and "<= 24" in err.message
+
+
 def test_numbers_written_the_russian_way_say_what_was_probably_meant():
     # Before, "1 500" (digits grouped by a space) and "15 млн" got only "expected a number such as ...".
     cases = {"1 500": "did you mean 1500?", "1\u00a0500\u00a0000": "did you mean 1500000?",
