@@ -46,7 +46,14 @@ from simsales.cli.common import (
 )
 from simsales.cli.console import fail as err_exit
 from simsales.cli.console import note
-from simsales.cli.headline import LOSSES, loss_cell, month_plan_table, print_headline, run_verdict
+from simsales.cli.headline import (
+    LOSSES,
+    horizon_days_by_month,
+    loss_cell,
+    month_plan_table,
+    print_headline,
+    run_verdict,
+)
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.results import with_plan_months
@@ -217,7 +224,8 @@ def run_command(
     else:
         print_headline(out, the_verdict, result)
         out.print(summary_table(result, scenario.currency))
-        months = month_plan_table(result, scenario.currency)
+        months = month_plan_table(result, scenario.currency,
+                                  horizon_days_by_month(scenario.start, scenario.horizon_days))
         if months is not None:
             out.print(months)
         if comparison is not None:
