@@ -408,6 +408,21 @@ def test_input_error_keeps_its_attributes_and_text():
 
 # -- number forms and durations ------------------------------------------------------------------
 
+def test_a_scenario_without_plans_says_what_to_write():
+    # "plans: required field is missing" left a head of sales who wants today's team alone guessing.
+    doc = q3()
+    del doc["plans"]
+    err = error_of(doc)
+    assert err.field == "plans" and "required field is missing" in err.message
+    assert "plans: [{name: hold}]" in err.message
+    doc["plans"] = []
+    assert "plans: [{name: hold}]" in error_of(doc).message
+    doc = q3()
+    doc["plan"] = doc.pop("plans")  # a misspelling: said as such, not the hint
+    messages = [p.message for p in error_of(doc).problems]
+    assert "required field is missing (is 'plan' a misspelling of it?)" in messages
+
+
 def test_a_shifts_hours_may_be_written_with_their_unit():
     # "Durations are numbers in the field's unit or a number with a unit of time": `hours: 9h` was
     # refused as "expected a number such as 0.15, 15%, 40k ...".
