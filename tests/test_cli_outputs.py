@@ -110,6 +110,18 @@ def test_a_month_the_horizon_covers_in_part_says_so_beside_its_target(tmp_path):
     assert "2026-07 (only 21 of its 31 days)" in outcome.output
 
 
+def test_compare_says_its_month_p_plan_is_on_net_revenue_beside_gross_revenue(tmp_path):
+    # compare's month table shows gross revenue (P50) beside a p_plan measured on net revenue: on a
+    # floor with refunds a gross P50 above the plan went with p_plan 40%, and nothing said why.
+    text = SMALL.read_text().replace("revenue_plan: 9_000_000", 'revenue_plan: {"2026-07": 9M}')
+    (tmp_path / "monthly.yaml").write_text(text)
+    outcome = invoke("compare", tmp_path / "monthly.yaml", "-n", "2", "--workers", "1")
+    assert outcome.exit_code == 0, outcome.output
+    flat = " ".join(outcome.output.split())
+    assert "p_plan: the chance the month's net revenue (gross less refunds) reaches its plan" in flat
+    assert "gross revenue" in flat
+
+
 # -- constructed inputs ------------------------------------------------------------
 
 
