@@ -16,7 +16,17 @@ import yaml
 
 from simsales.calibrate import calibrate
 from simsales.calibrate.booked_calls import fit_booked_calls, share_from_payments
-from simsales.calibrate.call_kinds import CLOSE, CONTACT, DIAL, OFFER, OTHER, PRESENT, call_kinds, offer_times
+from simsales.calibrate.call_kinds import (
+    CLOSE,
+    CONTACT,
+    DIAL,
+    OFFER,
+    OTHER,
+    PRESENT,
+    call_kinds,
+    offer_times,
+    presenters,
+)
 from simsales.calibrate.call_time import BAND, densest, fit_call_time
 from simsales.calibrate.delays import fit_delay
 from simsales.calibrate.due import SLACK_MINUTES, Pace, TouchChain, came_free, due_after, paid_on_call
@@ -166,6 +176,10 @@ def test_each_call_is_read_as_the_model_has_it():
     frame = build_frame(_export(calls, stages), dt.date(2026, 3, 2), dt.date(2026, 3, 8))
     assert list(call_kinds(frame)) == [DIAL, CONTACT, PRESENT, OFFER, CLOSE, DIAL, DIAL, CONTACT, OTHER,
                                        PRESENT]
+    # The presentation is the last presentation call's (L1: the one with the offer, not the closing call).
+    manager, start = presenters(frame)
+    assert list(manager) == [0, -1, 0]
+    np.testing.assert_allclose(start, [540 + 3000, np.nan, 540 + 700])
 
 
 def test_a_presentation_of_no_minutes_at_the_offers_moment_is_not_a_closing_call():

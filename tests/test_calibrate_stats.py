@@ -8,6 +8,8 @@ from scipy import stats
 
 from simsales.calibrate.delays import fit_delay
 from simsales.calibrate.stats import beta_counts, competing_risks, naive_rate
+from simsales.calibrate.team import monthly_rate
+from simsales.calibrate.touch import decay_summary
 
 
 def _deals(
@@ -132,3 +134,18 @@ def test_an_interval_censored_delay_fit_recovers_the_delay_not_its_upper_bounds(
     assert naive.mean > mean + 0.1  # the starts are late
     assert fit.mean == pytest.approx(mean, abs=4 * fit.mean_se * 1.5)  # (intervals widen the se)
     assert fit.sd == pytest.approx(sd, rel=0.1)
+
+
+def test_monthly_rate_is_the_constant_hazard_and_never_minus_zero():
+    # 6 exits in 100 manager-months: 1 - exp(-0.06) a month.
+    assert monthly_rate(6, 100.0) == pytest.approx(1 - np.exp(-0.06), rel=1e-12)
+    # No exit: 0.0%, not "-0.0%" (-expm1(-0.0) is -0.0).
+    assert f"{monthly_rate(0, 17.3):.1%}" == "0.0%"
+
+
+def test_decay_summary_says_when_a_standard_error_is_not_estimable():
+    assert decay_summary(360.0, 18.0, 0.4, 0.02) == "half-life 6 h (se 0.3 h), floor 0.40 (se 0.02)"
+    flat = decay_summary(3760.0, float("nan"), 0.968, float("nan"))
+    assert "nan" not in flat and "se not estimable" in flat and "almost no decay" in flat
+    # A floor far from 1 with an unestimable error: no claim about the decay.
+    assert "almost no decay" not in decay_summary(360.0, float("nan"), 0.4, float("nan"))

@@ -48,6 +48,7 @@ from simsales.calibrate.due import DueDelays, Pace, TouchChain, came_free, due_a
 from simsales.calibrate.fit import Fit, Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.funnel import FEW
+from simsales.calibrate.presentation import NO_PRESENTATION, lost_for
 from simsales.calibrate.stats import beta_moments, lognormal_fit
 from simsales.calibrate.team import RAMPED_MONTH
 from simsales.world.calendar import DAYS_PER_MONTH
@@ -167,10 +168,33 @@ def _presentation_delay(part: Part, frame: Frame, rows: np.ndarray, qualified: n
         return  # the funnel's fit of the days to the offer stays
     limit = np.minimum(frame.end, qualified + (np.inf if within is None else within * MINUTES_PER_DAY))
     start, manager = frame.calls["t"].to_numpy()[rows], frame.calls["manager"].to_numpy()[rows]
-    due = DueDelays(chain, qualified, start, manager, limit, after[rows])
+    due = DueDelays(chain, qualified, start, manager, limit, after[rows],
+                    None if within is None else _never_presented(frame, rows, chain, within))
     _set_due(part, frame, "funnel.offer.delay_days", due, "presentations",
              "the contact call's end (qualified)", "Presentations: days from the contact call to when the "
              "presentation was due")
+
+
+def _never_presented(frame: Frame, rows: np.ndarray, chain: TouchChain, within: float) -> np.ndarray:
+    """Per qualified lead with no presentation call (lost to the time limit, or still open), days.
+
+    Its presentation was due after its owner's last touch-chain call before the limit (or the export's
+    end): booked calls come first, so one due by then would have been made. Under a time limit the
+    presentations seen alone cannot tell a long delay from a short one (they are cut at the limit,
+    and a delay with its mean far past it fits them as well), so these cases are counted: they say
+    how many presentations the limit cut off. An owner not known: the limit itself.
+    """
+    q = frame.stage["qualified"]
+    with np.errstate(all="ignore"):
+        offer_t = np.fmin(frame.stage["invoice"], frame.stage["link_sent"])
+    lost = np.isfinite(frame.stage["lost"])
+    called = np.zeros(frame.n, dtype=bool)
+    called[frame.calls["lead"].to_numpy()[rows]] = True
+    waiting = np.isfinite(q) & ~called & ~np.isfinite(offer_t) & (~lost | lost_for(frame, NO_PRESENTATION))
+    limit = np.minimum(frame.end, q[waiting] + within * MINUTES_PER_DAY)
+    owner = frame.owner[waiting]
+    last = np.where(owner >= 0, chain.latest(owner, limit, before=False), limit)
+    return np.maximum(last - q[waiting], 0.0) / MINUTES_PER_DAY
 
 
 def _set_due(part: Part, frame: Frame, path: str, due: DueDelays, what: str, since: str,

@@ -18,6 +18,11 @@ stage entries do (MODEL.md sections 4 and 5):
 
 Unanswered calls after the contact call and messages are none of these
 (:data:`OTHER`).  Times are minutes since the window's first midnight.
+
+A lead's presentation is its last presentation call (:func:`presenters`):
+who made it may not be the lead's owner at the export, which is whoever
+held the lead last (the manager of its closing call, or the one it was
+handed over to).
 """
 
 from __future__ import annotations
@@ -89,3 +94,24 @@ def call_kinds(frame: Frame) -> np.ndarray:
     kinds[last[last >= 0]] = OFFER
     kinds[~is_call] = OTHER
     return kinds
+
+
+def presenters(frame: Frame, kinds: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per lead, who made its last presentation call and when it began (-1 and NaN: none in the log).
+
+    That call ended in the offer, or without one: the presentation's outcome is its maker's.
+
+    Args:
+        frame: the window's data.
+        kinds: :func:`call_kinds` of ``frame.calls`` (None: read here).
+
+    Returns:
+        ``(manager, start)`` per lead: an index into ``frame.staff`` (-1: none or unknown) and minutes.
+    """
+    kinds = call_kinds(frame) if kinds is None else kinds
+    rows = np.flatnonzero((kinds == PRESENT) | (kinds == OFFER))  # sorted by lead, then time
+    lead = frame.calls["lead"].to_numpy()[rows]
+    manager, start = np.full(frame.n, -1, dtype=np.int64), np.full(frame.n, np.nan)
+    manager[lead] = frame.calls["manager"].to_numpy()[rows]  # the last row of each lead is kept
+    start[lead] = frame.calls["t"].to_numpy()[rows]
+    return manager, start

@@ -126,16 +126,18 @@ def _family(family: str, d: np.ndarray) -> tuple:
             np.array([logd.mean(), math.log(max(logd.std(), 1e-3))]), moments)
 
 
-def _nll(family: str, d: np.ndarray, c: np.ndarray, low: np.ndarray) -> tuple:
+def _nll(family: str, d: np.ndarray, c: np.ndarray, low: np.ndarray, later: np.ndarray) -> tuple:
     """The negative log-likelihood, its start and the ``x -> (mean, sd)`` map (see the module docstring)."""
     logpdf, cdf, logcdf, start, moments = _family(family, d)
     box = low < d - MIN_DAYS
     exact, high, lo = d[~box], np.maximum(d[box], MIN_DAYS), low[box]
+    c = c[np.isfinite(c)]  # an infinite window truncates nothing
 
     def nll(x):
         seen = logcdf(x, c)
         inside = cdf(x, high) - cdf(x, lo)
-        return -(np.sum(logpdf(x, exact)) + np.sum(_log(inside)) - np.sum(seen))
+        beyond = _log(1.0 - cdf(x, later)) if later.size else 0.0
+        return -(np.sum(logpdf(x, exact)) + np.sum(_log(inside)) - np.sum(seen) + np.sum(beyond))
 
     return nll, start, moments
 
@@ -145,6 +147,7 @@ def fit_delay(
     window: np.ndarray,
     families: tuple[str, ...] = FAMILIES,
     low: np.ndarray | None = None,
+    censored: np.ndarray | None = None,
 ) -> DelayFit | None:
     """Fit a delay, days, observed only when it ended before the export (see the module docstring).
 
@@ -156,13 +159,19 @@ def fit_delay(
         low: per deal, days, a lower bound where the delay is known only to lie in ``(low, delay]``
             (interval-censored: a booked call made late because its manager was busy or off was due
             at some moment in between); None, NaN or ``low >= delay``: exact.
+        censored: days, one per case whose delay is known only to be longer (right-censored: a booked
+            call not made by its time limit or the export); each counts ``1 - F(c)``. A case seen only
+            because its delay ended in time is then counted whole, not truncated: give it an infinite
+            ``window``.
 
     Returns:
         The fit, or None when no delay was seen.
     """
     delay, window = np.asarray(delay, dtype=float), np.asarray(window, dtype=float)
     low = delay.copy() if low is None else np.asarray(low, dtype=float)
-    keep = np.isfinite(delay) & np.isfinite(window) & (delay >= 0)
+    later = np.zeros(0) if censored is None else np.asarray(censored, dtype=float)
+    later = np.maximum(later[np.isfinite(later)], 0.0)
+    keep = np.isfinite(delay) & ~np.isnan(window) & (delay >= 0)
     delay, window = delay[keep], np.maximum(window[keep], delay[keep])
     low = np.clip(np.where(np.isfinite(low[keep]), low[keep], delay), 0.0, delay)
     n = len(delay)
@@ -171,16 +180,19 @@ def fit_delay(
     if n > MAX_DELAY_ROWS:
         pick = np.linspace(0, n - 1, MAX_DELAY_ROWS).astype(np.int64)
         delay, window, low = delay[pick], window[pick], low[pick]
+        if later.size:
+            keep_later = max(1, later.size * MAX_DELAY_ROWS // n)
+            later = later[np.linspace(0, later.size - 1, keep_later).astype(np.int64)]
     if np.all(delay <= MIN_DAYS):
         return DelayFit("exponential", MIN_DAYS, MIN_DAYS, 0.0, n, math.nan)
     best: DelayFit | None = None
     # With intervals the delays seen are upper bounds: no fit's mean may pass their exponential fit's.
     ceiling = math.inf
     if np.any(low < delay - MIN_DAYS):
-        seen = fit_delay(delay, window, ("exponential",))
+        seen = fit_delay(delay, window, ("exponential",), censored=later)
         ceiling = seen.mean * (1.0 + 1e-6) if seen is not None else math.inf
     for family in families:
-        nll, x0, moments = _nll(family, delay, window, low)
+        nll, x0, moments = _nll(family, delay, window, low, later)
         with np.errstate(all="ignore"):
             res = optimize.minimize(
                 nll, x0, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-6, "maxiter": 2000}

@@ -206,7 +206,7 @@ class DueDelays:
     """
 
     def __init__(self, chain: TouchChain, ref: np.ndarray, start: np.ndarray, manager: np.ndarray,
-                 limit: np.ndarray, after: np.ndarray) -> None:
+                 limit: np.ndarray, after: np.ndarray, censored: np.ndarray | None = None) -> None:
         """Read the bounds.
 
         Args:
@@ -218,7 +218,11 @@ class DueDelays:
                 the reference plus the time limit), minutes.
             after: per call, the moment it was due after (:func:`due_after`; its start if it was made
                 when due; NaN: taken as so), minutes.
+            censored: days, per case never called in time (lost to the time limit, or still waiting at
+                the export): its call was due after this moment (None: no such cases; the calls seen
+                are then truncated at ``limit``, else counted whole and these cases right-censored).
         """
+        self.censored = censored
         self.delay = (start - ref) / MINUTES_PER_DAY
         after = np.where(np.isnan(after), start, after)  # not known: made when due
         self.low = np.clip((after - ref) / MINUTES_PER_DAY, 0.0, self.delay)
@@ -230,7 +234,13 @@ class DueDelays:
         pick = np.arange(self.delay.size)
         if pick.size > FIT_ROWS:
             pick = np.linspace(0, pick.size - 1, FIT_ROWS).astype(np.int64)
-        fit = fit_delay(self.delay[pick], self.cut[pick], low=self.low[pick])
+        cut, later = self.cut[pick], None
+        if self.censored is not None:  # every case counted: the calls seen whole, the others censored
+            cut, later = np.full(pick.size, np.inf), self.censored
+            if pick.size < self.delay.size and later.size:
+                keep = max(1, later.size * pick.size // self.delay.size)
+                later = later[np.linspace(0, later.size - 1, keep).astype(np.int64)]
+        fit = fit_delay(self.delay[pick], cut, low=self.low[pick], censored=later)
         if fit is None or pick.size == self.delay.size:
             return fit
         return DelayFit(fit.family, fit.mean, fit.sd, fit.sd / np.sqrt(self.delay.size), int(self.delay.size),
@@ -242,6 +252,14 @@ class DueDelays:
 
     def source(self, what: str) -> str:
         """The comment's account of the intervals (``what``: the calls, e.g. ``closing calls``)."""
+        if self.censored is not None and self.censored.size:
+            return self._source(what) + (
+                f"; with {self.censored.size:,} qualified leads never called in time (lost to the time "
+                "limit, or waiting at the export) as due after their owner's last touch-chain call "
+                "before the limit (right-censored)")
+        return self._source(what)
+
+    def _source(self, what: str) -> str:
         if np.all(self.low >= self.delay):
             return (f"read from the {what}' starts (no call is seen to wait for its manager: the calls "
                     "show no common pace of back-to-back calls, so each taken as made when due)")

@@ -67,7 +67,8 @@ class Presentations:
     missed: np.ndarray
 
 
-def _reason(frame: Frame, words: tuple[str, ...]) -> np.ndarray:
+def lost_for(frame: Frame, words: tuple[str, ...]) -> np.ndarray:
+    """Per lead, whether its loss reason contains any of ``words`` (e.g. :data:`NO_PRESENTATION`)."""
     r = frame.loss_reason
     return np.logical_or.reduce([np.char.find(r.astype(str), w) >= 0 for w in words])
 
@@ -80,8 +81,8 @@ def read_presentations(frame: Frame) -> Presentations:
     lost_t = frame.stage["lost"]
     qual = np.isfinite(q)
     offered = qual & np.isfinite(offer_t)
-    no_offer = qual & ~offered & np.isfinite(lost_t) & _reason(frame, NO_OFFER)
-    missed = qual & ~offered & np.isfinite(lost_t) & _reason(frame, NO_PRESENTATION)
+    no_offer = qual & ~offered & np.isfinite(lost_t) & lost_for(frame, NO_OFFER)
+    missed = qual & ~offered & np.isfinite(lost_t) & lost_for(frame, NO_PRESENTATION)
     held = offered | no_offer
     end = np.where(offered, offer_t, lost_t)
     return Presentations(

@@ -30,7 +30,7 @@ import pandas as pd
 
 from simsales.calibrate.fit import Fit, Part, count
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
-from simsales.calibrate.presentation import CHI2_90, CHI2_ON
+from simsales.calibrate.presentation import CHI2_90, CHI2_ON, lost_for
 from simsales.calibrate.team import RAMPED_MONTH, skill_and_ramp
 from simsales.world.calendar import DAYS_PER_MONTH
 
@@ -44,11 +44,6 @@ FEW_MANAGERS = 8
 """Fewer managers with cases than this: the weight is not identified."""
 NOT_QUALIFIED = ("not_qualified", "not qualified", "unqualified")
 UNPAID = ("invoice_unpaid", "unpaid", "link_not_filled", "not filled")
-
-
-def _reason(frame: Frame, words: tuple[str, ...]) -> np.ndarray:
-    r = frame.loss_reason.astype(str)
-    return np.logical_or.reduce([np.char.find(r, w) >= 0 for w in words])
 
 
 def _factors(frame: Frame, fit: dict, manager: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -166,14 +161,14 @@ def _cases(frame: Frame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, 
     first = answered.groupby("lead", sort=True).first()
     lead = first.index.to_numpy()
     qualified = np.isfinite(frame.stage["qualified"][lead])
-    unqualified = ~qualified & _reason(frame, NOT_QUALIFIED)[lead]
+    unqualified = ~qualified & lost_for(frame, NOT_QUALIFIED)[lead]
     target = frame.nontarget[lead] != 1
     q = target & (qualified | unqualified)
     out = {"qualify": (first["manager"].to_numpy()[q], first["t"].to_numpy()[q], qualified[q],
                        frame.channel[lead[q]])}
     with np.errstate(all="ignore"):
         invoice, link = frame.stage["invoice"], frame.stage["link_sent"]
-    unpaid = _reason(frame, UNPAID)
+    unpaid = lost_for(frame, UNPAID)
     paid_inv = np.isfinite(invoice) & np.isfinite(frame.stage["won"])
     filled = np.isfinite(link) & np.isfinite(frame.stage["link_filled"])
     inv = np.isfinite(invoice) & (paid_inv | unpaid)

@@ -1,15 +1,24 @@
 """The team: skill spread with shrinkage, the ramp by tenure month, attrition, the team at the window's end.
 
-Skill and ramp are fitted on the presentations' outcomes (qualified deals
-that got an offer or were lost), since the scenario scales the offer
-chance by skill x ramp (:mod:`simsales.world.ramp`).  Each manager's raw
-ratio of offers to what an average manager of the same tenure would make
-is shrunk toward the team (empirical Bayes, DerSimonian-Laird between-
-manager variance): a manager with 20 deals is not a star.  The ramp is the
-offer rate by tenure month against ramped managers' (month 7 on), each
-deal weighed by its manager's shrunk skill; the two are fitted in turn
-until they agree.  Attrition is exits per manager-month from the staff
-table, during and after probation.
+Skill and ramp are fitted on the presentations' outcomes (qualified
+deals that got an offer or were lost), since the scenario scales the
+offer chance by skill x ramp (:mod:`simsales.world.ramp`): the
+presenter's, at the presentation.  Each outcome is its presentation
+call's maker's at the call's start
+(:func:`simsales.calibrate.call_kinds.presenters`), not the lead's
+owner's at the export, who under hand-overs is often the manager of a
+closing call handed over (on a department of 40 with both, one
+presentation in seven: the skill's spread came out 0.18 for 0.3, and the
+skill weights read against it two thirds too high); a lead with no
+presentation call in the log (lost before one, or no calls log) is its
+owner's at ``qualified``.  Each manager's raw ratio of offers to what an
+average manager of the same tenure would make is shrunk toward the team
+(empirical Bayes, DerSimonian-Laird between-manager variance): a
+manager with 20 deals is not a star.  The ramp is the offer rate by
+tenure month against ramped managers' (month 7 on), each deal weighed by
+its manager's shrunk skill; the two are fitted in turn until they agree.
+Attrition is exits per manager-month from the staff table, during and
+after probation.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import math
 
 import numpy as np
 
+from simsales.calibrate.call_kinds import presenters
 from simsales.calibrate.fit import Fit, Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.funnel import FEW, transition
@@ -46,14 +56,17 @@ def skill_and_ramp(frame: Frame) -> dict | None:
     tr = transition(frame, "qualified", ("invoice", "link_sent"))
     decided = tr.cause != 0
     rows = tr.entered[decided]
-    owner = frame.owner[rows]
+    who, when = presenters(frame)
+    held = who[rows] >= 0  # the presenter, at the call; else (no call in the log) the owner, at qualified
+    owner = np.where(held, who[rows], frame.owner[rows])
+    at = np.where(held, when[rows], frame.stage["qualified"][rows])
     hired = frame.staff["hired"].to_numpy()
     known = owner >= 0
     known[known] &= np.isfinite(hired[owner[known]])
     if known.sum() < FEW:
         return None
     rows, owner, y = rows[known], owner[known], (tr.cause[decided][known] == 1).astype(float)
-    day = frame.since_day + frame.stage["qualified"][rows] / MINUTES_PER_DAY
+    day = frame.since_day + at[known] / MINUTES_PER_DAY
     month = np.clip((np.maximum(day - hired[owner], 0.0) // DAYS_PER_MONTH).astype(np.int64), 0, RAMPED_MONTH)
     ids, m = np.unique(owner, return_inverse=True)
     n_m = np.bincount(m).astype(float)
@@ -242,12 +255,25 @@ def _attrition(part: Part, frame: Frame) -> None:
         if months < 1:
             part.default(path, 0.0, f"no manager-month {what} in the window")
             continue
-        p = -math.expm1(-x / months)
+        p = monthly_rate(x, months)
         part.set(
             path,
             {"beta": [round(p * months + 0.5, 2), round((1 - p) * months + 0.5, 2)]},
             f"from {x} exits in {months:,.1f} manager-months {what}, {frame.period}: {p:.1%} a month",
         )
+
+
+def monthly_rate(exits: int, months: float) -> float:
+    """The monthly leaving chance of a constant hazard that gives ``exits`` in ``months`` manager-months.
+
+    Args:
+        exits: the exits counted.
+        months: the manager-months at risk (> 0).
+
+    Returns:
+        ``1 - exp(-exits / months)``, a share; 0.0 (not -0.0) with no exits.
+    """
+    return max(0.0, -math.expm1(-exits / months))
 
 
 def _roster(part: Part, frame: Frame, start: dt.date) -> None:

@@ -240,8 +240,7 @@ def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None, reach: R
     part.set(
         "touch_chain.decay",
         {"half_life": sig(hl, 3), "floor": round(fl, 3)},
-        f"from {src}: half-life {hl / 60:.3g} h (se {hl_se / 60:.2g} h), floor {fl:.2f} "
-        f"(se {fl_se:.2f}), in minutes",
+        f"from {src}: {decay_summary(hl, hl_se, fl, fl_se)}, in minutes",
     )
     duration = attempts["duration_s"].to_numpy() / 60.0
     unanswered = duration[~answered]
@@ -305,3 +304,28 @@ def _call_minutes(part: Part, frame: Frame, lead: np.ndarray, talk: np.ndarray) 
         )
     else:
         part.defaults.append("touch_chain.nontarget_call_minutes")
+
+
+def decay_summary(half_life: float, half_life_se: float, floor: float, floor_se: float) -> str:
+    """The decay's fit in words: half-life in hours and floor, each with its standard error.
+
+    A standard error that cannot be estimated (the likelihood is flat along the half-life, as when
+    the floor is near 1 and the attempts show almost no decay) is said so, not printed as ``nan``.
+
+    Args:
+        half_life: minutes.
+        half_life_se: its standard error, minutes (NaN: not estimable).
+        floor: the factor's floor, a share.
+        floor_se: its standard error (NaN: not estimable).
+
+    Returns:
+        E.g. ``half-life 6 h (se 0.3 h), floor 0.40 (se 0.02)``.
+    """
+    def se(x: float, fmt: str, unit: str = "") -> str:
+        return f"se {x:{fmt}}{unit}" if math.isfinite(x) else "se not estimable"
+
+    text = (f"half-life {half_life / 60:.3g} h ({se(half_life_se / 60, '.2g', ' h')}), floor {floor:.2f} "
+            f"({se(floor_se, '.2f')})")
+    if not (math.isfinite(half_life_se) and math.isfinite(floor_se)) and floor >= 0.9:
+        text += ": the attempts show almost no decay with the lead's age"
+    return text
