@@ -182,6 +182,23 @@ def test_each_call_is_read_as_the_model_has_it():
     np.testing.assert_allclose(start, [540 + 3000, np.nan, 540 + 700])
 
 
+def test_a_presentation_of_no_minutes_at_the_offers_moment_is_not_a_closing_call():
+    """The scenario's default presentation takes 0 minutes: `run --events` logs a 0 s call at the offer
+    (its start and the offer each rounded to the second, so up to 1 s apart). It is the presentation
+    that ended in the offer, not a closing call; with a presentation before it, a call there closes.
+
+    L1: contact, a 0 s call 1 s after the offer; L2: contact, a 0 s call at the offer; L3: contact, a
+    presentation, then a call at the offer (a closing call). Before, every such call was a closing call
+    and calibrate fitted funnel.closing.share 100% on a department with no closing calls."""
+    second = 1 / 60
+    calls = [("L1", 0, 300, True), ("L1", 5 + second, 0, True),
+             ("L2", 1, 300, True), ("L2", 6, 0, True),
+             ("L3", 2, 300, True), ("L3", 10, 600, True), ("L3", 20, 0, True)]
+    stages = [("L1", "invoice", 5), ("L2", "invoice", 6), ("L3", "invoice", 20)]
+    frame = build_frame(_export(calls, stages), dt.date(2026, 3, 2), dt.date(2026, 3, 8))
+    assert list(call_kinds(frame)) == [CONTACT, OFFER, CONTACT, OFFER, CONTACT, OFFER, CLOSE]
+
+
 def test_the_densest_band_and_no_pile_without_a_common_pace():
     rng = np.random.default_rng(3)
     on_line = 2.5 + rng.uniform(-1, 1, 400) / 60  # timestamps to the second

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import re
 
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -65,6 +66,20 @@ def test_an_export_without_payments_shifts_or_losses_still_gives_a_valid_scenari
     # The synthetic calls are drawn lead by lead, not one manager's call after another: no common pace.
     assert "no common pace" in cal.comments["team.talk_share"]
     assert "team.ramp" in cal.defaults  # nobody was hired: the ramp cannot be told
+
+
+def test_a_deal_paid_in_parts_counts_once_for_the_refund_share(small):
+    # A CRM logs a deal paid in two parts as two payments: each counted as a paid deal in the refund
+    # share's denominator, so the share came out low (q3's export with 300 deals split: 2.3% -> 2.1%).
+    _, export = small
+    pay = export.payments
+    whole = pay[pay["refunded_at"].isna()].iloc[:40]
+    first, second = whole.copy(), whole.copy()
+    first["amount"] = whole["amount"] / 2
+    second["amount"] = whole["amount"] - first["amount"]
+    second["paid_at"] = whole["paid_at"] + pd.Timedelta(days=3)
+    split = dataclasses.replace(export, payments=pd.concat([first, second, pay.drop(whole.index)]))
+    assert calibrate(split).document["funnel"]["refunds"] == calibrate(export).document["funnel"]["refunds"]
 
 
 def test_the_written_scenario_runs(small):
@@ -139,6 +154,27 @@ def test_bad_options_exit_2_without_a_traceback(args, words):
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert words in result.output and "Traceback" not in result.output
+
+
+def test_a_window_outside_the_export_names_the_option_given(small, tmp_path):
+    # --from after the data, no --to: the error blamed a --to the user never gave ("--to is before --from").
+    _, export = small
+    folder = tmp_path / "export"
+    write_export(export, folder)
+    out = tmp_path / "s.yaml"
+    base = ["calibrate", str(folder), "-o", str(out), "--tz", export.tz]
+    result = runner.invoke(app, [*base, "--from", "2030-01-01"])
+    assert result.exit_code == 2, result.output
+    assert "--from 2030-01-01 is after the export's last day of data" in result.output
+    assert "--to is before" not in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, [*base, "--to", "2020-01-01"])
+    assert result.exit_code == 2, result.output
+    assert "--to 2020-01-01 is before the export's first lead" in result.output
+    result = runner.invoke(app, [*base, "--from", "12.01.2026"])
+    assert result.exit_code == 2 and "did you mean 2026-01-12?" in result.output
+    result = runner.invoke(app, ["backtest", str(folder), "--until", "12.01.2026"])
+    assert result.exit_code == 2 and "did you mean 2026-01-12?" in result.output
+    assert not out.exists()
 
 
 def test_a_bad_table_names_the_file_and_exits_2(small, tmp_path):

@@ -50,6 +50,19 @@ def test_run_json_is_the_documented_object(tmp_path):
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["plans"] == doc["plans"]
 
 
+def test_an_out_folder_with_an_earlier_runs_plans_is_warned_about(tmp_path):
+    # Run both plans into a folder, then one: replications_hold.* stayed beside a summary.json without
+    # hold, and nothing said the two files were not of the same run.
+    out = tmp_path / "out"
+    assert invoke("run", SMALL, "-n", "2", "--format", "json", "--out", out).exit_code == 0
+    assert "earlier run" not in invoke("run", SMALL, "-n", "2", "--format", "json", "--out", out).stderr
+    result = invoke("run", SMALL, "-n", "2", "--format", "json", "--plan", "grow", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert ("also holds the replication files of hold, left by an earlier run: this run's files and "
+            "summary.json are for grow") in " ".join(result.stderr.split())
+    assert list(json.loads(result.stdout)["plans"]) == ["grow"]
+
+
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import replace
 
@@ -15,7 +16,7 @@ from simsales.analysis.bottleneck import Bottleneck
 from simsales.analysis.verdict import Verdict
 from simsales.cli import app
 from simsales.cli import run as run_module
-from simsales.cli.headline import CHAINS_CUT_FLAG, capacity_warning, month_plan_table
+from simsales.cli.headline import CHAINS_CUT_FLAG, capacity_warning, horizon_days_by_month, month_plan_table
 from simsales.montecarlo import PlanResult, RunResult
 from simsales.montecarlo.metrics import METRICS
 from simsales.montecarlo.results import summarise, with_plan_months
@@ -93,6 +94,32 @@ def test_run_shows_p_plan_per_month_with_a_monthly_revenue_plan(monkeypatch):
     doc = json.loads(invoke("run", SMALL, "-n", "2", "--workers", "1", "--format", "json").stdout)
     month = doc["plans"]["hold"]["p_plan_months"]["2026-07"]
     assert month["plan"] == 1.0 and month["p_plan"] == 1.0  # any paid deal beats a target of 1
+
+
+def test_a_month_the_horizon_covers_in_part_says_so_beside_its_target(tmp_path):
+    # small.yaml runs 21 days from 2026-07-01: July's target was read against 21 days' revenue with
+    # nothing in the table to say so (a full month's target looked missed by a third).
+    assert horizon_days_by_month(dt.date(2026, 7, 1), 21) == {"2026-07": (21, 31)}
+    assert horizon_days_by_month(dt.date(2027, 1, 11), 30) == {"2027-01": (21, 31), "2027-02": (9, 28)}
+    assert horizon_days_by_month(dt.date(2026, 7, 1), 92) == {"2026-07": (31, 31), "2026-08": (31, 31),
+                                                               "2026-09": (30, 30)}
+    text = SMALL.read_text().replace("revenue_plan: 9_000_000", 'revenue_plan: {"2026-07": 9M}')
+    (tmp_path / "monthly.yaml").write_text(text)
+    outcome = invoke("run", tmp_path / "monthly.yaml", "-n", "2", "--workers", "1")
+    assert outcome.exit_code == 0, outcome.output
+    assert "2026-07 (only 21 of its 31 days)" in outcome.output
+
+
+def test_compare_says_its_month_p_plan_is_on_net_revenue_beside_gross_revenue(tmp_path):
+    # compare's month table shows gross revenue (P50) beside a p_plan measured on net revenue: on a
+    # floor with refunds a gross P50 above the plan went with p_plan 40%, and nothing said why.
+    text = SMALL.read_text().replace("revenue_plan: 9_000_000", 'revenue_plan: {"2026-07": 9M}')
+    (tmp_path / "monthly.yaml").write_text(text)
+    outcome = invoke("compare", tmp_path / "monthly.yaml", "-n", "2", "--workers", "1")
+    assert outcome.exit_code == 0, outcome.output
+    flat = " ".join(outcome.output.split())
+    assert "p_plan: the chance the month's net revenue (gross less refunds) reaches its plan" in flat
+    assert "gross revenue" in flat
 
 
 # -- constructed inputs ------------------------------------------------------------

@@ -284,6 +284,24 @@ def test_cli_writes_the_export_and_refuses_two_plans(tmp_path):
     assert not (tmp_path / "ev2").exists()
 
 
+def test_cli_says_the_tables_begin_with_the_warm_up():
+    """small.yaml's 8-day warm-up is in the tables: the command said only "N leads", more than the run's
+    leads, with nothing to say why; it now says where the counted period begins (and JSON has it)."""
+    import json
+    import tempfile
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory() as tmp:
+        res = runner.invoke(app, ["run", str(SMALL), "--events", f"{tmp}/ev", "--replication", "1"])
+        assert res.exit_code == 0, res.output
+        assert "The tables begin 8 days before 2026-07-01 with the warm-up (played, not counted)" \
+            in res.output
+        res = runner.invoke(app, ["run", str(SMALL), "--events", f"{tmp}/ev", "--replication", "1",
+                                  "--format", "json"])
+        doc = json.loads(res.stdout)
+        assert doc["warmup_days"] == 8 and doc["rows"]["leads"] > doc["metrics"]["leads"]
+        assert any(note.startswith("warm-up: the 8 days") for note in doc["notes"])
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_write_then_read_gives_the_same_tables(events, tmp_path, fmt):
     from simsales.crm.read import read_export

@@ -199,6 +199,34 @@ def test_a_plan_month_outside_the_horizon_is_an_error_with_a_guess():
     assert err.field == "plans[1].months[1].month" and "2026-06 is outside" in err.message
 
 
+def test_a_date_or_month_written_another_way_names_what_was_probably_meant():
+    # A head of sales in Russia writes 01.07.2026; the error said only "expected a date such as ...".
+    cases = [
+        (("start",), "01.07.2026", "start", "did you mean 2026-07-01?"),
+        (("start",), "2026/07/01", "start", "did you mean 2026-07-01?"),
+        (("start",), "2026-13-07", "start", "did you mean 2026-07-13?"),
+        (("start",), "07/01/2026", "start",
+         "day or month first? write the year first: 2026-01-07 or 2026-07-01"),
+        (("calendar", "holidays"), ["2026-07-01", "23.08.2026"], "calendar.holidays[1]",
+         "did you mean 2026-08-23?"),
+        (("plans", 1, "months", 1, "month"), "08.2026", "plans[1].months[1].month",
+         "did you mean '2026-08'?"),
+        (("plans", 1, "months", 1, "month"), "2026-8", "plans[1].months[1].month",
+         "did you mean '2026-08'?"),
+    ]
+    for path, value, field, hint in cases:
+        doc = q3()
+        at = doc
+        for key in path[:-1]:
+            at = at[key]
+        at[path[-1]] = value
+        err = error_of(doc)
+        assert err.field == field and hint in err.message, (value, err.field, err.message)
+    doc = q3()
+    doc["start"] = "31.02.2026"  # no such day: no guess
+    assert "did you mean" not in error_of(doc).message
+
+
 def test_a_month_given_twice_in_a_plan_is_an_error():
     doc = q3()
     doc["plans"][1]["months"][1]["month"] = "2026-07"
@@ -269,6 +297,19 @@ def test_offsets_in_order_and_p_contact_per_attempt_or_for_all():
     assert "the chain has 7 offsets" in err.message and "got 2" in err.message
     doc["touch_chain"]["p_contact"] = [0.3]
     assert parse(doc).touch_chain.contact_chance(6) == 0.3
+
+
+def test_one_contact_chance_written_without_brackets_is_one_for_all():
+    # The README: "p_contact has one value or one per attempt"; a head of sales writes the one value bare.
+    for bare, listed in ((0.3, [0.3]), ("30%", ["30%"]), ({"beta": [30, 70]}, [{"beta": [30, 70]}])):
+        doc = q3()
+        doc["touch_chain"]["p_contact"] = bare
+        chain = parse(doc).touch_chain
+        doc["touch_chain"]["p_contact"] = listed
+        assert chain == parse(doc).touch_chain
+    doc["touch_chain"]["p_contact"] = 85
+    err = error_of(doc)
+    assert err.field.startswith("touch_chain.p_contact") and "did you mean 0.85" in err.message
 
 
 def test_a_floor_beside_a_decay_table_is_refused_not_ignored():
@@ -366,6 +407,49 @@ def test_input_error_keeps_its_attributes_and_text():
 
 
 # -- number forms and durations ------------------------------------------------------------------
+
+def test_a_scenario_without_plans_says_what_to_write():
+    # "plans: required field is missing" left a head of sales who wants today's team alone guessing.
+    doc = q3()
+    del doc["plans"]
+    err = error_of(doc)
+    assert err.field == "plans" and "required field is missing" in err.message
+    assert "plans: [{name: hold}]" in err.message
+    doc["plans"] = []
+    assert "plans: [{name: hold}]" in error_of(doc).message
+    doc = q3()
+    doc["plan"] = doc.pop("plans")  # a misspelling: said as such, not the hint
+    messages = [p.message for p in error_of(doc).problems]
+    assert "required field is missing (is 'plan' a misspelling of it?)" in messages
+
+
+def test_a_shifts_hours_may_be_written_with_their_unit():
+    # "Durations are numbers in the field's unit or a number with a unit of time": `hours: 9h` was
+    # refused as "expected a number such as 0.15, 15%, 40k ...".
+    for given, hours in (("9h", 9.0), ("8 hours", 8.0), ("510 min", 8.5), ("9", 9.0), (9, 9.0)):
+        doc = q3()
+        doc["team"]["shifts"][0]["hours"] = given
+        assert parse(doc).team.shifts[0].hours == hours, given
+    doc["team"]["shifts"][0]["hours"] = "25h"
+    err = error_of(doc)
+    assert err.field == "team.shifts[0].hours" and "<= 24" in err.message
+
+
+def test_numbers_written_the_russian_way_say_what_was_probably_meant():
+    # Before, "1 500" (digits grouped by a space) and "15 млн" got only "expected a number such as ...".
+    cases = {"1 500": "did you mean 1500?", "1\u00a0500\u00a0000": "did you mean 1500000?",
+             "1 234,50": "did you mean 1234.50?", "15 млн": "did you mean 15M?",
+             "40 тыс.": "did you mean 40k?", "40к": "did you mean 40k?", "1,2 млрд": "did you mean 1.2bn?",
+             "1,5": "did you mean 1.5?"}
+    for given, hint in cases.items():
+        doc = q3()
+        doc["channels"][2]["cpl"] = given
+        err = error_of(doc)
+        assert err.field == "channels[2].cpl" and hint in err.message, (given, err.message)
+    doc = q3()
+    doc["channels"][2]["cpl"] = "1 50"  # not groups of three: no guess
+    assert "did you mean" not in error_of(doc).message
+
 
 def test_percentages_suffixes_and_underscores_are_accepted_everywhere():
     doc = q3()

@@ -14,6 +14,7 @@ from simsales.analysis.compare import compare
 from simsales.analysis.verdict import SURE, Verdict, verdict
 from simsales.montecarlo import PlanResult, RunResult
 from simsales.montecarlo.metrics import METRICS
+from simsales.report.tables import bottlenecks
 from simsales.report.units import money
 from simsales.scenario import Benchmarks
 
@@ -57,6 +58,21 @@ def test_a_result_whose_only_loss_is_chains_cut_has_capacity_as_its_bottleneck()
     assert "40 never called" in neck.text
     assert "2,100,000" in neck.text  # 210 x 10,000, written in full without a formatter
     assert "2.1M RUB" in bottleneck(m, 91, currency="RUB", money=money).text
+
+
+def test_the_report_never_says_capacity_holds_when_capacity_is_the_bottleneck():
+    # 3% of leads lost for lack of time: under the 5% mark, but the only loss, so the bottleneck;
+    # the report's paragraph said "Fix first: Capacity ... capacity holds" (the run said it is short).
+    run = run_of(hold=metrics(leads=1000, chains_cut=20, untouched_leads=10, revenue_net=7.9e6))
+    paragraph = bottlenecks(run, scenario_of("hold"))["hold"]
+    assert paragraph.startswith("Fix first: Capacity")
+    assert "capacity holds" not in paragraph
+    assert "capacity is short: 3% of leads are never attempted or cut short" in paragraph
+    # Below the mark and not the bottleneck (a benchmark stage costs more): capacity holds.
+    quiet = metrics(leads=1000, chains_cut=20, untouched_leads=10, contacts=500, revenue_net=7.9e6)
+    paragraph = bottlenecks(run_of(hold=quiet), scenario_of("hold", benchmarks=Benchmarks(contact_rate=0.75)))
+    assert paragraph["hold"].startswith("Fix first: Contact")
+    assert "capacity holds: 3.0% of leads" in paragraph["hold"]
 
 
 def test_the_share_is_the_p50_over_replications_of_each_replications_share():

@@ -10,7 +10,11 @@ stage entries do (MODEL.md sections 4 and 5):
   first ``invoice`` or ``link_sent`` entry) are **presentation calls**;
   the last of them before the offer is the one that **ended in the offer**
   (the offer is entered when that call's work is done);
-- its answered calls from the offer on are **closing calls**.
+- its answered calls from the offer on are **closing calls**, but for a
+  call that starts at the offer's moment (within :data:`SAME_MOMENT`)
+  with no presentation call before it: that one is the presentation, of
+  no minutes (the scenario's default ``funnel.offer.call_minutes`` is 0,
+  and ``simsales run --events`` logs it so).
 
 Unanswered calls after the contact call and messages are none of these
 (:data:`OTHER`).  Times are minutes since the window's first midnight.
@@ -33,6 +37,9 @@ presentation that ended in an offer, a closing call, anything else."""
 NAMES = {DIAL: "dial", CONTACT: "contact call", PRESENT: "presentation, no offer",
          OFFER: "presentation, offer", CLOSE: "closing call"}
 """The kinds as people read them."""
+SAME_MOMENT = 1.0 / 60.0
+"""Minutes within which a call's start is the offer's moment: an export's times are whole seconds,
+each rounded on its own (``simsales run --events`` writes a presentation of no minutes 1 s apart)."""
 
 
 def offer_times(frame: Frame) -> np.ndarray:
@@ -70,7 +77,13 @@ def call_kinds(frame: Frame) -> np.ndarray:
     kinds[(before == 0) & ~answered] = DIAL
     kinds[(before == 0) & answered] = CONTACT
     after = (before > 0) & answered
-    closing = after & (t >= offer)
+    # A call that starts at the offer's moment (to the second) is the presentation that ended in it
+    # when no presentation came before (a call of no minutes, the model's default presentation:
+    # the offer is entered as it starts), else a closing call.
+    early = after & (t < offer)
+    presented = np.cumsum(early) - early
+    presented -= presented[np.flatnonzero(new)][group]  # presentations before this row, within the lead
+    closing = after & (t >= offer) & ~((presented == 0) & (t <= offer + SAME_MOMENT))
     presenting = after & ~closing
     kinds[closing] = CLOSE
     kinds[presenting] = PRESENT

@@ -182,6 +182,12 @@ def window(export: Export, since: dt.date | None, until: dt.date | None) -> tupl
     local = lambda t: pd.Timestamp(t).tz_convert(export.tz) if pd.Timestamp(t).tzinfo else pd.Timestamp(t)  # noqa: E731
     first = local(created.min()).date()
     last = local(_last_seen(export)).date()
+    if since is not None and until is None and last < since:
+        raise ValueError(f"--from {since} is after the export's last day of data, {last}: the window would "
+                         f"be empty; give a --from from {first} to {last}")
+    if until is not None and since is None and until < first:
+        raise ValueError(f"--to {until} is before the export's first lead, on {first}: the window would be "
+                         f"empty; give a --to from {first} to {last}")
     since = since or first
     until = until or last
     if until < since:

@@ -331,8 +331,11 @@ def payments_part(frame: Frame) -> Part:
 
 
 def _refunds(part: Part, frame: Frame, pay) -> None:
-    paid = pay["paid"].to_numpy()
-    refunded = pay["refunded"].to_numpy()
+    # The model refunds a deal, not a payment: a deal paid in parts (several rows of one lead) counts
+    # once, from its first payment, and is refunded if any of its payments was.
+    deals = pay.groupby("lead").agg(paid=("paid", "min"), refunded=("refunded", "min"))
+    paid = deals["paid"].to_numpy(dtype=float)
+    refunded = deals["refunded"].to_numpy(dtype=float)
     delay = (refunded - paid) / MINUTES_PER_DAY
     seen = np.isfinite(delay) & (delay >= 0)
     x = int(seen.sum())
@@ -347,8 +350,8 @@ def _refunds(part: Part, frame: Frame, pay) -> None:
     part.set(
         "funnel.refunds.share",
         share.spec,
-        f"from {count(len(paid))} payments, {frame.period}: {count(x)} refunded; each payment counts for "
-        f"the share of the refund window seen before the export ({n_eff:,.0f} payments' worth)",
+        f"from {count(len(paid))} paid deals, {frame.period}: {count(x)} refunded; each deal counts for "
+        f"the share of the refund window seen before the export ({n_eff:,.0f} deals' worth)",
     )
     part.set("funnel.refunds.window_days", window, comment)
 

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from simsales.cli.common import FormatOpt, check_out_dir, command_help
 from simsales.cli.console import err, fail, literal, out
+from simsales.scenario.checks import date_hint
 from simsales.scenario.limits import MAX_REPLICATIONS
 
 
@@ -27,7 +28,7 @@ def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise fail(f"{option}: expected a date like 2026-08-04, got {text!r}") from None
+        raise fail(f"{option}: expected a date like 2026-08-04, got {text!r}{date_hint(text)}") from None
 
 
 def week_table(result) -> Table:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from simsales.cli.common import check_out_dir, command_help, err, fail, literal, note, out
+from simsales.scenario.checks import date_hint
 
 DirArg = Annotated[Path, typer.Argument(help="the export's folder (leads, stages, calls, staff, ...)")]
 
@@ -19,7 +20,7 @@ def _date(text: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise fail(f"{option}: expected a date such as 2026-06-30, got {text!r}") from None
+        raise fail(f"{option}: expected a date such as 2026-06-30, got {text!r}{date_hint(text)}") from None
 
 
 def calibrate_command(

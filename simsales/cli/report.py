@@ -45,6 +45,7 @@ from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.results import with_plan_months
 from simsales.report.files import clean, to_json
+from simsales.report.tables import month_measure
 from simsales.report.units import fmt, money, percent
 from simsales.scenario import Scenario
 from simsales.scenario.loader import InputError
@@ -55,12 +56,15 @@ ReportDirOpt = Annotated[Path | None, typer.Option(
     "--out", help="folder for report.html, report.xlsx and charts/ (default: reports/FILE-STEM)")]
 
 
-def monthly_table(comparison: Comparison, currency: str) -> Table:
+def monthly_table(comparison: Comparison, currency: str, measure: str = "net revenue") -> Table:
     """Month by month per plan: team at the month's end, hires, gross revenue.
 
     Args:
         comparison: the plans against the baseline.
         currency: the scenario's currency.
+        measure: what p_plan is measured on, in words
+            (:func:`simsales.report.tables.month_measure`): said in the title,
+            as a month's gross P50 above its plan may go with a p_plan below 50%.
 
     Returns:
         One row per (plan, month): managers (ramped), hires made / deferred
@@ -69,10 +73,13 @@ def monthly_table(comparison: Comparison, currency: str) -> Table:
         month-by-month revenue plan, the month's target and p_plan (the
         chance of reaching it).
     """
-    table = Table(title=Text(f"Month by month: managers at month end and hires (means over replications); "
-                             f"revenue: gross received in the month, P50, {currency}", style="table.title"))
     with_plan = "p_plan" in comparison.months
-    for name in ("plan", "month", "managers (ramped)", "hired/deferred", "revenue",
+    net = " (gross less refunds)" if measure == "net revenue" else ""
+    on = f"; p_plan: the chance the month's {measure}{net} reaches its plan" if with_plan else ""
+    table = Table(title=Text(f"Month by month: managers at month end and hires (means over replications); "
+                             f"revenue: gross received in the month, P50, {currency}{on}",
+                             style="table.title"))
+    for name in ("plan", "month", "managers (ramped)", "hired/deferred", "gross revenue",
                  f"vs {comparison.baseline}", *(("revenue plan", "p_plan") if with_plan else ())):
         table.add_column(Text(name), justify="left" if name in ("plan", "month") else "right", no_wrap=True)
     for r in comparison.months.itertuples():
@@ -182,7 +189,7 @@ def compare_command(
         return
     print_headline(out, the_verdict, result)
     out.print(comparison_table(result, comparison, scenario.currency))
-    out.print(monthly_table(comparison, scenario.currency))
+    out.print(monthly_table(comparison, scenario.currency, month_measure(result)))
 
 
 def report_command(

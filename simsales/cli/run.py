@@ -45,7 +45,15 @@ from simsales.cli.common import (
     write_report_files,
 )
 from simsales.cli.console import fail as err_exit
-from simsales.cli.headline import LOSSES, loss_cell, month_plan_table, print_headline, run_verdict
+from simsales.cli.console import note
+from simsales.cli.headline import (
+    LOSSES,
+    horizon_days_by_month,
+    loss_cell,
+    month_plan_table,
+    print_headline,
+    run_verdict,
+)
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.results import with_plan_months
@@ -207,7 +215,7 @@ def run_command(
                  executor=executor, scheduler=scheduler,
                  variants=variant_runs(scenario) if format == "table" else 0), scenario)
     if out_dir is not None:
-        write_run(result, out_dir)
+        warn_stale(out_dir, write_run(result, out_dir), list(result.plans))
     comparison = compare(result, scenario, metrics=SHOWN_METRICS) if len(result.plans) > 1 else None
     the_verdict = run_verdict(result, scenario, comparison)
     if format == "json":
@@ -216,7 +224,8 @@ def run_command(
     else:
         print_headline(out, the_verdict, result)
         out.print(summary_table(result, scenario.currency))
-        months = month_plan_table(result, scenario.currency)
+        months = month_plan_table(result, scenario.currency,
+                                  horizon_days_by_month(scenario.start, scenario.horizon_days))
         if months is not None:
             out.print(months)
         if comparison is not None:
@@ -228,6 +237,22 @@ def run_command(
             out.print(gap_table(gaps, scenario.currency))
     if report:
         write_report_files(result, scenario, file, out_dir, out if format == "table" else err)
+
+
+def warn_stale(out_dir: Path, written: list[Path], plans: list[str]) -> None:
+    """Warn about replication files in ``out_dir`` that this run did not write (an earlier run's).
+
+    Args:
+        out_dir: the run's ``--out``.
+        written: the files this run wrote there.
+        plans: this run's plans.
+    """
+    names = {Path(p).name for p in written}
+    stale = sorted({p.stem.removeprefix("replications_") for p in Path(out_dir).glob("replications_*")
+                    if p.suffix in (".csv", ".parquet") and p.name not in names})
+    if stale:
+        note(f"{out_dir} also holds the replication files of {', '.join(stale)}, left by an earlier run: "
+             f"this run's files and summary.json are for {', '.join(plans)}", kind="warning")
 
 
 def register(app: typer.Typer) -> None:

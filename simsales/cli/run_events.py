@@ -55,18 +55,27 @@ def write_events(scenario: Scenario, file: Path, plans: list[str] | None, folder
     export = run.export
     files = write_export(export, folder)
     counts = export.counts()
+    warmup = int(run.world.warmup_days or 0)
     if format == "json":
         out.print_json(json.dumps({
             "folder": str(folder), "plan": plan, "replication": replication, "seed": seed, "engine": "des",
             "time_zone": TIME_ZONE, "rows": counts, "files": [str(f) for f in files],
+            "warmup_days": warmup,
             "metrics": {k: run.metrics[k] for k in ("leads", "attempts", "contacts", "qualified", "offers",
                                                     "total_invoices", "won", "revenue_net")},
+            "notes": list(export.notes),
         }))
         return files
     shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
     out.print(f"events: {literal(scenario.name)}, plan {literal(plan)}, replication {replication}, "
               f"seed {seed}: {shown}; written to {literal(folder)} (times in {TIME_ZONE}).",
               highlight=False, soft_wrap=True)
+    if warmup:
+        # The tables hold the warm-up too: say so, or their counts look like the run's and are not.
+        out.print(f"The tables begin {warmup} days before {scenario.start} with the warm-up (played, not "
+                  f"counted): from {scenario.start} on they hold the run's {run.metrics['leads']:,.0f} leads "
+                  f"and {run.metrics['won']:,.0f} payments; {counts['leads'] - run.metrics['leads']:,.0f} "
+                  f"leads were created before it.", highlight=False, soft_wrap=True)
     out.print(f"Played by the reference engine (it logs every attempt): these totals are one draw from the "
               f"same distribution as the run's replication {replication}, not the fast engine's numbers "
               f"for it.", highlight=False, soft_wrap=True)

@@ -66,6 +66,8 @@ LOSSES = (
 # A plan is short of capacity when more than this share of leads is never
 # attempted or has its chain cut for lack of time.
 CAPACITY_SHORT_SHARE = 0.05
+# Bottlenecks that are a shortage of managers' time: capacity is short whatever the share.
+CAPACITY_KINDS = ("capacity", "span_rule")
 
 
 def funnel_counts(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -186,7 +188,11 @@ def bottlenecks(result: RunResult, scenario: Scenario) -> dict[str, str]:
     (:func:`simsales.analysis.verdict.verdict` on a run of that plan), so
     the paragraph of the verdict's best plan says what the verdict says.
     Capacity is short when more than :data:`CAPACITY_SHORT_SHARE` of leads
-    are never attempted or have their chain cut for lack of time.
+    are never attempted or have their chain cut for lack of time, or when
+    capacity (or the span rule) is the plan's bottleneck, so the paragraph
+    never says capacity holds after a bottleneck that is capacity (the
+    run's capacity warning, :func:`simsales.cli.headline.capacity_warning`,
+    follows the same rule).
 
     Args:
         result: the run.
@@ -203,7 +209,8 @@ def bottlenecks(result: RunResult, scenario: Scenario) -> dict[str, str]:
         means = plan_result.metrics.mean()
         capacity = share["Never attempted"] + share["Chain cut short (no time)"]
         short = (f"capacity is short: {percent(capacity)} of leads are never attempted or cut short "
-                 f"for lack of managers' time" if capacity > CAPACITY_SHORT_SHARE else
+                 f"for lack of managers' time"
+                 if capacity > CAPACITY_SHORT_SHARE or neck.kind in CAPACITY_KINDS else
                  f"capacity holds: {percent(capacity, 1)} of leads are never attempted or cut short")
         where = "; ".join(f"{loss.lower()} {percent(s, 1)}" for loss, s in share.items())
         sla = f"{fmt(means['sla_p50_min'], 'sla_p50_min')}, P90 {fmt(means['sla_p90_min'], 'sla_p90_min')}"

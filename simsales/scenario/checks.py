@@ -99,8 +99,57 @@ def parse_month(text: Any) -> str:
     if isinstance(text, dt.date):
         return f"{text.year:04d}-{text.month:02d}"
     if not isinstance(text, str) or not _MONTH.match(text) or not 1 <= int(text[5:]) <= 12:
-        raise ValueError(f"expected a month such as '2026-07', got {text!r}")
+        raise ValueError(f"expected a month such as '2026-07', got {text!r}{month_hint(text)}")
     return text
+
+
+_DAY_FIRST = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})[./](\d{4})\s*$")
+_YEAR_FIRST = re.compile(r"^\s*(\d{4})[-./](\d{1,2})[-./](\d{1,2})\s*$")
+_MONTH_FORMS = re.compile(r"^\s*(?:(\d{1,2})[./](\d{4})|(\d{4})[./](\d{1,2})|(\d{4})-(\d))\s*$")
+
+
+def _real_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def date_hint(given: object) -> str:
+    """What a date written another way probably meant, as ``"; did you mean 2027-01-11?"`` (or ``""``).
+
+    ``11.01.2027`` is day first (as written in Russia and most of Europe); ``01/11/2027`` may be
+    either, so both readings are named when both are dates; ``2027/01/11``, ``2027.1.11`` and
+    ``2027-1-11`` are year first; ``2027-13-01`` has its month and day swapped.
+    """
+    text = str(given)
+    if m := _YEAR_FIRST.match(text):
+        year, month, day = (int(g) for g in m.groups())
+        date = _real_date(year, month, day) or _real_date(year, day, month)
+        return f"; did you mean {date.isoformat()}?" if date else ""
+    if not (m := _DAY_FIRST.match(text)):
+        return ""
+    a, b, year = (int(g) for g in m.groups())
+    day_first, month_first = _real_date(year, b, a), _real_date(year, a, b)
+    if "/" in text and day_first and month_first and day_first != month_first:
+        return (f"; day or month first? write the year first: {day_first.isoformat()} "
+                f"or {month_first.isoformat()}")
+    date = day_first or month_first
+    return f"; did you mean {date.isoformat()}? (dates are written year first, YYYY-MM-DD)" if date else ""
+
+
+def month_hint(given: object) -> str:
+    """What a month written another way probably meant (``01.2027``, ``2027/1``, ``2027-1``), or ``""``."""
+    m = _MONTH_FORMS.match(str(given))
+    if not m:
+        return ""
+    if m.group(1):
+        month, year = m.group(1), m.group(2)
+    else:
+        month, year = m.group(4) or m.group(6), m.group(3) or m.group(5)
+    if not 1 <= int(month) <= 12:
+        return ""
+    return f"; did you mean '{int(year):04d}-{int(month):02d}'?"
 
 
 def horizon_months(start: dt.date, days: int) -> list[str]:

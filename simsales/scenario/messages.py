@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from simsales.scenario.base import FieldProblems
-from simsales.scenario.checks import did_you_mean
+from simsales.scenario.checks import date_hint, did_you_mean
 from simsales.scenario.numbers import NUMBER_FORMS, percent_hint
 
 Loc = tuple[str | int, ...]
@@ -100,10 +100,19 @@ def _expected(what: str) -> Callable[[dict], str]:
 
 
 _WHOLE, _NUMBER = _expected("a whole number"), _expected(f"a number such as {NUMBER_FORMS}")
-_DATE, _MAPPING = _expected("a date such as 2026-07-01"), _expected("a mapping of fields (key: value)")
+MISSING = "required field is missing"
+_MAPPING = _expected("a mapping of fields (key: value)")
+
+
+def _date(err: dict) -> str:
+    return _expected("a date such as 2026-07-01")(err) + date_hint(err.get("input"))
+
+
+_DATE = _date
+
 
 _MESSAGES: dict[str, Callable[[dict], str]] = {
-    "missing": lambda err: "required field is missing",
+    "missing": lambda err: MISSING,
     "int_from_float": _WHOLE, "int_parsing": _WHOLE, "int_type": _WHOLE,
     "int_parsing_size": _expected("a whole number of sensible size"),
     "float_parsing": _NUMBER, "float_type": _NUMBER,
@@ -119,6 +128,15 @@ _MESSAGES: dict[str, Callable[[dict], str]] = {
     "too_long": lambda err: (f"expected at most {err['ctx']['max_length']} item(s), "
                              f"got {err['ctx']['actual_length']}"),
 }
+
+
+_NO_PLAN = ("; a run compares hiring plans: give at least one, e.g. `plans: [{name: hold}]` for the team "
+            "as it is (no hires)")
+_FIELD_HINTS: dict[tuple[Loc, str], str] = {
+    (("plans",), "missing"): _NO_PLAN,
+    (("plans",), "too_short"): _NO_PLAN,
+}
+"""What to write, for fields whose plain message leaves a head of sales guessing (field, error type)."""
 
 
 def _text_hint(given: Any) -> str:
@@ -160,7 +178,7 @@ def translate(exc: ValidationError, root: type[BaseModel]) -> list[tuple[Loc, st
         elif err["type"] == "literal_error":
             out.append((loc, _literal(err), False))
         elif err["type"] in _MESSAGES:
-            out.append((loc, _MESSAGES[err["type"]](err), False))
+            out.append((loc, _MESSAGES[err["type"]](err) + _FIELD_HINTS.get((loc, err["type"]), ""), False))
         else:
             out.append((loc, str(err["msg"]).removeprefix("Value error, "), False))
     return _with_misspellings(out)
@@ -179,10 +197,10 @@ def _with_misspellings(out: list[tuple[Loc, str, bool]]) -> list[tuple[Loc, str,
     unknown = {loc: loc[-1] for loc, _, is_unknown in out if is_unknown and loc}
     result = []
     for loc, message, is_unknown in out:
-        if message == "required field is missing" and loc:
+        if message.startswith(MISSING) and loc:
             near = [key for at, key in unknown.items()
                     if at[:-1] == loc[:-1] and did_you_mean(str(key), [str(loc[-1])])]
-            if near:
-                message += f" (is {near[0]!r} a misspelling of it?)"
+            if near:  # the misspelling is the likelier story: say it instead of any hint
+                message = f"{MISSING} (is {near[0]!r} a misspelling of it?)"
         result.append((loc, message, is_unknown))
     return result

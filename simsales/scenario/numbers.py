@@ -71,15 +71,36 @@ def parse_number(value: Any) -> float:
     else:
         match = _NUMBER.match(value)
         if not match:
-            hint = ""
-            if _DECIMAL_COMMA.match(value):
-                hint = f"; did you mean {value.strip().replace(',', '.')}? (a comma only groups thousands)"
-            raise NumberFormError(f"expected a number such as {NUMBER_FORMS}, got {value!r}{hint}")
+            raise NumberFormError(f"expected a number such as {NUMBER_FORMS}, got {value!r}{_hint(value)}")
         digits = match.group(1).replace("_", "").replace(",", "")
         number = float(digits) * _SUFFIX[(match.group(2) or "").lower()]
     if not math.isfinite(number):
         raise NumberFormError(f"expected a finite number, got {value!r}")
     return number
+
+
+_SPACES = "[ \u00a0\u202f]"  # a space, a no-break space, a narrow no-break space
+_SPACED = re.compile(rf"^\s*([-+]?\d{{1,3}}(?:{_SPACES}\d{{3}})+)(?:[.,](\d+))?\s*(%|k|m|mln|bn|b)?\s*$",
+                     re.IGNORECASE)
+_RUSSIAN = re.compile(r"^\s*([-+]?\d+(?:[.,]\d+)?)\s*(тыс\.?|к|млн\.?|кк|млрд\.?)\s*$", re.IGNORECASE)
+_RUSSIAN_SUFFIX = {"тыс": "k", "к": "k", "млн": "M", "кк": "M", "млрд": "bn"}
+
+
+def _hint(value: str) -> str:
+    """What text that is no number probably meant (``""``: no guess).
+
+    A decimal comma (``1,5``), digits grouped by spaces (``1 500``, as written in Russia), a suffix
+    written in Russian (``15 млн``, ``40 тыс``, ``40к``).
+    """
+    if _DECIMAL_COMMA.match(value):
+        return f"; did you mean {value.strip().replace(',', '.')}? (a comma only groups thousands)"
+    if match := _SPACED.match(value):
+        digits = re.sub(_SPACES, "", match.group(1)) + (f".{match.group(2)}" if match.group(2) else "")
+        return f"; did you mean {digits}{match.group(3) or ''}? (group digits with _ or a comma, not a space)"
+    if match := _RUSSIAN.match(value):
+        suffix = _RUSSIAN_SUFFIX[match.group(2).lower().rstrip(".")]
+        return f"; did you mean {match.group(1).replace(',', '.')}{suffix}?"
+    return ""
 
 
 def as_number(value: Any) -> Any:

@@ -29,7 +29,7 @@ from simsales.scenario.fields import (
     WholeDays,
 )
 from simsales.scenario.limits import MAX_ATTEMPTS, MAX_OVERDISPERSION, amount
-from simsales.scenario.numbers import percent_hint
+from simsales.scenario.numbers import parse_hours, percent_hint
 from simsales.scenario.policies import (
     DEFAULT_PRIORITY,
     POLICY_NAMES,
@@ -90,6 +90,12 @@ class Shift(Strict):
         None, description="the weekdays this shift works, e.g. [mon, tue, wed, thu, fri]")
     team_leads: list[Name] | None = Field(
         None, description="only these team leads' managers work this shift (default: anyone's)")
+
+    @field_validator("hours", mode="before")
+    @classmethod
+    def _hours(cls, hours: object) -> object:
+        # A duration with its unit ("9h", "8 hours", "510 min") in hours, as every duration may be written.
+        return parse_hours(hours) if isinstance(hours, str) else hours
 
     @field_validator("days")
     @classmethod
@@ -356,6 +362,12 @@ class TouchChain(Strict):
     @classmethod
     def _priority(cls, priority: object) -> str | tuple[str, ...]:
         return read_priority(priority)
+
+    @field_validator("p_contact", mode="before")
+    @classmethod
+    def _one_for_all(cls, chances: object) -> object:
+        # One chance written without brackets (`p_contact: 0.3`, `{beta: [30, 70]}`) is one for all.
+        return chances if isinstance(chances, list | tuple) else [chances]
 
     @field_validator("p_contact")
     @classmethod

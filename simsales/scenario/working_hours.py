@@ -13,6 +13,7 @@ import re
 from pydantic import Field, field_validator, model_validator
 
 from simsales.scenario.base import WEEKDAYS, Path, Strict, clock_minutes, raise_problems
+from simsales.scenario.checks import date_hint
 from simsales.scenario.units import MINUTES_PER_DAY
 
 __all__ = ["Calendar", "hours_span"]
@@ -59,8 +60,9 @@ def _date_span(text: object) -> tuple[dt.date, dt.date]:
             raise ValueError(text)
         first, last = dt.date.fromisoformat(parts[0]), dt.date.fromisoformat(parts[-1])
     except ValueError:
+        hint = next((h for h in map(date_hint, parts) if h), "")
         raise ValueError(f"expected a date such as 2026-12-31 or a range such as 2026-12-31..2027-01-08, "
-                         f"got {text!r}") from None
+                         f"got {text!r}{hint}") from None
     if last < first:
         raise ValueError(f"the range {text!r} ends before it starts; write the earlier date first")
     return first, last
