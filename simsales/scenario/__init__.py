@@ -8,7 +8,7 @@ per-call and per-deal randomness is a distribution
 (:func:`parse_distribution`).  Durations are minutes, money is in the
 scenario's currency.
 
-Modules: ``schema`` (the top level), ``sales_floor``, ``funnel`` and
+Modules: ``schema`` (the top level), ``sales_floor``, ``touch_chain``, ``funnel`` and
 ``team`` (its sections; ``working_hours`` the calendar), ``base`` (what the sections share), ``fields``
 (field types), ``numbers`` (how numbers and durations may be written),
 ``limits`` (the feasibility bounds, each with its reason), ``checks``
@@ -36,7 +36,7 @@ from simsales.scenario.errors import InputError, Problem
 from simsales.scenario.funnel import Funnel, Price, Refunds, Step
 from simsales.scenario.loader import load_scenario, parse_scenario
 from simsales.scenario.policies import POLICY_NAMES, ROUTING_POLICIES, RoutingPolicy
-from simsales.scenario.sales_floor import Channel, Decay, Routing, Shift, TouchChain
+from simsales.scenario.sales_floor import Channel, Routing, Shift
 from simsales.scenario.schema import OBJECTIVES, Benchmarks, PipelineSource, Scenario
 from simsales.scenario.team import (
     Attrition,
@@ -51,6 +51,7 @@ from simsales.scenario.team import (
     Team,
     TeamLead,
 )
+from simsales.scenario.touch_chain import Decay, TouchChain
 from simsales.scenario.uncertain import Uncertain, mean_of, resolve, value
 from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from simsales.scenario.working_hours import Calendar

@@ -1,23 +1,21 @@
-"""The sales floor: working hours, shifts, lead channels, routing and the touch chain.
+"""The sales floor: working hours, shifts, lead channels and routing.
 
-MODEL.md sections 1 to 4.  Durations are minutes (strings such as ``"10m"``,
-``"1h"``, ``"2d"`` are read as minutes), money is in the scenario's
-currency.
+MODEL.md sections 1 to 3 (the touch chain, section 4, is
+:mod:`~simsales.scenario.touch_chain`).  Durations are minutes (strings
+such as ``"10m"``, ``"1h"``, ``"2d"`` are read as minutes), money is in
+the scenario's currency.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from simsales.scenario.base import WEEKDAYS, Path, Strict, clock_minutes, raise_problems
-from simsales.scenario.distributions import LogNormal
+from simsales.scenario.base import WEEKDAYS, Strict, clock_minutes, raise_problems
 from simsales.scenario.fields import (
     Count,
-    DistMinutes,
     Hours,
     Minutes,
     Money,
@@ -28,15 +26,13 @@ from simsales.scenario.fields import (
     UProb,
     WholeDays,
 )
-from simsales.scenario.limits import MAX_ATTEMPTS, MAX_OVERDISPERSION, amount
-from simsales.scenario.numbers import parse_hours, percent_hint
+from simsales.scenario.limits import MAX_OVERDISPERSION, amount
+from simsales.scenario.numbers import parse_hours
 from simsales.scenario.policies import (
-    DEFAULT_PRIORITY,
     POLICY_NAMES,
     ROUTING_POLICIES,
-    read_priority,
 )
-from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
+from simsales.scenario.units import MINUTES_PER_DAY, duration_text
 
 _PATTERN = re.compile(r"^(\d+)/(\d+)$")
 
@@ -44,15 +40,6 @@ PolicyName = Literal[POLICY_NAMES]  # type: ignore[valid-type]  # the names are 
 """A routing policy's name: one of :data:`~simsales.scenario.policies.POLICY_NAMES`."""
 
 _POLICY_HELP = "; ".join(f"{p.name}: {p.description}" for p in ROUTING_POLICIES)
-
-
-def _duration(minutes: float) -> str:
-    """Minutes as a person reads them: ``10 min``, ``3 h``, ``2 d``."""
-    if minutes >= MINUTES_PER_DAY and minutes % MINUTES_PER_DAY == 0:
-        return f"{minutes / MINUTES_PER_DAY:g} d"
-    if minutes >= MINUTES_PER_HOUR and minutes % MINUTES_PER_HOUR == 0:
-        return f"{minutes / MINUTES_PER_HOUR:g} h"
-    return f"{minutes:g} min"
 
 
 def _profile(profile: list[float], n: int, what: str) -> list[float]:
@@ -272,7 +259,7 @@ class Routing(Strict):
     def _shift_left(cls, minutes: float) -> float:
         if not minutes < MINUTES_PER_DAY:
             raise ValueError(f"expected less than a day ({MINUTES_PER_DAY:g} minutes), got "
-                             f"{_duration(minutes)}: no shift is longer, so nobody would ever get a lead")
+                             f"{duration_text(minutes)}: no shift is longer, so nobody would ever get a lead")
         return minutes
 
     @model_validator(mode="after")
@@ -283,126 +270,3 @@ class Routing(Strict):
                              "to; under shared_queue nobody is assigned a lead (the first free manager "
                              "takes it): use round_robin, least_loaded or weighted, or leave them out")
         return self
-
-
-class Decay(Strict):
-    """Contact chance falls with lead age: ``max(floor, 0.5 ** (age / half_life))``.
-
-    Or give ``table``: factors by age bucket, ``[[age, factor], ...]`` with
-    ages ascending; the factor of the last bucket whose age is <= the lead's
-    age applies.  Ages and ``half_life`` are in minutes.
-    """
-
-    half_life: Minutes | None = None
-    floor: Number = Field(0.0, ge=0, le=1)
-    table: list[tuple[Minutes, Number]] | None = Field(None, min_length=1)
-
-    @field_validator("table")
-    @classmethod
-    def _table(cls, table: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
-        problems: list[tuple[Path, str]] = []
-        for i, (age, factor) in enumerate(table or []):
-            if i and age < table[i - 1][0]:
-                problems.append(((i, 0), f"age {_duration(age)} comes before the previous bucket's "
-                                         f"{_duration(table[i - 1][0])}; ages go in increasing order"))
-            if not 0 <= factor <= 1:
-                problems.append(((i, 1), f"expected a factor in [0, 1], got {factor:g}"
-                                         f"{percent_hint(factor)}"))
-        raise_problems(problems)
-        return table
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Decay:
-        if (self.half_life is None) == (self.table is None):
-            raise ValueError("give either half_life (with floor) or table")
-        if self.half_life is not None and self.half_life <= 0:
-            raise ValueError("half_life must be > 0")
-        if self.table is not None and self.floor != 0:
-            raise ValueError(f"floor ({self.floor:g}) applies to half_life only; with a table, its own "
-                             "factors are the decay: drop floor, or put the lowest factor in the "
-                             "table's last bucket")
-        return self
-
-
-class TouchChain(Strict):
-    """The planned contact attempts of every lead (MODEL.md section 4); times in minutes.
-
-    ``offsets`` are the attempts' times after the lead's creation, in
-    increasing order (at most :data:`~simsales.scenario.limits.MAX_ATTEMPTS`);
-    ``p_contact`` gives one chance per attempt, or one for all.
-    """
-
-    offsets: list[Minutes] = Field(min_length=1, description="planned attempt times after creation")
-    p_contact: list[UProb] = Field(min_length=1, description="chance per attempt (one value: all)")
-    decay: Decay | None = None
-    dial_minutes: Minutes = Field(1.0, description="manager time of an unanswered attempt")
-    call_minutes: DistMinutes = Field(
-        default_factory=lambda: LogNormal(9.0, 5.0),
-        description="length of the contact call, qualification included",
-    )
-    nontarget_call_minutes: DistMinutes | None = Field(
-        None, description="length of a call that reaches a non-target lead (default: call_minutes)")
-    priority: str | tuple[str, ...] = Field(
-        DEFAULT_PRIORITY, description="the order of the kinds of work (booked, first, followup), "
-                                      "or new_first / due_first")
-    lead_ttl: Minutes = Field(7 * MINUTES_PER_DAY, gt=0,
-                              description="attempts not made by this age are dropped")
-
-    @field_validator("offsets")
-    @classmethod
-    def _offsets(cls, offsets: list[float]) -> list[float]:
-        if MAX_ATTEMPTS.exceeded(len(offsets)):
-            raise ValueError(MAX_ATTEMPTS.message(len(offsets), "the touch chain's length"))
-        raise_problems([((k,), f"{_duration(now)} comes before offsets[{k - 1}] = {_duration(before)}; "
-                               "offsets are the attempts' times after creation, in increasing order")
-                        for k, (before, now) in enumerate(itertools.pairwise(offsets), 1) if now < before])
-        return offsets
-
-    @field_validator("priority", mode="before")
-    @classmethod
-    def _priority(cls, priority: object) -> str | tuple[str, ...]:
-        return read_priority(priority)
-
-    @field_validator("p_contact", mode="before")
-    @classmethod
-    def _one_for_all(cls, chances: object) -> object:
-        # One chance written without brackets (`p_contact: 0.3`, `{beta: [30, 70]}`) is one for all.
-        return chances if isinstance(chances, list | tuple) else [chances]
-
-    @field_validator("p_contact")
-    @classmethod
-    def _p_contact(cls, chances: list, info: ValidationInfo) -> list:
-        offsets = info.data.get("offsets")
-        if offsets is not None and len(chances) not in (1, len(offsets)):
-            raise ValueError(f"expected 1 contact chance (for every attempt) or {len(offsets)} (one per "
-                             f"attempt: the chain has {len(offsets)} offsets), got {len(chances)}")
-        return chances
-
-    @model_validator(mode="after")
-    def _attempts_within_ttl(self) -> TouchChain:
-        ttl = _duration(self.lead_ttl) + ("" if "lead_ttl" in self.model_fields_set else " (the default)")
-        if self.lead_ttl <= 0:
-            raise_problems([(("lead_ttl",), f"expected a lead_ttl > 0, got {ttl}: a lead is dropped once "
-                                            "its age passes lead_ttl, so no attempt would ever be made")])
-        last = max(self.offsets)
-        if last > self.lead_ttl:
-            late = sum(offset > self.lead_ttl for offset in self.offsets)
-            come, them = ("comes", "it") if late == 1 else ("come", "them")
-            raise_problems([(("lead_ttl",), f"attempts after lead_ttl can never happen: the last offset is "
-                                            f"{_duration(last)}, lead_ttl {ttl}; {late} of the "
-                                            f"{len(self.offsets)} attempts {come} later: make lead_ttl at "
-                                            f"least {_duration(last)}, or drop {them}")])
-        return self
-
-    def contact_chance(self, k: int) -> float | object:
-        """The base contact chance of one attempt, before the decay.
-
-        Args:
-            k: the attempt, 0-based.
-
-        Returns:
-            A probability, or an :class:`~simsales.scenario.uncertain.Uncertain`
-            one in a scenario not yet resolved.
-        """
-        return self.p_contact[k if len(self.p_contact) > 1 else 0]
-

@@ -1,9 +1,10 @@
 """The scenario schema: a whole scenario file, typed and validated once.
 
 :class:`Scenario` is the top level; its sections live by what they model:
-:mod:`~simsales.scenario.sales_floor` (calendar, shifts, channels, routing,
-touch chain), :mod:`~simsales.scenario.funnel` (the funnel and the price)
-and :mod:`~simsales.scenario.team` (the team, its costs and the hiring
+:mod:`~simsales.scenario.sales_floor` (calendar, shifts, channels, routing),
+:mod:`~simsales.scenario.touch_chain` (the touch chain),
+:mod:`~simsales.scenario.funnel` (the funnel and the price) and
+:mod:`~simsales.scenario.team` (the team, its costs and the hiring
 plans), on the shared base :mod:`~simsales.scenario.base`.  Code outside
 the package imports every class from :mod:`simsales.scenario`.
 
@@ -38,12 +39,13 @@ from simsales.scenario.fields import Count, Money, Name, Number, at_most
 from simsales.scenario.funnel import Funnel
 from simsales.scenario.limits import MAX_HORIZON_DAYS, MAX_MONEY, MAX_REPLICATIONS
 from simsales.scenario.numbers import NumberFormError, parse_number, whole_days
-from simsales.scenario.sales_floor import Channel, Routing, TouchChain
+from simsales.scenario.sales_floor import Channel, Routing
 from simsales.scenario.team import (
     Economics,
     HiringPlan,
     Team,
 )
+from simsales.scenario.touch_chain import TouchChain
 from simsales.scenario.units import MINUTES_PER_DAY, MINUTES_PER_HOUR
 from simsales.scenario.working_hours import Calendar
 
