@@ -74,11 +74,27 @@ def test_headcount_stops_at_the_span_rule_and_defers_the_rest():
     # target again, 6 more (the deferred 9 are part of its gap, not hired twice): 42, 3 deferred.
     assert on_phones(roster, 30) == 36 and on_phones(roster, 61) == 42
     # September has no target: the 3 deferred are hired as room allows (1 per lead); the last
-    # one waits on (a month's ``deferred`` counts its own vacancies, as for ``managers: N``).
+    # one waits on.  Each hire counts as deferred once, however long it waits (README): the 3
+    # still blocked in August are among July's 9.
     assert roster.ledger.made.tolist() == [6, 6, 2]
-    assert roster.ledger.deferred.tolist() == [9, 3, 0]
+    assert roster.ledger.deferred.tolist() == [9, 0, 0]
     assert roster.ledger.requested.tolist() == [15, 9, 0]
     assert roster.ledger.open_end == 1
+
+
+def test_a_hire_a_target_asks_for_month_after_month_counts_as_deferred_once():
+    # Both team leads full (span 15): a target of 34 asks for the same 4 hires in July, August and
+    # September, and the span rule blocks them each time: 4 hires deferred, as a plan asking for
+    # them once (``managers: 4`` in July) counts them; each month still requests them.
+    team = dict(TWO_TEAMS, span_max=15)
+    target = {"name": "target", "time_to_hire_days": 10,
+              "months": [{"month": m, "headcount": 34} for m in ("2026-07", "2026-08", "2026-09")]}
+    asked = {"name": "asked", "time_to_hire_days": 10, "months": [{"month": "2026-07", "managers": 4}]}
+    sc = scenario_with(team, [target, asked])
+    by_target, by_asking = (build_roster(sc, plan, np.random.default_rng(0)).ledger for plan in sc.plans)
+    assert by_target.deferred.tolist() == [4, 0, 0] and by_target.made.sum() == 0
+    assert by_target.requested.tolist() == [4, 4, 4] and by_target.open_end == 4
+    assert by_asking.deferred.sum() == by_target.deferred.sum() == 4
 
 
 def test_headcount_below_the_team_hires_nobody():

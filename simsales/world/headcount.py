@@ -7,7 +7,9 @@
   hire), the gap is hired once and the target is met when they join.  The
   span rule applies; what it blocks is deferred or refused as the plan
   says.  Hires deferred from earlier months are part of the gap (a target
-  replaces them; none is hired twice).  Standbys do not count.
+  replaces them; none is hired twice, nor counted as deferred twice: a
+  month's ``deferred`` holds only the hires blocked beyond those already
+  waiting).  Standbys do not count.
 * ``backfill: true``: every manager who leaves (or is promoted) opens a
   vacancy on their first day gone, for their own team lead if that lead can
   take a hire that month, else for the lead with most capacity; deferred to
@@ -37,7 +39,7 @@ def headcount_month(staff: Staffing, month: int, day: int, target: int) -> None:
         day: its first day (the vacancies open then).
         target: managers wanted on the month's last day.
     """
-    staff.carried = 0  # the gap below counts every hire already made; deferred ones are part of it
+    carried, staff.carried = staff.carried, 0  # the gap below counts every hire made; deferred ones are in it
     end = staff.month_end(month)
     in_time = day + staff.plan.time_to_hire_days <= end
     gap = target - staff.employed_at(end)
@@ -55,7 +57,14 @@ def headcount_month(staff: Staffing, month: int, day: int, target: int) -> None:
     blocked = max(gap, 0)
     staff.ledger.requested[month] = made + blocked
     staff.ledger.made[month] += made
-    staff.settle(month, blocked)
+    # Hires deferred before and made now, or blocked again, were counted when first deferred: only
+    # those beyond them are newly deferred (each hire counts once, however long it waits).
+    if staff.plan.on_cap == "defer":
+        waiting = carried - min(carried, made)
+        staff.ledger.deferred[month] += max(blocked - waiting, 0)
+        staff.carried = blocked
+    else:
+        staff.settle(month, blocked)
 
 
 def backfill_vacancy(staff: Staffing, m: int, day: int) -> None:
