@@ -42,13 +42,13 @@ import math
 
 import numpy as np
 
-from simsales.calibrate.call_kinds import CLOSE, OFFER, PRESENT, call_kinds, offer_times
+from simsales.calibrate.call_kinds import CLOSE, OFFER, PRESENT, call_kinds, contact_manager, offer_times
 from simsales.calibrate.delays import DelayFit, fit_delay
 from simsales.calibrate.due import DueDelays, Pace, TouchChain, came_free, due_after
 from simsales.calibrate.fit import Fit, Part, count, sig
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.funnel import FEW
-from simsales.calibrate.presentation_due import after_contact_managers_block, contact_manager, never_presented
+from simsales.calibrate.presentation_due import after_contact_managers_block, never_presented
 from simsales.calibrate.stats import beta_moments, lognormal_fit
 from simsales.calibrate.team import RAMPED_MONTH
 from simsales.world.calendar import DAYS_PER_MONTH

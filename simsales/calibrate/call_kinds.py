@@ -115,3 +115,12 @@ def presenters(frame: Frame, kinds: np.ndarray | None = None) -> tuple[np.ndarra
     manager[lead] = frame.calls["manager"].to_numpy()[rows]  # the last row of each lead is kept
     start[lead] = frame.calls["t"].to_numpy()[rows]
     return manager, start
+
+
+def contact_manager(frame: Frame, kinds: np.ndarray) -> np.ndarray:
+    """Per lead, the manager of its contact call (-1: none known); ``kinds``: :func:`call_kinds`."""
+    lead, manager = frame.calls["lead"].to_numpy(), frame.calls["manager"].to_numpy()
+    out = np.full(frame.n, -1, dtype=np.int64)
+    is_contact = (kinds == CONTACT) & (manager >= 0)
+    out[lead[is_contact]] = manager[is_contact]
+    return out

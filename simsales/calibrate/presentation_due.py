@@ -19,15 +19,17 @@ Times are minutes since the window's first midnight, as in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
-from simsales.calibrate.call_kinds import CONTACT
+from simsales.calibrate.call_kinds import contact_manager
 from simsales.calibrate.due import TouchChain
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 from simsales.calibrate.presentation import NO_PRESENTATION, lost_for
 from simsales.calibrate.routing import blocks
 
-__all__ = ["after_contact_managers_block", "booked_before", "contact_manager", "never_presented"]
+__all__ = ["after_contact_managers_block", "never_presented"]
 
 
 def after_contact_managers_block(frame: Frame, chain: TouchChain, booked: tuple[np.ndarray, np.ndarray],
@@ -55,9 +57,9 @@ def after_contact_managers_block(frame: Frame, chain: TouchChain, booked: tuple[
     after = np.array(after, dtype=float)
     other = (first >= 0) & (manager != first)
     if other.any() and frame.shifts is not None and len(frame.shifts):
-        end = block_end_before(frame, first[other], start[other])
+        end = _block_end_before(frame, first[other], start[other])
         bound = np.maximum(chain.latest(first[other], end, before=False),
-                           booked_before(frame, *booked, first[other], end))
+                           _booked_before(frame, *booked, first[other], end))
         prev = np.where(np.isnan(after[other]), start[other], after[other])
         after[other] = np.minimum(np.maximum(prev, bound), start[other])
     return after
@@ -109,14 +111,14 @@ def never_presented(frame: Frame, rows: np.ndarray, chain: TouchChain, within: f
     contact = contact_manager(frame, kinds)
     holder = np.where(contact[waiting] >= 0, contact[waiting], frame.owner[waiting])
     last = np.maximum(chain.latest(holder, limit, before=False),
-                      booked_before(frame, *booked, holder, limit))
+                      _booked_before(frame, *booked, holder, limit))
     last = np.where(holder >= 0, last, limit)
     if handover is not None and frame.shifts is not None and len(frame.shifts):
         last = np.where(_handed_over(frame, holder, qw, limit, handover), limit, last)
     return np.maximum(last - qw, 0.0) / MINUTES_PER_DAY
 
 
-def booked_before(frame: Frame, rows: np.ndarray, ref: np.ndarray, manager: np.ndarray,
+def _booked_before(frame: Frame, rows: np.ndarray, ref: np.ndarray, manager: np.ndarray,
                    t: np.ndarray) -> np.ndarray:
     """Per pair, a moment ``manager``'s booked calls started by ``t`` show a booked call due was not due by.
 
@@ -141,24 +143,18 @@ def booked_before(frame: Frame, rows: np.ndarray, ref: np.ndarray, manager: np.n
     return np.where(found, most[np.maximum(j, 0)], -np.inf)
 
 
-def contact_manager(frame: Frame, kinds: np.ndarray) -> np.ndarray:
-    """Per lead, the manager of its contact call (-1: none known)."""
-    lead, manager = frame.calls["lead"].to_numpy(), frame.calls["manager"].to_numpy()
-    out = np.full(frame.n, -1, dtype=np.int64)
-    is_contact = (kinds == CONTACT) & (manager >= 0)
-    out[lead[is_contact]] = manager[is_contact]
-    return out
-
-
-def block_end_before(frame: Frame, manager: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Per pair, the end of ``manager``'s last block of shifts that ended before ``t`` (-inf: none)."""
-    out = np.full(manager.size, -np.inf)
+def _each_manager(frame: Frame, manager: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per manager in ``manager`` with shifts: ``(their cases, block starts, block ends)``."""
     blk = blocks(frame)
     for m in np.unique(manager[manager >= 0]):
-        if int(m) not in blk:
-            continue
-        _, be = blk[int(m)]
-        sel = np.flatnonzero(manager == m)
+        if int(m) in blk:
+            yield (np.flatnonzero(manager == m), *blk[int(m)])
+
+
+def _block_end_before(frame: Frame, manager: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Per pair, the end of ``manager``'s last block of shifts that ended before ``t`` (-inf: none)."""
+    out = np.full(manager.size, -np.inf)
+    for sel, _, be in _each_manager(frame, manager):
         j = np.searchsorted(be, t[sel], side="left") - 1
         out[sel] = np.where(j >= 0, be[np.maximum(j, 0)], -np.inf)
     return out
@@ -172,12 +168,7 @@ def _handed_over(frame: Frame, manager: np.ndarray, since: np.ndarray, until: np
     over: ``hours`` after the end of their last block before it, at or after ``since`` and by ``until``.
     """
     out = np.zeros(manager.size, dtype=bool)
-    blk = blocks(frame)
-    for m in np.unique(manager[manager >= 0]):
-        if int(m) not in blk:
-            continue
-        bs, be = blk[int(m)]
-        sel = np.flatnonzero(manager == m)
+    for sel, bs, be in _each_manager(frame, manager):
         j = np.searchsorted(bs, until[sel], side="right") - 1  # their last block begun by then
         end = np.where(j >= 0, be[np.maximum(j, 0)], np.inf)
         moment = end + hours * 60.0

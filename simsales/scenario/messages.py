@@ -108,9 +108,6 @@ def _date(err: dict) -> str:
     return _expected("a date such as 2026-07-01")(err) + date_hint(err.get("input"))
 
 
-_DATE = _date
-
-
 _MESSAGES: dict[str, Callable[[dict], str]] = {
     "missing": lambda err: MISSING,
     "int_from_float": _WHOLE, "int_parsing": _WHOLE, "int_type": _WHOLE,
@@ -120,7 +117,7 @@ _MESSAGES: dict[str, Callable[[dict], str]] = {
     "greater_than_equal": _bound(">="), "greater_than": _bound(">"),
     "less_than_equal": _bound("<="), "less_than": _bound("<"),
     "string_type": lambda err: _expected("text")(err) + _text_hint(err.get("input")),
-    "date_type": _DATE, "date_parsing": _DATE, "date_from_datetime_parsing": _DATE,
+    "date_type": _date, "date_parsing": _date, "date_from_datetime_parsing": _date,
     "dict_type": _MAPPING, "model_type": _MAPPING, "model_attributes_type": _MAPPING,
     "list_type": _expected("a list"), "tuple_type": _expected("a list"),
     "too_short": lambda err: (f"expected at least {err['ctx']['min_length']} item(s), "
