@@ -1,19 +1,23 @@
 """What the report, the workbook and the terminal say a number is.
 
 The HTML's median SLA is the P50 over replications (as the side-by-side
-table, `simsales run` and the workbook's P50 show it), and the SLA chart's
-axis says what it plots.
+table, `simsales run` and the workbook's P50 show it); the workbook's
+monthly revenue says it is gross, as the HTML month table and `simsales
+compare` do.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import openpyxl
 import pytest
 
 from simsales import montecarlo
+from simsales.analysis.compare import compare
+from simsales.cli.report import monthly_table
 from simsales.report.plots import capacity
 from simsales.report.tables import bottlenecks
-from simsales.report.units import fmt, percent
+from simsales.report.units import fmt, money, percent
 from simsales.report.writer import write_report
 
 from .conftest import SMALL
@@ -62,3 +66,34 @@ def test_the_sla_chart_says_what_its_axis_is_and_writes_thousands(result, small)
     label = axis.get_ylabel()
     assert "minutes to first attempt" in label and "the week's median" in label  # not "median SLA"
     assert axis.yaxis.get_major_formatter()(1500, 0) == "1,500"
+
+
+# -- 2. the workbook's monthly revenue is named gross, as in the page and the terminal ---------
+
+
+def test_the_workbooks_monthly_revenue_says_it_is_gross(result, small, written):
+    sheet = openpyxl.load_workbook(written.xlsx)["monthly"]
+    header = [c.value for c in sheet[1]]
+    assert not any(str(h).startswith("revenue_") for h in header)
+    assert {"gross revenue P10", "gross revenue P50", "gross revenue P90", "gross revenue vs hold, mean"} \
+        <= set(header)
+    rows = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    grow = [r for r in rows if r["plan"] == "grow"]
+    gross = result.plans["grow"].series["revenue_gross_month"]
+    net = result.plans["grow"].series["revenue_net_month"]
+    assert [r["gross revenue P50"] for r in grow] == pytest.approx(np.median(gross, axis=0).tolist())
+    assert not np.allclose(np.median(gross, axis=0), np.median(net, axis=0))  # refunds: not net
+    assert sheet.cell(2, header.index("gross revenue P50") + 1).number_format == "#,##0"
+    # The page's and the terminal's month tables head the same number "gross revenue".
+    text = parse(written.html)[2]
+    assert "gross revenue" in text and money(grow[0]["gross revenue P50"]) in text
+    table = monthly_table(compare(result, small), small.currency)
+    assert "gross revenue" in [str(c.header) for c in table.columns]
+
+
+def test_a_monthly_plan_is_headed_with_what_it_is_measured_on(result, small, tmp_path):
+    monthly = small.model_copy(update={"revenue_plan_months": {"2026-07": 1.0e6}})
+    files = write_report(result, monthly, tmp_path, "small.yaml", xlsx=True)
+    header = [c.value for c in openpyxl.load_workbook(files.xlsx)["monthly"][1]]
+    assert "revenue plan (net revenue)" in header and "p_plan" in header
+    assert "month's revenue plan and p_plan" in parse(files.html)[2]
