@@ -1,9 +1,10 @@
-"""What the report, the workbook and the terminal say a number is.
+"""What the report, the workbook and the terminal say a number is, and how they write counts.
 
 The HTML's median SLA is the P50 over replications (as the side-by-side
 table, `simsales run` and the workbook's P50 show it); the workbook's
 monthly revenue says it is gross, as the HTML month table and `simsales
-compare` do.
+compare` do; a count's noun is singular for one (``1 team lead``) and a
+count has thousands separators (``1,200 managers``).
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ from __future__ import annotations
 import numpy as np
 import openpyxl
 import pytest
+from typer.testing import CliRunner
 
 from simsales import montecarlo
 from simsales.analysis.compare import compare
+from simsales.analysis.lever_kinds import Setting
+from simsales.cli import app
 from simsales.cli.report import monthly_table
+from simsales.report.assumptions import assumptions
+from simsales.report.levers import setting_text
 from simsales.report.plots import capacity
 from simsales.report.tables import bottlenecks
-from simsales.report.units import fmt, money, percent
+from simsales.report.units import counted, fmt, money, percent
 from simsales.report.writer import write_report
 
 from .conftest import SMALL
@@ -97,3 +103,55 @@ def test_a_monthly_plan_is_headed_with_what_it_is_measured_on(result, small, tmp
     header = [c.value for c in openpyxl.load_workbook(files.xlsx)["monthly"][1]]
     assert "revenue plan (net revenue)" in header and "p_plan" in header
     assert "month's revenue plan and p_plan" in parse(files.html)[2]
+
+
+# -- 3-4. a count's noun is singular for one; counts have thousands separators -----------------
+
+
+@pytest.mark.parametrize("args, text", [
+    ((1, "team lead"), "1 team lead"), ((2, "team lead"), "2 team leads"), ((0, "day"), "0 days"),
+    ((12000, "lead"), "12,000 leads"), ((1, "entry", "entries"), "1 entry"),
+    ((3, "entry", "entries"), "3 entries"), ((1.0, "replication"), "1 replication"),
+    ((2.5, "hire"), "2.5 hires"), ((0.96, "hire"), "1 hire"), ((1234.4, "manager"), "1,234 managers"),
+])
+def test_counted_writes_the_number_and_its_noun(args, text):
+    assert counted(*args) == text
+
+
+def test_counted_takes_the_number_as_written():
+    assert counted(1.25, "day", number=lambda x: f"{x:.3g}") == "1.25 days"
+    assert counted(1.0, "day", number=lambda x: f"{x:.3g}") == "1 day"
+
+
+def test_assumptions_write_one_team_lead_and_thousands_of_managers(small):
+    team = small.team
+    one_lead = team.model_copy(update={
+        "team_leads": team.team_leads[:1], "span_max": 1, "hires_per_lead_month": 1,
+        "managers": [team.managers[0].model_copy(update={"count": 1200})]})
+    text = " ".join(f"{k}: {v}" for k, v in assumptions(small.model_copy(update={"team": one_lead})))
+    assert ("1,200 managers under 1 team lead; at most 1 manager per team lead (span_max) and "
+            "1 hire per team lead a month") in text
+    assert "1 team leads" not in text and "1200" not in text
+
+
+def test_a_lever_of_one_manager_says_manager():
+    assert setting_text(Setting("count", (1,), "managers")) == "1 manager"
+    assert setting_text(Setting("count", (1200,), "managers")) == "1,200 managers"
+
+
+def test_validate_writes_one_channel_and_thousands_of_days(tmp_path):
+    text = SMALL.read_text()
+    social = text[text.index("  - name: social"):text.index("touch_chain:")]
+    (tmp_path / "one.yaml").write_text(text.replace(social, "\n").replace("horizon_days: 21",
+                                                                          "horizon_days: 1096"))
+    outcome = CliRunner().invoke(app, ["validate", str(tmp_path / "one.yaml")])
+    assert outcome.exit_code == 0, outcome.output
+    flat = " ".join(outcome.output.split())
+    assert "1,096 days from 2026-07-01, 1 channel, 6 managers" in flat
+
+
+def test_the_page_writes_one_replication(small, tmp_path):
+    result = montecarlo.run(small, plans=["hold"], replications=1)
+    text = parse(write_report(result, small, tmp_path, "small.yaml").html)[2]
+    assert "· 1 replication ·" in text and f"Seed {result.seed}, 1 replication, engine" in text
+    assert "1 replications" not in text
