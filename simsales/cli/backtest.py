@@ -40,10 +40,10 @@ def week_table(result) -> Table:
     Returns:
         The table; an actual outside its band is red, with the side it missed.
     """
-    from simsales.report.units import fmt
+    from simsales.report.units import counted, fmt
 
     table = Table(title=Text(f"Actual (top) against the forecast's P10 · P50 · P90 (below), per week; "
-                             f"{result.replications} replications", style="table.title"))
+                             f"{counted(result.replications, 'replication')}", style="table.title"))
     table.add_column("number")
     for first, after in result.weeks:
         last = after - dt.timedelta(days=1)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from simsales.cli.common import check_out_dir, command_help, err, fail, literal, note, out
+from simsales.report.units import counted
 from simsales.scenario.checks import date_hint
 
 DirArg = Annotated[Path, typer.Argument(help="the export's folder (leads, stages, calls, staff, ...)")]
@@ -124,8 +125,8 @@ def calibrate_command(
     fitted = sum(not c.startswith(("default:", "kept from")) for c in cal.comments.values())
     out.print(
         literal(
-            f"scenario: {out_file} ({fitted} fields fitted on {cal.period}, "
-            + (f"{len(cal.kept)} defaults kept from {cal.base}, " if cal.base else "")
+            f"scenario: {out_file} ({counted(fitted, 'field')} fitted on {cal.period}, "
+            + (f"{counted(len(cal.kept), 'default')} kept from {cal.base}, " if cal.base else "")
             + f"{len(cal.defaults)} kept at defaults)"
         ),
         highlight=False,

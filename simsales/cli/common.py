@@ -30,7 +30,7 @@ from simsales.cli.execution import EXECUTORS, simulate
 from simsales.engines import ENGINE_NAMES
 from simsales.montecarlo import RunResult
 from simsales.report.files import REPORT_BYTES, write_problem
-from simsales.report.units import fmt, percent
+from simsales.report.units import counted, fmt, percent
 from simsales.scenario import PipelineSource, Scenario
 from simsales.scenario.limits import MAX_REPLICATIONS
 from simsales.scenario.loader import InputError, load_scenario
@@ -133,9 +133,10 @@ def load(file: Path, pipeline: Path | None = None, preset: str | None = None,
         unknown = sorted(set(open_leads.channel.tolist()) - known)
         if unknown:  # the model gives them the first channel's rates: say so
             count = int(np.isin(open_leads.channel, unknown).sum())
-            note(f"{count} open leads come from channels the scenario does not have ({', '.join(unknown)}): "
-                 f"they take the first channel's rates ({scenario.channels[0].name}); add the channels to "
-                 f"the scenario, or rename them in a mapping file", "warning")
+            come, they = ("comes", "it takes") if count == 1 else ("come", "they take")
+            note(f"{counted(count, 'open lead')} {come} from channels the scenario does not have "
+                 f"({', '.join(unknown)}): {they} the first channel's rates ({scenario.channels[0].name}); "
+                 f"add the channels to the scenario, or rename them in a mapping file", "warning")
     return scenario
 
 
@@ -217,9 +218,9 @@ def comparison_table(result: RunResult, comparison: Comparison, currency: str) -
     """
     diffs = comparison.differences
     plans = list(dict.fromkeys(diffs["plan"]))
-    table = Table(title=f"Against {literal(comparison.baseline)}, paired over {result.replications} "
-                        f"replications: P10 / P50 / P90 of the difference, P(better); money in "
-                        f"{literal(currency)}")
+    table = Table(title=f"Against {literal(comparison.baseline)}, paired over "
+                        f"{counted(result.replications, 'replication')}: P10 / P50 / P90 of the difference, "
+                        f"P(better); money in {literal(currency)}")
     table.add_column("metric")
     for plan in plans:
         table.add_column(literal(plan), justify="right")

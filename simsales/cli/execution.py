@@ -34,6 +34,7 @@ from simsales.cli.console import err, fail, note
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.estimate import RunEstimate, available_memory, estimate_run
 from simsales.montecarlo.pool import PoolExecutor, WorkerLost
+from simsales.report.units import counted, whole
 from simsales.scenario import Scenario
 
 __all__ = ["EXECUTORS", "LONG_RUN_SECONDS", "simulate"]
@@ -91,18 +92,19 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
     extra = compiling + variants * estimate.seconds
     if variant_of is None and estimate.seconds + extra > LONG_RUN_SECONDS:
         where = (f"the Dask cluster at {scheduler}" if scheduler else
-                 f"{workers} worker process{'es' if workers > 1 else ''}")
+                 counted(workers, "worker process", "worker processes"))
         again = (f", then {variants} more run{'s' if variants > 1 else ''} of that size for the market-gap "
                  "table" if variants else "")
-        note(f"this run will take {estimate.duration_text(extra)} ({len(chosen)} plans x {reps:,} "
-             f"replications on {where}{again}; estimated from {estimate.leads:,.0f} leads per replication)")
+        note(f"this run will take {estimate.duration_text(extra)} ({counted(len(chosen), 'plan')} x "
+             f"{counted(reps, 'replication')} on {where}{again}; estimated from "
+             f"{counted(estimate.leads, 'lead', number=whole)} per replication)")
     if scheduler is None:
         prepare_engine(engine, policies, compiling)
     with started_executor(executor, scheduler, workers, reps) as chosen_executor:
         batch_size = _dask_batch_size(estimate, reps, workers) if executor == "dask" else None
         with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
-            what = f"{engine}: {len(chosen)} plans x {reps} replications"
+            what = f"{engine}: {counted(len(chosen), 'plan')} x {counted(reps, 'replication')}"
             task = bar.add_task(f"{what}, {variant_of}" if variant_of else what, total=reps)
             try:
                 return montecarlo.run(scenario, plans, replications, seed, engine=engine,

@@ -15,7 +15,7 @@ from simsales.analysis import funnel_scenario as fs
 from simsales.cli.common import FormatOpt, check_plans, command_help, fail, load, out
 from simsales.cli.common import simulate as run_replications
 from simsales.engines import DEFAULT_ENGINE
-from simsales.report.units import money
+from simsales.report.units import counted, money, whole
 from simsales.scenario.limits import MAX_REPLICATIONS
 
 DEFAULT_DELTA = "1%"
@@ -138,8 +138,8 @@ def goal_text(status: dict, kind: str) -> str:
     now, need, factor = status["now"], status["need"], status["factor"]
     if kind == "revenue":
         head = (f"revenue {money(status['goal'])} needs {pct(need)} end to end "
-                f"({status['volume']:,.0f} entries at {money(status['check'])} per deal); the funnel "
-                f"converts {pct(now)}, which brings {money(status['revenue_now'])}")
+                f"({counted(status['volume'], 'entry', 'entries', number=whole)} at {money(status['check'])} "
+                f"per deal); the funnel converts {pct(now)}, which brings {money(status['revenue_now'])}")
     else:
         head = f"{pct(need)} end to end needed; the funnel converts {pct(now)}"
     if status["met"]:
@@ -148,8 +148,9 @@ def goal_text(status: dict, kind: str) -> str:
         return (f"Goal already met: {head}{over}. Each stage alone could fall to the value below "
                 f"and the goal would still hold.")
     short = f": {money(-status['surplus'])} short" if kind == "revenue" else ""
-    volume = (f", or the volume alone must grow {factor - 1:.0%}, to {status['volume_needed']:,.0f} "
-              f"entries" if kind == "revenue" else "")
+    volume = (f", or the volume alone must grow {factor - 1:.0%}, to "
+              + counted(status["volume_needed"], "entry", "entries", number=whole)
+              if kind == "revenue" else "")
     return (f"Goal not met: {head}{short}. One stage alone must grow {factor - 1:.0%}, to the value "
             f"below{volume}.")
 
@@ -240,7 +241,7 @@ def funnel_command(
                 result = run_replications(scenario, [first], simulate, None, DEFAULT_ENGINE, None,
                                           quiet=format == "json")
                 stages = fs.observed_stages(result.summary()[first])
-                source = f"{file}: observed, plan {first}, {simulate} replications"
+                source = f"{file}: observed, plan {first}, {counted(simulate, 'replication')}"
             vol = vol if vol is not None else fs.expected_leads(scenario)
             chk = chk if chk is not None else fs.net_check(scenario)
         try:

@@ -35,6 +35,7 @@ from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write, atomic_write_text, clean, to_json
 from simsales.report.levers import effect_text, lever_frame, settings_text
 from simsales.report.tornado import save_tornado
+from simsales.report.units import counted
 from simsales.scenario import Scenario
 
 # Paired differences need far fewer replications than levels do; levers run 1 + 2 x levers times.
@@ -61,7 +62,8 @@ def levers_table(report: LeverReport, kind: str | None, currency: str, upper: bo
         title = "Upper bounds, ranked apart (see the note below)"
     step = f"{100 * report.step:.0f}%"
     table = Table(title=Text(f"{title}: change in {currency} when the input moves -/+{step} "
-                             f"(mean ±SE, {report.replications} paired replications)", style="table.title"))
+                             f"(mean ±SE, {counted(report.replications, 'paired replication')})",
+                             style="table.title"))
     for name, justify in (("#", "right"), ("lever", "left"), ("- | base | +", "right"),
                           (f"revenue -{step}", "right"), (f"revenue +{step}", "right"),
                           (f"margin -{step}", "right"), (f"margin +{step}", "right")):
@@ -142,7 +144,8 @@ def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, se
     with started_executor(executor, scheduler, n_workers, reps) as chosen, \
             Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                      TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
-        task = bar.add_task(f"levers: up to {runs} runs x {reps} replications", total=runs * reps)
+        task = bar.add_task(f"levers: up to {counted(runs, 'run')} x {counted(reps, 'replication')}",
+                            total=runs * reps)
         try:
             return run_levers(scenario, plan, step, reps, seed, engine, n_workers, levers, rank_by,
                               progress=lambda k: bar.advance(task, k), executor=chosen)

@@ -41,7 +41,7 @@ from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import default_workers
 from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write_text, clean, to_json
-from simsales.report.units import fmt
+from simsales.report.units import count, counted, fmt
 from simsales.scenario import InputError, Scenario
 from simsales.scenario.checks import parse_month
 from simsales.scenario.numbers import NumberFormError, parse_number
@@ -100,13 +100,14 @@ def outcome_table(outcome: Outcome, currency: str) -> Table:
     """
     o = outcome.objective
     table = Table(title=f"{outcome.scenario}: the best hiring plans for {o}; "
-                        f"{outcome.candidates} plans simulated of {outcome.scored} the model scored, "
-                        f"{outcome.plan_replications} plan-replications, seed {outcome.seed}",
+                        f"{counted(outcome.candidates, 'plan')} simulated of {count(outcome.scored)} the "
+                        f"model scored, {counted(outcome.plan_replications, 'plan-replication')}, "
+                        f"seed {outcome.seed}",
                   caption=f"money in {currency}; hires per month: managers (+team leads), month by month, "
                           f"or headcount targets (to N: managers on the month's last day; backfill: every "
                           f"leaver replaced); "
                           f"P(best): the chance the plan is the best of those ranked on the same "
-                          f"{outcome.top[0].replications if outcome.top else 0} replications")
+                          f"{counted(outcome.top[0].replications if outcome.top else 0, 'replication')}")
     table.add_column("#", justify="right")
     table.add_column("plan")
     table.add_column(f"hires per month\nfrom {outcome.months[0]}", justify="right")
@@ -134,8 +135,8 @@ def _notes(outcome: Outcome, settings: Settings) -> list[str]:
     terms = outcome.terms
     source = f"plan {terms.source}" if terms.source else "a plan's defaults (no plan in the file hires)"
     rounds = ", ".join(f"{k} x {n}" for n, k in outcome.rounds)
-    notes = [f"Hiring terms of every candidate, from {source}: {terms.time_to_hire_days} days to hire, "
-             f"{fmt(terms.cost_per_hire, 'hiring_cost')} per hire.",
+    notes = [f"Hiring terms of every candidate, from {source}: {counted(terms.time_to_hire_days, 'day')} "
+             f"to hire, {fmt(terms.cost_per_hire, 'hiring_cost')} per hire.",
              f"Race rounds (plans x replications): {rounds}; the model's revenue scale from the "
              f"anchors: {outcome.scale:.2f}."]
     if not outcome.top:

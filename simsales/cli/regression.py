@@ -40,7 +40,7 @@ from simsales.cli.common import (
 from simsales.engines import DEFAULT_ENGINE, ENGINE_NAMES
 from simsales.montecarlo.metrics import KEY_METRICS, METRICS
 from simsales.report.files import write_baseline, write_problem
-from simsales.report.units import fmt
+from simsales.report.units import count, counted, fmt
 from simsales.scenario.loader import InputError
 
 
@@ -142,7 +142,7 @@ def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict
         out.print(diff_table(plan, rows, mode_title(report)))
     failed = report.failed
     if not failed:
-        out.print(f"[green]PASS[/]: {report.tests} metric checks, none moved", highlight=False)
+        out.print(f"[green]PASS[/]: {counted(report.tests, 'metric check')}, none moved", highlight=False)
     elif report.mode == "reproduction":
         row = failed[0]
         where = first_mismatch(base, now, row.plan, row.metric)
@@ -150,11 +150,13 @@ def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict
             if where else ""
         moved = _named(regression.compare(base, now, tolerances, report.alpha, exact=False).failed)
         out.print(f"[bold red]FAIL[/]: not reproduced: same simsales, scenario, seed and engine, but "
-                  f"{len(failed)} metric(s) differ{literal(detail)}. As a change, tested statistically: "
+                  f"{counted(len(failed), 'metric')} {'differs' if len(failed) == 1 else 'differ'}"
+                  f"{literal(detail)}. As a change, tested statistically: "
                   f"{literal('moved: ' + moved) if moved else 'nothing moved'}. If simsales changed "
                   "on purpose, rerun with --update.", highlight=False)
     else:
-        out.print(f"[bold red]FAIL[/]: {len(failed)} of {report.tests} moved: {literal(_named(failed))}. "
+        out.print(f"[bold red]FAIL[/]: {count(len(failed))} of {count(report.tests)} moved: "
+                  f"{literal(_named(failed))}. "
                   "If the change is intended, rerun with --update and say why in the changelog.",
                   highlight=False)
 
@@ -191,8 +193,9 @@ def baseline_command(
     result = simulate(scenario, None, replications, None, engine, workers,
                       executor=executor, scheduler=scheduler)
     write_baseline(path, baseline_document(result, file))
-    out.print(f"wrote {literal(path)}: {literal(repr(scenario.name))}, {len(result.plans)} plans x "
-              f"{result.replications} replications, seed {result.seed}, engine {engine}",
+    out.print(f"wrote {literal(path)}: {literal(repr(scenario.name))}, "
+              f"{counted(len(result.plans), 'plan')} x {counted(result.replications, 'replication')}, "
+              f"seed {result.seed}, engine {engine}",
               highlight=False)
 
 

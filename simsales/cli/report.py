@@ -46,7 +46,7 @@ from simsales.montecarlo import RunResult
 from simsales.montecarlo.results import with_plan_months
 from simsales.report.files import clean, to_json
 from simsales.report.tables import month_measure
-from simsales.report.units import fmt, money, percent
+from simsales.report.units import count, fmt, money, percent
 from simsales.scenario import Scenario
 from simsales.scenario.loader import InputError
 
@@ -76,7 +76,8 @@ def monthly_table(comparison: Comparison, currency: str, measure: str = "net rev
     with_plan = "p_plan" in comparison.months
     net = " (gross less refunds)" if measure == "net revenue" else ""
     on = f"; p_plan: the chance the month's {measure}{net} reaches its plan" if with_plan else ""
-    table = Table(title=Text(f"Month by month: managers at month end and hires (means over replications); "
+    table = Table(title=Text(f"Month by month: managers at month end and hires (means over replications, "
+                             f"whole from 10 up); "
                              f"revenue: gross received in the month, P50, {currency}{on}",
                              style="table.title"))
     for name in ("plan", "month", "managers (ramped)", "hired/deferred", "gross revenue",
@@ -85,8 +86,8 @@ def monthly_table(comparison: Comparison, currency: str, measure: str = "net rev
     for r in comparison.months.itertuples():
         plan_cells = (("-", "-") if math.isnan(r.revenue_plan) else (money(r.revenue_plan), percent(r.p_plan))
                       ) if with_plan else ()
-        table.add_row(Text(r.plan), r.month, f"{r.headcount:.1f} ({r.ramped:.1f})",
-                      f"{r.hires_made:.1f} / {r.hires_deferred:.1f}", money(r.revenue_p50),
+        table.add_row(Text(r.plan), r.month, f"{count(r.headcount)} ({count(r.ramped)})",
+                      f"{count(r.hires_made)} / {count(r.hires_deferred)}", money(r.revenue_p50),
                       "-" if r.plan == comparison.baseline else fmt(r.revenue_vs_baseline, "revenue_gross",
                                                                     signed=True), *plan_cells)
     return table

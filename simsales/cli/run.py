@@ -58,7 +58,7 @@ from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.results import with_plan_months
 from simsales.report.files import clean, summary_document, to_json, write_run
-from simsales.report.units import fmt, money
+from simsales.report.units import counted, fmt, money
 
 
 def summary_table(result: RunResult, currency: str) -> Table:
@@ -75,8 +75,8 @@ def summary_table(result: RunResult, currency: str) -> Table:
         P10 - P90 range, in the metric's unit.
     """
     summary = result.summary()
-    table = Table(title=Text(f"{result.scenario}: {result.replications} replications, seed {result.seed}, "
-                             f"engine {result.engine}", style="table.title"),
+    table = Table(title=Text(f"{result.scenario}: {counted(result.replications, 'replication')}, "
+                             f"seed {result.seed}, engine {result.engine}", style="table.title"),
                   caption=Text(f"P50, with P10 - P90 below; money in {currency}", style="table.caption"))
     table.add_column("metric")
     for plan in summary:

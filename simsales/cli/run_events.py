@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from simsales.cli.console import fail, literal, out
+from simsales.report.units import count, counted
 from simsales.scenario import Scenario
 
 BYTES_PER_LEAD = 700
@@ -72,10 +73,12 @@ def write_events(scenario: Scenario, file: Path, plans: list[str] | None, folder
               highlight=False, soft_wrap=True)
     if warmup:
         # The tables hold the warm-up too: say so, or their counts look like the run's and are not.
-        out.print(f"The tables begin {warmup} days before {scenario.start} with the warm-up (played, not "
-                  f"counted): from {scenario.start} on they hold the run's {run.metrics['leads']:,.0f} leads "
-                  f"and {run.metrics['won']:,.0f} payments; {counts['leads'] - run.metrics['leads']:,.0f} "
-                  f"leads were created before it.", highlight=False, soft_wrap=True)
+        before = counts["leads"] - run.metrics["leads"]
+        out.print(f"The tables begin {counted(warmup, 'day')} before {scenario.start} with the warm-up "
+                  f"(played, not counted): from {scenario.start} on they hold the run's "
+                  f"{counted(run.metrics['leads'], 'lead')} and {counted(run.metrics['won'], 'payment')}; "
+                  f"{counted(before, 'lead')} {'was' if count(before) == '1' else 'were'} created before it.",
+                  highlight=False, soft_wrap=True)
     out.print(f"Played by the reference engine (it logs every attempt): these totals are one draw from the "
               f"same distribution as the run's replication {replication}, not the fast engine's numbers "
               f"for it.", highlight=False, soft_wrap=True)

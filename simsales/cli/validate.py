@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from simsales.cli.common import FileArg, command_help, literal, load, out
+from simsales.report.units import counted
 
 
 def validate_command(file: FileArg) -> None:
@@ -18,8 +19,9 @@ def validate_command(file: FileArg) -> None:
     """
     scenario = load(file)
     managers = sum(g.count for g in scenario.team.managers)
-    out.print(literal(f"{file}: ok: {scenario.name!r}, {scenario.horizon_days} days from "
-                      f"{scenario.start}, {len(scenario.channels)} channels, {managers} managers, "
+    out.print(literal(f"{file}: ok: {scenario.name!r}, {counted(scenario.horizon_days, 'day')} from "
+                      f"{scenario.start}, {counted(len(scenario.channels), 'channel')}, "
+                      f"{counted(managers, 'manager')}, "
                       f"plans: {', '.join(p.name for p in scenario.plans)}"), highlight=False, soft_wrap=True)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
-from simsales.report.units import count, duration, money, month_name, plan_labels, share
+from simsales.report.units import count, counted, duration, money, month_name, plan_labels, share
 from simsales.scenario import (
     Beta,
     Distribution,
@@ -103,7 +103,7 @@ def growth_unit(values: list[float]) -> Unit:
     return Unit(lambda x: ("+" if x > 0 and plain.number(x).strip("0.") else "") + plain.number(x) + "%")
 
 
-PER_DAY = Unit(_plain, " leads a day")
+PER_DAY = Unit(_plain, " leads a day", singular=" lead a day")
 FACTOR = Unit(lambda x: f"\u00d7{_plain(x)}", tight=True)
 MINUTES = Unit(_plain, " min")
 DAYS = Unit(_plain, " days", singular=" day")
@@ -202,7 +202,7 @@ def _routing_limits(routing: object) -> str:
     if routing.min_shift_left:
         parts.append(f"none to a manager with less than {duration(routing.min_shift_left)} of shift left")
     if routing.max_new_per_day is not None:
-        parts.append(f"at most {routing.max_new_per_day} new leads per manager a day")
+        parts.append(f"at most {counted(routing.max_new_per_day, 'new lead')} per manager a day")
     if routing.ramp_share != 1:
         parts.append(f"a manager in ramp takes {share(routing.ramp_share)} of a ramped one's new leads")
     return "".join(f"; {p}" for p in parts)
@@ -246,7 +246,8 @@ def _revenue_plan(sc: Scenario) -> str:
 def _touch_chain(sc: Scenario) -> list[tuple[str, str]]:
     chain = sc.touch_chain
     chances = [describe(chain.contact_chance(k), share_unit) for k in range(len(chain.offsets))]
-    items = [("Touch chain", f"{len(chain.offsets)} attempts, at {', '.join(map(duration, chain.offsets))} "
+    at = ", ".join(map(duration, chain.offsets))
+    items = [("Touch chain", f"{counted(len(chain.offsets), 'attempt')}, at {at} "
                              f"after the lead arrives; contact chance per attempt (before the decay): "
                              f"{', '.join(chances)}")]
     decay = chain.decay
@@ -291,7 +292,7 @@ def _funnel(sc: Scenario) -> list[tuple[str, str]]:
         ("Funnel", "; ".join(f"{what} {describe(p, share_unit)}" for what, p in steps)),
         ("Client delays", "; ".join(f"{what} {describe(step.delay_days, DAYS)}"
                                     for what, step in delays)
-         + f"; refunds within {_plain(f.refunds.window_days)} days of payment"),
+         + f"; refunds within {counted(f.refunds.window_days, 'day', number=_plain)} of payment"),
         ("Presentation call", describe(f.offer.call_minutes, MINUTES)),
         ("Average check", f"{check}; the bank keeps {describe(price.bank_commission, share_unit)} "
                           f"of installments"),
@@ -302,7 +303,7 @@ def _shift_days(shift: Shift) -> str:
     """``Mon-Fri`` for a weekly pattern (its weekdays), ``2 days on, 2 off`` for a rotating one."""
     named = shift.weekdays()
     if named is None:
-        return f"{shift.days_on} days on, {shift.days_off} off"
+        return f"{counted(shift.days_on, 'day')} on, {shift.days_off} off"
     names = [WEEKDAYS[d].capitalize() for d in named]
     if len(names) == 7:
         return "every day"
@@ -322,21 +323,24 @@ def _team(sc: Scenario) -> list[tuple[str, str]]:
                 + f" of full speed in months 1-{len(team.ramp.months)}, then 100%")
     else:
         logistic = team.ramp.logistic or {}
-        ramp = (f"half speed at {_plain(logistic.get('midpoint_days', 0))} days of tenure, "
-                f"full speed about {_plain(2 * logistic.get('width_days', 0))} days later")
+        ramp = (f"half speed at {counted(logistic.get('midpoint_days', 0), 'day', number=_plain)} of tenure, "
+                f"full speed about {counted(2 * logistic.get('width_days', 0), 'day', number=_plain)} later")
     a, c, e = team.attrition, team.coaching, sc.economics
     return [
-        ("Team at start", f"{managers} managers under {len(team.team_leads)} team leads; at most "
-                          f"{team.span_max} managers per team lead (span_max) and "
-                          f"{team.hires_per_lead_month} hires per team lead a month"),
+        ("Team at start", f"{counted(managers, 'manager')} under "
+                          f"{counted(len(team.team_leads), 'team lead')}; at most "
+                          f"{counted(team.span_max, 'manager')} per team lead (span_max) and "
+                          f"{counted(team.hires_per_lead_month, 'hire')} per team lead a month"),
         ("Working hours", _hours(sc.calendar)),
         ("Shifts", f"{shifts}; {describe(team.talk_share, share_unit)} of shift time on calls"),
         ("Ramp-up", ramp),
         ("Attrition", f"{describe(a.monthly, share_unit)} of managers leave a month; "
-                      f"{describe(a.probation_monthly, share_unit)} in their first {a.probation_days} days"),
-        ("Coaching load", f"above {_plain(c.free_load)} new managers per team lead, each more slows their "
-                          f"ramp-up by {share(c.ramp_slowdown)} and cuts the team's conversion by "
-                          f"{share(c.team_penalty)} (to no less than {share(c.min_team_factor)})"),
+                      f"{describe(a.probation_monthly, share_unit)} in their first "
+                      + counted(a.probation_days, "day")),
+        ("Coaching load", f"above {counted(c.free_load, 'new manager', number=_plain)} per team lead, each "
+                          f"more slows their ramp-up by {share(c.ramp_slowdown)} and cuts the team's "
+                          f"conversion by {share(c.team_penalty)} (to no less than "
+                          f"{share(c.min_team_factor)})"),
         ("Pay", f"manager {money(e.manager_salary_month)} {cur} a month{_commission(e.commission_share)}; "
                 f"team lead {money(e.team_lead_salary_month)} {cur} a month"
                 f"{_commission(e.team_lead_commission_share)}"),
@@ -346,16 +350,16 @@ def _team(sc: Scenario) -> list[tuple[str, str]]:
 def _plan(sc: Scenario, plan: object, name: str) -> tuple[str, str]:
     hires = []
     for m in getattr(plan, "months", []):
-        parts = [f"+{m.managers} manager{'s' if m.managers != 1 else ''}"] if m.managers else []
+        parts = [f"+{counted(m.managers, 'manager')}"] if m.managers else []
         if m.team_leads:
-            parts.append(f"+{m.team_leads} team lead{'s' if m.team_leads != 1 else ''}")
+            parts.append(f"+{counted(m.team_leads, 'team lead')}")
         hires.append(f"{month_name(m.month)}: {', '.join(parts) or 'no vacancies'}")
     if not hires:
         return (f"Plan {name}", "no hires")
     on_cap = "deferred a month" if plan.on_cap == "defer" else "refused"
     return (f"Plan {name}", "vacancies opened " + "; ".join(hires)
-            + f"; {plan.time_to_hire_days} days to hire, {money(plan.cost_per_hire)} {sc.currency} "
-              f"per hire; a hire over span_max is {on_cap}")
+            + f"; {counted(plan.time_to_hire_days, 'day')} to hire, {money(plan.cost_per_hire)} "
+              f"{sc.currency} per hire; a hire over span_max is {on_cap}")
 
 
 def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
@@ -369,12 +373,13 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
     """
     sc = scenario
     warmup = warmup_of(sc)
-    played = (f", after a warm-up of {warmup} days with the starting team (played, not counted)" if warmup
+    played = (f", after a warm-up of {counted(warmup, 'day')} with the starting team (played, not counted)"
+              if warmup
               else ", starting from an empty department (no warm-up)")
     if sc.pipeline is not None:
         played = (f", starting from the leads and deals open at the start in the CRM export "
                   f"{sc.pipeline.dir} (no warm-up)")
-    items = [("Horizon", f"{sc.horizon_days} days from {sc.start:%d %b %Y}{played}"),
+    items = [("Horizon", f"{counted(sc.horizon_days, 'day')} from {sc.start:%d %b %Y}{played}"),
              ("Revenue plan", _revenue_plan(sc))]
     items += [(f"Channel {c.name}",
                f"{describe(c.leads_per_day, PER_DAY)} at the start, {_growth(c.growth_per_month)}; "
@@ -383,7 +388,7 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
                f"{describe(c.quality, FACTOR)}{_channel_floor(c)}") for c in sc.channels]
     rule = policy(sc.routing.policy)
     items.append(("Routing", f"{rule.name}: {rule.description}; no leads in a new manager's first "
-                             f"{sc.routing.onboarding_days} days{_routing_limits(sc.routing)}"))
+                             f"{counted(sc.routing.onboarding_days, 'day')}{_routing_limits(sc.routing)}"))
     items += _touch_chain(sc) + _work_floor(sc) + _funnel(sc) + _team(sc)
     labels = plan_labels(sc, [p.name for p in sc.plans])
     items += [_plan(sc, p, labels[p.name]) for p in sc.plans]

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from simsales.analysis.backtest import BACKTEST_METRICS, Backtest
 from simsales.report.figures import PALETTE, WARN, date_axis, money_axis, new_figure, save_figure
 from simsales.report.files import atomic_write, atomic_write_text, clean, to_json
+from simsales.report.units import counted
 
 BAND_COLOR = PALETTE[0]
 ACTUAL = "#222222"
@@ -48,7 +49,8 @@ def backtest_chart(result: Backtest, currency: str = "") -> Figure:
                 color=WARN, label="actual, outside")
         k, n = int(inside.sum()), int(known.sum())
         title = BACKTEST_METRICS[metric] + (f", {currency}" if metric == "revenue_net" and currency else "")
-        ax.set_title(f"{metric}: {k} of {n} weeks inside\n{title}" if n else f"{metric}: not in the export",
+        ax.set_title(f"{metric}: {k} of {counted(n, 'week')} inside\n{title}" if n else
+                     f"{metric}: not in the export",
                      fontsize=9.5)
         if metric == "revenue_net":
             money_axis(ax.yaxis)
@@ -58,7 +60,7 @@ def backtest_chart(result: Backtest, currency: str = "") -> Figure:
         ax.tick_params(axis="x", labelsize=8)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=4, frameon=False, fontsize=9)
-    fig.suptitle(f"Backtest: data to {result.until}, the next {result.days} days by week "
+    fig.suptitle(f"Backtest: data to {result.until}, the next {counted(result.days, 'day')} by week "
                  f"(week starting)\n{result.verdict()}", fontsize=10.5)
     return fig
 

@@ -25,6 +25,7 @@ from simsales.report.diagnostics_figures import fit_figure, png_data
 from simsales.report.files import atomic_write_text
 from simsales.report.first_screen import STYLE
 from simsales.report.html import table
+from simsales.report.units import counted
 
 WIDE = 0.2
 """A probability whose 90% interval is wider than this is flagged as loosely known."""
@@ -77,7 +78,7 @@ def _answer(cal: Calibration) -> str:
     distrust = cal.warnings + loose(cal)
     items = "".join(f"<li>{escape(d)}</li>" for d in distrust) or "<li>nothing stands out</li>"
     return (
-        f'<div class="verdict"><p><b>{len(fitted)} fields fitted from {escape(counts)}, '
+        f'<div class="verdict"><p><b>{counted(len(fitted), "field")} fitted from {escape(counts)}, '
         f"{escape(cal.period)}.</b> Every probability is a Beta posterior that carries what the data "
         "cannot tell; deals still open at the export count as unfinished, not lost.</p>"
         f'<p><b>Distrust:</b></p><ul class="distrust">{items}</ul>'
@@ -111,7 +112,7 @@ def _figure(fit: Fit) -> str:
     note = f'<p class="how">{escape(fit.note)}</p>' if fit.note else ""
     return (
         f'<figure><img src="data:image/png;base64,{data}" alt="{escape(fit.title)}">'
-        f"<figcaption>{escape(fit.title)}: <code>{escape(fit.field)}</code>, from {fit.n:,} cases"
+        f"<figcaption>{escape(fit.title)}: <code>{escape(fit.field)}</code>, from {counted(fit.n, 'case')}"
         f"</figcaption>{note}</figure>"
     )
 
@@ -145,7 +146,7 @@ def render(cal: Calibration, source: str) -> str:
         f"<title>{escape(title)}</title><style>{STYLE}{EXTRA_STYLE}</style></head><body>\n"
         f"<h1>{escape(title)}</h1>\n"
         f'<p class="meta">{escape(source)} · {escape(cal.period)} · scenario from '
-        f"{escape(str(cal.document.get('start')))} for {cal.document.get('horizon_days')} days · "
+        f"{escape(str(cal.document.get('start')))} for {counted(cal.document.get('horizon_days'), 'day')} · "
         f"simsales {escape(__version__)}</p>\n{_answer(cal)}\n{body}</body></html>\n"
     )
 

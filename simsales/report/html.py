@@ -31,7 +31,7 @@ from simsales.report.first_screen import STYLE, headline, verdict_html
 from simsales.report.levers import change_text, effect_text, setting_text
 from simsales.report.plots import Chart
 from simsales.report.tables import bottlenecks, losses_table, month_measure, reproduce
-from simsales.report.units import count, fmt, label, money, month_name, percent, plan_labels
+from simsales.report.units import count, counted, fmt, label, money, month_name, percent, plan_labels
 from simsales.scenario import Scenario
 
 HOW_TO_READ = (
@@ -201,7 +201,7 @@ def losses_html(result: RunResult, colors: dict[str, str], labels: dict[str, str
     """
     losses = losses_table(result)
     rows = [[escape(f"{loss} ({reason})")]
-            + [cell(percent(r["share_of_leads"], 1), f"{count(r['count'])} leads")
+            + [cell(percent(r["share_of_leads"], 1), counted(r["count"], "lead"))
                for _, r in group.iterrows()]
             for (loss, reason), group in losses.groupby(["loss", "reason_class"], sort=False)]
     return ("<p>Where leads are lost: share of all leads (mean count below).</p>"
@@ -210,7 +210,7 @@ def losses_html(result: RunResult, colors: dict[str, str], labels: dict[str, str
 
 FLOOR_NOTE = (
     "What the sales floor's own rules would change, for plan {plan}: each lever is moved down and up "
-    "and run with the same seed as the plan unchanged ({n} paired replications, common random "
+    "and run with the same seed as the plan unchanged ({replications}, common random "
     "numbers), so the change is the lever's alone. Net revenue and margin over the horizon, in "
     "{currency}: the mean paired change ± its standard error. A side that has nowhere to go (no "
     "evening shift to move managers off, no cap to raise) is the plan unchanged: +0.")
@@ -236,7 +236,8 @@ def floor_levers_html(levers: LeverReport, currency: str, labels: dict[str, str]
                          f"<b>{escape(effect_text(lv, 'revenue_net', side))}</b>",
                          escape(effect_text(lv, "margin", side))])
     skipped = "".join(f"<p>{escape(name)}: {escape(why)}.</p>" for name, why in levers.skipped.items())
-    note = FLOOR_NOTE.format(plan=labels.get(levers.plan, levers.plan), n=levers.replications,
+    note = FLOOR_NOTE.format(plan=labels.get(levers.plan, levers.plan),
+                             replications=counted(levers.replications, "paired replication"),
                              currency=currency)
     return (f"<p>{escape(note)}</p>"
             + table(["lever", "what changed", "setting", f"net revenue, {currency}", f"margin, {currency}"],
@@ -300,7 +301,7 @@ def render(result: RunResult, scenario: Scenario, comparison: Comparison, charts
         ("Key assumptions", f"<p>{escape(NOTE)}</p>"
          + table(["assumption", "value"], [[escape(k), escape(v)] for k, v in assumptions(scenario)],
                  css="left")),
-        ("Reproduce", f"<p>Seed <b>{result.seed}</b>, {result.replications} replications, engine "
+        ("Reproduce", f"<p>Seed <b>{result.seed}</b>, {counted(result.replications, 'replication')}, engine "
                       f"<b>{escape(result.engine)}</b>, simsales <b>{escape(__version__)}</b>.</p>"
                       f"<p><code>{escape(command)}</code></p>"),
     ]
@@ -309,8 +310,9 @@ def render(result: RunResult, scenario: Scenario, comparison: Comparison, charts
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>\n"
             f"<h1>{escape(title)}</h1>\n"
-            f'<p class="meta">{escape(source)} · {scenario.horizon_days} days from {scenario.start} · '
-            f"{result.replications} replications · seed {result.seed} · engine {escape(result.engine)} · "
+            f'<p class="meta">{escape(source)} · {counted(scenario.horizon_days, "day")} from '
+            f"{scenario.start} · {counted(result.replications, 'replication')} · seed {result.seed} · "
+            f"engine {escape(result.engine)} · "
             f"simsales {escape(__version__)} · money in {escape(currency)}</p>\n"
             f"{verdict_html(verdict, labels)}\n"
             f"{headline(result, comparison, currency, colors, labels)}\n"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from simsales.analysis.lever_table import Setting
 from simsales.analysis.levers import OBJECTIVES, LeverEffect, LeverReport
-from simsales.report.units import duration, money, share
+from simsales.report.units import counted, duration, money, share, whole
 from simsales.scenario.units import MINUTES_PER_DAY
 
 # Units written in words after the number: written once for a lever's three settings.
@@ -50,8 +50,8 @@ def setting_text(setting: Setting) -> str:
             return "no cap" if math.isinf(x) else f"{int(x):,d} a day"
         case "per_event", _:
             return " / ".join(f"{v:.3g}" for v in setting.values) + " min"
-        case "count", unit:
-            return f"{int(x):,d} {unit}".strip()
+        case "count", unit:  # a plural unit ("managers"): "1 manager", "150 managers"
+            return counted(int(x), unit.removesuffix("s"), unit, number=whole) if unit else whole(int(x))
         case _, "share":
             return share(x)
         case _, "minutes":
@@ -77,8 +77,9 @@ def settings_text(lever: LeverEffect) -> str:
     texts = [setting_text(s) for s in (lever.down, lever.base, lever.up)]
     tail = " min" if lever.base.kind == "per_event" else \
         _WORD_UNIT.get(lever.base.unit if lever.base.kind in ("count", "number", "cap") else "")
-    if tail and all(t.endswith(tail) for t in texts):
-        return " | ".join(t.removesuffix(tail) for t in texts) + tail
+    one = tail.removesuffix("s") if tail and lever.base.kind == "count" else tail  # "1 manager"
+    if tail and all(t.endswith((tail, one)) for t in texts):
+        return " | ".join(t.removesuffix(tail).removesuffix(one) for t in texts) + tail
     return " | ".join(texts)
 
 

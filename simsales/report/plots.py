@@ -158,6 +158,10 @@ def funnel(result: RunResult, scenario: Scenario) -> Figure:
 def capacity(result: RunResult, scenario: Scenario) -> Figure:
     """Median minutes to first attempt and contact rate by week, per plan.
 
+    A week's SLA is a replication's median minutes (calendar) from creation to
+    first attempt over the leads created that week and attempted; the line is
+    its P50 over replications, the band P10-P90, as for the contact rate.
+
     Args:
         result: the run.
         scenario: the scenario that made it (dates, currency).
@@ -174,7 +178,9 @@ def capacity(result: RunResult, scenario: Scenario) -> Figure:
         band(sla_ax, x, sla, colors[plan], labels[plan], alpha=0.12)
         band(contact_ax, x, plan_result.series["contact_rate_week"], colors[plan], labels[plan], alpha=0.12)
     sla_ax.set_title("Speed to first attempt and contact rate by week (P50 line, P10-P90 band)")
-    sla_ax.set_ylabel("median SLA (minutes)")
+    # Each replication's median for the week's new leads; the line is the P50 of those over replications.
+    sla_ax.set_ylabel("minutes to first attempt\n(the week's median)")
+    sla_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     sla_ax.set_ylim(bottom=0)
     contact_ax.set_ylabel("contact rate (% of leads)")
     contact_ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

@@ -192,7 +192,10 @@ def bottlenecks(result: RunResult, scenario: Scenario) -> dict[str, str]:
     capacity (or the span rule) is the plan's bottleneck, so the paragraph
     never says capacity holds after a bottleneck that is capacity (the
     run's capacity warning, :func:`simsales.cli.headline.capacity_warning`,
-    follows the same rule).
+    follows the same rule).  The SLA (median and P90 minutes to first
+    attempt) and utilisation are the P50 over replications of each
+    replication's figure, as the side-by-side table, the terminal's table
+    and the workbook's ``P50`` column show them; the losses are means.
 
     Args:
         result: the run.
@@ -201,21 +204,21 @@ def bottlenecks(result: RunResult, scenario: Scenario) -> dict[str, str]:
     Returns:
         Plan -> the paragraph.
     """
-    losses = losses_table(result)
+    losses, summary = losses_table(result), result.summary()
     out = {}
     for plan, plan_result in result.plans.items():
         neck = verdict(replace(result, plans={plan: plan_result}), scenario, money=money).bottleneck
         share = losses[losses["plan"] == plan].set_index("loss")["share_of_leads"]
-        means = plan_result.metrics.mean()
+        p50 = {m: summary[plan][m]["p50"] for m in ("sla_p50_min", "sla_p90_min", "utilisation")}
         capacity = share["Never attempted"] + share["Chain cut short (no time)"]
         short = (f"capacity is short: {percent(capacity)} of leads are never attempted or cut short "
                  f"for lack of managers' time"
                  if capacity > CAPACITY_SHORT_SHARE or neck.kind in CAPACITY_KINDS else
                  f"capacity holds: {percent(capacity, 1)} of leads are never attempted or cut short")
         where = "; ".join(f"{loss.lower()} {percent(s, 1)}" for loss, s in share.items())
-        sla = f"{fmt(means['sla_p50_min'], 'sla_p50_min')}, P90 {fmt(means['sla_p90_min'], 'sla_p90_min')}"
+        sla = f"{fmt(p50['sla_p50_min'], 'sla_p50_min')}, P90 {fmt(p50['sla_p90_min'], 'sla_p90_min')}"
         out[plan] = (f"Fix first: {neck.text} Share of leads lost (means): {where}. Median SLA {sla}, "
-                     f"utilisation {percent(means['utilisation'])}; {short}.")
+                     f"utilisation {percent(p50['utilisation'])} (P50 over replications); {short}.")
     return out
 
 

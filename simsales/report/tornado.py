@@ -15,7 +15,7 @@ from matplotlib.ticker import FuncFormatter
 from simsales.analysis.levers import OBJECTIVES, LeverEffect, LeverReport
 from simsales.report.figures import save_figure
 from simsales.report.levers import settings_text
-from simsales.report.units import money
+from simsales.report.units import counted, money
 
 DOWN, UP = "#c0504d", "#4f81bd"
 
@@ -72,7 +72,7 @@ def tornado_figure(report: LeverReport, currency: str = "RUB") -> Figure:
     axes[0][0].legend(loc="lower right", fontsize=8)
     split = "; process levers above the dashed line, money levers below" if report.split else ""
     fig.suptitle(f"{report.scenario}, plan {report.plan}: inputs at -/+{100 * report.step:.0f}%, "
-                 f"{report.replications} paired replications, seed {report.seed}\n"
+                 f"{counted(report.replications, 'paired replication')}, seed {report.seed}\n"
                  f"bars: mean change, whiskers: P10-P90{split}", fontsize=10)
     fig.tight_layout()
     return fig

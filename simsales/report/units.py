@@ -7,7 +7,9 @@ else a count.  A count is written in whole units from 10 up (a mean over
 replications of 69.5 deals reads "70"); below 10 a mean keeps one decimal
 ("2.3") and the text around it says it is a mean.  Durations read as a
 person says them (:func:`duration`: ``0 min``, ``15 min``, ``1 h``,
-``1 day``) and plans by their display name (:func:`plan_labels`).
+``1 day``), a count with its noun in the singular for one
+(:func:`counted`: ``1 team lead``, ``12,000 leads``) and plans by their
+display name (:func:`plan_labels`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import pairwise
 from typing import Literal
 
@@ -244,6 +246,29 @@ def count(value: float) -> str:
         return whole(value)
     text = f"{value:,.1f}"
     return text.removesuffix(".0") if text not in ("-0.0", "0.0") else "0"
+
+
+def counted(value: float, noun: str, plural: str | None = None,
+            number: Callable[[float], str] = count) -> str:
+    """A count and its noun, the noun singular for one: ``'1 team lead'``, ``'12,000 leads'``.
+
+    ``counted(1, "team lead")`` -> ``'1 team lead'``, ``counted(12000, "lead")`` ->
+    ``'12,000 leads'``, ``counted(0, "day")`` -> ``'0 days'``, ``counted(1, "entry",
+    "entries")`` -> ``'1 entry'``.  The noun follows the number as written, so a
+    mean of 0.96 hires that reads ``1`` is ``'1 hire'``.
+
+    Args:
+        value: the count (a mean of counts keeps one decimal below :data:`WHOLE_FROM`, as
+            :func:`count` writes it).
+        noun: the noun for one (``"team lead"``).
+        plural: the noun for any other number (None: ``noun`` + ``"s"``).
+        number: how the number is written (:func:`count`: thousands separators, whole from 10 up).
+
+    Returns:
+        The number and the noun.
+    """
+    text = number(value)
+    return f"{text} {noun if text.lstrip('+-') == '1' else (plural or noun + 's')}"
 
 
 def percent(value: float | None, digits: int = 0) -> str:

@@ -5,7 +5,8 @@ then each plan's net revenue and chance of making the revenue plan, per
 month too with a monthly plan), ``summary`` (how the run was made, then
 every metric per plan: mean, P10, P50, P90, and p_plan), ``comparison``
 (paired differences against the baseline), ``monthly`` (team and gross
-revenue by month, and p_plan per month with a monthly plan), ``funnel``
+revenue by month, headed "gross revenue P50" ..., and p_plan per month with
+a monthly plan, beside the plan headed with what it is measured on), ``funnel``
 (stages with conversions, then losses by reason class) and ``replications``
 (every metric of every replication of every plan).  Plans are named by
 their display label.  Money cells carry a thousands format, rates a
@@ -197,6 +198,27 @@ def verdict_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparis
     write_frame(ws, frame, formats=formats, first_row=start + 1)
 
 
+def month_revenue_columns(result: RunResult, baseline: str) -> dict[str, str]:
+    """The monthly sheet's revenue headers, saying which revenue each is.
+
+    The month's P10/P50/P90 and the paired difference are gross money
+    received in the month (refunds are not taken off), as the HTML month
+    table and `simsales compare` head them ("gross revenue"); the month's
+    revenue plan names what its p_plan is measured on (net revenue when
+    the run has it, :func:`~simsales.report.tables.month_measure`).
+
+    Args:
+        result: the run.
+        baseline: the baseline plan's display name.
+
+    Returns:
+        :func:`~simsales.analysis.compare.monthly_view`'s revenue column -> its header.
+    """
+    return {"revenue_p10": "gross revenue P10", "revenue_p50": "gross revenue P50",
+            "revenue_p90": "gross revenue P90", "revenue_vs_baseline": f"gross revenue vs {baseline}, mean",
+            "revenue_plan": f"revenue plan ({month_measure(result)})"}
+
+
 def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comparison: Comparison,
                    source: str, verdict: Verdict, levers: LeverReport | None = None) -> Path:
     """Write the workbook atomically, the verdict on its first sheet.
@@ -226,12 +248,13 @@ def write_workbook(path: str | Path, result: RunResult, scenario: Scenario, comp
     def named(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.assign(plan=[names.get(p, p) for p in frame["plan"]])
 
-    months = named(comparison.months)
+    revenue = month_revenue_columns(result, names[comparison.baseline])
+    months = named(comparison.months).rename(columns=revenue)
     write_frame(sheets["monthly"], months, formats={
         **{c: COUNT for c in ("headcount", "ramped", "ramping", "onboarding", "hires_made",
                               "hires_deferred", "left", "fired", "promoted", "team_leads_left",
                               "vacancies_open")},
-        **{c: MONEY for c in months.columns if c.startswith("revenue")}, "p_plan": PERCENT})
+        **{c: MONEY for c in months.columns if "revenue" in c}, "p_plan": PERCENT})
     sheets["monthly"].freeze_panes = "C2"
 
     next_row = write_frame(sheets["funnel"], named(funnel_table(result)),
