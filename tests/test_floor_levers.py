@@ -137,6 +137,30 @@ def test_a_floor_without_an_evening_shift_gets_one_and_the_hours_for_it(bare):
     assert LEVERS["evening_shift"].change(bare, "hold", 0.9).startswith("unchanged")
 
 
+def test_the_words_say_which_shifts_the_longer_working_hours_lengthen():
+    """Open 08:00-20:00 on weekdays, 10:00-16:00 on Saturdays, closed on Sundays; six (6/1 from 08:00,
+    8 h, 60%), late (3/3 from 12:00, 8 h, 40%).  A week: six 5 x 8 + 6 on Saturday = 46 h; late half of
+    5 x 8 + 4 on Saturday = 22 h; the managers who move leave them in those shares: 36.4 h.  The new
+    evening shift (6/1 like six, 15:00-23:00) needs Saturday open to 23:00, which gives late its whole
+    Saturday: 24 h a week for everyone on it, a part of the lever's effect no manager moved for."""
+    text = bare_text().replace("team:\n", 'team:\n  shifts:\n'
+                               '    - {name: six, pattern: "6/1", start: "08:00", hours: 8, share: 0.6}\n'
+                               '    - {name: late, pattern: "3/3", start: "12:00", hours: 8, share: 0.4}\n')
+    calendar = 'calendar: {default: "08:00-20:00", sat: "10:00-16:00", sun: closed}\n\n'
+    text = text.replace("channels:\n", calendar + "channels:\n", 1)
+    sc = parse_scenario(text, "saturday.yaml")
+    six, late = sc.team.shifts
+    assert (weekly_hours(six, sc), weekly_hours(late, sc)) == pytest.approx((46.0, 22.0))
+    edit = evening_shift(sc, 2)
+    assert weekly_hours(edit.scenario.team.shifts[1], edit.scenario) == pytest.approx(24.0)
+    assert "the moved managers' hours on shift a week: 36.4 -> 48.0" in edit.change
+    assert edit.change.endswith("which also lengthens the hours on shift a week of 'late' 22.0 -> 24.0, "
+                                "for everyone on it")
+    # A calendar that cuts no other shift: nothing more to say.
+    bare = parse_scenario(bare_text(), "bare.yaml")
+    assert "lengthens" not in LEVERS["evening_shift"].change(bare, "hold", 1.1)
+
+
 def test_a_floor_that_works_to_23_gets_an_evening_shift_past_midnight(bare):
     late = bare.model_copy(update={"team": bare.team.model_copy(update={"shifts": [
         bare.team.shifts[0].model_copy(update={"start": "14:00"})]})})

@@ -173,6 +173,15 @@ def test_cli_levers_writes_table_and_tornado(tmp_path):
     assert set(doc["ranking"]) == {"offer", "cpl"}
 
 
+def test_a_lever_named_twice_runs_and_ranks_once():
+    res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--lever", "cpl", "--lever", "offer",
+                              "--lever", "cpl", "--format", "json", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert sorted(doc["ranking"]) == ["cpl", "offer"]
+    assert sorted(row["lever"] for row in doc["levers"]) == ["cpl", "cpl", "offer", "offer"]  # down, up
+
+
 def test_cli_levers_json():
     res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--lever", "cpl", "--format", "json",
                               "--workers", "1"])

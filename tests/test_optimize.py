@@ -147,6 +147,27 @@ def test_every_candidate_is_hired_as_written_in_every_replication(which):
             assert list(ledger.team_leads_made) == list(c.team_leads)
 
 
+@pytest.mark.parametrize(("plans", "source"), [
+    ([{"name": "grow", "months": [{"month": "2026-07", "headcount": 6}]}, {"name": "keep", "backfill": True}],
+     "grow"),
+    ([{"name": "keep", "backfill": True}], "keep"),
+    ([{"name": "grow", "months": [{"month": "2026-07", "headcount": 6}]},
+      {"name": "fixed", "time_to_hire_days": 9, "cost_per_hire": 500,
+       "months": [{"month": "2026-07", "managers": 1}]}],
+     "grow"),
+])
+def test_the_default_terms_are_the_first_plan_that_hires_of_any_kind(plans, source):
+    """A headcount target or backfill hires on its plan's terms: it is a plan that hires, not "no plan"."""
+    doc = scenario_doc()
+    doc["plans"] = [{"name": "hold"}, *[{"time_to_hire_days": 12, "cost_per_hire": 7000, **p} for p in plans]]
+    scenario = parse(doc)
+    terms = hiring_terms(scenario)
+    chosen = scenario.plan(source)
+    assert terms.source == source
+    assert (terms.time_to_hire_days, terms.cost_per_hire) == (chosen.time_to_hire_days, chosen.cost_per_hire)
+    assert hiring_terms(parse({**doc, "plans": [{"name": "hold"}]})).source is None  # nobody hires: defaults
+
+
 def test_limits_shape_the_space(short):
     terms = hiring_terms(short)
     limits = Limits(max_hires_per_month=1, max_headcount=6, months=("2026-07", "2026-08"))

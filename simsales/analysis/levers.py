@@ -198,7 +198,7 @@ def run_levers(
             (common random numbers).
         engine: passed to :func:`simsales.montecarlo.run` (None: its default).
         workers: worker processes, passed to :func:`simsales.montecarlo.run`.
-        levers: names from :data:`LEVERS` (default: all).
+        levers: names from :data:`LEVERS` (default: all); a name given twice counts once.
         rank_by: one of :data:`OBJECTIVES`.
         progress: called with the number of replications just finished.
         executor: where the replications run (None: by ``workers``), passed
@@ -218,7 +218,7 @@ def run_levers(
         raise ValueError(f"rank_by must be one of {', '.join(OBJECTIVES)}")
     plan = plan or scenario.plans[0].name
     scenario.plan(plan)
-    chosen = [LEVERS[name] for name in (levers or list(LEVERS))]
+    chosen = [LEVERS[name] for name in dict.fromkeys(levers or LEVERS)]  # a name given twice runs once
     seed = scenario.seed if seed is None else seed
     options = ({"workers": workers, "progress": progress, "executor": executor}
                | ({"engine": engine} if engine else {}))

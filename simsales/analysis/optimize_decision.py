@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from simsales.scenario import HiringPlan, PlanMonth, Scenario
 
-__all__ = ["Candidate", "HiringTerms", "Limits", "hiring_terms"]
+__all__ = ["Candidate", "HiringTerms", "Limits", "hires", "hiring_terms"]
 
 @dataclass(frozen=True)
 class HiringTerms:
@@ -32,12 +32,29 @@ class HiringTerms:
     source: str | None
 
 
+def hires(plan: HiringPlan) -> bool:
+    """Whether a plan hires anyone: managers or team leads in a month, a headcount target, or backfill.
+
+    A headcount target hires what it takes to have that many managers on the
+    month's last day (the leavers replaced, at the least), and backfill
+    replaces every leaver: both hire on the plan's terms, as ``managers: N`` does.
+
+    Args:
+        plan: a plan of the scenario.
+
+    Returns:
+        True when the plan's terms (time to hire, cost per hire) are used by a hire it makes.
+    """
+    return plan.backfill or any(m.managers or m.team_leads or m.headcount is not None for m in plan.months)
+
+
 def hiring_terms(scenario: Scenario, plan: str | None = None) -> HiringTerms:
     """The hiring terms candidates use: those of ``plan``, else of the first plan that hires.
 
     Args:
         scenario: the scenario.
-        plan: a plan's name (None: the first plan with a hire in its months).
+        plan: a plan's name (None: the first plan that hires, :func:`hires`: hires per month,
+            headcount targets or backfill).
 
     Returns:
         The terms; a plan's defaults (:class:`~simsales.scenario.HiringPlan`) when no plan hires.
@@ -48,8 +65,7 @@ def hiring_terms(scenario: Scenario, plan: str | None = None) -> HiringTerms:
     if plan is not None:
         chosen: HiringPlan | None = scenario.plan(plan)
     else:
-        chosen = next((p for p in scenario.plans if any(m.managers or m.team_leads for m in p.months)),
-                      None)
+        chosen = next((p for p in scenario.plans if hires(p)), None)
     source = chosen.name if chosen is not None else None
     chosen = chosen or HiringPlan(name="defaults")
     return HiringTerms(chosen.time_to_hire_days, float(chosen.cost_per_hire), chosen.on_cap, source)

@@ -210,6 +210,7 @@ def levers_command(
             raise fail(f"--lever: unknown lever {name!r}; expected one of {', '.join(LEVERS)}")
     check_executor(executor, scheduler)
     check_out_dir(out_dir)
+    lever = list(dict.fromkeys(lever)) if lever else None  # `--lever cpl --lever cpl`: one lever
     reps = replications or min(scenario.replications, DEFAULT_REPLICATIONS)
     report = sensitivity(scenario, plan, s, reps, seed, engine, workers, lever, rank_by, executor,
                          scheduler, quiet=format == "json")

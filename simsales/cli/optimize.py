@@ -197,7 +197,8 @@ def optimize_command(
     engine: EngineOpt = DEFAULT_ENGINE,
     terms: Annotated[str | None, typer.Option(
         "--terms", help="plan whose time to hire and cost per hire candidates use "
-                        "(default: the first plan that hires)")] = None,
+                        "(default: the first plan that hires, hires per month, headcount "
+                        "targets or backfill)")] = None,
     executor: ExecutorOpt = "local",
     scheduler: SchedulerOpt = None,
 ) -> None:

@@ -16,7 +16,10 @@ one already ends at 21:00 or later.  Working hours that close before it
 ends are extended to its end on every open weekday.  The words say how
 many hours a week the moved managers work before and after: an evening
 rota with fewer hours (q3's 2/2 of 9 hours against a 2/2 of 12) moves
-hours as well as the time of day.
+hours as well as the time of day.  Longer working hours also lengthen any
+other shift they cut (a 12:00-20:00 shift on a Saturday open 10:00-16:00):
+the words name those shifts and their hours a week before and after, since
+part of the lever's effect is theirs.
 
 The cap (:func:`new_lead_cap`) is ``routing.max_new_per_day``; when a
 scenario has none, :func:`busiest_day_load` gives a cap that binds on the
@@ -154,7 +157,7 @@ def evening_shift(scenario: Scenario, managers: int) -> Edit | None:
         return None
     shares = _shares(shifts)
     delta = managers / team
-    extended = ""
+    extended, was = "", scenario  # ``was``: the calendar the managers work now
     if evening is None:
         biggest = shifts[max(range(len(shifts)), key=lambda i: shares[i])]
         latest = max(shift_end(s) for s in shifts)
@@ -169,6 +172,7 @@ def evening_shift(scenario: Scenario, managers: int) -> Edit | None:
             return None
         shifts, shares, evening = [*shifts, new], [*shares, 0.0], len(shifts)
         scenario, extended = _open_until(scenario, end)
+        extended += _lengthened(shifts[:-1], was, scenario)
         source = f"a new shift {name!r} ({new.start}-{clock(end)}, pattern {new.pattern})"
     else:
         source = f"{shifts[evening].name!r} ({shifts[evening].start}-{clock(shift_end(shifts[evening]))})"
@@ -179,7 +183,7 @@ def evening_shift(scenario: Scenario, managers: int) -> Edit | None:
     n = abs(managers)
     who = f"{n} of {team} managers ({100 * n / team:.0f}% of the team and of every hire)"
     rest = sum(x for i, x in enumerate(shares) if i != evening)
-    theirs = sum(x * weekly_hours(sh, scenario) for i, (sh, x) in enumerate(zip(shifts, shares, strict=True))
+    theirs = sum(x * weekly_hours(sh, was) for i, (sh, x) in enumerate(zip(shifts, shares, strict=True))
                  if i != evening) / rest
     late = weekly_hours(shifts[evening], scenario)
     before, after = (theirs, late) if managers > 0 else (late, theirs)
@@ -194,6 +198,15 @@ def evening_shift(scenario: Scenario, managers: int) -> Edit | None:
                   else f"{who} moved from {source} to {_names(others)}")
     team_section = scenario.team.model_copy(update={"shifts": kept})
     return Edit(scenario.model_copy(update={"team": team_section}), change + hours + extended)
+
+
+def _lengthened(shifts: list[Shift], was: Scenario, now: Scenario) -> str:
+    """In words, the shifts whose week longer working hours lengthen (for everyone on them)."""
+    longer = [(s.name, weekly_hours(s, was), weekly_hours(s, now)) for s in shifts]
+    longer = [f"{name!r} {a:.1f} -> {b:.1f}" for name, a, b in longer if b > a + 0.05]
+    if not longer:
+        return ""
+    return f", which also lengthens the hours on shift a week of {', '.join(longer)}, for everyone on it"
 
 
 def _works(shift: Shift, day: int) -> float:
