@@ -434,6 +434,7 @@ def test_the_command_prints_the_documented_json_and_writes_the_file(tmp_path):
 @pytest.mark.parametrize(("args", "words"), [
     (["--months", "2027-01"], ["--months", "not a month of the horizon"]),
     (["--months", "July"], ["--months", "2026-07,2026-08"]),
+    (["--months", ","], ["--months", "names no month", "leave --months out"]),
     (["--budget", "lots"], ["--budget", "3M"]),
     (["--max-headcount", "3"], ["--max-headcount", "6 managers"]),
     (["--min-p-plan", "1.5"], ["--min-p-plan", "[0, 1]"]),

@@ -147,6 +147,9 @@ def _notes(outcome: Outcome, settings: Settings) -> list[str]:
 def _parse_months(months: str | None, file: Path) -> tuple[str, ...] | None:
     if months is None:
         return None
+    if not any(m.strip() for m in months.split(",")):  # "" or ",": no month at all, not "every month"
+        raise fail(InputError(str(file), f"{months!r} names no month; expected months such as "
+                              "2026-07,2026-08 (leave --months out for every month)", field="--months"))
     try:
         return tuple(parse_month(m.strip()) for m in months.split(",") if m.strip())
     except ValueError as exc:
