@@ -150,13 +150,21 @@ def test_bad_arguments(small):
 def test_lever_that_does_not_apply_is_skipped(small):
     report = run_levers(small, plan="hold", replications=2, levers=["hires", "cpl"])
     assert report.ranking() == ["cpl"]
-    assert "hires" in report.skipped
+    assert "hires" in report.skipped and "hires nobody month by month" in report.skipped["hires"]
     frame = lever_frame(report)
     assert list(frame["direction"]) == ["down", "up"]
     assert frame["revenue_net_mean"].tolist() == [0.0, 0.0]
 
 
 # -- the command line -----------------------------------------------------------------
+
+
+def test_the_terminal_says_why_a_lever_does_not_apply():
+    res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--plan", "hold", "--lever", "hires",
+                              "--lever", "cpl", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "Not applicable: hires (the plan hires nobody month by month" in text, res.output
 
 
 def test_cli_levers_writes_table_and_tornado(tmp_path):

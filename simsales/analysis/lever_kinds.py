@@ -54,7 +54,8 @@ class Lever:
     :class:`Setting`; ``meaning`` says in one line what the lever is and
     what the value shown is; ``change(scenario, plan, factor)``, when
     given, says in plain words what the nudge changed in this scenario
-    (the sales floor's levers, whose edits are more than a new number).
+    (the sales floor's levers, whose edits are more than a new number);
+    ``inapplicable`` why ``nudge`` may return None, in a user's words.
     """
 
     name: str
@@ -64,3 +65,4 @@ class Lever:
     read: Read
     meaning: str = ""
     change: Change | None = None
+    inapplicable: str = ""

@@ -231,7 +231,9 @@ LEVERS: dict[str, Lever] = {lv.name: lv for lv in [
     Lever("hires", "hires in the plan", "money", _hires,
           lambda sc, plan: _count(sum(m.managers for m in sc.plans[_plan_index(sc, plan)].months),
                                   "hires"),
-          "managers the plan hires over the horizon: max(1, step x hires) more or fewer"),
+          "managers the plan hires over the horizon: max(1, step x hires) more or fewer",
+          inapplicable="the plan hires nobody month by month (no hires, `headcount:` targets or `backfill`): "
+                       "nudge its targets in the file, or run the lever on a plan with hires"),
 ]}
 """Every lever by name, in the order the command line lists them."""
 

@@ -247,7 +247,7 @@ def run_levers(
                 sides[side] = {m: Effect.of(frame[m].to_numpy(float) - base[m].to_numpy(float))
                                for m in OBJECTIVES}
         if len(sides) < 2:
-            skipped[lever.name] = why or "does not apply to this scenario or plan"
+            skipped[lever.name] = why or lever.inapplicable or "does not apply to this scenario or plan"
             continue
         effects.append(LeverEffect(
             lever.name, lever.label, lever.kind, lever.read(scenario, plan), values["down"],

@@ -245,7 +245,8 @@ def levers_command(
         out.print("The scenario has no costs (CPL, salaries, hiring): levers are not split "
                   "into process and money.")
     if report.skipped:
-        out.print(Text("Not applicable: " + ", ".join(report.skipped)), highlight=False)
+        reasons = "; ".join(f"{name} ({why})" for name, why in report.skipped.items())
+        out.print(Text(f"Not applicable: {reasons}"), highlight=False, soft_wrap=True)
     if out_dir is not None:
         out.print(Text(f"Wrote {out_dir}/levers.csv, levers.json, tornado.png, tornado.svg"),
                   highlight=False)
