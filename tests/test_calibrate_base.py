@@ -427,3 +427,18 @@ def test_the_backtest_forecasts_with_the_base_rules(small, tmp_path):
                               "--tz", export.tz, "--base", str(path)])
     assert res.exit_code == 0, res.output
     assert "weekly numbers inside the forecast's P10-P90 band" in res.stdout.splitlines()[0]
+
+
+def test_the_backtest_does_not_pass_on_warnings_about_plans_it_does_not_run(small, tmp_path):
+    from simsales.analysis.backtest import backtest
+
+    _, export = small
+    _, path = small_base(tmp_path, plans=[{"name": "hold"}, {"name": "grow", "months": [
+        {"month": "2026-01", "managers": 1}, {"month": "2026-03", "managers": 2}]}],
+        revenue_plan={"2026-01": 1_000_000, "2026-03": 2_000_000})
+    until = dt.date(2026, 2, 22)
+    said = " ".join(calibrate(export, until=until, base=read_base(path)).warnings)
+    assert "plan grow" in said and "revenue_plan" in said  # the calibration's own warnings
+    run = backtest(export, until, days=7, replications=2, seed=1, base=read_base(path))
+    assert [p.name for p in run.scenario.plans] == ["hold"] and run.scenario.revenue_plan == 0
+    assert not [w for w in run.warnings if "plan" in w], run.warnings  # the forecast runs hold, no plan

@@ -229,7 +229,7 @@ def backtest(export: Export, until: dt.date, *, days: int = 28, replications: in
     if progress is not None:
         progress(f"forecast: {replications} replications of the {days} days after {until}")
     return against(export, calibration.document, until, days=days, replications=replications, seed=seed,
-                   warnings=list(calibration.warnings))
+                   warnings=[w for w in calibration.warnings if not w.startswith(NOT_FORECAST)])
 
 
 def against(export: Export, document: dict, until: dt.date, *, days: int = 28, replications: int = 200,
@@ -331,6 +331,10 @@ def forecast_document(document: dict, start: dt.date, warmup: int, days: int, re
     doc["plans"] = [{"name": "hold"}]
     return doc
 
+
+NOT_FORECAST = ("plan ", "revenue_plan:")
+"""Calibration warnings about the base's hiring plans and revenue plan: the forecast runs ``hold``
+with no revenue plan (:func:`forecast_document`), so they say nothing about it and are not shown."""
 
 SCALE_FREE = ("mean", "sd", "min", "max", "normal", "triangular", "uniform", "exponential", "fixed")
 """The keys of a distribution spec that are in the value's unit (multiplied when the value is scaled)."""
