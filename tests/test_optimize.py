@@ -38,7 +38,7 @@ from simsales.analysis.optimize_space import (
 )
 from simsales.analysis.optimize_yaml import with_plans
 from simsales.cli import optimize as optimize_cli
-from simsales.montecarlo import METRICS
+from simsales.montecarlo import METRICS, PLAN_REVENUE
 from simsales.montecarlo.replication import stream
 from simsales.scenario import HiringPlan, resolve
 from simsales.scenario.loader import load_scenario, parse_scenario
@@ -242,6 +242,8 @@ def test_calibration_scales_the_modelled_gain_to_the_simulated_one():
             "won": np.array([9.0, 11.0])}
     sim1 = {"revenue_net": np.array([115.0, 135.0]), "margin": np.array([0.0, 0.0]),
             "won": np.array([12.0, 14.0])}
+    for sim in (sim0, sim1):  # a plan of the whole horizon: measured on its net revenue
+        sim[PLAN_REVENUE] = sim["revenue_net"]
     cal = calibrate("margin", 0.0, 0.1, (f0, sim0), (f1, sim1))
     assert cal.scale == pytest.approx(25 / 50)  # simulated gain 25, modelled 50
     f = Forecast(120.0, 12.0, 2.0, 0.6)

@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from simsales import __version__
-from simsales.montecarlo import RunResult, summarise
+from simsales.montecarlo import RunResult
 from simsales.scenario.fields import at_most
 from simsales.scenario.limits import MAX_REPLICATIONS
 from simsales.scenario.loader import InputError
@@ -91,13 +91,15 @@ def baseline_document(result: RunResult, scenario_file: str | Path) -> dict:
     Returns:
         The document: ``format``, ``simsales``, ``scenario`` (name, file,
         sha256), ``seed``, ``replications``, ``engine``, ``revenue_plan``
-        (currency) and ``plans`` (per plan: ``summary`` and the per-metric
+        (currency) and ``plans`` (per plan: ``summary``, as the run's
+        :meth:`~simsales.montecarlo.RunResult.summary`, and the per-metric
         ``replications``), values as :func:`exact` stores them.
     """
     plans = {}
+    summary = result.summary()  # p_plan as the run reports it (RunResult.revenue_target)
     for name, plan in result.plans.items():
         plans[name] = {
-            "summary": _rounded(summarise(plan.metrics, result.revenue_plan)),
+            "summary": _rounded(summary[name]),
             "replications": {metric: [exact(v) for v in plan.metrics[metric]]
                              for metric in plan.metrics.columns},
         }

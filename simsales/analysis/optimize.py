@@ -47,7 +47,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from simsales.analysis.optimize_model import ExpectedValueModel, Forecast, calibrate
+from simsales.analysis.optimize_model import ExpectedValueModel, Forecast, calibrate, simulated
 from simsales.analysis.optimize_result import Outcome, RankedPlan, unique_name
 from simsales.analysis.optimize_select import (
     OBJECTIVES,
@@ -239,10 +239,6 @@ def _check(scenario: Scenario, settings: Settings) -> None:
         raise OptimizeError("top, first_round and region must be at least 1", "--top")
 
 
-def _simulated(arm: Arm, forecast: Forecast) -> tuple[Forecast, dict[str, np.ndarray]]:
-    return forecast, {k: arm.metrics[k].to_numpy(dtype=float) for k in ("revenue_net", "margin", "won")}
-
-
 def _indifference(objective: str, zero: Arm) -> float:
     """The race's ``δ`` in the objective's unit, from hiring nobody's simulated means."""
     if objective == "p_plan":
@@ -324,9 +320,9 @@ def optimize(scenario: Scenario, settings: Settings, progress: Progress | None =
     race.top_up(todo, first)
     per_plan_replication = (time.perf_counter() - started) / max(1, sim.plan_replications)
     race.indifference = _indifference(settings.objective, arm(anchors[0]))
-    calibration = calibrate(settings.objective, scenario.revenue_plan, model.commission,
-                            _simulated(arm(anchors[0]), forecast(anchors[0])),
-                            _simulated(arm(anchors[-1]), forecast(anchors[-1])) if len(anchors) > 1 else None)
+    hire_none, hire_most = (simulated(forecast(c), arm(c).metrics) for c in (anchors[0], anchors[-1]))
+    calibration = calibrate(settings.objective, scenario.revenue_plan, model.commission, hire_none,
+                            hire_most if len(anchors) > 1 else None)
 
     def score(c: Decision) -> float:
         return calibration.score(forecast(c))

@@ -27,6 +27,9 @@ work in minutes):
 * **Costs**: salaries per expected day employed (team leads from joining),
   the plan's cost per hire, the commissions' share of revenue, the leads'
   cost.
+* **A monthly revenue plan that leaves months out**: ``p_plan`` is measured on the targeted months'
+  net revenue (:class:`~simsales.montecarlo.RevenuePlan`), so that is forecast too: each lead's money
+  weighted by the chance its payment (at the funnel's mean delay) falls on their days.
 
 The model ignores the speed of the first call beyond the balance (the decay
 of the contact chance with the lead's age) and the queueing that makes a
@@ -41,9 +44,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel
 from scipy import stats
 
+from simsales.montecarlo import PLAN_REVENUE, RevenuePlan
 from simsales.scenario import Attrition, Fixed, HiringPlan, Scenario, Uncertain, mean_of
 from simsales.world.arrivals import daily_means
 from simsales.world.calendar import DAYS_PER_MONTH
@@ -51,7 +56,7 @@ from simsales.world.contact import decay, decay_args
 from simsales.world.roster import Roster, build_roster
 
 __all__ = ["DAYS_PER_WEEK", "MAX_SCALE", "Calibration", "ExpectedValueModel", "Forecast", "Infeasible",
-           "Simulated", "at_means", "calibrate"]
+           "Simulated", "at_means", "calibrate", "simulated"]
 
 DAYS_PER_WEEK = 7
 """The balance of capacity and lead work is taken week by week: a lead waits for a free manager
@@ -105,12 +110,20 @@ class Forecast:
         salaries: managers' and team leads' salaries, scenario's currency.
         hiring_cost: cost per hire x hires joining in the horizon, scenario's currency.
         worked_share: leads worked / leads (capacity against lead work), in [0, 1].
+        plan_revenue: net revenue paid in the months the revenue plan is measured on,
+            scenario's currency (None: the plan is measured on the whole horizon, ``revenue_net``).
     """
 
     revenue_net: float
     salaries: float
     hiring_cost: float
     worked_share: float
+    plan_revenue: float | None = None
+
+    @property
+    def measured(self) -> float:
+        """The net revenue the revenue plan is measured on (scenario's currency)."""
+        return self.revenue_net if self.plan_revenue is None else self.plan_revenue
 
 
 class ExpectedValueModel:
@@ -140,6 +153,9 @@ class ExpectedValueModel:
         paid_in_time = 1.0 - np.exp(-np.maximum(days - d - 0.5, 0.0) / delay) if delay > 0 else np.ones(days)
         self.lead_work = (self.leads * self.work[:, None]).sum(axis=0)  # minutes per day
         self.lead_value = (self.leads * self.value[:, None]).sum(axis=0) * paid_in_time  # money per day
+        target = RevenuePlan.of(mean)
+        self.plan_value = None if target.whole_horizon else (  # money per day paid in the plan's months
+            (self.leads * self.value[:, None]).sum(axis=0) * _paid_within(target, days, delay))
         self.lead_cost = float(sum(c.cpl * self.leads[i].sum() for i, c in enumerate(mean.channels)))
         eco = mean.economics
         self.commission = eco.commission_share + eco.team_lead_commission_share
@@ -245,6 +261,8 @@ class ExpectedValueModel:
         worked = np.where(work_w > 0, np.minimum(1.0, cap_w / np.where(work_w > 0, work_w, 1.0)), 1.0)
         conversion = np.where(cap_w > 0, conv_w / np.where(cap_w > 0, cap_w, 1.0), 0.0)
         revenue = float((value_w * worked * conversion).sum())
+        planned = None if self.plan_value is None else float(
+            (np.bincount(weeks, self.plan_value, n_weeks) * worked * conversion).sum())
         eco = sc.economics
         per_day = 12.0 / 365.25
         tl_end = np.minimum(roster.team_lead_leave_day, days)
@@ -257,7 +275,7 @@ class ExpectedValueModel:
                      & hired_leads).sum()
         hiring = cost_per_hire * float(joined + tl_joined)
         share = float((worked * work_w).sum() / work_w.sum()) if work_w.sum() > 0 else 1.0
-        return Forecast(revenue, salaries, hiring, share)
+        return Forecast(revenue, salaries, hiring, share, planned)
 
 
 @dataclass(frozen=True)
@@ -269,9 +287,9 @@ class Calibration:
     ``margin + (1 - commission)·scale·Δ`` less the plan's extra salaries and
     hiring cost; ``p_plan`` = the normal chance that revenue reaches the
     plan, with hiring nobody's spread (for ``p_plan`` the model only orders the
-    plans by revenue).  ``revenue``, ``margin``, ``won`` and
-    ``revenue_sd`` are hiring nobody's simulated values; the scales are the
-    simulated gain of the most-hiring plan over the modelled one.
+    plans by revenue) on the revenue the plan is measured on (``plan_*``).  ``revenue``, ``margin``,
+    ``won``, ``revenue_sd``, ``plan_revenue`` and ``plan_sd`` are hiring nobody's simulated values;
+    the scales are the simulated gain of the most-hiring plan over the modelled one.
 
     Attributes:
         objective: ``margin``, ``revenue_net``, ``p_plan`` or ``won``.
@@ -284,6 +302,9 @@ class Calibration:
         revenue_sd: the standard deviation of its net revenue.
         scale: simulated / modelled revenue gain.
         won_scale: simulated deals gained per modelled unit of revenue gained.
+        plan_revenue: simulated mean net revenue the revenue plan is measured on, hiring nobody.
+        plan_sd: its standard deviation.
+        plan_scale: simulated / modelled gain in that revenue.
     """
 
     objective: str
@@ -296,6 +317,9 @@ class Calibration:
     revenue_sd: float
     scale: float
     won_scale: float
+    plan_revenue: float
+    plan_sd: float
+    plan_scale: float
 
     def score(self, f: Forecast) -> float:
         """The calibrated objective of a forecast (money, deals or a chance)."""
@@ -306,13 +330,20 @@ class Calibration:
         if self.objective == "won":
             return self.won + self.won_scale * gain
         if self.objective == "p_plan":
-            return float(stats.norm.cdf((revenue - self.revenue_plan) / max(self.revenue_sd, 1e-9)))
+            planned = self.plan_revenue + self.plan_scale * (f.measured - self.base.measured)
+            return float(stats.norm.cdf((planned - self.revenue_plan) / max(self.plan_sd, 1e-9)))
         return (self.margin + (1.0 - self.commission) * self.scale * gain
                 - (f.salaries - self.base.salaries) - (f.hiring_cost - self.base.hiring_cost))
 
 
 Simulated = tuple[Forecast, dict[str, np.ndarray]]
-"""A plan's forecast and its simulated ``revenue_net``, ``margin`` and ``won`` per replication."""
+"""A plan's forecast; per replication, its ``revenue_net``, ``margin``, ``won``, ``plan_revenue``."""
+
+
+def simulated(forecast: Forecast, metrics: pd.DataFrame) -> Simulated:
+    """A plan's forecast beside the simulated values the calibration reads, per replication (``metrics``)."""
+    return forecast, {k: metrics[k].to_numpy(dtype=float)
+                      for k in ("revenue_net", "margin", "won", PLAN_REVENUE)}
 
 
 def calibrate(objective: str, revenue_plan: float, commission: float, zero: Simulated,
@@ -324,7 +355,7 @@ def calibrate(objective: str, revenue_plan: float, commission: float, zero: Simu
         revenue_plan: the net revenue target (scenario's currency).
         commission: the commissions' share of net revenue.
         zero: hiring nobody's forecast, and its simulated ``revenue_net``,
-            ``margin`` and ``won`` per replication.
+            ``margin``, ``won`` and ``plan_revenue`` per replication.
         most: the same for the most-hiring plan, on the same replications
             (None: it is hiring nobody; the scale is then 1).
 
@@ -333,7 +364,7 @@ def calibrate(objective: str, revenue_plan: float, commission: float, zero: Simu
         model sees no gain, and kept within [0, :data:`MAX_SCALE`].
     """
     f0, sim0 = zero
-    scale, won_scale = 1.0, 0.0
+    scale, won_scale, plan_scale = 1.0, 0.0, 1.0
     if most is not None:
         f1, sim1 = most
         gain_model = f1.revenue_net - f0.revenue_net
@@ -341,7 +372,26 @@ def calibrate(objective: str, revenue_plan: float, commission: float, zero: Simu
             gain = float((sim1["revenue_net"] - sim0["revenue_net"]).mean())
             scale = min(MAX_SCALE, max(0.0, gain / gain_model))
             won_scale = max(0.0, float((sim1["won"] - sim0["won"]).mean()) / gain_model)
-    revenue = sim0["revenue_net"]
+        plan_model = f1.measured - f0.measured
+        if plan_model > 1e-9 * max(1.0, abs(f0.measured)):
+            gain = float((sim1[PLAN_REVENUE] - sim0[PLAN_REVENUE]).mean())
+            plan_scale = min(MAX_SCALE, max(0.0, gain / plan_model))
+    revenue, planned = sim0["revenue_net"], sim0[PLAN_REVENUE]
     return Calibration(objective, revenue_plan, commission, f0, float(revenue.mean()),
                        float(sim0["margin"].mean()), float(sim0["won"].mean()), float(revenue.std()), scale,
-                       won_scale)
+                       won_scale, float(planned.mean()), float(planned.std()), plan_scale)
+
+
+def _paid_within(target: RevenuePlan, days: int, delay: float) -> np.ndarray:
+    """Per day a lead arrives (of ``days``), the chance its money is paid on a day of the plan's months.
+
+    The money comes ``delay`` days after the day's middle (exponential; at once for 0), as the
+    model's ``paid_in_time`` takes it for the whole horizon.
+    """
+    d = np.arange(days) + 0.5
+
+    def by(end: int) -> np.ndarray:  # paid before day ``end`` begins
+        waited = np.maximum(end - d, 0.0)
+        return 1.0 - np.exp(-waited / delay) if delay > 0 else (waited > 0).astype(float)
+
+    return sum((by(end) - by(first) for first, end in target.day_spans()), np.zeros(days))

@@ -21,7 +21,9 @@ the rounds' error level.  The survivors get as many replications again
 (each round doubles their count) until one is left or they reach the most
 replications allowed.  With ``--min-p-plan`` a candidate whose chance of
 making the revenue plan is significantly below the floor (a one-sided
-Clopper-Pearson bound) leaves too.
+Clopper-Pearson bound) leaves too.  A replication makes the revenue plan by
+the rule a run reports (:class:`~simsales.montecarlo.RevenuePlan`): with a
+monthly plan that leaves months out, on the targeted months' net revenue.
 
 **P(best)** (:func:`p_best`) is the share of bootstrap resamples of the
 replications (the same resample for every plan, which keeps the pairing)
@@ -38,11 +40,21 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simsales.montecarlo import METRICS, Batch, Executor, InProcessExecutor, PoolExecutor
+from simsales.montecarlo import (
+    METRICS,
+    PLAN_REVENUE,
+    Batch,
+    Executor,
+    InProcessExecutor,
+    PoolExecutor,
+    RevenuePlan,
+    makes_plan,
+)
+from simsales.montecarlo.revenue_plan import NET_MONTHLY
 from simsales.scenario import HiringPlan, Scenario
 
 __all__ = ["ALPHA", "BOOTSTRAP", "OBJECTIVES", "Arm", "Race", "Simulator", "hiring_record",
-           "objective_values", "p_best", "p_plan_of", "spread", "standard_error"]
+           "made", "objective_values", "p_best", "p_plan_of", "spread", "standard_error"]
 
 OBJECTIVES = ("margin", "revenue_net", "p_plan", "won")
 """What the optimiser maximises: margin, net revenue (scenario's currency), the chance of making the
@@ -59,17 +71,32 @@ def objective_values(metrics: pd.DataFrame, objective: str, revenue_plan: float)
     """The objective per replication.
 
     Args:
-        metrics: one row per replication.
+        metrics: one row per replication (for ``p_plan``, with the :data:`PLAN_REVENUE` column
+            :meth:`Simulator.run` adds).
         objective: one of :data:`OBJECTIVES`.
         revenue_plan: the net revenue target (scenario's currency), for ``p_plan``.
 
     Returns:
         Money for margin and net revenue, deals for won; for ``p_plan``, 1.0
-        where net revenue reaches the plan and 0.0 elsewhere (its mean is ``p_plan``).
+        where the revenue the plan is measured on reaches it and 0.0 elsewhere
+        (its mean is ``p_plan``, as the run reports it).
     """
     if objective == "p_plan":
-        return (metrics["revenue_net"].to_numpy(dtype=float) >= revenue_plan).astype(float)
+        return made(metrics, revenue_plan).astype(float)
     return metrics[objective].to_numpy(dtype=float)
+
+
+def made(metrics: pd.DataFrame, revenue_plan: float) -> np.ndarray:
+    """Per replication, whether it makes the revenue plan, by the run's rule (:class:`RevenuePlan`).
+
+    Args:
+        metrics: one row per replication, with the :data:`PLAN_REVENUE` column.
+        revenue_plan: the net revenue target (scenario's currency).
+
+    Returns:
+        Booleans, one per row.
+    """
+    return makes_plan(metrics[PLAN_REVENUE].to_numpy(dtype=float), revenue_plan)
 
 
 class Simulator:
@@ -88,6 +115,7 @@ class Simulator:
                  advance: Callable[[int], None] | None = None, executor: Executor | None = None) -> None:
         self.scenario, self.seed, self.engine, self.workers = scenario, seed, engine, workers
         self.advance, self.executor = advance, executor
+        self.target = RevenuePlan.of(scenario)
         self.plan_replications = 0
 
     def run(self, plans: Sequence[HiringPlan], first: int, count: int) -> dict[str, pd.DataFrame]:
@@ -99,7 +127,8 @@ class Simulator:
             count: how many.
 
         Returns:
-            Plan name -> its metrics, one row per replication (indexed by number).
+            Plan name -> its metrics, one row per replication (indexed by number), and
+            :data:`PLAN_REVENUE`: the net revenue the revenue plan is measured on.
         """
         size = max(1, math.ceil(count / (2 * self.workers)))
         batches = [Batch(self.scenario, tuple(plans), r, min(size, first + count - r), self.seed, self.engine)
@@ -120,8 +149,14 @@ class Simulator:
         reps = [rep for i in range(len(batches)) for rep in done[i]]
         self.plan_replications += len(reps) * len(plans)
         index = pd.RangeIndex(first, first + count, name="replication")
-        return {p.name: pd.DataFrame([rep[p.name][0] for rep in reps], columns=list(METRICS), index=index)
-                for p in plans}
+        frames = {}
+        for p in plans:
+            frame = pd.DataFrame([rep[p.name][0] for rep in reps], columns=list(METRICS), index=index)
+            monthly = np.stack([rep[p.name][1][NET_MONTHLY] for rep in reps]) \
+                if reps and not self.target.whole_horizon else None
+            frame[PLAN_REVENUE] = self.target.revenue(frame["revenue_net"].to_numpy(dtype=float), monthly)
+            frames[p.name] = frame
+        return frames
 
 
 @dataclass
@@ -209,7 +244,7 @@ class Race:
 
     def p_plan(self, arm: Arm) -> float:
         """The share of the arm's replications that make the revenue plan."""
-        return float(np.mean(arm.metrics["revenue_net"].to_numpy(dtype=float) >= self.revenue_plan))
+        return float(np.mean(made(arm.metrics, self.revenue_plan)))
 
     def meets_floor(self, arm: Arm) -> bool:
         """The arm's estimated ``p_plan`` is at least the floor (always, with no floor)."""
@@ -305,5 +340,4 @@ def standard_error(x: np.ndarray) -> float:
 
 def p_plan_of(arm: Arm, n: int, revenue_plan: float) -> float | None:
     """The share of the arm's first ``n`` replications that make the revenue plan (None: no plan)."""
-    revenue = arm.metrics["revenue_net"].to_numpy(dtype=float)[:n]
-    return float(np.mean(revenue >= revenue_plan)) if revenue_plan > 0 else None
+    return float(np.mean(made(arm.metrics.iloc[:n], revenue_plan))) if revenue_plan > 0 else None

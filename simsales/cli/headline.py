@@ -10,9 +10,6 @@ chains cut exceed :data:`CHAINS_CUT_FLAG` of the leads.
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-
 import numpy as np
 from rich.console import Console
 from rich.table import Table
@@ -21,9 +18,9 @@ from rich.text import Text
 from simsales.analysis.compare import Comparison
 from simsales.analysis.verdict import Verdict, verdict
 from simsales.montecarlo import RunResult
+from simsales.montecarlo.revenue_plan import horizon_days_by_month
 from simsales.report.units import fmt, money, percent
 from simsales.scenario import Scenario
-from simsales.world.calendar import month_starts
 
 __all__ = ["CHAINS_CUT_FLAG", "LOSSES", "capacity_warning", "horizon_days_by_month", "loss_cell",
            "month_plan_table", "print_headline", "run_verdict", "share_of_leads"]
@@ -106,25 +103,6 @@ def capacity_warning(result: RunResult, the_verdict: Verdict) -> str | None:
             f"These leads were paid for and not worked; `simsales levers` ranks what wins them back.")
 
 
-def horizon_days_by_month(start: dt.date, n_days: int) -> dict[str, tuple[int, int]]:
-    """Per month the horizon touches, its days in the horizon and its days in all.
-
-    Args:
-        start: the scenario's first day.
-        n_days: days in the horizon.
-
-    Returns:
-        ``'YYYY-MM'`` -> ``(days in the horizon, days in the month)``.
-    """
-    starts = month_starts(start, n_days)
-    out = {}
-    for k, (label, first) in enumerate(starts):
-        year, month = int(label[:4]), int(label[5:])
-        last = starts[k + 1][1] if k + 1 < len(starts) else n_days
-        out[label] = (last - first, calendar.monthrange(year, month)[1])
-    return out
-
-
 def month_plan_table(result: RunResult, currency: str,
                      days: dict[str, tuple[int, int]] | None = None) -> Table | None:
     """The chance of making each month's revenue plan, per plan (None without a monthly plan).
@@ -134,13 +112,16 @@ def month_plan_table(result: RunResult, currency: str,
         currency: the scenario's currency.
         days: :func:`horizon_days_by_month` of the run's horizon: a month the horizon covers in
             part is labelled with its days (its revenue is those days'), so a month's target
-            is not read against a whole month's revenue (None: months unlabelled).
+            is not read against a whole month's revenue (None: the run's own, ``result.month_days``).
 
     Returns:
         One row per month with a target: the target, and per plan the P50 of
-        that month's revenue and p_plan (share of replications reaching it).
+        that month's revenue and p_plan (share of replications reaching it);
+        then the plan as ``p_plan`` measures it: the whole horizon's net
+        revenue, or, when months are left out, the targeted months' (named).
     """
     summary = result.summary()
+    days = result.month_days if days is None else days
     months = {p: s.get("p_plan_months") for p, s in summary.items()}
     if not any(months.values()):
         return None
@@ -160,8 +141,10 @@ def month_plan_table(result: RunResult, currency: str,
         covered, length = (days or {}).get(month, (0, 0))
         label = f"{month} (only {covered} of its {length} days)" if 0 < covered < length else month
         table.add_row(Text(label), money(row["plan"]), *cells)
-    if result.revenue_plan > 0:
-        table.add_row("whole horizon", money(result.revenue_plan),
+    target = result.revenue_target
+    if target.is_set:
+        table.add_row(Text("whole horizon" if target.whole_horizon else f"together, {target.period()}"),
+                      money(target.total),
                       *[f"[bold]{percent(s['p_plan'])}[/] [dim]net[/]" for s in summary.values()])
     return table
 

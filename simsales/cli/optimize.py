@@ -38,7 +38,7 @@ from simsales.cli.common import (
 )
 from simsales.cli.execution import check_executor, prepare_engine, started_executor
 from simsales.engines import DEFAULT_ENGINE
-from simsales.montecarlo import default_workers
+from simsales.montecarlo import RevenuePlan, default_workers
 from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write_text, clean, to_json
 from simsales.report.units import count, counted, fmt
@@ -131,7 +131,7 @@ def outcome_table(outcome: Outcome, currency: str) -> Table:
     return table
 
 
-def _notes(outcome: Outcome, settings: Settings) -> list[str]:
+def _notes(outcome: Outcome, settings: Settings, scenario: Scenario) -> list[str]:
     terms = outcome.terms
     source = f"plan {terms.source}" if terms.source else "a plan's defaults (no plan in the file hires)"
     rounds = ", ".join(f"{k} x {n}" for n, k in outcome.rounds)
@@ -139,6 +139,10 @@ def _notes(outcome: Outcome, settings: Settings) -> list[str]:
              f"to hire, {fmt(terms.cost_per_hire, 'hiring_cost')} per hire.",
              f"Race rounds (plans x replications): {rounds}; the model's revenue scale from the "
              f"anchors: {outcome.scale:.2f}."]
+    target = RevenuePlan.of(scenario)
+    if target.is_set and (settings.objective == "p_plan" or settings.min_p_plan is not None):
+        notes.append(f"p_plan: the chance the net revenue {target.period()} reaches the revenue plan, "
+                     f"{fmt(target.total, 'revenue_net')} {scenario.currency}.")
     if not outcome.top:
         notes.append(f"No plan makes the revenue plan with a chance of at least {settings.min_p_plan:g}.")
     return notes
@@ -277,7 +281,7 @@ def _show(outcome: Outcome, settings: Settings, scenario: Scenario, file: Path, 
         typer.echo(to_json(clean(outcome.document())))
     else:
         out.print(outcome_table(outcome, scenario.currency))
-        for note in _notes(outcome, settings):
+        for note in _notes(outcome, settings, scenario):
             out.print(note, highlight=False)
     if output is not None and outcome.top:
         note = (f"added by simsales optimize --objective {objective} (seed {outcome.seed}): "

@@ -71,8 +71,9 @@ def summary_table(result: RunResult, currency: str) -> Table:
     Returns:
         Rows: key metrics, the losses (chains cut, never attempted) with
         their share of leads, and p_plan (the chance of making the revenue
-        plan, when the scenario has one); a column per plan: P50 over its
-        P10 - P90 range, in the metric's unit.
+        plan, when the scenario has one; with a monthly plan that leaves
+        months out, on the targeted months' net revenue, named); a column
+        per plan: P50 over its P10 - P90 range, in the metric's unit.
     """
     summary = result.summary()
     table = Table(title=Text(f"{result.scenario}: {counted(result.replications, 'replication')}, "
@@ -92,9 +93,13 @@ def summary_table(result: RunResult, currency: str) -> Table:
             cells.append(f"[bold]{fmt(s['p50'], metric)}[/]\n[dim]{fmt(s['p10'], metric)} - "
                          f"{fmt(s['p90'], metric)}[/]")
         table.add_row(metric, *cells)
-    if result.revenue_plan > 0:
-        table.add_row(f"p_plan: chance net revenue >= revenue plan {fmt(result.revenue_plan, 'revenue_net')}",
-                      *[f"[bold]{100 * p['p_plan']:.0f}%[/]" for p in summary.values()])
+    target = result.revenue_target
+    if target.is_set:
+        over = "" if target.whole_horizon else f" {target.period()}"
+        plan = fmt(target.total, "revenue_net")
+        table.add_row(Text(f"p_plan: chance net revenue{over} >= revenue plan {plan}"),
+                      *["-" if p["p_plan"] is None else f"[bold]{100 * p['p_plan']:.0f}%[/]"
+                        for p in summary.values()])
     return table
 
 

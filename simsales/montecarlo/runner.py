@@ -19,7 +19,7 @@ from simsales.montecarlo.batch import Batch
 from simsales.montecarlo.executors import Executor, InProcessExecutor, PoolExecutor
 from simsales.montecarlo.metrics import METRICS
 from simsales.montecarlo.replication import RepResult
-from simsales.montecarlo.results import PlanResult, RunResult
+from simsales.montecarlo.results import PlanResult, RunResult, with_plan_months
 from simsales.scenario import HiringPlan, Scenario
 
 __all__ = ["MAX_BATCH_SIZE", "batches_for", "run"]
@@ -73,7 +73,8 @@ def run(
         progress: called with the number of replications just finished.
 
     Returns:
-        Every plan's metrics per replication.
+        Every plan's metrics per replication, with the scenario's revenue plan
+        (month by month too) and the horizon's months attached.
     """
     chosen = [scenario.plan(p) for p in plans] if plans else list(scenario.plans)
     reps = replications if replications is not None else scenario.replications
@@ -102,4 +103,5 @@ def run(
         names = ordered[0][plan.name][1].keys() if ordered else ()
         series = {k: np.stack([rep[plan.name][1][k] for rep in ordered]) for k in names}
         result_plans[plan.name] = PlanResult(plan.name, frame, series)
-    return RunResult(scenario.name, seed, reps, engine, scenario.revenue_plan, result_plans)
+    return with_plan_months(RunResult(scenario.name, seed, reps, engine, scenario.revenue_plan, result_plans),
+                            scenario)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from simsales.montecarlo.revenue_plan import RevenuePlan
 from simsales.report.units import count, counted, duration, money, month_name, plan_labels, share
 from simsales.scenario import (
     Beta,
@@ -236,7 +237,8 @@ def _commission(share_of_net: float) -> str:
 def _revenue_plan(sc: Scenario) -> str:
     if not sc.revenue_plan:
         return "none"
-    text = f"{money(sc.revenue_plan)} {sc.currency} net over the horizon"
+    target = RevenuePlan.of(sc)  # what p_plan is measured on: the horizon, or the months with a target
+    text = f"{money(sc.revenue_plan)} {sc.currency} net {target.period()}"
     months = dict(getattr(sc, "revenue_plan_months", None) or {})  # month 'YYYY-MM' -> target
     if months:
         text += "; by month: " + ", ".join(f"{month_name(str(m))} {money(v)}" for m, v in months.items())

@@ -177,8 +177,11 @@ def summary_document(result: RunResult) -> dict:
     Returns:
         ``{"scenario", "seed", "replications", "engine", "revenue_plan", "plans"}``;
         ``plans`` maps each plan to its metrics' mean, P10, P50, P90 and ``p_plan``.
+        With a month-by-month revenue plan, also ``revenue_plan_months`` (month ->
+        target) and ``p_plan_on``: the months ``p_plan`` is measured on (those
+        with a target; every month of the horizon when none is left out).
     """
-    return {
+    document = {
         "scenario": result.scenario,
         "seed": result.seed,
         "replications": result.replications,
@@ -186,6 +189,10 @@ def summary_document(result: RunResult) -> dict:
         "revenue_plan": result.revenue_plan,
         "plans": result.summary(),
     }
+    target = result.revenue_target
+    if target.months:
+        document |= {"revenue_plan_months": dict(target.months), "p_plan_on": target.targeted}
+    return document
 
 
 def to_json(document: dict) -> str:

@@ -99,11 +99,14 @@ def _month(month: str) -> str:
     return dt.date(int(month[:4]), int(month[5:7]), 1).strftime("%b")
 
 
-def plan_chance(s: dict) -> str:
+def plan_chance(s: dict, over: str = "") -> str:
     """The chance of making the revenue plan, for the horizon and, with a monthly plan, per month.
 
     Args:
         s: one plan's summary (:meth:`~simsales.montecarlo.RunResult.summary`).
+        over: the plan and what it is measured on when months are left out
+            (``"210M RUB net over Jul-Sep 2026"``, :meth:`~simsales.montecarlo.RevenuePlan.period`);
+            ``""``: the whole horizon, not said.
 
     Returns:
         HTML, ``""`` without a revenue plan.
@@ -111,7 +114,8 @@ def plan_chance(s: dict) -> str:
     months = s.get("p_plan_months") or {}
     parts = []
     if s.get("p_plan") is not None:
-        parts.append(f"<b>{percent(s['p_plan'])}</b> chance of making the revenue plan")
+        on = f": {escape(over)}" if over else ""
+        parts.append(f"<b>{percent(s['p_plan'])}</b> chance of making the revenue plan{on}")
     if months:
         measure = MEASURES.get(next(iter(months.values())).get("measure", ""), "revenue")
         parts.append(f"by month ({measure}): " + " · ".join(f"{_month(m)} <b>{percent(v['p_plan'])}</b>"
@@ -139,11 +143,13 @@ def headline(result: RunResult, comparison: Comparison, currency: str, colors: d
     summary = result.summary()
     diffs = comparison.differences.set_index(["plan", "metric"]) if not comparison.differences.empty \
         else None
+    target = result.revenue_target
+    over = "" if target.whole_horizon else f"{money(target.total)} {currency} net {target.period()}"
     cards = []
     for plan, s in summary.items():
         net = s["revenue_net"]
         lines = [f"net revenue, P50<br>P10 {money(net['p10'])} · P90 {money(net['p90'])}"]
-        chance = plan_chance(s)
+        chance = plan_chance(s, over)
         if chance:
             lines.append(chance)
         if diffs is not None and (plan, "revenue_net") in diffs.index:

@@ -106,8 +106,10 @@ def side_by_side_html(result: RunResult, currency: str, colors: dict[str, str],
     rows = [[escape(label(m, currency))]
             + [cell(fmt(s[m]["p50"], m), f"{fmt(s[m]['p10'], m)} – {fmt(s[m]['p90'], m)}")
                for s in summary.values()] for m in KEY_METRICS]
-    if result.revenue_plan > 0:
-        rows.append([escape(f"p_plan: chance net revenue ≥ {money(result.revenue_plan)} {currency}")]
+    target = result.revenue_target
+    if target.is_set:
+        over = "" if target.whole_horizon else f" {target.period()}"
+        rows.append([escape(f"p_plan: chance net revenue{over} ≥ {money(target.total)} {currency}")]
                     + [f"<b>{percent(s['p_plan'])}</b>" for s in summary.values()])
     return ("<p>P50 over replications, P10 – P90 below it; counts in whole units.</p>"
             + table(["metric", *plan_head(summary, colors, labels)], rows, raw_head=True))

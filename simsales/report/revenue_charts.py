@@ -140,13 +140,14 @@ def revenue_fan(result: RunResult, scenario: Scenario) -> Figure:
     start = np.datetime64(scenario.start, "D")
     end = start + np.timedelta64(scenario.horizon_days, "D")
     path = plan_path(result, scenario)
+    target = result.revenue_target
     if path is not None:
         ax.plot(*path, color=TARGET, linestyle="--", linewidth=1.2, marker="s", markersize=4,
                 label="revenue plan, month by month (cumulative)")
-    elif result.revenue_plan > 0:
+    elif target.is_set and target.whole_horizon:
         ax.plot([start, end], [0, result.revenue_plan], color=TARGET, linestyle="--", linewidth=1.2,
                 label="revenue plan, even pace")
-    if result.revenue_plan > 0:
+    if target.is_set and target.whole_horizon:  # a plan of some months is not a level of the whole
         ax.axhline(result.revenue_plan, color=TARGET, linestyle=":", linewidth=1)
         ax.annotate(f"plan {money(result.revenue_plan)} {scenario.currency}", (start, result.revenue_plan),
                     xytext=(4, 4), textcoords="offset points", ha="left", va="bottom", fontsize=9,
@@ -163,7 +164,11 @@ def revenue_fan(result: RunResult, scenario: Scenario) -> Figure:
 
 
 def revenue_distribution(result: RunResult, scenario: Scenario) -> Figure:
-    """Net revenue over the horizon per plan: every replication, its spread, and p_plan.
+    """Net revenue per plan, as the revenue plan measures it: every replication, its spread, and p_plan.
+
+    That is the horizon's net revenue, or with a monthly plan that leaves
+    months out, the targeted months' (:meth:`~simsales.montecarlo.RunResult.plan_revenue`),
+    so the plan's line and each plan's p_plan read off the same dots.
 
     Args:
         result: the run.
@@ -174,11 +179,14 @@ def revenue_distribution(result: RunResult, scenario: Scenario) -> Figure:
     """
     colors, labels = plan_colors(list(result.plans)), plan_labels(scenario, result.plans)
     chances = p_plan(result)
+    target = result.revenue_target
+    over = "over the horizon" if target.whole_horizon else target.period()
     fig, axes = new_figure(size=(10.0, 1.6 + 1.1 * len(result.plans)))
     ax = axes[0, 0]
     rng = np.random.default_rng(0)  # jitter of the dots only: fixed, so charts are reproducible
     for y, (plan, plan_result) in enumerate(result.plans.items()):
-        revenue = plan_result.metrics["revenue_net"].to_numpy(dtype=float)
+        measured = result.plan_revenue(plan) if target.is_set else None
+        revenue = plan_result.metrics["revenue_net"].to_numpy(dtype=float) if measured is None else measured
         if revenue.size >= 5 and np.ptp(revenue) > 0:
             parts = ax.violinplot(revenue, positions=[y], vert=False, showextrema=False, widths=0.8)
             for body in parts["bodies"]:
@@ -198,13 +206,14 @@ def revenue_distribution(result: RunResult, scenario: Scenario) -> Figure:
         ax.axvline(result.revenue_plan, color=TARGET, linestyle="--", linewidth=1.2)
         lo, hi = ax.get_xlim()
         right = result.revenue_plan < (lo + hi) / 2  # write the label on the roomier side
-        ax.annotate(f"plan {money(result.revenue_plan)} {scenario.currency}",
+        named = "" if target.whole_horizon else f" {over}"
+        ax.annotate(f"plan {money(result.revenue_plan)} {scenario.currency}{named}",
                     (result.revenue_plan, 1.0), xycoords=("data", "axes fraction"),
                     xytext=(4 if right else -4, -4), textcoords="offset points",
                     ha="left" if right else "right", va="top", fontsize=9, color=TARGET)
     ax.set_yticks(range(len(result.plans)), [labels[p] for p in result.plans])
     ax.invert_yaxis()
-    ax.set_xlabel(f"net revenue over the horizon ({scenario.currency}); dots: replications, "
+    ax.set_xlabel(f"net revenue {over} ({scenario.currency}); dots: replications, "
                   f"bar: P10-P90, tick: P50")
     ax.set_title("Net revenue: distribution over replications and chance of making the plan (p_plan)")
     money_axis(ax.xaxis)

@@ -176,7 +176,8 @@ def p_plan(result: RunResult) -> dict[str, float | None]:
         result: the run.
 
     Returns:
-        Plan -> share of replications whose net revenue reaches the plan (None: no plan set).
+        Plan -> share of replications whose net revenue reaches the plan (the horizon's, or with
+        a monthly plan that leaves months out, the targeted months'; None: no plan set).
     """
     return {plan: s["p_plan"] for plan, s in result.summary().items()}
 

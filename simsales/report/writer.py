@@ -50,8 +50,7 @@ def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, sou
         The files written.
     """
     out_dir = Path(out_dir)
-    if not result.months:  # a run made without the scenario's months: attach them (and a monthly plan)
-        result = with_plan_months(result, scenario)
+    result = with_plan_months(result, scenario)  # the scenario's revenue plan and months, as it gives them
     comparison = compare(result, scenario, baseline)
     decision = verdict(result, scenario, comparison, money=money)
     charts = write_charts(result, scenario, out_dir / "charts", comparison.baseline)

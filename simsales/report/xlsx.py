@@ -33,7 +33,7 @@ from simsales.montecarlo.metrics import METRICS
 from simsales.report.files import atomic_write
 from simsales.report.levers import lever_frame
 from simsales.report.tables import funnel_table, losses_table, month_measure, reproduce, side_by_side
-from simsales.report.units import EXCEL_FORMATS, kind, label, plan_labels
+from simsales.report.units import EXCEL_FORMATS, kind, label, money, plan_labels
 from simsales.scenario import Scenario
 
 SHEETS = ("verdict", "summary", "comparison", "monthly", "funnel", "replications")
@@ -94,6 +94,7 @@ def summary_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparis
              ("replications", result.replications), ("engine", result.engine),
              ("simsales", __version__), ("currency", scenario.currency),
              ("revenue plan (net)", result.revenue_plan),
+             *plan_measured_on(result),
              ("reproduce", reproduce(result, scenario, source, comparison.baseline))]
     for i, (key, value) in enumerate(about, start=1):
         ws.cell(i, 1, key).font = BOLD
@@ -108,12 +109,29 @@ def summary_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparis
                     for stat, plan in wide.columns]
     wide.insert(0, "metric", [label(m, scenario.currency) for m in wide.index])
     p_plans = [s["p_plan"] for s in result.summary().values()]
-    chances = pd.DataFrame([["p_plan: chance of making the plan"]
+    target = result.revenue_target
+    over = "" if target.whole_horizon else f", net revenue {target.period()}"
+    chances = pd.DataFrame([[f"p_plan: chance of making the plan{over}"]
                             + [v for p in p_plans for v in (p, None, None, None)]], columns=wide.columns)
     frame = pd.concat([wide.reset_index(drop=True), chances], ignore_index=True)
     row_formats = [EXCEL_FORMATS[kind(m)] for m in METRICS] + [PERCENT]
     write_frame(ws, frame, row_formats=row_formats, first_row=len(about) + 2)
     ws.freeze_panes = ws.cell(len(about) + 3, 2)
+
+
+def plan_measured_on(result: RunResult) -> list[tuple[str, str]]:
+    """The summary sheet's line saying what p_plan is measured on, when the plan leaves months out.
+
+    Args:
+        result: the run.
+
+    Returns:
+        ``[("revenue plan measured on", "net revenue over Jul-Sep 2026 ...")]``, or none.
+    """
+    target = result.revenue_target
+    if not target.is_set or target.whole_horizon:
+        return []
+    return [("revenue plan measured on", f"net revenue {target.period()}, the months with a target")]
 
 
 def comparison_sheet(ws: Worksheet, comparison: Comparison, currency: str, names: dict[str, str]) -> None:
@@ -193,6 +211,9 @@ def verdict_sheet(ws: Worksheet, result: RunResult, scenario: Scenario, comparis
     start = len(rows) + 2
     months = " (a month's p_plan on " + month_measure(result) + ")" if any(
         s.get("p_plan_months") for s in summary.values()) else ""
+    target = result.revenue_target
+    if target.is_set and not target.whole_horizon:
+        months = f", {money(target.total)} net {target.period()}" + months
     ws.cell(start, 1, f"Net revenue per plan ({scenario.currency}) and the chance of making the revenue "
                       f"plan{months}").font = BOLD
     write_frame(ws, frame, formats=formats, first_row=start + 1)
