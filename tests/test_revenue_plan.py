@@ -194,6 +194,15 @@ def test_the_optimisers_p_plan_is_the_runs(august):
     assert best.objective["mean"] == pytest.approx(best.p_plan)
 
 
+def test_the_optimisers_json_says_what_p_plan_is_measured_on(august):
+    file, target, _ = august
+    out = cli.invoke(app, ["optimize", str(file), "--objective", "p_plan", "-n", "4", "--workers", "1",
+                           "--top", "1", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert doc["p_plan_on"] == ["2026-08"] and doc["revenue_plan"] == pytest.approx(target)
+
+
 def test_the_model_forecasts_the_targeted_months_revenue():
     whole = ExpectedValueModel(parse(doc_with(1e6)))
     july = ExpectedValueModel(parse(doc_with({"2026-07": 1.0})))

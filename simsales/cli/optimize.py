@@ -278,7 +278,10 @@ def _show(outcome: Outcome, settings: Settings, scenario: Scenario, file: Path, 
           format: str, objective: str) -> None:
     """Print the plans found (table or JSON) and write the scenario with them added (``-o``)."""
     if format == "json":
-        typer.echo(to_json(clean(outcome.document())))
+        document, target = outcome.document(), RevenuePlan.of(scenario)
+        if target.is_set:  # what p_plan and --min-p-plan are measured on, as run's summary says it
+            document |= {"revenue_plan": target.total, "p_plan_on": target.targeted}
+        typer.echo(to_json(clean(document)))
     else:
         out.print(outcome_table(outcome, scenario.currency))
         for note in _notes(outcome, settings, scenario):
