@@ -312,3 +312,40 @@ def test_a_replication_s_plans_share_the_played_scenario_and_the_engine_draws_on
     assert np.array_equal(again.end, fresh.end) and np.array_equal(again.manager, fresh.manager)
     other = warm_world(resolved, leads, second.roster, 4, absence_key=0)
     assert other.scenario is not first.scenario and other.scenario.horizon_days == scenario.horizon_days + 4
+
+
+def roomy(warmup: object) -> object:
+    """small.yaml, stationary, with room to spare: 20 ramped managers of skill 1, fixed chances, 30 days."""
+    doc = small_doc(horizon_days=30, warmup_days=warmup, plans=[{"name": "hold"}], replications=8)
+    doc.pop("revenue_plan")
+    doc["channels"][0]["growth_per_month"] = 0
+    doc["funnel"]["qualify"] = 0.4
+    doc["team"]["skill"] = 1.0
+    doc["team"]["attrition"] = {"monthly": 0, "probation_monthly": 0, "team_lead_monthly": 0}
+    doc["team"]["team_leads"][1]["tenure_days"] = 400
+    doc["team"]["managers"] = [{"team_lead": "anna", "count": 10, "tenure_days": 300},
+                               {"team_lead": "boris", "count": 10, "tenure_days": 300}]
+    doc["team"]["span_max"] = 12
+    return parse_scenario(yaml.safe_dump(doc), "<roomy>")
+
+
+def test_stage_shares_of_a_warm_start_are_the_models_though_counts_mix_leads_and_dates():
+    """Qualified counts the horizon's leads, offers and payments count by date (README, "What is counted"):
+    in a steady flow with a warm start each stage's share is still the model's chance; a cold start's
+    is not (offers still to come for the last days' qualified leads, payments for the last offers)."""
+    from simsales.montecarlo import run
+
+    f = roomy("auto").funnel
+    link = f.installment_share * f.link_filled.p * f.bank_approved.p
+    paid = (1 - f.installment_share) * f.invoice_paid.p + link
+
+    def shares(warmup: object) -> tuple[float, float, float, float]:
+        m = run(roomy(warmup), engine="fast", workers=1).plans["hold"].metrics.sum()
+        return m["offers"] / m["qualified"], m["won"] / m["offers"], m["qualified"], m["offers"]
+
+    offer, won, qualified, offers = shares("auto")
+    assert abs(offer - f.offer.p) <= 3 * np.sqrt(f.offer.p * (1 - f.offer.p) / qualified), (offer, f.offer.p)
+    assert abs(won - paid) <= 3 * np.sqrt(paid * (1 - paid) / offers), (won, paid)
+    cold_offer, cold_won, _, _ = shares(0)
+    se_won = np.sqrt(paid * (1 - paid) / offers)
+    assert cold_offer < offer and cold_won < won - 3 * se_won, (cold_offer, cold_won)
