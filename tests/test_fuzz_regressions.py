@@ -90,7 +90,7 @@ def test_run_prints_markup_in_the_name_currency_and_plan_literally(tmp_path):
     result = cli("run", path, "-n", 1, "--workers", 1)
     assert result.exit_code == 0, result.output
     text = flat(result.output)
-    assert f"{STYLED}\\: 1 replications" in text  # the title, backslash and all
+    assert f"{STYLED}\\: 1 replication" in text and "1 replications" not in text  # the title as written
     assert f"money in {MARKUP}" in text  # the caption
     assert f"Plan '{MARKUP}'" in text  # the verdict names the plan
     assert re.search(r"net revenue \S+ \[/\] over 3 days", text)  # the verdict's money, in its currency
@@ -134,7 +134,7 @@ def test_funnel_from_a_file_names_the_plan_literally(tmp_path):
     path = marked_up(tmp_path, plans=1)
     result = cli("funnel", path, "--simulate", 1, "--plan", MARKUP)
     assert result.exit_code == 0, result.output
-    assert f"plan {MARKUP}, 1 replications" in flat(result.output)
+    assert f"plan {MARKUP}, 1 replication)" in flat(result.output)
 
 
 def test_levers_print_the_currency_and_the_folder_literally(tmp_path):
