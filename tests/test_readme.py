@@ -48,8 +48,8 @@ def _reference_rows() -> dict[str, list[str]]:
     return rows
 
 
-def _schema_fields() -> dict[str, tuple[object, object]]:
-    """Every field a scenario file may write: path -> (the field's validator, its default when left out).
+def _schema_fields() -> dict[str, tuple[object, object, object]]:
+    """Every field a scenario file may write: path -> (its validator, its default when left out, its type).
 
     A field whose type is a section (a model) has no row of its own unless it may be left out to
     mean something (``none``) or is a list; its fields have rows.  The default of a field of a
@@ -67,7 +67,7 @@ def _schema_fields() -> dict[str, tuple[object, object]]:
             return [annotation]
         return [m for arg in typing.get_args(annotation) for m in models(arg)]
 
-    out: dict[str, tuple[object, object]] = {}
+    out: dict[str, tuple[object, object, object]] = {}
 
     def walk(model: type[BaseModel], prefix: str, parent_default: object) -> None:
         for name, info in model.model_fields.items():
@@ -82,7 +82,7 @@ def _schema_fields() -> dict[str, tuple[object, object]]:
             is_section = isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)
             if not is_section:
                 typed = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-                out[path] = (TypeAdapter(typed), default)
+                out[path] = (TypeAdapter(typed), default, info.annotation)
             for sub in nested:
                 listed = typing.get_origin(info.annotation) is list
                 inner = default if is_section and isinstance(default, BaseModel) else None
@@ -104,7 +104,7 @@ def test_every_default_in_the_reference_is_the_codes():
 
     rows, fields = _reference_rows(), _schema_fields()
     wrong = []
-    for path, (adapter, default) in fields.items():
+    for path, (adapter, default, _) in fields.items():
         if path not in rows:
             continue  # the test above names it
         cell = rows[path][3]
@@ -161,3 +161,26 @@ def test_every_numeric_bound_of_the_schema_is_in_the_references_allowed_values()
 
     walk(Scenario, "")
     assert not missing, "\n".join(missing)
+
+
+def test_the_reference_marks_exactly_the_fields_that_take_a_distribution():
+    """*(U)*: drawn once per replication (an ``Uncertain``); *(D)*: sampled per call, deal or manager."""
+    import typing
+
+    from simsales.scenario import Distribution, Uncertain
+
+    def holds(annotation: object, kind: type) -> bool:
+        if isinstance(annotation, type) and issubclass(annotation, kind):
+            return True
+        return any(holds(arg, kind) for arg in typing.get_args(annotation))
+
+    rows, fields = _reference_rows(), _schema_fields()
+    wrong = []
+    for path, (_, _, annotation) in fields.items():
+        if path not in rows:
+            continue
+        allowed = rows[path][4]
+        for mark, kind in (("*(U)*", Uncertain), ("*(D)*", Distribution)):
+            if (mark in allowed) != holds(annotation, kind):
+                wrong.append(f"{path}: {mark} {'missing' if mark not in allowed else 'wrong'}")
+    assert not wrong, "\n".join(wrong)
