@@ -33,7 +33,7 @@ from simsales.scenario.distributions import (
     Uniform,
 )
 from simsales.scenario.errors import InputError, Problem
-from simsales.scenario.funnel import Funnel, Price, Refunds, Step
+from simsales.scenario.funnel import Funnel, OfferStep, Price, Refunds, Step
 from simsales.scenario.loader import load_scenario, parse_scenario
 from simsales.scenario.policies import POLICY_NAMES, ROUTING_POLICIES, RoutingPolicy
 from simsales.scenario.sales_floor import Channel, Routing, Shift
@@ -61,7 +61,8 @@ __all__ = [
     "Attrition", "Benchmarks", "Beta", "Calendar", "Channel", "Coaching", "CrmMinutes", "Decay",
     "Distribution",
     "DistributionError", "Economics", "Exponential", "Fixed", "Funnel", "Gamma", "HiringPlan",
-    "InputError", "LogNormal", "ManagerGroup", "Normal", "PipelineSource", "PlanMonth", "Price", "Problem",
+    "InputError", "LogNormal", "ManagerGroup", "Normal", "OfferStep", "PipelineSource", "PlanMonth", "Price",
+    "Problem",
     "Ramp", "Refunds",
     "Routing", "RoutingPolicy", "Scenario", "Shift", "SkillWeights",
     "Step", "Team", "TeamLead", "TouchChain",

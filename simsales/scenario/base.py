@@ -72,6 +72,6 @@ def clock_minutes(text: str) -> int:
         ValueError: ``text`` is not a time of day.
     """
     match = _CLOCK.match(text)
-    if not match or int(match.group(1)) > 24 or int(match.group(2)) > 59:
+    if not match or int(match.group(1)) * 60 + int(match.group(2)) > 24 * 60 or int(match.group(2)) > 59:
         raise ValueError(f"expected a time of day such as '09:00', got {text!r}")
     return int(match.group(1)) * int(MINUTES_PER_HOUR) + int(match.group(2))

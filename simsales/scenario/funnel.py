@@ -16,10 +16,19 @@ from simsales.scenario.fields import Days, DistDays, DistMinutes, DistMoney, Num
 
 
 class Step(Strict):
-    """A funnel transition: probability ``p``, client delay (days) and manager call (minutes)."""
+    """A client's own step (invoice paid, link filled, bank approval): probability ``p``, delay (days).
+
+    The client acts alone: no manager's call, so no ``call_minutes`` (a key
+    the engines would ignore is refused instead).
+    """
 
     p: UProb
     delay_days: DistDays = Field(default_factory=lambda: Fixed(0.0))
+
+
+class OfferStep(Step):
+    """The presentation: the chance ``p`` of an offer, the delay (days) to its call, its length (minutes)."""
+
     call_minutes: DistMinutes = Field(default_factory=lambda: Fixed(0.0))
 
 
@@ -109,7 +118,7 @@ class Funnel(Strict):
     """
 
     qualify: UProb
-    offer: Step
+    offer: OfferStep
     cooling: Cooling = Cooling()
     closing: Closing = Closing()
     presentation_within_days: Days | None = Field(
