@@ -238,7 +238,7 @@ class Report:
 
 
 def reproduction(base: Baseline, now: Baseline) -> bool:
-    """Whether the numbers must match exactly: same version, scenario file, seed and engine.
+    """Whether the numbers must match exactly: same version, scenario file and pipeline export, seed, engine.
 
     Args:
         base: the baseline.
@@ -247,8 +247,8 @@ def reproduction(base: Baseline, now: Baseline) -> bool:
     Returns:
         True when the two runs had the same inputs.
     """
-    return (base.simsales, base.scenario.sha256, base.seed, base.engine) == \
-           (now.simsales, now.scenario.sha256, now.seed, now.engine)
+    return (base.simsales, base.scenario.sha256, base.scenario.pipeline_sha256, base.seed, base.engine) == \
+           (now.simsales, now.scenario.sha256, now.scenario.pipeline_sha256, now.seed, now.engine)
 
 
 def differences(base: Baseline, now: Baseline) -> list[str]:
@@ -259,7 +259,8 @@ def differences(base: Baseline, now: Baseline) -> list[str]:
         now: this run's baseline document, validated.
 
     Returns:
-        One phrase per difference, e.g. ``"seed 7 -> 3"`` (empty: same inputs).
+        One phrase per difference, e.g. ``"seed 7 -> 3"`` or ``"pipeline export changed"``
+        (the CRM export a ``pipeline:`` names; empty: same inputs).
     """
     said = []
     for label, a, b in (("simsales", base.simsales, now.simsales), ("seed", base.seed, now.seed),
@@ -269,6 +270,10 @@ def differences(base: Baseline, now: Baseline) -> list[str]:
             said.append(f"{label} {a} -> {b}")
     if base.scenario.sha256 != now.scenario.sha256:
         said.append("scenario file edited")
+    pipelines = base.scenario.pipeline_sha256, now.scenario.pipeline_sha256
+    if pipelines[0] != pipelines[1]:
+        said.append("pipeline export changed" if all(pipelines) else
+                    "a pipeline export now" if pipelines[1] else "no pipeline export now")
     return said
 
 

@@ -149,7 +149,8 @@ def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict
         detail = f" (first: {row.plan}.{row.metric} at replication {where[0]}: {where[1]} -> {where[2]})" \
             if where else ""
         moved = _named(regression.compare(base, now, tolerances, report.alpha, exact=False).failed)
-        out.print(f"[bold red]FAIL[/]: not reproduced: same simsales, scenario, seed and engine, but "
+        inputs = "scenario, pipeline export" if now.scenario.pipeline_sha256 else "scenario"
+        out.print(f"[bold red]FAIL[/]: not reproduced: same simsales, {inputs}, seed and engine, but "
                   f"{counted(len(failed), 'metric')} {'differs' if len(failed) == 1 else 'differ'}"
                   f"{literal(detail)}. As a change, tested statistically: "
                   f"{literal('moved: ' + moved) if moved else 'nothing moved'}. If simsales changed "
@@ -192,7 +193,7 @@ def baseline_command(
     check_baseline_path(path, len(scenario.plans) * (replications or scenario.replications), "--out")
     result = simulate(scenario, None, replications, None, engine, workers,
                       executor=executor, scheduler=scheduler)
-    write_baseline(path, baseline_document(result, file))
+    write_baseline(path, baseline_document(result, file, scenario.pipeline))
     out.print(f"wrote {literal(path)}: {literal(repr(scenario.name))}, "
               f"{counted(len(result.plans), 'plan')} x {counted(result.replications, 'replication')}, "
               f"seed {result.seed}, engine {engine}",
@@ -285,7 +286,7 @@ def check_command(
                             "--baseline")
     result = simulate(scenario, None, reps, seed, engine or (base.engine if base else DEFAULT_ENGINE),
                       workers, executor=executor, scheduler=scheduler)
-    document = baseline_document(result, file)
+    document = baseline_document(result, file, scenario.pipeline)
     failed = False
     if base is not None:
         now = Baseline.model_validate(document)
