@@ -4,6 +4,9 @@
   export's files as well: a refreshed export with an unchanged file is a
   change of inputs ("pipeline export changed", tested statistically), not
   a failure to reproduce the same inputs.
+* A changed revenue plan moves no metric but moves ``p_plan``, the chance
+  of making it: the check fails naming each plan's ``p_plan`` before and
+  after; an edit that leaves the target alone adds no ``p_plan`` row.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from simsales.montecarlo.events import simulate_events
 from simsales.scenario.loader import parse_scenario
 from simsales.world import pipeline
 
+from .conftest import SMALL
 from .test_pipeline_start import first_doc, second_doc
 
 runner = CliRunner()
@@ -71,3 +75,38 @@ def test_a_refreshed_pipeline_export_is_a_change_not_a_failed_reproduction(expor
     assert refreshed.exit_code == 1, refreshed.output  # the open pipeline moved
     assert "hold.pipeline_leads" in said
     assert json.loads(baseline.read_text())["scenario"]["pipeline_sha256"]  # what told the two apart
+
+
+@pytest.fixture(scope="module")
+def small_baseline(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("baseline") / "small.json"
+    made = cli("baseline", SMALL, "-n", 6, "-o", path)
+    assert made.exit_code == 0, made.output
+    return path
+
+
+def edited(tmp_path: Path, old: str, new: str) -> Path:
+    text = SMALL.read_text()
+    assert old in text
+    path = tmp_path / "small.yaml"
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_a_changed_revenue_plan_fails_naming_p_plan(small_baseline, tmp_path):
+    before = json.loads(small_baseline.read_text())["plans"]
+    assert {plan["summary"]["p_plan"] for plan in before.values()} == {0}  # 9M is out of reach in 21 days
+    changed = edited(tmp_path, "revenue_plan: 9_000_000", "revenue_plan: 1")
+    result = cli("check", changed, "--baseline", small_baseline)
+    said = flat(result.output)
+    assert result.exit_code == 1, result.output
+    assert "revenue plan 9,000,000 -> 1" in said
+    assert "hold.p_plan 0.0% -> 100.0%" in said and "grow.p_plan 0.0% -> 100.0%" in said
+    assert "+100.0 pp" in said
+
+
+def test_an_edit_that_keeps_the_revenue_plan_compares_no_p_plan(small_baseline, tmp_path):
+    changed = edited(tmp_path, "# A small, quick scenario", "# An edited comment. A small, quick scenario")
+    result = cli("check", changed, "--baseline", small_baseline, "--all")
+    assert result.exit_code == 0, result.output
+    assert "scenario file edited" in result.output and "p_plan" not in result.output

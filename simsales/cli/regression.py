@@ -77,8 +77,8 @@ def diff_table(plan: str, rows: list[Row], title: str) -> Table:
     for row in rows:
         style = "bold red" if row.failed else ("yellow" if row.verdict.startswith("ok:") else None)
         tol = "-" if row.tolerance is None else f"{100 * row.tolerance:g}%"
-        table.add_row(row.metric, fmt(row.baseline, row.metric), fmt(row.now, row.metric),
-                      _pct(row.change), _p(row.p_value), tol, row.verdict, style=style)
+        table.add_row(row.metric, _value(row.baseline, row.metric), _value(row.now, row.metric),
+                      _change(row), _p(row.p_value), tol, row.verdict, style=style)
     return table
 
 
@@ -120,8 +120,23 @@ def first_mismatch(base: Baseline, now: Baseline, plan: str, metric: str) -> tup
     return None
 
 
+def _value(value: float | None, metric: str) -> str:
+    """A value of a metric in its unit; ``p_plan``, a share, as a percentage."""
+    if metric == "p_plan":
+        return "-" if value is None else f"{value:.1%}"
+    return fmt(value, metric)
+
+
+def _change(row: Row) -> str:
+    """A row's change: relative, or for ``p_plan`` (a share) in percentage points."""
+    if row.metric == "p_plan" and row.baseline is not None and row.now is not None:
+        return f"{100 * (row.now - row.baseline):+.1f} pp"
+    return _pct(row.change)
+
+
 def _named(rows: list[Row]) -> str:
-    return ", ".join(f"{r.plan}.{r.metric} {_pct(r.change)}" if r.metric != "-"
+    return ", ".join(f"{r.plan}.p_plan {_value(r.baseline, r.metric)} -> {_value(r.now, r.metric)}"
+                     if r.metric == "p_plan" else f"{r.plan}.{r.metric} {_pct(r.change)}" if r.metric != "-"
                      else f"{r.plan} ({r.verdict})" for r in rows)
 
 
