@@ -7,6 +7,8 @@
 * A changed revenue plan moves no metric but moves ``p_plan``, the chance
   of making it: the check fails naming each plan's ``p_plan`` before and
   after; an edit that leaves the target alone adds no ``p_plan`` row.
+* With another number of replications and the same seed, the output says
+  which replications were set against each other.
 """
 
 from __future__ import annotations
@@ -110,3 +112,11 @@ def test_an_edit_that_keeps_the_revenue_plan_compares_no_p_plan(small_baseline, 
     result = cli("check", changed, "--baseline", small_baseline, "--all")
     assert result.exit_code == 0, result.output
     assert "scenario file edited" in result.output and "p_plan" not in result.output
+
+
+def test_fewer_replications_than_the_baseline_says_which_were_compared(small_baseline):
+    result = cli("check", SMALL, "--baseline", small_baseline, "-n", 4)
+    assert result.exit_code == 0, result.output
+    said = flat(result.output)
+    assert "replications 6 -> 4" in said and "same inputs, so every replication must match exactly" in said
+    assert "the first 4 replications of each (the baseline has 6, this run 4)" in said

@@ -156,6 +156,11 @@ def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict
                 and (show_all or r.failed or r.metric in KEY_METRICS or r.verdict in ("new", "gone"))]
         out.print(diff_table(plan, rows, mode_title(report)))
     failed = report.failed
+    if report.mode != "welch" and base.replications != now.replications:  # paired: replication r with r
+        common = min(base.replications, now.replications)
+        out.print(f"compared replication by replication: the first {counted(common, 'replication')} "
+                  f"of each (the baseline has {base.replications}, this run {now.replications})",
+                  highlight=False)
     if not failed:
         out.print(f"[green]PASS[/]: {counted(report.tests, 'metric check')}, none moved", highlight=False)
     elif report.mode == "reproduction":
