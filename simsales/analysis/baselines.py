@@ -29,6 +29,7 @@ from simsales.montecarlo import RunResult
 from simsales.scenario.fields import at_most
 from simsales.scenario.limits import MAX_REPLICATIONS
 from simsales.scenario.loader import InputError
+from simsales.scenario.schema import PipelineSource
 
 FORMAT = 1
 """The version of the baseline document; :func:`load_baseline` reads only this one."""
@@ -75,22 +76,57 @@ def scenario_digest(path: str | Path) -> str:
     return hashlib.sha256(text).hexdigest()
 
 
+def pipeline_digest(source: PipelineSource | None) -> str | None:
+    """SHA-256 of the CRM export a scenario's run starts from (``pipeline:``), and of its mapping file.
+
+    A run from an open pipeline reads the export's files as well as the
+    scenario file, so a refreshed export changes the forecast of an
+    unchanged scenario file.  Every file under the export's folder counts
+    (by its path in the folder and its text, line endings normalised as in
+    :func:`scenario_digest`), whether the reader uses it or not: a file
+    that is not read only costs an exact comparison, never hides a change.
+
+    Args:
+        source: the scenario's pipeline, its paths absolute (as
+            :func:`simsales.cli.common.load` leaves them); None: no pipeline.
+
+    Returns:
+        The hex digest, or None without a pipeline.
+    """
+    if source is None:
+        return None
+    digest = hashlib.sha256()
+    folder = Path(source.dir)
+    files = [(f"export/{f.relative_to(folder).as_posix()}", f)
+             for f in sorted(folder.rglob("*")) if f.is_file()]
+    if source.mapping is not None:
+        files.append(("mapping", Path(source.mapping)))
+    for name, path in files:
+        text = path.read_bytes().replace(b"\r\n", b"\n")
+        digest.update(f"{name}\0{len(text)}\0".encode())
+        digest.update(text)
+    return digest.hexdigest()
+
+
 def _rounded(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: _rounded(v) for k, v in obj.items()}
     return exact(obj) if isinstance(obj, int | float) else obj
 
 
-def baseline_document(result: RunResult, scenario_file: str | Path) -> dict:
+def baseline_document(result: RunResult, scenario_file: str | Path,
+                      pipeline: PipelineSource | None = None) -> dict:
     """The baseline of a run.
 
     Args:
         result: the run.
         scenario_file: the scenario file that made it (hashed, not re-read).
+        pipeline: the CRM export the run started from (hashed; None: none).
 
     Returns:
         The document: ``format``, ``simsales``, ``scenario`` (name, file,
-        sha256), ``seed``, ``replications``, ``engine``, ``revenue_plan``
+        sha256, and with a pipeline ``pipeline_sha256``: :func:`pipeline_digest`),
+        ``seed``, ``replications``, ``engine``, ``revenue_plan``
         (currency) and ``plans`` (per plan: ``summary``, as the run's
         :meth:`~simsales.montecarlo.RunResult.summary`, and the per-metric
         ``replications``), values as :func:`exact` stores them.
@@ -103,11 +139,14 @@ def baseline_document(result: RunResult, scenario_file: str | Path) -> dict:
             "replications": {metric: [exact(v) for v in plan.metrics[metric]]
                              for metric in plan.metrics.columns},
         }
+    scenario = {"name": result.scenario, "file": Path(scenario_file).as_posix(),
+                "sha256": scenario_digest(scenario_file)}
+    if pipeline is not None:
+        scenario["pipeline_sha256"] = pipeline_digest(pipeline)
     return {
         "format": FORMAT,
         "simsales": __version__,
-        "scenario": {"name": result.scenario, "file": Path(scenario_file).as_posix(),
-                     "sha256": scenario_digest(scenario_file)},
+        "scenario": scenario,
         "seed": result.seed,
         "replications": result.replications,
         "engine": result.engine,
@@ -147,11 +186,12 @@ class _Model(BaseModel):
 
 
 class ScenarioRef(_Model):
-    """The scenario a baseline was made from: its name, file and the file's SHA-256."""
+    """The scenario a baseline was made from: name, file, SHA-256 of the file and of its pipeline, if any."""
 
     name: str
     file: str
     sha256: str
+    pipeline_sha256: str | None = None
 
 
 class PlanBaseline(_Model):

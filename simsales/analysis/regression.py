@@ -15,12 +15,17 @@ Two runs are compared through their baselines
    every (plan, metric) pair tested (Bonferroni), so a rerun with a new seed
    and no change fails with probability below ``alpha`` even before the
    tolerance is applied.
+
+A changed revenue plan moves no metric but does move ``p_plan``, the chance
+of making it: then each plan's ``p_plan`` is compared too, and any change
+fails.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -238,7 +243,7 @@ class Report:
 
 
 def reproduction(base: Baseline, now: Baseline) -> bool:
-    """Whether the numbers must match exactly: same version, scenario file, seed and engine.
+    """Whether the numbers must match exactly: same version, scenario file and pipeline export, seed, engine.
 
     Args:
         base: the baseline.
@@ -247,8 +252,24 @@ def reproduction(base: Baseline, now: Baseline) -> bool:
     Returns:
         True when the two runs had the same inputs.
     """
-    return (base.simsales, base.scenario.sha256, base.seed, base.engine) == \
-           (now.simsales, now.scenario.sha256, now.seed, now.engine)
+    return (base.simsales, base.scenario.sha256, base.scenario.pipeline_sha256, base.seed, base.engine) == \
+           (now.simsales, now.scenario.sha256, now.scenario.pipeline_sha256, now.seed, now.engine)
+
+
+def revenue_targets(baseline: Baseline) -> tuple[float, tuple[tuple[str, Any], ...]]:
+    """The revenue plan a baseline's ``p_plan`` was measured against.
+
+    Args:
+        baseline: a baseline.
+
+    Returns:
+        The target over the horizon (net revenue, scenario's currency; 0:
+        none) and, with a month-by-month plan, each month's target, sorted.
+    """
+    months = next(iter(baseline.plans.values())).summary.get("p_plan_months")
+    months = months if isinstance(months, dict) else {}
+    return baseline.revenue_plan, tuple(sorted((month, v.get("plan") if isinstance(v, dict) else v)
+                                               for month, v in months.items()))
 
 
 def differences(base: Baseline, now: Baseline) -> list[str]:
@@ -259,7 +280,8 @@ def differences(base: Baseline, now: Baseline) -> list[str]:
         now: this run's baseline document, validated.
 
     Returns:
-        One phrase per difference, e.g. ``"seed 7 -> 3"`` (empty: same inputs).
+        One phrase per difference, e.g. ``"seed 7 -> 3"`` or ``"pipeline export changed"``
+        (the CRM export a ``pipeline:`` names; empty: same inputs).
     """
     said = []
     for label, a, b in (("simsales", base.simsales, now.simsales), ("seed", base.seed, now.seed),
@@ -269,7 +291,24 @@ def differences(base: Baseline, now: Baseline) -> list[str]:
             said.append(f"{label} {a} -> {b}")
     if base.scenario.sha256 != now.scenario.sha256:
         said.append("scenario file edited")
+    (total, months), (total_now, months_now) = revenue_targets(base), revenue_targets(now)
+    if total != total_now:
+        said.append(f"revenue plan {total:,.0f} -> {total_now:,.0f}")
+    elif months != months_now:
+        said.append("revenue plan's months changed")
+    pipelines = base.scenario.pipeline_sha256, now.scenario.pipeline_sha256
+    if pipelines[0] != pipelines[1]:
+        said.append("pipeline export changed" if all(pipelines) else
+                    "a pipeline export now" if pipelines[1] else "no pipeline export now")
     return said
+
+
+def _p_plan_row(plan: str, base: Any, now: Any) -> Row:
+    """``p_plan`` of a plan when the revenue plan changed: moved when it differs at all (a share, or None)."""
+    base = base if isinstance(base, int | float) else None
+    now = now if isinstance(now, int | float) else None
+    change = None if base is None or now is None else relative_change(base, now)
+    return Row(plan, "p_plan", base, now, change, None, None, "ok" if base == now else "MOVED")
 
 
 def _mean(values: np.ndarray) -> float | None:
@@ -290,7 +329,9 @@ def compare(base: Baseline, now: Baseline, tolerances: dict[str, float] | None =
             statistically, e.g. to say whether a failed reproduction also moved the forecast).
 
     Returns:
-        One row per (plan, metric), plans and metrics sorted by name.
+        One row per (plan, metric), plans and metrics sorted by name; when
+        the revenue plan changed (:func:`revenue_targets`), then one
+        ``p_plan`` row per plan, moved when it differs.
     """
     tolerances = tolerances or {}
     exact_mode = exact and reproduction(base, now)
@@ -327,4 +368,9 @@ def compare(base: Baseline, now: Baseline, tolerances: dict[str, float] | None =
         else:
             d = decide(x, y, tolerance, per_test, paired)
             rows.append(Row(plan, metric, _mean(x), _mean(y), d.change, d.p_value, tolerance, d.verdict))
+    if not exact_mode and revenue_targets(base) != revenue_targets(now):
+        # p_plan is measured against another target: the metrics cannot show its move
+        rows.extend(_p_plan_row(plan, base.plans[plan].summary.get("p_plan"),
+                                now.plans[plan].summary.get("p_plan"))
+                    for plan in sorted(set(base.plans) & set(now.plans)))
     return Report(mode, rows, alpha, len(tested))

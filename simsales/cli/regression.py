@@ -77,8 +77,8 @@ def diff_table(plan: str, rows: list[Row], title: str) -> Table:
     for row in rows:
         style = "bold red" if row.failed else ("yellow" if row.verdict.startswith("ok:") else None)
         tol = "-" if row.tolerance is None else f"{100 * row.tolerance:g}%"
-        table.add_row(row.metric, fmt(row.baseline, row.metric), fmt(row.now, row.metric),
-                      _pct(row.change), _p(row.p_value), tol, row.verdict, style=style)
+        table.add_row(row.metric, _value(row.baseline, row.metric), _value(row.now, row.metric),
+                      _change(row), _p(row.p_value), tol, row.verdict, style=style)
     return table
 
 
@@ -120,8 +120,23 @@ def first_mismatch(base: Baseline, now: Baseline, plan: str, metric: str) -> tup
     return None
 
 
+def _value(value: float | None, metric: str) -> str:
+    """A value of a metric in its unit; ``p_plan``, a share, as a percentage."""
+    if metric == "p_plan":
+        return "-" if value is None else f"{value:.1%}"
+    return fmt(value, metric)
+
+
+def _change(row: Row) -> str:
+    """A row's change: relative, or for ``p_plan`` (a share) in percentage points."""
+    if row.metric == "p_plan" and row.baseline is not None and row.now is not None:
+        return f"{100 * (row.now - row.baseline):+.1f} pp"
+    return _pct(row.change)
+
+
 def _named(rows: list[Row]) -> str:
-    return ", ".join(f"{r.plan}.{r.metric} {_pct(r.change)}" if r.metric != "-"
+    return ", ".join(f"{r.plan}.p_plan {_value(r.baseline, r.metric)} -> {_value(r.now, r.metric)}"
+                     if r.metric == "p_plan" else f"{r.plan}.{r.metric} {_pct(r.change)}" if r.metric != "-"
                      else f"{r.plan} ({r.verdict})" for r in rows)
 
 
@@ -141,6 +156,11 @@ def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict
                 and (show_all or r.failed or r.metric in KEY_METRICS or r.verdict in ("new", "gone"))]
         out.print(diff_table(plan, rows, mode_title(report)))
     failed = report.failed
+    if report.mode != "welch" and base.replications != now.replications:  # paired: replication r with r
+        common = min(base.replications, now.replications)
+        out.print(f"compared replication by replication: the first {counted(common, 'replication')} "
+                  f"of each (the baseline has {base.replications}, this run {now.replications})",
+                  highlight=False)
     if not failed:
         out.print(f"[green]PASS[/]: {counted(report.tests, 'metric check')}, none moved", highlight=False)
     elif report.mode == "reproduction":
@@ -149,7 +169,8 @@ def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict
         detail = f" (first: {row.plan}.{row.metric} at replication {where[0]}: {where[1]} -> {where[2]})" \
             if where else ""
         moved = _named(regression.compare(base, now, tolerances, report.alpha, exact=False).failed)
-        out.print(f"[bold red]FAIL[/]: not reproduced: same simsales, scenario, seed and engine, but "
+        inputs = "scenario, pipeline export" if now.scenario.pipeline_sha256 else "scenario"
+        out.print(f"[bold red]FAIL[/]: not reproduced: same simsales, {inputs}, seed and engine, but "
                   f"{counted(len(failed), 'metric')} {'differs' if len(failed) == 1 else 'differ'}"
                   f"{literal(detail)}. As a change, tested statistically: "
                   f"{literal('moved: ' + moved) if moved else 'nothing moved'}. If simsales changed "
@@ -192,7 +213,7 @@ def baseline_command(
     check_baseline_path(path, len(scenario.plans) * (replications or scenario.replications), "--out")
     result = simulate(scenario, None, replications, None, engine, workers,
                       executor=executor, scheduler=scheduler)
-    write_baseline(path, baseline_document(result, file))
+    write_baseline(path, baseline_document(result, file, scenario.pipeline))
     out.print(f"wrote {literal(path)}: {literal(repr(scenario.name))}, "
               f"{counted(len(result.plans), 'plan')} x {counted(result.replications, 'replication')}, "
               f"seed {result.seed}, engine {engine}",
@@ -285,7 +306,7 @@ def check_command(
                             "--baseline")
     result = simulate(scenario, None, reps, seed, engine or (base.engine if base else DEFAULT_ENGINE),
                       workers, executor=executor, scheduler=scheduler)
-    document = baseline_document(result, file)
+    document = baseline_document(result, file, scenario.pipeline)
     failed = False
     if base is not None:
         now = Baseline.model_validate(document)
