@@ -150,3 +150,15 @@ def test_monthly_view_gives_p_plan_per_month_with_a_monthly_revenue_plan(result,
     months = compare(planned, small).months.set_index(["plan", "month"])
     assert months.loc[("grow", month), "revenue_plan"] == target
     assert months.loc[("grow", month), "p_plan"] == float(np.mean(revenue >= target))
+
+
+def test_a_plan_that_hires_nobody_has_no_hires_to_measure_and_no_difference_in_them(result, small):
+    """hires_weak_share and hires_ramp_mean are about the horizon's hires: undefined without any (not 0,
+    which read as 'no weak hire' and 'hires not ramped at all': hold vs grow a -40 pp 'difference')."""
+    hold, grow = result.plans["hold"].metrics, result.plans["grow"].metrics
+    assert (hold["hires_made"] == 0).all()
+    for metric in ("hires_weak_share", "hires_ramp_mean"):
+        assert hold[metric].isna().all() and result.summary()["hold"][metric]["mean"] is None
+        assert grow[metric].between(0, 1).all()  # grow hires every replication
+        row = compare(result, small).differences.set_index(["plan", "metric"]).loc[("grow", metric)]
+        assert np.isnan(row["mean"]) and np.isnan(row["p_better"])

@@ -27,12 +27,14 @@ __all__ = ["TEAM_METRICS", "TeamCount", "team_count", "team_metrics", "team_seri
 
 TEAM_METRICS: dict[str, str] = {
     "probation_fired": "hires let go at the end of probation, results below the bar",
-    "hires_weak_share": "share of the horizon's hires with skill below the median of the team at the start",
+    "hires_weak_share": "share of the horizon's hires with skill below the median of the team at the start "
+                        "(none: no hire)",
     "team_lead_attrition": "team leads who left in the horizon",
     "promotions": "managers made team leads in the horizon",
     "vacancies_open_end": "manager vacancies open at the end: hired but not joined yet, or deferred",
     "team_factor_dip": "mean loss of ramped managers' conversion to their team lead's coaching load",
-    "hires_ramp_mean": "mean ramp factor of the horizon's hires on their days taking leads (1 = ramped)",
+    "hires_ramp_mean": "mean ramp factor of the horizon's hires on their days taking leads (1 = ramped; "
+                       "none: no hire at work)",
 }
 """The team metrics of :func:`team_metrics`: name -> meaning (counts, or shares 0-1)."""
 
@@ -112,13 +114,15 @@ def team_metrics(roster: Roster, count: TeamCount, horizon_days: int) -> dict[st
     at_work = count.on_team & ~roster.onboarding & hires[:, None]
     return {
         "probation_fired": int(count.fired.sum()),
-        "hires_weak_share": weak / int(hires.sum()) if hires.any() else 0.0,
+        # A share of the hires, or their mean: undefined (NaN, left out of summaries and paired
+        # comparisons) for a plan that hires nobody, not 0 ("no weak hires", "not ramped at all").
+        "hires_weak_share": weak / int(hires.sum()) if hires.any() and start.any() else np.nan,
         "team_lead_attrition": int(((tl_leave >= 0) & (tl_leave < horizon_days)).sum()),
         "promotions": int(count.promoted.sum()),
         "vacancies_open_end": int(roster.ledger.open_end
                                   + np.count_nonzero(counted & (roster.join_day >= horizon_days))),
         "team_factor_dip": float(1.0 - factor.mean()) if factor.size else 0.0,
-        "hires_ramp_mean": float(roster.throughput[at_work].mean()) if at_work.any() else 0.0,
+        "hires_ramp_mean": float(roster.throughput[at_work].mean()) if at_work.any() else np.nan,
     }
 
 
