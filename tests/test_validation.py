@@ -614,3 +614,12 @@ def test_shipped_scenarios_and_fixtures_validate():
         assert load_scenario(path).plans, path
     scenario = queue_scenario(servers=3, arrivals_per_min=0.5, mean_call_min=5, days=10, patience_min=30)
     assert scenario.team.shifts[0].hours == 24
+
+
+def test_a_percentage_is_the_fraction_itself():
+    """'35%' is 0.35 exactly (35 * 0.01 is 0.35000000000000003): the same scenario as 0.35, bit for bit."""
+    from simsales.scenario.numbers import parse_number
+
+    for k in range(101):
+        assert parse_number(f"{k}%") == k / 100, k
+    assert parse_number("12.5%") == 0.125 and parse_number("1_000%") == 10.0

@@ -73,7 +73,9 @@ def parse_number(value: Any) -> float:
         if not match:
             raise NumberFormError(f"expected a number such as {NUMBER_FORMS}, got {value!r}{_hint(value)}")
         digits = match.group(1).replace("_", "").replace(",", "")
-        number = float(digits) * _SUFFIX[(match.group(2) or "").lower()]
+        suffix = (match.group(2) or "").lower()
+        # A percentage is divided by 100, not multiplied by 0.01 (not exact in binary): "35%" is 0.35 itself.
+        number = float(digits) / 100.0 if suffix == "%" else float(digits) * _SUFFIX[suffix]
     if not math.isfinite(number):
         raise NumberFormError(f"expected a finite number, got {value!r}")
     return number
