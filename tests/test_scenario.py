@@ -48,6 +48,14 @@ def test_unknown_key_is_an_error_with_its_line():
     assert str(err).startswith(f"bad.yaml:{err.line}: team.talk_shar:")
 
 
+@pytest.mark.parametrize("blank", ['""', '"  "'])
+def test_a_blank_currency_is_an_error_naming_the_field(blank):
+    text = broken('name: "Small test team"', f'name: "Small test team"\ncurrency: {blank}')
+    err = error_of(text)
+    assert err.field == "currency" and err.line == line_of(text, "currency:")
+    assert "such as RUB, EUR or USD" in err.message
+
+
 def test_probability_above_one_names_the_field():
     text = broken("qualify: {beta: [40, 60]}", "qualify: 1.4")
     err = error_of(text)

@@ -137,7 +137,7 @@ class Scenario(Strict):
     name: Name
     start: dt.date
     horizon_days: Annotated[int, BeforeValidator(whole_days), at_most(MAX_HORIZON_DAYS)] = Field(gt=0)
-    currency: str = "RUB"
+    currency: str = Field("RUB", description="the currency label of every amount (not blank)")
     revenue_plan: Money = Field(0.0, description="net revenue target over the horizon")
     revenue_plan_months: dict[str, float] = Field(
         default_factory=dict, description="net revenue target per month YYYY-MM (empty: one number given)")
@@ -168,6 +168,14 @@ class Scenario(Strict):
             months = data["revenue_plan"]
             data = {**data, "revenue_plan_months": months, "revenue_plan": _total_or_zero(months)}
         return data
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_named(cls, currency: str) -> str:
+        if not currency.strip():
+            raise ValueError("expected the currency's name, such as RUB, EUR or USD (every amount is in it); "
+                             "got a blank text")
+        return currency
 
     @field_validator("horizon_days")
     @classmethod
