@@ -64,6 +64,13 @@ def test_probability_above_one_names_the_field():
     assert err.line == line_of(text, "qualify: 1.4")
 
 
+def test_an_unbounded_distribution_for_a_probability_is_told_how_to_bound_it():
+    err = error_of(broken("qualify: {beta: [40, 60]}", "qualify: {mean: 0.3, sd: 0.03}"))
+    assert err.field == "funnel.qualify" and "a beta" in err.message and "min: 0 and max: 1" in err.message
+    for fixed in ("{beta: [30, 70]}", "{normal: [0.3, 0.03], min: 0, max: 1}"):  # both hints validate
+        parse_scenario(broken("qualify: {beta: [40, 60]}", f"qualify: {fixed}"), "fixed.yaml")
+
+
 def test_distribution_outside_unit_interval_for_a_probability():
     err = error_of(broken("qualify: {beta: [40, 60]}", "qualify: {uniform: [0.5, 1.5]}"))
     assert err.field == "funnel.qualify"

@@ -89,6 +89,9 @@ def _uncertain(lo: float, hi: float, what: str, lower_end: str = "") -> PlainVal
             hint = f"; {lower_end}" if lower_end else ""
             if hi == 1.0 and lo == 0.0 and s_lo >= 0 and s_hi <= 100:
                 hint = "; if these are percentages, divide them by 100"
+            elif hi == 1.0 and lo == 0.0 and not (math.isfinite(s_lo) and math.isfinite(s_hi)):
+                hint = ("; a probability needs a distribution that stays in [0, 1]: a beta (e.g. "
+                        "{beta: [30, 70]} for about 0.3) or the same one cut with min: 0 and max: 1")
             raise ValueError(f"expected {what}, got {dist!r} (range {s_lo:g} to {s_hi:g}){hint}")
         return Uncertain(dist) if _is_spec(value) else float(dist.mean)
 
