@@ -272,6 +272,7 @@ def against(export: Export, document: dict, until: dt.date, *, days: int = 28, r
         "Qualified leads are counted at their contact call in the forecast (at the call's end in the "
         "export: minutes later).",
     ]
+    notes += [line for line in open_leads.notes if line.startswith("owners:")]  # owners not kept, counted
     if export.payments is None:
         notes.append("The export has no payments table: net revenue is not compared.")
     return Backtest(until=until, days=days, warmup_days=0, replications=replications, seed=scenario.seed,

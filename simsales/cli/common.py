@@ -42,6 +42,9 @@ __all__ = ["EngineName", "EngineOpt", "ExecutorOpt", "FileArg", "FormatOpt", "Pl
 
 EngineName = Literal[ENGINE_NAMES]  # type: ignore[valid-type]  # the engines' names, from their table
 
+_WARN = ("no lead of the export", "left out", "no owner the run can keep")
+"""What makes a line of a pipeline's notes a warning: rows not used, owners not kept, an empty pipeline."""
+
 FileArg = Annotated[Path, typer.Argument(help="scenario YAML file")]
 PlanOpt = Annotated[list[str] | None, typer.Option("--plan", help="plan to run (repeat; default: all)")]
 RepsOpt = Annotated[int | None, typer.Option("--replications", "-n", min=1, max=int(MAX_REPLICATIONS.value),
@@ -127,8 +130,12 @@ def load(file: Path, pipeline: Path | None = None, preset: str | None = None,
         except CrmError as exc:
             raise fail(InputError(str(file), f"the export cannot give the open pipeline: {exc}",
                                   field="--pipeline" if pipeline is not None else "pipeline")) from None
-        for line in open_leads.notes:
-            note(line, "warning" if "no lead" in line else "note")
+        from simsales.world.owners import unmatched
+
+        for line in open_leads.notes:  # rows left out and owners not kept are warnings
+            note(line, "warning" if any(w in line for w in _WARN) else "note")
+        for line in unmatched(scenario, open_leads):
+            note(line, "warning")
         known = {c.name for c in scenario.channels}
         unknown = sorted(set(open_leads.channel.tolist()) - known)
         if unknown:  # the model gives them the first channel's rates: say so

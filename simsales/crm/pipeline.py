@@ -194,6 +194,8 @@ def open_at(export: Export, start: dt.date) -> OpenLeads:
     if rows.size == 0:
         notes.append(f"no lead of the export is open at {start}: the run starts from an empty department "
                      f"(a cold start)")
+    staff = _staff_at(export, start)
+    notes += _owner_notes(owner[rows], stage[rows], ids[rows], export.staff, staff, start)
     weights = wait_weights(entered)
     notes.append("how much a wait counts against an open deal, read from the export's past (0: its failed "
                  "deals are closed lost as fast as others succeed, 1: never; too little past: 1): "
@@ -204,8 +206,50 @@ def open_at(export: Export, start: dt.date) -> OpenLeads:
         created=created[rows], stage=stage[rows], entered={s: v[rows] for s, v in entered.items()},
         attempts=attempts[rows].astype(np.int64), call_lead=call_lead[by], call_age=call_age[by],
         manager_id=owner[rows], nontarget=nontarget[rows],
-        price=leads["price"].to_numpy(dtype=float, na_value=np.nan)[rows], staff=_staff_at(export, start),
+        price=leads["price"].to_numpy(dtype=float, na_value=np.nan)[rows], staff=staff,
         closed=int((born & closed).sum()), notes=notes, wait_weight=weights)
+
+
+OWNED = STAGES[:4]
+"""The stages at which an open lead has an owner in the run (the touch chain, awaiting the presentation)."""
+
+
+def _owner_notes(owner: np.ndarray, stage: np.ndarray, lead_id: np.ndarray, everyone: pd.DataFrame,
+                 employed: pd.DataFrame, start: dt.date) -> list[str]:
+    """A warning counting the open leads before the offer whose owner the run cannot keep, by reason.
+
+    Args:
+        owner: per open lead, its ``manager_id`` ("" none).
+        stage: per open lead, its stage at ``start``.
+        lead_id: per open lead, its id.
+        everyone: the export's staff table.
+        employed: the managers employed at ``start`` (:func:`_staff_at`).
+        start: the date.
+
+    Returns:
+        One sentence, or none when every such lead's owner is kept.
+    """
+    owned = np.isin(stage, OWNED)
+    none = owned & (owner == "")
+    known = np.isin(owner, everyone["manager_id"].astype(str).to_numpy())
+    stranger = owned & ~none & ~known
+    away = owned & known & ~np.isin(owner, employed["manager_id"].astype(str).to_numpy())
+    parts = []
+    for mask, what, show_owner in ((none, "without a manager_id", False),
+                                   (stranger, "whose manager_id is not in the staff table", True),
+                                   (away, f"whose owner is not a manager employed on {start} (left, hired "
+                                          f"later, or another role)", True)):
+        if mask.any():
+            first = [f"{i} ({m})" if show_owner else str(i)
+                     for i, m in zip(lead_id[mask][:3], owner[mask][:3], strict=True)]
+            more = " ..." if mask.sum() > 3 else ""
+            parts.append(f"{int(mask.sum())} {what} (leads {', '.join(first)}{more})")
+    if not parts:
+        return []
+    lost = int((none | stranger | away).sum())
+    return [f"owners: {lost} of the {int(owned.sum())} open leads before the offer (assigned to qualified) "
+            f"have no owner the run can keep: the policy routes them at minute 0 as new leads: "
+            + "; ".join(parts)]
 
 
 WEEK = 7

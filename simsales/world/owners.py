@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from simsales.crm.pipeline import WEEK
+from simsales.crm.pipeline import OWNED, WEEK, OpenLeads
 from simsales.scenario import Scenario
-from simsales.world.roster import Roster
+from simsales.scenario.uncertain import resolve
+from simsales.world.roster import Roster, build_roster
 
-__all__ = ["owner_index"]
+__all__ = ["owner_index", "unmatched"]
 
 
 def _team_lead_key(text: object) -> str:
@@ -82,3 +83,31 @@ def _match(theirs: list[int], ours: list[int], ids: list[str], weeks: np.ndarray
     rows, cols = linear_sum_assignment(rank - alike)
     for r, c in zip(rows, cols, strict=True):
         index[ids[theirs[r]]] = ours[c]
+
+
+def unmatched(scenario: Scenario, open_leads: OpenLeads) -> list[str]:
+    """A warning when employed owners of open leads are matched to no manager of the scenario (more people).
+
+    Matched as a replication's first plan matches them (its starting managers are the same in every
+    replication and plan; which export managers are left over may differ with the weeks).
+
+    Args:
+        scenario: the validated scenario.
+        open_leads: the leads open at ``start``.
+
+    Returns:
+        One sentence, or none when every employed owner has a manager.
+    """
+    resolved = resolve(scenario, np.random.default_rng(scenario.seed))
+    roster = build_roster(resolved, resolved.plans[0], np.random.default_rng(scenario.seed))
+    index = owner_index(open_leads.staff, roster, resolved)
+    employed = open_leads.staff["manager_id"].astype(str).tolist()
+    spare = [m for m in employed if m not in index]
+    mask = open_leads.at(*OWNED) & np.isin(open_leads.manager_id, spare)
+    if not mask.any():
+        return []
+    shown = ", ".join(spare[:3]) + (" ..." if len(spare) > 3 else "")
+    return [f"owners: the export has {len(employed)} managers employed on {open_leads.start}, the scenario "
+            f"starts with {len(index)}: {len(spare)} have no manager in the run ({shown}), and their "
+            f"{int(mask.sum())} open leads before the offer are routed by the policy at minute 0 as new "
+            f"leads"]

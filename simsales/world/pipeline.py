@@ -153,7 +153,8 @@ def opened(scenario: Scenario) -> OpenLeads | None:
         scenario: the scenario (its ``pipeline`` source and ``start``).
 
     Returns:
-        The leads open at ``start``, or None.
+        The leads open at ``start``, or None; its notes begin with the reader's
+        (:attr:`simsales.crm.export.Export.notes`: rows left out, ids not in staff ...).
 
     Raises:
         CrmError: the folder is not an export (the reader's error), or
@@ -168,7 +169,9 @@ def opened(scenario: Scenario) -> OpenLeads | None:
                              mapping=None if source.mapping is None else Path(source.mapping))
         if len(_OPENED) > 8:
             _OPENED.clear()
-        _OPENED[key] = open_at(export, scenario.start)
+        open_leads = open_at(export, scenario.start)
+        # What the reader left out or assumed (rows naming a lead not in the leads table ...) is said too.
+        _OPENED[key] = dataclasses.replace(open_leads, notes=[*export.notes, *open_leads.notes])
     return _OPENED[key]
 
 
