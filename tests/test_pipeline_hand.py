@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -151,10 +152,11 @@ def test_the_open_leads_their_tasks_owners_and_money_are_the_hand_made_exports(t
 runner = CliRunner()
 
 
-def run(tmp_path, doc: dict, folder) -> tuple[int, str, dict | None]:
+def run(tmp_path, doc: dict, folder, replications: int = 2) -> tuple[int, str, dict | None]:
     path = tmp_path / "hand.yaml"
     path.write_text(yaml.safe_dump(doc))
-    result = runner.invoke(app, ["run", str(path), "--pipeline", str(folder), "-n", "2", "--format", "json"])
+    result = runner.invoke(app, ["run", str(path), "--pipeline", str(folder), "-n", str(replications),
+                                 "--format", "json"])
     assert "Traceback" not in result.output
     said = " ".join(result.stderr.split())  # the console wraps long lines
     plan = json.loads(result.stdout)["plans"]["hold"] if result.exit_code == 0 else None
@@ -204,3 +206,51 @@ def test_owners_beyond_the_scenarios_team_are_counted_and_named(tmp_path):
     assert code == 0
     assert ("the export has 6 managers employed on 2026-07-15, the scenario starts with 4: 2 have no "
             "manager in the run (B1, B2), and their 1 open leads before the offer are routed") in said, said
+
+
+def test_a_payment_before_the_start_may_still_go_back_in_the_rest_of_its_refund_window(tmp_path):
+    # H09 paid 60,000 on 07-10 10:00, 6,600 minutes before the start; refunds: all of them, within 14 days.
+    # Given it has not gone back by the start, it goes back (s (1 - a/W) / (1 - s a/W) = 1) in the 13,560
+    # minutes left of its window; a payment refunded before the start, or older than the window, never.
+    doc = hand_doc()
+    doc["funnel"]["refunds"] = {"share": 1, "window_days": 14}
+    tables = {"leads": LEADS + "H14,2026-06-30T09:00:00+00:00,ads,A1,won,,false,1000\n",
+              "payments": PAYMENTS + ("H14,2026-06-30T10:00:00+00:00,1000,invoice,,\n"  # 14 days 14 h old
+                                      "H10,2026-07-14T10:00:00+00:00,2000,invoice,2026-07-14T12:00:00+00:00,"
+                                      "2000\n")}
+    # A run of 7 days counts it as a refund when it lands in the week (7 x 1440 / 13,560 = 74%), never
+    # as a payment again: against the export without its payment (H09 is won before the start either way,
+    # the same leads are open), 60,000 more refunds in some of 8 replications, the same deals won (its
+    # draws come after the open deals').
+    with_it = run(tmp_path, doc, write(tmp_path / "with", **tables), replications=8)[2]
+    no_h09 = PAYMENTS.replace("H09,2026-07-10T10:00:00+00:00,60000,invoice,,\n", "")
+    without = run(tmp_path, doc, write(tmp_path / "without", payments=no_h09), replications=8)[2]
+    assert with_it["won"] == without["won"]
+    more = (with_it["refunds"]["mean"] - without["refunds"]["mean"]) * 8 / 60_000.0
+    assert 1 <= round(more) <= 8 and abs(more - round(more)) < 1e-6, more
+    got = open_at(read_export(write(tmp_path / "crm", **tables)), START)
+    np.testing.assert_allclose(got.paid_before, [-6600.0, -21000.0])  # H09, H14 (H10's went back)
+    scenario = resolve(parse_scenario(yaml.safe_dump(doc), "<hand>"), np.random.default_rng(0))
+    at = []
+    for seed in range(400):
+        d = start_from(scenario, got, np.random.default_rng(seed)).deals
+        back = (d.paid_at < 0) & ~np.isnan(d.refund_at)
+        np.testing.assert_array_equal(d.gross[back], [60_000.0])
+        at.append(d.refund_at[back][0])
+    at = np.array(at) / 13_560.0
+    assert at.min() >= 0 and at.max() <= 1 and abs(at.mean() - 0.5) < 4 * np.sqrt(1 / 12 / at.size)
+
+
+def test_refunds_after_the_start_of_payments_before_it_happen_at_the_conditional_rate(tmp_path):
+    # A payment 7 days old, refunds 10% within 14 days: still goes back with 0.1 x 0.5 / 0.95.
+    doc = hand_doc()
+    doc["funnel"]["refunds"] = {"share": 0.1, "window_days": 14}
+    scenario = resolve(parse_scenario(yaml.safe_dump(doc), "<hand>"), np.random.default_rng(0))
+    n = 40_000
+    empty = open_at(read_export(write(tmp_path / "crm")), START)
+    paid = dataclasses.replace(empty, paid_before=np.full(n, -7 * 1440.0), paid_amount=np.full(n, 100.0))
+    d = start_from(scenario, paid, np.random.default_rng(9)).deals
+    back = ~np.isnan(d.refund_at)
+    want = 0.1 * 0.5 / 0.95
+    assert abs(back.sum() / n - want) < 4 * np.sqrt(want * (1 - want) / n)
+    assert d.refund_at[back].max() <= 7 * 1440.0 and abs(d.refund_at[back].mean() / (3.5 * 1440.0) - 1) < 0.05

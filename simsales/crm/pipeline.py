@@ -66,6 +66,9 @@ class OpenLeads:
             ``link_filled``), how much a wait there counts against a deal,
             0 to 1, read from the export's past
             (:func:`simsales.crm.outcomes.wait_weights`; NaN: too little past).
+        paid_before: per payment received before ``start`` and not refunded
+            by then, its minute (< 0): it may still go back after ``start``.
+        paid_amount: per such payment, the amount received.
     """
 
     start: dt.date
@@ -84,6 +87,8 @@ class OpenLeads:
     closed: int
     notes: list[str] = field(default_factory=list)
     wait_weight: dict[str, float] = field(default_factory=dict)
+    paid_before: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    paid_amount: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __len__(self) -> int:
         return len(self.lead_id)
@@ -156,11 +161,14 @@ def open_at(export: Export, start: dt.date) -> OpenLeads:
         pick = before & (st["stage"].to_numpy(dtype=object) == name) & (st_row >= 0)
         np.fmin.at(entered[name], st_row[pick], st_min[pick])
     pay = export.payments
+    paid_before, paid_amount = np.zeros(0), np.zeros(0)
     if pay is not None and len(pay):
         paid_rows = row_of.get_indexer(pay["lead_id"].to_numpy(dtype=object))
         paid_min = minutes(pay["paid_at"])
         early = (paid_min < 0) & (paid_rows >= 0)
         np.fmin.at(entered["won"], paid_rows[early], paid_min[early])  # money received before start: won
+        kept = early & ~(minutes(pay["refunded_at"]) < 0)  # not refunded by start: it may still go back
+        paid_before, paid_amount = paid_min[kept], pay["amount"].to_numpy(dtype=float)[kept]
     closed = ~np.isnan(entered["won"]) | ~np.isnan(entered["lost"])
     keep = born & ~closed
     stage = np.full(n, "assigned", dtype=object)
@@ -207,7 +215,8 @@ def open_at(export: Export, start: dt.date) -> OpenLeads:
         attempts=attempts[rows].astype(np.int64), call_lead=call_lead[by], call_age=call_age[by],
         manager_id=owner[rows], nontarget=nontarget[rows],
         price=leads["price"].to_numpy(dtype=float, na_value=np.nan)[rows], staff=staff,
-        closed=int((born & closed).sum()), notes=notes, wait_weight=weights)
+        closed=int((born & closed).sum()), notes=notes, wait_weight=weights, paid_before=paid_before,
+        paid_amount=paid_amount)
 
 
 OWNED = STAGES[:4]

@@ -44,7 +44,10 @@ from the delay given ``d > a`` (:data:`CONDITIONAL_TRIES` tries; none
 longer: at ``start``).  An exponential delay is memoryless, so its rest is
 a fresh draw; a fixed one ends on time.  Steps a deal has passed are never
 drawn again.  A deal's price is the export's ``price`` of the lead, else
-drawn as the scenario's; refunds as for any deal.
+drawn as the scenario's; refunds as for any deal.  A payment received
+before ``start`` (its deal closed) and not refunded by then may still go
+back in the rest of its refund window (:func:`_refunds_due`): a refund
+in the horizon, its payment not counted again.
 
 **Owners.**  The export's ``manager_id`` of a lead in the touch chain or
 awaiting its presentation is kept if the staff table shows them employed on
@@ -93,7 +96,8 @@ class PipelineStart:
             until :meth:`for_roster` maps them).
         lead_id: per such lead, its id in the export.
         export_owner: per such lead, its ``manager_id`` in the export ("" none).
-        deals: the deals past the offer (``lead`` -1: not a lead of the horizon).
+        deals: the deals past the offer (``lead`` -1: not a lead of the horizon),
+            then the payments before ``start`` refunded after it (``paid_at`` < 0).
         open_leads: the open leads taken from the export (those the engines
             play, the deals, and the leads left out as the model would have closed them).
         staff: the export's managers employed at ``start``.
@@ -235,7 +239,8 @@ def start_from(resolved: Scenario, open_leads: OpenLeads, rng: np.random.Generat
                   np.full(play.size, -1, np.int64))
     leads = Leads(o.created[play], ch[play], target[play],
                   None if reachable[play].all() else reachable[play], entry=entry)
-    deals = _deals(resolved, o, ch, (invoice, filling, bank), raw_check, u_refund, refund_after)
+    deals = joined_deals(_deals(resolved, o, ch, (invoice, filling, bank), raw_check, u_refund, refund_after),
+                         _refunds_due(resolved, o, rng))
     return PipelineStart(leads, o.lead_id[play], o.manager_id[play], deals, n, o.staff)
 
 
@@ -329,6 +334,25 @@ def _deals(resolved: Scenario, o: OpenLeads, ch: np.ndarray, steps: tuple, raw_c
                  counted_at=np.where(inst, filled, e["invoice"]),
                  approved_at=np.where(inst, approved, np.nan), paid_at=paid,
                  refund_at=np.where(refunded, paid + refund_after[rows], np.nan), check=check, gross=gross)
+
+
+def _refunds_due(resolved: Scenario, o: OpenLeads, rng: np.random.Generator) -> Deals:
+    """The payments received before ``start`` that go back after it, as deals refunded in the horizon.
+
+    A payment ``a`` minutes old, not refunded by ``start``, goes back with ``s (1 - a / W) / (1 - s a /
+    W)`` (``s`` the refund share, ``W`` its window: the clients who would have asked by now are not among
+    these), at a uniform time in the rest of the window; the whole amount received, as for any deal.
+    Its payment, before ``start``, is not counted again.
+    """
+    refunds = resolved.funnel.refunds
+    window, share = refunds.window_days * MINUTES_PER_DAY, value(refunds.share)
+    u, later = rng.random(o.paid_before.size), rng.random(o.paid_before.size)
+    left = np.clip(1.0 + o.paid_before / window, 0.0, 1.0) if window > 0 else np.zeros(o.paid_before.size)
+    back = u < share * left / np.maximum(1.0 - share * (1.0 - left), 1e-300)
+    n, none = int(back.sum()), np.full(int(back.sum()), np.nan)
+    return Deals(lead=np.full(n, -1, np.int64), installment=np.zeros(n, bool), counted_at=none,
+                 approved_at=none, paid_at=o.paid_before[back], refund_at=(later * left * window)[back],
+                 check=o.paid_amount[back], gross=o.paid_amount[back])
 
 
 def pipeline_world(resolved: Scenario, leads: Leads, roster: Roster, pipeline: PipelineStart,
