@@ -489,22 +489,123 @@ def test_a_ctrl_c_that_reaches_a_worker_as_it_is_forked_prints_nothing():
     assert done.stderr == ""
 
 
-def test_ctrl_c_while_writing_keeps_the_finished_files_and_says_which(tmp_path, monkeypatch, capsys):
+def contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run_main(monkeypatch, *args) -> int:
+    from simsales.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["simsales", *map(str, args)])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    return stopped.value.code
+
+
+def test_ctrl_c_while_writing_the_run_files_leaves_the_earlier_run_s_files_as_they_were(
+        tmp_path, monkeypatch, capsys):
+    """Every file of --out is renamed into place at the end, together.
+
+    The files used to be renamed one by one: a Ctrl-C after the first CSV
+    left this run's replications_hold.csv beside the earlier run's Parquet
+    files and summary.json (another seed, another number of replications).
+    """
+    run = ["run", SMALL, "--workers", "1", "--out", tmp_path, "--format", "json"]
+    assert run_main(monkeypatch, *run, "-n", "2", "--seed", "1") == 0
+    earlier = contents(tmp_path)
+    real = pd.DataFrame.to_parquet
+    calls = []
+
+    def interrupted(self, *args, **kwargs):  # the second Parquet file: both CSV and one Parquet written
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", interrupted)
+    capsys.readouterr()
+    assert run_main(monkeypatch, *run, "-n", "3", "--seed", "2") == 130
+    assert len(calls) == 2
+    assert "interrupted: nothing written" in capsys.readouterr().err
+    assert contents(tmp_path) == earlier  # and no temporary file
+
+
+def test_ctrl_c_while_writing_the_report_leaves_the_earlier_report_as_it_was(tmp_path, monkeypatch, capsys):
+    """A chart of this run used to stand beside the earlier report's page and other charts."""
+    from matplotlib.figure import Figure
+
+    report = ["report", SMALL, "-n", "2", "--workers", "1", "--out", tmp_path, "--xlsx"]
+    assert run_main(monkeypatch, *report, "--seed", "1") == 0
+    earlier = contents(tmp_path)
+    real = Figure.savefig
+    calls = []
+
+    def interrupted(self, *args, **kwargs):  # the third chart file: two written
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", interrupted)
+    capsys.readouterr()
+    assert run_main(monkeypatch, *report, "--seed", "2") == 130
+    assert "interrupted: nothing written" in capsys.readouterr().err
+    assert contents(tmp_path) == earlier
+
+
+def test_ctrl_c_after_the_run_files_keeps_them_and_says_which(tmp_path, monkeypatch, capsys):
+    from simsales.report import writer
+
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", interrupted)  # after the first CSV
-    monkeypatch.setattr(sys, "argv", ["simsales", "run", str(SMALL), "-n", "2", "--workers", "1",
-                                      "--out", str(tmp_path), "--format", "json"])
-    from simsales.cli import main
-
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    assert stopped.value.code == 130
-    kept = tmp_path / "replications_hold.csv"
+    monkeypatch.setattr(writer, "write_charts", interrupted)  # run --report: the report comes after
+    code = run_main(monkeypatch, "run", SMALL, "-n", "2", "--workers", "1", "--out", tmp_path, "--report",
+                    "--format", "json")
+    assert code == 130
+    names = ["replications_hold.csv", "replications_hold.parquet", "replications_grow.csv",
+             "replications_grow.parquet", "summary.json"]
+    kept = ", ".join(str(tmp_path / n) for n in names)
     assert f"interrupted: kept {kept} written before the interrupt" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["replications_hold.csv"]  # no temporary file
-    assert len(pd.read_csv(kept)) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)  # no temporary file
+    assert len(pd.read_csv(tmp_path / "replications_hold.csv")) == 2
+
+
+def test_a_ctrl_c_while_the_files_of_an_output_are_renamed_comes_after_the_last_one(tmp_path):
+    """Renamed with Ctrl-C held back: the output is whole, and the interrupt still stops the command."""
+    real = os.replace
+    renamed = []
+
+    def replace_then_ctrl_c(src, dst):
+        real(src, dst)
+        renamed.append(Path(dst).name)
+        if len(renamed) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    before = files.written()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "replace", replace_then_ctrl_c)
+        with pytest.raises(KeyboardInterrupt), files.together():
+            for name in "abc":
+                files.atomic_write_text(tmp_path / name, name)
+    assert renamed == ["a", "b", "c"]
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a": "a", "b": "b", "c": "c"}
+    assert files.written()[len(before):] == [tmp_path / n for n in "abc"]
+
+
+def test_an_error_inside_together_replaces_no_file_and_leaves_no_temporary_file(tmp_path):
+    (tmp_path / "a").write_text("old a")
+    with pytest.raises(OSError, match="disk full"), files.together():
+        files.atomic_write_text(tmp_path / "a", "new a")
+        files.atomic_write_text(tmp_path / "b", "new b")
+        raise OSError("disk full")
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a": "old a"}
+    with files.together():  # a block inside another joins it: renamed when the outer one ends
+        files.atomic_write_text(tmp_path / "a", "new a")
+        with files.together():
+            files.atomic_write_text(tmp_path / "b", "new b")
+        assert not (tmp_path / "b").exists()
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a": "new a", "b": "new b"}
 
 
 def test_interrupted_line_lists_the_first_files_and_counts_the_rest():
