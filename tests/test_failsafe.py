@@ -608,6 +608,30 @@ def test_an_error_inside_together_replaces_no_file_and_leaves_no_temporary_file(
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a": "new a", "b": "new b"}
 
 
+CTRL_C_WHILE_LOADING = """
+import os, runpy, signal, sys
+
+class CtrlC:  # the user presses Ctrl-C while the command line imports its modules (seconds)
+    def find_spec(self, name, path=None, target=None):
+        if name == "simsales.cli.run":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["simsales", "validate", sys.argv[1]]
+runpy.run_module("simsales", run_name="__main__")
+"""
+
+
+def test_ctrl_c_while_the_command_line_loads_exits_130_without_a_traceback():
+    """It printed a KeyboardInterrupt traceback from deep inside pandas or numba, and died of SIGINT."""
+    done = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_LOADING, str(SMALL)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "interrupted: nothing written\n"
+    assert done.stdout == ""
+
+
 def test_interrupted_line_lists_the_first_files_and_counts_the_rest():
     assert interrupted_line([]) == "interrupted: nothing written"
     names = [Path(f"f{i}") for i in range(8)]

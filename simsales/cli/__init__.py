@@ -4,20 +4,25 @@ Parse, call, print; bad input exits with status 2, no traceback.  This
 module only wires the app; what the commands share is in
 :mod:`simsales.cli.common`.
 
-Ctrl-C ends any command with exit status 130 and a line saying which files
-it had finished (every file is written whole or not at all:
-:mod:`simsales.report.files`); the workers it started are stopped first.
+Ctrl-C ends any command, also while the command line loads, with exit
+status 130 and a line saying which files it had finished (every file is
+written whole or not at all: :mod:`simsales.report.files`); the workers it
+started are stopped first.
 """
 
 from __future__ import annotations
 
 import sys
 
-import typer
+try:  # loading takes seconds (numpy, pandas, numba): a Ctrl-C meanwhile ends it without a traceback
+    import typer
 
-from simsales.cli import backtest, calibrate, funnel, levers, optimize, regression, report, run, validate
-from simsales.cli.console import err, literal
-from simsales.report.files import forget_written, written
+    from simsales.cli import backtest, calibrate, funnel, levers, optimize, regression, report, run, validate
+    from simsales.cli.console import err, literal
+    from simsales.report.files import forget_written, written
+except KeyboardInterrupt:
+    sys.stderr.write("interrupted: nothing written\n")
+    raise SystemExit(130) from None
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Monte-Carlo capacity and growth simulator for B2C sales teams.")
