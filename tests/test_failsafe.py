@@ -632,6 +632,58 @@ def test_ctrl_c_while_the_command_line_loads_exits_130_without_a_traceback():
     assert done.stdout == ""
 
 
+def test_sigterm_mid_run_stops_it_as_ctrl_c_does_with_exit_143(tmp_path):
+    """SIGTERM (kill, timeout, a service manager) used to end the command at once: status -15, no line."""
+    out = tmp_path / "out"
+    process = start(["run", str(Q3), "-n", "300", "--workers", "2", "--out", str(out)], tmp_path)
+    workers = wait_for_workers(process, 2)
+    time.sleep(1.0)  # replications under way
+    os.killpg(process.pid, signal.SIGTERM)  # as `timeout` and service managers do: the whole group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert stderr.strip().splitlines()[-1] == "terminated (SIGTERM): nothing written"
+    assert "Traceback" not in stderr and "a worker process (pid" not in stderr  # none "died" and was rerun
+    assert not out.exists() or list(out.iterdir()) == []
+    assert still_running(workers) == []
+
+
+SIGTERM_WHILE_WRITING = """
+import os, signal, sys
+import pandas as pd
+from simsales.cli import main
+
+real = pd.DataFrame.to_parquet
+
+def to_parquet_then_sigterm(self, *args, **kwargs):
+    real(self, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+if sys.argv[2] == "2":
+    pd.DataFrame.to_parquet = to_parquet_then_sigterm
+sys.argv = ["simsales", "run", sys.argv[1], "-n", "2", "--workers", "1", "--seed", sys.argv[2], "--out",
+            sys.argv[3], "--format", "json"]
+main()
+"""
+
+
+def test_sigterm_while_writing_removes_the_temporary_files_and_keeps_the_earlier_files(tmp_path):
+    """SIGTERM killed the command mid-write: the temporary files stayed until the next run."""
+    out = tmp_path / "out"
+
+    def run(seed: int) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", SIGTERM_WHILE_WRITING, str(SMALL), str(seed), str(out)],
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    assert run(1).returncode == 0
+    earlier = contents(out)
+    done = run(2)
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "terminated (SIGTERM): nothing written"
+    assert "Traceback" not in done.stderr
+    assert contents(out) == earlier  # no temporary file either
+
+
 def test_interrupted_line_lists_the_first_files_and_counts_the_rest():
     assert interrupted_line([]) == "interrupted: nothing written"
     names = [Path(f"f{i}") for i in range(8)]
