@@ -12,8 +12,15 @@ started are stopped first.  SIGTERM does the same, with exit status 143.
 
 from __future__ import annotations
 
+import multiprocessing.process
 import signal
 import sys
+
+if getattr(multiprocessing.process.current_process(), "_inheriting", False):
+    # A process the command spawned (a worker of its local Dask cluster) runs the command's main
+    # script (as __mp_main__) as it starts: Ctrl-C is the command's to act on (it stops its
+    # workers), and this one ignores it; it printed a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 try:  # loading takes seconds (numpy, pandas, numba): a Ctrl-C meanwhile ends it without a traceback
     import typer
