@@ -17,7 +17,7 @@ import pytest
 from simsales import montecarlo
 from simsales.montecarlo.dask_executor import DaskExecutor, batch_size_for
 
-from .conftest import SMALL
+from .conftest import Q3, ROOT, SMALL
 
 distributed = pytest.importorskip("distributed")
 psutil = pytest.importorskip("psutil")  # distributed depends on it
@@ -136,6 +136,104 @@ def test_interrupted_run_stops_its_own_cluster(small):
     gc.collect()
     assert executor.client is None
     assert wait_until_gone(pids) == []
+
+
+CTRL_C_MID_BATCH = """
+import os, signal, sys, threading, time
+from simsales import montecarlo
+from simsales.montecarlo.dask_executor import DaskExecutor
+from simsales.scenario.loader import load_scenario
+
+q3 = load_scenario(sys.argv[1])
+executor = DaskExecutor(workers=2)
+batches = [montecarlo.Batch(q3, tuple(q3.plans), first, 200, 1, "fast") for first in (0, 200)]
+
+def ctrl_c_when_both_workers_run_a_batch():
+    while executor.client is None or sum(map(len, executor.client.processing().values())) < 2:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    print(*executor.client.run(os.getpid).values(), flush=True)
+    os.killpg(os.getpgrp(), signal.SIGINT)  # as a terminal does: to every process of the command
+
+threading.Thread(target=ctrl_c_when_both_workers_run_a_batch, daemon=True).start()
+try:
+    list(executor.run(batches))
+except KeyboardInterrupt:
+    print("stopped", flush=True)
+"""
+
+
+def test_ctrl_c_mid_batch_stops_the_local_cluster_at_once_and_quietly():
+    """Its workers took the Ctrl-C too (a KeyboardInterrupt traceback each), and the busy ones were killed
+    only after Dask's 4 s wait, with warnings and errors about lost heartbeats on stderr."""
+    done = subprocess.run([sys.executable, "-c", CTRL_C_MID_BATCH, str(Q3)], capture_output=True, text=True,
+                          timeout=300, start_new_session=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    workers, stopped = done.stdout.splitlines()
+    assert stopped == "stopped"
+    assert done.stderr == ""
+    assert wait_until_gone(int(pid) for pid in workers.split()) == []
+
+
+CTRL_C_AS_THE_CLUSTER_STARTS = """
+import os, signal, threading, time
+import psutil
+from simsales.montecarlo.dask_executor import DaskExecutor
+
+def ctrl_c_when_a_worker_process_starts():
+    me = psutil.Process()
+    while not any("spawn_main" in " ".join(c.cmdline()) for c in me.children()):
+        time.sleep(0.01)
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+threading.Thread(target=ctrl_c_when_a_worker_process_starts, daemon=True).start()
+executor = DaskExecutor(workers=1)
+try:
+    executor.start()
+except KeyboardInterrupt:
+    print("stopped", executor.client is None, flush=True)
+"""
+
+
+def test_ctrl_c_while_the_local_cluster_starts_stops_it_once_started_without_a_traceback():
+    """Interrupted half-way, the cluster was never closed here: Dask closed it at exit, with a traceback
+    ('Exception ignored in atexit callback ... AssertionError: Status.init')."""
+    done = subprocess.run([sys.executable, "-c", CTRL_C_AS_THE_CLUSTER_STARTS], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "stopped True\n"
+    assert "Traceback" not in done.stderr, done.stderr
+
+
+SPAWNS = """
+import multiprocessing, signal, sys
+from simsales.cli import main  # as the `simsales` console script (pip writes it)
+
+
+def ignores_ctrl_c(answer):
+    answer.put(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
+
+
+if __name__ == "__main__":
+    spawn = multiprocessing.get_context("spawn")  # as Dask starts its workers
+    answer = spawn.Queue()
+    child = spawn.Process(target=ignores_ctrl_c, args=(answer,))
+    child.start()
+    print(answer.get(timeout=120), signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
+    child.join()
+"""
+
+
+def test_a_worker_the_command_spawns_ignores_ctrl_c_from_its_first_import(tmp_path):
+    """A spawned process (a worker of the local cluster) first runs the command's main script, which
+    imports the command line: Ctrl-C is set aside there (the command stops its workers), and only there.
+    A Ctrl-C while it started printed a traceback from the worker."""
+    script = tmp_path / "simsales_script.py"
+    script.write_text(SPAWNS)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]  # the child ignores it; the command does not
 
 
 def test_warm_up_loads_every_compiled_function_a_batch_uses():

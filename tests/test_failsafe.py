@@ -489,22 +489,199 @@ def test_a_ctrl_c_that_reaches_a_worker_as_it_is_forked_prints_nothing():
     assert done.stderr == ""
 
 
-def test_ctrl_c_while_writing_keeps_the_finished_files_and_says_which(tmp_path, monkeypatch, capsys):
+def contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run_main(monkeypatch, *args) -> int:
+    from simsales.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["simsales", *map(str, args)])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    return stopped.value.code
+
+
+def test_ctrl_c_while_writing_the_run_files_leaves_the_earlier_run_s_files_as_they_were(
+        tmp_path, monkeypatch, capsys):
+    """Every file of --out is renamed into place at the end, together.
+
+    The files used to be renamed one by one: a Ctrl-C after the first CSV
+    left this run's replications_hold.csv beside the earlier run's Parquet
+    files and summary.json (another seed, another number of replications).
+    """
+    run = ["run", SMALL, "--workers", "1", "--out", tmp_path, "--format", "json"]
+    assert run_main(monkeypatch, *run, "-n", "2", "--seed", "1") == 0
+    earlier = contents(tmp_path)
+    real = pd.DataFrame.to_parquet
+    calls = []
+
+    def interrupted(self, *args, **kwargs):  # the second Parquet file: both CSV and one Parquet written
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", interrupted)
+    capsys.readouterr()
+    assert run_main(monkeypatch, *run, "-n", "3", "--seed", "2") == 130
+    assert len(calls) == 2
+    assert "interrupted: nothing written" in capsys.readouterr().err
+    assert contents(tmp_path) == earlier  # and no temporary file
+
+
+def test_ctrl_c_while_writing_the_report_leaves_the_earlier_report_as_it_was(tmp_path, monkeypatch, capsys):
+    """A chart of this run used to stand beside the earlier report's page and other charts."""
+    from matplotlib.figure import Figure
+
+    report = ["report", SMALL, "-n", "2", "--workers", "1", "--out", tmp_path, "--xlsx"]
+    assert run_main(monkeypatch, *report, "--seed", "1") == 0
+    earlier = contents(tmp_path)
+    real = Figure.savefig
+    calls = []
+
+    def interrupted(self, *args, **kwargs):  # the third chart file: two written
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", interrupted)
+    capsys.readouterr()
+    assert run_main(monkeypatch, *report, "--seed", "2") == 130
+    assert "interrupted: nothing written" in capsys.readouterr().err
+    assert contents(tmp_path) == earlier
+
+
+def test_ctrl_c_after_the_run_files_keeps_them_and_says_which(tmp_path, monkeypatch, capsys):
+    from simsales.report import writer
+
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", interrupted)  # after the first CSV
-    monkeypatch.setattr(sys, "argv", ["simsales", "run", str(SMALL), "-n", "2", "--workers", "1",
-                                      "--out", str(tmp_path), "--format", "json"])
-    from simsales.cli import main
-
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    assert stopped.value.code == 130
-    kept = tmp_path / "replications_hold.csv"
+    monkeypatch.setattr(writer, "write_charts", interrupted)  # run --report: the report comes after
+    code = run_main(monkeypatch, "run", SMALL, "-n", "2", "--workers", "1", "--out", tmp_path, "--report",
+                    "--format", "json")
+    assert code == 130
+    names = ["replications_hold.csv", "replications_hold.parquet", "replications_grow.csv",
+             "replications_grow.parquet", "summary.json"]
+    kept = ", ".join(str(tmp_path / n) for n in names)
     assert f"interrupted: kept {kept} written before the interrupt" in capsys.readouterr().err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["replications_hold.csv"]  # no temporary file
-    assert len(pd.read_csv(kept)) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)  # no temporary file
+    assert len(pd.read_csv(tmp_path / "replications_hold.csv")) == 2
+
+
+def test_a_ctrl_c_while_the_files_of_an_output_are_renamed_comes_after_the_last_one(tmp_path):
+    """Renamed with Ctrl-C held back: the output is whole, and the interrupt still stops the command."""
+    real = os.replace
+    renamed = []
+
+    def replace_then_ctrl_c(src, dst):
+        real(src, dst)
+        renamed.append(Path(dst).name)
+        if len(renamed) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    before = files.written()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "replace", replace_then_ctrl_c)
+        with pytest.raises(KeyboardInterrupt), files.together():
+            for name in "abc":
+                files.atomic_write_text(tmp_path / name, name)
+    assert renamed == ["a", "b", "c"]
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a": "a", "b": "b", "c": "c"}
+    assert files.written()[len(before):] == [tmp_path / n for n in "abc"]
+
+
+def test_an_error_inside_together_replaces_no_file_and_leaves_no_temporary_file(tmp_path):
+    (tmp_path / "a").write_text("old a")
+    with pytest.raises(OSError, match="disk full"), files.together():
+        files.atomic_write_text(tmp_path / "a", "new a")
+        files.atomic_write_text(tmp_path / "b", "new b")
+        raise OSError("disk full")
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a": "old a"}
+    with files.together():  # a block inside another joins it: renamed when the outer one ends
+        files.atomic_write_text(tmp_path / "a", "new a")
+        with files.together():
+            files.atomic_write_text(tmp_path / "b", "new b")
+        assert not (tmp_path / "b").exists()
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {"a": "new a", "b": "new b"}
+
+
+CTRL_C_WHILE_LOADING = """
+import os, runpy, signal, sys
+
+class CtrlC:  # the user presses Ctrl-C while the command line imports its modules (seconds)
+    def find_spec(self, name, path=None, target=None):
+        if name == "simsales.cli.run":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["simsales", "validate", sys.argv[1]]
+runpy.run_module("simsales", run_name="__main__")
+"""
+
+
+def test_ctrl_c_while_the_command_line_loads_exits_130_without_a_traceback():
+    """It printed a KeyboardInterrupt traceback from deep inside pandas or numba, and died of SIGINT."""
+    done = subprocess.run([sys.executable, "-c", CTRL_C_WHILE_LOADING, str(SMALL)], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "interrupted: nothing written\n"
+    assert done.stdout == ""
+
+
+def test_sigterm_mid_run_stops_it_as_ctrl_c_does_with_exit_143(tmp_path):
+    """SIGTERM (kill, timeout, a service manager) used to end the command at once: status -15, no line."""
+    out = tmp_path / "out"
+    process = start(["run", str(Q3), "-n", "300", "--workers", "2", "--out", str(out)], tmp_path)
+    workers = wait_for_workers(process, 2)
+    time.sleep(1.0)  # replications under way
+    os.killpg(process.pid, signal.SIGTERM)  # as `timeout` and service managers do: the whole group
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert stderr.strip().splitlines()[-1] == "terminated (SIGTERM): nothing written"
+    assert "Traceback" not in stderr and "a worker process (pid" not in stderr  # none "died" and was rerun
+    assert not out.exists() or list(out.iterdir()) == []
+    assert still_running(workers) == []
+
+
+SIGTERM_WHILE_WRITING = """
+import os, signal, sys
+import pandas as pd
+from simsales.cli import main
+
+real = pd.DataFrame.to_parquet
+
+def to_parquet_then_sigterm(self, *args, **kwargs):
+    real(self, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+if sys.argv[2] == "2":
+    pd.DataFrame.to_parquet = to_parquet_then_sigterm
+sys.argv = ["simsales", "run", sys.argv[1], "-n", "2", "--workers", "1", "--seed", sys.argv[2], "--out",
+            sys.argv[3], "--format", "json"]
+main()
+"""
+
+
+def test_sigterm_while_writing_removes_the_temporary_files_and_keeps_the_earlier_files(tmp_path):
+    """SIGTERM killed the command mid-write: the temporary files stayed until the next run."""
+    out = tmp_path / "out"
+
+    def run(seed: int) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", SIGTERM_WHILE_WRITING, str(SMALL), str(seed), str(out)],
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+    assert run(1).returncode == 0
+    earlier = contents(out)
+    done = run(2)
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "terminated (SIGTERM): nothing written"
+    assert "Traceback" not in done.stderr
+    assert contents(out) == earlier  # no temporary file either
 
 
 def test_interrupted_line_lists_the_first_files_and_counts_the_rest():

@@ -209,5 +209,8 @@ def started_executor(executor: str, scheduler: str | None, workers: int, replica
         yield dask
     except WorkerSetupError as exc:
         raise fail(str(exc)) from None
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM: the local cluster's workers stop mid-task, quietly
+        dask.abort()
+        raise
     finally:
         dask.close()

@@ -32,7 +32,7 @@ from simsales.cli.common import (
 from simsales.cli.execution import check_executor, prepare_engine, started_executor
 from simsales.engines import DEFAULT_ENGINE, ENGINE_NAMES
 from simsales.montecarlo.pool import WorkerLost
-from simsales.report.files import atomic_write, atomic_write_text, clean, to_json
+from simsales.report.files import atomic_write, atomic_write_text, clean, to_json, together
 from simsales.report.levers import effect_text, lever_frame, settings_text
 from simsales.report.tornado import save_tornado
 from simsales.report.units import counted
@@ -222,9 +222,10 @@ def levers_command(
                       "levers": lever_frame(report).to_dict(orient="records")})
     if out_dir is not None:
         frame = lever_frame(report)
-        atomic_write(out_dir / "levers.csv", lambda tmp: frame.to_csv(tmp, index=False))
-        atomic_write_text(out_dir / "levers.json", to_json(document))
-        save_tornado(report, out_dir, scenario.currency)
+        with together():  # all or none: never this run's table beside an earlier run's chart
+            atomic_write(out_dir / "levers.csv", lambda tmp: frame.to_csv(tmp, index=False))
+            atomic_write_text(out_dir / "levers.json", to_json(document))
+            save_tornado(report, out_dir, scenario.currency)
     if format == "json":
         typer.echo(to_json(document))
         return

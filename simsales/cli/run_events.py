@@ -4,7 +4,8 @@ The replication is played by the reference engine (it logs every attempt):
 its totals are a draw from the same distribution as the run's replication
 ``R``, not the fast engine's numbers for it
 (:mod:`simsales.montecarlo.events`).  The tables are written with
-:func:`simsales.crm.write.write_export` (each file atomically).
+:func:`simsales.crm.write.write_export`: all of them or none (an interrupted
+write leaves an earlier export as it was: :func:`simsales.report.files.together`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from pathlib import Path
 
 from simsales.cli.console import fail, literal, out
+from simsales.report.files import atomic_write, together
 from simsales.report.units import count, counted
 from simsales.scenario import Scenario
 
@@ -54,7 +56,8 @@ def write_events(scenario: Scenario, file: Path, plans: list[str] | None, folder
     seed = scenario.seed if seed is None else seed
     run = simulate_events(scenario, plan, replication, seed)
     export = run.export
-    files = write_export(export, folder)
+    with together():  # all or none: never this replication's leads beside an earlier one's calls
+        files = write_export(export, folder, atomic=atomic_write)
     counts = export.counts()
     warmup = int(run.world.warmup_days or 0)
     if format == "json":

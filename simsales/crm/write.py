@@ -32,13 +32,18 @@ from simsales.crm.schema import TABLES
 FORMATS = ("csv", "parquet")
 
 
-def write_export(export: Export, folder: Path, *, format: str = "csv") -> list[Path]:
+def write_export(export: Export, folder: Path, *, format: str = "csv",
+                 atomic: Callable[[Path, Callable[[Path], None]], object] | None = None) -> list[Path]:
     """Write ``export``'s tables into ``folder`` (created if missing), one file per table.
 
     Args:
         export: the tables.
         folder: where to write them.
         format: ``csv`` (default) or ``parquet``.
+        atomic: writes one file given its path and a function that writes a
+            temporary path (None: a temporary file renamed into place); the
+            command line passes :func:`simsales.report.files.atomic_write`,
+            to rename the tables into place together.
 
     Returns:
         The files written, in the schema's table order.
@@ -50,6 +55,7 @@ def write_export(export: Export, folder: Path, *, format: str = "csv") -> list[P
         raise CrmError("--format", f"unknown format {format!r}; expected csv or parquet")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    _atomic = atomic or _write_atomically
     written = []
     for name, frame in export.tables().items():
         table = _arrow(_schema_rows(name, frame), name, format)
@@ -113,7 +119,7 @@ def _iso(values: pd.Series) -> pa.Array:
     return pc.strftime(array, format="%Y-%m-%dT%H:%M:%S%Ez")
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     """Write ``path`` through a hidden temporary file in its folder, then rename it into place."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)

@@ -34,11 +34,14 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
+import signal
 import uuid
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from simsales.montecarlo.interrupt import held_back
 from simsales.montecarlo.pool import WorkerLost
 from simsales.montecarlo.warmup import warm_up
 
@@ -55,6 +58,8 @@ INSTALL_HINT = "pip install 'simsales[dask]'"
 RETRIES = 2  # re-runs of a batch whose task raised, on top of Dask re-running those of lost workers
 CONNECT_SECONDS = 10.0
 """How long to try to reach a scheduler before giving up, seconds."""
+WORKER_SETUP = "simsales.montecarlo.dask_worker"
+"""The local cluster's workers' preload: they ignore Ctrl-C (:mod:`simsales.montecarlo.dask_worker`)."""
 
 
 class WorkerSetupError(RuntimeError):
@@ -117,6 +122,18 @@ def batch_size_for(seconds_per_replication: float, target_seconds: float = 1.0) 
     return max(1, math.ceil(target_seconds / seconds_per_replication))
 
 
+@contextlib.contextmanager
+def _dask_silent() -> Iterator[None]:
+    """Silence Dask's loggers in this process meanwhile (the local cluster's scheduler and nannies)."""
+    dask_logger = logging.getLogger("distributed")
+    level = dask_logger.level
+    dask_logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        dask_logger.setLevel(level)
+
+
 async def _warm_up_worker(engine: str, policies: Sequence[str]) -> float:
     """:func:`warm_up` on a worker, in a thread: the worker's event loop keeps answering the scheduler."""
     return await asyncio.get_running_loop().run_in_executor(None, warm_up, engine, policies)
@@ -133,7 +150,9 @@ class DaskExecutor:
     also when it fails or is interrupted while waiting for results (where
     a Ctrl-C almost always lands).  Used as a context manager it stays
     connected across runs and closes on leaving the block, whatever
-    interrupted it and wherever: the way to be sure.
+    interrupted it and wherever: the way to be sure.  After Ctrl-C the
+    local cluster's workers are killed mid-task (:meth:`abort`), and
+    they ignore Ctrl-C themselves (:mod:`simsales.montecarlo.dask_worker`).
 
     Before the batches, every worker then in the cluster is warmed up
     (:func:`warm_up`), so the first batches do not pay for importing
@@ -181,7 +200,10 @@ class DaskExecutor:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        self.close()
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            self.abort()
+        else:
+            self.close()
 
     def start(self) -> distributed.Client:
         """Connect to the scheduler, or start the local cluster; nothing if connected already.
@@ -199,10 +221,14 @@ class DaskExecutor:
         try:
             if self.scheduler is None:
                 # No dashboard; the scheduler's HTTP endpoint (health, metrics) on a free local port.
-                self._cluster = dist.LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                                  processes=True, dashboard_address=None,
-                                                  scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
-                self.client = dist.Client(self._cluster)
+                # Ctrl-C waits the seconds it starts: interrupted half-way, Dask closed it at exit
+                # with a traceback (AssertionError: Status.init).
+                with held_back():
+                    self._cluster = dist.LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                                      processes=True, dashboard_address=None,
+                                                      scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                                                      preload=[WORKER_SETUP])
+                    self.client = dist.Client(self._cluster)
             else:
                 self.client = dist.Client(self.scheduler, timeout=CONNECT_SECONDS)
         except BaseException:
@@ -220,6 +246,34 @@ class DaskExecutor:
         finally:
             if cluster is not None:
                 cluster.close()
+
+    def abort(self) -> None:
+        """Stop now, after Ctrl-C: the local cluster's workers are killed mid-task, then :meth:`close`.
+
+        Dask's logs in this process are silenced meanwhile (the errors of
+        the tasks and broadcasts cut short are this stop's doing); a
+        failure to close is logged, not raised.
+        """
+        with _dask_silent():
+            self._stop_local_workers()
+            self._close_quietly()
+
+    def _stop_local_workers(self) -> None:
+        """Kill the local cluster's worker processes (none with a scheduler's address): the run is over.
+
+        A worker busy in a batch answers the cluster's close only when the
+        batch ends: Dask waited 4 s, then killed it, logging its lost
+        heartbeats and broadcasts (SIGTERM: its cancelled tasks).  Killed
+        first, they are gone at once and say nothing.
+        """
+        cluster = self._cluster
+        if cluster is None:
+            return
+        for nanny in list(getattr(cluster, "workers", {}).values()):
+            pid = getattr(getattr(nanny, "process", None), "pid", None)
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
 
     def _close_quietly(self) -> None:
         """:meth:`close` while another error propagates: a failure to close is logged, not raised."""
@@ -293,9 +347,11 @@ class DaskExecutor:
                 where = getattr(exc.last_worker, "address", "a Dask worker")
                 raise WorkerLost(batches[index.get(exc.task, 0)], f"({where}) was lost",
                                  exc.allowed_failures + 1) from exc
-        except BaseException:  # an error, Ctrl-C, or the caller stopped early (GeneratorExit)
+        except BaseException as exc:  # an error, Ctrl-C, or the caller stopped early (GeneratorExit)
             if owned:
-                self._close_quietly()  # the scheduler forgets the client's tasks with it
+                self.abort()  # the scheduler forgets the client's tasks with it
+            elif isinstance(exc, KeyboardInterrupt) and self._cluster is not None:
+                pass  # the local cluster's owner stops it now (abort): cancelled tasks would log warnings
             elif self.client is not None and futures:
                 with contextlib.suppress(Exception):  # a shared cluster stops them
                     self.client.cancel([f for f in futures if not f.done()])

@@ -18,6 +18,11 @@ While the workers are stopped Ctrl-C is held back (:func:`held_back`), and
 a worker is forked with Ctrl-C blocked (:func:`blocked`) until it ignores
 it (:func:`ignore_in_worker`): a Ctrl-C in between would print a
 traceback from the new process.
+
+SIGTERM is treated the same way when this process handles it in Python
+(the command line does: it stops as on Ctrl-C, :mod:`simsales.cli`): the
+wait wakes for it, it is held back and blocked with Ctrl-C, and a worker
+puts it back to the default (the pool stops its workers with SIGTERM).
 """
 
 from __future__ import annotations
@@ -30,23 +35,30 @@ import threading
 from collections.abc import Iterator
 from types import TracebackType
 
-__all__ = ["WAKE_SECONDS", "InterruptWatch", "blocked", "deliver", "held_back", "ignore_in_worker"]
+__all__ = ["STOPS", "WAKE_SECONDS", "InterruptWatch", "blocked", "deliver", "held_back", "ignore_in_worker"]
 
 WAKE_SECONDS = 0.5
 """The longest the pool's process waits on its workers without looking for a Ctrl-C, seconds."""
 
 
-def deliver() -> None:
-    """Act on a Ctrl-C as this process's handler would: raise KeyboardInterrupt, or call the handler.
+STOPS = (signal.SIGINT, signal.SIGTERM)
+"""The signals that stop a command: Ctrl-C, and SIGTERM when handled in Python."""
+
+
+def deliver(signum: int = signal.SIGINT) -> None:
+    """Act on a signal as this process's handler would: raise KeyboardInterrupt, or call the handler.
+
+    Args:
+        signum: the signal (SIGINT: Ctrl-C).
 
     Raises:
-        KeyboardInterrupt: the handler is Python's default one.
+        KeyboardInterrupt: the handler is Python's default one for Ctrl-C.
     """
-    handler = signal.getsignal(signal.SIGINT)
+    handler = signal.getsignal(signum)
     if handler is signal.default_int_handler:
         raise KeyboardInterrupt
     if callable(handler):
-        handler(signal.SIGINT, None)
+        handler(signum, None)
 
 
 class InterruptWatch:
@@ -98,39 +110,44 @@ class InterruptWatch:
         with contextlib.suppress(BlockingIOError, InterruptedError):
             while chunk := self._pair[0].recv(512):
                 came += chunk
-        if signal.SIGINT in came:
-            deliver()
+        for signum in STOPS:  # SIGTERM: only a handler set in Python writes it here
+            if signum in came:
+                deliver(signum)
 
 
 @contextlib.contextmanager
 def held_back() -> Iterator[None]:
-    """Hold Ctrl-C back while the workers are stopped (delivered after, if it came)."""
+    """Hold Ctrl-C (and SIGTERM) back while the workers are stopped (delivered after, if it came)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    previous = {signum: signal.signal(signum, lambda signum, frame: caught.append(signum))
+                for signum in STOPS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught and callable(previous):
-            previous(signal.SIGINT, None)
-        elif caught and previous == signal.SIG_DFL:
-            os.kill(os.getpid(), signal.SIGINT)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(caught):
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, None)
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)
 
 
 @contextlib.contextmanager
 def blocked() -> Iterator[None]:
-    """Block Ctrl-C in this thread meanwhile (a process forked here starts with it blocked).
+    """Block Ctrl-C and SIGTERM in this thread meanwhile (a process forked here starts with them blocked).
 
-    A Ctrl-C that comes meanwhile waits, and is taken when this ends (or
+    A signal that comes meanwhile waits, and is taken when this ends (or
     by another thread: :class:`InterruptWatch` sees it).
     """
     if not hasattr(signal, "pthread_sigmask"):  # not POSIX: no fork either
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, set(STOPS))
     try:
         yield
     finally:
@@ -138,7 +155,8 @@ def blocked() -> Iterator[None]:
 
 
 def ignore_in_worker() -> None:
-    """In a worker forked under :func:`blocked`: ignore Ctrl-C (the pool stops us), then unblock it."""
+    """In a worker forked under :func:`blocked`: ignore Ctrl-C (the pool stops us), let SIGTERM end us."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool's way to stop a worker, whatever the parent set
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOPS))

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 
 from simsales.analysis.backtest import BACKTEST_METRICS, Backtest
 from simsales.report.figures import PALETTE, WARN, date_axis, money_axis, new_figure, save_figure
-from simsales.report.files import atomic_write, atomic_write_text, clean, to_json
+from simsales.report.files import atomic_write, atomic_write_text, clean, to_json, together
 from simsales.report.units import counted
 
 BAND_COLOR = PALETTE[0]
@@ -107,9 +107,10 @@ def write_backtest(result: Backtest, folder: str | Path, currency: str = "") -> 
     """
     folder = Path(folder)
     table = result.table()
-    files = [atomic_write(folder / "backtest.csv", lambda tmp: table.to_csv(tmp, index=False)),
-             atomic_write_text(folder / "backtest.json", to_json(document(result)))]
-    fig = backtest_chart(result, currency)
-    files += [save_figure(fig, folder / f"backtest.{fmt}", fmt) for fmt in ("png", "svg")]
+    with together():  # all or none: never this backtest's table beside an earlier one's chart
+        files = [atomic_write(folder / "backtest.csv", lambda tmp: table.to_csv(tmp, index=False)),
+                 atomic_write_text(folder / "backtest.json", to_json(document(result)))]
+        fig = backtest_chart(result, currency)
+        files += [save_figure(fig, folder / f"backtest.{fmt}", fmt) for fmt in ("png", "svg")]
     return files
 

@@ -8,6 +8,12 @@ one left by a killed process (``kill -9``, a power cut) is hidden
 process PID is gone.  The process keeps a list of the files it finished
 (:func:`written`), so an interrupted command can say what it kept.
 
+The files of one output (a run's ``--out`` files, a report's page, charts
+and workbook, ...) are written inside :func:`together`: each goes to its
+temporary file, and all are renamed into place at the end, Ctrl-C held
+back meanwhile.  An interrupted write leaves the previous output as it
+was, never a mix of its files and the new ones.
+
 Before a run that will write files, :func:`write_problem` says whether a
 folder can be written and has room for them (:func:`run_files_bytes`,
 :data:`REPORT_BYTES`).
@@ -15,16 +21,18 @@ folder can be written and has room for them (:func:`run_files_bytes`,
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from simsales.analysis.baselines import render
 from simsales.montecarlo import RunResult
+from simsales.montecarlo.interrupt import held_back
 
 REPORT_BYTES = 8 << 20
 """Room a report takes (report.html, charts, report.xlsx), bytes: q3's is about 2 MB; four times that."""
@@ -34,6 +42,8 @@ MIN_FREE_BYTES = 16 << 20
 """Room left free on top of an estimate, bytes."""
 
 _written: list[Path] = []
+_pending: list[tuple[Path, Path]] | None = None
+"""Inside :func:`together`: the (temporary file, file) pairs written so far, renamed into place at its end."""
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
@@ -42,6 +52,9 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     Args:
         path: the file to write (its folder is created if missing).
         write: writes the content to the temporary path it is given.
+
+    Inside :func:`together` the file is renamed into place when the block
+    ends, with the block's other files.
 
     Returns:
         ``path``.
@@ -58,12 +71,53 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     try:
         write(Path(tmp))
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
+        if _pending is not None:
+            _pending.append((Path(tmp), path))
+            return path
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     _written.append(path)
     return path
+
+
+@contextlib.contextmanager
+def together() -> Iterator[None]:
+    """Write the files of one output all or none: :func:`atomic_write` in the block renames at its end.
+
+    Each file goes to its temporary file as before; when the block ends the
+    temporary files are renamed into place one after the other, Ctrl-C held
+    back meanwhile (a few microseconds a file).  When the block raises
+    (Ctrl-C, an error), every temporary file is removed and no file of the
+    output is replaced.  A block inside another joins it.
+
+    Yields:
+        None.
+    """
+    global _pending
+    if _pending is not None:  # joins the enclosing output
+        yield
+        return
+    _pending = pending = []
+    try:
+        yield
+        with held_back():
+            _pending = None
+            for number, (tmp, path) in enumerate(pending):
+                try:
+                    os.replace(tmp, path)
+                except BaseException:
+                    for left, _ in pending[number:]:
+                        left.unlink(missing_ok=True)
+                    raise
+                _written.append(path)
+    except BaseException:
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        _pending = None
 
 
 def _umask() -> int:
@@ -89,6 +143,20 @@ def _running(pid: int) -> bool:
     except OSError:  # exists, owned by someone else
         return True
     return True
+
+
+def read_written(path: str | Path) -> bytes:
+    """The content of a file, also one written in a :func:`together` block not yet renamed into place.
+
+    Args:
+        path: the file.
+
+    Returns:
+        Its bytes: those of its temporary file while the block runs.
+    """
+    path = Path(path)
+    waiting = [tmp for tmp, final in _pending or () if final == path]
+    return (waiting[-1] if waiting else path).read_bytes()
 
 
 def written() -> list[Path]:
@@ -215,17 +283,19 @@ def write_run(result: RunResult, out_dir: str | Path) -> list[Path]:
         out_dir: the folder to write into (created if missing).
 
     Returns:
-        The files written.
+        The files written (all of them, or none when interrupted: :func:`together`).
     """
     out_dir = Path(out_dir)
     written = []
-    for name, plan in result.plans.items():
-        frame = plan.metrics
-        written.append(atomic_write(out_dir / f"replications_{name}.csv",
-                                    lambda tmp, f=frame: f.to_csv(tmp)))
-        written.append(atomic_write(out_dir / f"replications_{name}.parquet",
-                                    lambda tmp, f=frame: f.to_parquet(tmp)))
-    written.append(atomic_write_text(out_dir / "summary.json", to_json(clean(summary_document(result)))))
+    with together():  # all or none: never this run's CSV beside an earlier run's summary.json
+        for name, plan in result.plans.items():
+            frame = plan.metrics
+            written.append(atomic_write(out_dir / f"replications_{name}.csv",
+                                        lambda tmp, f=frame: f.to_csv(tmp)))
+            written.append(atomic_write(out_dir / f"replications_{name}.parquet",
+                                        lambda tmp, f=frame: f.to_parquet(tmp)))
+        written.append(atomic_write_text(out_dir / "summary.json",
+                                         to_json(clean(summary_document(result)))))
     return written
 
 

@@ -27,6 +27,7 @@ from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS
 from simsales.report.assumptions import NOTE, assumptions
 from simsales.report.figures import plan_colors
+from simsales.report.files import read_written
 from simsales.report.first_screen import STYLE, headline, verdict_html
 from simsales.report.levers import change_text, effect_text, setting_text
 from simsales.report.plots import Chart
@@ -256,7 +257,7 @@ def figure(chart: Chart, note: str = "") -> str:
     Returns:
         The ``<figure>`` element.
     """
-    data = base64.b64encode(chart.png.read_bytes()).decode("ascii")
+    data = base64.b64encode(read_written(chart.png)).decode("ascii")  # maybe not yet renamed
     how = f'<p class="how">{escape(note)}</p>' if note else ""
     return (f'<figure id="chart-{escape(chart.name)}"><img src="data:image/png;base64,{data}" '
             f'alt="{escape(chart.title)}"><figcaption>{escape(chart.title)} '

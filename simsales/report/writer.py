@@ -10,7 +10,7 @@ from simsales.analysis.levers import LeverReport
 from simsales.analysis.verdict import verdict
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.results import with_plan_months
-from simsales.report.files import atomic_write_text
+from simsales.report.files import atomic_write_text, together
 from simsales.report.html import render
 from simsales.report.plots import Chart, write_charts
 from simsales.report.units import money
@@ -47,15 +47,17 @@ def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, sou
             their own section (None: no such section).
 
     Returns:
-        The files written.
+        The files written: all of them, or none when interrupted
+        (:func:`~simsales.report.files.together`).
     """
     out_dir = Path(out_dir)
     result = with_plan_months(result, scenario)  # the scenario's revenue plan and months, as it gives them
     comparison = compare(result, scenario, baseline)
     decision = verdict(result, scenario, comparison, money=money)
-    charts = write_charts(result, scenario, out_dir / "charts", comparison.baseline)
-    page = atomic_write_text(out_dir / "report.html",
-                             render(result, scenario, comparison, charts, source, decision, levers))
-    book = write_workbook(out_dir / "report.xlsx", result, scenario, comparison, source, decision,
-                          levers) if xlsx else None
+    with together():  # all or none: never this run's charts beside an earlier report's page
+        charts = write_charts(result, scenario, out_dir / "charts", comparison.baseline)
+        page = atomic_write_text(out_dir / "report.html",
+                                 render(result, scenario, comparison, charts, source, decision, levers))
+        book = write_workbook(out_dir / "report.xlsx", result, scenario, comparison, source, decision,
+                              levers) if xlsx else None
     return ReportFiles(page, charts, book)
