@@ -60,6 +60,19 @@ def test_a_result_whose_only_loss_is_chains_cut_has_capacity_as_its_bottleneck()
     assert "2.1M RUB" in bottleneck(m, 91, currency="RUB", money=money).text
 
 
+def test_the_capacity_sentence_s_parts_add_up_to_its_total():
+    # Per replication the parts vary apart: their P50s (190 and 40) add up to 230, the P50 of the total
+    # loss is 217; the sentence splits its total in their proportion, so a reader's sum is the total.
+    rng = np.random.default_rng(5)
+    cut, never = rng.integers(150, 230, REPS), rng.integers(20, 60, REPS)
+    neck = bottleneck(metrics(leads=1000, chains_cut=cut, untouched_leads=never, revenue_net=7.9e6), 91)
+    total = int(neck.text.split("of leads (")[1].split(")")[0].replace(",", ""))
+    dropped = int(neck.text.split("time: ")[1].split(" leads dropped")[0].replace(",", ""))
+    never_called = int(neck.text.split(" and ")[1].split(" never called")[0].replace(",", ""))
+    assert dropped + never_called == total, neck.text
+    assert abs(dropped / total - np.median(cut) / (np.median(cut) + np.median(never))) < 0.01
+
+
 def test_the_report_never_says_capacity_holds_when_capacity_is_the_bottleneck():
     # 3% of leads lost for lack of time: under the 5% mark, but the only loss, so the bottleneck;
     # the report's paragraph said "Fix first: Capacity ... capacity holds" (the run said it is short).

@@ -196,13 +196,27 @@ def _median(x: np.ndarray) -> float:
     return float(np.median(x)) if x.size else 0.0
 
 
+def _parts(total: float, cut: float, never: float) -> tuple[float, float]:
+    """``total`` (leads, whole) split in the proportion ``cut : never``, so the two add up to it when written.
+
+    The P50s of the parts do not add up to the P50 of their sum; a sentence that gives a total and its
+    parts must (a reader adds them).
+    """
+    total = round(total)
+    if cut + never <= 0:
+        return float(total), 0.0
+    first = float(round(total * cut / (cut + never)))
+    return first, float(total - first)
+
+
 def _bottleneck_text(kind: str, share: float, metrics: pd.DataFrame, cost: str | None) -> str:
     n = f"{share * _p50(metrics, 'leads'):,.0f}"
     pct = f"{100 * share:.0f}%" if share >= 0.01 or share == 0 else f"{100 * share:.1f}%"
     tail = f": about {cost} of net revenue." if cost else "."
     match kind:
         case "capacity":
-            cut, never = _p50(metrics, "chains_cut"), _p50(metrics, "untouched_leads")
+            cut, never = _parts(share * _p50(metrics, "leads"), _p50(metrics, "chains_cut"),
+                                _p50(metrics, "untouched_leads"))
             span = (", not counting what the hires the span rule held back would have worked"
                     if _p50(metrics, "hires_deferred") or _p50(metrics, "hires_refused") else "")
             return (f"Capacity: {pct} of leads ({n}) were not worked for lack of managers' time: "
