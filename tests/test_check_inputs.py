@@ -29,6 +29,7 @@ from simsales.world import pipeline
 
 from .conftest import SMALL
 from .test_pipeline_start import first_doc, second_doc
+from .test_regression import edited_scenario as edited
 
 runner = CliRunner()
 
@@ -84,14 +85,6 @@ def small_baseline(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("baseline") / "small.json"
     made = cli("baseline", SMALL, "-n", 6, "-o", path)
     assert made.exit_code == 0, made.output
-    return path
-
-
-def edited(tmp_path: Path, old: str, new: str) -> Path:
-    text = SMALL.read_text()
-    assert old in text
-    path = tmp_path / "small.yaml"
-    path.write_text(text.replace(old, new))
     return path
 
 

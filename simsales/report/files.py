@@ -104,15 +104,10 @@ def together() -> Iterator[None]:
         yield
         with held_back():
             _pending = None
-            for number, (tmp, path) in enumerate(pending):
-                try:
-                    os.replace(tmp, path)
-                except BaseException:
-                    for left, _ in pending[number:]:
-                        left.unlink(missing_ok=True)
-                    raise
+            for tmp, path in pending:
+                os.replace(tmp, path)
                 _written.append(path)
-    except BaseException:
+    except BaseException:  # the temporary files not renamed yet (a renamed one is gone: nothing to do)
         for tmp, _ in pending:
             tmp.unlink(missing_ok=True)
         raise
