@@ -162,3 +162,22 @@ def test_a_plan_that_hires_nobody_has_no_hires_to_measure_and_no_difference_in_t
         assert grow[metric].between(0, 1).all()  # grow hires every replication
         row = compare(result, small).differences.set_index(["plan", "metric"]).loc[("grow", metric)]
         assert np.isnan(row["mean"]) and np.isnan(row["p_better"])
+
+
+def test_run_and_compare_name_each_plan_one_way_the_verdict_and_the_tables_alike(tmp_path):
+    text = SMALL.read_text()
+    for name, label in (("hold", "Hold: no hires"), ("grow", "Grow: 5 in July")):
+        assert f"  - name: {name}\n" in text
+        text = text.replace(f"  - name: {name}\n", f"  - name: {name}\n    label: \"{label}\"\n")
+    labelled = tmp_path / "labelled.yaml"
+    labelled.write_text(text)
+    for command in ("compare", "run"):
+        outcome = runner.invoke(app, [command, str(labelled), "-n", "2"])
+        assert outcome.exit_code == 0, outcome.output
+        said = " ".join(outcome.output.split())
+        assert "Plan 'Hold: no hires'" in said or "Plan 'Grow: 5 in July'" in said   # the verdict
+        assert "Against Hold: no hires" in said                                     # the tables
+        assert "Against hold" not in said and "'hold'" not in said and "'grow'" not in said
+        assert "│ hold " not in outcome.output and "┃ grow ┃" not in outcome.output
+        if command == "compare":
+            assert "vs Hold: no hires" in said and "│ Grow: 5 in July │" in outcome.output  # month by month

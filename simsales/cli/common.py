@@ -14,7 +14,7 @@ the rest documents the code.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -211,13 +211,16 @@ def report_folder(file: Path, out_dir: Path | None) -> Path:
     return out_dir if out_dir is not None else Path("reports") / file.stem
 
 
-def comparison_table(result: RunResult, comparison: Comparison, currency: str) -> Table:
+def comparison_table(result: RunResult, comparison: Comparison, currency: str,
+                     labels: Mapping[str, str] | None = None) -> Table:
     """The paired differences against the baseline plan (`simsales compare`, and `run` with plans).
 
     Args:
         result: the run.
         comparison: its plans against the baseline.
         currency: the scenario's currency.
+        labels: plan name -> the name to print, as the verdict does
+            (:func:`simsales.cli.headline.plan_names`; None: the names).
 
     Returns:
         Rows: key metrics; columns: plans; cells: P10 / P50 / P90 of plan -
@@ -225,12 +228,13 @@ def comparison_table(result: RunResult, comparison: Comparison, currency: str) -
     """
     diffs = comparison.differences
     plans = list(dict.fromkeys(diffs["plan"]))
-    table = Table(title=f"Against {literal(comparison.baseline)}, paired over "
+    name = dict(labels or {})
+    table = Table(title=f"Against {literal(name.get(comparison.baseline, comparison.baseline))}, paired over "
                         f"{counted(result.replications, 'replication')}: P10 / P50 / P90 of the difference, "
                         f"P(better); money in {literal(currency)}")
     table.add_column("metric")
     for plan in plans:
-        table.add_column(literal(plan), justify="right")
+        table.add_column(literal(name.get(plan, plan)), justify="right")
     by = diffs.set_index(["plan", "metric"])
     for metric in dict.fromkeys(diffs["metric"]):
         cells = []
