@@ -70,7 +70,7 @@ def test_two_identical_plans_differ_by_exactly_zero(small):
         assert np.all((values == 0) | np.isnan(values)), column
     assert not diffs.loc[diffs["metric"] == "revenue_net", "mean"].isna().any()
     assert ((diffs["p_better"] == 0) | diffs["p_better"].isna()).all()
-    assert (comparison.months["revenue_vs_baseline"] == 0).all()
+    assert (comparison.months["gross_revenue_vs_baseline"] == 0).all()
 
 
 def test_unknown_baseline_is_an_error(result):
@@ -88,8 +88,8 @@ def test_monthly_view_splits_headcount_and_lists_every_month(result, small):
     grow = result.plans["grow"].series
     row = months[months["plan"] == "grow"].iloc[0]
     assert row["hires_deferred"] == pytest.approx(grow["hires_deferred_month"][:, 0].mean())
-    assert row["revenue_p50"] == pytest.approx(np.median(grow["revenue_gross_month"][:, 0]))
-    assert (months.loc[months["plan"] == "hold", "revenue_vs_baseline"] == 0).all()
+    assert row["gross_revenue_p50"] == pytest.approx(np.median(grow["revenue_gross_month"][:, 0]))
+    assert (months.loc[months["plan"] == "hold", "gross_revenue_vs_baseline"] == 0).all()
 
 
 runner = CliRunner()
@@ -104,6 +104,9 @@ def test_cli_compare_prints_the_tables_and_json():
     parsed = json.loads(doc.stdout)
     assert parsed["baseline"] == "grow"
     assert {d["plan"] for d in parsed["differences"]} == {"hold"}
+    # The month view's money is gross (received in the month): its keys say so.
+    money = {k for k in parsed["months"][0] if "revenue" in k}
+    assert money == {"gross_revenue_p10", "gross_revenue_p50", "gross_revenue_p90", "gross_revenue_vs_baseline"}
     # The key metrics, and the touch chains cut for lack of time (a capacity loss).
     shown = set(KEY_METRICS) | {"chains_cut"} | set(TEAM_KEY_METRICS)
     assert {d["metric"] for d in parsed["differences"]} == shown

@@ -93,9 +93,9 @@ def monthly_table(comparison: Comparison, currency: str, measure: str = "net rev
         plan_cells = (("-", "-") if math.isnan(r.revenue_plan) else (money(r.revenue_plan), percent(r.p_plan))
                       ) if with_plan else ()
         table.add_row(Text(shown.get(r.plan, r.plan)), r.month, f"{count(r.headcount)} ({count(r.ramped)})",
-                      f"{count(r.hires_made)} / {count(r.hires_deferred)}", money(r.revenue_p50),
-                      "-" if r.plan == comparison.baseline else fmt(r.revenue_vs_baseline, "revenue_gross",
-                                                                    signed=True), *plan_cells)
+                      f"{count(r.hires_made)} / {count(r.hires_deferred)}", money(r.gross_revenue_p50),
+                      "-" if r.plan == comparison.baseline
+                      else fmt(r.gross_revenue_vs_baseline, "revenue_gross", signed=True), *plan_cells)
     return table
 
 
