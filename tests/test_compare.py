@@ -106,7 +106,8 @@ def test_cli_compare_prints_the_tables_and_json():
     assert {d["plan"] for d in parsed["differences"]} == {"hold"}
     # The month view's money is gross (received in the month): its keys say so.
     money = {k for k in parsed["months"][0] if "revenue" in k}
-    assert money == {"gross_revenue_p10", "gross_revenue_p50", "gross_revenue_p90", "gross_revenue_vs_baseline"}
+    assert money == {"gross_revenue_p10", "gross_revenue_p50", "gross_revenue_p90",
+                     "gross_revenue_vs_baseline"}
     # The key metrics, and the touch chains cut for lack of time (a capacity loss).
     shown = set(KEY_METRICS) | {"chains_cut"} | set(TEAM_KEY_METRICS)
     assert {d["metric"] for d in parsed["differences"]} == shown
