@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -214,6 +215,20 @@ def test_cli_backtest_answers_first_and_writes_its_files(export_dir, tmp_path):
     assert doc["compared"] == 12 and doc["verdict"] == first and len(doc["weeks"]) == 12
     table = pd.read_csv(tmp_path / "bt" / "backtest.csv")
     assert table["inside"].sum() == doc["inside"]
+
+
+def test_cli_backtest_says_the_rows_the_reader_could_not_use(export_dir, tmp_path):
+    """As `run --pipeline` and `calibrate` do: the backtest said nothing of rows it left out."""
+    folder = tmp_path / "export"
+    shutil.copytree(export_dir, folder)
+    calls = pd.read_csv(folder / "calls.csv", dtype=str, keep_default_na=False)
+    stray = calls.iloc[[0]].assign(lead_id="no-such-lead")
+    pd.concat([calls, stray]).to_csv(folder / "calls.csv", index=False)
+    res = CliRunner().invoke(app, ["backtest", str(folder), "--until", "2026-07-21", "--days", "7", "-n", "5"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "warning: calls.csv: 1 row(s) name a lead not in leads.csv" in said and "left out" in said
+    assert "warning:" not in res.stdout  # on stderr, with the progress: the results stay clean
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ the rest documents the code.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -37,8 +37,8 @@ from simsales.scenario.loader import InputError, load_scenario
 
 __all__ = ["EngineName", "EngineOpt", "ExecutorOpt", "FileArg", "FormatOpt", "PlanOpt", "RepsOpt",
            "SchedulerOpt", "SeedOpt", "WorkersOpt", "check_out_dir", "check_plans", "command_help",
-           "comparison_table", "err", "fail", "literal", "load", "note", "out", "report_folder",
-           "simulate", "write_report_files"]
+           "comparison_table", "err", "export_notes", "fail", "literal", "load", "note", "out",
+           "report_folder", "simulate", "write_report_files"]
 
 EngineName = Literal[ENGINE_NAMES]  # type: ignore[valid-type]  # the engines' names, from their table
 
@@ -82,6 +82,19 @@ def command_help(command: Callable[..., None]) -> str:
         The paragraph (the Args section below it is for readers of the code).
     """
     return (inspect.getdoc(command) or "").split("\n\n")[0]
+
+
+def export_notes(lines: Iterable[str]) -> None:
+    """Print what a CRM export's reader (and its open pipeline) assumed or could not use, on stderr.
+
+    `run` and `compare` with a pipeline, `calibrate` and `backtest` all say them this way.
+
+    Args:
+        lines: the notes (:attr:`simsales.crm.export.Export.notes`, or an open pipeline's):
+            rows left out, owners not kept and an empty pipeline are warnings, the rest notes.
+    """
+    for line in lines:
+        note(line, "warning" if any(w in line for w in _WARN) else "note")
 
 
 def load(file: Path, pipeline: Path | None = None, preset: str | None = None,
@@ -132,8 +145,7 @@ def load(file: Path, pipeline: Path | None = None, preset: str | None = None,
                                   field="--pipeline" if pipeline is not None else "pipeline")) from None
         from simsales.world.owners import unmatched
 
-        for line in open_leads.notes:  # rows left out and owners not kept are warnings
-            note(line, "warning" if any(w in line for w in _WARN) else "note")
+        export_notes(open_leads.notes)  # the reader's, then the pipeline's
         for line in unmatched(scenario, open_leads):
             note(line, "warning")
         known = {c.name for c in scenario.channels}
