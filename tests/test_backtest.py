@@ -128,6 +128,15 @@ def test_coverage_counts_and_the_answer_first():
     assert good.verdict().startswith("24 of 24") and "about as far as they say" in good.verdict()
 
 
+def test_a_one_week_backtest_says_1_of_1_week():
+    weeks = week_edges(dt.date(2026, 8, 5), 7)
+    forecast = {m: np.arange(101.0)[:, None] for m in BACKTEST_METRICS}
+    actual = {m: np.array([95.0]) for m in BACKTEST_METRICS}
+    bt = Backtest(until=dt.date(2026, 8, 4), days=7, warmup_days=0, replications=101, seed=1, weeks=weeks,
+                  actual=actual, forecast=forecast, scenario=None)
+    assert bt.misses()[0] == "leads: 1 of 1 week above P90"  # was "1 of 1 weeks"
+
+
 def test_the_forecast_starts_a_warm_up_before_the_date_with_the_same_team(simulated):
     doc, scenario, _ = simulated
     w = warmup_days(scenario)
