@@ -233,7 +233,8 @@ def test_cli_backtest_says_the_rows_the_reader_could_not_use(export_dir, tmp_pat
     calls = pd.read_csv(folder / "calls.csv", dtype=str, keep_default_na=False)
     stray = calls.iloc[[0]].assign(lead_id="no-such-lead")
     pd.concat([calls, stray]).to_csv(folder / "calls.csv", index=False)
-    res = CliRunner().invoke(app, ["backtest", str(folder), "--until", "2026-07-21", "--days", "7", "-n", "5"])
+    res = CliRunner().invoke(app, ["backtest", str(folder), "--until", "2026-07-21", "--days", "7",
+                                   "-n", "5"])
     assert res.exit_code == 0, res.output
     said = " ".join(res.stderr.split())
     assert "warning: calls.csv: 1 row(s) name a lead not in leads.csv" in said and "left out" in said
