@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -127,6 +128,15 @@ def test_coverage_counts_and_the_answer_first():
     assert good.verdict().startswith("24 of 24") and "about as far as they say" in good.verdict()
 
 
+def test_a_one_week_backtest_says_1_of_1_week():
+    weeks = week_edges(dt.date(2026, 8, 5), 7)
+    forecast = {m: np.arange(101.0)[:, None] for m in BACKTEST_METRICS}
+    actual = {m: np.array([95.0]) for m in BACKTEST_METRICS}
+    bt = Backtest(until=dt.date(2026, 8, 4), days=7, warmup_days=0, replications=101, seed=1, weeks=weeks,
+                  actual=actual, forecast=forecast, scenario=None)
+    assert bt.misses()[0] == "leads: 1 of 1 week above P90"  # was "1 of 1 weeks"
+
+
 def test_the_forecast_starts_a_warm_up_before_the_date_with_the_same_team(simulated):
     doc, scenario, _ = simulated
     w = warmup_days(scenario)
@@ -214,6 +224,21 @@ def test_cli_backtest_answers_first_and_writes_its_files(export_dir, tmp_path):
     assert doc["compared"] == 12 and doc["verdict"] == first and len(doc["weeks"]) == 12
     table = pd.read_csv(tmp_path / "bt" / "backtest.csv")
     assert table["inside"].sum() == doc["inside"]
+
+
+def test_cli_backtest_says_the_rows_the_reader_could_not_use(export_dir, tmp_path):
+    """As `run --pipeline` and `calibrate` do: the backtest said nothing of rows it left out."""
+    folder = tmp_path / "export"
+    shutil.copytree(export_dir, folder)
+    calls = pd.read_csv(folder / "calls.csv", dtype=str, keep_default_na=False)
+    stray = calls.iloc[[0]].assign(lead_id="no-such-lead")
+    pd.concat([calls, stray]).to_csv(folder / "calls.csv", index=False)
+    res = CliRunner().invoke(app, ["backtest", str(folder), "--until", "2026-07-21", "--days", "7",
+                                   "-n", "5"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert "warning: calls.csv: 1 row(s) name a lead not in leads.csv" in said and "left out" in said
+    assert "warning:" not in res.stdout  # on stderr, with the progress: the results stay clean
 
 
 @pytest.mark.slow

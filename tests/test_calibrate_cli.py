@@ -102,6 +102,17 @@ def test_the_report_leads_with_the_answer_and_loads_nothing(small):
     assert "Distrust" in html and "Kept at a default" in html
 
 
+def test_the_page_and_the_header_count_each_table_in_its_rows_noun(small):
+    _, export = small
+    cal = dataclasses.replace(calibrate(export), counts={"leads": 1, "calls": 2_500, "staff": 1,
+                                                         "payments": 1, "shifts": 3})
+    said = "1 lead, 2,500 calls, 1 person, 1 payment, 3 shifts"  # was "1 leads, ... 1 staff, 1 payments"
+    assert said in render(cal, "export/")
+    assert f"({said})" in cal.header()[0]
+    cal = dataclasses.replace(cal, counts={"staff": 12, "payments": 2})
+    assert "12 people, 2 payments" in render(cal, "export/") and "(12 people, 2 payments)" in cal.header()[0]
+
+
 def test_the_command_writes_the_scenario_and_the_report(small, tmp_path):
     _, export = small
     folder = tmp_path / "export"

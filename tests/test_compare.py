@@ -70,7 +70,7 @@ def test_two_identical_plans_differ_by_exactly_zero(small):
         assert np.all((values == 0) | np.isnan(values)), column
     assert not diffs.loc[diffs["metric"] == "revenue_net", "mean"].isna().any()
     assert ((diffs["p_better"] == 0) | diffs["p_better"].isna()).all()
-    assert (comparison.months["revenue_vs_baseline"] == 0).all()
+    assert (comparison.months["gross_revenue_vs_baseline"] == 0).all()
 
 
 def test_unknown_baseline_is_an_error(result):
@@ -88,8 +88,8 @@ def test_monthly_view_splits_headcount_and_lists_every_month(result, small):
     grow = result.plans["grow"].series
     row = months[months["plan"] == "grow"].iloc[0]
     assert row["hires_deferred"] == pytest.approx(grow["hires_deferred_month"][:, 0].mean())
-    assert row["revenue_p50"] == pytest.approx(np.median(grow["revenue_gross_month"][:, 0]))
-    assert (months.loc[months["plan"] == "hold", "revenue_vs_baseline"] == 0).all()
+    assert row["gross_revenue_p50"] == pytest.approx(np.median(grow["revenue_gross_month"][:, 0]))
+    assert (months.loc[months["plan"] == "hold", "gross_revenue_vs_baseline"] == 0).all()
 
 
 runner = CliRunner()
@@ -104,6 +104,10 @@ def test_cli_compare_prints_the_tables_and_json():
     parsed = json.loads(doc.stdout)
     assert parsed["baseline"] == "grow"
     assert {d["plan"] for d in parsed["differences"]} == {"hold"}
+    # The month view's money is gross (received in the month): its keys say so.
+    money = {k for k in parsed["months"][0] if "revenue" in k}
+    assert money == {"gross_revenue_p10", "gross_revenue_p50", "gross_revenue_p90",
+                     "gross_revenue_vs_baseline"}
     # The key metrics, and the touch chains cut for lack of time (a capacity loss).
     shown = set(KEY_METRICS) | {"chains_cut"} | set(TEAM_KEY_METRICS)
     assert {d["metric"] for d in parsed["differences"]} == shown
@@ -162,3 +166,22 @@ def test_a_plan_that_hires_nobody_has_no_hires_to_measure_and_no_difference_in_t
         assert grow[metric].between(0, 1).all()  # grow hires every replication
         row = compare(result, small).differences.set_index(["plan", "metric"]).loc[("grow", metric)]
         assert np.isnan(row["mean"]) and np.isnan(row["p_better"])
+
+
+def test_run_and_compare_name_each_plan_one_way_the_verdict_and_the_tables_alike(tmp_path):
+    text = SMALL.read_text()
+    for name, label in (("hold", "Hold: no hires"), ("grow", "Grow: 5 in July")):
+        assert f"  - name: {name}\n" in text
+        text = text.replace(f"  - name: {name}\n", f"  - name: {name}\n    label: \"{label}\"\n")
+    labelled = tmp_path / "labelled.yaml"
+    labelled.write_text(text)
+    for command in ("compare", "run"):
+        outcome = runner.invoke(app, [command, str(labelled), "-n", "2"])
+        assert outcome.exit_code == 0, outcome.output
+        said = " ".join(outcome.output.split())
+        assert "Plan 'Hold: no hires'" in said or "Plan 'Grow: 5 in July'" in said   # the verdict
+        assert "Against Hold: no hires" in said                                     # the tables
+        assert "Against hold" not in said and "'hold'" not in said and "'grow'" not in said
+        assert "│ hold " not in outcome.output and "┃ grow ┃" not in outcome.output
+        if command == "compare":
+            assert "vs Hold: no hires" in said and "│ Grow: 5 in July │" in outcome.output  # month by month

@@ -126,7 +126,7 @@ def test_a_call_a_few_minutes_early_is_kept_with_a_note(folder):
     edit(folder, "calls", 7, "started_at", "2026-03-03T10:00:00+03:00")  # L03 created 10:05
     export = read_export(folder, tz=TZ)
     assert len(export.calls) == 20
-    assert any("1 call(s) up to 10 minutes before their lead was created" in n for n in export.notes)
+    assert any("1 call up to 10 minutes before their lead was created" in n for n in export.notes)
 
 
 def test_a_manager_not_in_staff_is_a_note_all_unknown_is_an_error(folder):

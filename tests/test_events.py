@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -275,6 +276,10 @@ def test_cli_writes_the_export_and_refuses_two_plans(tmp_path):
     res = runner.invoke(app, ["run", str(SMALL), "--events", str(tmp_path / "ev"), "--replication", "1"])
     assert res.exit_code == 0, res.output
     assert "reference engine" in res.output
+    # Each table counted in its rows' noun: "1,234 stage entries, 9 people", never "9 staff" or "1 payments".
+    said = " ".join(res.output.split())
+    assert re.search(r"\d leads, [\d,]+ stage entries, [\d,]+ calls, \d+ people, [\d,]+ payments?, "
+                     r"[\d,]+ shifts; written to", said), said
     for name in ("leads", "stages", "calls", "staff", "payments", "shifts"):
         assert any(p.stem == name for p in (tmp_path / "ev").iterdir()), name
     res = runner.invoke(app, ["run", str(SMALL), "--events", str(tmp_path / "ev2"), "--plan", "hold",

@@ -16,6 +16,7 @@ from simsales.analysis import baselines, regression
 from simsales.analysis.baselines import Baseline
 from simsales.analysis.regression import ALPHA, compare, decide, default_tolerance, shift_p_value
 from simsales.cli import app
+from simsales.cli import regression as regression_cli
 from simsales.montecarlo.metrics import METRICS
 from simsales.scenario.loader import InputError
 
@@ -227,6 +228,44 @@ def test_same_inputs_must_reproduce_every_value(baseline_file):
     assert report.mode == "reproduction"
     assert [(r.plan, r.metric) for r in report.failed] == [("hold", "won")]
     assert compare(base, base).failed == []
+
+
+def test_the_verdict_line_says_plans_apart_from_the_metric_checks(baseline_file, capsys):
+    base = baselines.load_baseline(baseline_file)
+    doc = base.model_dump()
+    doc["seed"] = 8
+    doc["plans"]["extra"] = doc["plans"].pop("grow")
+    now = Baseline.model_validate(doc)
+    report = compare(base, now)
+    regression_cli.print_report(report, base, now, {}, show_all=False)
+    said = flat(capsys.readouterr().out)
+    # A plan of one side only is no metric check: it is said apart, and the checks are counted alone.
+    assert "plan grow is in the baseline but not in this run" in said
+    assert "plan extra is in this run but not in the baseline" in said
+    assert f"none of the {report.tests} metric checks moved" in said
+    assert f"of {report.tests} moved" not in said
+
+
+def test_a_changed_revenue_plan_is_said_apart_from_the_metric_checks(baseline_file, capsys):
+    base = baselines.load_baseline(baseline_file)
+    doc = base.model_dump()
+    doc["scenario"]["sha256"] = "0" * 64  # the file was edited: its revenue plan
+    doc["revenue_plan"] = base.revenue_plan / 2
+    doc["plans"]["hold"]["summary"]["p_plan"] = 0.9
+    now = Baseline.model_validate(doc)
+    report = compare(base, now)
+    regression_cli.print_report(report, base, now, {}, show_all=False)
+    said = flat(capsys.readouterr().out)
+    assert f"none of the {report.tests} metric checks moved" in said
+    assert "the chance of making the new revenue plan changed: hold.p_plan" in said and "90.0%" in said
+
+
+def test_a_reproduction_passes_saying_every_check_matched_exactly(baseline_file, capsys):
+    base = baselines.load_baseline(baseline_file)
+    report = compare(base, base)
+    regression_cli.print_report(report, base, base, {}, show_all=False)
+    said = flat(capsys.readouterr().out)
+    assert f"PASS: all {report.tests} metric checks matched exactly" in said and "moved" not in said
 
 
 # --- the commands ----------------------------------------------------------------------

@@ -489,6 +489,51 @@ def test_a_probability_written_as_a_percentage_says_what_was_meant():
     assert "did you mean 0.06 (6%)?" in error_of(doc).message
 
 
+@pytest.mark.parametrize("value", [1.1, 1.5, 150])
+def test_a_share_just_past_1_is_not_read_as_a_percentage(value):
+    """1.1 for a probability is a share past its end, not 1.1%: the hint offered "0.011 (1.1%)"."""
+    doc = q3()
+    doc["funnel"]["offer"]["p"] = value
+    assert error_of(doc).message == f"expected a probability in [0, 1], got {value:g}"
+    doc = q3()
+    doc["benchmarks"]["contact_rate"] = value
+    assert error_of(doc).message == f"expected a number between 0 and 1, got {value:g}"
+    doc = q3()
+    doc["team"]["ramp"] = {"months": [0.4, value]}
+    assert "did you mean" not in error_of(doc).message
+    doc = q3()
+    doc["funnel"]["offer"]["p"] = {"uniform": [0.5, value]}
+    assert "percentages" not in error_of(doc).message
+
+
+def test_a_number_that_reads_as_a_percentage_gets_the_range_and_the_percentage():
+    doc = q3()
+    doc["benchmarks"]["contact_rate"] = 35
+    assert error_of(doc).message == "expected a number between 0 and 1, got 35; did you mean 0.35 (35%)?"
+    doc = q3()
+    doc["funnel"]["offer"]["p"] = 2
+    assert error_of(doc).message.endswith("got 2; did you mean 0.02 (2%)?")
+
+
+def test_every_field_at_most_1_is_at_least_0_as_its_message_says():
+    """The message of a number above 1 says "between 0 and 1": no field capped at 1 may go below 0."""
+    from simsales.scenario import Scenario
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("maximum") == 1:
+                yield node
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    capped = list(walk(Scenario.model_json_schema()))
+    assert capped
+    assert all(c.get("minimum") == 0 or c.get("exclusiveMinimum") == 0 for c in capped), capped
+
+
 @pytest.mark.parametrize(("written", "minutes"), [
     ("10 minutes", 10), ("10 min", 10), ("10m", 10), ("2 hours", 120), ("1.5h", 90), ("1 day", 1440),
     ("5 days", 7200), ("2d", 2880), ("1 week", 10080), (90, 90), ("90", 90)])

@@ -229,6 +229,14 @@ def test_identical_plans_have_no_winner():
     assert v.text.startswith("No plan wins on net revenue: 'hold' and 'twin' give the same")
 
 
+def test_the_verdict_names_plans_as_it_is_told_two_of_one_label_apart():
+    result = run_of(hold=metrics(revenue_net=10e6), grow=metrics(revenue_net=12e6))
+    scenario = scenario_of("hold", "grow", label_hold="Plan", label_grow="Plan")
+    v = verdict(result, scenario, labels={"hold": "Plan (hold)", "grow": "Plan (grow)"})
+    assert v.text.startswith("Plan 'Plan (grow)' wins on net revenue") and "over 'Plan (hold)'" in v.text
+    assert (v.best_plan, v.vs_plan) == ("grow", "hold")  # the JSON keeps the names
+
+
 def test_one_plan_has_no_best_plan_but_a_bottleneck_and_the_json_shape():
     result = run_of(hold=metrics(revenue_net=np.linspace(8e6, 12e6, REPS), leads=1000, chains_cut=250))
     v = verdict(result, scenario_of("hold", label_hold="Hold the team"), money=money)

@@ -168,8 +168,9 @@ class Backtest:
         for metric, rows in table.groupby("metric", sort=False):
             above, below = int((rows["side"] == "above").sum()), int((rows["side"] == "below").sum())
             known = int((rows["side"] != "unknown").sum())
-            parts = ([f"{above} of {known} weeks above P90"] if above else []) + \
-                    ([f"{below} of {known} weeks below P10"] if below else [])
+            weeks = "week" if known == 1 else "weeks"  # "1 of 1 week" (report.units.counted is above here)
+            parts = ([f"{above} of {known} {weeks} above P90"] if above else []) + \
+                    ([f"{below} of {known} {weeks} below P10"] if below else [])
             if parts:
                 lines.append(f"{metric}: {', '.join(parts)}")
         return lines

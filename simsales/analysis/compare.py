@@ -188,9 +188,9 @@ def monthly_view(result: RunResult, months: Sequence[str], baseline: str | None 
     ``team_leads_left``, ``vacancies_open`` (at the month's end), all means
     over replications (``headcount`` is last month's plus ``hires_made``
     less ``left``, ``fired`` and ``promoted``);
-    ``revenue_p10``/``revenue_p50``/``revenue_p90`` (gross money received in
-    the month) and ``revenue_vs_baseline`` (mean paired difference), in
-    the scenario's currency.  With a month-by-month revenue plan
+    ``gross_revenue_p10``/``gross_revenue_p50``/``gross_revenue_p90`` (gross
+    money received in the month) and ``gross_revenue_vs_baseline`` (mean
+    paired difference), in the scenario's currency.  With a month-by-month revenue plan
     (``result.revenue_plan_months``), also ``revenue_plan`` (the month's
     target, NaN for a month without one) and ``p_plan`` (the share of
     replications whose revenue that month reaches it, measured on
@@ -222,10 +222,10 @@ def monthly_view(result: RunResult, months: Sequence[str], baseline: str | None 
             "hires_deferred": s["hires_deferred_month"].mean(axis=0),
             **{column: s[name].mean(axis=0) if name in s else np.zeros(len(months))
                for column, name in TEAM_MONTH_COLUMNS.items()},
-            "revenue_p10": p10,
-            "revenue_p50": p50,
-            "revenue_p90": p90,
-            "revenue_vs_baseline": (revenue - base_revenue).mean(axis=0),
+            "gross_revenue_p10": p10,
+            "gross_revenue_p50": p50,
+            "gross_revenue_p90": p90,
+            "gross_revenue_vs_baseline": (revenue - base_revenue).mean(axis=0),
         }))
         if result.revenue_plan_months:
             measured, _ = month_revenue(plan_result)

@@ -241,6 +241,22 @@ class Report:
         """The rows that fail the check."""
         return [r for r in self.rows if r.failed]
 
+    def plans(self, verdict: str) -> list[str]:
+        """The plans of one side only: ``plan removed`` (in the baseline only) or ``plan added``.
+
+        Args:
+            verdict: ``plan removed`` or ``plan added``.
+
+        Returns:
+            Their names, sorted.
+        """
+        return [r.plan for r in self.rows if r.verdict == verdict]
+
+    @property
+    def metrics_failed(self) -> list[Row]:
+        """The failed rows of the :attr:`tests` (plan, metric) tests: no plan row, no ``p_plan`` row."""
+        return [r for r in self.failed if r.metric not in ("-", "p_plan")]
+
 
 def reproduction(base: Baseline, now: Baseline) -> bool:
     """Whether the numbers must match exactly: same version, scenario file and pipeline export, seed, engine.

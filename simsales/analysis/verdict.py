@@ -26,7 +26,7 @@ are written in full with thousands separators.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,13 +93,15 @@ def _horizon_phrase(days: int) -> str:
     return f"over {days} days"
 
 
-def _label(scenario: Scenario, name: str) -> str:
+def _label(scenario: Scenario, name: str, labels: Mapping[str, str] | None = None) -> str:
+    if labels is not None and name in labels:
+        return labels[name]
     plan = next((p for p in scenario.plans if p.name == name), None)
     return getattr(plan, "label", None) or name
 
 
 def verdict(result: RunResult, scenario: Scenario, comparison: Comparison | None = None, *,
-            money: Callable[..., str] | None = None) -> Verdict:
+            money: Callable[..., str] | None = None, labels: Mapping[str, str] | None = None) -> Verdict:
     """The verdict of a run (rules in the module doc).
 
     Args:
@@ -109,6 +111,9 @@ def verdict(result: RunResult, scenario: Scenario, comparison: Comparison | None
         money: ``money(amount, signed=False) -> str`` for amounts in the text
             (pass :func:`simsales.report.units.money` for ``12.3M``); None:
             full amounts (``12,345,678``).
+        labels: plan name -> the name the text gives it, as the tables beside it do (pass
+            :func:`simsales.report.units.plan_labels`: two plans of one label told apart);
+            None: each plan's ``label:``, else its name.
 
     Returns:
         The verdict.
@@ -125,7 +130,7 @@ def verdict(result: RunResult, scenario: Scenario, comparison: Comparison | None
         x = column(metrics, objective)
         x = x[~np.isnan(x)]
         p10, p50, p90 = np.percentile(x, [10, 50, 90]) if x.size else (0.0, 0.0, 0.0)
-        text = (f"Plan '{_label(scenario, name)}': {what} {write(p50)} {currency} "
+        text = (f"Plan '{_label(scenario, name, labels)}': {what} {write(p50)} {currency} "
                 f"{_horizon_phrase(scenario.horizon_days)} (P50; P10-P90 {write(p10)} to "
                 f"{write(p90)}). The bottleneck: {neck.text}")
         return Verdict(objective, None, None, None, neck, text)
@@ -141,7 +146,7 @@ def verdict(result: RunResult, scenario: Scenario, comparison: Comparison | None
     gain = float(np.median(diff)) if diff.size else 0.0
     neck = bottleneck(result.plans[best].metrics, scenario.horizon_days, scenario.benchmarks,
                       currency, money)
-    best_label, vs_label = _label(scenario, best), _label(scenario, vs)
+    best_label, vs_label = _label(scenario, best, labels), _label(scenario, vs, labels)
     if p_better == 0 and gain == 0:
         head = (f"No plan wins on {what}: '{best_label}' and '{vs_label}' give the same in every "
                 f"paired replication.")
@@ -155,7 +160,7 @@ def verdict(result: RunResult, scenario: Scenario, comparison: Comparison | None
         close = paired(result, best, runner_up, objective)
         p_close = float(np.mean(close > 0)) if close.size else 0.0
         if p_close < SURE:
-            head += (f" '{_label(scenario, runner_up)}' is about as good: '{best_label}' beats it in "
+            head += (f" '{_label(scenario, runner_up, labels)}' is about as good: '{best_label}' beats it in "
                      f"{100 * p_close:.0f}% of paired replications "
                      f"({write(float(np.median(close)), signed=True)} {currency}, P50).")
     return Verdict(objective, best, p_better, vs, neck, f"{head} The bottleneck: {neck.text}")

@@ -37,6 +37,7 @@ from simsales.calibrate.skill_weights import fit_skill_weights
 from simsales.calibrate.team import fit_team
 from simsales.calibrate.touch import chain_attempts, fit_touch_chain, reach_of
 from simsales.crm.export import Export
+from simsales.crm.schema import ROW_NOUNS
 
 HORIZON_DAYS = 92
 """The scenario's horizon: a quarter."""
@@ -78,7 +79,9 @@ class Calibration:
 
     def header(self) -> list[str]:
         """The file's header paragraphs: what was fitted from what, and what was not."""
-        counts = ", ".join(f"{count(n)} {name}" for name, n in self.counts.items())
+        # A row's noun for one, else for many (1 payment, 12 people); report.units.counted is above here.
+        counts = ", ".join(f"{count(n)} {ROW_NOUNS[name][count(n) != '1']}"
+                           for name, n in self.counts.items())
         days, on = self.document.get("horizon_days"), self.base
         runs = (f"runs {days} days (a quarter) with one plan, hold: add your plans." if not on else
                 f"runs {days} days with {on}'s plans (their months in this horizon). Every field the export "

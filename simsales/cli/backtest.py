@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from simsales.cli.common import FormatOpt, check_out_dir, command_help
+from simsales.cli.common import FormatOpt, check_out_dir, command_help, export_notes
 from simsales.cli.console import err, fail, literal, out
 from simsales.scenario.checks import date_hint
 from simsales.scenario.limits import MAX_REPLICATIONS
@@ -120,6 +120,7 @@ def backtest_command(
         raise fail(exc) from None
     try:
         export = read_export(folder, preset=preset, mapping=mapping, tz=tz)
+        export_notes(export.notes)  # rows and values the reader could not use, as run and calibrate say them
         check_dates(export, day, days)
         say = (lambda line: err.print(f"{literal(line)} ...", highlight=False)) if format == "table" else None
         result = backtest(export, day, days=days, replications=replications, seed=seed, progress=say, base=on)

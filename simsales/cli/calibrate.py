@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from simsales.cli.common import check_out_dir, command_help, err, fail, literal, note, out
+from simsales.cli.common import check_out_dir, command_help, err, export_notes, fail, literal, note, out
 from simsales.report.units import counted
 from simsales.scenario.checks import date_hint
 
@@ -118,8 +118,7 @@ def calibrate_command(
         # a bug of ours, not the user's: say so plainly
         raise fail(f"the fitted scenario does not validate (please report this): {exc}") from None
     atomic_write_text(out_file, text)
-    for line in export.notes:
-        note(line)
+    export_notes(export.notes)
     for line in cal.warnings:
         note(line, "warning")
     fitted = sum(not c.startswith(("default:", "kept from")) for c in cal.comments.values())

@@ -14,7 +14,7 @@ the rest documents the code.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -37,8 +37,8 @@ from simsales.scenario.loader import InputError, load_scenario
 
 __all__ = ["EngineName", "EngineOpt", "ExecutorOpt", "FileArg", "FormatOpt", "PlanOpt", "RepsOpt",
            "SchedulerOpt", "SeedOpt", "WorkersOpt", "check_out_dir", "check_plans", "command_help",
-           "comparison_table", "err", "fail", "literal", "load", "note", "out", "report_folder",
-           "simulate", "write_report_files"]
+           "comparison_table", "err", "export_notes", "fail", "literal", "load", "note", "out",
+           "report_folder", "simulate", "write_report_files"]
 
 EngineName = Literal[ENGINE_NAMES]  # type: ignore[valid-type]  # the engines' names, from their table
 
@@ -82,6 +82,19 @@ def command_help(command: Callable[..., None]) -> str:
         The paragraph (the Args section below it is for readers of the code).
     """
     return (inspect.getdoc(command) or "").split("\n\n")[0]
+
+
+def export_notes(lines: Iterable[str]) -> None:
+    """Print what a CRM export's reader (and its open pipeline) assumed or could not use, on stderr.
+
+    `run` and `compare` with a pipeline, `calibrate` and `backtest` all say them this way.
+
+    Args:
+        lines: the notes (:attr:`simsales.crm.export.Export.notes`, or an open pipeline's):
+            rows left out, owners not kept and an empty pipeline are warnings, the rest notes.
+    """
+    for line in lines:
+        note(line, "warning" if any(w in line for w in _WARN) else "note")
 
 
 def load(file: Path, pipeline: Path | None = None, preset: str | None = None,
@@ -132,8 +145,7 @@ def load(file: Path, pipeline: Path | None = None, preset: str | None = None,
                                   field="--pipeline" if pipeline is not None else "pipeline")) from None
         from simsales.world.owners import unmatched
 
-        for line in open_leads.notes:  # rows left out and owners not kept are warnings
-            note(line, "warning" if any(w in line for w in _WARN) else "note")
+        export_notes(open_leads.notes)  # the reader's, then the pipeline's
         for line in unmatched(scenario, open_leads):
             note(line, "warning")
         known = {c.name for c in scenario.channels}
@@ -211,13 +223,16 @@ def report_folder(file: Path, out_dir: Path | None) -> Path:
     return out_dir if out_dir is not None else Path("reports") / file.stem
 
 
-def comparison_table(result: RunResult, comparison: Comparison, currency: str) -> Table:
+def comparison_table(result: RunResult, comparison: Comparison, currency: str,
+                     labels: Mapping[str, str] | None = None) -> Table:
     """The paired differences against the baseline plan (`simsales compare`, and `run` with plans).
 
     Args:
         result: the run.
         comparison: its plans against the baseline.
         currency: the scenario's currency.
+        labels: plan name -> the name to print, as the verdict does
+            (:func:`simsales.cli.headline.plan_names`; None: the names).
 
     Returns:
         Rows: key metrics; columns: plans; cells: P10 / P50 / P90 of plan -
@@ -225,12 +240,13 @@ def comparison_table(result: RunResult, comparison: Comparison, currency: str) -
     """
     diffs = comparison.differences
     plans = list(dict.fromkeys(diffs["plan"]))
-    table = Table(title=f"Against {literal(comparison.baseline)}, paired over "
+    name = dict(labels or {})
+    table = Table(title=f"Against {literal(name.get(comparison.baseline, comparison.baseline))}, paired over "
                         f"{counted(result.replications, 'replication')}: P10 / P50 / P90 of the difference, "
                         f"P(better); money in {literal(currency)}")
     table.add_column("metric")
     for plan in plans:
-        table.add_column(literal(plan), justify="right")
+        table.add_column(literal(name.get(plan, plan)), justify="right")
     by = diffs.set_index(["plan", "metric"])
     for metric in dict.fromkeys(diffs["metric"]):
         cells = []

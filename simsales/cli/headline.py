@@ -10,6 +10,8 @@ chains cut exceed :data:`CHAINS_CUT_FLAG` of the leads.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from rich.console import Console
 from rich.table import Table
@@ -19,11 +21,11 @@ from simsales.analysis.compare import Comparison
 from simsales.analysis.verdict import Verdict, verdict
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.revenue_plan import horizon_days_by_month
-from simsales.report.units import fmt, money, percent
+from simsales.report.units import fmt, money, percent, plan_labels
 from simsales.scenario import Scenario
 
 __all__ = ["CHAINS_CUT_FLAG", "LOSSES", "capacity_warning", "horizon_days_by_month", "loss_cell",
-           "month_plan_table", "print_headline", "run_verdict", "share_of_leads"]
+           "month_plan_table", "plan_names", "print_headline", "run_verdict", "share_of_leads"]
 
 CHAINS_CUT_FLAG = 0.05
 """Chains cut above this share of leads (P50) flag a capacity shortage."""
@@ -66,8 +68,21 @@ def loss_cell(result: RunResult, plan: str, metric: str) -> str:
             f"[dim]{fmt(p10, metric)} - {fmt(p90, metric)}[/]")
 
 
+def plan_names(scenario: Scenario, result: RunResult) -> dict[str, str]:
+    """The one name each plan goes by in the output of `run` and `compare`: the verdict's and the tables'.
+
+    Args:
+        scenario: the scenario that made the run.
+        result: the run.
+
+    Returns:
+        Plan name -> its ``label:`` (else its name; :func:`simsales.report.units.plan_labels`).
+    """
+    return plan_labels(scenario, result.plans)
+
+
 def run_verdict(result: RunResult, scenario: Scenario, comparison: Comparison | None = None) -> Verdict:
-    """The run's verdict, money written short.
+    """The run's verdict, money written short and plans named as the tables name them.
 
     Args:
         result: the run.
@@ -77,15 +92,17 @@ def run_verdict(result: RunResult, scenario: Scenario, comparison: Comparison | 
     Returns:
         The verdict (:func:`simsales.analysis.verdict.verdict`).
     """
-    return verdict(result, scenario, comparison, money=money)
+    return verdict(result, scenario, comparison, money=money, labels=plan_names(scenario, result))
 
 
-def capacity_warning(result: RunResult, the_verdict: Verdict) -> str | None:
+def capacity_warning(result: RunResult, the_verdict: Verdict,
+                     labels: Mapping[str, str] | None = None) -> str | None:
     """A capacity shortage said in words, or None.
 
     Args:
         result: the run.
         the_verdict: its verdict.
+        labels: plan name -> the name to print (:func:`plan_names`; None: the names).
 
     Returns:
         The warning when capacity (or the span rule) is the bottleneck, or
@@ -98,13 +115,14 @@ def capacity_warning(result: RunResult, the_verdict: Verdict) -> str | None:
         return None
     shown = flagged or cut
     count = {p: float(result.plans[p].metrics["chains_cut"].median()) for p in shown}
-    where = ", ".join(f"'{p}' {percent(s, 1)} of leads ({count[p]:,.0f})" for p, s in shown.items())
+    where = ", ".join(f"'{(labels or {}).get(p, p)}' {percent(s, 1)} of leads ({count[p]:,.0f})"
+                      for p, s in shown.items())
     return (f"Capacity is short: touch chains cut for lack of managers' time (P50): {where}. "
             f"These leads were paid for and not worked; `simsales levers` ranks what wins them back.")
 
 
-def month_plan_table(result: RunResult, currency: str,
-                     days: dict[str, tuple[int, int]] | None = None) -> Table | None:
+def month_plan_table(result: RunResult, currency: str, days: dict[str, tuple[int, int]] | None = None,
+                     labels: Mapping[str, str] | None = None) -> Table | None:
     """The chance of making each month's revenue plan, per plan (None without a monthly plan).
 
     Args:
@@ -113,6 +131,7 @@ def month_plan_table(result: RunResult, currency: str,
         days: :func:`horizon_days_by_month` of the run's horizon: a month the horizon covers in
             part is labelled with its days (its revenue is those days'), so a month's target
             is not read against a whole month's revenue (None: the run's own, ``result.month_days``).
+        labels: plan name -> the name its column is headed with (:func:`plan_names`; None: the names).
 
     Returns:
         One row per month with a target: the target, and per plan the P50 of
@@ -133,7 +152,7 @@ def month_plan_table(result: RunResult, currency: str,
     table.add_column("month")
     table.add_column("plan", justify="right")
     for plan in summary:
-        table.add_column(Text(plan), justify="right")
+        table.add_column(Text((labels or {}).get(plan, plan)), justify="right")
     first = next(v for v in months.values() if v)
     for month, row in first.items():
         cells = [f"[bold]{percent(months[p][month]['p_plan'])}[/] [dim]P50 "
@@ -149,16 +168,18 @@ def month_plan_table(result: RunResult, currency: str,
     return table
 
 
-def print_headline(console: Console, the_verdict: Verdict, result: RunResult) -> None:
+def print_headline(console: Console, the_verdict: Verdict, result: RunResult,
+                   labels: Mapping[str, str] | None = None) -> None:
     """Print the verdict and, if capacity is short, the warning: the first lines of `run` and `compare`.
 
     Args:
         console: where to print (stdout).
         the_verdict: the run's verdict.
         result: the run.
+        labels: plan name -> the name to print (:func:`plan_names`; None: the names).
     """
     console.print(Text.assemble(("Verdict:", "bold"), " ", the_verdict.text), highlight=False)
-    warning = capacity_warning(result, the_verdict)
+    warning = capacity_warning(result, the_verdict, labels)
     if warning:
         console.print(Text(warning, style="bold red"), highlight=False)
     console.print()

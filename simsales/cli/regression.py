@@ -162,24 +162,65 @@ def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict
                   f"of each (the baseline has {base.replications}, this run {now.replications})",
                   highlight=False)
     if not failed:
-        out.print(f"[green]PASS[/]: {counted(report.tests, 'metric check')}, none moved", highlight=False)
-    elif report.mode == "reproduction":
-        row = failed[0]
+        checks = counted(report.tests, "metric check")
+        said = f"{checks}, none moved" if report.mode != "reproduction" else \
+            f"all {checks} matched exactly" if report.tests > 1 else f"{checks}, matched exactly"
+        out.print(f"[green]PASS[/]: {said}", highlight=False)
+    elif report.mode == "reproduction" and report.metrics_failed:
+        metrics = report.metrics_failed
+        row = metrics[0]
         where = first_mismatch(base, now, row.plan, row.metric)
         detail = f" (first: {row.plan}.{row.metric} at replication {where[0]}: {where[1]} -> {where[2]})" \
             if where else ""
         moved = _named(regression.compare(base, now, tolerances, report.alpha, exact=False).failed)
         inputs = "scenario, pipeline export" if now.scenario.pipeline_sha256 else "scenario"
-        out.print(f"[bold red]FAIL[/]: not reproduced: same simsales, {inputs}, seed and engine, but "
-                  f"{counted(len(failed), 'metric')} {'differs' if len(failed) == 1 else 'differ'}"
+        out.print(f"[bold red]FAIL[/]: {literal(_plans_said(report))}not reproduced: same simsales, "
+                  f"{inputs}, seed and engine, but {counted(len(metrics), 'metric')} "
+                  f"{'differs' if len(metrics) == 1 else 'differ'}"
                   f"{literal(detail)}. As a change, tested statistically: "
                   f"{literal('moved: ' + moved) if moved else 'nothing moved'}. If simsales changed "
                   "on purpose, rerun with --update.", highlight=False)
     else:
-        out.print(f"[bold red]FAIL[/]: {count(len(failed))} of {count(report.tests)} moved: "
-                  f"{literal(_named(failed))}. "
+        out.print(f"[bold red]FAIL[/]: {literal(_plans_said(report) + _moved_said(report))}. "
                   "If the change is intended, rerun with --update and say why in the changelog.",
                   highlight=False)
+
+
+def _plans_said(report: Report) -> str:
+    """The plans of one side only, said apart from the metric checks (empty when both have the same plans).
+
+    Args:
+        report: the comparison.
+
+    Returns:
+        ``'plan grow is in the baseline but not in this run; '``, one clause per side.
+    """
+    said = []
+    for verdict, where in (("plan removed", "in the baseline but not in this run"),
+                           ("plan added", "in this run but not in the baseline")):
+        plans = report.plans(verdict)
+        if plans:
+            said.append(f"{'plan' if len(plans) == 1 else 'plans'} {', '.join(plans)} "
+                        f"{'is' if len(plans) == 1 else 'are'} {where}; ")
+    return "".join(said)
+
+
+def _moved_said(report: Report) -> str:
+    """How many of the metric checks moved and which, then any ``p_plan`` against a new revenue plan.
+
+    Args:
+        report: the comparison (a change, not a reproduction).
+
+    Returns:
+        ``'1 of 67 metric checks moved: hold.won +5.0%'``, or ``'none of the 67 metric checks moved'``.
+    """
+    metrics, p_plans = report.metrics_failed, [r for r in report.failed if r.metric == "p_plan"]
+    checks = counted(report.tests, "metric check")
+    said = [f"{count(len(metrics))} of {checks} moved: {_named(metrics)}" if metrics
+            else f"none of the {checks} moved" if report.tests else "no plan to test in both"]
+    if p_plans:
+        said.append(f"the chance of making the new revenue plan changed: {_named(p_plans)}")
+    return "; ".join(said)
 
 
 def baseline_command(

@@ -8,6 +8,7 @@ the revenue plan is month by month); ``--format json`` adds ``"verdict"``.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -39,7 +40,7 @@ from simsales.cli.common import (
     simulate,
     write_report_files,
 )
-from simsales.cli.headline import print_headline, run_verdict
+from simsales.cli.headline import plan_names, print_headline, run_verdict
 from simsales.cli.levers import DEFAULT_REPLICATIONS, FLOOR_REPORT_LEVERS, sensitivity
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RunResult
@@ -56,7 +57,8 @@ ReportDirOpt = Annotated[Path | None, typer.Option(
     "--out", help="folder for report.html, report.xlsx and charts/ (default: reports/FILE-STEM)")]
 
 
-def monthly_table(comparison: Comparison, currency: str, measure: str = "net revenue") -> Table:
+def monthly_table(comparison: Comparison, currency: str, measure: str = "net revenue",
+                  labels: Mapping[str, str] | None = None) -> Table:
     """Month by month per plan: team at the month's end, hires, gross revenue.
 
     Args:
@@ -65,6 +67,8 @@ def monthly_table(comparison: Comparison, currency: str, measure: str = "net rev
         measure: what p_plan is measured on, in words
             (:func:`simsales.report.tables.month_measure`): said in the title,
             as a month's gross P50 above its plan may go with a p_plan below 50%.
+        labels: plan name -> the name to print, as the verdict does
+            (:func:`simsales.cli.headline.plan_names`; None: the names).
 
     Returns:
         One row per (plan, month): managers (ramped), hires made / deferred
@@ -74,6 +78,7 @@ def monthly_table(comparison: Comparison, currency: str, measure: str = "net rev
         chance of reaching it).
     """
     with_plan = "p_plan" in comparison.months
+    shown = dict(labels or {})
     net = " (gross less refunds)" if measure == "net revenue" else ""
     on = f"; p_plan: the chance the month's {measure}{net} reaches its plan" if with_plan else ""
     table = Table(title=Text(f"Month by month: managers at month end and hires (means over replications, "
@@ -81,15 +86,16 @@ def monthly_table(comparison: Comparison, currency: str, measure: str = "net rev
                              f"revenue: gross received in the month, P50, {currency}{on}",
                              style="table.title"))
     for name in ("plan", "month", "managers (ramped)", "hired/deferred", "gross revenue",
-                 f"vs {comparison.baseline}", *(("revenue plan", "p_plan") if with_plan else ())):
+                 f"vs {shown.get(comparison.baseline, comparison.baseline)}",
+                 *(("revenue plan", "p_plan") if with_plan else ())):
         table.add_column(Text(name), justify="left" if name in ("plan", "month") else "right", no_wrap=True)
     for r in comparison.months.itertuples():
         plan_cells = (("-", "-") if math.isnan(r.revenue_plan) else (money(r.revenue_plan), percent(r.p_plan))
                       ) if with_plan else ()
-        table.add_row(Text(r.plan), r.month, f"{count(r.headcount)} ({count(r.ramped)})",
-                      f"{count(r.hires_made)} / {count(r.hires_deferred)}", money(r.revenue_p50),
-                      "-" if r.plan == comparison.baseline else fmt(r.revenue_vs_baseline, "revenue_gross",
-                                                                    signed=True), *plan_cells)
+        table.add_row(Text(shown.get(r.plan, r.plan)), r.month, f"{count(r.headcount)} ({count(r.ramped)})",
+                      f"{count(r.hires_made)} / {count(r.hires_deferred)}", money(r.gross_revenue_p50),
+                      "-" if r.plan == comparison.baseline
+                      else fmt(r.gross_revenue_vs_baseline, "revenue_gross", signed=True), *plan_cells)
     return table
 
 
@@ -188,9 +194,10 @@ def compare_command(
         document = {**comparison_document(result, comparison), "verdict": the_verdict.to_json()}
         typer.echo(to_json(clean(document)), nl=False)
         return
-    print_headline(out, the_verdict, result)
-    out.print(comparison_table(result, comparison, scenario.currency))
-    out.print(monthly_table(comparison, scenario.currency, month_measure(result)))
+    names = plan_names(scenario, result)  # one name per plan throughout: the verdict's
+    print_headline(out, the_verdict, result, names)
+    out.print(comparison_table(result, comparison, scenario.currency, names))
+    out.print(monthly_table(comparison, scenario.currency, month_measure(result), names))
 
 
 def report_command(

@@ -12,6 +12,7 @@ is the summary document with a ``"verdict"`` key.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -51,6 +52,7 @@ from simsales.cli.headline import (
     horizon_days_by_month,
     loss_cell,
     month_plan_table,
+    plan_names,
     print_headline,
     run_verdict,
 )
@@ -61,12 +63,14 @@ from simsales.report.files import clean, summary_document, to_json, write_run
 from simsales.report.units import counted, fmt, money
 
 
-def summary_table(result: RunResult, currency: str) -> Table:
+def summary_table(result: RunResult, currency: str, labels: Mapping[str, str] | None = None) -> Table:
     """Every plan side by side.
 
     Args:
         result: the run.
         currency: the scenario's currency.
+        labels: plan name -> the name its column is headed with, as the verdict names it
+            (:func:`~simsales.cli.headline.plan_names`; None: the names).
 
     Returns:
         Rows: key metrics, the losses (chains cut, never attempted) with
@@ -81,7 +85,7 @@ def summary_table(result: RunResult, currency: str) -> Table:
                   caption=Text(f"P50, with P10 - P90 below; money in {currency}", style="table.caption"))
     table.add_column("metric")
     for plan in summary:
-        table.add_column(Text(plan), justify="right")
+        table.add_column(Text((labels or {}).get(plan, plan)), justify="right")
     for metric in SHOWN_METRICS:
         if metric in LOSSES:
             table.add_row(f"{metric}: {LOSSES[metric]}, share of leads",
@@ -121,12 +125,13 @@ def benchmark_text(stage: str, value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
-def gap_table(gaps: list[Gap], currency: str = "RUB") -> Table:
+def gap_table(gaps: list[Gap], currency: str = "RUB", labels: Mapping[str, str] | None = None) -> Table:
     """The stages below market, ranked, with the net revenue gained per plan; notes below.
 
     Args:
         gaps: from :func:`~simsales.analysis.market_gaps.benchmark_gaps`.
         currency: the scenario's currency.
+        labels: plan name -> the name its column is headed with (None: the names).
 
     Returns:
         One row per gap; per plan our value and the gain's mean with P10 .. P90.
@@ -139,7 +144,7 @@ def gap_table(gaps: list[Gap], currency: str = "RUB") -> Table:
     table.add_column("stage", no_wrap=True)
     table.add_column("market", justify="right")
     for plan in plans:
-        table.add_column(Text(plan), justify="right")
+        table.add_column(Text((labels or {}).get(plan, plan)), justify="right")
     notes = []
     for rank, g in enumerate(gaps, 1):
         cells = []
@@ -227,19 +232,20 @@ def run_command(
         document = clean({**summary_document(result), "verdict": the_verdict.to_json()})
         typer.echo(to_json(document) if document else json.dumps({}))
     else:
-        print_headline(out, the_verdict, result)
-        out.print(summary_table(result, scenario.currency))
+        names = plan_names(scenario, result)  # one name per plan throughout: the verdict's
+        print_headline(out, the_verdict, result, names)
+        out.print(summary_table(result, scenario.currency, names))
         months = month_plan_table(result, scenario.currency,
-                                  horizon_days_by_month(scenario.start, scenario.horizon_days))
+                                  horizon_days_by_month(scenario.start, scenario.horizon_days), names)
         if months is not None:
             out.print(months)
         if comparison is not None:
-            out.print(comparison_table(result, comparison, scenario.currency))
+            out.print(comparison_table(result, comparison, scenario.currency, names))
         if scenario.benchmarks is not None:
             gaps = benchmark_gaps(scenario, result, lambda sc: simulate(
                 sc, plans, replications, seed, engine, workers, executor=executor, scheduler=scheduler,
                 variant_of="qualify at market (the market-gap table)"))
-            out.print(gap_table(gaps, scenario.currency))
+            out.print(gap_table(gaps, scenario.currency, names))
     if report:
         write_report_files(result, scenario, file, out_dir, out if format == "table" else err)
 

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from simsales.cli.console import fail, literal, out
+from simsales.crm.schema import ROW_NOUNS
 from simsales.report.files import atomic_write, together
 from simsales.report.units import count, counted
 from simsales.scenario import Scenario
@@ -70,7 +71,7 @@ def write_events(scenario: Scenario, file: Path, plans: list[str] | None, folder
             "notes": list(export.notes),
         }))
         return files
-    shown = ", ".join(f"{n:,} {name}" for name, n in counts.items())
+    shown = ", ".join(counted(n, *ROW_NOUNS[name]) for name, n in counts.items())
     out.print(f"events: {literal(scenario.name)}, plan {literal(plan)}, replication {replication}, "
               f"seed {seed}: {shown}; written to {literal(folder)} (times in {TIME_ZONE}).",
               highlight=False, soft_wrap=True)

@@ -25,12 +25,12 @@ import pyarrow.compute as pc
 
 from simsales.crm.export import nanoseconds
 from simsales.crm.files import RawTable
+from simsales.crm.schema import ROW_NOUNS
 
 EARLY = pd.Timedelta(minutes=10)
 """How long before its lead's creation a call, stage entry or payment may be (clock skew), 10 minutes."""
 
 _WHEN = {"stages": "entered_at", "calls": "started_at", "payments": "paid_at"}
-_WHAT = {"stages": "stage entry", "calls": "call", "payments": "payment"}
 
 
 def check_export(
@@ -147,14 +147,14 @@ def _after_creation(
         raise raws[name].error(
             at,
             when,
-            f"this {_WHAT[name]} ({frame[when].iloc[at]}) is before its lead "
+            f"this {ROW_NOUNS[name][0]} ({frame[when].iloc[at]}) is before its lead "
             f"{frame['lead_id'].iloc[at]!r} was created ({leads['created_at'].iloc[position[at]]}, "
             f"{raws['leads'].file} row {lead_row}){hint}",
         )
     slightly = gap > 0
     if slightly.any():
         notes.append(
-            f"{raws[name].file}: {int(slightly.sum()):,} {_WHAT[name]}(s) up to "
+            f"{raws[name].file}: {int(slightly.sum()):,} {ROW_NOUNS[name][int(slightly.sum()) != 1]} up to "
             f"{EARLY.seconds // 60} minutes before their lead was created; kept as they are."
         )
 

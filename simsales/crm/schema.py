@@ -218,3 +218,13 @@ TABLES: dict[str, Table] = {
     )
 }
 """Every table of an export, by name."""
+
+ROW_NOUNS: dict[str, tuple[str, str]] = {
+    "leads": ("lead", "leads"),
+    "stages": ("stage entry", "stage entries"),
+    "calls": ("call", "calls"),
+    "staff": ("person", "people"),
+    "payments": ("payment", "payments"),
+    "shifts": ("shift", "shifts"),
+}
+"""What a row of each table is, for one and for any other number: ``1 stage entry``, ``12 people``."""

@@ -21,6 +21,7 @@ from scipy import stats
 from simsales import __version__
 from simsales.calibrate import Calibration, Fit
 from simsales.calibrate.document import flow, tokens
+from simsales.crm.schema import ROW_NOUNS
 from simsales.report.diagnostics_figures import fit_figure, png_data
 from simsales.report.files import atomic_write_text
 from simsales.report.first_screen import STYLE
@@ -72,7 +73,7 @@ def loose(cal: Calibration) -> list[str]:
 
 
 def _answer(cal: Calibration) -> str:
-    counts = ", ".join(f"{n:,} {name}" for name, n in cal.counts.items())
+    counts = ", ".join(counted(n, *ROW_NOUNS[name]) for name, n in cal.counts.items())
     fitted = [p for p in cal.comments
               if p not in cal.defaults and not cal.comments[p].startswith(("default", "kept from"))]
     distrust = cal.warnings + loose(cal)

@@ -171,9 +171,10 @@ def monthly_html(comparison: Comparison, currency: str, labels: dict[str, str],
         row += [count(r[c]) for c in ("headcount", "ramped", "ramping", "onboarding", "hires_made",
                                       "hires_deferred")]
         row += [count(r.get(c, 0.0)) for c in ("left", "fired", "promoted", "vacancies_open")]
-        row += [cell(money(r["revenue_p50"]), f"{money(r['revenue_p10'])} – {money(r['revenue_p90'])}"),
+        row += [cell(money(r["gross_revenue_p50"]),
+                     f"{money(r['gross_revenue_p10'])} – {money(r['gross_revenue_p90'])}"),
                 "baseline" if r["plan"] == comparison.baseline
-                else escape(fmt(r["revenue_vs_baseline"], "revenue_gross", signed=True))]
+                else escape(fmt(r["gross_revenue_vs_baseline"], "revenue_gross", signed=True))]
         if with_plan:
             row += ["-" if pd.isna(r["revenue_plan"]) else money(r["revenue_plan"]),
                     "-" if pd.isna(r["p_plan"]) else f"<b>{percent(r['p_plan'])}</b>"]

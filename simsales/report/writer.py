@@ -13,7 +13,7 @@ from simsales.montecarlo.results import with_plan_months
 from simsales.report.files import atomic_write_text, together
 from simsales.report.html import render
 from simsales.report.plots import Chart, write_charts
-from simsales.report.units import money
+from simsales.report.units import money, plan_labels
 from simsales.report.xlsx import write_workbook
 from simsales.scenario import Scenario
 
@@ -53,7 +53,7 @@ def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, sou
     out_dir = Path(out_dir)
     result = with_plan_months(result, scenario)  # the scenario's revenue plan and months, as it gives them
     comparison = compare(result, scenario, baseline)
-    decision = verdict(result, scenario, comparison, money=money)
+    decision = verdict(result, scenario, comparison, money=money, labels=plan_labels(scenario, result.plans))
     with together():  # all or none: never this run's charts beside an earlier report's page
         charts = write_charts(result, scenario, out_dir / "charts", comparison.baseline)
         page = atomic_write_text(out_dir / "report.html",

@@ -235,8 +235,9 @@ def month_revenue_columns(result: RunResult, baseline: str) -> dict[str, str]:
     Returns:
         :func:`~simsales.analysis.compare.monthly_view`'s revenue column -> its header.
     """
-    return {"revenue_p10": "gross revenue P10", "revenue_p50": "gross revenue P50",
-            "revenue_p90": "gross revenue P90", "revenue_vs_baseline": f"gross revenue vs {baseline}, mean",
+    return {"gross_revenue_p10": "gross revenue P10", "gross_revenue_p50": "gross revenue P50",
+            "gross_revenue_p90": "gross revenue P90",
+            "gross_revenue_vs_baseline": f"gross revenue vs {baseline}, mean",
             "revenue_plan": f"revenue plan ({month_measure(result)})"}
 
 

@@ -25,7 +25,7 @@ from simsales.scenario.distributions import (
     Triangular,
     Uniform,
 )
-from simsales.scenario.numbers import NumberFormError, parse_number
+from simsales.scenario.numbers import NumberFormError, is_percent, parse_number
 
 _KINDS = ("fixed", "beta", "normal", "triangular", "uniform", "lognormal", "gamma", "exponential")
 """The kinds of distribution, as a scenario writes them."""
@@ -54,10 +54,10 @@ def _ordered(kind: type, values: list[float]) -> Distribution:
     try:
         return kind(*values)
     except DistributionError as exc:
-        shares = [v / 100 if 1 < v <= 100 else v for v in values]
+        shares = [v / 100 if is_percent(v) else v for v in values]
         if shares != values and any(0 <= v <= 1 for v in values) and shares == sorted(shares) \
                 and all(0 <= x <= 1 for x in shares):
-            meant = ", ".join(f"{v / 100:g} ({v:g}%)" for v in values if 1 < v <= 100)
+            meant = ", ".join(f"{v / 100:g} ({v:g}%)" for v in values if is_percent(v))
             raise DistributionError(f"{exc}; did you mean {meant}?") from None
         raise
 

@@ -35,6 +35,7 @@ from simsales.scenario.distribution_specs import parse_distribution
 from simsales.scenario.distributions import Distribution, Fixed
 from simsales.scenario.limits import MAX_DAYS, MAX_MONEY, Limit, amount
 from simsales.scenario.numbers import (
+    PERCENT_FROM,
     NumberFormError,
     as_number,
     as_whole,
@@ -87,7 +88,7 @@ def _uncertain(lo: float, hi: float, what: str, lower_end: str = "") -> PlainVal
                 hint = percent_hint(dist.value) if hi == 1.0 and lo == 0.0 else ""
                 raise ValueError(f"expected {what}, got {dist.value:g}{hint}")
             hint = f"; {lower_end}" if lower_end else ""
-            if hi == 1.0 and lo == 0.0 and s_lo >= 0 and s_hi <= 100:
+            if hi == 1.0 and lo == 0.0 and s_lo >= 0 and PERCENT_FROM <= s_hi <= 100:
                 hint = "; if these are percentages, divide them by 100"
             elif hi == 1.0 and lo == 0.0 and not (math.isfinite(s_lo) and math.isfinite(s_hi)):
                 hint = ("; a probability needs a distribution that stays in [0, 1]: a beta (e.g. "

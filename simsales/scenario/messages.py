@@ -87,10 +87,11 @@ def _bound(word: str) -> Callable[[dict], str]:
     def message(err: dict) -> str:
         limit = next(iter(err.get("ctx", {}).values()), "?")
         given = err.get("input")
-        hint = ""
         if isinstance(given, int | float) and word == "<=" and limit == 1:
-            hint = percent_hint(float(given))
-        return f"expected a number {word} {limit}, got {_shown(given)}{hint}"
+            # every field at most 1 is a share, at least 0: say the range, and a percentage only where
+            # the number reads as one (35, not 1.1)
+            return f"expected a number between 0 and 1, got {_shown(given)}{percent_hint(float(given))}"
+        return f"expected a number {word} {limit}, got {_shown(given)}"
 
     return message
 

@@ -250,6 +250,26 @@ def whole_days(value: Any) -> Any:
     return int(days)
 
 
+PERCENT_FROM = 2.0
+"""A share given from this up to 100 reads as a percentage written without its ``%`` (35 for 35%).
+
+Just above 1 it does not: 1.1 is a share past its end (110%, or 0.11 mistyped) far more often than
+a chance of 1.1%, and the hint would offer 0.011.
+"""
+
+
+def is_percent(number: float) -> bool:
+    """Whether a share given as ``number`` is plausibly a percentage written without its ``%``.
+
+    Args:
+        number: a value given for a share (a probability, a factor in [0, 1]).
+
+    Returns:
+        True for a number in [:data:`PERCENT_FROM`, 100].
+    """
+    return PERCENT_FROM <= number <= 100.0
+
+
 def percent_hint(number: float) -> str:
     """What a probability written as a percentage probably meant.
 
@@ -257,8 +277,9 @@ def percent_hint(number: float) -> str:
         number: a value given for a probability.
 
     Returns:
-        ``"; did you mean 0.85 (85%)?"`` for a number in (1, 100]; ``""`` otherwise.
+        ``"; did you mean 0.85 (85%)?"`` for a number in [:data:`PERCENT_FROM`, 100]
+        (:func:`is_percent`); ``""`` otherwise (the message around it says the range).
     """
-    if 1.0 < number <= 100.0:
+    if is_percent(number):
         return f"; did you mean {number / 100:g} ({number:g}%)?"
     return ""
