@@ -276,3 +276,13 @@ def test_a_runner_up_about_as_good_as_the_best_is_named():
     clear = run_of(hold=metrics(revenue_net=base), steady=metrics(revenue_net=base + 3e6),
                    aggressive=metrics(revenue_net=base + 1e6))
     assert "about as good" not in verdict(clear, scenario_of("hold", "steady", "aggressive")).text
+
+
+def test_leads_waiting_for_the_floor_to_open_are_not_a_capacity_loss():
+    # 800 of 10,000 leads never attempted, 700 of them the last weekend's, waiting for Monday's shift.
+    neck = bottleneck(metrics(leads=10_000, revenue_net=1e6, contacts=5000, lost_no_contact=4000,
+                              untouched_leads=800, untouched_open=700), 28)
+    assert neck.kind == "capacity" and neck.share_of_leads == pytest.approx(0.01)
+    assert "100 never called" in neck.text
+    waiting = metrics(leads=10_000, untouched_leads=800, untouched_open=800)
+    assert losses(waiting, 28)["capacity"][0].max() == 0

@@ -7,10 +7,14 @@ P50 over replications of that money is compared and the largest wins (ties:
 more leads, then the order of :data:`KINDS`).  ``share_of_leads`` is the P50
 of the avoidable leads over all leads.
 
-  - ``capacity``: ``untouched_leads + chains_cut`` (never attempted, or the
-    touch chain cut at ``lead_ttl`` for lack of managers' time), all of it
-    avoidable with more time, less the part put on the span rule; valued at
-    net revenue per lead worked;
+  - ``capacity``: the leads whose ``lead_ttl`` ran out for lack of managers'
+    time: never attempted (``untouched_leads`` less ``untouched_open``, the
+    leads that at the horizon's end wait for the floor, not for a free
+    manager: within their time to live and not due in any minute with a
+    manager on shift, such as the leads of the horizon's last evening or
+    weekend) or the touch chain cut (``chains_cut``), all of it avoidable
+    with more time, less the part put on the span rule; valued at net
+    revenue per lead worked;
   - ``span_rule``: the part of the capacity loss the managers the span rule
     kept out would have worked: manager-months lost times the leads the team
     worked per manager-month (leads worked / (average managers x months)),
@@ -48,7 +52,8 @@ import pandas as pd
 
 from simsales.scenario import Benchmarks
 
-__all__ = ["KINDS", "MIN_SHARE", "Bottleneck", "bottleneck", "column", "full_money", "loss_shares", "losses"]
+__all__ = ["KINDS", "MIN_SHARE", "Bottleneck", "bottleneck", "capacity_lost", "column", "full_money",
+           "loss_shares", "losses"]
 
 KINDS = ("capacity", "contact", "qualification", "closing", "span_rule")
 """The bottleneck kinds, in the order that breaks ties."""
@@ -103,6 +108,25 @@ def column(metrics: pd.DataFrame, name: str) -> np.ndarray:
     return metrics[name].to_numpy(dtype=float) if name in metrics else np.zeros(len(metrics))
 
 
+def capacity_lost(metrics: pd.DataFrame) -> np.ndarray:
+    """Leads not worked for lack of managers' time, per replication.
+
+    The leads never attempted (``untouched_leads``) less those that at the
+    horizon's end wait for the floor, not for a free manager
+    (``untouched_open``: within their time to live and due in no minute with
+    a manager on shift; on a floor with time to spare, the leads of the
+    horizon's last evening or weekend), plus the chains cut (``chains_cut``).
+
+    Args:
+        metrics: one plan's metrics, one row per replication.
+
+    Returns:
+        Leads, one count per replication.
+    """
+    never = np.clip(column(metrics, "untouched_leads") - column(metrics, "untouched_open"), 0, None)
+    return never + column(metrics, "chains_cut")
+
+
 def _span_leads(metrics: pd.DataFrame, capacity: np.ndarray, horizon_days: int) -> np.ndarray:
     """Leads per replication the hires the span rule kept out would have worked (see module doc)."""
     handled = np.clip(column(metrics, "leads") - capacity, 0, None)
@@ -145,7 +169,7 @@ def losses(metrics: pd.DataFrame, horizon_days: int,
     leads, revenue = column(metrics, "leads"), column(metrics, "revenue_net")
     contacts, qualified = column(metrics, "contacts"), column(metrics, "qualified")
     offers = column(metrics, "offers")
-    capacity_all = column(metrics, "untouched_leads") + column(metrics, "chains_cut")
+    capacity_all = capacity_lost(metrics)
     span = _span_leads(metrics, capacity_all, horizon_days)
     per_worked = _per(revenue, np.clip(leads - capacity_all, 0, None))
     out = {"capacity": (capacity_all - span, (capacity_all - span) * per_worked),
@@ -176,12 +200,13 @@ def loss_shares(metrics: pd.DataFrame) -> pd.DataFrame:
         metrics: one plan's metrics, one row per replication.
 
     Returns:
-        One row per replication, columns ``capacity`` (never attempted plus
-        chains cut), ``contact``, ``qualification``, ``closing`` (see
-        :data:`RAW`); shares in [0, 1], 0 for a replication with no leads.
+        One row per replication, columns ``capacity`` (:func:`capacity_lost`),
+        ``contact``, ``qualification``, ``closing`` (see :data:`RAW`); shares
+        in [0, 1], 0 for a replication with no leads.
     """
     leads = column(metrics, "leads")
-    return pd.DataFrame({kind: _per(sum(column(metrics, m) for m in names), leads)
+    return pd.DataFrame({kind: _per(capacity_lost(metrics) if kind == "capacity"
+                                    else sum(column(metrics, m) for m in names), leads)
                          for kind, names in RAW.items()}, index=metrics.index)
 
 
@@ -215,8 +240,9 @@ def _bottleneck_text(kind: str, share: float, metrics: pd.DataFrame, cost: str |
     tail = f": about {cost} of net revenue." if cost else "."
     match kind:
         case "capacity":
+            never_called = column(metrics, "untouched_leads") - column(metrics, "untouched_open")
             cut, never = _parts(share * _p50(metrics, "leads"), _p50(metrics, "chains_cut"),
-                                _p50(metrics, "untouched_leads"))
+                                _median(np.clip(never_called, 0, None)))
             span = (", not counting what the hires the span rule held back would have worked"
                     if _p50(metrics, "hires_deferred") or _p50(metrics, "hires_refused") else "")
             return (f"Capacity: {pct} of leads ({n}) were not worked for lack of managers' time: "

@@ -12,6 +12,7 @@ import numpy as np
 
 from simsales.engines.contract import (
     EXPIRED,
+    IN_CHAIN,
     LOST_NO_OFFER,
     LOST_NO_PRESENTATION,
     LOST_NONTARGET,
@@ -65,6 +66,8 @@ METRICS: dict[str, str] = {
     "sla_work_p90_min": "90th percentile of the same",
     "share_attempted_5min": "share of all leads attempted within 5 on-shift minutes",
     "untouched_leads": "leads never attempted by the end of the horizon",
+    "untouched_open": "leads never attempted that wait for the floor at the horizon's end: within lead_ttl "
+                      "and due in no minute with a manager on shift (part of untouched_leads; not a loss)",
     "chains_cut": "leads dropped at lead_ttl after some attempts, for lack of time",
     "handovers": "leads handed from an owner off shift to a manager on shift (routing.handover_after_hours)",
     "lost_no_contact": "target and non-target leads whose chain ran out without contact",
@@ -114,18 +117,38 @@ def _in_horizon(times: np.ndarray, horizon: float) -> np.ndarray:
     return ~np.isnan(times) & (times >= 0) & (times < horizon)
 
 
-def _working_waits(world: World, out: Outcomes) -> np.ndarray:
-    """Per lead, on-shift minutes from its creation to its first attempt (MODEL.md section 4).
-
-    Only minutes in which at least one manager is on shift count.  A lead
-    never attempted counts with its wait up to the horizon (it is at least
-    that late).
-    """
+def _on_shift(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """The minutes of the horizon in which at least one manager is on shift, as disjoint intervals."""
     roster, horizon = world.roster, world.scenario.horizon_minutes
     lo, hi = on_shift_union(roster.shift_start, roster.shift_end)
-    intervals = (np.minimum(lo, horizon), np.minimum(hi, horizon))
-    until = np.where(np.isnan(out.first_attempt), horizon, out.first_attempt)
+    return np.minimum(lo, horizon), np.minimum(hi, horizon)
+
+
+def _working_waits(world: World, out: Outcomes, intervals: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Per lead, on-shift minutes from its creation to its first attempt (MODEL.md section 4).
+
+    Only minutes in which at least one manager is on shift (``intervals``,
+    :func:`_on_shift`) count.  A lead never attempted counts with its wait up
+    to the horizon (it is at least that late).
+    """
+    until = np.where(np.isnan(out.first_attempt), world.scenario.horizon_minutes, out.first_attempt)
     return working_minutes(intervals, until) - working_minutes(intervals, world.leads.created)
+
+
+def _untouched_open(world: World, out: Outcomes, intervals: tuple[np.ndarray, np.ndarray]) -> int:
+    """Leads never attempted that wait for the floor, not for a free manager, at the horizon's end.
+
+    Still within their ``lead_ttl`` (attempts planned) and, from the moment
+    their first attempt fell due to the horizon's end, no minute with a
+    manager on shift (``intervals``): not due yet, or due after the floor's
+    last shift closed.  A lead due while managers were on shift and not
+    attempted waited for their time, and is not counted here.
+    """
+    horizon = world.scenario.horizon_minutes
+    due = np.minimum(world.leads.created + world.scenario.touch_chain.offsets[0], horizon)
+    end = np.full(due.shape, float(horizon))
+    worked_since = working_minutes(intervals, end) - working_minutes(intervals, due)
+    return int(((out.attempts == 0) & (out.end == IN_CHAIN) & (worked_since <= 0)).sum())
 
 
 def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float], dict[str, np.ndarray]]:
@@ -179,7 +202,8 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     touched = ~np.isnan(out.first_attempt)
     first = out.first_attempt[touched] - leads.created[touched]
     sla = np.percentile(first, [50, 90]) if first.size else np.full(2, np.nan)
-    work_wait = _working_waits(world, out)
+    on_shift = _on_shift(world)
+    work_wait = _working_waits(world, out, on_shift)
     sla_work = np.percentile(work_wait, [50, 90]) if n else np.full(2, np.nan)
     # Managers' time: the engines split it from the counted period's origin on, so shift time too.
     played = view.played
@@ -228,6 +252,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "sla_work_p90_min": float(sla_work[1]),
         "share_attempted_5min": _ratio((work_wait[touched] <= 5.0).sum(), n),
         "untouched_leads": int((out.attempts == 0).sum()),
+        "untouched_open": _untouched_open(world, out, on_shift),
         "chains_cut": int(((end == EXPIRED) & (out.attempts > 0)).sum()),
         "handovers": int((out.handovers > 0).sum()),
         "lost_no_contact": int((end == NO_CONTACT).sum()),
