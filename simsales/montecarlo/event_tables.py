@@ -227,22 +227,19 @@ def stage_times(world: World, out: Outcomes, clients: ClientDraws, deals: Deals,
     lose(end == LOST_NO_OFFER, present_end, "no_offer")
     within = presentation_limit(sc.funnel)  # lost when the presentation's time limit passed
     lose(end == LOST_NO_PRESENTATION, contact_end + within, "no_presentation")
-    # Offers that do not pay: closed when the failed step would have completed, the owner's factor on
-    # the payment applied as the deals apply it; a needed closing call never made: at its time limit.
+    # Offers that do not pay: closed when the failed step would have completed, or a needed closing call
+    # never made at its time limit (the deals' lost_at); the reason from the owner's factor on the payment
+    # applied as the deals apply it.
     invoice_ok, filled_ok = payment_flags(sc.funnel, clients, rows, close_factor(world, out))
-    filled = offer + clients.filled_delay[rows]
     steps_ok = np.where(inst, filled_ok & clients.approved_ok[rows], invoice_ok)
-    limit = offer + sc.funnel.closing.within_days * MINUTES_PER_DAY  # a closing call past it is dropped
-    client_done = np.where(inst, deals.approved_at, offer + clients.invoice_delay[rows])
     fails = [
-        (~inst & ~invoice_ok, offer + clients.invoice_delay[rows], "invoice_unpaid"),
-        (inst & ~filled_ok, filled, "link_not_filled"),
-        (inst & filled_ok & ~clients.approved_ok[rows], filled + clients.approved_delay[rows],
-         "bank_declined"),
-        (steps_ok & np.isnan(deals.paid_at), np.fmax(limit, client_done), "no_closing"),
+        (~inst & ~invoice_ok, "invoice_unpaid"),
+        (inst & ~filled_ok, "link_not_filled"),
+        (inst & filled_ok & ~clients.approved_ok[rows], "bank_declined"),
+        (steps_ok & np.isnan(deals.paid_at), "no_closing"),
     ]
-    for mask, when, why in fails:
-        lost[rows[mask]] = when[mask]
+    for mask, why in fails:
+        lost[rows[mask]] = deals.lost_at[mask]
         reason[rows[mask]] = why
     t["lost"] = lost
     return t, reason

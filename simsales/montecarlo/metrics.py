@@ -44,7 +44,7 @@ METRICS: dict[str, str] = {
     "refunds": "money returned in the horizon",
     "revenue_net": "revenue_gross - refunds",
     "revenue_after_horizon": "gross revenue of offers (made in the horizon or its warm-up) that pay after it",
-    "pipeline_open": "offers still unresolved at the end of the horizon",
+    "pipeline_open": "offers (of any lead) neither paid nor lost by the end of the horizon",
     "lead_cost": "CPL x leads, summed over channels",
     "payroll": "salaries (pro rata by days employed) and commissions",
     "hiring_cost": "cost per hire x hires made (managers and team leads)",
@@ -70,10 +70,10 @@ METRICS: dict[str, str] = {
     "lost_no_contact": "target and non-target leads whose chain ran out without contact",
     "lost_nontarget": "non-target leads reached and lost",
     "lost_before_qualification": "target leads reached and not qualified",
-    "lost_after_qualification": "qualified leads with no offer, plus offers that did not pay",
+    "lost_after_qualification": "qualified leads lost by the end of the horizon: no offer, or an offer lost",
     "presentations_lost_wait": "qualified leads lost because their presentation was not held within "
                                "funnel.presentation_within_days (counted in lost_after_qualification)",
-    "headcount_end": "managers employed on the last day",
+    "headcount_end": "managers on the team at the end of the last day",
     "ramping_end": "managers in onboarding or ramp on the last day",
     "hires_made": "managers who joined in the horizon",
     "hires_deferred": "manager hires pushed to a later month by the span rule",
@@ -206,9 +206,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "refunds": refunds,
         "revenue_net": revenue_net,
         "revenue_after_horizon": float(deals.gross[deals.paid_at >= horizon].sum()),
-        "pipeline_open": int(np.count_nonzero(
-            (deals.paid_at >= horizon) | (deals.counted_at >= horizon)
-            | (inst & (deals.approved_at >= horizon)))),
+        "pipeline_open": int(np.count_nonzero(~(deals.paid_at < horizon) & ~(deals.lost_at < horizon))),
         "lead_cost": lead_cost,
         "payroll": float(payroll),
         "hiring_cost": float(hiring_cost),
@@ -235,7 +233,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "lost_before_qualification": int((end == LOST_UNQUALIFIED).sum()),
         "presentations_lost_wait": int((end == LOST_NO_PRESENTATION).sum()),
         "lost_after_qualification": int((end == LOST_NO_OFFER).sum() + (end == LOST_NO_PRESENTATION).sum()
-                                        + np.count_nonzero((deals.lead >= 0) & np.isnan(deals.paid_at))),
+                                        + np.count_nonzero((deals.lead >= 0) & (deals.lost_at < horizon))),
         "headcount_end": int(count.on_team[:, -1].sum()),
         "ramping_end": int((count.on_team[:, -1] & (roster.onboarding[:, -1] | roster.ramping[:, -1])).sum()),
         "hires_made": int(joined.sum()),
