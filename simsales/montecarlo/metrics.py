@@ -21,7 +21,13 @@ from simsales.engines.contract import (
     Outcomes,
 )
 from simsales.montecarlo.counted import counted as counted_period
-from simsales.montecarlo.team_metrics import TEAM_METRICS, team_count, team_metrics, team_series
+from simsales.montecarlo.team_metrics import (
+    TEAM_METRICS,
+    team_count,
+    team_metrics,
+    team_series,
+    worked_shifts,
+)
 from simsales.world.calendar import MINUTES_PER_DAY, month_starts
 from simsales.world.deals import Deals
 from simsales.world.shifts import on_shift_union, working_minutes
@@ -117,12 +123,13 @@ def _in_horizon(times: np.ndarray, horizon: float) -> np.ndarray:
 def _working_waits(world: World, out: Outcomes) -> np.ndarray:
     """Per lead, on-shift minutes from its creation to its first attempt (MODEL.md section 4).
 
-    Only minutes in which at least one manager is on shift count.  A lead
-    never attempted counts with its wait up to the horizon (it is at least
-    that late).
+    Only minutes in which at least one manager is on shift count (the shifts
+    as worked: :func:`~simsales.montecarlo.team_metrics.worked_shifts`).  A
+    lead never attempted counts with its wait up to the horizon (it is at
+    least that late).
     """
-    roster, horizon = world.roster, world.scenario.horizon_minutes
-    lo, hi = on_shift_union(roster.shift_start, roster.shift_end)
+    horizon = world.scenario.horizon_minutes
+    lo, hi = on_shift_union(*worked_shifts(world.roster, out.fired))
     intervals = (np.minimum(lo, horizon), np.minimum(hi, horizon))
     until = np.where(np.isnan(out.first_attempt), horizon, out.first_attempt)
     return working_minutes(intervals, until) - working_minutes(intervals, world.leads.created)
@@ -181,11 +188,12 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     sla = np.percentile(first, [50, 90]) if first.size else np.full(2, np.nan)
     work_wait = _working_waits(world, out)
     sla_work = np.percentile(work_wait, [50, 90]) if n else np.full(2, np.nan)
-    # Managers' time: the engines split it from the counted period's origin on, so shift time too.
+    # Managers' time: the engines split it from the counted period's origin on, so shift time too; the
+    # shifts as worked (none after a hire is let go, none of a standby never brought in).
     played = view.played
-    r = played.roster
-    shift_minutes = float(np.clip(np.minimum(r.shift_end, played.scenario.horizon_minutes)
-                                  - np.maximum(r.shift_start, played.origin_minutes), 0, None).sum())
+    shift_start, shift_end = worked_shifts(played.roster, view.played_out.fired)
+    shift_minutes = float(np.clip(np.minimum(shift_end, played.scenario.horizon_minutes)
+                                  - np.maximum(shift_start, played.origin_minutes), 0, None).sum())
     worked = float(out.talk_minutes.sum() + out.dial_minutes.sum() + out.crm_minutes.sum())
     target = leads.target
     won = int(paid.sum())
