@@ -35,7 +35,7 @@ from simsales.world.world import World
 
 METRICS: dict[str, str] = {
     "leads": "leads created in the horizon",
-    "nontarget_leads": "leads that can never buy (wrong number, spam, job seekers)",
+    "nontarget_leads": "leads that can never buy, reached or not (wrong number, spam, job seekers)",
     "attempts": "contact attempts made (calls and messages)",
     "contacts": "leads reached (contact established)",
     "qualified": "leads qualified (need found, product fits)",
@@ -87,13 +87,14 @@ METRICS: dict[str, str] = {
     "team_lead_hires": "team leads hired who joined in the horizon (promotions not included)",
     "attrition": "managers who left of their own accord in the horizon (not let go, not promoted)",
     **TEAM_METRICS,
-    "utilisation": "share of shift time worked: talk + dial + CRM within shifts / shift time (<= 1)",
-    "talk_share_actual": "share of shift time on contact and presentation calls",
+    "utilisation": "share of shift time worked: talk + dial + CRM within shifts / shift time (<= 1; the "
+                   "shifts of the managers on the team)",
+    "talk_share_actual": "share of shift time on answered calls: contact, presentation and closing calls",
     "dial_share_actual": "share of shift time on unanswered attempts",
     "crm_share_actual": "share of shift time on CRM work (the talk_share overhead and crm_minutes)",
     "idle_share": "share of shift time not used (1 - utilisation)",
     "overtime_share": "work past the shift's end, as a share of shift time (not in utilisation)",
-    "attempts_per_manager_hour": "attempts per on-shift manager hour",
+    "attempts_per_manager_hour": "attempts (on the horizon's leads) per on-shift manager hour",
     "revenue_per_manager": "revenue_net / average managers employed",
     "warmup_days": "days played before start with the starting team and not counted (0: a cold start)",
     "pipeline_leads": "leads open at start taken from a CRM export (pipeline:; 0 without one)",
