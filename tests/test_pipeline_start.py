@@ -170,6 +170,22 @@ def test_a_link_filled_deal_pays_only_through_the_bank_and_never_fills_again():
     np.testing.assert_allclose(deals.gross, 50_000.0 * (1 - 0.07))  # the export's price, less commission
 
 
+def test_a_pipeline_deal_that_will_not_pay_is_lost_when_its_step_would_have_completed():
+    # pipeline_open counts the offers neither paid nor lost at the end: a declined link is lost when the
+    # bank decides (the fixed 2 days from the filling), an unpaid invoice when it would have been paid.
+    sc = deal_scenario(link_filled={"p": 0.0, "delay_days": 1}, bank_approved={"p": 0.6, "delay_days": 2})
+    deals = start_from(sc, _open("link_filled", 400, {"link_sent": -3000.0, "link_filled": -1000.0}),
+                       np.random.default_rng(3)).deals
+    paid = ~np.isnan(deals.paid_at)
+    assert paid.any() and (~paid).any()
+    np.testing.assert_allclose(deals.lost_at[~paid], 2 * 1440.0 - 1000.0)
+    assert np.isnan(deals.lost_at[paid]).all()
+    sc = deal_scenario(invoice_paid={"p": 0.5, "delay_days": {"exponential": 2}})
+    deals = start_from(sc, _open("invoice", 400, {"invoice": -1440.0}), np.random.default_rng(4)).deals
+    unpaid = np.isnan(deals.paid_at)
+    assert unpaid.any() and (deals.lost_at[unpaid] >= 0).all() and np.isnan(deals.lost_at[~unpaid]).all()
+
+
 def test_an_invoice_waiting_already_is_paid_less_often_and_a_bank_approved_deal_now():
     # Exponential delay, mean 2 days, p 0.85, 2 days waited: P(paid later) = p S / (1 - p + p S), S = e^-1.
     sc = deal_scenario(invoice_paid={"p": 0.85, "delay_days": {"exponential": 2}})

@@ -63,8 +63,8 @@ class Outcomes:
         busy_minutes: per manager (M), wall-clock minutes spent on calls and
             dials within the horizon (the talk_share overhead and the CRM
             minutes per event included; overtime included).
-        talk_minutes: per manager, minutes of contact and presentation calls
-            within their shifts (the call itself, at the manager's ramp speed).
+        talk_minutes: per manager, minutes of contact, presentation and closing
+            calls within their shifts (the call itself, at the manager's ramp speed).
         dial_minutes: per manager, minutes of unanswered attempts within their shifts.
         crm_minutes: per manager, CRM minutes within their shifts: the
             ``talk_share`` overhead on calls and the CRM minutes per event.

@@ -44,7 +44,7 @@ __all__ = ["Counted", "counted"]
 
 _PER_LEAD = ("manager", "attempts", "first_attempt", "contact", "end", "offer_time")
 _LEAD_TIMES = ("first_attempt", "contact", "offer_time")
-_DEAL_TIMES = ("counted_at", "approved_at", "paid_at", "refund_at")
+_DEAL_TIMES = ("counted_at", "approved_at", "paid_at", "refund_at", "lost_at")
 
 
 @dataclass(frozen=True)

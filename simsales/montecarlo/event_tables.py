@@ -58,8 +58,8 @@ from simsales.engines.contract import (
     QUALIFIED,
     Outcomes,
 )
+from simsales.montecarlo.event_staff import ids, shifts_table, staff_table
 from simsales.montecarlo.replication import close_factor
-from simsales.world.calendar import MINUTES_PER_DAY
 from simsales.world.deals import ClientDraws, Deals, payment_flags
 from simsales.world.world import World
 
@@ -124,21 +124,6 @@ class LogArrays:
     expired: np.ndarray
 
 
-def ids(prefix: str, numbers: np.ndarray) -> np.ndarray:
-    """Identifiers ``prefix`` + a zero-padded number (1-based), as strings.
-
-    Args:
-        prefix: e.g. ``"L"`` for leads.
-        numbers: 0-based indices.
-
-    Returns:
-        An object array of strings, all of one width.
-    """
-    numbers = np.asarray(numbers, dtype=np.int64) + 1
-    width = len(str(int(numbers.max()))) if numbers.size else 1
-    return np.char.add(prefix, np.char.zfill(numbers.astype(str), width)).astype(object)
-
-
 def timestamps(start: dt.date, minutes: np.ndarray) -> pd.DatetimeIndex:
     """Minutes from 00:00 of ``start`` as UTC timestamps, floored to whole seconds (NaN -> NaT).
 
@@ -154,13 +139,6 @@ def timestamps(start: dt.date, minutes: np.ndarray) -> pd.DatetimeIndex:
     stamps = np.datetime64(start, "s") + seconds.astype("timedelta64[s]")
     stamps = np.where(np.isnan(minutes), np.datetime64("NaT"), stamps).astype("datetime64[ns]")
     return pd.DatetimeIndex(stamps).tz_localize(TIME_ZONE)
-
-
-def dates(start: dt.date, days: np.ndarray) -> pd.DatetimeIndex:
-    """Day indices as dates (naive midnight), NaN -> NaT."""
-    days = np.asarray(days, dtype=float)
-    stamps = np.datetime64(start, "D") + np.nan_to_num(days, nan=0).astype(np.int64).astype("timedelta64[D]")
-    return pd.DatetimeIndex(np.where(np.isnan(days), np.datetime64("NaT"), stamps).astype("datetime64[ns]"))
 
 
 def _per_lead(n: int, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -227,22 +205,19 @@ def stage_times(world: World, out: Outcomes, clients: ClientDraws, deals: Deals,
     lose(end == LOST_NO_OFFER, present_end, "no_offer")
     within = presentation_limit(sc.funnel)  # lost when the presentation's time limit passed
     lose(end == LOST_NO_PRESENTATION, contact_end + within, "no_presentation")
-    # Offers that do not pay: closed when the failed step would have completed, the owner's factor on
-    # the payment applied as the deals apply it; a needed closing call never made: at its time limit.
+    # Offers that do not pay: closed when the failed step would have completed, or a needed closing call
+    # never made at its time limit (the deals' lost_at); the reason from the owner's factor on the payment
+    # applied as the deals apply it.
     invoice_ok, filled_ok = payment_flags(sc.funnel, clients, rows, close_factor(world, out))
-    filled = offer + clients.filled_delay[rows]
     steps_ok = np.where(inst, filled_ok & clients.approved_ok[rows], invoice_ok)
-    limit = offer + sc.funnel.closing.within_days * MINUTES_PER_DAY  # a closing call past it is dropped
-    client_done = np.where(inst, deals.approved_at, offer + clients.invoice_delay[rows])
     fails = [
-        (~inst & ~invoice_ok, offer + clients.invoice_delay[rows], "invoice_unpaid"),
-        (inst & ~filled_ok, filled, "link_not_filled"),
-        (inst & filled_ok & ~clients.approved_ok[rows], filled + clients.approved_delay[rows],
-         "bank_declined"),
-        (steps_ok & np.isnan(deals.paid_at), np.fmax(limit, client_done), "no_closing"),
+        (~inst & ~invoice_ok, "invoice_unpaid"),
+        (inst & ~filled_ok, "link_not_filled"),
+        (inst & filled_ok & ~clients.approved_ok[rows], "bank_declined"),
+        (steps_ok & np.isnan(deals.paid_at), "no_closing"),
     ]
-    for mask, when, why in fails:
-        lost[rows[mask]] = when[mask]
+    for mask, why in fails:
+        lost[rows[mask]] = deals.lost_at[mask]
         reason[rows[mask]] = why
     t["lost"] = lost
     return t, reason
@@ -260,53 +235,6 @@ def _stages_table(t: dict[str, np.ndarray], horizon: float) -> tuple[np.ndarray,
     lead, st, tm = np.concatenate(leads), np.concatenate(stage), np.concatenate(when)
     order = np.lexsort((st, tm, lead))
     return lead[order], st[order], tm[order]
-
-
-def _staff(world: World, out: Outcomes, prefix: str) -> pd.DataFrame:
-    """One row per manager and team lead who joined before the end of the horizon."""
-    sc, r = world.scenario, world.roster
-    horizon_days = sc.horizon_days
-    named = [t.name for t in sc.team.team_leads]
-    tl_ids = np.array([f"{prefix}tl-{name}" for name in named]
-                      + [f"{prefix}tl-hire-{j + 1}" for j in range(len(r.team_lead_join_day) - len(named))],
-                      dtype=object)
-    leave = r.leave_day.astype(float)
-    fired = getattr(out, "fired", None)  # probation exits, where the engine reports them
-    if fired is not None:
-        leave = np.where(np.isnan(fired), leave, np.minimum(leave, np.floor(fired / MINUTES_PER_DAY)))
-    keep = r.join_day < horizon_days
-    standby = getattr(r, "standby_for", None)  # a backfill that never came in is never on the team
-    if standby is not None and fired is not None:
-        keep &= (standby < 0) | ~np.isnan(fired[np.maximum(standby, 0)])
-    mgr = np.flatnonzero(keep)
-    tl_keep = np.flatnonzero(r.team_lead_join_day < horizon_days)
-    left = np.where(leave[mgr] < horizon_days, leave[mgr], np.nan)
-    return pd.DataFrame({
-        "manager_id": np.concatenate([ids(f"{prefix}M", mgr), tl_ids[tl_keep]]),
-        "team_lead_id": np.concatenate([tl_ids[r.team_lead[mgr]], np.full(tl_keep.size, None)]),
-        "role": ["manager"] * mgr.size + ["team_lead"] * tl_keep.size,
-        "hired_at": dates(sc.start, np.concatenate([r.join_day[mgr], r.team_lead_join_day[tl_keep]])),
-        "left_at": dates(sc.start, np.concatenate([left, np.full(tl_keep.size, np.nan)])),
-    })
-
-
-def _shifts(world: World, prefix: str) -> pd.DataFrame:
-    """One row per manager and day on the phones (employed, past onboarding)."""
-    sc, r = world.scenario, world.roster
-    m, d = np.nonzero(r.employed & (r.shift_end > r.shift_start))
-    start, end = r.shift_start[m, d], r.shift_end[m, d]
-
-    def clock(minutes: np.ndarray) -> np.ndarray:
-        within = np.round(minutes).astype(np.int64) % int(MINUTES_PER_DAY)
-        return np.char.add(np.char.add(np.char.zfill((within // 60).astype(str), 2), ":"),
-                           np.char.zfill((within % 60).astype(str), 2)).astype(object)
-
-    return pd.DataFrame({
-        "manager_id": ids(f"{prefix}M", np.arange(r.n_managers))[m] if m.size else np.array([], dtype=object),
-        "date": dates(sc.start, np.floor(start / MINUTES_PER_DAY)),
-        "start": clock(start),
-        "end": clock(end),
-    })
 
 
 def _calls(log: LogArrays, lead_ids: np.ndarray, manager_ids: np.ndarray, start: dt.date) -> pd.DataFrame:
@@ -388,6 +316,6 @@ def build_export(world: World, out: Outcomes, clients: ClientDraws, deals: Deals
         "refund_amount": np.where(refunded, deals.gross, np.nan)[paid],
     }).sort_values(["paid_at", "lead_id"], kind="stable", ignore_index=True)
 
-    return Export(leads=leads_df, stages=stages_df, calls=calls_df, staff=_staff(world, out, id_prefix),
-                  payments=payments_df, shifts=_shifts(world, id_prefix), tz=TIME_ZONE, folder=None,
+    return Export(leads=leads_df, stages=stages_df, calls=calls_df, staff=staff_table(world, out, id_prefix),
+                  payments=payments_df, shifts=shifts_table(world, out, id_prefix), tz=TIME_ZONE, folder=None,
                   notes=[note] if note else [])

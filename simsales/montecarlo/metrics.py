@@ -22,7 +22,13 @@ from simsales.engines.contract import (
     Outcomes,
 )
 from simsales.montecarlo.counted import counted as counted_period
-from simsales.montecarlo.team_metrics import TEAM_METRICS, team_count, team_metrics, team_series
+from simsales.montecarlo.team_metrics import (
+    TEAM_METRICS,
+    team_count,
+    team_metrics,
+    team_series,
+    worked_shifts,
+)
 from simsales.world.calendar import MINUTES_PER_DAY, month_starts
 from simsales.world.deals import Deals
 from simsales.world.shifts import on_shift_union, working_minutes
@@ -30,7 +36,7 @@ from simsales.world.world import World
 
 METRICS: dict[str, str] = {
     "leads": "leads created in the horizon",
-    "nontarget_leads": "leads that can never buy (wrong number, spam, job seekers)",
+    "nontarget_leads": "leads that can never buy, reached or not (wrong number, spam, job seekers)",
     "attempts": "contact attempts made (calls and messages)",
     "contacts": "leads reached (contact established)",
     "qualified": "leads qualified (need found, product fits)",
@@ -45,7 +51,7 @@ METRICS: dict[str, str] = {
     "refunds": "money returned in the horizon",
     "revenue_net": "revenue_gross - refunds",
     "revenue_after_horizon": "gross revenue of offers (made in the horizon or its warm-up) that pay after it",
-    "pipeline_open": "offers still unresolved at the end of the horizon",
+    "pipeline_open": "offers (of any lead) neither paid nor lost by the end of the horizon",
     "lead_cost": "CPL x leads, summed over channels",
     "payroll": "salaries (pro rata by days employed) and commissions",
     "hiring_cost": "cost per hire x hires made (managers and team leads)",
@@ -73,10 +79,10 @@ METRICS: dict[str, str] = {
     "lost_no_contact": "target and non-target leads whose chain ran out without contact",
     "lost_nontarget": "non-target leads reached and lost",
     "lost_before_qualification": "target leads reached and not qualified",
-    "lost_after_qualification": "qualified leads with no offer, plus offers that did not pay",
+    "lost_after_qualification": "qualified leads lost by the end of the horizon: no offer, or an offer lost",
     "presentations_lost_wait": "qualified leads lost because their presentation was not held within "
                                "funnel.presentation_within_days (counted in lost_after_qualification)",
-    "headcount_end": "managers employed on the last day",
+    "headcount_end": "managers on the team at the end of the last day",
     "ramping_end": "managers in onboarding or ramp on the last day",
     "hires_made": "managers who joined in the horizon",
     "hires_deferred": "manager hires pushed to a later month by the span rule",
@@ -84,13 +90,14 @@ METRICS: dict[str, str] = {
     "team_lead_hires": "team leads hired who joined in the horizon (promotions not included)",
     "attrition": "managers who left of their own accord in the horizon (not let go, not promoted)",
     **TEAM_METRICS,
-    "utilisation": "share of shift time worked: talk + dial + CRM within shifts / shift time (<= 1)",
-    "talk_share_actual": "share of shift time on contact and presentation calls",
+    "utilisation": "share of shift time worked: talk + dial + CRM within shifts / shift time (<= 1; the "
+                   "shifts of the managers on the team)",
+    "talk_share_actual": "share of shift time on answered calls: contact, presentation and closing calls",
     "dial_share_actual": "share of shift time on unanswered attempts",
     "crm_share_actual": "share of shift time on CRM work (the talk_share overhead and crm_minutes)",
     "idle_share": "share of shift time not used (1 - utilisation)",
     "overtime_share": "work past the shift's end, as a share of shift time (not in utilisation)",
-    "attempts_per_manager_hour": "attempts per on-shift manager hour",
+    "attempts_per_manager_hour": "attempts (on the horizon's leads) per on-shift manager hour",
     "revenue_per_manager": "revenue_net / average managers employed",
     "warmup_days": "days played before start with the starting team and not counted (0: a cold start)",
     "pipeline_leads": "leads open at start taken from a CRM export (pipeline:; 0 without one)",
@@ -117,10 +124,14 @@ def _in_horizon(times: np.ndarray, horizon: float) -> np.ndarray:
     return ~np.isnan(times) & (times >= 0) & (times < horizon)
 
 
-def _on_shift(world: World) -> tuple[np.ndarray, np.ndarray]:
-    """The minutes of the horizon in which at least one manager is on shift, as disjoint intervals."""
-    roster, horizon = world.roster, world.scenario.horizon_minutes
-    lo, hi = on_shift_union(roster.shift_start, roster.shift_end)
+def _on_shift(world: World, out: Outcomes) -> tuple[np.ndarray, np.ndarray]:
+    """The minutes of the horizon in which at least one manager is on shift, as disjoint intervals.
+
+    The shifts as worked (:func:`~simsales.montecarlo.team_metrics.worked_shifts`: none after a hire
+    is let go, none of a standby never brought in).
+    """
+    horizon = world.scenario.horizon_minutes
+    lo, hi = on_shift_union(*worked_shifts(world.roster, out.fired))
     return np.minimum(lo, horizon), np.minimum(hi, horizon)
 
 
@@ -202,14 +213,15 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     touched = ~np.isnan(out.first_attempt)
     first = out.first_attempt[touched] - leads.created[touched]
     sla = np.percentile(first, [50, 90]) if first.size else np.full(2, np.nan)
-    on_shift = _on_shift(world)
+    on_shift = _on_shift(world, out)
     work_wait = _working_waits(world, out, on_shift)
     sla_work = np.percentile(work_wait, [50, 90]) if n else np.full(2, np.nan)
-    # Managers' time: the engines split it from the counted period's origin on, so shift time too.
+    # Managers' time: the engines split it from the counted period's origin on, so shift time too; the
+    # shifts as worked (none after a hire is let go, none of a standby never brought in).
     played = view.played
-    r = played.roster
-    shift_minutes = float(np.clip(np.minimum(r.shift_end, played.scenario.horizon_minutes)
-                                  - np.maximum(r.shift_start, played.origin_minutes), 0, None).sum())
+    shift_start, shift_end = worked_shifts(played.roster, view.played_out.fired)
+    shift_minutes = float(np.clip(np.minimum(shift_end, played.scenario.horizon_minutes)
+                                  - np.maximum(shift_start, played.origin_minutes), 0, None).sum())
     worked = float(out.talk_minutes.sum() + out.dial_minutes.sum() + out.crm_minutes.sum())
     target = leads.target
     won = int(paid.sum())
@@ -230,9 +242,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "refunds": refunds,
         "revenue_net": revenue_net,
         "revenue_after_horizon": float(deals.gross[deals.paid_at >= horizon].sum()),
-        "pipeline_open": int(np.count_nonzero(
-            (deals.paid_at >= horizon) | (deals.counted_at >= horizon)
-            | (inst & (deals.approved_at >= horizon)))),
+        "pipeline_open": int(np.count_nonzero(~(deals.paid_at < horizon) & ~(deals.lost_at < horizon))),
         "lead_cost": lead_cost,
         "payroll": float(payroll),
         "hiring_cost": float(hiring_cost),
@@ -260,7 +270,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "lost_before_qualification": int((end == LOST_UNQUALIFIED).sum()),
         "presentations_lost_wait": int((end == LOST_NO_PRESENTATION).sum()),
         "lost_after_qualification": int((end == LOST_NO_OFFER).sum() + (end == LOST_NO_PRESENTATION).sum()
-                                        + np.count_nonzero((deals.lead >= 0) & np.isnan(deals.paid_at))),
+                                        + np.count_nonzero((deals.lead >= 0) & (deals.lost_at < horizon))),
         "headcount_end": int(count.on_team[:, -1].sum()),
         "ramping_end": int((count.on_team[:, -1] & (roster.onboarding[:, -1] | roster.ramping[:, -1])).sum()),
         "hires_made": int(joined.sum()),

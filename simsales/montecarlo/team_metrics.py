@@ -23,7 +23,7 @@ from simsales.engines.contract import Outcomes
 from simsales.world.calendar import MINUTES_PER_DAY
 from simsales.world.roster import NEVER, Roster
 
-__all__ = ["TEAM_METRICS", "TeamCount", "team_count", "team_metrics", "team_series"]
+__all__ = ["TEAM_METRICS", "TeamCount", "team_count", "team_metrics", "team_series", "worked_shifts"]
 
 TEAM_METRICS: dict[str, str] = {
     "probation_fired": "hires let go at the end of probation, results below the bar",
@@ -90,6 +90,36 @@ def team_count(roster: Roster, out: Outcomes, horizon_days: int) -> TeamCount:
     joined = active & (join >= 0) & (join < horizon_days)
     left = (active & (leave >= 0) & (leave < horizon_days) & (leave > join) & ~promoted & ~was_fired)
     return TeamCount(active, fired_day, on_team, paid, joined, left, was_fired, promoted)
+
+
+def worked_shifts(roster: Roster, fired: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The roster's shifts as the team worked them (MODEL.md section 6), as the engines play them.
+
+    The roster plans shifts for everyone it might employ; the engines take
+    away those of a hire let go at probation from the minute of the decision
+    on, and those of a standby (the conditional replacement of a
+    probationer) before their probationer is let go: all of them if that
+    never happens.  Shift time (utilisation and the other shares of it, the
+    on-shift waits) counts these shifts alone.
+
+    Args:
+        roster: the roster of the plan.
+        fired: per manager, the minute they were let go (NaN: not), in the roster's frame.
+
+    Returns:
+        ``(start, end)`` per manager and day, minutes like the roster's; a day
+        without a shift (or cut to nothing) has ``end == start``.
+    """
+    start, end = roster.shift_start, roster.shift_end
+    fired = np.asarray(fired, dtype=float)
+    stop = np.where(np.isnan(fired), np.inf, fired)
+    standby = roster.standby_for
+    brought_in = np.where(standby >= 0, fired[np.maximum(standby, 0)], -np.inf)  # NaN: never
+    begin = np.where(np.isnan(brought_in), np.inf, brought_in)
+    s = np.maximum(start, begin[:, None])
+    e = np.minimum(end, stop[:, None])
+    keep = e > s
+    return np.where(keep, s, start), np.where(keep, e, start)
 
 
 def team_metrics(roster: Roster, count: TeamCount, horizon_days: int) -> dict[str, float]:

@@ -35,6 +35,11 @@ class Deals:
         check: the deal's price (scenario's currency, RUB in the examples).
         gross: what we receive: the price less the bank's commission on
             installments (scenario's currency).
+        lost_at: when an offer that never pays is lost (NaN: it pays): when
+            its failed step would have completed (the client's or the bank's
+            own delay), or for a needed closing call never made, the call's
+            time limit after the offer, or the client's last step if later.
+            An offer neither paid nor lost by the end of the horizon is open.
     """
 
     lead: np.ndarray
@@ -45,6 +50,7 @@ class Deals:
     refund_at: np.ndarray
     check: np.ndarray
     gross: np.ndarray
+    lost_at: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -232,6 +238,15 @@ def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray,
         needs = ~np.isnan(closing_due[rows])
         paid = np.where(needs, np.maximum(paid, closing_time[rows]), paid)  # NaN if not made
     gross = np.where(installment, check * (1.0 - value(funnel.price.bank_commission)), check)
+    # An offer that does not pay is lost when the failed step would have completed; one whose steps all
+    # succeed but whose closing call was not made, at the call's limit (or the client's last step if later).
+    filled_any = offer + clients.filled_delay[rows]
+    invoice_due = offer + clients.invoice_delay[rows]
+    failed = np.where(installment, np.where(filled_ok, filled_any + clients.approved_delay[rows], filled_any),
+                      invoice_due)
+    steps_ok = np.where(installment, filled_ok & clients.approved_ok[rows], invoice_ok)
+    limit = offer + funnel.closing.within_days * MINUTES_PER_DAY
+    failed = np.where(steps_ok, np.fmax(limit, np.where(installment, approved, invoice_due)), failed)
     return Deals(
         lead=rows,
         installment=installment,
@@ -241,6 +256,7 @@ def settle(funnel: Funnel, clients: ClientDraws, offer_time: np.ndarray,
         refund_at=np.where(clients.refunded[rows], paid + clients.refund_delay[rows], np.nan),
         check=check,
         gross=gross,
+        lost_at=np.where(np.isnan(paid), failed, np.nan),
     )
 
 

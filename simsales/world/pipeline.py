@@ -330,10 +330,12 @@ def _deals(resolved: Scenario, o: OpenLeads, ch: np.ndarray, steps: tuple, raw_c
     check = np.where(np.isfinite(given) & (given > 0), given, drawn)
     gross = np.where(inst, check * (1.0 - value(funnel.price.bank_commission)), check)
     refunded = u_refund[rows] < value(funnel.refunds.share)
+    failed = np.where(inst, np.where(np.isnan(filled), fill_d, from_fill + bank_d), inv_d)  # the failed step
     return Deals(lead=np.full(rows.size, -1, np.int64), installment=inst,
                  counted_at=np.where(inst, filled, e["invoice"]),
                  approved_at=np.where(inst, approved, np.nan), paid_at=paid,
-                 refund_at=np.where(refunded, paid + refund_after[rows], np.nan), check=check, gross=gross)
+                 refund_at=np.where(refunded, paid + refund_after[rows], np.nan), check=check, gross=gross,
+                 lost_at=np.where(np.isnan(paid), failed, np.nan))
 
 
 def _refunds_due(resolved: Scenario, o: OpenLeads, rng: np.random.Generator) -> Deals:
@@ -352,7 +354,7 @@ def _refunds_due(resolved: Scenario, o: OpenLeads, rng: np.random.Generator) -> 
     n, none = int(back.sum()), np.full(int(back.sum()), np.nan)
     return Deals(lead=np.full(n, -1, np.int64), installment=np.zeros(n, bool), counted_at=none,
                  approved_at=none, paid_at=o.paid_before[back], refund_at=(later * left * window)[back],
-                 check=o.paid_amount[back], gross=o.paid_amount[back])
+                 check=o.paid_amount[back], gross=o.paid_amount[back], lost_at=none)
 
 
 def pipeline_world(resolved: Scenario, leads: Leads, roster: Roster, pipeline: PipelineStart,

@@ -49,6 +49,7 @@ class Roster:
         team_lead_by_day: per manager and day, their team lead (-1: waiting for one).
         team_lead_leave_day: per team lead, the first day gone (``NEVER`` if they stay).
         team_lead_promoted: per team lead, promoted from the floor (not hired).
+        team_lead_from: per team lead, the manager promoted into the post (-1: hired, or there at the start).
         promoted_day: per manager, the day they became a team lead (-1: never);
             their ``leave_day`` is that day.
         standby_for: per manager, -1, or the probationer whose being let go
@@ -79,6 +80,7 @@ class Roster:
     team_lead_by_day: np.ndarray
     team_lead_leave_day: np.ndarray
     team_lead_promoted: np.ndarray
+    team_lead_from: np.ndarray
     promoted_day: np.ndarray
     standby_for: np.ndarray
     probation_end: np.ndarray
@@ -183,6 +185,7 @@ def build_roster(
         ledger=ledger, team_lead_by_day=tl_by_day,
         team_lead_leave_day=np.asarray(staff.tl_leave, dtype=np.int64),
         team_lead_promoted=np.asarray(staff.tl_promoted, dtype=bool),
+        team_lead_from=np.asarray(staff.tl_from, dtype=np.int64),
         promoted_day=np.asarray(staff.promoted_day, dtype=np.int64), standby_for=standby,
         probation_end=probation_end,
         fire_chance=fire_chances(team, join, probation_end, newcomer, tl_by_day, load),

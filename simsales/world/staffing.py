@@ -77,7 +77,7 @@ class Staffing:
     standby replaces if let go), ``promoted_day`` (-1 if not), ``hire_month``
     (the month index of their vacancy, -1 for the team at the start);
     ``moves``: ``(manager, day, new lead or -1)``.  Team leads:
-    ``tl_join``, ``tl_leave``, ``tl_promoted``.  ``hired[k][i]``: hires
+    ``tl_join``, ``tl_leave``, ``tl_promoted``, ``tl_from``.  ``hired[k][i]``: hires
     (standbys included) of team lead k in month i.
     """
 
@@ -117,6 +117,7 @@ class Staffing:
         self.tl_join: list[int] = []
         self.tl_leave: list[int] = []
         self.tl_promoted: list[bool] = []
+        self.tl_from: list[int] = []
         self.hired: list[dict[int, int]] = []
         self.carried = 0
         self._events: list[tuple[int, int, int, int, int]] = []
@@ -167,12 +168,12 @@ class Staffing:
         if self.plan.backfill and self.standby_for[m] < 0 and 0 <= self.leave[m] < self.horizon:
             self.push(self.leave[m], VACANCY, m)
 
-    def add_team_lead(self, join_day: int, promoted: bool = False) -> int:
+    def add_team_lead(self, join_day: int, promoted_from: int = -1) -> int:
         """Create a team lead; their attrition draw comes now, from the team leads' stream.
 
         Args:
             join_day: the day they join (or are promoted; negative: before the start).
-            promoted: promoted from the floor rather than hired.
+            promoted_from: the manager promoted from the floor (-1: hired, or there at the start).
 
         Returns:
             The team lead's index.
@@ -183,7 +184,8 @@ class Staffing:
         leave = NEVER if hazard == 0 else min(max(join_day, 0) + math.ceil(budget / hazard), NEVER)
         self.tl_join.append(join_day)
         self.tl_leave.append(max(leave, join_day + 1))
-        self.tl_promoted.append(promoted)
+        self.tl_promoted.append(promoted_from >= 0)
+        self.tl_from.append(promoted_from)
         self.hired.append({})
         k = len(self.tl_join) - 1
         if self.tl_leave[k] < self.horizon:

@@ -115,7 +115,7 @@ def promote(staff: Staffing, day: int, month: int, n: int) -> int:
     for m in chosen:
         staff.leave[m] = day
         staff.promoted_day[m] = day
-        staff.add_team_lead(day, promoted=True)
+        staff.add_team_lead(day, promoted_from=m)
         staff.open_vacancy(m)
     return len(chosen)
 
