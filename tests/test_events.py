@@ -156,7 +156,7 @@ def test_a_warm_up_is_in_the_tables_with_its_true_dates_and_the_metrics_count_fr
     scenario = load_scenario(SMALL)
     run = simulate_events(scenario, "grow", replication=1)
     w = run.world.warmup_days
-    assert w == 8 and run.metrics["warmup_days"] == w  # lead_ttl 3 days + invoice delay P90 4.6 days
+    assert w == 24 and run.metrics["warmup_days"] == w  # ttl 3 d + the path P90 6.4 + refunds 14
     e, m = run.export, run.metrics
     start = pd.Timestamp(scenario.start, tz="UTC")
     created = e.leads.set_index("lead_id")["created_at"]
@@ -171,7 +171,10 @@ def test_a_warm_up_is_in_the_tables_with_its_true_dates_and_the_metrics_count_fr
     early = paid["lead_id"].map(created) < start  # the pipeline in work on start pays in the horizon
     assert early.sum() > 0
     shifts = e.shifts
-    assert pd.Timestamp(shifts["date"].min()).date() == scenario.start - dt.timedelta(days=w)
+    first = scenario.start - dt.timedelta(days=w)
+    while first.weekday() >= 5:  # the team works 5/2, Monday to Friday: the first shift is a weekday's
+        first += dt.timedelta(days=1)
+    assert pd.Timestamp(shifts["date"].min()).date() == first
 
 
 def exact_world(created: list[float], tenure_days: int = 1000):
@@ -290,7 +293,7 @@ def test_cli_writes_the_export_and_refuses_two_plans(tmp_path):
 
 
 def test_cli_says_the_tables_begin_with_the_warm_up():
-    """small.yaml's 8-day warm-up is in the tables: the command said only "N leads", more than the run's
+    """small.yaml's 24-day warm-up is in the tables: the command said only "N leads", more than the run's
     leads, with nothing to say why; it now says where the counted period begins (and JSON has it)."""
     import json
     import tempfile
@@ -298,13 +301,13 @@ def test_cli_says_the_tables_begin_with_the_warm_up():
     with tempfile.TemporaryDirectory() as tmp:
         res = runner.invoke(app, ["run", str(SMALL), "--events", f"{tmp}/ev", "--replication", "1"])
         assert res.exit_code == 0, res.output
-        assert "The tables begin 8 days before 2026-07-01 with the warm-up (played, not counted)" \
+        assert "The tables begin 24 days before 2026-07-01 with the warm-up (played, not counted)" \
             in res.output
         res = runner.invoke(app, ["run", str(SMALL), "--events", f"{tmp}/ev", "--replication", "1",
                                   "--format", "json"])
         doc = json.loads(res.stdout)
-        assert doc["warmup_days"] == 8 and doc["rows"]["leads"] > doc["metrics"]["leads"]
-        assert any(note.startswith("warm-up: the 8 days") for note in doc["notes"])
+        assert doc["warmup_days"] == 24 and doc["rows"]["leads"] > doc["metrics"]["leads"]
+        assert any(note.startswith("warm-up: the 24 days") for note in doc["notes"])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -87,7 +87,7 @@ def test_the_open_leads_per_stage_at_the_cut_are_the_simulations(truths):
         want = collections.Counter(stage[open_].tolist())
         got = open_at(export, CUT)
         assert got.counts() == {s: want[s] for s in STAGES if want[s]}
-        assert sum(want.values()) > 80 and len(want) >= 5
+        assert sum(want.values()) > 60 and len(want) >= 5  # enough open leads to tell
         # Ages and attempts as the simulation had them (timestamps are whole seconds).
         rows = np.array([int(i[1:]) - 1 for i in got.lead_id])
         np.testing.assert_allclose(got.created, created[rows] - cut, atol=1 / 60)
