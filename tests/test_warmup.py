@@ -394,3 +394,35 @@ def test_stage_shares_of_a_warm_start_are_the_models_though_counts_mix_leads_and
     offer, won, _, se_won = shares("auto", 30)
     cold_offer, cold_won, _, _ = shares(0, 30)
     assert cold_offer < offer and cold_won < won - 3 * se_won, (cold_offer, won, cold_won)
+
+
+def test_every_per_lead_outcome_counts_the_horizons_leads_alone():
+    """The counted view cuts every per-lead array of the outcomes to the horizon's leads, its times from
+    ``start``: ``handovers`` was left whole, so the metric counted the warm-up's leads handed over too
+    (q3 with 90 days of warm-up: 75,000 leads handed over of 52,700)."""
+    doc = small_doc(warmup_days=60, plans=[{"name": "hold"}])
+    doc["routing"] = {**doc.get("routing", {}), "handover_after_hours": 1}
+    doc["funnel"]["closing"] = {"share": 0.5, "delay_days": 1, "call_minutes": 8, "within_days": 5}
+    scenario = parse_scenario(yaml.safe_dump(doc), "<handover>")
+    seed = scenario.seed
+    resolved = resolve(scenario, stream(seed, 0, "params"))
+    leads, warmup = lead_stream(resolved, seed, 0)
+    clients = draw_clients(resolved.funnel, len(leads), stream(seed, 0, "deals"),
+                           channels=resolved.channels, lead_channel=leads.channel)
+    world = plan_world(resolved, leads, scenario.plans[0], seed, 0, warmup)
+    out = get_engine("fast")(world, stream(seed, 0, "dynamics"))
+    deals = settle(resolved.funnel, clients, np.where(out.end == OFFER, out.offer_time, np.nan),
+                   close_factor(world, out), out.closing_due, out.closing_time)
+    view = counted(world, out, deals)
+    first = len(world.leads) - len(view.world.leads)
+    assert first > 0 and (out.handovers[:first] > 0).any() and (out.closer[:first] >= 0).any()
+    for name, played in vars(out).items():
+        if len(played) == len(world.leads):
+            kept = getattr(view.out, name)
+            assert len(kept) == len(view.world.leads), name
+            if name in ("closing_due", "closing_time"):
+                np.testing.assert_array_equal(kept, played[first:] - world.origin_minutes)
+            elif name not in ("first_attempt", "contact", "offer_time"):
+                np.testing.assert_array_equal(kept, played[first:], err_msg=name)
+    metrics, _ = measure(world, out, deals)
+    assert metrics["handovers"] == int((out.handovers[first:] > 0).sum()) <= metrics["leads"]

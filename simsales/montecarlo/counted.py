@@ -42,8 +42,9 @@ from simsales.world.world import World
 
 __all__ = ["Counted", "counted"]
 
-_PER_LEAD = ("manager", "attempts", "first_attempt", "contact", "end", "offer_time")
-_LEAD_TIMES = ("first_attempt", "contact", "offer_time")
+_PER_LEAD = ("manager", "attempts", "first_attempt", "contact", "end", "offer_time", "handovers",
+             "closing_due", "closing_time", "closer")
+_LEAD_TIMES = ("first_attempt", "contact", "offer_time", "closing_due", "closing_time")
 _DEAL_TIMES = ("counted_at", "approved_at", "paid_at", "refund_at", "lost_at")
 
 
