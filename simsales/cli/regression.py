@@ -140,9 +140,41 @@ def _named(rows: list[Row]) -> str:
                      else f"{r.plan} ({r.verdict})" for r in rows)
 
 
+def verdict_line(report: Report, base: Baseline, now: Baseline, tolerances: dict[str, float]) -> str:
+    """The check's answer, in one line: PASS, or FAIL and what moved (rich markup).
+
+    Args:
+        report: the comparison.
+        base: the baseline.
+        now: this run's baseline document, validated.
+        tolerances: the ``--tolerance`` overrides (to retest a failed reproduction).
+
+    Returns:
+        ``PASS: N metric checks, none moved``, or ``FAIL: ...`` naming what moved.
+    """
+    failed = report.failed
+    if not failed:
+        return f"[green]PASS[/]: {counted(report.tests, 'metric check')}, none moved"
+    if report.mode == "reproduction":
+        row = failed[0]
+        where = first_mismatch(base, now, row.plan, row.metric)
+        detail = f" (first: {row.plan}.{row.metric} at replication {where[0]}: {where[1]} -> {where[2]})" \
+            if where else ""
+        moved = _named(regression.compare(base, now, tolerances, report.alpha, exact=False).failed)
+        inputs = "scenario, pipeline export" if now.scenario.pipeline_sha256 else "scenario"
+        return (f"[bold red]FAIL[/]: not reproduced: same simsales, {inputs}, seed and engine, but "
+                f"{counted(len(failed), 'metric')} {'differs' if len(failed) == 1 else 'differ'}"
+                f"{literal(detail)}. As a change, tested statistically: "
+                f"{literal('moved: ' + moved) if moved else 'nothing moved'}. If simsales changed "
+                "on purpose, rerun with --update.")
+    return (f"[bold red]FAIL[/]: {count(len(failed))} of {count(report.tests)} moved: "
+            f"{literal(_named(failed))}. "
+            "If the change is intended, rerun with --update and say why in the changelog.")
+
+
 def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict[str, float],
-                 show_all: bool) -> None:
-    """Print the diff tables, one per plan, and a one-line verdict.
+                 show_all: bool, inputs: str) -> None:
+    """Print the verdict first (PASS or FAIL), then what changed in the inputs, then one table per plan.
 
     Args:
         report: the comparison.
@@ -150,36 +182,19 @@ def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict
         now: this run's baseline document, validated.
         tolerances: the ``--tolerance`` overrides (to retest a failed reproduction).
         show_all: show every metric, not only the key ones and those that failed.
+        inputs: the line saying what changed between the baseline's inputs and this run's.
     """
-    for plan in sorted({row.plan for row in report.rows}):
-        rows = [r for r in report.rows if r.plan == plan
-                and (show_all or r.failed or r.metric in KEY_METRICS or r.verdict in ("new", "gone"))]
-        out.print(diff_table(plan, rows, mode_title(report)))
-    failed = report.failed
+    out.print(verdict_line(report, base, now, tolerances), highlight=False)
+    out.print(literal(inputs), highlight=False)
     if report.mode != "welch" and base.replications != now.replications:  # paired: replication r with r
         common = min(base.replications, now.replications)
         out.print(f"compared replication by replication: the first {counted(common, 'replication')} "
                   f"of each (the baseline has {base.replications}, this run {now.replications})",
                   highlight=False)
-    if not failed:
-        out.print(f"[green]PASS[/]: {counted(report.tests, 'metric check')}, none moved", highlight=False)
-    elif report.mode == "reproduction":
-        row = failed[0]
-        where = first_mismatch(base, now, row.plan, row.metric)
-        detail = f" (first: {row.plan}.{row.metric} at replication {where[0]}: {where[1]} -> {where[2]})" \
-            if where else ""
-        moved = _named(regression.compare(base, now, tolerances, report.alpha, exact=False).failed)
-        inputs = "scenario, pipeline export" if now.scenario.pipeline_sha256 else "scenario"
-        out.print(f"[bold red]FAIL[/]: not reproduced: same simsales, {inputs}, seed and engine, but "
-                  f"{counted(len(failed), 'metric')} {'differs' if len(failed) == 1 else 'differ'}"
-                  f"{literal(detail)}. As a change, tested statistically: "
-                  f"{literal('moved: ' + moved) if moved else 'nothing moved'}. If simsales changed "
-                  "on purpose, rerun with --update.", highlight=False)
-    else:
-        out.print(f"[bold red]FAIL[/]: {count(len(failed))} of {count(report.tests)} moved: "
-                  f"{literal(_named(failed))}. "
-                  "If the change is intended, rerun with --update and say why in the changelog.",
-                  highlight=False)
+    for plan in sorted({row.plan for row in report.rows}):
+        rows = [r for r in report.rows if r.plan == plan
+                and (show_all or r.failed or r.metric in KEY_METRICS or r.verdict in ("new", "gone"))]
+        out.print(diff_table(plan, rows, mode_title(report)))
 
 
 def baseline_command(
@@ -311,10 +326,9 @@ def check_command(
     if base is not None:
         now = Baseline.model_validate(document)
         said = regression.differences(base, now)
-        out.print(literal(f"{file} vs {baseline_path}: " + ("; ".join(said) if said else "same inputs")),
-                  highlight=False)
         report = regression.compare(base, now, tolerances, alpha)
-        print_report(report, base, now, tolerances, show_all)
+        print_report(report, base, now, tolerances, show_all,
+                     f"{file} vs {baseline_path}: " + ("; ".join(said) if said else "same inputs"))
         failed = bool(report.failed)
     if update:
         write_baseline(baseline_path, document)
