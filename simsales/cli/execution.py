@@ -14,7 +14,8 @@ Before anything runs it
    cluster (``--executor dask``, on this machine or at ``--scheduler``),
    with a clear error when Dask is missing or the scheduler does not answer.
 
-Then it runs with a progress bar on stderr.  A worker that dies is
+Then it runs with a progress bar on stderr (on a terminal; a line every half
+minute in a log: :mod:`simsales.cli.progress`).  A worker that dies is
 reported and its replications run again; if they kill a worker twice the
 run stops with exit status 2.  Ctrl-C stops every worker (and a cluster
 this command started) before the command ends.
@@ -27,10 +28,11 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 
 from simsales import montecarlo
 from simsales.cli.console import err, fail, note
+from simsales.cli.progress import progress_display
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.estimate import RunEstimate, available_memory, estimate_run
 from simsales.montecarlo.pool import PoolExecutor, WorkerLost
@@ -102,8 +104,8 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
         prepare_engine(engine, policies, compiling)
     with started_executor(executor, scheduler, workers, reps) as chosen_executor:
         batch_size = _dask_batch_size(estimate, reps, workers) if executor == "dask" else None
-        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
+        with progress_display("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                              TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
             what = f"{engine}: {counted(len(chosen), 'plan')} x {counted(reps, 'replication')}"
             task = bar.add_task(f"{what}, {variant_of}" if variant_of else what, total=reps)
             try:

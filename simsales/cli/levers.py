@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -30,6 +30,7 @@ from simsales.cli.common import (
     out,
 )
 from simsales.cli.execution import check_executor, prepare_engine, started_executor
+from simsales.cli.progress import progress_display
 from simsales.engines import DEFAULT_ENGINE, ENGINE_NAMES
 from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write, atomic_write_text, clean, to_json, together
@@ -142,8 +143,8 @@ def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, se
     if scheduler is None:
         prepare_engine(engine or DEFAULT_ENGINE, [scenario.routing.policy])
     with started_executor(executor, scheduler, n_workers, reps) as chosen, \
-            Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                     TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
+            progress_display("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                             TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task(f"levers: up to {counted(runs, 'run')} x {counted(reps, 'replication')}",
                             total=runs * reps)
         try:

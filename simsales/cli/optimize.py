@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from simsales.analysis.optimize import OptimizeError, Outcome, Settings, optimize
@@ -37,6 +44,7 @@ from simsales.cli.common import (
     out,
 )
 from simsales.cli.execution import check_executor, prepare_engine, started_executor
+from simsales.cli.progress import progress_display
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RevenuePlan, default_workers
 from simsales.montecarlo.pool import WorkerLost
@@ -263,8 +271,9 @@ def optimize_command(
 
 def _search(scenario: Scenario, settings: Settings, file: Path, format: str) -> Outcome:
     """Run the search with a progress bar on stderr; bad settings become a clear error (exit 2)."""
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=False, disable=format == "json") as bar:
+    with progress_display("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
+                          disable=format == "json") as bar:
         try:
             return optimize(scenario, settings, StageBar(bar))
         except OptimizeError as exc:

@@ -1,0 +1,107 @@
+"""Progress on stderr: rich's live bars on a terminal, sparse plain lines in a log (CI, a pipe, a file)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from rich.console import Console
+from rich.progress import Progress
+from typer.testing import CliRunner
+
+from simsales.cli import app
+from simsales.cli import progress as progress_module
+from simsales.cli.progress import LogProgress, progress_display, seconds_text
+
+from .conftest import SMALL
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+"""Control characters (not newline or tab): a log must hold none (no cursor moves, no colours, no \\r)."""
+
+
+class Clock:
+    """A fake clock, seconds."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def log_console() -> tuple[Console, io.StringIO]:
+    buffer = io.StringIO()
+    return Console(file=buffer, force_terminal=False, width=200), buffer
+
+
+def test_a_log_gets_a_line_at_most_every_half_minute_with_the_time_left():
+    console, buffer = log_console()
+    clock = Clock()
+    with progress_display("{task.description}", console=console, clock=clock) as bar:
+        assert isinstance(bar, LogProgress)
+        task = bar.add_task("fast: 6 plans x 1000 replications", total=1000)
+        for _ in range(100):  # 10 replications every 6 s: 10 minutes in all
+            clock.now += 6
+            bar.advance(task, 10)
+    lines = buffer.getvalue().splitlines()
+    # 600 s at one line per 30 s at most: 20 progress lines and the last one, not one line per advance.
+    assert 15 <= len(lines) <= 21, lines
+    assert lines[0] == "fast: 6 plans x 1000 replications: 50/1,000 (5%), 30 s so far, about 9 min 30 s left"
+    assert "500/1,000 (50%), 5 min 0 s so far, about 5 min 0 s left" in "\n".join(lines)
+    assert lines[-1] == "fast: 6 plans x 1000 replications: done, 1,000/1,000 in 10 min"
+    assert not CONTROL.search(buffer.getvalue())
+
+
+def test_a_short_task_says_nothing_in_a_log():
+    console, buffer = log_console()
+    clock = Clock()
+    with progress_display("{task.description}", console=console, clock=clock) as bar:
+        task = bar.add_task("levers: up to 3 runs x 4 replications", total=12)
+        for _ in range(12):
+            clock.now += 1
+            bar.advance(task, 1)
+    assert buffer.getvalue() == ""
+
+
+def test_stages_each_report_in_a_log():
+    """The optimiser's stages: a task each, updated to done when the next starts."""
+    console, buffer = log_console()
+    clock = Clock()
+    with progress_display("{task.description}", console=console, clock=clock, transient=False) as bar:
+        first = bar.add_task("race, round 1: 30 plans x 10 replications", total=300)
+        clock.now += 40
+        bar.advance(first, 100)
+        bar.update(first, completed=300)
+        second = bar.add_task("race, round 2: 27 plans x 20 replications", total=540)
+        clock.now += 10
+        bar.advance(second, 20)
+    assert buffer.getvalue().splitlines() == [
+        "race, round 1: 30 plans x 10 replications: 100/300 (33%), 40 s so far, about 1 min 20 s left",
+        "race, round 1: 30 plans x 10 replications: done, 300/300 in 40 s",
+    ]
+
+
+def test_a_terminal_gets_rich_live_bars_and_json_gets_none():
+    terminal = Console(file=io.StringIO(), force_terminal=True)
+    bar = progress_display("{task.description}", console=terminal)
+    assert type(bar) is Progress and not bar.disable
+    console, _ = log_console()
+    assert progress_display("{task.description}", console=console, disable=True).disable
+
+
+def test_seconds_text():
+    assert [seconds_text(s) for s in (0.4, 45, 185, 600, 4320)] == ["0 s", "45 s", "3 min 5 s", "10 min",
+                                                                     "1 h 12 min"]
+
+
+def test_a_run_logged_to_a_file_shows_its_progress_in_plain_lines(monkeypatch):
+    """stderr not a terminal (CI): a run printed nothing from its start to its end, however long."""
+    monkeypatch.setattr(progress_module, "LOG_SECONDS", 0.0)  # a line at every batch
+    result = CliRunner().invoke(app, ["run", str(SMALL), "-n", "4", "--workers", "1", "--format", "table"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if "replications:" in line]
+    assert [re.sub(r" \d+ s", " N s", line.split("replications: ", 1)[1]) for line in lines] == [
+        "1/4 (25%), N s so far, about N s left", "2/4 (50%), N s so far, about N s left",
+        "3/4 (75%), N s so far, about N s left", "done, 4/4 in N s"], lines
+    assert all(re.match(r"fast: \d+ plans x 4 replications: ", line) for line in lines), lines
+    assert not CONTROL.search(result.stderr)
