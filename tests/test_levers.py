@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -165,6 +166,19 @@ def test_the_terminal_says_why_a_lever_does_not_apply():
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
     assert "Not applicable: hires (the plan hires nobody month by month" in text, res.output
+
+
+def test_a_long_levers_run_says_how_long_first(monkeypatch):
+    """Every lever on big.yaml (43 runs x 50 replications: 5 min here) said nothing of its length first."""
+    from simsales.cli import levers as levers_cli
+
+    monkeypatch.setattr(levers_cli, "LONG_RUN_SECONDS", 0.0)  # small.yaml's run as if it were long
+    res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--plan", "hold", "--lever", "cpl",
+                              "--lever", "offer", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert re.search(r"note: the levers will take about \d+ s at most \(5 runs of plan hold x 2 replications "
+                     r"on 1 worker process; fewer if some levers do not apply\)", said), said
 
 
 def test_cli_levers_writes_table_and_tornado(tmp_path):

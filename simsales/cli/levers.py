@@ -27,11 +27,13 @@ from simsales.cli.common import (
     err,
     fail,
     load,
+    note,
     out,
 )
-from simsales.cli.execution import check_executor, prepare_engine, started_executor
+from simsales.cli.execution import LONG_RUN_SECONDS, check_executor, prepare_engine, started_executor
 from simsales.cli.progress import progress_display
 from simsales.engines import DEFAULT_ENGINE, ENGINE_NAMES
+from simsales.montecarlo.estimate import estimate_run
 from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write, atomic_write_text, clean, to_json, together
 from simsales.report.levers import effect_text, lever_frame, settings_text
@@ -139,6 +141,15 @@ def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, se
     """
     runs = 1 + 2 * len(levers or LEVERS)
     n_workers = workers or montecarlo.default_workers()
+    nudged = scenario.plan(plan) if plan else scenario.plans[0]
+    estimate = estimate_run(scenario, [nudged], runs * reps, engine or DEFAULT_ENGINE, n_workers,
+                            spawned_workers=executor == "dask", remote=scheduler is not None)
+    if estimate.seconds > LONG_RUN_SECONDS and not quiet:
+        where = (f"the Dask cluster at {scheduler}" if scheduler else
+                 counted(n_workers, "worker process", "worker processes"))
+        note(f"the levers will take {estimate.duration_text()} at most ({counted(runs, 'run')} of plan "
+             f"{nudged.name} x {counted(reps, 'replication')} on {where}; fewer if some levers do not "
+             f"apply)")
     # One executor (a pool, or a Dask cluster) runs every variant: started once, closed at the end.
     if scheduler is None:
         prepare_engine(engine or DEFAULT_ENGINE, [scenario.routing.policy])
