@@ -250,7 +250,8 @@ def report_command(
         levers = sensitivity(scenario, baseline or (plans[0] if plans else None), 0.1, reps,
                              result.seed, engine, workers, list(FLOOR_REPORT_LEVERS), "revenue_net",
                              executor, scheduler)
-    write_report_files(result, scenario, file, out_dir, out, baseline=baseline, xlsx=xlsx, levers=levers)
+    write_report_files(result, scenario, file, out_dir, out, baseline=baseline, xlsx=xlsx, levers=levers,
+                       headline=True)
 
 
 def register(app: typer.Typer) -> None:
