@@ -105,3 +105,48 @@ def test_a_run_logged_to_a_file_shows_its_progress_in_plain_lines(monkeypatch):
         "3/4 (75%), N s so far, about N s left", "done, 4/4 in N s"], lines
     assert all(re.match(r"fast: \d+ plans x 4 replications: ", line) for line in lines), lines
     assert not CONTROL.search(result.stderr)
+
+
+def test_the_first_compile_counts_its_seconds_on_a_terminal_without_a_thread(monkeypatch):
+    """The compile said "about 13 s" and took 60 s on a loaded machine with nothing moving on the screen.
+
+    Its count runs on a timer signal: a thread beside the compile would stop it forking its helper.
+    """
+    import signal
+    import threading
+    import time
+
+    from simsales.cli import execution
+    from simsales.montecarlo import warmup
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(execution, "err", Console(file=buffer, force_terminal=True, width=200))
+    threads = []
+
+    def slow_compile(engine, policies):
+        threads.append(threading.active_count())
+        time.sleep(2.3)  # sleeps through the signals (each call is resumed)
+        threads.append(threading.active_count())
+
+    monkeypatch.setattr(warmup, "warm_up", slow_compile)
+    before = threading.active_count()
+    execution.prepare_engine("fast", ["weighted"], compiling=13)
+    said = buffer.getvalue()
+    line = "preparing the fast engine (first run only, about 13 s)..."
+    assert said.startswith(line), said
+    assert f"\r{line} 1 s" in said and f"\r{line} 2 s" in said, said
+    assert said.endswith(f"\r{line} done in 2 s\n"), said
+    assert threads == [before, before]  # no thread of its own
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) in (
+        signal.SIG_DFL, None)
+
+
+def test_the_first_compile_says_it_once_in_a_log(monkeypatch):
+    from simsales.cli import execution
+    from simsales.montecarlo import warmup
+
+    console, buffer = log_console()
+    monkeypatch.setattr(execution, "err", console)
+    monkeypatch.setattr(warmup, "warm_up", lambda engine, policies: None)
+    execution.prepare_engine("fast", ["weighted"], compiling=13)
+    assert buffer.getvalue() == "preparing the fast engine (first run only, about 13 s)...\n"

@@ -32,7 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 
 from simsales import montecarlo
 from simsales.cli.console import err, fail, note
-from simsales.cli.progress import progress_display
+from simsales.cli.progress import progress_display, ticking
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.estimate import RunEstimate, available_memory, estimate_run
 from simsales.montecarlo.pool import PoolExecutor, WorkerLost
@@ -133,6 +133,9 @@ def check_executor(executor: str, scheduler: str | None) -> None:
 def prepare_engine(engine: str, policies: list[str], compiling: int | None = None) -> None:
     """Compile (or load) the engine here once, saying so on stderr when it takes a while.
 
+    On a terminal the seconds count after the line, so a compile slower than
+    said (four times as slow on a loaded machine) is seen to go on.
+
     Local workers fork from this process or load the code numba cached, so
     they start at once.
 
@@ -142,11 +145,13 @@ def prepare_engine(engine: str, policies: list[str], compiling: int | None = Non
         compiling: the expected compile time, seconds (None: estimate it).
     """
     compiling = _compile_seconds(engine, policies) if compiling is None else compiling
-    if compiling:
-        err.print(f"preparing the fast engine (first run only, about {compiling} s)...", highlight=False)
     from simsales.montecarlo.warmup import warm_up
 
-    warm_up(engine, policies)
+    if not compiling:
+        warm_up(engine, policies)
+        return
+    with ticking(f"preparing the fast engine (first run only, about {compiling} s)", err):
+        warm_up(engine, policies)
 
 
 def _check_memory(estimate: RunEstimate) -> None:

@@ -11,19 +11,24 @@ line when a task that said something is done::
     fast: 6 plans x 1000 replications: 250/1000 (25%), 3 min 5 s so far, about 9 min left
     fast: 6 plans x 1000 replications: done, 1000/1000 in 12 min 20 s
 
-:func:`progress_display` picks one of the two.
+:func:`progress_display` picks one of the two.  :func:`ticking` counts the
+seconds of a wait that cannot run a thread beside it (numba compiling the
+engine forks a helper only from a process with one thread).
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress, ProgressColumn, TaskID
 
-__all__ = ["LOG_SECONDS", "LogProgress", "progress_display", "seconds_text"]
+__all__ = ["LOG_SECONDS", "LogProgress", "progress_display", "seconds_text", "ticking"]
 
 LOG_SECONDS = 30.0
 """The least time between two progress lines of one task in a log, seconds."""
@@ -132,3 +137,50 @@ def progress_display(*columns: str | ProgressColumn, console: Console, transient
     if disable or console.is_terminal:
         return Progress(*columns, console=console, transient=transient, disable=disable, get_time=clock)
     return LogProgress(console, clock)
+
+
+@contextlib.contextmanager
+def ticking(text: str, console: Console, every: float = 1.0) -> Iterator[None]:
+    """Say ``text...`` and, on a terminal, count the seconds after it until the block ends.
+
+    The count is written by a timer signal (SIGALRM) in this thread, not by
+    a thread of its own: the engine's first compile forks a helper only
+    from a process that runs no other thread.  System calls the signal
+    interrupts are restarted.  In a log, or where there is no such timer
+    (Windows, a thread other than the main one), the line is printed once.
+
+    Args:
+        text: what the wait is (``"preparing the fast engine (about 13 s)"``).
+        console: where to say it (stderr).
+        every: seconds between two counts.
+
+    Yields:
+        Nothing; the block is the wait.
+    """
+    live = (console.is_terminal and hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread())
+    if not live:
+        console.print(f"{text}...", markup=False, highlight=False, soft_wrap=True)
+        yield
+        return
+    started = time.monotonic()
+    stream = console.file
+
+    def tick(signum: int, frame: object) -> None:
+        stream.write(f"\r{text}... {seconds_text(time.monotonic() - started)}")
+        stream.flush()
+
+    stream.write(f"{text}...")
+    stream.flush()
+    previous = signal.signal(signal.SIGALRM, tick)
+    signal.siginterrupt(signal.SIGALRM, False)
+    signal.setitimer(signal.ITIMER_REAL, every, every)
+    ended = "\n"  # interrupted: the line stays as it was
+    try:
+        yield
+        ended = f"\r{text}... done in {seconds_text(time.monotonic() - started)}\n"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        stream.write(ended)
+        stream.flush()
