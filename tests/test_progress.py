@@ -150,3 +150,24 @@ def test_the_first_compile_says_it_once_in_a_log(monkeypatch):
     monkeypatch.setattr(warmup, "warm_up", lambda engine, policies: None)
     execution.prepare_engine("fast", ["weighted"], compiling=13)
     assert buffer.getvalue() == "preparing the fast engine (first run only, about 13 s)...\n"
+
+
+def test_steps_keep_each_ones_time_on_a_terminal_and_are_plain_lines_in_a_log():
+    """calibrate's steps were bare lines: a step of 13 s (the diagnostics report) looked like a hang."""
+    from simsales.cli.progress import Steps
+
+    buffer = io.StringIO()
+    clock = Clock()
+    with Steps(Console(file=buffer, force_terminal=True, width=100), clock) as say:
+        say("reading [export]")
+        clock.now += 5
+        say("touch chain: 598,287 calls")
+        clock.now += 13
+    final = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", buffer.getvalue()).split("\r")[-1]
+    lines = [" ".join(line.split()) for line in final.splitlines() if line.strip()]
+    assert lines[-2:] == ["reading [export] 0:00:05", "touch chain: 598,287 calls 0:00:13"], lines
+    console, log = log_console()
+    with Steps(console, clock) as say:
+        say("reading [export]")
+        say("touch chain: 598,287 calls")
+    assert log.getvalue() == "reading [export]\ntouch chain: 598,287 calls\n"
