@@ -226,8 +226,8 @@ def test_cli_backtest_shows_the_forecasts_progress(export_dir, monkeypatch):
                                    "-n", "4"])
     assert res.exit_code == 0, res.output
     lines = res.stderr.splitlines()
-    assert lines[0] == f"reading {export_dir} ...", lines
-    assert lines.index("forecast: 4 replications of the 7 days after 2026-07-21 ...") < lines.index(
+    assert lines[0] == f"reading {export_dir}", lines
+    assert lines.index("forecast: 4 replications of the 7 days after 2026-07-21") < lines.index(
         next(line for line in lines if line.startswith("forecast: 4 replications: 1/4 (25%), ")))
     assert lines[-1].startswith("forecast: 4 replications: done, 4/4 in "), lines
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,7 @@ from rich.text import Text
 from simsales.cli.common import FormatOpt, check_out_dir, command_help
 from simsales.cli.console import err, fail, literal, out
 from simsales.cli.execution import prepare_engine
-from simsales.cli.progress import progress_display
+from simsales.cli.progress import Steps, progress_display
 from simsales.report.units import counted
 from simsales.scenario import Scenario
 from simsales.scenario.checks import date_hint
@@ -77,11 +78,13 @@ class ForecastBar:
     Args:
         replications: the forecast's replications.
         quiet: show nothing (``--format json``).
+        before: called as the forecast starts (the steps' display ends: it runs a thread).
     """
 
-    def __init__(self, replications: int, quiet: bool) -> None:
+    def __init__(self, replications: int, quiet: bool, before: Callable[[], None] = lambda: None) -> None:
         self.replications = replications
         self.quiet = quiet
+        self.before = before
         self._stack = contextlib.ExitStack()
         self._bar: Progress | None = None
         self._task: TaskID | None = None
@@ -94,6 +97,7 @@ class ForecastBar:
 
     def start(self, scenario: Scenario) -> None:
         """Prepare the engine for ``scenario`` (saying so if it compiles), then show the bar at 0."""
+        self.before()
         prepare_engine("fast", [scenario.routing.policy])  # the engine the backtest forecasts with
         self._bar = self._stack.enter_context(progress_display(
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
@@ -164,14 +168,15 @@ def backtest_command(
         on = read_base(base) if base is not None else None
     except InputError as exc:
         raise fail(exc) from None
-    say = (lambda line: err.print(f"{literal(line)} ...", highlight=False)) if format == "table" else None
-    bar = ForecastBar(replications, quiet=format != "table")
+    steps = Steps(err)  # each step with its time on a terminal; a line each in a log
+    say = steps if format == "table" else None
+    bar = ForecastBar(replications, quiet=format != "table", before=steps.close)
     try:
-        if say is not None:
-            say(f"reading {folder}")
-        export = read_export(folder, preset=preset, mapping=mapping, tz=tz)
-        check_dates(export, day, days)
-        with bar:
+        with steps, bar:
+            if say is not None:
+                say(f"reading {folder}")
+            export = read_export(folder, preset=preset, mapping=mapping, tz=tz)
+            check_dates(export, day, days)
             result = backtest(export, day, days=days, replications=replications, seed=seed, progress=say,
                               base=on, starting=bar.start, advance=bar.advance)
     except (CrmError, BacktestError) as exc:

@@ -214,6 +214,10 @@ class Steps:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the last step and the display (before work that must run without rich's thread)."""
         self._end()
         if self._bar is not None:
             self._bar.stop()
