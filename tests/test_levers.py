@@ -193,6 +193,13 @@ def test_cli_levers_writes_table_and_tornado(tmp_path):
     doc = json.loads((out / "levers.json").read_text())
     assert doc["plan"] == "grow" and doc["step"] == pytest.approx(0.2)
     assert set(doc["ranking"]) == {"offer", "cpl"}
+    # The answer leads (it led with the first table's title): the top lever, both nudges in the currency.
+    first = " ".join(res.stdout.split("\n\n")[0].split())
+    top, currency = doc["ranking"][0], load_scenario(SMALL).currency
+    assert first.startswith(f"Answer: the lever that moves net revenue most is {top} ("), first
+    effect = rf"[-+][\d.,]+[kM]? ±[\d.,]+[kM]? {currency}"
+    assert re.search(rf": -20% {effect}, \+20% {effect} \(mean ±SE, 2 paired replications\); "
+                     rf"next: {doc['ranking'][1]}$", first), first
 
 
 def test_a_lever_named_twice_runs_and_ranks_once():

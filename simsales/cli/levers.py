@@ -81,6 +81,31 @@ def levers_table(report: LeverReport, kind: str | None, currency: str, upper: bo
     return table
 
 
+def answer(report: LeverReport, currency: str) -> str | None:
+    """The levers' answer in one sentence: the input that moves the objective most, each way, and the next.
+
+    Args:
+        report: the sensitivity run.
+        currency: the scenario's currency.
+
+    Returns:
+        ``the lever that moves net revenue most is offer (36% | 40% | 44%): -10% -18.8M ±1.4M RUB,
+        +10% +18.1M ±1.3M RUB (mean ±SE, 50 paired replications); next: qualify, team_size``, or None
+        when no lever is ranked.
+    """
+    ranked = [lv for lv in report.levers if not lv.note]
+    if not ranked:
+        return None
+    top, step = ranked[0], f"{100 * report.step:.0f}%"
+    what = "net revenue" if report.rank_by == "revenue_net" else report.rank_by
+    effects = ", ".join(f"{sign}{step} {effect_text(top, report.rank_by, side)} {currency}"
+                        for side, sign in (("down", "-"), ("up", "+")))
+    after = [lv.name for lv in ranked[1:3]]
+    return (f"the lever that moves {what} most is {top.name} ({settings_text(top)}): {effects} (mean ±SE, "
+            f"{counted(report.replications, 'paired replication')})" + (f"; next: {', '.join(after)}"
+                                                                        if after else ""))
+
+
 def meanings(report: LeverReport) -> list[str]:
     """One line per lever shown: what it is and what its value means; upper bounds say why.
 
@@ -241,6 +266,10 @@ def levers_command(
     if format == "json":
         typer.echo(to_json(document))
         return
+    said = answer(report, scenario.currency)
+    if said is not None:
+        out.print(Text.assemble(("Answer:", "bold"), " ", said), highlight=False, soft_wrap=True)
+        out.print()
     kinds = ("process", "money") if report.split else (None,)
     for kind in kinds:
         if kind is None or any(lv.kind == kind and not lv.note for lv in report.levers):
