@@ -336,10 +336,10 @@ def test_an_error_in_a_worker_is_raised_here_with_its_traceback(small):
 
 # ---- Ctrl-C and kill -9 ---------------------------------------------------------------------------
 
-def start(args: list[str], cwd: Path) -> subprocess.Popen:
+def start(args: list[str], cwd: Path, **env: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "simsales", *args], cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(ROOT), **env})
 
 
 def wait_for_workers(process: subprocess.Popen, count: int, seconds: float = 60) -> list[int]:
@@ -402,7 +402,9 @@ def test_ctrl_c_taken_by_another_thread_of_the_run_stops_it_within_seconds(tmp_p
     q3: half a minute, over a minute on a loaded machine).
     """
     out = tmp_path / "out"
-    process = start(["run", str(Q3), "-n", "300", "--workers", "2", "--out", str(out)], tmp_path)
+    # FORCE_COLOR: stderr as a terminal, whose live progress bar runs a refresh thread (a log's has none)
+    process = start(["run", str(Q3), "-n", "300", "--workers", "2", "--out", str(out)], tmp_path,
+                    FORCE_COLOR="1")
     workers = wait_for_workers(process, 2)
     deadline = time.monotonic() + 60
     while not (threads := interruptible_threads(process.pid)):  # the progress bar's refresh thread
