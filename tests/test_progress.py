@@ -171,3 +171,26 @@ def test_steps_keep_each_ones_time_on_a_terminal_and_are_plain_lines_in_a_log():
         say("reading [export]")
         say("touch chain: 598,287 calls")
     assert log.getvalue() == "reading [export]\ntouch chain: 598,287 calls\n"
+
+
+def test_a_local_batch_is_a_few_seconds_of_work():
+    """big.yaml (about 1.4 s a replication of its 6 plans): 25 replications a batch, 37 s of a core
+    (93 s on a loaded machine) before the progress first moved; now 2."""
+    from simsales.cli.execution import LOCAL_BATCH_SECONDS, local_batch_size
+
+    assert local_batch_size(1.37, 1000, 2) == 2
+    assert local_batch_size(10.0, 1000, 2) == 1  # longer than the target: one at a time
+    assert local_batch_size(0.06, 1000, 2) == 25  # q3-sized: the runner's default, at most 25
+    assert local_batch_size(0.06, 40, 2) == 5  # and a few batches per worker
+    assert local_batch_size(1.37, 1000, 2) * 1.37 <= LOCAL_BATCH_SECONDS
+
+
+def test_a_run_moves_its_progress_after_each_few_seconds_of_work(monkeypatch):
+    from simsales.cli import execution
+
+    monkeypatch.setattr(progress_module, "LOG_SECONDS", 0.0)  # a line at every batch
+    monkeypatch.setattr(execution, "LOCAL_BATCH_SECONDS", 1e-9)  # as if a replication took hours
+    result = CliRunner().invoke(app, ["run", str(SMALL), "-n", "8", "--workers", "1", "--format", "table"])
+    assert result.exit_code == 0, result.output
+    counts = re.findall(r"replications: (\d)/8 ", result.stderr)
+    assert counts == [str(k) for k in range(1, 8)], result.stderr  # one batch per replication
