@@ -181,6 +181,19 @@ def test_a_long_levers_run_says_how_long_first(monkeypatch):
                      r"on 1 worker process; fewer if some levers do not apply\)", said), said
 
 
+def test_a_log_says_the_levers_are_done_when_some_did_not_apply(monkeypatch):
+    """The bar's total counts every lever's two runs; one that does not apply runs none, and a log never
+    said the run was done (big.yaml: 1,807 of 2,150)."""
+    from simsales.cli import progress
+
+    monkeypatch.setattr(progress, "LOG_SECONDS", 0.0)  # a line at every batch
+    res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--plan", "hold", "--lever", "hires",
+                              "--lever", "cpl", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    lines = [line for line in res.stderr.splitlines() if line.startswith("levers: ")]
+    assert re.fullmatch(r"levers: up to 5 runs x 2 replications: done, 6/6 in \d+ s", lines[-1]), lines
+
+
 def test_cli_levers_writes_table_and_tornado(tmp_path):
     out = tmp_path / "levers"
     res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--plan", "grow", "--step", "20%",

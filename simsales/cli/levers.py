@@ -184,8 +184,11 @@ def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, se
         task = bar.add_task(f"levers: up to {counted(runs, 'run')} x {counted(reps, 'replication')}",
                             total=runs * reps)
         try:
-            return run_levers(scenario, plan, step, reps, seed, engine, n_workers, levers, rank_by,
-                              progress=lambda k: bar.advance(task, k), executor=chosen)
+            report = run_levers(scenario, plan, step, reps, seed, engine, n_workers, levers, rank_by,
+                                progress=lambda k: bar.advance(task, k), executor=chosen)
+            # the levers that do not apply ran nothing: the run is done at what it did run
+            bar.update(task, total=next(t.completed for t in bar.tasks if t.id == task))
+            return report
         except WorkerLost as exc:
             raise fail(f"{exc}. If the machine ran out of memory, run fewer --workers; nothing was "
                        "written") from None
