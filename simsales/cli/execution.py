@@ -57,7 +57,7 @@ loaded machine) before the bar first moved."""
 def simulate(scenario: Scenario, plans: list[str] | None, replications: int | None,
              seed: int | None, engine: str, workers: int | None, quiet: bool = False,
              executor: str = "local", scheduler: str | None = None, variants: int = 0,
-             variant_of: str | None = None) -> RunResult:
+             variant_of: str | None = None, levers: tuple[str, int, int] | None = None) -> RunResult:
     """Run the scenario with a progress bar on stderr; refuse a run that cannot fit.
 
     Args:
@@ -76,6 +76,8 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
             market-gap table's variants): counted in the time said.
         variant_of: this run is such a variant (what it changes): its time was
             said with the base run's, and the progress bar names it.
+        levers: the levers' runs the command makes after this one, ``(plan, runs,
+            replications)`` (the report's floor levers): counted in the time said.
 
     Returns:
         The run.
@@ -97,11 +99,17 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
     policies = [scenario.routing.policy]
     compiling = _compile_seconds(engine, policies) if scheduler is None else 0
     extra = compiling + variants * estimate.seconds
+    again = (f", then {variants} more run{'s' if variants > 1 else ''} of that size for the market-gap "
+             "table" if variants else "")
+    if levers is not None:
+        plan, runs, lever_reps = levers
+        extra += estimate_run(scenario, [scenario.plan(plan)], runs * lever_reps, engine, workers,
+                              spawned_workers=executor == "dask", remote=scheduler is not None).seconds
+        again += f", then {counted(runs, 'run')} of plan {plan} x {counted(lever_reps, 'replication')} for " \
+                 "the floor's levers"
     if variant_of is None and estimate.seconds + extra > LONG_RUN_SECONDS:
         where = (f"the Dask cluster at {scheduler}" if scheduler else
                  counted(workers, "worker process", "worker processes"))
-        again = (f", then {variants} more run{'s' if variants > 1 else ''} of that size for the market-gap "
-                 "table" if variants else "")
         note(f"this run will take {estimate.duration_text(extra)} ({counted(len(chosen), 'plan')} x "
              f"{counted(reps, 'replication')} on {where}{again}; estimated from "
              f"{counted(estimate.leads, 'lead', number=whole)} per replication)")

@@ -141,7 +141,8 @@ FLOOR_REPORT_LEVERS = ("evening_shift", "new_lead_cap")
 
 def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, seed: int | None,
                 engine: str | None, workers: int | None, levers: list[str] | None, rank_by: str,
-                executor: str = "local", scheduler: str | None = None, quiet: bool = False) -> LeverReport:
+                executor: str = "local", scheduler: str | None = None, quiet: bool = False,
+                said: bool = False) -> LeverReport:
     """Run the levers with a progress bar on stderr: one executor for every variant.
 
     Args:
@@ -157,6 +158,7 @@ def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, se
         executor: ``local`` or ``dask``.
         scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
         quiet: no progress bar.
+        said: the time these runs take was said already (the report's, with its run's).
 
     Returns:
         The sensitivity run.
@@ -169,7 +171,7 @@ def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, se
     nudged = scenario.plan(plan) if plan else scenario.plans[0]
     estimate = estimate_run(scenario, [nudged], runs * reps, engine or DEFAULT_ENGINE, n_workers,
                             spawned_workers=executor == "dask", remote=scheduler is not None)
-    if estimate.seconds > LONG_RUN_SECONDS and not quiet:
+    if estimate.seconds > LONG_RUN_SECONDS and not (quiet or said):
         where = (f"the Dask cluster at {scheduler}" if scheduler else
                  counted(n_workers, "worker process", "worker processes"))
         note(f"the levers will take {estimate.duration_text()} at most ({counted(runs, 'run')} of plan "
