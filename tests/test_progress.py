@@ -194,3 +194,19 @@ def test_a_run_moves_its_progress_after_each_few_seconds_of_work(monkeypatch):
     assert result.exit_code == 0, result.output
     counts = re.findall(r"replications: (\d)/8 ", result.stderr)
     assert counts == [str(k) for k in range(1, 8)], result.stderr  # one batch per replication
+
+
+def test_short_stages_one_after_another_still_get_a_line_in_a_log():
+    """optimize's race rounds of 20-30 s each: a line per task every 30 s left 87 s without one."""
+    console, buffer = log_console()
+    clock = Clock()
+    with progress_display("{task.description}", console=console, clock=clock, transient=False) as bar:
+        for round_ in (1, 2, 3, 4):
+            task = bar.add_task(f"race, round {round_}", total=10)
+            for _ in range(10):  # 20 s a round
+                clock.now += 2
+                bar.advance(task, 1)
+    lines = buffer.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["race, round 2", "race, round 2", "race, round 4",
+                                                      "race, round 4"], lines
+    assert lines[0].startswith("race, round 2: 5/10 (50%), 10 s so far") and "done" in lines[1], lines

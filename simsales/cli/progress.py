@@ -59,8 +59,9 @@ class LogProgress(Progress):
 
     Tasks are added, advanced and updated as on rich's display (the
     commands use one API).  After a change, a task prints a line when
-    :data:`LOG_SECONDS` have passed since it started or since its last
-    line; a task that printed a line prints one more when it is done.
+    :data:`LOG_SECONDS` have passed since the display's last line (or its
+    start), so stages shorter than that, one after another, still say how
+    far they are; a task that printed a line prints one more when it is done.
 
     Args:
         console: where the lines go (stderr).
@@ -72,7 +73,8 @@ class LogProgress(Progress):
                  every: float | None = None) -> None:
         super().__init__(console=console, get_time=clock, disable=True)
         self.every = LOG_SECONDS if every is None else every
-        self._last: dict[TaskID, float] = {}
+        self._last_line = clock()  # the display's: short stages one after another still get a line
+        self._added: dict[TaskID, float] = {}
         self._said: set[TaskID] = set()
         self._ended: set[TaskID] = set()
 
@@ -80,7 +82,7 @@ class LogProgress(Progress):
                  completed: int = 0, visible: bool = True, **fields: Any) -> TaskID:
         """Add a task (as rich's); its first line comes :data:`LOG_SECONDS` later at the soonest."""
         task_id = super().add_task(description, start, total, completed, visible, **fields)
-        self._last[task_id] = self.get_time()
+        self._added[task_id] = self.get_time()
         return task_id
 
     def advance(self, task_id: TaskID, advance: float = 1) -> None:
@@ -98,16 +100,16 @@ class LogProgress(Progress):
         task = self._tasks[task_id]
         now = self.get_time()
         total = task.total
-        elapsed = now - (task.start_time if task.start_time is not None else self._last[task_id])
+        elapsed = now - (task.start_time if task.start_time is not None else self._added[task_id])
         count = f"{task.completed:,.0f}/{total:,.0f}" if total else f"{task.completed:,.0f}"
         if total is not None and task.completed >= total:
             if task_id in self._said and task_id not in self._ended:
                 self._ended.add(task_id)
                 self._print(f"{task.description}: done, {count} in {seconds_text(elapsed)}")
             return
-        if now - self._last[task_id] < self.every:
+        if now - self._last_line < self.every:
             return
-        self._last[task_id] = now
+        self._last_line = now
         self._said.add(task_id)
         line = f"{task.description}: {count}"
         if total:
