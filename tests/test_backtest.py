@@ -241,6 +241,22 @@ def test_cli_backtest_says_the_rows_the_reader_could_not_use(export_dir, tmp_pat
     assert "warning:" not in res.stdout  # on stderr, with the progress: the results stay clean
 
 
+def test_cli_backtest_shows_the_forecasts_progress(export_dir, monkeypatch):
+    """The forecast's replications ran with nothing moving (34 s on big.yaml's export), after reading the
+    export in silence (6 s); in a log (here) a line says how far it is, on a terminal a bar."""
+    from simsales.cli import progress
+
+    monkeypatch.setattr(progress, "LOG_SECONDS", 0.0)  # a line at every replication
+    res = CliRunner().invoke(app, ["backtest", str(export_dir), "--until", "2026-07-21", "--days", "7",
+                                   "-n", "4"])
+    assert res.exit_code == 0, res.output
+    lines = res.stderr.splitlines()
+    assert lines[0] == f"reading {export_dir}", lines
+    assert lines.index("forecast: 4 replications of the 7 days after 2026-07-21") < lines.index(
+        next(line for line in lines if line.startswith("forecast: 4 replications: 1/4 (25%), ")))
+    assert lines[-1].startswith("forecast: 4 replications: done, 4/4 in "), lines
+
+
 @pytest.mark.slow
 def test_a_backtest_against_the_truth_covers_at_about_its_nominal_rate():
     """With the true scenario, actual weeks are draws from the forecast's own distribution (but for the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from dataclasses import replace
 
@@ -79,6 +80,17 @@ def test_compare_leads_with_the_verdict_and_json_has_it():
     assert {"scenario", "baseline", "differences", "months"} <= set(doc)
     assert list(doc["verdict"]) == VERDICT_KEYS
     assert doc["baseline"] == "hold"
+
+
+def test_report_leads_with_the_pages_verdict_then_says_where_it_is(tmp_path):
+    """`simsales report` printed only where the files went: the answer was one click away."""
+    outcome = invoke("report", SMALL, "-n", "2", "--workers", "1", "--out", tmp_path / "r",
+                     "--no-floor-levers")
+    assert outcome.exit_code == 0, outcome.output
+    assert first_line(outcome.stdout).startswith("Verdict: "), outcome.stdout
+    verdict = " ".join(first_line(outcome.stdout).split()[1:4])  # "Plan 'Grow ...' wins" or the like
+    assert verdict in " ".join(html.unescape((tmp_path / "r" / "report.html").read_text()).split())
+    assert outcome.stdout.index("Verdict:") < outcome.stdout.index("report: ")
 
 
 def test_run_shows_p_plan_per_month_with_a_monthly_revenue_plan(monkeypatch):

@@ -353,3 +353,17 @@ def test_an_offer_is_won_or_lost_never_both_and_a_missed_closing_call_is_its_los
     when = np.fmax(out.offer_time[ids] + closing.within_days * 1440, client_done)
     minutes = ((at - pd.Timestamp(scenario.start, tz=at.dt.tz)).dt.total_seconds() / 60.0).to_numpy()
     assert np.allclose(minutes, when, atol=1.0)
+
+
+def test_cli_says_why_it_waits_and_how_long_before_a_long_replication(tmp_path, monkeypatch):
+    """big.yaml's replication (175,531 leads) took 125 s in silence, on a terminal as in a log."""
+    import re
+
+    from simsales.cli import run_events
+
+    monkeypatch.setattr(run_events, "SAY_SECONDS", 0.0)  # small.yaml's replication as if it were long
+    res = CliRunner().invoke(app, ["run", str(SMALL), "--events", str(tmp_path / "ev"), "--plan", "hold"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert re.search(r"^note: playing plan hold's replication 0 by the reference engine \(it logs every "
+                     r"attempt\): about \d+ s for about [\d,]+ leads, then writing the tables$", said), said

@@ -210,6 +210,27 @@ def test_the_time_said_counts_the_market_gap_run(monkeypatch, tmp_path):
         "worker process; estimated" in as_json.stderr
 
 
+def test_the_time_a_report_says_counts_its_floor_levers(monkeypatch, tmp_path):
+    """The report runs the floor's levers after its run (5 runs of the baseline plan): its note left them
+    out (big.yaml: "about 74 s", and 86 s in all, 23 s of them the levers)."""
+    import re
+
+    monkeypatch.setattr("simsales.cli.execution._compile_seconds", lambda engine, policies: 0)
+    monkeypatch.setattr("simsales.montecarlo.estimate.FAST_SECONDS_PER_LEAD", 0.01)  # a slow machine
+    result = invoke("report", SMALL, "-n", "2", "--workers", "1", "--out", tmp_path / "r")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())
+    # 95 s for the run (as above), then 5 runs x 2 replications of one plan: 2 s + 10 x 23.4 s, 236 s
+    assert re.search(r"note: this run will take about 6 min \(2 plans x 2 replications on 1 worker "
+                     r"process, then 5 runs of plan hold x 2 replications for the floor's levers; "
+                     r"estimated", said), said
+    assert said.count("will take") == 1, said  # the levers' own note is not said again
+    quiet = invoke("report", SMALL, "-n", "2", "--workers", "1", "--out", tmp_path / "q",
+                   "--no-floor-levers")
+    assert "about 2 min (2 plans x 2 replications on 1 worker process; estimated" in \
+        " ".join(quiet.stderr.split())
+
+
 def test_expected_leads_are_the_channels_mean_volumes_over_the_horizon(small):
     # small: 20 leads a day (social), and ads at triangular(50, 60, 70) (mean 60) growing 5% an
     # average month (365.25 / 12 days); flat weekday profiles; 21 days from day 0, and the 8 days
@@ -336,10 +357,10 @@ def test_an_error_in_a_worker_is_raised_here_with_its_traceback(small):
 
 # ---- Ctrl-C and kill -9 ---------------------------------------------------------------------------
 
-def start(args: list[str], cwd: Path) -> subprocess.Popen:
+def start(args: list[str], cwd: Path, **env: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "simsales", *args], cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            env={**os.environ, "PYTHONPATH": str(ROOT), **env})
 
 
 def wait_for_workers(process: subprocess.Popen, count: int, seconds: float = 60) -> list[int]:
@@ -402,7 +423,9 @@ def test_ctrl_c_taken_by_another_thread_of_the_run_stops_it_within_seconds(tmp_p
     q3: half a minute, over a minute on a loaded machine).
     """
     out = tmp_path / "out"
-    process = start(["run", str(Q3), "-n", "300", "--workers", "2", "--out", str(out)], tmp_path)
+    # FORCE_COLOR: stderr as a terminal, whose live progress bar runs a refresh thread (a log's has none)
+    process = start(["run", str(Q3), "-n", "300", "--workers", "2", "--out", str(out)], tmp_path,
+                    FORCE_COLOR="1")
     workers = wait_for_workers(process, 2)
     deadline = time.monotonic() + 60
     while not (threads := interruptible_threads(process.pid)):  # the progress bar's refresh thread

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -167,6 +168,32 @@ def test_the_terminal_says_why_a_lever_does_not_apply():
     assert "Not applicable: hires (the plan hires nobody month by month" in text, res.output
 
 
+def test_a_long_levers_run_says_how_long_first(monkeypatch):
+    """Every lever on big.yaml (43 runs x 50 replications: 5 min here) said nothing of its length first."""
+    from simsales.cli import levers as levers_cli
+
+    monkeypatch.setattr(levers_cli, "LONG_RUN_SECONDS", 0.0)  # small.yaml's run as if it were long
+    res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--plan", "hold", "--lever", "cpl",
+                              "--lever", "offer", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.stderr.split())
+    assert re.search(r"note: the levers will take about \d+ s at most \(5 runs of plan hold x 2 replications "
+                     r"on 1 worker process; fewer if some levers do not apply\)", said), said
+
+
+def test_a_log_says_the_levers_are_done_when_some_did_not_apply(monkeypatch):
+    """The bar's total counts every lever's two runs; one that does not apply runs none, and a log never
+    said the run was done (big.yaml: 1,807 of 2,150)."""
+    from simsales.cli import progress
+
+    monkeypatch.setattr(progress, "LOG_SECONDS", 0.0)  # a line at every batch
+    res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--plan", "hold", "--lever", "hires",
+                              "--lever", "cpl", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    lines = [line for line in res.stderr.splitlines() if line.startswith("levers: ")]
+    assert re.fullmatch(r"levers: up to 5 runs x 2 replications: done, 6/6 in \d+ s", lines[-1]), lines
+
+
 def test_cli_levers_writes_table_and_tornado(tmp_path):
     out = tmp_path / "levers"
     res = runner.invoke(app, ["levers", str(SMALL), "-n", "2", "--plan", "grow", "--step", "20%",
@@ -179,6 +206,13 @@ def test_cli_levers_writes_table_and_tornado(tmp_path):
     doc = json.loads((out / "levers.json").read_text())
     assert doc["plan"] == "grow" and doc["step"] == pytest.approx(0.2)
     assert set(doc["ranking"]) == {"offer", "cpl"}
+    # The answer leads (it led with the first table's title): the top lever, both nudges in the currency.
+    first = " ".join(res.stdout.split("\n\n")[0].split())
+    top, currency = doc["ranking"][0], load_scenario(SMALL).currency
+    assert first.startswith(f"Answer: the lever that moves net revenue most is {top} ("), first
+    effect = rf"[-+][\d.,]+[kM]? ±[\d.,]+[kM]? {currency}"
+    assert re.search(rf": -20% {effect}, \+20% {effect} \(mean ±SE, 2 paired replications\); "
+                     rf"next: {doc['ranking'][1]}$", first), first
 
 
 def test_a_lever_named_twice_runs_and_ranks_once():

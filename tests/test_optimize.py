@@ -433,6 +433,21 @@ def test_the_command_prints_the_documented_json_and_writes_the_file(tmp_path):
     assert not [p for p in Path(tmp_path).iterdir() if p.name.endswith(".tmp")]
 
 
+def test_the_table_output_leads_with_the_answer_in_the_objectives_unit():
+    """It led with the table's title; the best plan was its first row, in short form ("6 / 2 / 0")."""
+    result = cli([str(SMALL), "-n", "10", "--workers", "1", "--top", "2"])
+    assert result.exit_code == 0, result.output
+    first = " ".join(result.stdout.split("\n\n")[0].split())
+    doc = json.loads(cli([str(SMALL), "-n", "10", "--workers", "1", "--top", "2", "--format", "json"]).stdout)
+    best = doc["top"][0]
+    hires = ", ".join(f"{m['month']} {m['managers']}" for m in best["months"] if m["managers"])
+    hires = hires or "hire nobody"
+    assert first.startswith(f"Answer: Best plan for margin: {best['name']}, {hires}: margin "), first
+    assert f" {load_scenario(SMALL).currency} (P50; P10 - P90 " in first, first
+    assert f"chance of {100 * best['p_best']:.0f}%." in first, first
+    assert "against hold" in first or "the same as hold in every replication" in first, first
+
+
 @pytest.mark.parametrize(("args", "words"), [
     (["--months", "2027-01"], ["--months", "not a month of the horizon"]),
     (["--months", "July"], ["--months", "2026-07,2026-08"]),

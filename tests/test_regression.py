@@ -275,6 +275,8 @@ def test_same_seed_reproduces_exactly(baseline_file):
     assert result.exit_code == 0, result.output
     assert "same inputs" in result.output and "PASS" in result.output
     assert "NOT REPRODUCED" not in result.output
+    # The answer leads, before the tables: a head of sales (and a CI log's reader) sees it first.
+    assert result.stdout.splitlines()[0].startswith("PASS: "), result.stdout
 
 
 def test_a_new_seed_without_change_passes(baseline_file):
@@ -290,6 +292,7 @@ def test_a_price_change_moving_revenue_5_percent_fails(baseline_file, tmp_path):
     assert "scenario file edited" in result.output
     assert "hold.revenue_net +5.0%" in flat(result.output)
     assert "MOVED" in result.output
+    assert result.stdout.splitlines()[0].startswith("FAIL: "), result.stdout
     # A wider tolerance for money lets it pass (avg_check moved by exactly the price change).
     wide = cli("check", changed, "--baseline", baseline_file, "--tolerance", "money=0.10")
     assert wide.exit_code == 0, wide.output

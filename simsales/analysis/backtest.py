@@ -203,7 +203,9 @@ def check_dates(export: Export, until: dt.date, days: int) -> None:
 
 def backtest(export: Export, until: dt.date, *, days: int = 28, replications: int = 200,
              seed: int | None = None, since: dt.date | None = None,
-             progress: Callable[[str], None] | None = None, base: Base | None = None) -> Backtest:
+             progress: Callable[[str], None] | None = None, base: Base | None = None,
+             starting: Callable[[Scenario], None] | None = None,
+             advance: Callable[[int], None] | None = None) -> Backtest:
     """Calibrate on the export up to ``until``, forecast the next ``days`` days, and compare.
 
     Args:
@@ -216,6 +218,8 @@ def backtest(export: Export, until: dt.date, *, days: int = 28, replications: in
         progress: called with a short line before each long step (None: silent).
         base: a scenario the calibration lays its fits over (:mod:`simsales.calibrate.base`: the
             rules the export cannot identify are the base's; None: their defaults).
+        starting: called with the forecast's scenario before its first replication (None: nothing).
+        advance: called with the number of forecast replications just finished (None: nothing).
 
     Returns:
         The weekly actuals, the forecasts and their coverage.
@@ -230,11 +234,14 @@ def backtest(export: Export, until: dt.date, *, days: int = 28, replications: in
     if progress is not None:
         progress(f"forecast: {replications} replications of the {days} days after {until}")
     return against(export, calibration.document, until, days=days, replications=replications, seed=seed,
-                   warnings=[w for w in calibration.warnings if not w.startswith(NOT_FORECAST)])
+                   warnings=[w for w in calibration.warnings if not w.startswith(NOT_FORECAST)],
+                   starting=starting, advance=advance)
 
 
 def against(export: Export, document: dict, until: dt.date, *, days: int = 28, replications: int = 200,
-            seed: int | None = None, warnings: list[str] | None = None, engine: str = "fast") -> Backtest:
+            seed: int | None = None, warnings: list[str] | None = None, engine: str = "fast",
+            starting: Callable[[Scenario], None] | None = None,
+            advance: Callable[[int], None] | None = None) -> Backtest:
     """Forecast the ``days`` days after ``until`` with a scenario, and hold the export's weeks against it.
 
     Args:
@@ -247,6 +254,8 @@ def against(export: Export, document: dict, until: dt.date, *, days: int = 28, r
         seed: their seed (None: the document's).
         warnings: what the calibration warned about.
         engine: the engine that forecasts (``fast``, or ``des``).
+        starting: called with the forecast's scenario before its first replication (None: nothing).
+        advance: called with the number of replications just finished (None: nothing).
 
     Returns:
         The weekly actuals, the forecasts and their coverage.
@@ -259,8 +268,14 @@ def against(export: Export, document: dict, until: dt.date, *, days: int = 28, r
     open_leads = open_at(export, start)  # only what the export knew before the first forecast day
     scenario = scenario_of(forecast_document(document, start, 0, days, replications, seed))
     weeks = week_edges(start, days)
-    runs = [forecast_weeks(scenario, r, scenario.seed, len(weeks), days, engine, open_leads=open_leads)
-            for r in range(replications)]
+    if starting is not None:
+        starting(scenario)
+    runs = []
+    for r in range(replications):
+        runs.append(forecast_weeks(scenario, r, scenario.seed, len(weeks), days, engine,
+                                   open_leads=open_leads))
+        if advance is not None:
+            advance(1)
     forecast = {m: np.array([run[m] for run in runs]) for m in BACKTEST_METRICS}
     stages = ", ".join(f"{stage} {n}" for stage, n in open_leads.counts().items()) or "none"
     notes = [

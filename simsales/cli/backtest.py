@@ -10,16 +10,23 @@ from the pipeline open in the export: :mod:`simsales.analysis.backtest`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from simsales.cli.common import FormatOpt, check_out_dir, command_help, export_notes
 from simsales.cli.console import err, fail, literal, out
+from simsales.cli.execution import prepare_engine
+from simsales.cli.progress import Steps, progress_display
+from simsales.report.units import counted
+from simsales.scenario import Scenario
 from simsales.scenario.checks import date_hint
 from simsales.scenario.limits import MAX_REPLICATIONS
 
@@ -59,6 +66,49 @@ def week_table(result) -> Table:
                          f"{fmt(row.p90, metric)}[/]")
         table.add_row(metric, *cells)
     return table
+
+
+class ForecastBar:
+    """The forecast's progress bar on stderr, started once the engine is ready (it may compile first).
+
+    The bar starts when the forecast does, not before: the first run after an install compiles the
+    engine, which says so, and forks its helper only from a process without a second thread
+    (rich's display runs one).
+
+    Args:
+        replications: the forecast's replications.
+        quiet: show nothing (``--format json``).
+        before: called as the forecast starts (the steps' display ends: it runs a thread).
+    """
+
+    def __init__(self, replications: int, quiet: bool, before: Callable[[], None] = lambda: None) -> None:
+        self.replications = replications
+        self.quiet = quiet
+        self.before = before
+        self._stack = contextlib.ExitStack()
+        self._bar: Progress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> ForecastBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def start(self, scenario: Scenario) -> None:
+        """Prepare the engine for ``scenario`` (saying so if it compiles), then show the bar at 0."""
+        self.before()
+        prepare_engine("fast", [scenario.routing.policy])  # the engine the backtest forecasts with
+        self._bar = self._stack.enter_context(progress_display(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=err, transient=True, disable=self.quiet))
+        self._task = self._bar.add_task(f"forecast: {counted(self.replications, 'replication')}",
+                                        total=self.replications)
+
+    def advance(self, done: int) -> None:
+        """``done`` more replications are finished."""
+        if self._bar is not None and self._task is not None:
+            self._bar.advance(self._task, done)
 
 
 def backtest_command(
@@ -118,12 +168,18 @@ def backtest_command(
         on = read_base(base) if base is not None else None
     except InputError as exc:
         raise fail(exc) from None
+    steps = Steps(err)  # each step with its time on a terminal; a line each in a log
+    say = steps if format == "table" else None
+    bar = ForecastBar(replications, quiet=format != "table", before=steps.close)
     try:
-        export = read_export(folder, preset=preset, mapping=mapping, tz=tz)
-        export_notes(export.notes)  # rows and values the reader could not use, as run and calibrate say them
-        check_dates(export, day, days)
-        say = (lambda line: err.print(f"{literal(line)} ...", highlight=False)) if format == "table" else None
-        result = backtest(export, day, days=days, replications=replications, seed=seed, progress=say, base=on)
+        with steps, bar:
+            if say is not None:
+                say(f"reading {folder}")
+            export = read_export(folder, preset=preset, mapping=mapping, tz=tz)
+            export_notes(export.notes)  # rows and values the reader could not use, as run and calibrate say
+            check_dates(export, day, days)
+            result = backtest(export, day, days=days, replications=replications, seed=seed, progress=say,
+                              base=on, starting=bar.start, advance=bar.advance)
     except (CrmError, BacktestError) as exc:
         raise fail(str(exc)) from None
     except InputError as exc:  # the base's fields kept beside the fits do not validate together

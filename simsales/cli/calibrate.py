@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from simsales.cli.common import check_out_dir, command_help, err, export_notes, fail, literal, note, out
+from simsales.cli.progress import Steps
 from simsales.report.units import counted
 from simsales.scenario.checks import date_hint
+
+if TYPE_CHECKING:
+    from simsales.calibrate.base import Base
 
 DirArg = Annotated[Path, typer.Argument(help="the export's folder (leads, stages, calls, staff, ...)")]
 
@@ -80,12 +85,7 @@ def calibrate_command(
         typer.Exit: bad input (status 2; the error is printed).
     """
     # Imported here: pandas-heavy modules load only for this command.
-    from simsales.calibrate import CalibrationError, calibrate
     from simsales.calibrate.base import read_base
-    from simsales.crm.errors import CrmError
-    from simsales.crm.read import read_export
-    from simsales.report.files import atomic_write_text
-    from simsales.scenario import parse_scenario
     from simsales.scenario.loader import InputError
 
     first, last = _date(since, "--from"), _date(until, "--to")
@@ -101,7 +101,21 @@ def calibrate_command(
         on = read_base(base) if base is not None else None
     except InputError as exc:
         raise fail(exc) from None
-    say = lambda text: err.print(f"[dim]{literal(text)}[/]", highlight=False)  # noqa: E731
+    with Steps(err) as say:  # each step with its time on a terminal; a line each in a log
+        _calibrate(folder, out_file, report, preset, mapping, tz, first, last, on, base, say)
+
+
+def _calibrate(folder: Path, out_file: Path, report: Path | None, preset: str | None, mapping: Path | None,
+               tz: str | None, first: dt.date | None, last: dt.date | None, on: Base | None,
+               base: Path | None, say: Callable[[str], None]) -> None:
+    """Read, fit, validate and write the scenario (and the diagnostics), saying each step with ``say``."""
+    from simsales.calibrate import CalibrationError, calibrate
+    from simsales.crm.errors import CrmError
+    from simsales.crm.read import read_export
+    from simsales.report.files import atomic_write_text
+    from simsales.scenario import parse_scenario
+    from simsales.scenario.loader import InputError
+
     say(f"reading {folder}")
     try:
         export = read_export(folder, preset=preset, mapping=mapping, tz=tz)

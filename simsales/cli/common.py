@@ -27,6 +27,7 @@ from simsales.analysis.compare import Comparison
 from simsales.analysis.levers import LeverReport
 from simsales.cli.console import err, fail, literal, note, out
 from simsales.cli.execution import EXECUTORS, simulate
+from simsales.cli.headline import print_headline
 from simsales.engines import ENGINE_NAMES
 from simsales.montecarlo import RunResult
 from simsales.report.files import REPORT_BYTES, write_problem
@@ -260,7 +261,7 @@ def comparison_table(result: RunResult, comparison: Comparison, currency: str,
 
 def write_report_files(result: RunResult, scenario: Scenario, file: Path, out_dir: Path | None,
                        console: Console, baseline: str | None = None, xlsx: bool = True,
-                       levers: LeverReport | None = None) -> None:
+                       levers: LeverReport | None = None, headline: bool = False) -> None:
     """Write the report (`simsales report`, and `run --report`) and say where.
 
     Args:
@@ -272,12 +273,16 @@ def write_report_files(result: RunResult, scenario: Scenario, file: Path, out_di
         baseline: the plan the others are compared against (None: the first run).
         xlsx: also write the workbook.
         levers: the sales floor's levers run on the baseline plan (None: no such section).
+        headline: first print the page's verdict (and the capacity warning), the answer
+            (`simsales report`; `run --report` has printed its own).
     """
     # Imported here: matplotlib and openpyxl load only when a report is asked for.
     from simsales.report.writer import write_report
 
     folder = report_folder(file, out_dir)
     files = write_report(result, scenario, folder, str(file), baseline=baseline, xlsx=xlsx, levers=levers)
+    if headline:
+        print_headline(console, files.verdict, result)
     console.print(f"report: {literal(files.html)}", highlight=False)
     if files.xlsx is not None:
         console.print(f"workbook: {literal(files.xlsx)}", highlight=False)

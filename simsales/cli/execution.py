@@ -14,7 +14,8 @@ Before anything runs it
    cluster (``--executor dask``, on this machine or at ``--scheduler``),
    with a clear error when Dask is missing or the scheduler does not answer.
 
-Then it runs with a progress bar on stderr.  A worker that dies is
+Then it runs with a progress bar on stderr (on a terminal; a line every half
+minute in a log: :mod:`simsales.cli.progress`).  A worker that dies is
 reported and its replications run again; if they kill a worker twice the
 run stops with exit status 2.  Ctrl-C stops every worker (and a cluster
 this command started) before the command ends.
@@ -27,17 +28,19 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 
 from simsales import montecarlo
 from simsales.cli.console import err, fail, note
+from simsales.cli.progress import progress_display, ticking
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.estimate import RunEstimate, available_memory, estimate_run
 from simsales.montecarlo.pool import PoolExecutor, WorkerLost
+from simsales.montecarlo.runner import MAX_BATCH_SIZE
 from simsales.report.units import counted, whole
 from simsales.scenario import Scenario
 
-__all__ = ["EXECUTORS", "LONG_RUN_SECONDS", "simulate"]
+__all__ = ["EXECUTORS", "LONG_RUN_SECONDS", "local_batch_size", "simulate"]
 
 EXECUTORS = ("local", "dask")
 """Where replications run: this machine's process pool, or a Dask cluster."""
@@ -45,12 +48,16 @@ LONG_RUN_SECONDS = 60.0
 """A run estimated to take longer than this says how long on stderr, seconds."""
 DASK_TASK_SECONDS = 1.0
 """Wanted wall time of one Dask task (a batch of replications), seconds."""
+LOCAL_BATCH_SECONDS = 4.0
+"""The longest a local worker's batch should run (estimated, unloaded), seconds: the progress moves at
+least this often.  big.yaml's default batch of 25 replications of 6 plans took 37 s of a core (93 s on a
+loaded machine) before the bar first moved."""
 
 
 def simulate(scenario: Scenario, plans: list[str] | None, replications: int | None,
              seed: int | None, engine: str, workers: int | None, quiet: bool = False,
              executor: str = "local", scheduler: str | None = None, variants: int = 0,
-             variant_of: str | None = None) -> RunResult:
+             variant_of: str | None = None, levers: tuple[str, int, int] | None = None) -> RunResult:
     """Run the scenario with a progress bar on stderr; refuse a run that cannot fit.
 
     Args:
@@ -69,6 +76,8 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
             market-gap table's variants): counted in the time said.
         variant_of: this run is such a variant (what it changes): its time was
             said with the base run's, and the progress bar names it.
+        levers: the levers' runs the command makes after this one, ``(plan, runs,
+            replications)`` (the report's floor levers): counted in the time said.
 
     Returns:
         The run.
@@ -90,20 +99,27 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
     policies = [scenario.routing.policy]
     compiling = _compile_seconds(engine, policies) if scheduler is None else 0
     extra = compiling + variants * estimate.seconds
+    again = (f", then {variants} more run{'s' if variants > 1 else ''} of that size for the market-gap "
+             "table" if variants else "")
+    if levers is not None:
+        plan, runs, lever_reps = levers
+        extra += estimate_run(scenario, [scenario.plan(plan)], runs * lever_reps, engine, workers,
+                              spawned_workers=executor == "dask", remote=scheduler is not None).seconds
+        again += f", then {counted(runs, 'run')} of plan {plan} x {counted(lever_reps, 'replication')} for " \
+                 "the floor's levers"
     if variant_of is None and estimate.seconds + extra > LONG_RUN_SECONDS:
         where = (f"the Dask cluster at {scheduler}" if scheduler else
                  counted(workers, "worker process", "worker processes"))
-        again = (f", then {variants} more run{'s' if variants > 1 else ''} of that size for the market-gap "
-                 "table" if variants else "")
         note(f"this run will take {estimate.duration_text(extra)} ({counted(len(chosen), 'plan')} x "
              f"{counted(reps, 'replication')} on {where}{again}; estimated from "
              f"{counted(estimate.leads, 'lead', number=whole)} per replication)")
     if scheduler is None:
         prepare_engine(engine, policies, compiling)
     with started_executor(executor, scheduler, workers, reps) as chosen_executor:
-        batch_size = _dask_batch_size(estimate, reps, workers) if executor == "dask" else None
-        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
+        batch_size = (_dask_batch_size(estimate, reps, workers) if executor == "dask" else
+                      local_batch_size(estimate.seconds_per_replication, reps, workers))
+        with progress_display("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                              TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
             what = f"{engine}: {counted(len(chosen), 'plan')} x {counted(reps, 'replication')}"
             task = bar.add_task(f"{what}, {variant_of}" if variant_of else what, total=reps)
             try:
@@ -131,6 +147,9 @@ def check_executor(executor: str, scheduler: str | None) -> None:
 def prepare_engine(engine: str, policies: list[str], compiling: int | None = None) -> None:
     """Compile (or load) the engine here once, saying so on stderr when it takes a while.
 
+    On a terminal the seconds count after the line, so a compile slower than
+    said (four times as slow on a loaded machine) is seen to go on.
+
     Local workers fork from this process or load the code numba cached, so
     they start at once.
 
@@ -140,11 +159,13 @@ def prepare_engine(engine: str, policies: list[str], compiling: int | None = Non
         compiling: the expected compile time, seconds (None: estimate it).
     """
     compiling = _compile_seconds(engine, policies) if compiling is None else compiling
-    if compiling:
-        err.print(f"preparing the fast engine (first run only, about {compiling} s)...", highlight=False)
     from simsales.montecarlo.warmup import warm_up
 
-    warm_up(engine, policies)
+    if not compiling:
+        warm_up(engine, policies)
+        return
+    with ticking(f"preparing the fast engine (first run only, about {compiling} s)", err):
+        warm_up(engine, policies)
 
 
 def _check_memory(estimate: RunEstimate) -> None:
@@ -170,6 +191,25 @@ def _dask_batch_size(estimate: RunEstimate, replications: int, workers: int) -> 
 
     per_task = batch_size_for(max(estimate.seconds_per_replication, 1e-6), DASK_TASK_SECONDS)
     return max(1, min(per_task, math.ceil(replications / (4 * max(1, workers)))))
+
+
+def local_batch_size(seconds_per_replication: float, replications: int, workers: int) -> int:
+    """Replications per local batch: the runner's default, cut to about :data:`LOCAL_BATCH_SECONDS` of work.
+
+    The progress moves when a batch ends; the numbers do not depend on the batching.
+
+    Args:
+        seconds_per_replication: the estimated time of one replication of every plan, seconds.
+        replications: replications per plan.
+        workers: worker processes.
+
+    Returns:
+        The batch size, at least 1.
+    """
+    default = max(1, min(MAX_BATCH_SIZE, math.ceil(replications / (4 * max(1, workers)))))
+    if not seconds_per_replication > 0:
+        return default
+    return max(1, min(default, math.floor(LOCAL_BATCH_SECONDS / seconds_per_replication)))
 
 
 @contextlib.contextmanager

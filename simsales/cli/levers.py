@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -27,10 +27,13 @@ from simsales.cli.common import (
     err,
     fail,
     load,
+    note,
     out,
 )
-from simsales.cli.execution import check_executor, prepare_engine, started_executor
+from simsales.cli.execution import LONG_RUN_SECONDS, check_executor, prepare_engine, started_executor
+from simsales.cli.progress import progress_display
 from simsales.engines import DEFAULT_ENGINE, ENGINE_NAMES
+from simsales.montecarlo.estimate import estimate_run
 from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write, atomic_write_text, clean, to_json, together
 from simsales.report.levers import effect_text, lever_frame, settings_text
@@ -78,6 +81,31 @@ def levers_table(report: LeverReport, kind: str | None, currency: str, upper: bo
     return table
 
 
+def answer(report: LeverReport, currency: str) -> str | None:
+    """The levers' answer in one sentence: the input that moves the objective most, each way, and the next.
+
+    Args:
+        report: the sensitivity run.
+        currency: the scenario's currency.
+
+    Returns:
+        ``the lever that moves net revenue most is offer (36% | 40% | 44%): -10% -18.8M ±1.4M RUB,
+        +10% +18.1M ±1.3M RUB (mean ±SE, 50 paired replications); next: qualify, team_size``, or None
+        when no lever is ranked.
+    """
+    ranked = [lv for lv in report.levers if not lv.note]
+    if not ranked:
+        return None
+    top, step = ranked[0], f"{100 * report.step:.0f}%"
+    what = "net revenue" if report.rank_by == "revenue_net" else report.rank_by
+    effects = ", ".join(f"{sign}{step} {effect_text(top, report.rank_by, side)} {currency}"
+                        for side, sign in (("down", "-"), ("up", "+")))
+    after = [lv.name for lv in ranked[1:3]]
+    return (f"the lever that moves {what} most is {top.name} ({settings_text(top)}): {effects} (mean ±SE, "
+            f"{counted(report.replications, 'paired replication')})" + (f"; next: {', '.join(after)}"
+                                                                        if after else ""))
+
+
 def meanings(report: LeverReport) -> list[str]:
     """One line per lever shown: what it is and what its value means; upper bounds say why.
 
@@ -113,7 +141,8 @@ FLOOR_REPORT_LEVERS = ("evening_shift", "new_lead_cap")
 
 def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, seed: int | None,
                 engine: str | None, workers: int | None, levers: list[str] | None, rank_by: str,
-                executor: str = "local", scheduler: str | None = None, quiet: bool = False) -> LeverReport:
+                executor: str = "local", scheduler: str | None = None, quiet: bool = False,
+                said: bool = False) -> LeverReport:
     """Run the levers with a progress bar on stderr: one executor for every variant.
 
     Args:
@@ -129,6 +158,7 @@ def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, se
         executor: ``local`` or ``dask``.
         scheduler: a Dask scheduler's address (with ``dask``; None: a local cluster).
         quiet: no progress bar.
+        said: the time these runs take was said already (the report's, with its run's).
 
     Returns:
         The sensitivity run.
@@ -138,17 +168,29 @@ def sensitivity(scenario: Scenario, plan: str | None, step: float, reps: int, se
     """
     runs = 1 + 2 * len(levers or LEVERS)
     n_workers = workers or montecarlo.default_workers()
+    nudged = scenario.plan(plan) if plan else scenario.plans[0]
+    estimate = estimate_run(scenario, [nudged], runs * reps, engine or DEFAULT_ENGINE, n_workers,
+                            spawned_workers=executor == "dask", remote=scheduler is not None)
+    if estimate.seconds > LONG_RUN_SECONDS and not (quiet or said):
+        where = (f"the Dask cluster at {scheduler}" if scheduler else
+                 counted(n_workers, "worker process", "worker processes"))
+        note(f"the levers will take {estimate.duration_text()} at most ({counted(runs, 'run')} of plan "
+             f"{nudged.name} x {counted(reps, 'replication')} on {where}; fewer if some levers do not "
+             f"apply)")
     # One executor (a pool, or a Dask cluster) runs every variant: started once, closed at the end.
     if scheduler is None:
         prepare_engine(engine or DEFAULT_ENGINE, [scenario.routing.policy])
     with started_executor(executor, scheduler, n_workers, reps) as chosen, \
-            Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                     TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
+            progress_display("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                             TimeRemainingColumn(), console=err, transient=True, disable=quiet) as bar:
         task = bar.add_task(f"levers: up to {counted(runs, 'run')} x {counted(reps, 'replication')}",
                             total=runs * reps)
         try:
-            return run_levers(scenario, plan, step, reps, seed, engine, n_workers, levers, rank_by,
-                              progress=lambda k: bar.advance(task, k), executor=chosen)
+            report = run_levers(scenario, plan, step, reps, seed, engine, n_workers, levers, rank_by,
+                                progress=lambda k: bar.advance(task, k), executor=chosen)
+            # the levers that do not apply ran nothing: the run is done at what it did run
+            bar.update(task, total=next(t.completed for t in bar.tasks if t.id == task))
+            return report
         except WorkerLost as exc:
             raise fail(f"{exc}. If the machine ran out of memory, run fewer --workers; nothing was "
                        "written") from None
@@ -229,6 +271,10 @@ def levers_command(
     if format == "json":
         typer.echo(to_json(document))
         return
+    said = answer(report, scenario.currency)
+    if said is not None:
+        out.print(Text.assemble(("Answer:", "bold"), " ", said), highlight=False, soft_wrap=True)
+        out.print()
     kinds = ("process", "money") if report.split else (None,)
     for kind in kinds:
         if kind is None or any(lv.kind == kind and not lv.note for lv in report.levers):

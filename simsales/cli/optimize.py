@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from simsales.analysis.optimize import OptimizeError, Outcome, Settings, optimize
 from simsales.analysis.optimize_select import OBJECTIVES
@@ -37,6 +45,7 @@ from simsales.cli.common import (
     out,
 )
 from simsales.cli.execution import check_executor, prepare_engine, started_executor
+from simsales.cli.progress import progress_display
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import RevenuePlan, default_workers
 from simsales.montecarlo.pool import WorkerLost
@@ -131,6 +140,42 @@ def outcome_table(outcome: Outcome, currency: str) -> Table:
     return table
 
 
+OBJECTIVE_WORDS = {"margin": "margin", "revenue_net": "net revenue",
+                   "p_plan": "chance of making the revenue plan", "won": "deals won"}
+"""Each objective as the answer's sentence names it."""
+
+
+def answer(outcome: Outcome, currency: str, min_p_plan: float | None = None) -> str:
+    """The search's answer in one sentence: the best plan, what it gives, against the baseline, how sure.
+
+    Args:
+        outcome: what the optimiser found.
+        currency: the scenario's currency.
+        min_p_plan: the ``--min-p-plan`` floor (for the sentence when no plan meets it).
+
+    Returns:
+        ``Best plan for margin: opt-1, 2026-07 6: margin 238.0M RUB (P50; P10 - P90 168.0M -
+        327.6M), +1.2M RUB against hold (mean), better in 70% of paired replications; the best of
+        the 3 listed with a chance of 84%.``
+    """
+    o = outcome.objective
+    if not outcome.top:
+        return f"No plan makes the revenue plan with a chance of at least {min_p_plan:g}."
+    best = outcome.top[0]
+    unit = f" {currency}" if o in ("margin", "revenue_net") else ""
+    s, d = best.objective, best.vs_baseline
+    level = (f"{_value(s['mean'], o)}" if o == "p_plan" else
+             f"{_value(s['p50'], o)}{unit} (P50; P10 - P90 {_value(s['p10'], o)} - {_value(s['p90'], o)})")
+    if d["p10"] == d["p90"] == d["mean"] == 0:
+        versus = f"the same as {outcome.baseline} in every replication"
+    else:
+        versus = (f"{_diff(d['mean'], o)}{unit} against {outcome.baseline} (mean), better in "
+                  f"{100 * d['p_better']:.0f}% of paired replications")
+    return (f"Best plan for {OBJECTIVE_WORDS[o]}: {best.name}, {best.candidate.describe(outcome.months)}: "
+            f"{OBJECTIVE_WORDS[o]} {level}, {versus}; the best of the {len(outcome.top)} listed with a "
+            f"chance of {100 * best.p_best:.0f}%.")
+
+
 def _notes(outcome: Outcome, settings: Settings, scenario: Scenario) -> list[str]:
     terms = outcome.terms
     source = f"plan {terms.source}" if terms.source else "a plan's defaults (no plan in the file hires)"
@@ -143,9 +188,7 @@ def _notes(outcome: Outcome, settings: Settings, scenario: Scenario) -> list[str
     if target.is_set and (settings.objective == "p_plan" or settings.min_p_plan is not None):
         notes.append(f"p_plan: the chance the net revenue {target.period()} reaches the revenue plan, "
                      f"{fmt(target.total, 'revenue_net')} {scenario.currency}.")
-    if not outcome.top:
-        notes.append(f"No plan makes the revenue plan with a chance of at least {settings.min_p_plan:g}.")
-    return notes
+    return notes  # no plan at all (none meets --min-p-plan) is the answer, said first
 
 
 def _parse_months(months: str | None, file: Path) -> tuple[str, ...] | None:
@@ -263,8 +306,9 @@ def optimize_command(
 
 def _search(scenario: Scenario, settings: Settings, file: Path, format: str) -> Outcome:
     """Run the search with a progress bar on stderr; bad settings become a clear error (exit 2)."""
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=False, disable=format == "json") as bar:
+    with progress_display("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                          TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=False,
+                          disable=format == "json") as bar:
         try:
             return optimize(scenario, settings, StageBar(bar))
         except OptimizeError as exc:
@@ -283,6 +327,9 @@ def _show(outcome: Outcome, settings: Settings, scenario: Scenario, file: Path, 
             document |= {"revenue_plan": target.total, "p_plan_on": target.targeted}
         typer.echo(to_json(clean(document)))
     else:
+        said = answer(outcome, scenario.currency, settings.min_p_plan)
+        out.print(Text.assemble(("Answer:", "bold"), " ", said), highlight=False)
+        out.print()
         out.print(outcome_table(outcome, scenario.currency))
         for note in _notes(outcome, settings, scenario):
             out.print(note, highlight=False)

@@ -140,33 +140,26 @@ def _named(rows: list[Row]) -> str:
                      else f"{r.plan} ({r.verdict})" for r in rows)
 
 
-def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict[str, float],
-                 show_all: bool) -> None:
-    """Print the diff tables, one per plan, and a one-line verdict.
+def verdict_line(report: Report, base: Baseline, now: Baseline, tolerances: dict[str, float]) -> str:
+    """The check's answer, in one line: PASS, or FAIL and what moved (rich markup).
 
     Args:
         report: the comparison.
         base: the baseline.
         now: this run's baseline document, validated.
         tolerances: the ``--tolerance`` overrides (to retest a failed reproduction).
-        show_all: show every metric, not only the key ones and those that failed.
+
+    Returns:
+        ``PASS: N metric checks, none moved`` (a reproduction: ``all N ... matched exactly``), or
+        ``FAIL: ...`` naming the plans of one side only and what moved.
     """
-    for plan in sorted({row.plan for row in report.rows}):
-        rows = [r for r in report.rows if r.plan == plan
-                and (show_all or r.failed or r.metric in KEY_METRICS or r.verdict in ("new", "gone"))]
-        out.print(diff_table(plan, rows, mode_title(report)))
     failed = report.failed
-    if report.mode != "welch" and base.replications != now.replications:  # paired: replication r with r
-        common = min(base.replications, now.replications)
-        out.print(f"compared replication by replication: the first {counted(common, 'replication')} "
-                  f"of each (the baseline has {base.replications}, this run {now.replications})",
-                  highlight=False)
     if not failed:
         checks = counted(report.tests, "metric check")
         said = f"{checks}, none moved" if report.mode != "reproduction" else \
             f"all {checks} matched exactly" if report.tests > 1 else f"{checks}, matched exactly"
-        out.print(f"[green]PASS[/]: {said}", highlight=False)
-    elif report.mode == "reproduction" and report.metrics_failed:
+        return f"[green]PASS[/]: {said}"
+    if report.mode == "reproduction" and report.metrics_failed:
         metrics = report.metrics_failed
         row = metrics[0]
         where = first_mismatch(base, now, row.plan, row.metric)
@@ -174,16 +167,39 @@ def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict
             if where else ""
         moved = _named(regression.compare(base, now, tolerances, report.alpha, exact=False).failed)
         inputs = "scenario, pipeline export" if now.scenario.pipeline_sha256 else "scenario"
-        out.print(f"[bold red]FAIL[/]: {literal(_plans_said(report))}not reproduced: same simsales, "
-                  f"{inputs}, seed and engine, but {counted(len(metrics), 'metric')} "
-                  f"{'differs' if len(metrics) == 1 else 'differ'}"
-                  f"{literal(detail)}. As a change, tested statistically: "
-                  f"{literal('moved: ' + moved) if moved else 'nothing moved'}. If simsales changed "
-                  "on purpose, rerun with --update.", highlight=False)
-    else:
-        out.print(f"[bold red]FAIL[/]: {literal(_plans_said(report) + _moved_said(report))}. "
-                  "If the change is intended, rerun with --update and say why in the changelog.",
+        return (f"[bold red]FAIL[/]: {literal(_plans_said(report))}not reproduced: same simsales, "
+                f"{inputs}, seed and engine, but {counted(len(metrics), 'metric')} "
+                f"{'differs' if len(metrics) == 1 else 'differ'}"
+                f"{literal(detail)}. As a change, tested statistically: "
+                f"{literal('moved: ' + moved) if moved else 'nothing moved'}. If simsales changed "
+                "on purpose, rerun with --update.")
+    return (f"[bold red]FAIL[/]: {literal(_plans_said(report) + _moved_said(report))}. "
+            "If the change is intended, rerun with --update and say why in the changelog.")
+
+
+def print_report(report: Report, base: Baseline, now: Baseline, tolerances: dict[str, float],
+                 show_all: bool, inputs: str) -> None:
+    """Print the verdict first (PASS or FAIL), then what changed in the inputs, then one table per plan.
+
+    Args:
+        report: the comparison.
+        base: the baseline.
+        now: this run's baseline document, validated.
+        tolerances: the ``--tolerance`` overrides (to retest a failed reproduction).
+        show_all: show every metric, not only the key ones and those that failed.
+        inputs: the line saying what changed between the baseline's inputs and this run's.
+    """
+    out.print(verdict_line(report, base, now, tolerances), highlight=False)
+    out.print(literal(inputs), highlight=False)
+    if report.mode != "welch" and base.replications != now.replications:  # paired: replication r with r
+        common = min(base.replications, now.replications)
+        out.print(f"compared replication by replication: the first {counted(common, 'replication')} "
+                  f"of each (the baseline has {base.replications}, this run {now.replications})",
                   highlight=False)
+    for plan in sorted({row.plan for row in report.rows}):
+        rows = [r for r in report.rows if r.plan == plan
+                and (show_all or r.failed or r.metric in KEY_METRICS or r.verdict in ("new", "gone"))]
+        out.print(diff_table(plan, rows, mode_title(report)))
 
 
 def _plans_said(report: Report) -> str:
@@ -352,10 +368,9 @@ def check_command(
     if base is not None:
         now = Baseline.model_validate(document)
         said = regression.differences(base, now)
-        out.print(literal(f"{file} vs {baseline_path}: " + ("; ".join(said) if said else "same inputs")),
-                  highlight=False)
         report = regression.compare(base, now, tolerances, alpha)
-        print_report(report, base, now, tolerances, show_all)
+        print_report(report, base, now, tolerances, show_all,
+                     f"{file} vs {baseline_path}: " + ("; ".join(said) if said else "same inputs"))
         failed = bool(report.failed)
     if update:
         write_baseline(baseline_path, document)

@@ -249,15 +249,17 @@ def report_command(
     scenario = load(file, pipeline, preset, mapping)
     plans = plans_with_baseline(scenario, file, plan, baseline)
     check_out_dir(out_dir)
-    result = with_plan_months(simulate(scenario, plans, replications, seed, engine, workers,
-                                       executor=executor, scheduler=scheduler), scenario)
+    nudged = baseline or (plans[0] if plans else scenario.plans[0].name)
+    lever_reps = min(replications or scenario.replications, DEFAULT_REPLICATIONS)
+    result = with_plan_months(simulate(
+        scenario, plans, replications, seed, engine, workers, executor=executor, scheduler=scheduler,
+        levers=(nudged, 1 + 2 * len(FLOOR_REPORT_LEVERS), lever_reps) if floor_levers else None), scenario)
     levers = None
     if floor_levers:
-        reps = min(result.replications, DEFAULT_REPLICATIONS)
-        levers = sensitivity(scenario, baseline or (plans[0] if plans else None), 0.1, reps,
-                             result.seed, engine, workers, list(FLOOR_REPORT_LEVERS), "revenue_net",
-                             executor, scheduler)
-    write_report_files(result, scenario, file, out_dir, out, baseline=baseline, xlsx=xlsx, levers=levers)
+        levers = sensitivity(scenario, nudged, 0.1, lever_reps, result.seed, engine, workers,
+                             list(FLOOR_REPORT_LEVERS), "revenue_net", executor, scheduler, said=True)
+    write_report_files(result, scenario, file, out_dir, out, baseline=baseline, xlsx=xlsx, levers=levers,
+                       headline=True)
 
 
 def register(app: typer.Typer) -> None:

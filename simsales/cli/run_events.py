@@ -6,6 +6,8 @@ its totals are a draw from the same distribution as the run's replication
 (:mod:`simsales.montecarlo.events`).  The tables are written with
 :func:`simsales.crm.write.write_export`: all of them or none (an interrupted
 write leaves an earlier export as it was: :func:`simsales.report.files.together`).
+A replication of a large floor takes minutes: a note on stderr says so and
+how long first, and a terminal shows what it is doing and for how long.
 """
 
 from __future__ import annotations
@@ -13,14 +15,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from simsales.cli.console import fail, literal, out
+from rich.progress import SpinnerColumn, TimeElapsedColumn
+
+from simsales.cli.console import err, fail, literal, note, out
+from simsales.cli.progress import progress_display
 from simsales.crm.schema import ROW_NOUNS
 from simsales.report.files import atomic_write, together
-from simsales.report.units import count, counted
+from simsales.report.units import count, counted, whole
 from simsales.scenario import Scenario
 
 BYTES_PER_LEAD = 700
 """About what a lead costs on disk with its stages and calls (CSV), bytes: the space check's estimate."""
+SAY_SECONDS = 5.0
+"""A replication estimated to take longer than this says so, and how long, before it is played, seconds."""
 
 
 def write_events(scenario: Scenario, file: Path, plans: list[str] | None, folder: Path,
@@ -44,6 +51,7 @@ def write_events(scenario: Scenario, file: Path, plans: list[str] | None, folder
     """
     from simsales.cli.common import check_out_dir
     from simsales.crm.write import write_export
+    from simsales.montecarlo.estimate import estimate_run, expected_leads
     from simsales.montecarlo.events import TIME_ZONE, simulate_events
     from simsales.scenario.uncertain import mean_of
 
@@ -55,10 +63,20 @@ def write_events(scenario: Scenario, file: Path, plans: list[str] | None, folder
     check_out_dir(folder, need_bytes=int(BYTES_PER_LEAD * leads_per_day * scenario.horizon_days),
                   option="--events")
     seed = scenario.seed if seed is None else seed
-    run = simulate_events(scenario, plan, replication, seed)
-    export = run.export
-    with together():  # all or none: never this replication's leads beside an earlier one's calls
-        files = write_export(export, folder, atomic=atomic_write)
+    what = f"plan {plan}'s replication {replication} by the reference engine"
+    estimate = estimate_run(scenario, [scenario.plan(plan)], 1, "des", 1)
+    if estimate.seconds > SAY_SECONDS:  # the reference engine logs every attempt: minutes for a large floor
+        note(f"playing {what} (it logs every attempt): {estimate.duration_text()} for about "
+             f"{counted(expected_leads(scenario), 'lead', number=whole)}, then writing the tables")
+    with progress_display(SpinnerColumn(), "[progress.description]{task.description}", TimeElapsedColumn(),
+                          console=err, transient=True, disable=format == "json") as bar:
+        task = bar.add_task(f"playing {what}", total=1)
+        run = simulate_events(scenario, plan, replication, seed)
+        bar.update(task, completed=1, visible=False)
+        bar.add_task(f"writing the tables to {folder}", total=1)
+        export = run.export
+        with together():  # all or none: never this replication's leads beside an earlier one's calls
+            files = write_export(export, folder, atomic=atomic_write)
     counts = export.counts()
     warmup = int(run.world.warmup_days or 0)
     if format == "json":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from simsales.analysis.compare import compare
 from simsales.analysis.levers import LeverReport
-from simsales.analysis.verdict import verdict
+from simsales.analysis.verdict import Verdict, verdict
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.results import with_plan_months
 from simsales.report.files import atomic_write_text, together
@@ -20,11 +20,12 @@ from simsales.scenario import Scenario
 
 @dataclass(frozen=True)
 class ReportFiles:
-    """What :func:`write_report` wrote."""
+    """What :func:`write_report` wrote, and the verdict that leads the page."""
 
     html: Path
     charts: list[Chart]
     xlsx: Path | None
+    verdict: Verdict
 
 
 def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, source: str,
@@ -60,4 +61,4 @@ def write_report(result: RunResult, scenario: Scenario, out_dir: str | Path, sou
                                  render(result, scenario, comparison, charts, source, decision, levers))
         book = write_workbook(out_dir / "report.xlsx", result, scenario, comparison, source, decision,
                               levers) if xlsx else None
-    return ReportFiles(page, charts, book)
+    return ReportFiles(page, charts, book, decision)
