@@ -23,7 +23,7 @@ import yaml
 from simsales.engines import des
 from simsales.engines.contract import EXPIRED, NO_CONTACT, OFFER
 from simsales.engines.fast import engine as fast
-from simsales.montecarlo.metrics import _working_waits, measure
+from simsales.montecarlo.metrics import _on_shift, _working_waits, measure
 from simsales.montecarlo.replication import close_factor, stream
 from simsales.scenario.loader import parse_scenario
 from simsales.world.arrivals import Leads
@@ -186,7 +186,8 @@ def test_sla_in_working_minutes_and_the_share_attempted_within_five():
     out = des.simulate(world, np.random.default_rng(0))
     out.first_attempt[:] = [1440.0 + 543.0, 2050.0, np.nan]
     out.attempts[:] = [1, 1, 0]
-    np.testing.assert_array_equal(_working_waits(world, out), [3.0, 10.0, 60.0 + 540.0])
+    waits = _working_waits(world, out, _on_shift(world, out))
+    np.testing.assert_array_equal(waits, [3.0, 10.0, 60.0 + 540.0])
     deals = settle(scenario.funnel, draw_clients(scenario.funnel, 3, np.random.default_rng(0)),
                    np.full(3, np.nan))
     m, _ = measure(world, out, deals)

@@ -237,7 +237,7 @@ def test_the_verdict_line_says_plans_apart_from_the_metric_checks(baseline_file,
     doc["plans"]["extra"] = doc["plans"].pop("grow")
     now = Baseline.model_validate(doc)
     report = compare(base, now)
-    regression_cli.print_report(report, base, now, {}, show_all=False)
+    regression_cli.print_report(report, base, now, {}, show_all=False, inputs="")
     said = flat(capsys.readouterr().out)
     # A plan of one side only is no metric check: it is said apart, and the checks are counted alone.
     assert "plan grow is in the baseline but not in this run" in said
@@ -254,7 +254,7 @@ def test_a_changed_revenue_plan_is_said_apart_from_the_metric_checks(baseline_fi
     doc["plans"]["hold"]["summary"]["p_plan"] = 0.9
     now = Baseline.model_validate(doc)
     report = compare(base, now)
-    regression_cli.print_report(report, base, now, {}, show_all=False)
+    regression_cli.print_report(report, base, now, {}, show_all=False, inputs="")
     said = flat(capsys.readouterr().out)
     assert f"none of the {report.tests} metric checks moved" in said
     assert "the chance of making the new revenue plan changed: hold.p_plan" in said and "90.0%" in said
@@ -263,7 +263,7 @@ def test_a_changed_revenue_plan_is_said_apart_from_the_metric_checks(baseline_fi
 def test_a_reproduction_passes_saying_every_check_matched_exactly(baseline_file, capsys):
     base = baselines.load_baseline(baseline_file)
     report = compare(base, base)
-    regression_cli.print_report(report, base, base, {}, show_all=False)
+    regression_cli.print_report(report, base, base, {}, show_all=False, inputs="")
     said = flat(capsys.readouterr().out)
     assert f"PASS: all {report.tests} metric checks matched exactly" in said and "moved" not in said
 

@@ -21,9 +21,9 @@ What the warm-up is:
 - days away drawn for the warm-up's days as for any other day.
 
 ``warmup_days: auto`` (the default) is :func:`auto_warmup_days`: the lead
-time-to-live plus the P90 of a client's whole path of delays plus the
-refund window, at most :data:`MAX_WARMUP_DAYS`, so that the leads, deals
-and refunds in work on ``start`` exist.
+time-to-live plus the longest client delay's P90, at most
+:data:`MAX_WARMUP_DAYS`, so that the leads and deals in work on ``start``
+exist.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ import math
 import numpy as np
 
 from simsales.scenario import Scenario
-from simsales.scenario.uncertain import Uncertain
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.absence import with_absence
 from simsales.world.arrivals import Leads
@@ -51,73 +50,39 @@ MAX_WARMUP_DAYS = 30
 
 
 def auto_warmup_days(scenario: Scenario) -> int:
-    """Days to play before ``start``: a lead's whole life in the pipeline, at most 30.
+    """Days to play before ``start``: lead_ttl + the longest client delay's P90, at most 30.
 
-    ``lead_ttl`` (the longest a lead is worked before its contact) plus the
-    P90 of a client's whole path of delays after the contact (the offer's,
-    capped at ``presentation_within_days``; the closing call's, capped at
-    its ``within_days``, where ``funnel.closing`` has a share; then the
-    longer of the invoice's payment and the link's filling followed by the
-    bank's approval) plus ``refunds.window_days`` where refunds can happen:
-    the payments and refunds on ``start`` come from leads that old.  The P90
-    is taken from a fixed sample, so the same scenario always gets the same
-    warm-up.
+    The client delays are the offer's (presentation to offer), the invoice's
+    payment, the link's filling and the bank's approval; their P90 is taken
+    from a fixed sample, so the same scenario always gets the same warm-up.
 
     Args:
-        scenario: the scenario (resolved or not: only the lead time-to-live,
-            the delay distributions and limits, and whether closing calls and
-            refunds can happen are read).
+        scenario: the scenario (resolved or not: only the lead time-to-live
+            and the delay distributions are read).
 
     Returns:
         Whole days, 1 to :data:`MAX_WARMUP_DAYS`.
     """
     f = scenario.funnel
-    closing = f.closing.share > 0
-    parts = (f.offer.delay_days, f.presentation_within_days, closing and f.closing.delay_days,
-             f.closing.within_days, f.invoice_paid.delay_days, f.link_filled.delay_days,
-             f.bank_approved.delay_days)
-    days = scenario.touch_chain.lead_ttl / MINUTES_PER_DAY + _path_p90(tuple(map(repr, parts)), parts)
-    if _may_happen(f.refunds.share):
-        days += f.refunds.window_days
+    delays = (f.offer.delay_days, f.invoice_paid.delay_days, f.link_filled.delay_days,
+              f.bank_approved.delay_days)
+    days = scenario.touch_chain.lead_ttl / MINUTES_PER_DAY + _longest_p90(tuple(map(repr, delays)), delays)
     return int(min(MAX_WARMUP_DAYS, max(1, math.ceil(days))))
 
 
 _P90_CACHE: dict[tuple[str, ...], float] = {}
-"""The path's P90 by its parts' reprs: every replication resolves the same delays (saves ~10 ms)."""
+"""The longest delay's P90 by the delays' reprs: every replication resolves the same delays (saves ~10 ms)."""
 
 
-def _path_p90(key: tuple[str, ...], parts: tuple) -> float:
-    """The P90 of a client's path of delays after the contact (days, at most :data:`MAX_WARMUP_DAYS`).
-
-    ``parts``: offer delay, presentation limit (None: none), closing delay
-    (False: no closing calls), closing limit, invoice payment, link filling,
-    bank approval.
-    """
+def _longest_p90(key: tuple[str, ...], delays: tuple) -> float:
+    """The largest P90 of the delays (days, at most :data:`MAX_WARMUP_DAYS`), from a fixed sample."""
     if key not in _P90_CACHE:
-        offer, offer_within, closing, closing_within, invoice, link, bank = parts
         rng = np.random.default_rng(0)  # a fixed sample: the same scenario, the same warm-up
-        n = 20_000
-
-        def draw(delay) -> np.ndarray:
-            return np.asarray(delay.sample(rng, n), dtype=float)
-
-        path = draw(offer)
-        if offer_within is not None:
-            path = np.minimum(path, offer_within)
-        if closing is not False:
-            path += np.minimum(draw(closing), closing_within)
-        path += np.maximum(draw(invoice), draw(link) + draw(bank))
+        p90 = max(float(np.percentile(np.asarray(d.sample(rng, 20_000), dtype=float), 90)) for d in delays)
         if len(_P90_CACHE) > 1024:
             _P90_CACHE.clear()
-        _P90_CACHE[key] = min(float(np.percentile(path, 90)), float(MAX_WARMUP_DAYS))
+        _P90_CACHE[key] = min(p90, float(MAX_WARMUP_DAYS))
     return _P90_CACHE[key]
-
-
-def _may_happen(share: float | Uncertain) -> bool:
-    """Whether a probability (a number, or uncertain: its distribution) can be above 0."""
-    if isinstance(share, Uncertain):
-        return bool(np.any(np.asarray(share.dist.sample(np.random.default_rng(0), 1_000), dtype=float) > 0))
-    return share > 0
 
 
 def warmup_of(scenario: Scenario) -> int:
