@@ -48,7 +48,6 @@ class Roster:
         ledger: what the span rule did with the plan.
         team_lead_by_day: per manager and day, their team lead (-1: waiting for one).
         team_lead_leave_day: per team lead, the first day gone (``NEVER`` if they stay).
-        team_lead_promoted: per team lead, promoted from the floor (not hired).
         team_lead_from: per team lead, the manager promoted into the post (-1: hired, or there at the start).
         promoted_day: per manager, the day they became a team lead (-1: never);
             their ``leave_day`` is that day.
@@ -79,7 +78,6 @@ class Roster:
     ledger: HiringLedger
     team_lead_by_day: np.ndarray
     team_lead_leave_day: np.ndarray
-    team_lead_promoted: np.ndarray
     team_lead_from: np.ndarray
     promoted_day: np.ndarray
     standby_for: np.ndarray
@@ -89,6 +87,11 @@ class Roster:
     ramped_from: np.ndarray
     probation_bar: float
     hire_month: np.ndarray
+
+    @property
+    def team_lead_promoted(self) -> np.ndarray:
+        """Per team lead, promoted from the floor (not hired): ``team_lead_from >= 0``."""
+        return self.team_lead_from >= 0
 
     @property
     def n_managers(self) -> int:
@@ -184,7 +187,6 @@ def build_roster(
         team_lead_join_day=np.asarray(staff.tl_join, dtype=np.int64), coaching_load=load,
         ledger=ledger, team_lead_by_day=tl_by_day,
         team_lead_leave_day=np.asarray(staff.tl_leave, dtype=np.int64),
-        team_lead_promoted=np.asarray(staff.tl_promoted, dtype=bool),
         team_lead_from=np.asarray(staff.tl_from, dtype=np.int64),
         promoted_day=np.asarray(staff.promoted_day, dtype=np.int64), standby_for=standby,
         probation_end=probation_end,

@@ -77,7 +77,7 @@ class Staffing:
     standby replaces if let go), ``promoted_day`` (-1 if not), ``hire_month``
     (the month index of their vacancy, -1 for the team at the start);
     ``moves``: ``(manager, day, new lead or -1)``.  Team leads:
-    ``tl_join``, ``tl_leave``, ``tl_promoted``, ``tl_from``.  ``hired[k][i]``: hires
+    ``tl_join``, ``tl_leave``, ``tl_from`` (the manager promoted, -1: hired).  ``hired[k][i]``: hires
     (standbys included) of team lead k in month i.
     """
 
@@ -116,7 +116,6 @@ class Staffing:
         self.moves: list[tuple[int, int, int]] = []
         self.tl_join: list[int] = []
         self.tl_leave: list[int] = []
-        self.tl_promoted: list[bool] = []
         self.tl_from: list[int] = []
         self.hired: list[dict[int, int]] = []
         self.carried = 0
@@ -184,7 +183,6 @@ class Staffing:
         leave = NEVER if hazard == 0 else min(max(join_day, 0) + math.ceil(budget / hazard), NEVER)
         self.tl_join.append(join_day)
         self.tl_leave.append(max(leave, join_day + 1))
-        self.tl_promoted.append(promoted_from >= 0)
         self.tl_from.append(promoted_from)
         self.hired.append({})
         k = len(self.tl_join) - 1
