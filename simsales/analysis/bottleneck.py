@@ -12,9 +12,15 @@ of the avoidable leads over all leads.
     leads that at the horizon's end wait for the floor, not for a free
     manager: within their time to live and not due in any minute with a
     manager on shift, such as the leads of the horizon's last evening or
-    weekend) or the touch chain cut (``chains_cut``), all of it avoidable
-    with more time, less the part put on the span rule; valued at net
-    revenue per lead worked;
+    weekend, and less ``untouched_closed``) or the touch chain cut
+    (``chains_cut`` less ``chains_cut_closed``), all of it avoidable with
+    more time, less the part put on the span rule; valued at net revenue per
+    lead worked;
+  - ``closed_floor``: the leads whose ``lead_ttl`` ran out while no manager
+    was on shift (``untouched_closed`` + ``chains_cut_closed``: holidays,
+    closed days or nights longer than the time to live); more managers on
+    the same shifts would not reach them, a duty shift on those days or a
+    longer ``lead_ttl`` would; valued at net revenue per lead worked;
   - ``span_rule``: the part of the capacity loss the managers the span rule
     kept out would have worked: manager-months lost times the leads the team
     worked per manager-month (leads worked / (average managers x months)),
@@ -52,10 +58,10 @@ import pandas as pd
 
 from simsales.scenario import Benchmarks
 
-__all__ = ["KINDS", "MIN_SHARE", "Bottleneck", "bottleneck", "capacity_lost", "column", "full_money",
-           "loss_shares", "losses"]
+__all__ = ["KINDS", "MIN_SHARE", "Bottleneck", "bottleneck", "capacity_lost", "chains_cut_for_time",
+           "closed_floor_lost", "column", "full_money", "loss_shares", "losses"]
 
-KINDS = ("capacity", "contact", "qualification", "closing", "span_rule")
+KINDS = ("capacity", "closed_floor", "contact", "qualification", "closing", "span_rule")
 """The bottleneck kinds, in the order that breaks ties."""
 
 MIN_SHARE = 0.01
@@ -115,7 +121,9 @@ def capacity_lost(metrics: pd.DataFrame) -> np.ndarray:
     horizon's end wait for the floor, not for a free manager
     (``untouched_open``: within their time to live and due in no minute with
     a manager on shift; on a floor with time to spare, the leads of the
-    horizon's last evening or weekend), plus the chains cut (``chains_cut``).
+    horizon's last evening or weekend) and those lost to a closed floor
+    (``untouched_closed``), plus the chains cut (``chains_cut``) less those
+    cut while the floor was closed (``chains_cut_closed``).
 
     Args:
         metrics: one plan's metrics, one row per replication.
@@ -123,8 +131,41 @@ def capacity_lost(metrics: pd.DataFrame) -> np.ndarray:
     Returns:
         Leads, one count per replication.
     """
-    never = np.clip(column(metrics, "untouched_leads") - column(metrics, "untouched_open"), 0, None)
-    return never + column(metrics, "chains_cut")
+    return _never_called(metrics) + chains_cut_for_time(metrics)
+
+
+def closed_floor_lost(metrics: pd.DataFrame) -> np.ndarray:
+    """Leads whose time to live ran out while no manager was on shift, per replication.
+
+    ``untouched_closed`` + ``chains_cut_closed``
+    (:mod:`simsales.montecarlo.closed_floor`): lost to the calendar, not to
+    the team's time.
+
+    Args:
+        metrics: one plan's metrics, one row per replication.
+
+    Returns:
+        Leads, one count per replication.
+    """
+    return column(metrics, "untouched_closed") + column(metrics, "chains_cut_closed")
+
+
+def _never_called(metrics: pd.DataFrame) -> np.ndarray:
+    """Leads never attempted for lack of managers' time, per replication (see :func:`capacity_lost`)."""
+    return np.clip(column(metrics, "untouched_leads") - column(metrics, "untouched_open")
+                   - column(metrics, "untouched_closed"), 0, None)
+
+
+def chains_cut_for_time(metrics: pd.DataFrame) -> np.ndarray:
+    """Chains cut for lack of managers' time, per replication: ``chains_cut`` less ``chains_cut_closed``.
+
+    Args:
+        metrics: one plan's metrics, one row per replication.
+
+    Returns:
+        Leads, one count per replication.
+    """
+    return np.clip(column(metrics, "chains_cut") - column(metrics, "chains_cut_closed"), 0, None)
 
 
 def _span_leads(metrics: pd.DataFrame, capacity: np.ndarray, horizon_days: int) -> np.ndarray:
@@ -162,17 +203,19 @@ def losses(metrics: pd.DataFrame, horizon_days: int,
         kind -> ``(leads, money)``, arrays over replications: leads lost that
         could have been won back, and the net revenue (scenario's currency)
         they would have brought at the replication's own value of a lead at
-        that stage.  Capacity and the span rule are always present; contact,
-        qualification and closing only with their market benchmark
-        (``contact_rate``, ``qualify``, ``offer``).
+        that stage.  Capacity, the closed floor and the span rule are always
+        present; contact, qualification and closing only with their market
+        benchmark (``contact_rate``, ``qualify``, ``offer``).
     """
     leads, revenue = column(metrics, "leads"), column(metrics, "revenue_net")
     contacts, qualified = column(metrics, "contacts"), column(metrics, "qualified")
     offers = column(metrics, "offers")
     capacity_all = capacity_lost(metrics)
+    closed = closed_floor_lost(metrics)
     span = _span_leads(metrics, capacity_all, horizon_days)
-    per_worked = _per(revenue, np.clip(leads - capacity_all, 0, None))
+    per_worked = _per(revenue, np.clip(leads - capacity_all - closed, 0, None))
     out = {"capacity": (capacity_all - span, (capacity_all - span) * per_worked),
+           "closed_floor": (closed, closed * per_worked),
            "span_rule": (span, span * per_worked)}
     b = benchmarks
     if b is not None and b.contact_rate is not None:
@@ -188,7 +231,8 @@ def losses(metrics: pd.DataFrame, horizon_days: int,
     return out
 
 
-RAW = {"capacity": ("untouched_leads", "chains_cut"), "contact": ("lost_no_contact",),
+RAW = {"capacity": ("untouched_leads", "chains_cut"),
+       "closed_floor": ("untouched_closed", "chains_cut_closed"), "contact": ("lost_no_contact",),
        "qualification": ("lost_before_qualification",), "closing": ("lost_after_qualification",)}
 """The metrics that count every lead lost at each stage (avoidable or not)."""
 
@@ -201,11 +245,13 @@ def loss_shares(metrics: pd.DataFrame) -> pd.DataFrame:
 
     Returns:
         One row per replication, columns ``capacity`` (:func:`capacity_lost`),
-        ``contact``, ``qualification``, ``closing`` (see :data:`RAW`); shares
-        in [0, 1], 0 for a replication with no leads.
+        ``closed_floor`` (:func:`closed_floor_lost`), ``contact``,
+        ``qualification``, ``closing`` (see :data:`RAW`); shares in [0, 1], 0
+        for a replication with no leads.
     """
     leads = column(metrics, "leads")
-    return pd.DataFrame({kind: _per(capacity_lost(metrics) if kind == "capacity"
+    special = {"capacity": capacity_lost, "closed_floor": closed_floor_lost}
+    return pd.DataFrame({kind: _per(special[kind](metrics) if kind in special
                                     else sum(column(metrics, m) for m in names), leads)
                          for kind, names in RAW.items()}, index=metrics.index)
 
@@ -240,14 +286,21 @@ def _bottleneck_text(kind: str, share: float, metrics: pd.DataFrame, cost: str |
     tail = f": about {cost} of net revenue." if cost else "."
     match kind:
         case "capacity":
-            never_called = column(metrics, "untouched_leads") - column(metrics, "untouched_open")
-            cut, never = _parts(share * _p50(metrics, "leads"), _p50(metrics, "chains_cut"),
-                                _median(np.clip(never_called, 0, None)))
+            cut, never = _parts(share * _p50(metrics, "leads"), _median(chains_cut_for_time(metrics)),
+                                _median(_never_called(metrics)))
             span = (", not counting what the hires the span rule held back would have worked"
                     if _p50(metrics, "hires_deferred") or _p50(metrics, "hires_refused") else "")
             return (f"Capacity: {pct} of leads ({n}) were not worked for lack of managers' time: "
                     f"{cut:,.0f} leads dropped before their call-backs were done (the lead's time to live "
                     f"ran out) and {never:,.0f} never called{span}{tail}")
+        case "closed_floor":
+            cut, never = _parts(share * _p50(metrics, "leads"), _p50(metrics, "chains_cut_closed"),
+                                _p50(metrics, "untouched_closed"))
+            return (f"Closed floor: {pct} of leads ({n}) ran out of their time to live while no manager "
+                    f"was on shift (holidays, closed days or nights longer than lead_ttl): {never:,.0f} "
+                    f"never called and {cut:,.0f} dropped before their call-backs were done{tail} More "
+                    f"managers on the same shifts would not reach them; a duty shift on those days or a "
+                    f"longer lead_ttl would.")
         case "span_rule":
             deferred, refused = _p50(metrics, "hires_deferred"), _p50(metrics, "hires_refused")
             return (f"Span rule: about {pct} of leads ({n}) went unworked because the span rule "

@@ -48,8 +48,9 @@ FAMILIES: dict[str, tuple[float, tuple[str, ...]]] = {
                     "won_by_installment_share", "talk_share_actual", "dial_share_actual", "crm_share_actual",
                     "share_attempted_5min")),
     "time": (0.05, ("sla_p50_min", "sla_p90_min", "sla_work_p50_min", "sla_work_p90_min")),
-    "losses": (0.05, ("untouched_leads", "untouched_open", "chains_cut", "pipeline_open", "lost_no_contact",
-                      "lost_nontarget", "lost_before_qualification", "lost_after_qualification")),
+    "losses": (0.05, ("untouched_leads", "untouched_open", "untouched_closed", "chains_cut",
+                      "chains_cut_closed", "pipeline_open", "lost_no_contact", "lost_nontarget",
+                      "lost_before_qualification", "lost_after_qualification")),
     "team": (0.05, ("headcount_end", "ramping_end", "hires_made", "hires_deferred",
                     "hires_refused", "team_lead_hires", "attrition")),
 }

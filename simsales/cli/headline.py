@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from simsales.analysis.bottleneck import chains_cut_for_time
 from simsales.analysis.compare import Comparison
 from simsales.analysis.verdict import Verdict, verdict
 from simsales.montecarlo import RunResult
@@ -106,15 +107,19 @@ def capacity_warning(result: RunResult, the_verdict: Verdict,
 
     Returns:
         The warning when capacity (or the span rule) is the bottleneck, or
-        when in some plan the chains cut exceed :data:`CHAINS_CUT_FLAG` of
-        the leads (P50); None otherwise.
+        when in some plan the chains cut for lack of time (not while the
+        floor was closed: ``chains_cut_closed``) exceed
+        :data:`CHAINS_CUT_FLAG` of the leads (P50); None otherwise.
     """
-    cut = {plan: float(np.median(share_of_leads(result, plan, "chains_cut"))) for plan in result.plans}
+    for_time = {plan: chains_cut_for_time(result.plans[plan].metrics) for plan in result.plans}
+    leads = {plan: result.plans[plan].metrics["leads"].to_numpy(dtype=float) for plan in result.plans}
+    cut = {p: float(np.median(np.divide(x, leads[p], out=np.zeros_like(x), where=leads[p] > 0)))
+           for p, x in for_time.items()}
     flagged = {p: s for p, s in cut.items() if s > CHAINS_CUT_FLAG}
     if not flagged and the_verdict.bottleneck.kind not in ("capacity", "span_rule"):
         return None
     shown = flagged or cut
-    count = {p: float(result.plans[p].metrics["chains_cut"].median()) for p in shown}
+    count = {p: float(np.median(for_time[p])) for p in shown}
     where = ", ".join(f"'{(labels or {}).get(p, p)}' {percent(s, 1)} of leads ({count[p]:,.0f})"
                       for p, s in shown.items())
     return (f"Capacity is short: touch chains cut for lack of managers' time (P50): {where}. "

@@ -21,6 +21,7 @@ from simsales.engines.contract import (
     QUALIFIED,
     Outcomes,
 )
+from simsales.montecarlo.closed_floor import chains_cut_closed, untouched_closed
 from simsales.montecarlo.counted import counted as counted_period
 from simsales.montecarlo.team_metrics import (
     TEAM_METRICS,
@@ -74,7 +75,12 @@ METRICS: dict[str, str] = {
     "untouched_leads": "leads never attempted by the end of the horizon",
     "untouched_open": "leads never attempted that wait for the floor at the horizon's end: within lead_ttl "
                       "and due in no minute with a manager on shift (part of untouched_leads; not a loss)",
+    "untouched_closed": "leads never attempted whose lead_ttl ran out with no manager on shift from "
+                        "their first attempt's due time on (holidays, closed days; part of untouched_leads: "
+                        "lost to the calendar, not to the team's time)",
     "chains_cut": "leads dropped at lead_ttl after some attempts, for lack of time",
+    "chains_cut_closed": "chains cut with no manager on shift from the next attempt's planned time to "
+                         "lead_ttl (part of chains_cut: lost to the calendar, not to the team's time)",
     "handovers": "leads handed from an owner off shift to a manager on shift (routing.handover_after_hours)",
     "lost_no_contact": "target and non-target leads whose chain ran out without contact",
     "lost_nontarget": "non-target leads reached and lost",
@@ -263,7 +269,9 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "share_attempted_5min": _ratio((work_wait[touched] <= 5.0).sum(), n),
         "untouched_leads": int((out.attempts == 0).sum()),
         "untouched_open": _untouched_open(world, out, on_shift),
+        "untouched_closed": untouched_closed(world, out, on_shift),
         "chains_cut": int(((end == EXPIRED) & (out.attempts > 0)).sum()),
+        "chains_cut_closed": chains_cut_closed(world, out, on_shift),
         "handovers": int((out.handovers > 0).sum()),
         "lost_no_contact": int((end == NO_CONTACT).sum()),
         "lost_nontarget": int((end == LOST_NONTARGET).sum()),

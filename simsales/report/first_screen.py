@@ -59,8 +59,8 @@ ONE_ROW = 4
 OBJECTIVES = {"revenue_net": "net revenue", "margin": "margin"}
 """An objective as the pick tile names it."""
 
-BOTTLENECKS = {"capacity": "capacity", "contact": "contact rate", "qualification": "qualification",
-               "closing": "closing", "span_rule": "the span rule"}
+BOTTLENECKS = {"capacity": "capacity", "closed_floor": "the closed floor", "contact": "contact rate",
+               "qualification": "qualification", "closing": "closing", "span_rule": "the span rule"}
 """A bottleneck kind as a tile names it."""
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from simsales import __version__
+from simsales.analysis.bottleneck import capacity_lost
 from simsales.analysis.verdict import verdict
 from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS, TEAM_KEY_METRICS
@@ -189,7 +190,10 @@ def bottlenecks(result: RunResult, scenario: Scenario) -> dict[str, str]:
     (:func:`simsales.analysis.verdict.verdict` on a run of that plan), so
     the paragraph of the verdict's best plan says what the verdict says.
     Capacity is short when more than :data:`CAPACITY_SHORT_SHARE` of leads
-    are never attempted or have their chain cut for lack of time, or when
+    are never attempted or have their chain cut for lack of time
+    (:func:`simsales.analysis.bottleneck.capacity_lost`: not the leads that
+    wait for the floor at the horizon's end or ran out of time while it was
+    closed), or when
     capacity (or the span rule) is the plan's bottleneck, so the paragraph
     never says capacity holds after a bottleneck that is capacity (the
     run's capacity warning, :func:`simsales.cli.headline.capacity_warning`,
@@ -211,7 +215,8 @@ def bottlenecks(result: RunResult, scenario: Scenario) -> dict[str, str]:
         neck = verdict(replace(result, plans={plan: plan_result}), scenario, money=money).bottleneck
         share = losses[losses["plan"] == plan].set_index("loss")["share_of_leads"]
         p50 = {m: summary[plan][m]["p50"] for m in ("sla_p50_min", "sla_p90_min", "utilisation")}
-        capacity = share["Never attempted"] + share["Chain cut short (no time)"]
+        leads = float(plan_result.metrics["leads"].mean())
+        capacity = float(capacity_lost(plan_result.metrics).mean()) / leads if leads else 0.0
         short = (f"capacity is short: {percent(capacity)} of leads are never attempted or cut short "
                  f"for lack of managers' time"
                  if capacity > CAPACITY_SHORT_SHARE or neck.kind in CAPACITY_KINDS else
