@@ -21,7 +21,7 @@ from simsales.engines.contract import (
     QUALIFIED,
     Outcomes,
 )
-from simsales.montecarlo.closed_floor import chains_cut_closed, untouched_closed
+from simsales.montecarlo.closed_floor import expired_while_closed
 from simsales.montecarlo.counted import counted as counted_period
 from simsales.montecarlo.team_metrics import (
     TEAM_METRICS,
@@ -221,6 +221,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     sla = np.percentile(first, [50, 90]) if first.size else np.full(2, np.nan)
     on_shift = _on_shift(world, out)
     work_wait = _working_waits(world, out, on_shift)
+    never_closed, cut_closed = expired_while_closed(world, out, on_shift)
     sla_work = np.percentile(work_wait, [50, 90]) if n else np.full(2, np.nan)
     # Managers' time: the engines split it from the counted period's origin on, so shift time too; the
     # shifts as worked (none after a hire is let go, none of a standby never brought in).
@@ -269,9 +270,9 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "share_attempted_5min": _ratio((work_wait[touched] <= 5.0).sum(), n),
         "untouched_leads": int((out.attempts == 0).sum()),
         "untouched_open": _untouched_open(world, out, on_shift),
-        "untouched_closed": untouched_closed(world, out, on_shift),
+        "untouched_closed": never_closed,
         "chains_cut": int(((end == EXPIRED) & (out.attempts > 0)).sum()),
-        "chains_cut_closed": chains_cut_closed(world, out, on_shift),
+        "chains_cut_closed": cut_closed,
         "handovers": int((out.handovers > 0).sum()),
         "lost_no_contact": int((end == NO_CONTACT).sum()),
         "lost_nontarget": int((end == LOST_NONTARGET).sum()),
