@@ -52,7 +52,15 @@ import pandas as pd
 from scipy import stats
 
 from simsales.calibrate.frame import Frame
-from simsales.calibrate.reach_likelihood import ChainData, Mixture, chain_data, covariance_at, solve
+from simsales.calibrate.reach_likelihood import (
+    ChainData,
+    Mixture,
+    chain_data,
+    conditional_covariance,
+    covariance_at,
+    hessian_at,
+    solve,
+)
 
 MIN_MULTI_LEADS = 200
 """A channel's unreachable share is fitted only with at least this many leads attempted twice or more."""
@@ -65,6 +73,10 @@ LR_ALPHA = 0.01
 level (chi-squared test)."""
 CAP_SEEN = 0.995
 """A chance (``p_contact x contact_factor``) this high counts as at the cap of 1."""
+CONFOUNDED = 100.0
+"""The decay and the chance are not told apart when a chance's variance with the decay free is this many
+times its variance with the decay held (its standard error 10 times as wide): the attempts came at ages
+where the decay is flat."""
 
 
 @dataclass
@@ -73,7 +85,10 @@ class Reach:
 
     Attributes:
         p: per attempt, ``p_contact`` of the reference channel.
-        p_var: their variances.
+        p_var: their variances (of the estimates), with the decay held at its fit: the scenario writes
+            the decay as plain numbers and draws p_contact around them (never more than with the decay
+            free).
+        decay_confounded: the attempts cannot tell the decay from the chances (see :data:`CONFOUNDED`).
         n: per attempt, the attempts made (all leads).
         x: per attempt, the answered ones.
         half_life: the decay's half-life, minutes.
@@ -121,6 +136,7 @@ class Reach:
     row_channel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     row_answered: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     subsampled: bool = False
+    decay_confounded: bool = False
 
 
 def _subsample(lead: np.ndarray, channel: np.ndarray, cap: int) -> tuple[np.ndarray, bool]:
@@ -247,13 +263,23 @@ def fit_reach(
         free &= ~unclear
     p, h, fl, share, factor = model.unpack(theta)
     var = np.diag(cov)
+    # The scenario writes the decay as plain numbers and draws p_contact around them: p_contact's
+    # uncertainty is the one the data leave with the decay held at its fit. On attempts made at ages
+    # where the decay is flat (a floor past its half-life) the two cannot be told apart, the marginal
+    # variance of p_contact is boundless, and a Beta from it was Beta(0.5, 0.5) whatever the fit.
+    decay = np.zeros(model.size, dtype=bool)
+    decay[chain:chain + 2] = True
+    p_given_decay = np.diag(conditional_covariance(hessian_at(model, d, theta), decay))[:chain]
+    # (never above the marginal one: where the fit sits on a bound the Hessian need not be positive)
+    logit_var = np.fmin(var[:chain], p_given_decay)
+    confounded = bool(np.any(var[:chain] > CONFOUNDED * p_given_decay))
     log_factor_se = np.zeros(channels)
     log_factor_se[model.others] = np.sqrt(var[kk + len(model.free_share):])
     log_factor_se[~seen] = np.nan
     hazard_rows = np.zeros(len(k_all), dtype=bool)
     hazard_rows[rows] = True
     return Reach(
-        p=p, p_var=(p * (1 - p)) ** 2 * var[:chain],
+        p=p, p_var=(p * (1 - p)) ** 2 * logit_var, decay_confounded=confounded,
         n=np.bincount(k, minlength=chain).astype(float),
         x=np.bincount(k, weights=answered.astype(float), minlength=chain),
         half_life=h, half_life_se=h * math.sqrt(var[chain]) if np.isfinite(var[chain]) else math.nan,

@@ -174,6 +174,11 @@ def solve(
 
 def covariance_at(model: Mixture, d: ChainData, theta: np.ndarray) -> np.ndarray:
     """The covariance at a fit: the inverse Hessian of the negative log-likelihood (NaN where flat)."""
+    return inverse(hessian_at(model, d, theta))
+
+
+def hessian_at(model: Mixture, d: ChainData, theta: np.ndarray) -> np.ndarray:
+    """The Hessian of the negative log-likelihood at a fit (symmetric)."""
     # Central differences of the exact gradient, a step wide enough to average over the attempts whose
     # decay crosses its floor (the gradient jumps there).
     step = HESSIAN_STEP * np.maximum(1.0, np.abs(theta))
@@ -182,8 +187,27 @@ def covariance_at(model: Mixture, d: ChainData, theta: np.ndarray) -> np.ndarray
         e = np.zeros(model.size)
         e[i] = step[i]
         hess[i] = (model.nll(theta + e, d)[1] - model.nll(theta - e, d)[1]) / (2 * step[i])
-    hess = (hess + hess.T) / 2
-    return inverse(hess)
+    return (hess + hess.T) / 2
+
+
+def conditional_covariance(hess: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """The covariance of the other parameters with ``fixed`` held at the fit (NaN in the fixed rows).
+
+    The inverse of the Hessian without the fixed parameters' rows and columns: the uncertainty the
+    data leave in the others when the fixed ones are taken as known (as a scenario takes a value it
+    writes as a plain number).
+
+    Args:
+        hess: the Hessian (:func:`hessian_at`).
+        fixed: per parameter, whether it is held.
+
+    Returns:
+        A covariance shaped like ``hess``.
+    """
+    free = ~np.asarray(fixed, dtype=bool)
+    cov = np.full_like(hess, np.nan)
+    cov[np.ix_(free, free)] = inverse(hess[np.ix_(free, free)])
+    return cov
 
 
 def inverse(hess: np.ndarray) -> np.ndarray:

@@ -242,6 +242,14 @@ def fit_touch_chain(frame: Frame, attempts: pd.DataFrame | None = None, reach: R
         {"half_life": sig(hl, 3), "floor": round(fl, 3)},
         f"from {src}: {decay_summary(hl, hl_se, fl, fl_se)}, in minutes",
     )
+    if reach.decay_confounded:
+        part.warnings.append(
+            f"touch_chain.decay: the attempts cannot tell the decay from the contact chance "
+            f"({decay_summary(hl, hl_se, fl, fl_se)}): few were made at the ages where it falls, so the "
+            f"export shows the chance times the decay, not each; p_contact ({probs[0].p:.1%} on the first "
+            f"attempt) is the chance with this decay. Calling leads sooner than this floor did meets "
+            f"chances the export has not seen: check the decay against how fast your leads go cold"
+        )
     duration = attempts["duration_s"].to_numpy() / 60.0
     unanswered = duration[~answered]
     unanswered = unanswered[np.isfinite(unanswered)]
