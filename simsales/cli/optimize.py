@@ -183,7 +183,10 @@ def _notes(outcome: Outcome, settings: Settings, scenario: Scenario) -> list[str
     notes = [f"Hiring terms of every candidate, from {source}: {counted(terms.time_to_hire_days, 'day')} "
              f"to hire, {fmt(terms.cost_per_hire, 'hiring_cost')} per hire.",
              f"Race rounds (plans x replications): {rounds}; the model's revenue scale from the "
-             f"anchors: {outcome.scale:.2f}."]
+             f"anchors: {outcome.scale:.2f}"
+             + (" (the most-hiring plan gained no net revenue over hiring nobody in the simulation: the "
+                "model expects no hire to pay in the horizon, and the race alone tells plans apart)."
+                if outcome.scale == 0 else ".")]
     target = RevenuePlan.of(scenario)
     if target.is_set and (settings.objective == "p_plan" or settings.min_p_plan is not None):
         notes.append(f"p_plan: the chance the net revenue {target.period()} reaches the revenue plan, "
