@@ -175,7 +175,8 @@ def shift_groups(rotas: list[Rota]) -> list[dict]:
             label = weekday_label(days)
         else:
             group["pattern"] = label = f"{on}/{off}"
-        group["name"] = f"{clock(s)}-{clock(s + ln)} {label}"
+        ends = s + ln - MINUTES_PER_DAY if s + ln > MINUTES_PER_DAY else s + ln  # past midnight: next day
+        group["name"] = f"{clock(s)}-{clock(ends)} {label}"
         group["share"] = round(n / total, 4)
         groups.append(group)
     groups[0]["share"] = round(groups[0]["share"] + 1.0 - sum(g["share"] for g in groups), 4)

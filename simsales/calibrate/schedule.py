@@ -93,8 +93,9 @@ def fit_shifts(frame: Frame, hours: dict[int, tuple[int, int]]) -> Part:
         return part
     start = sh["start"].map(_minutes_of).to_numpy(dtype=float)
     end = sh["end"].map(_minutes_of).to_numpy(dtype=float)
+    # A shift whose end is before its start runs past midnight, as the scenario's may (it belongs to the
+    # day it starts on); it was cut at 24:00, losing a night shift's hours after midnight.
     length = np.where(end > start, end - start, end + MINUTES_PER_DAY - start)
-    length = np.minimum(length, MINUTES_PER_DAY - start)  # a shift ends by 24:00 in the scenario
     ok = np.isfinite(start) & np.isfinite(length) & (length > 0)
     rotas = manager_rotas(sh, start, length, ok)
     src = f"from {count(ok.sum())} shifts, {frame.period}"
