@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from simsales.calibrate.fit import Fit, Part, count, sig
-from simsales.calibrate.rota import read_rota
+from simsales.calibrate.rota import closed_days, read_rota
 from simsales.world.absence import WEEKS_PER_YEAR
 
 VACATION_GAP_DAYS = 7
@@ -76,9 +76,12 @@ class Absences:
     week_absent: np.ndarray
 
 
-def _rota_mask(days: np.ndarray, every: np.ndarray) -> np.ndarray | None:
-    """Which of ``every`` (days since 1970) the manager's rota says they work, from their ``days`` worked."""
-    read = read_rota(days - days[0], int((days[0] + 3) % 7))  # 1970-01-01 was a Thursday
+def _rota_mask(days: np.ndarray, every: np.ndarray, closed: np.ndarray) -> np.ndarray | None:
+    """Which of ``every`` (days since 1970) the manager's rota says they work, from their ``days`` worked.
+
+    ``closed``: the days the whole floor was closed (:func:`simsales.calibrate.rota.closed_days`).
+    """
+    read = read_rota(days - days[0], int((days[0] + 3) % 7), closed - days[0])  # 1970-01-01: a Thursday
     if read is None:
         return None
     weekdays, on, off = read
@@ -114,12 +117,13 @@ def read_absences(frame) -> Absences | None:
     table = pd.DataFrame({"m": sh["manager"].to_numpy(), "day": sh["day"].to_numpy()})
     table = table[(table["m"] >= 0) & np.isfinite(table["day"])]
     per_manager: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (days, due, worked)
+    closed = closed_days(table["day"].to_numpy().astype(np.int64))
     for m, rows in table.groupby("m", sort=True):
         days = np.unique(rows["day"].to_numpy().astype(np.int64))
         first = lo if np.isfinite(hired[m]) and hired[m] < lo - JOINED_BEFORE_DAYS else int(days[0])
         last = hi if not (np.isfinite(left[m]) and left[m] <= hi + 1) else int(days[-1])
         every = np.arange(first, last + 1)
-        due = _rota_mask(days, every)
+        due = _rota_mask(days, every, closed)
         if due is None:
             continue
         per_manager.append((every, due, np.isin(every, days)))

@@ -12,7 +12,14 @@ weekday in turn.  So each manager's days are read on their own:
   group per set of weekdays, each with its share of the team);
 - a *rotating* pattern ``a/b`` otherwise: ``a`` the most common run of days
   worked in a row, ``b`` the most common run of days off (runs cut by the
-  window or the manager's first and last day are left out).
+  window, the manager's first and last day or a closure of the whole floor
+  are left out).
+
+A day on which nobody worked though its weekday usually has shifts is a
+closure of the whole floor (:func:`closed_days`: a holiday), not a day off
+of anyone's rota: it counts neither for nor against a weekday, and it cuts
+the runs it falls in (a nine-day New Year closure made a ``3/3`` manager's
+rota ``2/15``).
 
 Managers with the same start, length and rota form a group; its share is
 its share of the managers read.  A bare ``5/2`` (which MODEL.md reads as
@@ -38,6 +45,9 @@ WEEKDAY_RATE = 0.6
 """A weekday is one of the manager's when worked in at least this share of its weeks in their span."""
 CONCENTRATION = 0.9
 """Fixed weekdays: at least this share of the days worked fall on the manager's weekdays."""
+CLOSED_WEEKDAY_RATE = 0.75
+"""A day nobody worked is a closure of the floor (a holiday) when its weekday has shifts in at least this
+share of the weeks."""
 MAX_GROUPS = 12
 """Shift groups written at most (the smallest are left out and the shares renormalised)."""
 
@@ -85,22 +95,70 @@ def _mode(values: np.ndarray) -> int:
     return int(v[np.lexsort((v, c))[-1]])
 
 
-def _runs(worked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lengths of the runs of days worked (the first and last cut off) and of days off."""
-    change = np.flatnonzero(np.diff(worked.astype(np.int8))) + 1
-    edges = np.concatenate([[0], change, [len(worked)]])
-    length = np.diff(edges)
-    value = worked[edges[:-1]]
-    on = length[value]
-    return on[1:-1], length[~value]
+def _runs(worked: np.ndarray, shut: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Lengths of the runs of days worked and of days off, the runs cut by an edge left out.
+
+    Args:
+        worked: per day, whether the manager worked (the first and last day are worked).
+        shut: per day, whether the floor was closed (None: never); the days between two closed
+            stretches are read on their own, and their first and last runs (cut by the closure) left out.
+
+    Returns:
+        ``(on, off)``: the lengths of the whole runs of days worked and of days off.
+    """
+    shut = np.zeros(len(worked), dtype=bool) if shut is None else shut
+    edges_open = np.flatnonzero(np.diff(np.concatenate([[1], shut.astype(np.int8), [1]])))
+    on_all, off_all = [], []
+    for a, b in zip(edges_open[::2], edges_open[1::2], strict=True):  # the stretches the floor was open
+        part = worked[a:b]
+        change = np.flatnonzero(np.diff(part.astype(np.int8))) + 1
+        edges = np.concatenate([[0], change, [len(part)]])
+        length, value = np.diff(edges)[1:-1], part[edges[:-1]][1:-1]
+        on_all.append(length[value])
+        off_all.append(length[~value])
+    empty = np.zeros(0, dtype=np.int64)
+    return (np.concatenate(on_all) if on_all else empty), (np.concatenate(off_all) if off_all else empty)
 
 
-def read_rota(day: np.ndarray, weekday0: int) -> tuple[tuple[int, ...] | None, int, int] | None:
+def closed_days(team_days: np.ndarray) -> np.ndarray:
+    """The days the whole floor was closed: nobody worked, though their weekday is usually worked.
+
+    A day inside the team's span (first to last day anyone worked) on which no manager has a shift:
+    every day of a stretch of seven or more such days (no weekly rota leaves the floor empty a whole
+    week), and any other such day whose weekday has shifts in at least :data:`CLOSED_WEEKDAY_RATE` of the
+    weeks the floor was open: a holiday, not a day off of the rotas (a weekday nobody ever works, or one a
+    single-phase team works every other week, is not closed).
+
+    Args:
+        team_days: the days anyone worked (whole days since 1970, any order, repeats allowed).
+
+    Returns:
+        The closed days, sorted.
+    """
+    worked_days = np.unique(team_days)
+    if worked_days.size == 0:
+        return worked_days
+    every = np.arange(worked_days[0], worked_days[-1] + 1)
+    weekday = (every + 3) % 7  # 1970-01-01 was a Thursday
+    worked = np.isin(every, worked_days)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], (~worked).astype(np.int8), [0]])))
+    week_long = np.zeros(len(every), dtype=bool)
+    for a, b in zip(edges[::2], edges[1::2], strict=True):  # the stretches nobody worked
+        week_long[a:b] = b - a >= 7
+    seen = ~week_long  # a week or more shut is a closure whatever the weekdays, and not held against them
+    rate = np.bincount(weekday[worked], minlength=7) / np.maximum(np.bincount(weekday[seen], minlength=7), 1)
+    return every[week_long | (~worked & (rate[weekday] >= CLOSED_WEEKDAY_RATE))]
+
+
+def read_rota(day: np.ndarray, weekday0: int,
+              closed: np.ndarray | None = None) -> tuple[tuple[int, ...] | None, int, int] | None:
     """A manager's rota from the days they worked.
 
     Args:
         day: the days worked (whole days, any origin), unique and sorted.
         weekday0: the weekday (0 = Monday) of day 0.
+        closed: the days the whole floor was closed, same origin (:func:`closed_days`; None: none):
+            not the manager's days off, and they cut the runs they fall in.
 
     Returns:
         ``(days, 0, 0)`` for fixed weekdays, ``(None, on, off)`` for a rotating pattern,
@@ -112,13 +170,14 @@ def read_rota(day: np.ndarray, weekday0: int) -> tuple[tuple[int, ...] | None, i
     every = np.arange(day[0], day[-1] + 1)
     weekday = (every + weekday0) % 7
     worked = np.isin(every, day)
-    possible = np.bincount(weekday, minlength=7)
+    shut = np.zeros(len(every), dtype=bool) if closed is None else np.isin(every, closed) & ~worked
+    possible = np.bincount(weekday[~shut], minlength=7)
     on = np.bincount(weekday[worked], minlength=7)
     rate = on / np.maximum(possible, 1)
     mine = rate >= WEEKDAY_RATE
     if mine.any() and on[mine].sum() >= CONCENTRATION * on.sum():
         return tuple(int(d) for d in np.flatnonzero(mine)), 0, 0
-    runs_on, runs_off = _runs(worked)
+    runs_on, runs_off = _runs(worked, shut)
     a = _mode(runs_on) if len(runs_on) else int(worked.sum())
     b = _mode(runs_off) if len(runs_off) else 1
     return None, max(a, 1), max(b, 1)
@@ -143,9 +202,10 @@ def manager_rotas(shifts: pd.DataFrame, start: np.ndarray, length: np.ndarray, o
         {"m": manager[keep], "day": day[keep].astype(np.int64), "s": start[keep], "n": length[keep]}
     )
     out = []
+    closed = closed_days(table["day"].to_numpy())
     for _, rows in table.groupby("m", sort=True):
         days = np.unique(rows["day"].to_numpy())
-        read = read_rota(days - days[0], int((days[0] + 3) % 7))  # 1970-01-01 was a Thursday
+        read = read_rota(days - days[0], int((days[0] + 3) % 7), closed - days[0])  # 1970-01-01: a Thursday
         if read is None:
             continue
         kind = rows[["s", "n"]].value_counts().index[0]
