@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -14,6 +15,7 @@ from simsales.analysis.compare import compare
 from simsales.analysis.verdict import SURE, Verdict, verdict
 from simsales.montecarlo import PlanResult, RunResult
 from simsales.montecarlo.metrics import METRICS
+from simsales.report.first_screen import verdict_html
 from simsales.report.tables import bottlenecks
 from simsales.report.units import money
 from simsales.scenario import Benchmarks
@@ -183,8 +185,26 @@ def test_p_better_is_the_share_of_replications_where_the_paired_difference_is_po
     v = verdict(result, scenario_of("hold", "steady"), money=money)
     assert (v.best_plan, v.vs_plan) == ("steady", "hold")
     assert v.p_better == pytest.approx(0.7)
-    assert f"+{np.median(diff) / 1e6:.1f}M RUB a quarter (P50) over 'hold'" in v.text
-    assert "better in 70% of paired replications" in v.text and "too close to call" in v.text
+    assert v.text.startswith("Too close to call on net revenue with these replications: 'steady'")
+    assert f"against 'hold', +{np.median(diff) / 1e6:.1f}M RUB a quarter (P50)" in v.text
+    assert "better in 70% of paired replications and worse in 20%." in v.text
+    assert "wins" not in v.text
+
+
+def test_a_close_call_names_no_pick_in_the_tiles():
+    base = np.linspace(10e6, 20e6, REPS)
+    diff = np.array([3, 2, 1, 1, 0, -1, 2, 4, -2, 5]) * 1e6  # better in 70%: under SURE
+    two = scenario_of("hold", "steady")
+    close = verdict(run_of(hold=metrics(revenue_net=base, leads=1000),
+                           steady=metrics(revenue_net=base + diff, leads=1000)), two)
+    sure = verdict(run_of(hold=metrics(revenue_net=base, leads=1000),
+                          steady=metrics(revenue_net=base + 1e6, leads=1000)), two)
+    labels = {"hold": "hold", "steady": "steady"}
+    tile = re.compile(r'<span class="k">Pick</span><span class="v">([^<]*)</span>'
+                      r'<span class="n">([^<]*)</span>')
+    assert tile.search(verdict_html(close, labels)).groups() == ("too close to call",
+                                                                 "highest mean net revenue: steady")
+    assert tile.search(verdict_html(sure, labels)).groups() == ("steady", "highest mean net revenue")
 
 
 def test_a_sure_win_is_not_called_close():

@@ -11,7 +11,8 @@ Computed, never written by hand, from a run's per-replication metrics:
 - **P(better)**: the share of replications in which the best plan's objective
   is strictly above the vs plan's, replication by replication (common random
   numbers, :func:`simsales.analysis.compare.paired`); ties count as not better.
-  Under :data:`SURE` the text says the call is close; and when the runner-up
+  Under :data:`SURE` the text leads with "Too close to call" (and gives the
+  share worse as well as better) instead of naming a winner; and when the runner-up
   is not the vs plan and the best beats it in fewer than :data:`SURE` of the
   paired replications, the text names it as about as good.
 - **Bottleneck**: of the best plan (the only plan with one), the loss that
@@ -150,11 +151,16 @@ def verdict(result: RunResult, scenario: Scenario, comparison: Comparison | None
     if p_better == 0 and gain == 0:
         head = (f"No plan wins on {what}: '{best_label}' and '{vs_label}' give the same in every "
                 f"paired replication.")
-    else:
+    elif p_better >= SURE:
         head = (f"Plan '{best_label}' wins on {what}: {write(gain, signed=True)} {currency} "
                 f"{_horizon_phrase(scenario.horizon_days)} (P50) over '{vs_label}', better in "
-                f"{100 * p_better:.0f}% of paired replications")
-        head += "." if p_better >= SURE else ": too close to call with these replications."
+                f"{100 * p_better:.0f}% of paired replications.")
+    else:
+        p_worse = float(np.mean(diff < 0))
+        head = (f"Too close to call on {what} with these replications: '{best_label}' (the highest mean) "
+                f"against '{vs_label}', {write(gain, signed=True)} {currency} "
+                f"{_horizon_phrase(scenario.horizon_days)} (P50), better in {100 * p_better:.0f}% of "
+                f"paired replications and worse in {100 * p_worse:.0f}%.")
     runner_up = ranked[1]
     if runner_up != vs:
         close = paired(result, best, runner_up, objective)

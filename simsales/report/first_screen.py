@@ -14,7 +14,7 @@ import datetime as dt
 from html import escape
 
 from simsales.analysis.compare import Comparison
-from simsales.analysis.verdict import Verdict
+from simsales.analysis.verdict import SURE, Verdict
 from simsales.montecarlo import RunResult
 from simsales.report.units import fmt, money, percent
 
@@ -82,8 +82,12 @@ def verdict_html(verdict: Verdict, labels: dict[str, str]) -> str:
         sure = ("How sure", "-", "one plan: nothing to compare")
     else:
         vs = escape(labels.get(verdict.vs_plan or "", verdict.vs_plan or ""))
-        pick = ("Pick", escape(labels.get(verdict.best_plan, verdict.best_plan)),
-                f"highest mean {escape(OBJECTIVES.get(verdict.objective, verdict.objective))}")
+        best = escape(labels.get(verdict.best_plan, verdict.best_plan))
+        objective = escape(OBJECTIVES.get(verdict.objective, verdict.objective))
+        if verdict.p_better is not None and verdict.p_better < SURE:  # no plan to pick: say so, first
+            pick = ("Pick", "too close to call", f"highest mean {objective}: {best}")
+        else:
+            pick = ("Pick", best, f"highest mean {objective}")
         sure = ("How sure", percent(verdict.p_better),
                 f"of paired replications better than {vs}")
     fix = ("Fix first", escape(BOTTLENECKS.get(neck.kind, neck.kind.replace("_", " "))),
