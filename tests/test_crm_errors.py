@@ -224,6 +224,13 @@ def test_bad_mapping_and_tz_and_preset(folder, tmp_path):
     )
 
 
+def test_a_mapping_with_a_day_its_month_does_not_have_is_a_crm_error(folder, tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("tz: 2026-02-30\n")  # PyYAML raised ValueError on the impossible date
+    error = error_of(folder, mapping=mapping)
+    assert error.file == "m.yaml" and "2026-02-30" in str(error)
+
+
 def test_crm_error_pickles():
     import pickle
 

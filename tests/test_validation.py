@@ -8,6 +8,7 @@ feasibility limits (each at its edge), and every problem shown at once.
 from __future__ import annotations
 
 import copy
+import datetime
 import math
 import pickle
 
@@ -20,6 +21,7 @@ from simsales.scenario import InputError, Problem, parse_scenario
 from simsales.scenario import limits as lim
 from simsales.scenario.checks import horizon_months
 from simsales.scenario.loader import load_scenario
+from simsales.scenario.yaml_loader import load_yaml
 
 from .conftest import DATA, Q3, SMALL, queue_scenario
 
@@ -225,6 +227,40 @@ def test_a_date_or_month_written_another_way_names_what_was_probably_meant():
     doc = q3()
     doc["start"] = "31.02.2026"  # no such day: no guess
     assert "did you mean" not in error_of(doc).message
+
+
+def test_a_day_its_month_does_not_have_is_an_error_with_its_line_not_a_traceback():
+    # Unquoted in YAML, 2026-07-32 is shaped like a date: PyYAML raised a bare ValueError ("day is
+    # out of range for month") and `simsales run` printed a traceback with exit status 1.
+    text = Q3.read_text(encoding="utf-8")
+    cases = [
+        ("start: 2026-07-01", "start: 2026-07-32", "start", "July 2026 has 31 days"),
+        ("start: 2026-07-01", "start: 2026-02-29", "start", "February 2026 has 28 days"),
+        ('  sun: "10:00-19:00"', '  sun: "10:00-19:00"\n  holidays: [2026-08-01, 2026-09-31]',
+         "calendar.holidays[1]", "September 2026 has 30 days"),
+        ('  sun: "10:00-19:00"', '  sun: "10:00-19:00"\n  holidays: [2026-08-30..2026-09-31]',
+         "calendar.holidays[0]", "September 2026 has 30 days"),
+    ]
+    for old, new, field, says in cases:
+        assert old in text
+        bad = text.replace(old, new, 1)
+        with pytest.raises(InputError) as caught:
+            parse_scenario(bad, "q3.yaml")
+        err = caught.value
+        assert err.field == field and says in err.message and "did you mean" not in err.message, err
+        assert err.line == line_of(bad, new.split("\n")[-1].strip()), (err.line, new)
+    assert load_yaml("start: 2028-02-29") == {"start": datetime.date(2028, 2, 29)}  # a leap day is a day
+
+
+def test_a_day_its_month_does_not_have_exits_2_from_the_command_line(tmp_path):
+    from simsales.cli import app
+
+    bad = tmp_path / "q3.yaml"
+    bad.write_text(Q3.read_text(encoding="utf-8").replace("start: 2026-07-01", "start: 2026-07-32"))
+    outcome = CliRunner().invoke(app, ["run", str(bad), "-n", "1"])
+    assert outcome.exit_code == 2, outcome.output
+    assert "q3.yaml:5: start: expected a date such as 2026-07-01, got '2026-07-32'" in outcome.output
+    assert "Traceback" not in outcome.output
 
 
 def test_a_month_given_twice_in_a_plan_is_an_error():

@@ -39,11 +39,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from simsales.calibrate.document import flow, tokens
 from simsales.scenario.checks import horizon_months, parse_month
 from simsales.scenario.loader import InputError, load_scenario
+from simsales.scenario.yaml_loader import load_yaml
 
 if TYPE_CHECKING:
     from simsales.calibrate.calibrate import Calibration
@@ -54,7 +53,6 @@ PEOPLE = ("team.team_leads", "team.managers")
 """The team's people: always the staff table's (the base's are removed)."""
 SHOWN_WIDTH = 40
 """A replaced base value shorter than this (as flow YAML) is quoted in the fitted field's comment."""
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -85,7 +83,7 @@ def read_base(path: str | Path) -> Base:
     path = Path(path)
     load_scenario(path)  # every check a scenario file gets, with lines
     text = path.read_text(encoding="utf-8")
-    return Base(document=yaml.load(text, Loader=_Loader), name=path.name)
+    return Base(document=load_yaml(text), name=path.name)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from simsales.crm.errors import CrmError, did_you_mean
+from simsales.scenario.yaml_loader import load_yaml
 
 KEYS = ("tz", "columns", "values", "options")
 
@@ -88,7 +89,7 @@ def load_mapping(path: Path) -> Mapping:
     except (OSError, UnicodeDecodeError) as exc:
         raise CrmError(str(path), f"cannot read the mapping file ({exc})") from None
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = None if mark is None else mark.line + 1

@@ -11,6 +11,7 @@ problem.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 import difflib
@@ -120,13 +121,17 @@ def date_hint(given: object) -> str:
 
     ``11.01.2027`` is day first (as written in Russia and most of Europe); ``01/11/2027`` may be
     either, so both readings are named when both are dates; ``2027/01/11``, ``2027.1.11`` and
-    ``2027-1-11`` are year first; ``2027-13-01`` has its month and day swapped.
+    ``2027-1-11`` are year first; ``2027-13-01`` has its month and day swapped; ``2026-02-29`` is a
+    day its month does not have (says how many days the month has).
     """
     text = str(given)
     if m := _YEAR_FIRST.match(text):
         year, month, day = (int(g) for g in m.groups())
         date = _real_date(year, month, day) or _real_date(year, day, month)
-        return f"; did you mean {date.isoformat()}?" if date else ""
+        if date is None and 1 <= month <= 12 and day >= 1:  # 2026-07-32, 2026-02-29: no such day
+            last = calendar.monthrange(year, month)[1]
+            return f" (no such day: {calendar.month_name[month]} {year} has {last} days)"
+        return f"; did you mean {date.isoformat()}?" if date and date.isoformat() != text.strip() else ""
     if not (m := _DAY_FIRST.match(text)):
         return ""
     a, b, year = (int(g) for g in m.groups())

@@ -79,8 +79,10 @@ def _bounds(spec: dict) -> tuple[float, float]:
 def _flow_mapping(text: str) -> Any:
     import yaml
 
+    from simsales.scenario.yaml_loader import load_yaml
+
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError:
         raise DistributionError(f"cannot read {text!r} as a distribution") from None
 
