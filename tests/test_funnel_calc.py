@@ -161,8 +161,7 @@ def test_cli_goal_already_met_says_so_and_by_how_much():
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
     assert "Goal already met" in text and "+5.0M (100%) over the goal" in text
-    goal = text[text.index("Goal already met"):]
-    assert "may fall to" in goal and "must reach" not in goal
+    assert "Goal: what each stage alone may fall to" in text and "alone must reach" not in text
     assert " x0." not in text and "volume alone x" not in text
     conversion = runner.invoke(app, ["funnel", "--stage", "a=0.5", "--stage", "b=0.04",
                                      "--goal", "conversion=1%"])
@@ -179,3 +178,26 @@ def test_cli_goal_not_met_says_what_it_takes_in_words():
                             "deal); the funnel converts 2%, which brings 10.0M: 5.0M short. One stage "
                             "alone must grow 50%, to the value below, or the volume alone must grow "
                             "50%, to 75,000 entries.")
+
+
+def test_cli_leads_with_the_answer_and_where_a_point_does_most():
+    # 50% x 4% = 2%; a point on the 4% stage gives 2.5%, on the 50% stage 2.04%: the smaller stage wins.
+    res = runner.invoke(app, ["funnel", "--stage", "a=0.5", "--stage", "b=0.04"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert text.startswith("Answer: 2% end to end (the product of the stages given). A +1 point change "
+                           "does most at b (2.5% end to end).")
+    tied = " ".join(runner.invoke(app, ["funnel", "--stage", "a=0.5", "--stage", "b=0.5"]).output.split())
+    assert tied.startswith("Answer: 25% end to end") and "does most at a and b (25.5% end to end)" in tied
+    doc = json.loads(runner.invoke(app, ["funnel", "--stage", "a=0.5", "--stage", "b=0.04",
+                                         "--format", "json"]).output)
+    assert doc["answer"] == text[:text.index(" Funnel (")]
+
+
+def test_cli_from_a_file_says_the_answer_assumes_time_for_every_attempt_and_the_goal_comes_second():
+    res = runner.invoke(app, ["funnel", str(SMALL), "--goal", "conversion=0.1%"])
+    assert res.exit_code == 0, res.output
+    lines = " ".join(res.output.split())
+    assert lines.startswith("Answer: ") and "every attempt of the touch chain made on time" in lines
+    goal = lines.index("Goal already met")
+    assert goal < lines.index("Funnel (") and "`simsales run` gives the chance of making it" in lines

@@ -155,6 +155,25 @@ def goal_text(status: dict, kind: str) -> str:
             f"below{volume}.")
 
 
+def answer_text(stages: list[fc.Stage], rows: list[dict], delta: float, basis: str) -> str:
+    """The answer the command leads with: the end-to-end conversion, and where a change does most.
+
+    Args:
+        stages: the funnel, in order.
+        rows: :func:`~simsales.analysis.funnel_calc.equivalence_rows` (at least one).
+        delta: the change of one stage, absolute (0.01 = one point).
+        basis: what the stages are, in words (``"from the scenario's means, ..."``).
+
+    Returns:
+        One sentence, or two.
+    """
+    best = max(rows, key=lambda row: row["end_to_end"])
+    ties = [row["stage"] for row in rows if row["end_to_end"] >= best["end_to_end"] * (1 - 1e-12)]
+    where = " and ".join(ties) if len(ties) > 1 else best["stage"]
+    return (f"Answer: {pct(fc.end_to_end(stages))} end to end ({basis}). A {100 * delta:+.3g} point change "
+            f"does most at {where} ({pct(best['end_to_end'])} end to end).")
+
+
 def parse_goal(text: str, volume: float | None, check: float | None) -> tuple[str, float]:
     """Read ``--goal``: ``revenue=15M``, ``conversion=1%`` or a bare number.
 
@@ -227,12 +246,16 @@ def funnel_command(
             if simulate is not None or plan is not None:
                 raise fc.CalcError("--simulate" if simulate else "--plan", "needs a scenario FILE")
             stages, source = fc.parse_stages(stage), "from the command line"
+            basis = "the product of the stages given"
         else:
             if plan is not None and simulate is None:
                 raise fc.CalcError("--plan", "only with --simulate")
             scenario = load(file)
             if simulate is None:
                 stages, source = fs.scenario_stages(scenario), f"{file}: expected, from the means"
+                basis = ("from the scenario's means, every attempt of the touch chain made on time: what "
+                         "the funnel gives when the team has the time; --simulate N measures it with the "
+                         "team's time")
             else:
                 first = check_plans(scenario, file, [plan])[0] if plan else scenario.plans[0].name
                 if MAX_REPLICATIONS.exceeded(simulate):
@@ -242,6 +265,8 @@ def funnel_command(
                                           quiet=format == "json")
                 stages = fs.observed_stages(result.summary()[first])
                 source = f"{file}: observed, plan {first}, {counted(simulate, 'replication')}"
+                basis = (f"measured: plan {first}, {counted(simulate, 'replication')}, the team's time "
+                         "included")
             vol = vol if vol is not None else fs.expected_leads(scenario)
             chk = chk if chk is not None else fs.net_check(scenario)
         try:
@@ -257,10 +282,12 @@ def funnel_command(
             raise fc.CalcError(option, f"no stage can move by {delta or DEFAULT_DELTA}: "
                                        f"{'; '.join(f'{n} {w}' for n, w in skipped.items())}; give a "
                                        "--delta that keeps one in (0%, 100%], e.g. --delta -1%")
-        document: dict = {"stages": {s.name: s.rate for s in stages},
+        answer = answer_text(stages, rows, d, basis)
+        document: dict = {"answer": answer, "stages": {s.name: s.rate for s in stages},
                           "end_to_end": fc.end_to_end(stages), "source": source, "equivalences": rows,
                           **({"equivalences_skipped": skipped} if skipped else {})}
-        tables: list[Table | Text] = [stages_table(stages, source), equivalence_table(rows, d, skipped)]
+        tables: list[Table | Text] = [Text(answer), stages_table(stages, source),
+                                      equivalence_table(rows, d, skipped)]
         if goal is not None:
             kind, amount = parse_goal(goal, vol, chk)
             if kind == "revenue":
@@ -274,9 +301,13 @@ def funnel_command(
             document["goal"] = {"kind": kind, "value": amount, "end_to_end": target,
                                 "stages": fc.goal_rates(stages, target), **status}
             text = goal_text(status, kind)
+            if file is not None and simulate is None:
+                text += (" On the means with time for every attempt; `simsales run` gives the chance of "
+                         "making it with the team's time.")
             document["goal"]["text"] = text
-            tables += [Text(text), goal_table(stages, target, "Goal: what each stage alone may fall to"
-                                        if status["met"] else "Goal: what each stage alone must reach")]
+            tables.insert(1, Text(text))  # the goal's answer, right after the funnel's
+            tables.append(goal_table(stages, target, "Goal: what each stage alone may fall to"
+                                     if status["met"] else "Goal: what each stage alone must reach"))
     except fc.CalcError as exc:
         raise fail(str(exc)) from None
     if format == "json":
