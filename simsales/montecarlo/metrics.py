@@ -121,6 +121,12 @@ TEAM_KEY_METRICS = ("probation_fired", "hires_weak_share", "team_factor_dip", "h
 over-hires loses (hires let go at probation, weaker hires, the team's dip, slower ramp)."""
 
 
+SATURATED = 1e-9
+"""Managers' work within this share of their shift minutes is the whole shift: the sums of minutes over
+hundreds of thousands of calls differ from it in the 14th digit (utilisation 0.99999999999998 or
+1.00000000000002, idle -2e-14), which is rounding, not idle or overflowing time."""
+
+
 def _ratio(a: float, b: float) -> float:
     return float(a) / float(b) if b else 0.0
 
@@ -230,6 +236,8 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     shift_minutes = float(np.clip(np.minimum(shift_end, played.scenario.horizon_minutes)
                                   - np.maximum(shift_start, played.origin_minutes), 0, None).sum())
     worked = float(out.talk_minutes.sum() + out.dial_minutes.sum() + out.crm_minutes.sum())
+    if abs(worked - shift_minutes) <= SATURATED * shift_minutes:  # a floor busy every minute: exactly 1
+        worked = shift_minutes
     target = leads.target
     won = int(paid.sum())
     m: dict[str, float] = {
