@@ -11,11 +11,11 @@ import pytest
 
 from simsales import montecarlo
 from simsales.analysis.bottleneck import DAYS_PER_MONTH, MIN_SHARE, bottleneck, loss_shares, losses
-from simsales.analysis.compare import compare
+from simsales.analysis.compare import compare, paired_differences
 from simsales.analysis.verdict import SURE, Verdict, verdict
 from simsales.montecarlo import PlanResult, RunResult
 from simsales.montecarlo.metrics import METRICS
-from simsales.report.first_screen import verdict_html
+from simsales.report.first_screen import headline, verdict_html
 from simsales.report.tables import bottlenecks
 from simsales.report.units import money
 from simsales.scenario import Benchmarks
@@ -306,3 +306,20 @@ def test_leads_waiting_for_the_floor_to_open_are_not_a_capacity_loss():
     assert "100 never called" in neck.text
     waiting = metrics(leads=10_000, untouched_leads=800, untouched_open=800)
     assert losses(waiting, 28)["capacity"][0].max() == 0
+
+
+def test_a_card_colours_a_gain_green_a_loss_red_and_no_difference_neither():
+    base = np.linspace(10e6, 20e6, REPS)
+    result = run_of(hold=metrics(revenue_net=base, leads=1000),
+                    up=metrics(revenue_net=base + 1e6, leads=1000),
+                    down=metrics(revenue_net=base - 1e6, leads=1000),
+                    twin=metrics(revenue_net=base, leads=1000))
+    names = ("hold", "up", "down", "twin")
+    comparison = SimpleNamespace(baseline="hold", differences=paired_differences(result, "hold"))
+    cards = headline(result, comparison, "RUB", dict.fromkeys(names, "#000"), {n: n for n in names})
+    css = {}
+    for card in cards.split('<div class="card"')[1:]:
+        name = re.search(r'<div class="name"[^>]*>(\w+)</div>', card).group(1)
+        gain = re.search(r'vs hold: <span class="(\w+)">', card)
+        css[name] = gain.group(1) if gain else None
+    assert css == {"hold": None, "up": "better", "down": "worse", "twin": "same"}

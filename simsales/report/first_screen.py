@@ -158,7 +158,7 @@ def headline(result: RunResult, comparison: Comparison, currency: str, colors: d
             lines.append(chance)
         if diffs is not None and (plan, "revenue_net") in diffs.index:
             d = diffs.loc[(plan, "revenue_net")]
-            css = "better" if d["p50"] > 0 else "worse"
+            css = "better" if d["p50"] > 0 else "worse" if d["p50"] < 0 else "same"  # a tie in neither colour
             lines.append(f'vs {escape(labels[comparison.baseline])}: <span class="{css}">'
                          f"{fmt(d['p50'], 'revenue_net', signed=True)}</span> (P50, paired), ahead in "
                          f"{percent(d['p_better'])} of replications")
