@@ -24,6 +24,7 @@ from simsales.cli import app
 from simsales.report import units
 from simsales.scenario import loader
 from simsales.scenario.loader import InputError, load_scenario, parse_scenario
+from simsales.scenario.yaml_loader import PyYamlLoader
 
 from .conftest import SMALL
 
@@ -194,7 +195,7 @@ def test_a_utf16_file_is_named_as_such(tmp_path):
 @pytest.mark.parametrize("safe_loader", ["libyaml", "python"])
 def test_a_control_character_gives_its_line_and_column(monkeypatch, char, safe_loader):
     if safe_loader == "python":  # PyYAML's own reader refuses the text before parsing starts
-        monkeypatch.setattr(loader, "_SafeLoader", yaml.SafeLoader)
+        monkeypatch.setattr(loader, "YamlLoader", PyYamlLoader)
     elif not hasattr(yaml, "CSafeLoader"):
         pytest.skip("PyYAML built without libyaml")
     text = SMALL.read_text().replace('name: "Small test team"', f'name: "Продажи {char}team"')

@@ -13,11 +13,15 @@ from typing import Any
 
 import yaml
 
-__all__ = ["YamlLoader", "load_yaml"]
+__all__ = ["PyYamlLoader", "YamlLoader", "load_yaml"]
 
 
 class YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's, when built in: 7 times faster
     """YAML's safe loader; a date that does not exist stays text."""
+
+
+class PyYamlLoader(yaml.SafeLoader):
+    """:class:`YamlLoader` on PyYAML's pure-Python reader (what runs where libyaml is not built in)."""
 
 
 def _date_or_text(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> Any:
@@ -28,7 +32,8 @@ def _date_or_text(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNod
         return loader.construct_scalar(node)
 
 
-YamlLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
+for _loader in (YamlLoader, PyYamlLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
 
 
 def load_yaml(text: str) -> Any:
