@@ -169,7 +169,7 @@ def test_replications_keep_their_own_caches():
 
 
 OUTCOME_FIELDS = ("manager", "attempts", "first_attempt", "contact", "end", "offer_time",
-                  "busy_minutes")
+                  "busy_minutes", "attempts_made")
 
 
 @pytest.mark.parametrize("policy", fast.SPLIT_POLICIES)
@@ -353,7 +353,7 @@ def test_deterministic_inputs_give_the_references_outcomes_exactly(policy, prior
     assert roster.n_managers > 6 and (roster.leave_day < doc["horizon_days"]).any()
     ours = fast.simulate(world, np.random.default_rng(1))
     reference = des.simulate(world, np.random.default_rng(2))
-    for field in ("manager", "attempts", "end"):
+    for field in ("manager", "attempts", "end", "attempts_made"):
         np.testing.assert_array_equal(getattr(ours, field), getattr(reference, field), err_msg=field)
     for field in ("first_attempt", "contact", "offer_time", "busy_minutes"):
         np.testing.assert_allclose(getattr(ours, field), getattr(reference, field), rtol=0,

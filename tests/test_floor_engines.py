@@ -36,12 +36,14 @@ from .conftest import SMALL
 from .test_des_exact import DOC
 from .test_fast_engine import worlds
 
-SPLIT = ("talk_minutes", "dial_minutes", "crm_minutes", "overtime_minutes", "busy_minutes")
+SPLIT = ("talk_minutes", "dial_minutes", "crm_minutes", "overtime_minutes", "busy_minutes", "attempts_made")
+"""Per manager: the time split and the attempts made from the origin on (compared wherever SPLIT is)."""
 
 
 def same_outcomes(world: World):
     """Both engines on one world: the same manager, attempts, end and closer of every lead, the same
-    times (to 1e-6 minutes) and the same time split per manager.  Returns the fast engine's outcomes."""
+    times (to 1e-6 minutes) and the same time split and attempts made per manager.  Returns the fast
+    engine's outcomes."""
     ours = fast.simulate(world, np.random.default_rng(1))
     reference = des.simulate(world, np.random.default_rng(2))
     for field in ("manager", "attempts", "end", "closer"):

@@ -44,7 +44,7 @@ T = PROBATION_DAYS * DAY - 1.0  # the end of the last day of probation (W joined
 STANDBY_JOINS = 7  # the standby's first day (the decision day + 2 days to hire)
 EXACT_POLICIES = ["round_robin", "least_loaded", "shared_queue"]  # weighted draws who gets a lead
 OUTCOME_FIELDS = ("manager", "attempts", "end", "first_attempt", "contact", "offer_time", "busy_minutes",
-                  "fired")
+                  "fired", "attempts_made")
 
 
 def deterministic_world(policy: str, *, weak: bool = True, bar: float = 0.6, chance: float = 1.0,

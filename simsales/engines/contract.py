@@ -79,6 +79,10 @@ class Outcomes:
         closing_time: per lead, the minute its closing call ended (NaN: none
             made: not needed, dropped, or not made by the horizon).
         closer: per lead, the manager who made the closing call (-1: none).
+        attempts_made: per manager, contact attempts they made from the counted
+            period's origin on (``World.origin_minutes``: none of a warm-up's),
+            of any lead: a warm-up's lead called in the horizon counts, an
+            attempt made in the warm-up does not (``attempts_per_manager_hour``).
     """
 
     manager: np.ndarray
@@ -97,6 +101,7 @@ class Outcomes:
     closing_due: np.ndarray
     closing_time: np.ndarray
     closer: np.ndarray
+    attempts_made: np.ndarray
 
     @classmethod
     def empty(cls, n_leads: int, n_managers: int) -> Outcomes:
@@ -126,6 +131,7 @@ class Outcomes:
             closing_due=np.full(n_leads, np.nan),
             closing_time=np.full(n_leads, np.nan),
             closer=np.full(n_leads, -1, dtype=np.int64),
+            attempts_made=np.zeros(n_managers, dtype=np.int64),
         )
 
     def entered(self, leads: Leads) -> Outcomes:

@@ -304,16 +304,17 @@ class _Simulation(FloorRules, BookedRules, HandOver):
         d = min(int(now // MINUTES_PER_DAY), self.roster.n_days - 1)
         if task.kind == ATTEMPT:
             out.attempts[lead] += 1
+            if now >= self.origin:  # made in the counted period (attempts_per_manager_hour)
+                out.attempts_made[m] += 1
             if math.isnan(out.first_attempt[lead]):
                 out.first_attempt[lead] = now
             age = now - self.leads.created[lead]
             p = min(1.0, self.p_contact[task.k] * self.contact_factor[lead]) * decay(age, *self.decay_args)
             contact = self.rng.random() < p
             self.record("attempt", lead, m, task.k, contact)
+            chain = self.sc.touch_chain
             if not contact:
-                duration = self.account(m, shift_end, self.sc.touch_chain.dial_minutes, "dial",
-                                        self.crm_attempt)
-                yield env.timeout(duration)
+                yield env.timeout(self.account(m, shift_end, chain.dial_minutes, "dial", self.crm_attempt))
                 k = task.k + 1
                 if k < len(self.offsets):
                     due = max(self.leads.created[lead] + self.offsets[k], env.now)
@@ -322,7 +323,6 @@ class _Simulation(FloorRules, BookedRules, HandOver):
                     out.end[lead] = NO_CONTACT
                 return
             out.contact[lead] = now
-            chain = self.sc.touch_chain
             target = self.leads.target[lead]
             length = chain.call_minutes if target or chain.nontarget_call_minutes is None else (
                 chain.nontarget_call_minutes)  # a reached non-target lead: a short call

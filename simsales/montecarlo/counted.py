@@ -25,7 +25,10 @@ is 00:00 of ``start``): what is counted how is decided here, once.
   minutes from the origin on (:func:`simsales.engines.workday.split_work`:
   a call begun in the warm-up counts its part after midnight of ``start``),
   and shift time is counted from there too.  Attempts per manager hour:
-  the attempts on the horizon's leads over the horizon's shift hours.
+  the attempts made in the horizon, by when they were made and of any lead
+  (the engines' per-manager ``attempts_made``), over the horizon's shift
+  hours; the count ``attempts`` is the horizon's leads' (a count of leads'
+  work, as ``contacts``).
 """
 
 from __future__ import annotations

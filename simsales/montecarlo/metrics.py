@@ -103,7 +103,8 @@ METRICS: dict[str, str] = {
     "crm_share_actual": "share of shift time on CRM work (the talk_share overhead and crm_minutes)",
     "idle_share": "share of shift time not used (1 - utilisation)",
     "overtime_share": "work past the shift's end, as a share of shift time (not in utilisation)",
-    "attempts_per_manager_hour": "attempts (on the horizon's leads) per on-shift manager hour",
+    "attempts_per_manager_hour": "contact attempts made in the horizon (of any lead) per on-shift "
+                                 "manager hour",
     "revenue_per_manager": "revenue_net / average managers employed",
     "warmup_days": "days played before start with the starting team and not counted (0: a cold start)",
     "pipeline_leads": "leads open at start taken from a CRM export (pipeline:; 0 without one)",
@@ -301,7 +302,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "crm_share_actual": _ratio(out.crm_minutes.sum(), shift_minutes),
         "idle_share": _ratio(shift_minutes - worked, shift_minutes),
         "overtime_share": _ratio(out.overtime_minutes.sum(), shift_minutes),
-        "attempts_per_manager_hour": _ratio(out.attempts.sum(), shift_minutes / 60.0),
+        "attempts_per_manager_hour": _ratio(out.attempts_made.sum(), shift_minutes / 60.0),
         "revenue_per_manager": _ratio(revenue_net, emp_days / sc.horizon_days),
         **team_metrics(roster, count, sc.horizon_days),
         "warmup_days": float(played.warmup_days),

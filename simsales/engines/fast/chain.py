@@ -34,6 +34,7 @@ from simsales.engines.contract import (
 )
 from simsales.engines.fast.dispatch import give, next_action, pop_due
 from simsales.engines.fast.queues import (
+    ATTEMPTS_MADE,
     BUSY,
     BUSY_MINUTES,
     CRM_MIN,
@@ -129,7 +130,7 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
         params: the scalars (tables.P_*).
         seed: the stream of the uniforms.
         mf: the per-manager float table.
-        mi: the per-manager integer table.
+        mi: the per-manager integer table (``ATTEMPTS_MADE``: the attempts made from the origin on).
         md: the per-manager-day table.
         queues: the task lists ``(hd, hk, hn)``.
         shared: whether the shared queue's lists count (see dispatch.next_action).
@@ -174,6 +175,8 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
     draws = (n_steps + 3) * lead  # per-lead draws: one per attempt, qualify, offer, routing
     if k < n_steps:
         attempts[lead] += 1
+        if t >= params[P_ORIGIN]:  # made in the counted period (attempts_per_manager_hour)
+            mi[m, ATTEMPTS_MADE] += 1
         if np.isnan(first_attempt[lead]):
             first_attempt[lead] = t
         # The chance is p_contact[k] * decay(age) <= p_contact[k] (the decay is at most 1), so a

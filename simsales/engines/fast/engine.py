@@ -192,6 +192,7 @@ def simulate(world: World, rng: np.random.Generator, *, cache: ReplicationCache 
         out.dial_minutes[:] = mf[:, fast_queues.DIAL_MIN]
         out.crm_minutes[:] = mf[:, fast_queues.CRM_MIN]
         out.overtime_minutes[:] = mf[:, fast_queues.OVERTIME_MIN]
+        out.attempts_made[:] = state[1][:, fast_queues.ATTEMPTS_MADE]
     fast_chain.expire_at_horizon(np.ascontiguousarray(leads.created, dtype=float), out.end,
                                  float(chain.lead_ttl), float(sc.horizon_minutes), since,
                                  presentation_limit(sc.funnel))
@@ -361,7 +362,7 @@ def _fresh_state(world: World, capacity: int, probation: Probation) -> tuple[np.
     mf[:, fast_queues.NEXT_ON] = -np.inf
     mf[:, fast_queues.STOP] = np.where(probation.standby_for >= 0, 0.0, _stop(world))  # standbys: not yet
     mf[:, fast_queues.RAMPED_FROM] = probation.ramped_from
-    mi = np.zeros((m, 7), np.int64)
+    mi = np.zeros((m, 8), np.int64)
     mi[:, fast_queues.POS] = np.arange(m)
     rows = fast_queues.ROWS * (m + 1)  # three task lists per manager, then the shared queue's three
     return (mf, mi, np.empty((rows, capacity)), np.empty((rows, capacity), np.int64),

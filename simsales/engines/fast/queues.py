@@ -55,9 +55,10 @@ MAX_LEADS = 1 << LEAD_BITS
 # brought in).  RAMPED_FROM: the minute from which they count as ramped.  OFFERS and
 # OFFERS_RAMPED: offers they made, and those made while ramped (the probation rule's).
 # TALK_MIN ... OVERTIME_MIN: the time split (des.py's account); CREDIT: round robin's
-# credit of a manager in ramp (routing.route_new).
+# credit of a manager in ramp (routing.route_new).  ATTEMPTS_MADE: contact attempts they made from
+# the counted period's origin on (Outcomes.attempts_made).
 EV_T, STOP, BUSY_MINUTES, NEXT_ON, RAMPED_FROM, TALK_MIN, DIAL_MIN, CRM_MIN, OVERTIME_MIN, CREDIT = range(10)
-EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS, OFFERS, OFFERS_RAMPED = range(7)
+EV_KIND, EV_LEAD, EV_RESULT, BUSY, POS, OFFERS, OFFERS_RAMPED, ATTEMPTS_MADE = range(8)
 # Counters: tie-break sequence, reassignment draws, overflow flag, last manager routed to,
 # routing segment of the last routing.
 SEQ, REASSIGN_DRAWS, OVERFLOW, LAST_ROUTED, SEGMENT = range(5)
