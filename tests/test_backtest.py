@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from simsales.crm.export import Export
 from simsales.crm.write import write_export
 from simsales.montecarlo.events import simulate_events
 from simsales.scenario.loader import parse_scenario
+from simsales.world.warmup import client_path_p90
 from tests.conftest import SMALL
 
 
@@ -140,12 +142,12 @@ def test_a_one_week_backtest_says_1_of_1_week():
 def test_the_forecast_starts_a_warm_up_before_the_date_with_the_same_team(simulated):
     doc, scenario, _ = simulated
     w = warmup_days(scenario)
-    # lead_ttl 3 days + the longest client delay's P90: invoice payment, exponential(2 days): 2 ln 10 = 4.6
-    assert w == 8
+    # auto: lead_ttl 3 days + the client path's P90 (offer, then invoice or link and bank) + refunds' 14 days
+    assert w == math.ceil(3 + client_path_p90(scenario) + 14)
     # The document's tenures and volumes are at its start, 8 days after the first forecast day.
     d = dict(doc, start="2026-08-13")
     moved = forecast_document(d, dt.date(2026, 8, 5), w, 28, 50, 3)
-    assert moved["start"] == "2026-08-05" and moved["horizon_days"] == 28 and moved["warmup_days"] == 8
+    assert moved["start"] == "2026-08-05" and moved["horizon_days"] == 28 and moved["warmup_days"] == w
     assert moved["plans"] == [{"name": "hold"}]
     assert [m["tenure_days"] for m in moved["team"]["managers"]] == [292, 12]
     assert d["team"]["managers"][1]["tenure_days"] == 20  # the document itself is left alone

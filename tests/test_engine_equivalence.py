@@ -46,7 +46,7 @@ MEAN_METRICS = ("revenue_net", "won", "contacts", "contact_rate", "total_invoice
 SLA_METRICS = ("sla_p50_min", "sla_p90_min")
 KS_METRICS = ("revenue_net", "won")
 SHIPPED_DAYS = 7  # the shipped scenarios' first 7 days (after a short warm-up): July's plans
-SHIPPED_WARMUP_DAYS = 4  # the warm-up's rules at work, without the automatic 12 days (the reference is slow)
+SHIPPED_WARMUP_DAYS = 4  # the warm-up's rules at work, not auto's four weeks (the reference is slow)
 SHIPPED_REPLICATIONS = {"q3": 10, "big": 5}  # the reference: seconds per plan-replication
 QUEUE_REPLICATIONS = 300  # 3 days and 1 of warm-up: enough to resolve 2% on the SLA P90 too
 

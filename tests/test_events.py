@@ -19,6 +19,7 @@ from simsales.scenario.loader import load_scenario, parse_scenario
 from simsales.world.arrivals import Leads
 from simsales.world.deals import draw_clients
 from simsales.world.roster import build_roster
+from simsales.world.warmup import auto_warmup_days
 from simsales.world.world import World
 from tests.conftest import SMALL
 
@@ -156,7 +157,8 @@ def test_a_warm_up_is_in_the_tables_with_its_true_dates_and_the_metrics_count_fr
     scenario = load_scenario(SMALL)
     run = simulate_events(scenario, "grow", replication=1)
     w = run.world.warmup_days
-    assert w == 8 and run.metrics["warmup_days"] == w  # lead_ttl 3 days + invoice delay P90 4.6 days
+    assert w == auto_warmup_days(scenario) and run.metrics["warmup_days"] == w
+    assert w > 14  # lead_ttl, the client path and the refund window: payments and refunds of the warm-up
     e, m = run.export, run.metrics
     start = pd.Timestamp(scenario.start, tz="UTC")
     created = e.leads.set_index("lead_id")["created_at"]
@@ -293,21 +295,22 @@ def test_cli_writes_the_export_and_refuses_two_plans(tmp_path):
 
 
 def test_cli_says_the_tables_begin_with_the_warm_up():
-    """small.yaml's 8-day warm-up is in the tables: the command said only "N leads", more than the run's
+    """small.yaml's warm-up (auto) is in the tables: the command said only "N leads", more than the run's
     leads, with nothing to say why; it now says where the counted period begins (and JSON has it)."""
     import json
     import tempfile
     runner = CliRunner()
+    w = auto_warmup_days(load_scenario(SMALL))
     with tempfile.TemporaryDirectory() as tmp:
         res = runner.invoke(app, ["run", str(SMALL), "--events", f"{tmp}/ev", "--replication", "1"])
         assert res.exit_code == 0, res.output
-        assert "The tables begin 8 days before 2026-07-01 with the warm-up (played, not counted)" \
+        assert f"The tables begin {w} days before 2026-07-01 with the warm-up (played, not counted)" \
             in res.output
         res = runner.invoke(app, ["run", str(SMALL), "--events", f"{tmp}/ev", "--replication", "1",
                                   "--format", "json"])
         doc = json.loads(res.stdout)
-        assert doc["warmup_days"] == 8 and doc["rows"]["leads"] > doc["metrics"]["leads"]
-        assert any(note.startswith("warm-up: the 8 days") for note in doc["notes"])
+        assert doc["warmup_days"] == w and doc["rows"]["leads"] > doc["metrics"]["leads"]
+        assert any(note.startswith(f"warm-up: the {w} days") for note in doc["notes"])
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -22,6 +22,8 @@ from simsales.cli import app, interrupted_line
 from simsales.montecarlo import estimate
 from simsales.montecarlo.pool import PoolExecutor, WorkerLost
 from simsales.report import files
+from simsales.scenario.loader import load_scenario
+from simsales.world.warmup import auto_warmup_days
 
 from .conftest import Q3, ROOT, SMALL
 
@@ -173,6 +175,21 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_saying_what_to_reduce(tmp_pa
     assert "fewer --workers" in result.output and "Traceback" not in result.output
 
 
+def small_per_day(first: int, end: int) -> np.ndarray:
+    """small.yaml's mean leads on days ``first`` to ``end - 1`` (day 0 is ``start``).
+
+    20 leads a day (social), and ads at triangular(50, 60, 70) (mean 60) growing 5% an average month
+    (365.25 / 12 days); flat weekday profiles.
+    """
+    days = np.arange(first, end)
+    return 20 + 60 * 1.05 ** (days / (365.25 / 12))
+
+
+def small_leads() -> float:
+    """small.yaml's mean leads a replication: its 21 days and the days of its warm-up (auto), all played."""
+    return float(small_per_day(-auto_warmup_days(load_scenario(SMALL)), 21).sum())
+
+
 def test_a_long_run_says_how_long_it_will_take(monkeypatch):
     monkeypatch.setattr("simsales.cli.execution._compile_seconds", lambda engine, policies: 0)
     quick = invoke("run", SMALL, "-n", "2", "--workers", "1", "--format", "json")
@@ -180,10 +197,11 @@ def test_a_long_run_says_how_long_it_will_take(monkeypatch):
     monkeypatch.setattr("simsales.montecarlo.estimate.FAST_SECONDS_PER_LEAD", 0.01)  # a slow machine
     result = invoke("run", SMALL, "-n", "2", "--workers", "1", "--format", "json")
     assert result.exit_code == 0, result.output
-    # 2 replications x 2 plans x 2,337 leads (20 + about 60 a day for 21 days and the 8 days of the
-    # warm-up) x 0.01 s = 93 s, and 2 s to start: 95 s, written in minutes from 90 s, in one process
-    assert ("note: this run will take about 2 min (2 plans x 2 replications on 1 worker process; "
-            "estimated from 2,337 leads per replication)") in result.stderr
+    # 2 replications x 2 plans x 3,514 leads (small_leads) x 0.01 s = 141 s, and 2 s to start: 143 s,
+    # written in minutes from 90 s, in one process
+    leads = small_leads()
+    assert (f"note: this run will take about {(4 * 0.01 * leads + 2) / 60:.0f} min (2 plans x 2 replications "
+            f"on 1 worker process; estimated from {leads:,.0f} leads per replication)") in result.stderr
 
 
 def test_the_time_said_counts_the_market_gap_run(monkeypatch, tmp_path):
@@ -200,14 +218,16 @@ def test_the_time_said_counts_the_market_gap_run(monkeypatch, tmp_path):
     table = invoke("run", str(gapped), "-n", "2", "--workers", "1")
     assert table.exit_code == 0, table.output
     assert "qualify: simulated" in table.stdout  # the gap was simulated
-    # 95 s a run (as above), twice: 191 s, about 3 min
-    assert ("note: this run will take about 3 min (2 plans x 2 replications on 1 worker process, then 1 "
-            "more run of that size for the market-gap table; estimated from 2,337 leads per "
-            "replication)") in table.stderr
+    # 141 s a run (as above), twice, and 2 s to start: 283 s, about 5 min
+    leads = small_leads()
+    assert (f"note: this run will take about {(2 * 4 * 0.01 * leads + 2) / 60:.0f} min (2 plans x 2 "
+            "replications on 1 worker process, then 1 more run of that size for the market-gap table; "
+            f"estimated from {leads:,.0f} leads per replication)") in table.stderr
     assert table.stderr.count("this run will take") == 1  # the second run's time was said with the first
     as_json = invoke("run", str(gapped), "-n", "2", "--workers", "1", "--format", "json")  # no gap table
-    assert as_json.exit_code == 0 and "note: this run will take about 2 min (2 plans x 2 replications on 1 " \
-        "worker process; estimated" in as_json.stderr
+    assert as_json.exit_code == 0
+    assert f"note: this run will take about {(4 * 0.01 * leads + 2) / 60:.0f} min (2 plans x 2 " \
+        "replications on 1 worker process; estimated" in as_json.stderr
 
 
 def test_the_time_a_report_says_counts_its_floor_levers(monkeypatch, tmp_path):
@@ -220,32 +240,29 @@ def test_the_time_a_report_says_counts_its_floor_levers(monkeypatch, tmp_path):
     result = invoke("report", SMALL, "-n", "2", "--workers", "1", "--out", tmp_path / "r")
     assert result.exit_code == 0, result.output
     said = " ".join(result.stderr.split())
-    # 95 s for the run (as above), then 5 runs x 2 replications of one plan: 2 s + 10 x 23.4 s, 236 s
-    assert re.search(r"note: this run will take about 6 min \(2 plans x 2 replications on 1 worker "
-                     r"process, then 5 runs of plan hold x 2 replications for the floor's levers; "
-                     r"estimated", said), said
+    # 143 s for the run (as above), then 5 runs x 2 replications of one plan: 10 x 35.1 s; 494 s in all
+    leads = small_leads()
+    assert re.search(rf"note: this run will take about {(14 * 0.01 * leads + 2) / 60:.0f} min \(2 plans x 2 "
+                     r"replications on 1 worker process, then 5 runs of plan hold x 2 replications for the "
+                     r"floor's levers; estimated", said), said
     assert said.count("will take") == 1, said  # the levers' own note is not said again
     quiet = invoke("report", SMALL, "-n", "2", "--workers", "1", "--out", tmp_path / "q",
                    "--no-floor-levers")
-    assert "about 2 min (2 plans x 2 replications on 1 worker process; estimated" in \
-        " ".join(quiet.stderr.split())
+    assert f"about {(4 * 0.01 * leads + 2) / 60:.0f} min (2 plans x 2 replications on 1 worker process; " \
+        "estimated" in " ".join(quiet.stderr.split())
 
 
 def test_expected_leads_are_the_channels_mean_volumes_over_the_horizon(small):
-    # small: 20 leads a day (social), and ads at triangular(50, 60, 70) (mean 60) growing 5% an
-    # average month (365.25 / 12 days); flat weekday profiles; 21 days from day 0, and the 8 days
-    # of the warm-up before it (played, so estimated; not counted in the `leads` metric).
-    days = np.arange(-8, 21)
-    per_day = 20 + 60 * 1.05 ** (days / (365.25 / 12))
-    assert estimate.expected_leads(small) == pytest.approx(float(per_day.sum()), rel=1e-12)
+    # The warm-up's days are played, so estimated (small_leads), but not counted in the `leads` metric.
+    warmup = auto_warmup_days(small)
+    assert estimate.expected_leads(small) == pytest.approx(small_leads(), rel=1e-12)
     leads = montecarlo.run(small, replications=20, seed=SEED, workers=1).plans["hold"].metrics["leads"]
-    assert abs(leads.mean() - per_day[8:].sum()) < 4 * leads.std() / np.sqrt(len(leads))
+    assert abs(leads.mean() - small_per_day(0, 21).sum()) < 4 * leads.std() / np.sqrt(len(leads))
+    assert small_leads() == pytest.approx(small_per_day(-warmup, 21).sum(), rel=1e-12) and warmup > 0
 
 
 def test_the_memory_estimate_of_a_replication_covers_what_it_allocates():
     import tracemalloc
-
-    from simsales.scenario.loader import load_scenario
 
     q3 = load_scenario(Q3)
     guess = estimate.estimate_run(q3, q3.plans, 1, "fast", 1)

@@ -110,9 +110,12 @@ def test_has_costs(small):
 def test_capacity_bound_capacity_lever_ranks_first(capacity_report):
     ranking = capacity_report.ranking()
     assert ranking[0] in CAPACITY_LEVERS, ranking
-    # Both capacity levers beat every conversion and money lever.
-    first_other = min(ranking.index(n) for n in ranking if n not in CAPACITY_LEVERS)
-    assert ranking.index("talk_share") < first_other, ranking
+    # talk_share beats the conversion levers whose gains take the managers' time (more qualified leads,
+    # more contacts: presentations and calls the floor has no room for). Not the offer chance: 10% more
+    # offers from the same presentations take no time and bring about 10% more revenue, as 10% more of
+    # the floor's time does at ~99% busy; the two swap places with the seed or the warm-up's length
+    # (swings of 1.6-2.0M RUB each, seeds 1-6 and warm-ups of 7-10 days, 4 replications).
+    assert ranking.index("talk_share") < min(ranking.index("qualify"), ranking.index("p_contact")), ranking
     assert capacity_report.split and capacity_report.replications == 4
 
 

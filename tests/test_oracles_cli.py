@@ -321,30 +321,30 @@ team:
   shifts: [{{name: a, pattern: "7/0", start: "00:00", hours: 24}}]
 plans: [{{name: hold}}]
 """
-FULL_WARMUP = "warmup_days: 30"  # the README's rule: lead_ttl + the client path + the refund window
-DEFAULT_IS_SHORT = pytest.mark.xfail(strict=True, reason=(
-    "warmup_days: auto is lead_ttl + the longest single client delay's P90: it leaves out the refund window "
-    "and the sum of the delays along the path (offer, link, bank); see the README"))
+FULL_WARMUP = "warmup_days: 30"  # more than auto (lead_ttl + the client path + the refund window) asks here
 
 
-@pytest.mark.parametrize("warmup", [pytest.param("", marks=DEFAULT_IS_SHORT), FULL_WARMUP])
+@pytest.mark.parametrize("warmup", ["", FULL_WARMUP])
 def test_the_warm_up_brings_the_refunds_of_earlier_payments(tmp_path, warmup):
     # Every paid deal is refunded within 14 days: in a steady state the refunds in the horizon equal
-    # its revenue. The auto warm-up (7 days here) leaves out the refunds of the payments made 7 to 14
-    # days before the start: refunds / revenue reads 1 - 7^2 / (2 * 14 * 28) = 0.94.
+    # its revenue. The auto warm-up (7 + 0 + 14 = 21 days here) holds the payments of the 14 days before
+    # the start, whose refunds land in the horizon; without the window (7 days) refunds / revenue would
+    # read 1 - 7^2 / (2 * 14 * 28) = 0.94.
     text = STEADY.format(warmup=warmup, ttl='"7d"', offer_delay=0, step_delay=0, refunds=1)
     _, m = run(tmp_path, text, replications=8)
+    assert (m.warmup_days == (30 if warmup else 7 + 14)).all()
     assert_near(m.refunds / m.revenue_gross, 1.0, "refunds / revenue_gross")
 
 
-@pytest.mark.parametrize("warmup", [pytest.param("", marks=DEFAULT_IS_SHORT), FULL_WARMUP])
+@pytest.mark.parametrize("warmup", ["", FULL_WARMUP])
 def test_the_warm_up_brings_the_payments_of_the_whole_client_path(tmp_path, warmup):
     # Offer, link and bank take 5 days each: a lead pays 15 days after its contact call. The auto warm-up
-    # is lead_ttl (1 day) + the longest single delay (5 days) = 6 days, so the horizon's first 9 days
-    # see no payment: c2 reads 19/28 of the funnel's product.
+    # is lead_ttl (1 day) + the whole path (15 days) = 16 days (no refunds: no window); with the longest
+    # single delay alone (6 days) the horizon's first 9 days would see no payment: c2 19/28 of the product.
     text = STEADY.format(warmup=warmup, ttl='"1d"', offer_delay="{fixed: 5}", step_delay="{fixed: 5}",
                          refunds=0)
     _, m = run(tmp_path, text, replications=6)
+    assert (m.warmup_days == (30 if warmup else 1 + 15)).all()
     assert_near(m.c2, 0.6 * 0.4 * 0.5 * 0.7 * 0.9, "c2")
 
 

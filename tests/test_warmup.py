@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pytest
 import yaml
+from scipy import optimize, stats
 
 from simsales.engines import get_engine
 from simsales.engines.contract import OFFER, ReplicationCache
@@ -20,7 +22,7 @@ from simsales.world.absence import with_absence
 from simsales.world.arrivals import Leads, generate_leads
 from simsales.world.deals import draw_clients, settle
 from simsales.world.roster import build_roster
-from simsales.world.warmup import auto_warmup_days, warm_roster, warm_world
+from simsales.world.warmup import auto_warmup_days, client_path_p90, warm_roster, warm_world
 from simsales.world.world import World
 from tests.conftest import SMALL
 
@@ -256,11 +258,54 @@ def test_the_warm_up_roster_is_the_team_on_day_0_on_the_real_calendar():
         (works[starting, :10] == 0).sum()  # some warm-up shifts are days away
 
 
-def test_auto_is_the_ttl_plus_the_longest_delays_p90_and_the_field_overrides_it():
+def fixed_path(**funnel) -> object:
+    """small.yaml with fixed client delays (days): offer 2, invoice 3, link 1, bank 1.5; ``funnel`` on top."""
+    doc = small_doc()
+    doc["funnel"].update({"offer": {"p": 0.45, "delay_days": 2}, "invoice_paid": {"p": 0.85, "delay_days": 3},
+                          "link_filled": {"p": 0.75, "delay_days": 1},
+                          "bank_approved": {"p": 0.85, "delay_days": 1.5}, **funnel})
+    return parse_scenario(yaml.safe_dump(doc), "<small>")
+
+
+def test_auto_is_the_ttl_plus_the_client_path_plus_the_refund_window():
+    # lead_ttl 3 days + offer 2 + the longer of invoice 3 and link 1 + bank 1.5 + the refund window 14
+    assert auto_warmup_days(fixed_path()) == 3 + 2 + 3 + 14
+    slow_link = {"link_filled": {"p": 0.75, "delay_days": 4}}
+    assert auto_warmup_days(fixed_path(**slow_link)) == math.ceil(3 + 2 + 5.5 + 14)
+    # the installment path only where a client can take it: never by installment, then by installment only
+    assert auto_warmup_days(fixed_path(installment_share=0, **slow_link)) == 3 + 2 + 3 + 14
+    assert auto_warmup_days(fixed_path(installment_share=1, invoice_paid={"p": 0.8, "delay_days": 9})) == \
+        math.ceil(3 + 2 + 2.5 + 14)
+    doc = small_doc()
+    doc["funnel"]["installment_share"] = 0
+    doc["channels"][0]["installment_share"] = {"beta": [2, 2]}  # one channel's clients take links
+    doc["funnel"]["link_filled"] = {"p": 0.75, "delay_days": 20}
+    assert auto_warmup_days(parse_scenario(yaml.safe_dump(doc), "<small>")) == 30  # and the cap
+    # no refunds, no window; a refund share that can be above 0 (uncertain) keeps it
+    assert auto_warmup_days(fixed_path(refunds={"share": 0, "window_days": 14})) == 3 + 2 + 3
+    rare = {"share": {"beta": [1, 99]}, "window_days": 10}
+    assert auto_warmup_days(fixed_path(refunds=rare)) == 3 + 2 + 3 + 10
+    # a closing call due later than the client's step holds the payment
+    assert auto_warmup_days(fixed_path(closing={"share": 0.5, "delay_days": 6})) == 3 + 2 + 6 + 14
+    assert auto_warmup_days(fixed_path(closing={"share": 0, "delay_days": 6})) == 3 + 2 + 3 + 14
+
+
+def test_the_client_path_p90_is_the_sums_quantile():
+    # small.yaml: offer exponential(1 day), then invoice exponential(2) or link exponential(1) + bank 1 day.
+    # The invoice path is hypoexponential, P(S > t) = 2 exp(-t/2) - exp(-t); the link path 1 + Gamma(2, 1).
     scenario = parse_scenario(yaml.safe_dump(small_doc()), "<small>")
-    # lead_ttl 3 days + invoice payment exponential(2 days): P90 = 2 ln 10 = 4.6 days -> 8
-    assert auto_warmup_days(scenario) == 8
-    assert replicate(scenario, scenario.plans[:1], 0, 1, "fast")["hold"][0]["warmup_days"] == 8
+    invoice = optimize.brentq(lambda t: 2 * np.exp(-t / 2) - np.exp(-t) - 0.1, 1, 20)
+    link = 1 + stats.gamma.ppf(0.9, 2)
+    assert client_path_p90(scenario) == pytest.approx(max(invoice, link), rel=0.03)  # ~1% SE of 20,000 draws
+    assert invoice > link + 1  # the longer path wins, by more than the tolerance
+    assert auto_warmup_days(scenario) == math.ceil(3 + client_path_p90(scenario) + 14)
+
+
+def test_auto_is_the_same_for_every_replication_and_the_field_overrides_it():
+    scenario = parse_scenario(yaml.safe_dump(small_doc()), "<small>")
+    warmups = [replicate(scenario, scenario.plans[:1], 0, rep, "fast")["hold"][0]["warmup_days"]
+               for rep in (1, 2)]
+    assert warmups == [auto_warmup_days(scenario)] * 2  # the resolved scenarios' auto is the scenario's
     fixed = parse_scenario(yaml.safe_dump(small_doc(warmup_days="2 weeks")), "<small>")
     assert replicate(fixed, fixed.plans[:1], 0, 1, "fast")["hold"][0]["warmup_days"] == 14
 

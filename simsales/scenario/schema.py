@@ -144,8 +144,8 @@ class Scenario(Strict):
     objective: Literal[OBJECTIVES] = Field(  # type: ignore[valid-type]  # the names are written once
         "revenue_net", description="what plans are judged on: revenue_net or margin")
     warmup_days: Annotated[int | Literal["auto"], BeforeValidator(_warmup_form)] = Field(
-        "auto", description="days played before start with the starting team, not counted "
-                            "(auto: lead_ttl + the longest client delay's P90, at most 30; 0: off)")
+        "auto", description="days played before start with the starting team, not counted (auto: "
+                            "lead_ttl + the client path's P90 + the refund window, at most 30; 0: off)")
     pipeline: Annotated[PipelineSource | None, BeforeValidator(_pipeline_form)] = Field(
         None, description="start from the leads and deals open at start in this CRM export, instead of "
                           "the warm-up")

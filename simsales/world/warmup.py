@@ -20,10 +20,13 @@ What the warm-up is:
   ``start`` (5% a month of growth means 5% fewer leads a month earlier);
 - days away drawn for the warm-up's days as for any other day.
 
-``warmup_days: auto`` (the default) is :func:`auto_warmup_days`: the lead
-time-to-live plus the longest client delay's P90, at most
-:data:`MAX_WARMUP_DAYS`, so that the leads and deals in work on ``start``
-exist.
+``warmup_days: auto`` (the default) is :func:`auto_warmup_days`, so that the
+leads, deals, payments and refunds in work on ``start`` exist: the lead
+time-to-live (a lead's last contact), plus the P90 of a client's whole path
+of delays from the contact call to the payment (:func:`client_path_p90`),
+plus the refund window when refunds can happen (a payment made before
+``start`` may be refunded in the horizon), rounded up, 1 to
+:data:`MAX_WARMUP_DAYS` days.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import math
 import numpy as np
 
 from simsales.scenario import Scenario
+from simsales.scenario.ranges import lower_end, upper_end
 from simsales.scenario.units import MINUTES_PER_DAY
 from simsales.world.absence import with_absence
 from simsales.world.arrivals import Leads
@@ -42,47 +46,84 @@ from simsales.world.calendar import shift_windows
 from simsales.world.roster import NEVER, Roster, shift_ties
 from simsales.world.world import Horizon, World
 
-__all__ = ["MAX_WARMUP_DAYS", "auto_warmup_days", "played_scenario", "warm_roster", "warm_world",
-           "warmup_of"]
+__all__ = ["MAX_WARMUP_DAYS", "auto_warmup_days", "client_path_p90", "played_scenario", "warm_roster",
+           "warm_world", "warmup_of"]
 
 MAX_WARMUP_DAYS = 30
 """The longest warm-up ``auto`` chooses, in days."""
 
 
 def auto_warmup_days(scenario: Scenario) -> int:
-    """Days to play before ``start``: lead_ttl + the longest client delay's P90, at most 30.
+    """Days to play before ``start``: lead_ttl + the client path's P90 + the refund window, 1 to 30.
 
-    The client delays are the offer's (presentation to offer), the invoice's
-    payment, the link's filling and the bank's approval; their P90 is taken
-    from a fixed sample, so the same scenario always gets the same warm-up.
+    The refund window (``funnel.refunds.window_days``) counts when refunds
+    can happen (``refunds.share`` not identically 0).  The same scenario
+    always gets the same warm-up (:func:`client_path_p90` is from a fixed
+    sample).
 
     Args:
-        scenario: the scenario (resolved or not: only the lead time-to-live
-            and the delay distributions are read).
+        scenario: the scenario (resolved or not: only the lead time-to-live,
+            the funnel's delays and shares and the channels' installment
+            shares are read).
 
     Returns:
-        Whole days, 1 to :data:`MAX_WARMUP_DAYS`.
+        Whole days (rounded up), 1 to :data:`MAX_WARMUP_DAYS`.
     """
     f = scenario.funnel
-    delays = (f.offer.delay_days, f.invoice_paid.delay_days, f.link_filled.delay_days,
-              f.bank_approved.delay_days)
-    days = scenario.touch_chain.lead_ttl / MINUTES_PER_DAY + _longest_p90(tuple(map(repr, delays)), delays)
+    days = scenario.touch_chain.lead_ttl / MINUTES_PER_DAY + client_path_p90(scenario)
+    if upper_end(f.refunds.share) > 0:
+        days += f.refunds.window_days
     return int(min(MAX_WARMUP_DAYS, max(1, math.ceil(days))))
 
 
-_P90_CACHE: dict[tuple[str, ...], float] = {}
-"""The longest delay's P90 by the delays' reprs: every replication resolves the same delays (saves ~10 ms)."""
+def client_path_p90(scenario: Scenario) -> float:
+    """The P90 of a client's delays from the contact call to the payment, on the longer path (days).
 
+    A path is the offer's delay (contact call to presentation), then either
+    the invoice's payment, or the link's filling then the bank's approval;
+    with closing calls (``funnel.closing.share`` above 0) the payment comes
+    no earlier than the call, due ``closing.delay_days`` after the offer.
+    Each path's P90 is that of the sum of its delays, from a fixed sample;
+    the larger counts, of the paths a client can take: the installment path
+    when some installment share (the funnel's, or a channel's own) can be
+    above 0, the invoice path when some can be below 1.
 
-def _longest_p90(key: tuple[str, ...], delays: tuple) -> float:
-    """The largest P90 of the delays (days, at most :data:`MAX_WARMUP_DAYS`), from a fixed sample."""
+    Args:
+        scenario: the scenario (resolved or not).
+
+    Returns:
+        Days, at most :data:`MAX_WARMUP_DAYS`.
+    """
+    f = scenario.funnel
+    shares = [f.installment_share if c.installment_share is None else c.installment_share
+              for c in scenario.channels] or [f.installment_share]
+    paths = (any(lower_end(s) < 1 for s in shares), any(upper_end(s) > 0 for s in shares))
+    delays = (f.offer.delay_days, f.invoice_paid.delay_days, f.link_filled.delay_days,
+              f.bank_approved.delay_days, f.closing.delay_days if f.closing.share > 0 else None)
+    key = (*paths, *map(repr, delays))
     if key not in _P90_CACHE:
-        rng = np.random.default_rng(0)  # a fixed sample: the same scenario, the same warm-up
-        p90 = max(float(np.percentile(np.asarray(d.sample(rng, 20_000), dtype=float), 90)) for d in delays)
         if len(_P90_CACHE) > 1024:
             _P90_CACHE.clear()
-        _P90_CACHE[key] = min(p90, float(MAX_WARMUP_DAYS))
+        _P90_CACHE[key] = min(_path_p90(paths, delays), float(MAX_WARMUP_DAYS))
     return _P90_CACHE[key]
+
+
+_P90_CACHE: dict[tuple, float] = {}
+"""The client path's P90 by the paths taken and the delays' reprs: every replication resolves the same
+delays (saves ~10 ms)."""
+
+_PATH_SAMPLE = 20_000
+"""Draws of each delay behind the P90 (for an exponential delay, a standard error of about 1% of its P90)."""
+
+
+def _path_p90(paths: tuple[bool, bool], delays: tuple) -> float:
+    """The larger P90 of the paths taken (invoice, installment) of ``delays`` (:func:`client_path_p90`)."""
+    rng = np.random.default_rng(0)  # a fixed sample: the same scenario, the same warm-up
+    offer, invoice, link, bank, closing = (
+        np.zeros(_PATH_SAMPLE) if d is None else np.asarray(d.sample(rng, _PATH_SAMPLE), dtype=float)
+        for d in delays)
+    after_offer = [invoice] * paths[0] + [link + bank] * paths[1]
+    return max(float(np.percentile(offer + np.maximum(after, closing), 90)) for after in after_offer)
 
 
 def warmup_of(scenario: Scenario) -> int:
