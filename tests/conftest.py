@@ -17,6 +17,22 @@ SMALL = DATA / "small.yaml"
 Q3 = ROOT / "scenarios" / "q3.yaml"
 
 
+HEAVY_FIRST = (
+    "test_engine_equivalence.py", "test_floor_equivalence.py", "test_booked_work.py", "test_calibrate_roundtrip.py",
+    "test_optimize.py", "test_calibrate_calls.py", "test_backtest.py", "test_fast_ahead.py", "test_cold_start.py",
+    "test_fuzz_scenarios.py", "test_regression.py", "test_failsafe.py", "test_report.py", "test_dask_executor.py",
+    "test_fuzz_inputs.py",
+)
+"""The files that take a minute or more of CI, longest first: pytest-xdist hands files out in collection
+order (``--no-loadscope-reorder``), so these start first and no core ends the run alone on one of them."""
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    """Put :data:`HEAVY_FIRST`'s files first, in its order (the rest keep theirs)."""
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Compile the fast engine once, before pytest-xdist starts its workers.
 

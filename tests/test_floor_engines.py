@@ -103,6 +103,7 @@ def test_with_every_rule_on_both_engines_give_the_same_outcomes(policy, priority
 def small_with_rules(policy: str, **more: object):
     """tests/data/small.yaml with every phase-A rule switched on (and an evening shift past midnight)."""
     doc = yaml.safe_load(SMALL.read_text())
+    doc["warmup_days"] = 8  # the floor fills in a week; auto's 23 days (the refunds' window) would add 80%
     doc["calendar"] = {"default": "09:00-01:00"}
     doc["routing"] = {"policy": policy, "onboarding_days": 2, **PHASE_A["routing"], **more}
     doc["channels"][0].update(unreachable_share=0.08, contact_factor=1.1)
