@@ -18,10 +18,10 @@ Q3 = ROOT / "scenarios" / "q3.yaml"
 
 
 HEAVY_FIRST = (
-    "test_engine_equivalence.py", "test_floor_equivalence.py", "test_booked_work.py", "test_calibrate_roundtrip.py",
-    "test_optimize.py", "test_calibrate_calls.py", "test_backtest.py", "test_fast_ahead.py", "test_cold_start.py",
-    "test_fuzz_scenarios.py", "test_regression.py", "test_failsafe.py", "test_report.py", "test_dask_executor.py",
-    "test_fuzz_inputs.py",
+    "test_engine_equivalence.py", "test_floor_equivalence.py", "test_booked_work.py",
+    "test_calibrate_roundtrip.py", "test_optimize.py", "test_calibrate_calls.py", "test_backtest.py",
+    "test_fast_ahead.py", "test_cold_start.py", "test_fuzz_scenarios.py", "test_regression.py",
+    "test_failsafe.py", "test_report.py", "test_dask_executor.py", "test_fuzz_inputs.py",
 )
 """The files that take a minute or more of CI, longest first: pytest-xdist hands files out in collection
 order (``--no-loadscope-reorder``), so these start first and no core ends the run alone on one of them."""
