@@ -473,7 +473,7 @@ def test_p_plan_needs_a_revenue_plan(tmp_path):
 
 # -- q3 ---------------------------------------------------------------------------------------
 
-SHIPPED_REPLICATIONS = 30
+SHIPPED_REPLICATIONS = 20
 """The most replications a plan gets in the race on q3 (its own 200 would take a third of CI's
 budget); fewer replications widen the paired standard error the tie rule allows, they do not let
 a worse plan through unseen.  big.yaml is not in CI: 10 minutes of its 20 even so (it passed with
