@@ -170,18 +170,6 @@ def test_a_bad_priority_is_a_clear_error(priority, message):
     assert message in str(caught.value)
 
 
-@pytest.mark.slow
-def test_the_engines_agree_statistically_under_another_order():
-    from .test_engine_equivalence import both_engines
-    from .test_floor_equivalence import failures
-
-    scenario = small_with_rules("round_robin")
-    chain = scenario.touch_chain.model_copy(update={"priority": ("followup", "booked", "first")})
-    scenario = scenario.model_copy(update={"touch_chain": chain})
-    for plan, (reference, ours) in both_engines(scenario, 60).items():
-        assert not failures(reference, ours, RESOLVED), (plan, failures(reference, ours, RESOLVED))
-
-
 # -- rule 2: cooling and the presentation's time limit --------------------------------------------
 
 

@@ -242,7 +242,7 @@ def test_corrupt_text_ends_in_success_or_an_error_with_its_line(folder, case):
 @pytest.mark.slow
 @_with_issue_cases
 @given(case=structural_cases())
-@slow(120)
+@slow(80)
 def test_structural_mutations_slow(folder, case):
     check(case, folder)
 
