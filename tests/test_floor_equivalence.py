@@ -45,7 +45,10 @@ def failures(des, fast, resolved: tuple[str, ...] = RESOLVED) -> list[str]:
     return disagreements(des, fast, MEANS + SLA, resolved=resolved)
 
 
-@pytest.mark.parametrize("policy", ["round_robin", "least_loaded"])
+# least_loaded (the event loop) is held outcome by outcome to the reference on fixed worlds with the rules
+# on (tests/test_handover.py, tests/test_booked_work.py), and the event loop to round robin's loop array by
+# array (tests/test_floor_engines.py); its statistical case here was dropped for CI's 20 minutes.
+@pytest.mark.parametrize("policy", ["round_robin"])
 def test_the_engines_agree_on_the_small_scenario_under_other_policies(policy):
     scenario = small_with_rules(policy)
     for plan, (des, fast) in both_engines(scenario, SMALL_REPLICATIONS).items():
