@@ -8,6 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from simsales import montecarlo
+from simsales.analysis import market_gaps
 from simsales.analysis.market_gaps import benchmark_gaps, gap_frame
 from simsales.cli import app
 from simsales.cli.run import gap_table
@@ -101,6 +102,31 @@ def test_simulated_gain_is_paired_and_positive(gaps):
     gap = next(g for g in gaps if g.stage == "qualify")
     assert gap.method == "simulated"
     assert gap.gains["hold"].mean > 0
+
+
+def test_simulated_gain_pairs_the_runs_first_replications(scenario, result, monkeypatch):
+    """A variant of fewer replications than the run pairs with the run's same (first) ones."""
+    monkeypatch.setattr(market_gaps, "GAP_REPLICATIONS", 2)
+    asked = []
+
+    def runner(sc, reps):
+        asked.append(reps)
+        return montecarlo.run(sc, list(result.plans), reps, result.seed, engine=result.engine)
+
+    gap = next(g for g in benchmark_gaps(scenario, result, runner) if g.stage == "qualify")
+    assert asked == [2] and "first 2 of the 3 replications" in gap.note
+    # The same variant run on all 3: its first 2 replications are the ones paired above.
+    full = montecarlo.run(market_gaps.update_path(scenario, market_gaps.PARAMETERS["qualify"], lambda x: x),
+                          list(result.plans), 3, result.seed, engine=result.engine)
+    assert full.plans["hold"].metrics["revenue_net"].iloc[:2].tolist() == \
+        result.plans["hold"].metrics["revenue_net"].iloc[:2].tolist()  # an unchanged variant is the run
+    variant = runner(market_gaps.update_path(
+        scenario, market_gaps.PARAMETERS["qualify"],
+        lambda x: market_gaps.scale(x, gap.market / market_gaps.mean_of(x), 1.0)), 2)
+    diff = (variant.plans["hold"].metrics["revenue_net"].to_numpy()
+            - result.plans["hold"].metrics["revenue_net"].to_numpy()[:2])
+    assert gap.gains["hold"].mean == pytest.approx(diff.mean(), rel=1e-12)
+    assert market_gaps.variant_replications(3) == 2 and market_gaps.variant_replications(1) == 1
 
 
 def test_without_simulation_the_simulated_stages_have_no_gain(scenario, result):

@@ -221,9 +221,17 @@ def test_the_time_said_counts_the_market_gap_run(monkeypatch, tmp_path):
     # 141 s a run (as above), twice, and 2 s to start: 283 s, about 5 min
     leads = small_leads()
     assert (f"note: this run will take about {(2 * 4 * 0.01 * leads + 2) / 60:.0f} min (2 plans x 2 "
-            "replications on 1 worker process, then 1 more run of that size for the market-gap table; "
+            "replications on 1 worker process, then 1 more run of 2 replications for the market-gap table; "
             f"estimated from {leads:,.0f} leads per replication)") in table.stderr
     assert table.stderr.count("this run will take") == 1  # the second run's time was said with the first
+    # A run of more replications than the variant's cap: the variant's share of the time is its own.
+    monkeypatch.setattr("simsales.analysis.market_gaps.GAP_REPLICATIONS", 1)
+    capped = invoke("run", str(gapped), "-n", "2", "--workers", "1")
+    assert capped.exit_code == 0, capped.output
+    assert (f"note: this run will take about {(6 * 0.01 * leads + 2) / 60:.0f} min (2 plans x 2 "
+            "replications on 1 worker process, then 1 more run of 1 replication for the market-gap table; "
+            ) in capped.stderr
+    assert "paired over the first 1 of the 2 replications" in " ".join(capped.stdout.split())
     as_json = invoke("run", str(gapped), "-n", "2", "--workers", "1", "--format", "json")  # no gap table
     assert as_json.exit_code == 0
     assert f"note: this run will take about {(4 * 0.01 * leads + 2) / 60:.0f} min (2 plans x 2 " \

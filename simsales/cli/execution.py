@@ -31,6 +31,7 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, TimeRemainingColumn
 
 from simsales import montecarlo
+from simsales.analysis.market_gaps import variant_replications
 from simsales.cli.console import err, fail, note
 from simsales.cli.progress import progress_display, ticking
 from simsales.montecarlo import RunResult
@@ -72,8 +73,9 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
         executor: ``local`` (this machine's process pool) or ``dask``.
         scheduler: a Dask scheduler's address (only with ``dask``; None: a
             local cluster of ``workers`` processes).
-        variants: runs of the same size the command makes after this one (the
-            market-gap table's variants): counted in the time said.
+        variants: runs the command makes after this one for the market-gap
+            table, each of its plans x :func:`~simsales.analysis.market_gaps.variant_replications`
+            replications: counted in the time said.
         variant_of: this run is such a variant (what it changes): its time was
             said with the base run's, and the progress bar names it.
         levers: the levers' runs the command makes after this one, ``(plan, runs,
@@ -98,9 +100,10 @@ def simulate(scenario: Scenario, plans: list[str] | None, replications: int | No
     _check_memory(estimate)
     policies = [scenario.routing.policy]
     compiling = _compile_seconds(engine, policies) if scheduler is None else 0
-    extra = compiling + variants * estimate.seconds
-    again = (f", then {variants} more run{'s' if variants > 1 else ''} of that size for the market-gap "
-             "table" if variants else "")
+    variant_reps = variant_replications(reps)
+    extra = compiling + variants * estimate.seconds * variant_reps / reps
+    again = (f", then {counted(variants, 'more run')} of {counted(variant_reps, 'replication')} for the "
+             "market-gap table" if variants else "")
     if levers is not None:
         plan, runs, lever_reps = levers
         extra += estimate_run(scenario, [scenario.plan(plan)], runs * lever_reps, engine, workers,

@@ -242,8 +242,8 @@ def run_command(
         if comparison is not None:
             out.print(comparison_table(result, comparison, scenario.currency, names))
         if scenario.benchmarks is not None:
-            gaps = benchmark_gaps(scenario, result, lambda sc: simulate(
-                sc, plans, replications, seed, engine, workers, executor=executor, scheduler=scheduler,
+            gaps = benchmark_gaps(scenario, result, lambda sc, reps: simulate(
+                sc, plans, reps, seed, engine, workers, executor=executor, scheduler=scheduler,
                 variant_of="qualify at market (the market-gap table)"))
             out.print(gap_table(gaps, scenario.currency, names))
     if report:
