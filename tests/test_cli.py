@@ -113,3 +113,13 @@ def test_atomic_write_gives_the_usual_file_mode(tmp_path):
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_the_cli_starts_without_the_plotting_library():
+    """Commands that draw nothing do not pay for matplotlib's import (about 0.3 s a command)."""
+    import subprocess
+    import sys
+
+    code = "import sys, simsales.cli; print('matplotlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -37,7 +37,6 @@ from simsales.montecarlo.estimate import estimate_run
 from simsales.montecarlo.pool import WorkerLost
 from simsales.report.files import atomic_write, atomic_write_text, clean, to_json, together
 from simsales.report.levers import effect_text, lever_frame, settings_text
-from simsales.report.tornado import save_tornado
 from simsales.report.units import counted
 from simsales.scenario import Scenario
 
@@ -263,6 +262,8 @@ def levers_command(
                       "skipped": report.skipped,
                       "levers": lever_frame(report).to_dict(orient="records")})
     if out_dir is not None:
+        from simsales.report.tornado import save_tornado  # matplotlib: only when a chart is written
+
         frame = lever_frame(report)
         with together():  # all or none: never this run's table beside an earlier run's chart
             atomic_write(out_dir / "levers.csv", lambda tmp: frame.to_csv(tmp, index=False))
