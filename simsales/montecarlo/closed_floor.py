@@ -59,5 +59,5 @@ def expired_while_closed(world: World, out: Outcomes,
     created = world.leads.created[expired]
     expiry = np.minimum(created + chain.lead_ttl, float(world.scenario.horizon_minutes))
     due = np.minimum(created + offsets[np.minimum(attempts, offsets.size - 1)], expiry)
-    closed = working_minutes(intervals, expiry) - working_minutes(intervals, due) <= 0
+    closed = working_minutes(intervals, expiry, ascending=True) - working_minutes(intervals, due) <= 0
     return int((closed & (attempts == 0)).sum()), int((closed & (attempts > 0)).sum())

@@ -25,6 +25,7 @@ from simsales.montecarlo.closed_floor import expired_while_closed
 from simsales.montecarlo.counted import counted as counted_period
 from simsales.montecarlo.team_metrics import (
     TEAM_METRICS,
+    TeamCount,
     team_count,
     team_metrics,
     team_series,
@@ -32,7 +33,7 @@ from simsales.montecarlo.team_metrics import (
 )
 from simsales.world.calendar import MINUTES_PER_DAY, month_starts
 from simsales.world.deals import Deals
-from simsales.world.shifts import on_shift_union, working_minutes
+from simsales.world.shifts import on_shift_union, working_minutes, working_minutes_between
 from simsales.world.world import World
 
 METRICS: dict[str, str] = {
@@ -156,7 +157,7 @@ def _working_waits(world: World, out: Outcomes, intervals: tuple[np.ndarray, np.
     to the horizon (it is at least that late).
     """
     until = np.where(np.isnan(out.first_attempt), world.scenario.horizon_minutes, out.first_attempt)
-    return working_minutes(intervals, until) - working_minutes(intervals, world.leads.created)
+    return working_minutes_between(intervals, world.leads.created, until)
 
 
 def _untouched_open(world: World, out: Outcomes, intervals: tuple[np.ndarray, np.ndarray]) -> int:
@@ -169,10 +170,10 @@ def _untouched_open(world: World, out: Outcomes, intervals: tuple[np.ndarray, np
     attempted waited for their time, and is not counted here.
     """
     horizon = world.scenario.horizon_minutes
-    due = np.minimum(world.leads.created + world.scenario.touch_chain.offsets[0], horizon)
-    end = np.full(due.shape, float(horizon))
-    worked_since = working_minutes(intervals, end) - working_minutes(intervals, due)
-    return int(((out.attempts == 0) & (out.end == IN_CHAIN) & (worked_since <= 0)).sum())
+    waiting = np.flatnonzero((out.attempts == 0) & (out.end == IN_CHAIN))  # the others cannot count
+    due = np.minimum(world.leads.created[waiting] + world.scenario.touch_chain.offsets[0], horizon)
+    end = working_minutes(intervals, np.full(1, float(horizon)))  # the same for every lead
+    return int(np.count_nonzero(end - working_minutes(intervals, due, ascending=True) <= 0))
 
 
 def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float], dict[str, np.ndarray]]:
@@ -196,7 +197,7 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     n = len(leads)
     end = out.end
     contacted = ~np.isnan(out.contact)
-    qualified = np.isin(end, QUALIFIED)
+    qualified = np.logical_or.reduce([end == code for code in QUALIFIED])  # np.isin, 10x slower
     paid = _in_horizon(deals.paid_at, horizon)
     refunded = _in_horizon(deals.refund_at, horizon)
     counted = _in_horizon(deals.counted_at, horizon)
@@ -240,19 +241,19 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
     if abs(worked - shift_minutes) <= SATURATED * shift_minutes:  # a floor busy every minute: exactly 1
         worked = shift_minutes
     target = leads.target
-    won = int(paid.sum())
+    won = int(np.count_nonzero(paid))
     m: dict[str, float] = {
         "leads": n,
-        "nontarget_leads": int((~leads.target).sum()),
+        "nontarget_leads": int(np.count_nonzero(~leads.target)),
         "attempts": int(out.attempts.sum()),
-        "contacts": int(contacted.sum()),
-        "qualified": int(qualified.sum()),
-        "offers": int(offered.sum()),
-        "invoices_issued": int((offered & ~inst).sum()),
-        "links_sent": int((offered & inst).sum()),
-        "links_filled": int((counted & inst).sum()),
-        "total_invoices": int(counted.sum()),
-        "bank_approved": int(_in_horizon(deals.approved_at, horizon).sum()),
+        "contacts": int(np.count_nonzero(contacted)),
+        "qualified": int(np.count_nonzero(qualified)),
+        "offers": int(np.count_nonzero(offered)),
+        "invoices_issued": int(np.count_nonzero(offered & ~inst)),
+        "links_sent": int(np.count_nonzero(offered & inst)),
+        "links_filled": int(np.count_nonzero(counted & inst)),
+        "total_invoices": int(np.count_nonzero(counted)),
+        "bank_approved": int(np.count_nonzero(_in_horizon(deals.approved_at, horizon))),
         "won": won,
         "revenue_gross": gross,
         "refunds": refunds,
@@ -264,33 +265,35 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "hiring_cost": float(hiring_cost),
         "costs": float(costs),
         "margin": float(revenue_net - costs),
-        "contact_rate": _ratio(contacted.sum(), n),
-        "contact_rate_target": _ratio((contacted & target).sum(), target.sum()),
-        "unreachable_leads": int((~leads.reachable_mask()).sum()),
+        "contact_rate": _ratio(np.count_nonzero(contacted), n),
+        "contact_rate_target": _ratio(np.count_nonzero(contacted & target), np.count_nonzero(target)),
+        "unreachable_leads": n - int(np.count_nonzero(leads.reachable_mask())),
         "won_by_installment_share": _ratio((paid & inst).sum(), won),
         "c2": _ratio(won, n),
         "cpl": _ratio(lead_cost, n),
-        "cpql": _ratio(lead_cost, qualified.sum()),
+        "cpql": _ratio(lead_cost, np.count_nonzero(qualified)),
         "avg_check": float(deals.check[paid].mean()) if won else 0.0,
         "sla_p50_min": float(sla[0]),
         "sla_p90_min": float(sla[1]),
         "sla_work_p50_min": float(sla_work[0]),
         "sla_work_p90_min": float(sla_work[1]),
-        "share_attempted_5min": _ratio((work_wait[touched] <= 5.0).sum(), n),
-        "untouched_leads": int((out.attempts == 0).sum()),
+        "share_attempted_5min": _ratio(np.count_nonzero(work_wait[touched] <= 5.0), n),
+        "untouched_leads": int(np.count_nonzero(out.attempts == 0)),
         "untouched_open": _untouched_open(world, out, on_shift),
         "untouched_closed": never_closed,
-        "chains_cut": int(((end == EXPIRED) & (out.attempts > 0)).sum()),
+        "chains_cut": int(np.count_nonzero((end == EXPIRED) & (out.attempts > 0))),
         "chains_cut_closed": cut_closed,
-        "handovers": int((out.handovers > 0).sum()),
-        "lost_no_contact": int((end == NO_CONTACT).sum()),
-        "lost_nontarget": int((end == LOST_NONTARGET).sum()),
-        "lost_before_qualification": int((end == LOST_UNQUALIFIED).sum()),
-        "presentations_lost_wait": int((end == LOST_NO_PRESENTATION).sum()),
-        "lost_after_qualification": int((end == LOST_NO_OFFER).sum() + (end == LOST_NO_PRESENTATION).sum()
-                                        + np.count_nonzero((deals.lead >= 0) & (deals.lost_at < horizon))),
-        "headcount_end": int(count.on_team[:, -1].sum()),
-        "ramping_end": int((count.on_team[:, -1] & (roster.onboarding[:, -1] | roster.ramping[:, -1])).sum()),
+        "handovers": int(np.count_nonzero(out.handovers > 0)),
+        "lost_no_contact": int(np.count_nonzero(end == NO_CONTACT)),
+        "lost_nontarget": int(np.count_nonzero(end == LOST_NONTARGET)),
+        "lost_before_qualification": int(np.count_nonzero(end == LOST_UNQUALIFIED)),
+        "presentations_lost_wait": int(np.count_nonzero(end == LOST_NO_PRESENTATION)),
+        "lost_after_qualification": int(np.count_nonzero(end == LOST_NO_OFFER)
+                                     + np.count_nonzero(end == LOST_NO_PRESENTATION)
+                                     + np.count_nonzero((deals.lead >= 0) & (deals.lost_at < horizon))),
+        "headcount_end": int(np.count_nonzero(count.on_team[:, -1])),
+        "ramping_end": int(np.count_nonzero(count.on_team[:, -1]
+                                            & (roster.onboarding[:, -1] | roster.ramping[:, -1]))),
         "hires_made": int(joined.sum()),
         "hires_deferred": int(roster.ledger.deferred.sum()),
         "hires_refused": int(roster.ledger.refused.sum()),
@@ -308,11 +311,18 @@ def measure(world: World, out: Outcomes, deals: Deals) -> tuple[dict[str, float]
         "warmup_days": float(played.warmup_days),
         "pipeline_leads": float(played.pipeline_leads),
     }
-    return m, series(world, out, deals, paid, refunded)
+    return m, series(world, out, deals, paid, refunded, count)
+
+
+def _median(x: np.ndarray) -> float:
+    """``np.median`` of a 1-D float array without NaN: the same partition and ``np.mean``, fewer checks."""
+    half = x.size // 2
+    middle = slice(half, half + 1) if x.size % 2 else slice(half - 1, half + 1)
+    return np.mean(np.partition(x, [half] if x.size % 2 else [half - 1, half])[middle], axis=0)
 
 
 def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
-           refunded: np.ndarray) -> dict[str, np.ndarray]:
+           refunded: np.ndarray, count: TeamCount | None = None) -> dict[str, np.ndarray]:
     """Weekly and monthly series of one replication (for charts).
 
     Args:
@@ -321,11 +331,13 @@ def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
         deals: the plan's deals after the offers.
         paid: per deal, paid within the horizon.
         refunded: per deal, refunded within the horizon.
+        count: :func:`~simsales.montecarlo.team_metrics.team_count` of the plan (None: counted here).
 
     Returns:
         Name -> array per week (``*_week``) or per calendar month (``*_month``).
     """
     sc, leads, roster = world.scenario, world.leads, world.roster
+    count = team_count(roster, out, sc.horizon_days) if count is None else count
     n_weeks = -(-sc.horizon_days // 7)
     week_min = 7 * MINUTES_PER_DAY
 
@@ -340,12 +352,13 @@ def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
     contacted_before = np.concatenate(([0], np.cumsum(~np.isnan(out.contact))))  # per lead position
     contact_week = (contacted_before[bounds[1:]] - contacted_before[bounds[:-1]]).astype(float)
     wait = out.first_attempt - leads.created
+    attempted = ~np.isnan(wait)
+    waits = wait[attempted]  # each week's attempted leads are one slice of these
+    kept = np.concatenate(([0], np.cumsum(attempted)))[bounds]
     sla = np.full(n_weeks, np.nan)
     for w in range(n_weeks):
-        x = wait[bounds[w]:bounds[w + 1]]
-        x = x[~np.isnan(x)]
-        if x.size:
-            sla[w] = np.median(x)
+        if kept[w + 1] > kept[w]:
+            sla[w] = _median(waits[kept[w]:kept[w + 1]])
     revenue_week = (per_week(deals.paid_at[paid], deals.gross[paid])
                     - per_week(deals.refund_at[refunded], deals.gross[refunded]))
 
@@ -370,7 +383,7 @@ def series(world: World, out: Outcomes, deals: Deals, paid: np.ndarray,
                                        where=lead_week > 0),
         "sla_p50_week": sla,
         "revenue_net_week": revenue_week,
-        **team_series(roster, team_count(roster, out, sc.horizon_days), month_of_day, last_days),
+        **team_series(roster, count, month_of_day, last_days),
         "hires_deferred_month": roster.ledger.deferred.astype(float),
         "revenue_gross_month": revenue_month.astype(float),
         "revenue_net_month": (revenue_month - refunds_month).astype(float),

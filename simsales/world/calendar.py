@@ -8,12 +8,15 @@ Time runs in minutes from the scenario's start (00:00 of ``start``); day
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 
 import numpy as np
 
 from simsales.scenario import Calendar, Shift
 from simsales.scenario.base import clock_minutes
 from simsales.scenario.units import MINUTES_PER_DAY
+from simsales.scenario.working_hours import hours_span
 
 __all__ = [
     "DAYS_PER_MONTH", "MINUTES_PER_DAY", "month_starts", "opening_hours", "shift_groups", "shift_windows",
@@ -37,6 +40,29 @@ def weekday_of(start: dt.date, day: np.ndarray | int) -> np.ndarray:
     return (start.weekday() + np.asarray(day)) % 7
 
 
+_MEMO_SIZE = 64
+"""Entries each of this module's memos keeps (then it starts afresh)."""
+
+_MEMOS: dict[str, dict[tuple, tuple[tuple, object]]] = {"opening": {}, "groups": {}, "days": {}}
+"""What :func:`shift_windows` computed, by what it depends on: the scenario objects (kept, so that their
+identities are not reused; sections are frozen, and :func:`simsales.scenario.uncertain.resolve` keeps the
+ones without uncertain values, so every replication and plan of a run shares them) and plain values."""
+
+
+def _memo(name: str, owners: tuple, values: tuple, make: Callable[[], object]) -> object:
+    """``make()``, or what it gave before for the same ``owners`` (by identity) and ``values``."""
+    memo = _MEMOS[name]
+    key = (*map(id, owners), *values)
+    hit = memo.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], owners, strict=True)):
+        return hit[1]
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    made = make()
+    memo[key] = (owners, made)
+    return made
+
+
 def opening_hours(calendar: Calendar, start: dt.date, n_days: int) -> tuple[np.ndarray, np.ndarray]:
     """Opening and closing time per day: its weekday's hours, or a holiday's or short day's.
 
@@ -49,14 +75,17 @@ def opening_hours(calendar: Calendar, start: dt.date, n_days: int) -> tuple[np.n
         ``(open_at, close_at)``, minutes after midnight, ``(n_days,)`` each;
         a closed day gives (0, 0).
     """
-    open_at = np.zeros(n_days)
-    close_at = np.zeros(n_days)
+    # The weekdays' hours, then the dates that differ (Calendar.hours_on's rules, read once).
+    weekly = np.array([calendar.hours(w) or (0, 0) for w in range(7)], dtype=float)
+    by_day = weekly[weekday_of(start, np.arange(n_days))]
+    open_at, close_at = by_day[:, 0].copy(), by_day[:, 1].copy()
     closed = calendar.closed_dates()
-    for d in range(n_days):
-        date = start + dt.timedelta(days=d)
-        hours = None if date in closed else calendar.hours_on(date)
-        if hours is not None:
-            open_at[d], close_at[d] = hours
+    for date in closed | set(calendar.short_days):
+        d = (date - start).days
+        if 0 <= d < n_days:
+            text = calendar.short_days.get(date)
+            hours = None if date in closed or text == "closed" else hours_span(text)
+            open_at[d], close_at[d] = hours or (0, 0)
     return open_at, close_at
 
 
@@ -81,22 +110,111 @@ def shift_groups(shifts: list[Shift], n_managers: int,
     Returns:
         The index of each manager's shift group, ``(n_managers,)``.
     """
-    shares = np.array([s.share for s in shifts], dtype=float)
-    shares /= shares.sum()
-    group = np.empty(n_managers, dtype=np.int64)
-    counts = np.zeros(len(shifts))
-    open_to_all = np.array([s.team_leads is None for s in shifts])
-    for i in range(n_managers):
-        eligible = np.ones(len(shifts), dtype=bool)
-        if team_leads is not None and not open_to_all.all():
-            named = np.array([s.team_leads is not None and team_leads[i] in s.team_leads for s in shifts])
-            eligible = named if named.any() else open_to_all if open_to_all.any() else eligible
-        seen = counts[eligible].sum() + 1
-        behind = np.where(eligible, shares / shares[eligible].sum() * seen - counts, -np.inf)
-        g = int(np.argmax(behind))
-        group[i] = g
-        counts[g] += 1
-    return group
+    return _slots(shifts, n_managers, team_leads)[0].copy()
+
+
+def _ties(shifts: list[Shift], team_leads: list[str | None] | None) -> tuple[str | None, ...] | None:
+    """The team leads that decide the groups: None when every manager may go to every shift."""
+    if team_leads is None or all(s.team_leads is None for s in shifts):
+        return None
+    return tuple(team_leads)
+
+
+def _slots(shifts: list[Shift], n_managers: int,
+           team_leads: list[str | None] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per manager, the shift group (:func:`shift_groups`) and the phase in its cycle (-1: weekly).
+
+    Manager ``i``'s group and phase depend on the managers before it alone, so the first ``n`` of a longer
+    team's are the answer for ``n``: without ties to team leads, every plan and replication of a run reads
+    one sequence, grown as needed (read-only arrays).
+    """
+    ties = _ties(shifts, team_leads)
+    key = ties[:n_managers] if ties is not None else None
+    made = _memo("groups", (shifts,), (key,), lambda: _Slots(shifts, key))
+    return made.first(n_managers)
+
+
+class _Slots:
+    """The shift groups and phases of a growing team, manager by manager (:func:`_slots`)."""
+
+    def __init__(self, shifts: list[Shift], ties: tuple[str | None, ...] | None) -> None:
+        self.shifts, self.ties = shifts, ties
+        shares = np.array([s.share for s in shifts], dtype=float)
+        self.shares = shares / shares.sum()
+        self.counts = np.zeros(len(shifts))
+        self.open_to_all = np.array([s.team_leads is None for s in shifts])
+        self.cycles = [None if s.weekdays() is not None else s.days_on + s.days_off for s in shifts]
+        self.rank = [0] * len(shifts)
+        self.group: list[int] = []
+        self.phase: list[int] = []
+        self.arrays = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        self.scaled: dict[bytes, np.ndarray] = {}  # eligible groups -> shares / their sum
+        self.lock = threading.Lock()
+
+    def _eligible(self, i: int) -> np.ndarray:
+        eligible = np.ones(len(self.shifts), dtype=bool)
+        if self.ties is not None:
+            named = np.array([s.team_leads is not None and self.ties[i] in s.team_leads for s in self.shifts])
+            eligible = named if named.any() else self.open_to_all if self.open_to_all.any() else eligible
+        return eligible
+
+    def first(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first ``n`` managers' groups and phases (read-only)."""
+        with self.lock:  # one thread grows the sequence at a time
+            if n > len(self.group):
+                self._grow(n)
+        return self.arrays[0][:n], self.arrays[1][:n]
+
+    def _grow(self, n: int) -> None:
+        """Place managers ``len(self.group)`` to ``n - 1``, in order (:func:`shift_groups`'s rule)."""
+        counts, shares = self.counts, self.shares
+        for i in range(len(self.group), n):
+            eligible = self._eligible(i)
+            scaled = self.scaled.get(eligible.tobytes())
+            if scaled is None:
+                scaled = self.scaled[eligible.tobytes()] = shares / shares[eligible].sum()
+            seen = counts[eligible].sum() + 1
+            g = int(np.argmax(np.where(eligible, scaled * seen - counts, -np.inf)))
+            counts[g] += 1
+            cycle = self.cycles[g]
+            self.group.append(g)
+            self.phase.append(-1 if cycle is None else self.rank[g] % cycle)
+            if cycle is not None:
+                self.rank[g] += 1
+        self.arrays = tuple(np.array(x, dtype=np.int64) for x in (self.group, self.phase))
+        for a in self.arrays:
+            a.flags.writeable = False
+
+
+class _Days:
+    """One shift calendar's days: per shift group and phase, its start and end each day (memoised)."""
+
+    def __init__(self, shifts: list[Shift], calendar: Calendar, start: dt.date, n_days: int,
+                 before: int) -> None:
+        open_at, close_at = opening_hours(calendar, start - dt.timedelta(days=before), before + n_days)
+        self.shifts = shifts
+        self.days = np.arange(-before, n_days)  # day indices from start: the phases are anchored there
+        self.weekday = weekday_of(start, self.days)
+        self.origin = (self.days + before) * MINUTES_PER_DAY  # midnight of each day, from the first covered
+        # Per group, the clipped shift times (minutes from midnight, per day) and the named weekdays.
+        self.hours = [(np.maximum(clock_minutes(sh.start), open_at),
+                       np.minimum(clock_minutes(sh.start) + sh.hours * 60.0, close_at)) for sh in shifts]
+        self.named = [sh.weekdays() for sh in shifts]
+        self.rows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def row(self, g: int, phase: int) -> tuple[np.ndarray, np.ndarray]:
+        """The group's starts and ends per day (a weekly pattern: phase -1)."""
+        row = self.rows.get((g, phase))
+        if row is None:
+            shift, origin = self.shifts[g], self.origin
+            cycle = shift.days_on + shift.days_off
+            on = (np.isin(self.weekday, self.named[g]) if phase < 0
+                  else ((self.days + phase) % cycle) < shift.days_on)
+            s, e = self.hours[g]
+            work = on & (e > s)
+            row = (np.where(work, origin + s, origin), np.where(work, origin + e, origin))
+            self.rows[g, phase] = row
+        return row
 
 
 def shift_windows(
@@ -133,35 +251,16 @@ def shift_windows(
         minutes from 00:00 of the first day covered (``start - before``);
         a day off has start == end.
     """
-    group = shift_groups(shifts, n_managers, team_leads)
-    open_at, close_at = opening_hours(calendar, start - dt.timedelta(days=before), before + n_days)
-    days = np.arange(-before, n_days)  # day indices from start: the phases are anchored there
-    weekday = weekday_of(start, days)
-    starts = np.zeros((n_managers, before + n_days))
-    ends = np.zeros((n_managers, before + n_days))
-    origin = (days + before) * MINUTES_PER_DAY  # midnight of each day, from the first day covered
-    rank = np.zeros(len(shifts), dtype=np.int64)
-    # Per group, the clipped shift times (minutes from midnight, per day) and the named weekdays.
-    hours = [(np.maximum(clock_minutes(sh.start), open_at),
-              np.minimum(clock_minutes(sh.start) + sh.hours * 60.0, close_at)) for sh in shifts]
-    named = [sh.weekdays() for sh in shifts]
-    rows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}  # (group, phase) -> its days
-    for m in range(n_managers):
-        g = int(group[m])
-        shift = shifts[g]
-        cycle = shift.days_on + shift.days_off
-        phase = -1  # a weekly pattern: every manager of the group works the same days
-        if named[g] is None:
-            phase = int(rank[g] % cycle)
-            rank[g] += 1
-        row = rows.get((g, phase))
-        if row is None:
-            on = np.isin(weekday, named[g]) if phase < 0 else ((days + phase) % cycle) < shift.days_on
-            s, e = hours[g]
-            work = on & (e > s)
-            row = rows[g, phase] = (np.where(work, origin + s, origin), np.where(work, origin + e, origin))
-        starts[m], ends[m] = row
-    return starts, ends
+    group, phase = _slots(shifts, n_managers, team_leads)
+    table = _memo("days", (shifts, calendar), (start, n_days, before),
+                  lambda: _Days(shifts, calendar, start, n_days, before))
+    if n_managers == 0:
+        return np.zeros((0, before + n_days)), np.zeros((0, before + n_days))
+    # Each manager's days are their group's and phase's: one table row each, gathered.
+    slot: dict[tuple[int, int], int] = {}
+    which = [slot.setdefault(gp, len(slot)) for gp in zip(group.tolist(), phase.tolist(), strict=True)]
+    rows = [table.row(g, p) for g, p in slot]
+    return np.stack([r[0] for r in rows])[which], np.stack([r[1] for r in rows])[which]
 
 
 def month_starts(start: dt.date, n_days: int) -> list[tuple[str, int]]:

@@ -9,7 +9,7 @@ it is paid; deals that close after the horizon are the open pipeline.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -78,6 +78,7 @@ class ClientDraws:
         invoice_u: the uniforms behind ``invoice_ok`` (``invoice_ok = invoice_u < p``),
             kept so that the owner's factor can act on the chance (None: not kept).
         filled_u: likewise for ``filled_ok``.
+        quantiles: what :meth:`prices` computed of a normal price, kept for the replication's next plans.
     """
 
     installment: np.ndarray
@@ -94,6 +95,7 @@ class ClientDraws:
     check_factor: np.ndarray | None = None
     invoice_u: np.ndarray | None = None
     filled_u: np.ndarray | None = None
+    quantiles: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def prices(self, price: Price, rows: np.ndarray) -> np.ndarray:
         """The deal price (check) of the leads ``rows``, price change included.
@@ -108,8 +110,26 @@ class ClientDraws:
         if self.check is not None:
             checks = self.check[rows]
         else:
-            checks = _checks(price, stats.truncnorm.ppf(self.check_uniform[rows], *_normal_args(price.check)))
+            checks = _checks(price, self._normal_quantiles(price.check, rows))
         return checks if self.check_factor is None else checks * self.check_factor[rows]
+
+
+    def _normal_quantiles(self, dist: Normal, rows: np.ndarray) -> np.ndarray:
+        """``truncnorm.ppf`` of the rows' uniforms under ``dist``, each lead's computed once.
+
+        Every plan of a replication offers to mostly the same leads, so the quantiles a plan computed
+        are kept for the next (about 1.5 ms a plan on q3): a pure saving, the quantile of a uniform
+        does not depend on the others computed with it (elementwise special functions).
+        """
+        memo = self.quantiles
+        if memo.get("dist") is not dist:
+            n = len(self.check_uniform)
+            memo.update(dist=dist, values=np.empty(n), known=np.zeros(n, dtype=bool))
+        new = rows[~memo["known"][rows]]
+        if new.size:
+            memo["values"][new] = stats.truncnorm.ppf(self.check_uniform[new], *_normal_args(dist))
+            memo["known"][new] = True
+        return memo["values"][rows]
 
 
 def _normal_args(dist: Normal) -> tuple[float, float, float, float]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["FIRST_MOMENT", "block_end", "handover_moments", "on_shift_union", "routing_windows",
-           "working_minutes"]
+           "working_minutes", "working_minutes_between"]
 
 
 def block_end(start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -142,12 +142,15 @@ def on_shift_union(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.n
     return s[first], reach[last]
 
 
-def working_minutes(intervals: tuple[np.ndarray, np.ndarray], t: np.ndarray) -> np.ndarray:
+def working_minutes(intervals: tuple[np.ndarray, np.ndarray], t: np.ndarray,
+                    ascending: bool = False) -> np.ndarray:
     """On-shift minutes from the start to each ``t`` (the clock that stops while nobody works).
 
     Args:
         intervals: :func:`on_shift_union`'s ``(lo, hi)``.
         t: moments, minutes from the start.
+        ascending: ``t`` is likely sorted ascending (leads by creation): if it is, the same numbers
+            are found by one search per interval instead of one per moment.
 
     Returns:
         Minutes within the intervals before each ``t``, shaped like ``t``.
@@ -156,8 +159,50 @@ def working_minutes(intervals: tuple[np.ndarray, np.ndarray], t: np.ndarray) -> 
     t = np.asarray(t, dtype=float)
     if lo.size == 0:
         return np.zeros_like(t)
-    before = np.concatenate(([0.0], np.cumsum(hi - lo)))  # before[k]: minutes in the first k intervals
-    i = np.searchsorted(lo, t, side="right")  # intervals starting at or before t
+    return _minutes_before(lo, hi, t, _opened(lo, t, ascending))
+
+
+def working_minutes_between(intervals: tuple[np.ndarray, np.ndarray], start: np.ndarray,
+                            end: np.ndarray) -> np.ndarray:
+    """On-shift minutes from each ``start`` to its ``end`` (fastest with ``start`` sorted ascending).
+
+    ``working_minutes(intervals, end) - working_minutes(intervals, start)``, the same numbers: an
+    end before the next interval's opening after its start (a lead attempted in the shift it came
+    in, or before the next) is in the start's interval, and only the others are searched.
+
+    Args:
+        intervals: :func:`on_shift_union`'s ``(lo, hi)``.
+        start: moments, minutes from the start (leads' creation: sorted ascending).
+        end: moments, shaped like ``start``.
+
+    Returns:
+        Minutes within the intervals between each pair (negative if ``end`` is before ``start``).
+    """
+    lo, hi = intervals
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    if lo.size == 0:
+        return np.zeros_like(end) - np.zeros_like(start)
+    first = _opened(lo, start, True)
+    last = first.copy()
+    next_open = np.append(lo, np.inf)[first]
+    far = np.flatnonzero(~((end >= start) & (end < next_open)))  # NaN: searched, as numpy places it
+    last[far] = np.searchsorted(lo, end[far], side="right")
+    return _minutes_before(lo, hi, end, last) - _minutes_before(lo, hi, start, first)
+
+
+def _opened(lo: np.ndarray, t: np.ndarray, ascending: bool) -> np.ndarray:
+    """Per moment, how many intervals opened at or before it (``searchsorted(lo, t, "right")``)."""
+    if not ascending or not (t[1:] >= t[:-1]).all():  # (a hint only: checked, NaN is not sorted)
+        return np.searchsorted(lo, t, side="right")
+    # t ascending: interval m opened at or before t[k] exactly when k >= its first position among t.
+    marks = np.bincount(np.searchsorted(t, lo, side="left"), minlength=t.size + 1)
+    return np.cumsum(marks[: t.size])
+
+
+def _minutes_before(lo: np.ndarray, hi: np.ndarray, t: np.ndarray, i: np.ndarray) -> np.ndarray:
+    """:func:`working_minutes` given ``i``, the intervals opened at or before each ``t``."""
+    width = hi - lo
+    before = np.concatenate(([0.0], np.cumsum(width)))  # before[k]: minutes in the first k intervals
     j = np.maximum(i - 1, 0)
-    partial = np.where(i > 0, np.clip(t - lo[j], 0.0, hi[j] - lo[j]), 0.0)
+    partial = np.where(i > 0, np.clip(t - lo[j], 0.0, width[j]), 0.0)
     return before[j] + partial
