@@ -24,8 +24,9 @@ import yaml
 from simsales.analysis.backtest import scenario_of
 from simsales.calibrate import calibrate
 from simsales.calibrate.absence import read_absences, vacation_weeks
+from simsales.calibrate.daily_cap import after_closed, cap_holds, daily_cap
 from simsales.calibrate.frame import build_frame, window
-from simsales.calibrate.routing import cap_holds, daily_cap, fit_routing
+from simsales.calibrate.routing import fit_routing
 from simsales.montecarlo.events import simulate_events
 from simsales.scenario.loader import parse_scenario
 from simsales.world.absence import WEEKS_PER_YEAR, absent_days
@@ -141,20 +142,95 @@ def test_a_pile_up_of_the_on_shift_leads_that_all_the_leads_break_is_no_cap():
     assert cap_holds(6, *_manager_days({3: 100, 4: 80, 5: 30, 6: 60, 7: 30, 8: 40, 9: 40}))
 
 
-def test_round_robin_without_a_cap_is_not_read_as_one():
-    """14 managers on one shift every day, round robin: every manager gets about the day's mean, a tight
-    bunch of counts with little above it; no cap is read into it.
-
-    (Open every day: on a floor shut at weekends round robin hands Monday's backlog out evenly, a bunch
-    at Monday's mean above every other day's that the reading can take for a cap, see the README.)"""
+def _even_floor(managers: int, days: int, cap: int | None = None, late: float = 0.0) -> dict:
+    """EVEN_TRUTH (round robin, 5/2: shut at weekends, leads every day) with ``managers`` managers at
+    its load per manager (about 8.6 new leads a day), ``days`` long; with ``late`` a share of them on a
+    5/2 shift 13:00-21:00 (the others 09:00-17:00) and fewer leads at weekends."""
     doc = copy.deepcopy(EVEN_TRUTH)
-    doc["team"]["shifts"] = [{**shift, "pattern": "7/0"} for shift in doc["team"]["shifts"]]
+    doc["horizon_days"] = days
+    doc["channels"][0]["leads_per_day"] = managers * 80 // 14
+    doc["channels"][1]["leads_per_day"] = managers * 40 // 14
+    doc["team"]["managers"] = [{"team_lead": "anna", "count": managers - managers // 2, "tenure_days": 300},
+                               {"team_lead": "boris", "count": managers // 2, "tenure_days": 300}]
+    if late:
+        doc["team"]["shifts"] = [
+            {"name": "day", "pattern": "5/2", "start": "09:00", "hours": 8, "share": 1 - late},
+            {"name": "late", "pattern": "5/2", "start": "13:00", "hours": 8, "share": late}]
+        for channel in doc["channels"]:
+            channel["weekday_profile"] = [1.2] * 5 + [0.5] * 2
+    if cap is not None:
+        doc["routing"]["max_new_per_day"] = cap
+    return doc
+
+
+def _routing(doc: dict, seed: int):
     scenario = parse_scenario(yaml.safe_dump(doc, sort_keys=False), "<truth>")
-    export = simulate_events(scenario, "hold", replication=0, seed=12).export
-    frame = build_frame(export, *window(export, None, None))
-    part = fit_routing(frame)
-    assert "routing.max_new_per_day" not in part.values
+    export = simulate_events(scenario, "hold", replication=0, seed=seed).export
+    return fit_routing(build_frame(export, *window(export, None, None)))
+
+
+@pytest.mark.parametrize(("managers", "days", "seed"), [(14, 56, 12), (14, 56, 17), (10, 56, 4), (6, 28, 4)])
+def test_round_robin_without_a_cap_is_not_read_as_one(managers, days, seed):
+    """Round robin on a floor shut at weekends, leads every day: every manager gets about the day's
+    mean, and on Monday about three days' worth (the weekend's backlog, handed out evenly), a bunch
+    above every other day's with little above it.  No cap is read into it.  Each of these floors was
+    read as capped before the pile had to show on ordinary days too (28, 30, 29 and 28 leads where each
+    manager got about 9 new leads a day); 167 such floors (6 to 60 managers, 4 or 8 weeks) all read none."""
+    part = _routing(_even_floor(managers, days), seed)
+    assert "routing.max_new_per_day" not in part.values, part.values.get("routing.max_new_per_day")
     assert "routing.max_new_per_day" in part.defaults
+
+
+@pytest.mark.parametrize(("cap", "seed"), [(11, 2), (12, 1), (13, 3)])
+def test_a_cap_that_binds_on_weekdays_is_read_on_a_floor_shut_at_weekends(cap, seed):
+    """10 managers on 5/2, 3 of them on the late shift that alone takes the evening's leads: the cap
+    stops them on ordinary weekdays (some Tuesdays to Thursdays every manager) and every manager on
+    Monday, with the weekend's backlog; the days after the weekend are not all the pile stands on.
+    Recovered exactly (15 floors: caps 11-13, 5 seeds each)."""
+    part = _routing(_even_floor(10, 56, cap=cap, late=0.3), seed)
+    assert part.values.get("routing.max_new_per_day") == cap, part.comments.get("routing.max_new_per_day")
+
+
+def test_the_days_after_a_shut_day_are_the_backlogs():
+    """Two weeks open Monday to Friday 09:00-21:00, the second Wednesday off for everyone: Monday
+    (day 7) and Thursday (day 10) follow a shut day; Sunday, after a shut Saturday, too. A shift past
+    midnight keeps the next day open; the day before the first shift is not taken as shut."""
+    week = [d for d in range(14) if d % 7 < 5 and d != 9]
+    blk = {m: (np.array([d * 1440.0 + 540 for d in week]), np.array([d * 1440.0 + 1260 for d in week]))
+           for m in range(3)}
+    assert list(after_closed(blk)) == [6, 7, 10]
+    late_thursday = {0: (np.array([1440.0 + 540, 3 * 1440 + 1200]), np.array([1440.0 + 1260, 4 * 1440 + 60]))}
+    assert list(after_closed(late_thursday)) == [3]  # Friday open to 01:00
+
+
+def _floor_days(ordinary: dict[int, int], mondays: list[int], managers: int = 10) -> tuple[np.ndarray, ...]:
+    """(manager, minute) per lead: on ordinary days 0-3, 7-10, ... ``ordinary[count]`` manager-days with
+    ``count`` leads in turn; on each Monday (day 7, 14, ...) every manager at that Monday's count."""
+    who, at, cells = [], [], [c for c, n in ordinary.items() for _ in range(n)]
+    for i, count in enumerate(cells):
+        week, rest = divmod(i // managers, 4)
+        day = 7 * week + 1 + rest
+        who += [i % managers] * count
+        at += [day * 1440.0 + 600] * count
+    for w, count in enumerate(mondays, start=1):
+        for m in range(managers):
+            who += [m] * count
+            at += [7 * w * 1440.0 + 600] * count
+    return np.array(who), np.array(at)
+
+
+def test_a_bunch_on_the_days_after_a_shut_day_alone_is_no_cap():
+    """Ordinary days at 8-10 new leads a manager, Mondays at 24-28 (each Monday's backlog split
+    evenly): three Mondays' 30 manager-days at 28, nothing beyond, read as a cap when every day
+    counts alike; with the Mondays known as the days after a shut day it is none. A cap of 10 that
+    stops the ordinary days' busier half and every Monday is read either way."""
+    mondays = [25, 28, 26, 24, 28, 26, 25, 28]
+    split = _floor_days({8: 120, 9: 120, 10: 80}, mondays)
+    closed = np.arange(1, 9) * 7
+    assert daily_cap(*split)[0] == 28  # the misreading
+    assert daily_cap(*split, closed) is None
+    capped = _floor_days({7: 100, 8: 120, 9: 60, 10: 100}, [10] * 8)
+    assert daily_cap(*capped, closed)[0] == daily_cap(*capped)[0] == 10
 
 
 def test_handover_after_hours_is_the_earliest_attempt_after_the_owner_left(with_rules):

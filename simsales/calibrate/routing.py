@@ -23,7 +23,7 @@ from the shifts table, in minutes since the window's first midnight.
 - ``max_new_per_day``: the leads first called within the block they came
   in by a manager then on shift were routed to that manager when they came
   in; their count per manager and day piles up at a cap
-  (:func:`daily_cap`).
+  (:mod:`simsales.calibrate.daily_cap`).
 
 ``ramp_share`` and the policy stay at their defaults: the export does not
 say who a lead was first routed to (its owner is the last one, after
@@ -37,8 +37,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import poisson
 
+from simsales.calibrate.daily_cap import after_closed, fit_cap
 from simsales.calibrate.fit import Fit, Part, count
 from simsales.calibrate.frame import MINUTES_PER_DAY, Frame
 
@@ -48,16 +48,6 @@ HOLE_EXPECTED = 5.0
 """A hole below the edge counts when chance would have put at least this many leads in it."""
 EDGE_WINDOW = 60.0
 """Minutes above the edge over which the density of the times is read."""
-CAP_MIN_DAYS = 10
-"""A cap shows in at least this many manager-days at it."""
-CAP_BELOW = 1
-"""The counts just below a cap its pile-up is held against (above the median the counts fall without one)."""
-CAP_TAIL = 0.2
-"""Manager-days beyond a cap: at most this share of those at it (where a lead's day is misread)."""
-CAP_DROP = 0.5
-"""Under a cap, the manager-days of all the leads one beyond it: at most this share of those at it."""
-CAP_P = 1e-4
-"""The chance of the pile-up by luck (over the counts tried) below which it is a cap."""
 MIN_HANDOVERS = 20
 """Fewer hand-overs than this: handover_after_hours is taken as off."""
 
@@ -192,56 +182,6 @@ def routed_at_creation(frame: Frame, blk: dict[int, tuple[np.ndarray, np.ndarray
     return np.concatenate(rows), np.concatenate(who), np.concatenate(at), np.concatenate(left)
 
 
-def manager_day_counts(who: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """The leads per manager and day (of ``at``, minutes), for the manager-days with any."""
-    day = np.floor(at / MINUTES_PER_DAY).astype(np.int64)
-    return pd.Series(1, index=pd.MultiIndex.from_arrays([who, day])).groupby(level=[0, 1]).sum().to_numpy()
-
-
-def daily_cap(who: np.ndarray, at: np.ndarray) -> tuple[int, int, float] | None:
-    """A cap on new leads per manager and day, where their daily counts pile up at it.
-
-    The counts are of the leads :func:`routed_at_creation` shows, per
-    manager and day they could take the lead (the day of its creation, or
-    of the block's start it waited for).  Under ``max_new_per_day`` the managers
-    the cap stops pile up at it and none goes beyond (a few may, where the
-    day a lead counts for is read from its creation); without one the
-    counts thin out smoothly.  The cap is the count ``K`` of at least
-    :data:`CAP_MIN_DAYS` manager-days that is least likely as a Poisson
-    draw at the mean of the :data:`CAP_BELOW` count(s) just below it, if that
-    chance is below :data:`CAP_P` over the counts tried, and at most
-    :data:`CAP_TAIL` as many manager-days go beyond ``K``, and ``K`` lies
-    above the median count (round robin bunches the counts at the day's
-    mean: a cap shows only where it cuts the busier days, not where it
-    binds every day, which the export cannot tell from even routing).
-
-    Args:
-        who: per lead, the manager.
-        at: per lead, when they could take it, minutes.
-
-    Returns:
-        ``(K, manager-days at K, their Poisson chance)``, or None.
-    """
-    if who.size == 0:
-        return None
-    counts = manager_day_counts(who, at)
-    n = np.bincount(counts)
-    median = float(np.median(counts))
-    best = None
-    tried = 0
-    for k in range(2, n.size):
-        if n[k] < CAP_MIN_DAYS or n[k + 1:].sum() > CAP_TAIL * n[k] or k <= median:
-            continue
-        tried += 1
-        lam = max(float(n[max(1, k - CAP_BELOW):k].mean()), 1.0)
-        chance = float(poisson.sf(n[k] - 1, lam))
-        if best is None or chance < best[2]:
-            best = (k, int(n[k]), chance)
-    if best is None or best[2] * max(tried, 1) > CAP_P:
-        return None
-    return best
-
-
 def handover_delays(frame: Frame, blk: dict[int, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     """Minutes from the previous caller's block end to another manager's attempt on the lead.
 
@@ -286,7 +226,7 @@ def fit_routing(frame: Frame) -> Part:
     rows, who, at, left = routed_at_creation(frame, blk)
     on_shift = at <= frame.created[rows.astype(np.int64)]  # routed to a manager on shift when it came in
     _shift_left(part, frame, left[on_shift])
-    _cap(part, frame, [(who[on_shift], at[on_shift]), (who, at)])
+    fit_cap(part, frame, [(who[on_shift], at[on_shift]), (who, at)], after_closed(blk))
     _handover(part, frame, handover_delays(frame, blk))
     return part
 
@@ -320,50 +260,6 @@ def _shift_left(part: Part, frame: Frame, left: np.ndarray) -> None:
             np.where(bins[:-1] + 10 <= fitted, 0.0, np.nan),
             kind="bar", xlabel="minutes of the block left (10-minute bins)", ylabel="leads",
             n=int(left.size), note="no lead reaches a manager with less than min_shift_left left"))
-
-
-def cap_holds(k: int, who: np.ndarray, at: np.ndarray) -> bool:
-    """Whether all the leads the first calls show stop at a cap of ``k`` a manager and day too.
-
-    A pile-up among the leads routed to a manager on shift can sit below the cap: where the leads that
-    came in overnight take their share of it at the block's start, the day's on-shift leads stop at
-    the cap less that share (the tests' floor: a pile at 12 under a cap of 30), and the manager-days of
-    all the leads run on past it.  Under a real cap they stop there too: at most :data:`CAP_DROP` as
-    many manager-days hold ``k + 1`` leads as hold ``k`` (some go beyond, where a lead's day is
-    misread: q3's evening shift past midnight, hand-overs).
-
-    Args:
-        k: the cap.
-        who: per lead, the manager (all the leads the first calls show).
-        at: per lead, when they could take it, minutes.
-
-    Returns:
-        True if the cap holds.
-    """
-    n = np.bincount(manager_day_counts(who, at), minlength=k + 2)
-    return bool(n[k] > 0 and n[k + 1] <= CAP_DROP * n[k])
-
-
-def _cap(part: Part, frame: Frame, samples: list[tuple[np.ndarray, np.ndarray]]) -> None:
-    """The cap from the leads routed to a manager on shift (surely theirs), else all the first calls show.
-
-    A cap that all the leads break (:func:`cap_holds`) is none.
-    """
-    for who, at in samples:
-        cap = daily_cap(who, at)
-        if cap is not None and cap_holds(cap[0], *samples[-1]):
-            break
-    else:
-        part.defaults.append("routing.max_new_per_day")
-        return
-    k, days, chance = cap
-    part.set(
-        "routing.max_new_per_day",
-        k,
-        f"from {count(who.size)} leads first called by a manager in their first block after the lead came "
-        f"in, {frame.period}: {days} manager-days end at exactly {k} such leads and almost none beyond "
-        f"(by luck: chance {chance:.1g}); a manager's new leads that day are capped there",
-    )
 
 
 def _handover(part: Part, frame: Frame, delay: np.ndarray) -> None:
