@@ -22,7 +22,14 @@ from simsales.world.absence import with_absence
 from simsales.world.arrivals import Leads, generate_leads
 from simsales.world.deals import draw_clients, settle
 from simsales.world.roster import build_roster
-from simsales.world.warmup import auto_warmup_days, client_path_p90, warm_roster, warm_world
+from simsales.world.warmup import (
+    MAX_WARMUP_DAYS,
+    auto_warmup_days,
+    client_path_p90,
+    wanted_warmup_days,
+    warm_roster,
+    warm_world,
+)
 from simsales.world.world import World
 from tests.conftest import SMALL
 
@@ -288,6 +295,40 @@ def test_auto_is_the_ttl_plus_the_client_path_plus_the_refund_window():
     # a closing call due later than the client's step holds the payment
     assert auto_warmup_days(fixed_path(closing={"share": 0.5, "delay_days": 6})) == 3 + 2 + 6 + 14
     assert auto_warmup_days(fixed_path(closing={"share": 0, "delay_days": 6})) == 3 + 2 + 3 + 14
+
+
+def test_past_the_cap_auto_says_what_it_would_have_chosen(tmp_path):
+    """The uncapped warm-up, and the warning `simsales` gives when auto stops at its cap short of it."""
+    from typer.testing import CliRunner
+
+    from simsales.cli import app
+
+    # lead_ttl 3 + offer 2 + invoice 3 + the refund window 14 = 22: under the cap, the same as auto
+    assert wanted_warmup_days(fixed_path()) == auto_warmup_days(fixed_path()) == 22
+    # an invoice paid 12 days after the offer: 3 + 2 + 12 + 14 = 31 days wanted, auto stops at 30
+    slow = fixed_path(invoice_paid={"p": 0.85, "delay_days": 12}, installment_share=0)
+    assert wanted_warmup_days(slow) == 31 and auto_warmup_days(slow) == MAX_WARMUP_DAYS == 30
+    # a client path past the cap by itself (its P90 is capped, the wanted warm-up is not)
+    slower = fixed_path(invoice_paid={"p": 0.85, "delay_days": 40}, installment_share=0)
+    assert client_path_p90(slower) == 30 and wanted_warmup_days(slower) == 3 + 2 + 40 + 14
+    runner = CliRunner()
+    for name, funnel, warned in (("slow", {"invoice_paid": {"p": 0.85, "delay_days": 12}}, True),
+                                 ("fits", {}, False)):
+        doc = small_doc(horizon_days=2, replications=1, plans=[{"name": "hold"}])
+        doc.pop("revenue_plan")
+        doc["funnel"].update({"offer": {"p": 0.45, "delay_days": 2}, "installment_share": 0, **funnel})
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(doc))
+        done = runner.invoke(app, ["validate", str(path)])
+        assert done.exit_code == 0, done.output
+        said = " ".join(done.stderr.split())
+        assert ("warmup_days auto stops at 30 days, and this scenario's clients need" in said) is warned
+        if warned:
+            need = wanted_warmup_days(parse_scenario(path.read_text(), str(path)))
+            assert f"need {need} " in said and f"set warmup_days: {need} to count them" in said
+        fixed = dict(doc, warmup_days=10)
+        path.write_text(yaml.safe_dump(fixed))
+        assert "warmup_days auto" not in runner.invoke(app, ["validate", str(path)]).stderr  # set by hand
 
 
 def test_the_client_path_p90_is_the_sums_quantile():

@@ -35,6 +35,7 @@ from simsales.report.units import counted, fmt, percent
 from simsales.scenario import PipelineSource, Scenario
 from simsales.scenario.limits import MAX_REPLICATIONS
 from simsales.scenario.loader import InputError, load_scenario
+from simsales.world.warmup import MAX_WARMUP_DAYS, wanted_warmup_days
 
 __all__ = ["EngineName", "EngineOpt", "ExecutorOpt", "FileArg", "FormatOpt", "PlanOpt", "RepsOpt",
            "SchedulerOpt", "SeedOpt", "WorkersOpt", "check_out_dir", "check_plans", "command_help",
@@ -135,6 +136,8 @@ def load(file: Path, pipeline: Path | None = None, preset: str | None = None,
         except ValueError:
             raise fail(f"--preset {preset}: expected amocrm, kommo, bitrix24 or hubspot") from None
         scenario = scenario.model_copy(update={"pipeline": source})
+    if scenario.pipeline is None:
+        _warn_short_warmup(scenario)
     if scenario.pipeline is not None:
         from simsales.crm.errors import CrmError  # the CRM reader, only for a pipeline
         from simsales.world.pipeline import opened
@@ -288,3 +291,22 @@ def write_report_files(result: RunResult, scenario: Scenario, file: Path, out_di
         console.print(f"workbook: {literal(files.xlsx)}", highlight=False)
     console.print(f"charts: {len(files.charts)} (PNG and SVG) in {literal(files.charts[0].png.parent)}",
                   highlight=False)
+
+
+def _warn_short_warmup(scenario: Scenario) -> None:
+    """Warn when ``warmup_days: auto`` stops at its cap short of what the scenario's client path needs.
+
+    Args:
+        scenario: the validated scenario (without a pipeline).
+    """
+    if scenario.warmup_days != "auto":
+        return
+    wanted = wanted_warmup_days(scenario)
+    if wanted <= MAX_WARMUP_DAYS:
+        return
+    short = wanted - MAX_WARMUP_DAYS
+    note(f"warmup_days auto stops at {MAX_WARMUP_DAYS} days, and this scenario's clients need {wanted} (the "
+         f"lead time-to-live, the P90 of a client's path from contact to payment, and the refund window): "
+         f"the payments and refunds of the leads of the {counted(short, 'day')} before the warm-up are "
+         f"missing from the horizon's first {counted(short, 'day')} or so, which reads low; set warmup_days: "
+         f"{wanted} to count them (each warm-up day is played for every plan and replication)", "warning")

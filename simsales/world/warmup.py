@@ -46,8 +46,8 @@ from simsales.world.calendar import shift_windows
 from simsales.world.roster import NEVER, Roster, shift_ties
 from simsales.world.world import Horizon, World
 
-__all__ = ["MAX_WARMUP_DAYS", "auto_warmup_days", "client_path_p90", "played_scenario", "warm_roster",
-           "warm_world", "warmup_of"]
+__all__ = ["MAX_WARMUP_DAYS", "auto_warmup_days", "client_path_p90", "played_scenario", "wanted_warmup_days",
+           "warm_roster", "warm_world", "warmup_of"]
 
 MAX_WARMUP_DAYS = 30
 """The longest warm-up ``auto`` chooses, in days."""
@@ -69,11 +69,27 @@ def auto_warmup_days(scenario: Scenario) -> int:
     Returns:
         Whole days (rounded up), 1 to :data:`MAX_WARMUP_DAYS`.
     """
+    return int(min(MAX_WARMUP_DAYS, max(1, wanted_warmup_days(scenario))))
+
+
+def wanted_warmup_days(scenario: Scenario) -> int:
+    """The warm-up ``auto`` would choose without its cap of :data:`MAX_WARMUP_DAYS` days.
+
+    Above the cap, the leads and clients of the days before the warm-up are
+    missing from the horizon's first days: their payments and refunds there.
+
+    Args:
+        scenario: the scenario (resolved or not), as for :func:`auto_warmup_days`.
+
+    Returns:
+        Whole days (rounded up): lead_ttl + the client path's P90 (uncapped)
+        + the refund window when refunds can happen.
+    """
     f = scenario.funnel
-    days = scenario.touch_chain.lead_ttl / MINUTES_PER_DAY + client_path_p90(scenario)
+    days = scenario.touch_chain.lead_ttl / MINUTES_PER_DAY + _client_path(scenario)
     if upper_end(f.refunds.share) > 0:
         days += f.refunds.window_days
-    return int(min(MAX_WARMUP_DAYS, max(1, math.ceil(days))))
+    return math.ceil(days)
 
 
 def client_path_p90(scenario: Scenario) -> float:
@@ -94,6 +110,16 @@ def client_path_p90(scenario: Scenario) -> float:
     Returns:
         Days, at most :data:`MAX_WARMUP_DAYS`.
     """
+    return min(_client_path(scenario), float(MAX_WARMUP_DAYS))
+
+
+_P90_CACHE: dict[tuple, float] = {}
+"""The client path's P90 by the paths taken and the delays' reprs: every replication resolves the same
+delays (saves ~10 ms)."""
+
+
+def _client_path(scenario: Scenario) -> float:
+    """:func:`client_path_p90` without its cap, days."""
     f = scenario.funnel
     shares = [f.installment_share if c.installment_share is None else c.installment_share
               for c in scenario.channels] or [f.installment_share]
@@ -104,13 +130,8 @@ def client_path_p90(scenario: Scenario) -> float:
     if key not in _P90_CACHE:
         if len(_P90_CACHE) > 1024:
             _P90_CACHE.clear()
-        _P90_CACHE[key] = min(_path_p90(paths, delays), float(MAX_WARMUP_DAYS))
+        _P90_CACHE[key] = _path_p90(paths, delays)
     return _P90_CACHE[key]
-
-
-_P90_CACHE: dict[tuple, float] = {}
-"""The client path's P90 by the paths taken and the delays' reprs: every replication resolves the same
-delays (saves ~10 ms)."""
 
 _PATH_SAMPLE = 20_000
 """Draws of each delay behind the P90 (for an exponential delay, a standard error of about 1% of its P90)."""
