@@ -302,6 +302,7 @@ def test_past_the_cap_auto_says_what_it_would_have_chosen(tmp_path):
     from typer.testing import CliRunner
 
     from simsales.cli import app
+    from simsales.report.assumptions import assumptions
 
     # lead_ttl 3 + offer 2 + invoice 3 + the refund window 14 = 22: under the cap, the same as auto
     assert wanted_warmup_days(fixed_path()) == auto_warmup_days(fixed_path()) == 22
@@ -323,9 +324,13 @@ def test_past_the_cap_auto_says_what_it_would_have_chosen(tmp_path):
         assert done.exit_code == 0, done.output
         said = " ".join(done.stderr.split())
         assert ("warmup_days auto stops at 30 days, and this scenario's clients need" in said) is warned
+        scenario = parse_scenario(path.read_text(), str(path))
+        horizon = dict(assumptions(scenario))["Horizon"]  # the report's assumptions say it too
+        assert ("set warmup_days:" in horizon) is warned
         if warned:
-            need = wanted_warmup_days(parse_scenario(path.read_text(), str(path)))
+            need = wanted_warmup_days(scenario)
             assert f"need {need} " in said and f"set warmup_days: {need} to count them" in said
+            assert f"needs {need} days" in horizon and f"(set warmup_days: {need})" in horizon
         fixed = dict(doc, warmup_days=10)
         path.write_text(yaml.safe_dump(fixed))
         assert "warmup_days auto" not in runner.invoke(app, ["validate", str(path)]).stderr  # set by hand
