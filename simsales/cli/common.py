@@ -35,7 +35,7 @@ from simsales.report.units import counted, fmt, percent
 from simsales.scenario import PipelineSource, Scenario
 from simsales.scenario.limits import MAX_REPLICATIONS
 from simsales.scenario.loader import InputError, load_scenario
-from simsales.world.warmup import MAX_WARMUP_DAYS, wanted_warmup_days
+from simsales.world.warmup import MAX_WARMUP_DAYS, warmup_short_of
 
 __all__ = ["EngineName", "EngineOpt", "ExecutorOpt", "FileArg", "FormatOpt", "PlanOpt", "RepsOpt",
            "SchedulerOpt", "SeedOpt", "WorkersOpt", "check_out_dir", "check_plans", "command_help",
@@ -299,10 +299,7 @@ def _warn_short_warmup(scenario: Scenario) -> None:
     Args:
         scenario: the validated scenario (without a pipeline).
     """
-    if scenario.warmup_days != "auto":
-        return
-    wanted = wanted_warmup_days(scenario)
-    if wanted <= MAX_WARMUP_DAYS:
+    if not (wanted := warmup_short_of(scenario)):
         return
     short = wanted - MAX_WARMUP_DAYS
     note(f"warmup_days auto stops at {MAX_WARMUP_DAYS} days, and this scenario's clients need {wanted} (the "

@@ -35,7 +35,7 @@ from simsales.scenario import (
 )
 from simsales.scenario.base import WEEKDAYS
 from simsales.scenario.policies import policy
-from simsales.world.warmup import wanted_warmup_days, warmup_of
+from simsales.world.warmup import warmup_of, warmup_short_of
 
 RANGE = (0.1, 0.9)
 """The range shown after an uncertain value's mean: P10 to P90 (80% of draws)."""
@@ -378,7 +378,7 @@ def assumptions(scenario: Scenario) -> list[tuple[str, str]]:
     played = (f", after a warm-up of {counted(warmup, 'day')} with the starting team (played, not counted)"
               if warmup
               else ", starting from an empty department (no warm-up)")
-    if (wanted := wanted_warmup_days(sc) if sc.warmup_days == "auto" else warmup) > warmup:  # auto's cap
+    if wanted := warmup_short_of(sc):  # auto stopped at its cap
         played += (f"; the clients' path needs {counted(wanted, 'day')}: earlier leads' payments and refunds "
                    f"are missing from the horizon's first days, which read low (set warmup_days: {wanted})")
     if sc.pipeline is not None:

@@ -113,7 +113,6 @@ class ClientDraws:
             checks = _checks(price, self._normal_quantiles(price.check, rows))
         return checks if self.check_factor is None else checks * self.check_factor[rows]
 
-
     def _normal_quantiles(self, dist: Normal, rows: np.ndarray) -> np.ndarray:
         """``truncnorm.ppf`` of the rows' uniforms under ``dist``, each lead's computed once.
 

@@ -47,7 +47,7 @@ from simsales.world.roster import NEVER, Roster, shift_ties
 from simsales.world.world import Horizon, World
 
 __all__ = ["MAX_WARMUP_DAYS", "auto_warmup_days", "client_path_p90", "played_scenario", "wanted_warmup_days",
-           "warm_roster", "warm_world", "warmup_of"]
+           "warm_roster", "warm_world", "warmup_of", "warmup_short_of"]
 
 MAX_WARMUP_DAYS = 30
 """The longest warm-up ``auto`` chooses, in days."""
@@ -90,6 +90,22 @@ def wanted_warmup_days(scenario: Scenario) -> int:
     if upper_end(f.refunds.share) > 0:
         days += f.refunds.window_days
     return math.ceil(days)
+
+
+def warmup_short_of(scenario: Scenario) -> int:
+    """The days ``warmup_days: auto`` would need where its cap stops it short, else 0.
+
+    Args:
+        scenario: the scenario (resolved or not).
+
+    Returns:
+        :func:`wanted_warmup_days` when the scenario asks for ``auto`` and that
+        is over :data:`MAX_WARMUP_DAYS`; 0 otherwise (a number set by hand is the user's).
+    """
+    if scenario.warmup_days != "auto":
+        return 0
+    wanted = wanted_warmup_days(scenario)
+    return wanted if wanted > MAX_WARMUP_DAYS else 0
 
 
 def client_path_p90(scenario: Scenario) -> float:
