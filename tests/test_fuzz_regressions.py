@@ -529,3 +529,56 @@ def test_two_swapped_letters_are_a_near_miss_however_short_the_name():
     assert did_you_mean("ds", ("mean", "sd")) == "; did you mean sd?"
     assert did_you_mean("lead_tlt", ("lead_ttl", "offsets")) == "; did you mean lead_ttl?"
     assert did_you_mean("xyz", ("mean", "sd")) == ""
+
+
+# --- 9. a number where a date belongs is no Unix time -------------------------------------------------
+
+
+@pytest.mark.parametrize(("written", "hint"), [
+    (0, ""), (86400, ""), (1782864000, ""),  # were Unix time: 1970-01-01, 1970-01-02, 2026-07-01
+    ("'1782864000'", None), (2026, ""),
+    (20260701, "did you mean 2026-07-01?"), (46204, "did you mean 2026-07-01?")])
+def test_a_number_given_for_start_is_an_error_with_the_date_it_may_mean(tmp_path, written, hint):
+    path = tmp_path / "s.yaml"
+    path.write_text(SMALL.read_text().replace("start: 2026-07-01", f"start: {written}"), encoding="utf-8")
+    result = cli("validate", path)
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert f"{path}:3: start: expected a date such as 2026-07-01" in message, message
+    if hint is not None:
+        assert ("did you mean" not in message) if not hint else (hint in message), message
+
+
+@pytest.mark.parametrize("entry", ["holidays: [0]", "holidays: [86400]", "short_days: {0: '10:00-16:00'}"])
+def test_a_number_given_for_a_calendar_date_is_an_error(tmp_path, entry):
+    doc = small_doc()
+    doc["calendar"] = yaml.safe_load("{" + entry + "}")
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2, result.output  # it was 1970-01-01: outside any horizon, said nowhere
+    message = error_line(result.output)
+    assert "calendar." in message
+    assert "expected a date such as 2026-07-01 (year first, YYYY-MM-DD), got the number" in message
+
+
+@pytest.mark.parametrize(("written", "field"), [
+    ("start: 2026-07-01T10:00:00Z", "start"),
+    ("start: 2026-07-01 10:00", "start"),
+    ("calendar: {holidays: [2026-07-02 10:00]}", "calendar.holidays[0]"),
+    ("calendar: {short_days: {2026-07-02 10:00:00: '10:00-16:00'}}", "calendar.short_days")])
+def test_a_date_with_a_time_of_day_says_which_date_was_meant(tmp_path, written, field):
+    text = SMALL.read_text().replace("start: 2026-07-01", "start: 2026-07-01\n" + written
+                                     if written.startswith("calendar") else written)
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = cli("validate", path)
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert f": {field}" in message and "(a date has no time of day)" in message, message
+    assert "Datetimes provided to dates" not in message
+
+
+def test_a_date_at_midnight_or_in_quotes_is_still_a_date(tmp_path):
+    for written in ("start: 2026-07-01 00:00:00", "start: '2026-07-01'", "start: ' 2026-07-01 '"):
+        path = tmp_path / "s.yaml"
+        path.write_text(SMALL.read_text().replace("start: 2026-07-01", written), encoding="utf-8")
+        assert load_scenario(path).start.isoformat() == "2026-07-01", written

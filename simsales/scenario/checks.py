@@ -106,6 +106,7 @@ def parse_month(text: Any) -> str:
 
 _DAY_FIRST = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})[./](\d{4})\s*$")
 _YEAR_FIRST = re.compile(r"^\s*(\d{4})[-./](\d{1,2})[-./](\d{1,2})\s*$")
+_WITH_TIME = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})[ T]\d{1,2}:\d{2}")
 _MONTH_FORMS = re.compile(r"^\s*(?:(\d{1,2})[./](\d{4})|(\d{4})[./](\d{1,2})|(\d{4})-(\d))\s*$")
 
 
@@ -122,9 +123,12 @@ def date_hint(given: object) -> str:
     ``11.01.2027`` is day first (as written in Russia and most of Europe); ``01/11/2027`` may be
     either, so both readings are named when both are dates; ``2027/01/11``, ``2027.1.11`` and
     ``2027-1-11`` are year first; ``2027-13-01`` has its month and day swapped; ``2026-02-29`` is a
-    day its month does not have (says how many days the month has).
+    day its month does not have (says how many days the month has); ``2027-01-11 10:00`` has a time of
+    day a date does not.
     """
     text = str(given)
+    if (m := _WITH_TIME.match(text)) and (date := _real_date(*(int(g) for g in m.groups()))):
+        return f"; did you mean {date.isoformat()}? (a date has no time of day)"
     if m := _YEAR_FIRST.match(text):
         year, month, day = (int(g) for g in m.groups())
         date = _real_date(year, month, day) or _real_date(year, day, month)

@@ -35,6 +35,7 @@ from simsales.scenario.checks import (
     plan_problems,
     volume_problems,
 )
+from simsales.scenario.dates import Date
 from simsales.scenario.fields import Count, Money, Name, Number, at_most
 from simsales.scenario.funnel import Funnel
 from simsales.scenario.limits import MAX_HORIZON_DAYS, MAX_MONEY, MAX_REPLICATIONS
@@ -135,7 +136,7 @@ class Scenario(Strict):
     """
 
     name: Name
-    start: dt.date
+    start: Date
     horizon_days: Annotated[int, BeforeValidator(whole_days), at_most(MAX_HORIZON_DAYS)] = Field(gt=0)
     currency: str = Field("RUB", description="the currency label of every amount (not blank)")
     revenue_plan: Money = Field(0.0, description="net revenue target over the horizon")

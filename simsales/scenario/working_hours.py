@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from simsales.scenario.base import WEEKDAYS, Path, Strict, clock_minutes, raise_problems
 from simsales.scenario.checks import date_hint
+from simsales.scenario.dates import Date, as_date
 from simsales.scenario.units import MINUTES_PER_DAY
 
 __all__ = ["Calendar", "hours_span"]
@@ -68,6 +70,11 @@ def _date_span(text: object) -> tuple[dt.date, dt.date]:
     return first, last
 
 
+def _span_form(entry: Any) -> Any:
+    """A ``holidays`` entry as text or a date: a number or a time of day is refused (:func:`as_date`)."""
+    return entry if isinstance(entry, str) else as_date(entry)
+
+
 class Calendar(Strict):
     """Working hours per weekday, e.g. ``{mon: "09:00-21:00", sun: closed}``, and dates that differ.
 
@@ -86,10 +93,10 @@ class Calendar(Strict):
     fri: str | None = None
     sat: str | None = None
     sun: str | None = None
-    holidays: list[str | dt.date] = Field(default_factory=list,
-                                          description="closed dates or ranges (2026-12-31..2027-01-08)")
-    short_days: dict[dt.date, str] = Field(default_factory=dict,
-                                           description="other working hours on single dates")
+    holidays: list[Annotated[str | dt.date, BeforeValidator(_span_form)]] = Field(
+        default_factory=list, description="closed dates or ranges (2026-12-31..2027-01-08)")
+    short_days: dict[Date, str] = Field(default_factory=dict,
+                                        description="other working hours on single dates")
 
     @field_validator("default", *WEEKDAYS)
     @classmethod
