@@ -237,3 +237,26 @@ def test_crm_error_pickles():
     error = CrmError("leads.csv", "bad", row=3, column="x", spreadsheet_row=4)
     again = pickle.loads(pickle.dumps(error))
     assert str(again) == str(error) == "leads.csv, row 3 (spreadsheet row 4), column x: bad"
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "meant"),
+    [
+        ("staff", 2, "hired_at", "45717", "did you mean 2025-03-01? (45717 is how a spreadsheet"),
+        ("leads", 1, "created_at", "46083.39", "did you mean 2026-03-02 09:22? (46083.39 is how"),
+        ("leads", 1, "created_at", "46083,39", "did you mean 2026-03-02 09:22?"),
+    ],
+)
+def test_a_spreadsheets_day_number_for_a_date_says_the_date(folder, table, row, column, value, meant):
+    edit(folder, table, row, column, value)
+    check(error_of(folder), f"{table}.csv", row, column, "format the column as dates", meant)
+
+
+def test_a_parquet_column_of_day_numbers_says_the_date(folder):
+    staff = pd.read_csv(folder / "staff.csv", dtype=str, keep_default_na=False)
+    staff["hired_at"] = [45667.0, 45717.0, 46054.0, 46054.0][: len(staff)]
+    (folder / "staff.csv").unlink()
+    staff.to_parquet(folder / "staff.parquet")
+    error = error_of(folder)
+    assert error.column == "hired_at" and "Unix time" in str(error)
+    assert "did you mean 2025-01-10? (45667 is how a spreadsheet numbers that day" in str(error), str(error)

@@ -8,6 +8,7 @@ and raises a :class:`~simsales.crm.errors.CrmError` there.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import numpy as np
@@ -19,6 +20,7 @@ from simsales.crm.errors import CrmError, choices, did_you_mean, shown
 from simsales.crm.export import TIME_UNIT, nanoseconds
 from simsales.crm.files import RawTable
 from simsales.crm.schema import Column
+from simsales.scenario.dates import spreadsheet_moment
 
 TRUE = ("true", "t", "yes", "y", "1", "да", "д", "истина")
 FALSE = ("false", "f", "no", "n", "0", "нет", "н", "ложь")
@@ -323,6 +325,7 @@ class Typer:
                 bad if bad.any() else numbers.notna().to_numpy(),
                 column,
                 f"{expected}, or Unix time in seconds or milliseconds (all alike)",
+                _spreadsheet_hint,
             )
         unit = "s" if seconds else "ms"
         self.notes.append(f"{self.raw.file}: {self.raw.label(column.name)} read as Unix time in {unit}.")
@@ -340,7 +343,23 @@ def _time_hint(value: object) -> str:
     text = str(value)
     if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}.*", text):
         return " (day and month first? write the year first: 2026-07-01 09:30)"
-    return ""
+    return _spreadsheet_hint(value)
+
+
+def _spreadsheet_hint(value: object) -> str:
+    """What a spreadsheet's day number (``45717``, ``46083.39``) stands for, as a guess (or ``""``)."""
+    try:
+        number = float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return ""
+    moment = spreadsheet_moment(number)
+    if moment is None:
+        return ""
+    day = moment.time() == dt.time(0)
+    said = moment.date().isoformat() if day else f"{moment:%Y-%m-%d %H:%M}"
+    written = str(int(number)) if isinstance(value, float) and number.is_integer() else str(value).strip()
+    return (f"; did you mean {said}? ({written} is how a spreadsheet numbers that "
+            f"{'day' if day else 'moment'}: format the column as dates before saving the export)")
 
 
 def _as_bool(value: object) -> bool | None:

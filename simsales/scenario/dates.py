@@ -22,7 +22,7 @@ from pydantic import BeforeValidator
 
 from simsales.scenario.checks import date_hint
 
-__all__ = ["Date", "as_date", "number_date_hint"]
+__all__ = ["Date", "as_date", "number_date_hint", "spreadsheet_moment"]
 
 EXPECTED = "expected a date such as 2026-07-01"
 """How every date error begins."""
@@ -30,6 +30,21 @@ EXPECTED = "expected a date such as 2026-07-01"
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)  # a spreadsheet's day 1 is 1900-01-01 (its day 60 a 29 Feb 1900)
 _EXCEL_DAYS = (20_000, 80_000)  # 1954-10-03 .. 2119-01-10: the days a sales plan's date could fall on
+
+
+def spreadsheet_moment(number: float) -> dt.datetime | None:
+    """The moment a spreadsheet's day number stands for (``46204.5`` is 2026-07-01 12:00), to the minute.
+
+    Args:
+        number: a number given where a date or a timestamp belongs.
+
+    Returns:
+        The moment, or None when the number is no day a sales department's
+        data could fall on (outside 1954-10-03 .. 2119-01-10).
+    """
+    if not (math.isfinite(number) and _EXCEL_DAYS[0] <= number < _EXCEL_DAYS[1] + 1):
+        return None
+    return dt.datetime.combine(_EXCEL_EPOCH, dt.time(0)) + dt.timedelta(minutes=round(number * 24 * 60))
 
 
 def number_date_hint(number: float) -> str:
@@ -47,8 +62,7 @@ def number_date_hint(number: float) -> str:
     """
     if not math.isfinite(number) or number != int(number):
         return ""
-    whole = int(number)
-    text = str(whole)
+    text = str(int(number))
     if len(text) == 8:
         try:
             day = dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -56,10 +70,10 @@ def number_date_hint(number: float) -> str:
             day = None
         if day is not None:
             return f"; did you mean {day.isoformat()}? (write the dashes: YYYY-MM-DD)"
-    if _EXCEL_DAYS[0] <= whole <= _EXCEL_DAYS[1]:
-        day = _EXCEL_EPOCH + dt.timedelta(days=whole)
-        return (f"; did you mean {day.isoformat()}? ({whole} is that day's number in a spreadsheet: "
-                "write the date, YYYY-MM-DD)")
+    moment = spreadsheet_moment(number)
+    if moment is not None:
+        return (f"; did you mean {moment.date().isoformat()}? ({int(number)} is that day's number in a "
+                "spreadsheet: write the date, YYYY-MM-DD)")
     return ""
 
 
