@@ -260,3 +260,19 @@ def test_a_parquet_column_of_day_numbers_says_the_date(folder):
     error = error_of(folder)
     assert error.column == "hired_at" and "Unix time" in str(error)
     assert "did you mean 2025-01-10? (45667 is how a spreadsheet numbers that day" in str(error), str(error)
+
+
+def test_a_shift_ending_at_24_00_ends_at_midnight(folder):
+    edit(folder, "shifts", 1, "start", "16:00")
+    edit(folder, "shifts", 1, "end", "24:00")  # was refused, though a scenario's shift may end at 24:00
+    shifts = read_export(folder, tz=TZ).shifts
+    assert (shifts.iloc[0]["start"], shifts.iloc[0]["end"]) == ("16:00", "00:00")
+
+
+@pytest.mark.parametrize(("column", "value", "hints"), [
+    ("start", "24:00", ["24:00 ends a day; a shift that starts at midnight starts at 00:00"]),
+    ("end", "24:30", ["a clock time such as 09:00"]),
+])
+def test_24_00_is_no_start_and_no_time_runs_past_it(folder, column, value, hints):
+    edit(folder, "shifts", 1, column, value)
+    check(error_of(folder), "shifts.csv", 1, column, *hints)

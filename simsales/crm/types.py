@@ -223,9 +223,12 @@ class Typer:
         parts = text.str.extract(r"^(\d{1,2})[:.](\d{2})(?::\d{2})?$")
         hours = pd.to_numeric(parts[0], errors="coerce")
         minutes = pd.to_numeric(parts[1], errors="coerce")
+        midnight = (hours == 24) & (minutes == 0)  # 24:00 ends a day: a shift's end, read as 00:00
+        if column.name == "end":
+            hours = hours.where(~midnight, 0)
         bad = (text.notna() & ~((hours < 24) & (minutes < 60))).to_numpy()
         if bad.any():
-            raise self.fail(series, bad, column, "a clock time such as 09:00 (HH:MM)")
+            raise self.fail(series, bad, column, "a clock time such as 09:00 (HH:MM)", _clock_hint)
         self._required(text, column, "a clock time such as 09:00 (HH:MM)")
         out = (
             hours.astype("Int64").astype("str").str.zfill(2)
@@ -344,6 +347,12 @@ def _time_hint(value: object) -> str:
     if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}.*", text):
         return " (day and month first? write the year first: 2026-07-01 09:30)"
     return _spreadsheet_hint(value)
+
+
+def _clock_hint(value: object) -> str:
+    if re.fullmatch(r"\s*24[:.]00(?::00)?\s*", str(value)):
+        return " (24:00 ends a day; a shift that starts at midnight starts at 00:00, on its own date's row)"
+    return ""
 
 
 def _spreadsheet_hint(value: object) -> str:
