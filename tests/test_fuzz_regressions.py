@@ -582,3 +582,40 @@ def test_a_date_at_midnight_or_in_quotes_is_still_a_date(tmp_path):
         path = tmp_path / "s.yaml"
         path.write_text(SMALL.read_text().replace("start: 2026-07-01", written), encoding="utf-8")
         assert load_scenario(path).start.isoformat() == "2026-07-01", written
+
+
+# --- 10. working hours and times of day written another way get a guess -------------------------------
+
+
+@pytest.mark.parametrize(("written", "meant"), [
+    ("9-18", "09:00-18:00"), ("9.00-18.00", "09:00-18:00"), ("09:00 - 18:00", "09:00-18:00"),
+    ("09:00\u201318:00", "09:00-18:00"), ("09:00\u201402:00", "09:00-02:00"), ("9h-18h", "09:00-18:00"),
+    ("Closed", "closed")])
+def test_working_hours_written_another_way_say_what_was_meant(tmp_path, written, meant):
+    doc = small_doc()
+    doc["calendar"] = {"sat": written}
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert ": calendar.sat: expected hours such as '09:00-21:00' or 'closed'" in message, message
+    assert message.endswith(f"did you mean '{meant}'?"), message
+
+
+@pytest.mark.parametrize("written", ["9-9", "24-9", "nine to six", "09:00-25:00"])
+def test_hours_that_read_as_no_hours_get_no_guess(tmp_path, written):
+    doc = small_doc()
+    doc["calendar"] = {"sat": written}
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2 and "did you mean" not in error_line(result.output), result.output
+
+
+@pytest.mark.parametrize(("written", "meant"), [("9.00", "09:00"), ("9", "09:00"), ("9h", "09:00"),
+                                                ("09.30", "09:30"), ("25:00", None), ("09:60", None)])
+def test_a_shift_start_written_another_way_says_what_was_meant(tmp_path, written, meant):
+    doc = small_doc()
+    doc["team"]["shifts"][0]["start"] = written
+    result = cli("validate", write(tmp_path, doc))
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert ": team.shifts[0].start: expected a time of day such as '09:00'" in message, message
+    assert (f"did you mean '{meant}'?" in message) if meant else ("did you mean" not in message), message

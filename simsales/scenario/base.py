@@ -20,6 +20,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday keys as a scenario writes them, Monday (0) to Sunday (6)."""
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+_CLOCK_LIKE = re.compile(r"^\s*(\d{1,2})(?:\s*[:.,hHч]\s*(\d{2}))?\s*[hHч]?\s*$")
 
 
 class Strict(BaseModel):
@@ -73,5 +74,25 @@ def clock_minutes(text: str) -> int:
     """
     match = _CLOCK.match(text)
     if not match or int(match.group(1)) * 60 + int(match.group(2)) > 24 * 60 or int(match.group(2)) > 59:
-        raise ValueError(f"expected a time of day such as '09:00', got {text!r}")
+        guess = clock_guess(text)
+        hint = f"; did you mean '{guess}'?" if guess and guess != text else ""
+        raise ValueError(f"expected a time of day such as '09:00', got {text!r}{hint}")
     return int(match.group(1)) * int(MINUTES_PER_HOUR) + int(match.group(2))
+
+
+def clock_guess(text: object) -> str | None:
+    """A time of day written another way, as ``HH:MM``: ``"9"``, ``"9.30"``, ``"9h"``, ``" 9:30 "``.
+
+    Args:
+        text: what was written.
+
+    Returns:
+        ``"09:30"``, or None when it reads as no time of day (at most 24:00).
+    """
+    match = _CLOCK_LIKE.match(str(text))
+    if not match:
+        return None
+    hours, minutes = int(match.group(1)), int(match.group(2) or 0)
+    if minutes > 59 or hours * 60 + minutes > 24 * 60:
+        return None
+    return f"{hours:02d}:{minutes:02d}"

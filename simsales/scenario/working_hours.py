@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from simsales.scenario.base import WEEKDAYS, Path, Strict, clock_minutes, raise_problems
+from simsales.scenario.base import WEEKDAYS, Path, Strict, clock_guess, clock_minutes, raise_problems
 from simsales.scenario.checks import date_hint
 from simsales.scenario.dates import Date, as_date
 from simsales.scenario.units import MINUTES_PER_DAY
@@ -23,13 +23,30 @@ __all__ = ["Calendar", "hours_span"]
 _HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
+def _hours_guess(text: str) -> str | None:
+    """Working hours written another way (``"9-18"``, ``"09:00 – 18:00"``, ``"9.00-18.00"``, ``"Closed"``).
+
+    Returns:
+        The hours as a calendar writes them, or None when ``text`` reads as no hours.
+    """
+    if text.strip().casefold() == "closed":
+        return "closed"
+    parts = re.split(r"\s*[-\u2010-\u2015\u2212]\s*", text.strip())  # a hyphen, an en or em dash, a minus
+    guesses = [clock_guess(part) for part in parts]
+    if len(parts) != 2 or None in guesses or guesses[0] == guesses[1] or guesses[0] == "24:00":
+        return None
+    return f"{guesses[0]}-{guesses[1]}"
+
+
 def _hours_text(text: str | None) -> str | None:
     """Check working hours: ``"09:00-21:00"``, ``"09:00-02:00"`` (past midnight) or ``"closed"``."""
     if text is None or text == "closed":
         return text
     match = _HOURS.match(text)
     if not match:
-        raise ValueError(f"expected hours such as '09:00-21:00' or 'closed', got {text!r}")
+        guess = _hours_guess(text)
+        hint = f"; did you mean '{guess}'?" if guess else ""
+        raise ValueError(f"expected hours such as '09:00-21:00' or 'closed', got {text!r}{hint}")
     lo = clock_minutes(f"{match.group(1)}:{match.group(2)}")
     hi = clock_minutes(f"{match.group(3)}:{match.group(4)}")
     if lo == hi or lo >= MINUTES_PER_DAY:
