@@ -619,3 +619,28 @@ def test_a_shift_start_written_another_way_says_what_was_meant(tmp_path, written
     message = error_line(result.output)
     assert ": team.shifts[0].start: expected a time of day such as '09:00'" in message, message
     assert (f"did you mean '{meant}'?" in message) if meant else ("did you mean" not in message), message
+
+
+# --- 11. a value is said as the file shows it, not as Python's None, True or datetime.date(...) --------
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ('name: "Small test team"', "name:", "name: expected text, got nothing (the value is empty)"),
+    ("seed: 7", "seed: yes", "seed: expected a whole number, got true (YAML reads a bare yes, no, on or off"),
+    ("horizon_days: 21", "horizon_days: on", "horizon_days: expected a whole number of days, got true"),
+    ("cpl: 500", "cpl:", "channels[0].cpl: expected a number such as 0.15, 15%"),
+    ("leads_per_day: 20", "leads_per_day:", "channels[1].leads_per_day: expected a number or a distribution"),
+    ("tenure_days: 400}", "tenure_days: 2025-01-01}", "expected a whole number, got the date 2025-01-01"),
+    ("month: 2026-07,", "month: ,", "months[0].month: expected a month such as '2026-07', got nothing"),
+    ('pattern: "5/2"', "pattern: off", "team.shifts[0].pattern: expected text, got false (YAML reads"),
+])
+def test_a_value_is_said_as_the_file_shows_it(tmp_path, old, new, said):
+    path = tmp_path / "s.yaml"
+    text = SMALL.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    result = cli("validate", path)
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert said in message, message
+    assert not re.search(r"\bNone\b|\bTrue\b|\bFalse\b|datetime\.", message), message

@@ -29,6 +29,7 @@ from simsales.scenario.limits import (
     MAX_TEAM_LEADS,
     amount,
 )
+from simsales.scenario.numbers import shown
 from simsales.scenario.ranges import upper_end
 
 Problems = list[tuple[Path, str]]
@@ -100,7 +101,7 @@ def parse_month(text: Any) -> str:
     if isinstance(text, dt.date):
         return f"{text.year:04d}-{text.month:02d}"
     if not isinstance(text, str) or not _MONTH.match(text) or not 1 <= int(text[5:]) <= 12:
-        raise ValueError(f"expected a month such as '2026-07', got {text!r}{month_hint(text)}")
+        raise ValueError(f"expected a month such as '2026-07', got {shown(text)}{month_hint(text)}")
     return text
 
 

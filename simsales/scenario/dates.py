@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 from simsales.scenario.checks import date_hint
+from simsales.scenario.numbers import shown
 
 __all__ = ["Date", "as_date", "number_date_hint", "spreadsheet_moment"]
 
@@ -111,9 +112,7 @@ def as_date(value: Any) -> dt.date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError(f"{EXPECTED} (year first, YYYY-MM-DD), got the number {value!r}"
                          f"{number_date_hint(value)}")
-    if value is None:
-        raise ValueError(f"{EXPECTED}, got an empty value")
-    raise ValueError(f"{EXPECTED}, got {value!r}{date_hint(value)}")
+    raise ValueError(f"{EXPECTED}, got {shown(value)}{date_hint(value)}")
 
 
 Date = Annotated[dt.date, BeforeValidator(as_date)]

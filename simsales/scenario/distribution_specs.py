@@ -25,7 +25,7 @@ from simsales.scenario.distributions import (
     Triangular,
     Uniform,
 )
-from simsales.scenario.numbers import NumberFormError, is_percent, parse_number
+from simsales.scenario.numbers import NumberFormError, is_percent, parse_number, shown
 
 _KINDS = ("fixed", "beta", "normal", "triangular", "uniform", "lognormal", "gamma", "exponential")
 """The kinds of distribution, as a scenario writes them."""
@@ -112,7 +112,7 @@ def parse_distribution(spec: Any) -> Distribution:
             raise DistributionError(f"{exc}, or a distribution such as {{beta: [a, b]}}") from None
     if not isinstance(spec, dict) or not spec:
         raise DistributionError(
-            f"expected a number or a distribution such as {{beta: [a, b]}}, got {spec!r}"
+            f"expected a number or a distribution such as {{beta: [a, b]}}, got {shown(spec)}"
         )
     keys = set(spec)
     if keys <= {"mean", "sd", "min", "max"} and {"mean", "sd"} <= keys:

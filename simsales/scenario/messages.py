@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from simsales.scenario.base import FieldProblems
 from simsales.scenario.checks import date_hint, did_you_mean
 from simsales.scenario.numbers import NUMBER_FORMS, percent_hint
+from simsales.scenario.numbers import shown as _shown
 
 Loc = tuple[str | int, ...]
 
@@ -33,12 +34,6 @@ def field_path(loc: Loc) -> str:
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
-
-
-def _shown(value: Any) -> str:
-    """A given value for a message: its repr, cut short."""
-    text = f"{value:g}" if isinstance(value, float) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _model_at(root: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
@@ -140,7 +135,7 @@ _FIELD_HINTS: dict[tuple[Loc, str], str] = {
 def _text_hint(given: Any) -> str:
     """Why YAML did not read a value as text, for the usual surprises."""
     if isinstance(given, bool):
-        return " (YAML reads yes, no, on, off as true or false: put the text in quotes)"
+        return " (put the text in quotes)"
     if isinstance(given, int) and 0 <= given < 24 * 60:
         return (f" (YAML reads {given // 60}:{given % 60:02d} without quotes as the number {given}: "
                 f"write '{given // 60:02d}:{given % 60:02d}')")

@@ -19,6 +19,7 @@ forms are accepted.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from typing import Any
@@ -52,6 +53,28 @@ class NumberFormError(ValueError):
     """Text that is not a number (or a duration) in any accepted form."""
 
 
+def shown(value: Any) -> str:
+    """A given value for a message as a YAML file shows it, cut short.
+
+    ``None`` is said as an empty value, ``True`` and ``False`` as YAML's true
+    and false (with why: a bare yes, no, on or off), a date as ``2026-07-01``.
+
+    Args:
+        value: what the YAML gave.
+
+    Returns:
+        The words for it.
+    """
+    if value is None:
+        return "nothing (the value is empty)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (YAML reads a bare yes, no, on or off as true or false)"
+    if isinstance(value, dt.date):
+        return f"the moment {value}" if isinstance(value, dt.datetime) else f"the date {value.isoformat()}"
+    text = f"{value:g}" if isinstance(value, float) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def parse_number(value: Any) -> float:
     """Read a number in any accepted form (see the module docstring).
 
@@ -65,7 +88,7 @@ def parse_number(value: Any) -> float:
         NumberFormError: not a number in an accepted form, or not finite.
     """
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise NumberFormError(f"expected a number such as {NUMBER_FORMS}, got {value!r}")
+        raise NumberFormError(f"expected a number such as {NUMBER_FORMS}, got {shown(value)}")
     if isinstance(value, int | float):
         number = float(value)
     else:
@@ -120,7 +143,7 @@ def as_number(value: Any) -> Any:
         NumberFormError: text that is no number.
     """
     if isinstance(value, bool):
-        raise NumberFormError(f"expected a number such as {NUMBER_FORMS}, got {value!r}")
+        raise NumberFormError(f"expected a number such as {NUMBER_FORMS}, got {shown(value)}")
     return parse_number(value) if isinstance(value, str) else value
 
 
@@ -137,7 +160,7 @@ def as_whole(value: Any) -> Any:
         NumberFormError: text that is no number, or a number with a fraction.
     """
     if isinstance(value, bool):
-        raise NumberFormError(f"expected a whole number, got {value!r}")
+        raise NumberFormError(f"expected a whole number, got {shown(value)}")
     if not isinstance(value, int | float | str):
         return value
     number = parse_number(value)
@@ -172,7 +195,7 @@ def parse_duration(value: Any, unit_minutes: float = 1.0) -> float:
         try:
             number = parse_number(value)
         except NumberFormError:
-            raise NumberFormError(f"{expected}, got {value!r}") from None
+            raise NumberFormError(f"{expected}, got {shown(value)}") from None
     if not math.isfinite(number):
         raise NumberFormError(f"expected a finite duration, got {value!r}")
     if number < 0:
@@ -239,7 +262,7 @@ def whole_days(value: Any) -> Any:
         NumberFormError: not a duration, negative, or not a whole number of days.
     """
     if isinstance(value, bool):
-        raise NumberFormError(f"expected a whole number of days, got {value!r}")
+        raise NumberFormError(f"expected a whole number of days, got {shown(value)}")
     if not isinstance(value, int | float | str):
         return value
     if isinstance(value, int | float) and value < 0:

@@ -39,7 +39,7 @@ from simsales.scenario.dates import Date
 from simsales.scenario.fields import Count, Money, Name, Number, at_most
 from simsales.scenario.funnel import Funnel
 from simsales.scenario.limits import MAX_HORIZON_DAYS, MAX_MONEY, MAX_REPLICATIONS
-from simsales.scenario.numbers import NumberFormError, parse_number, whole_days
+from simsales.scenario.numbers import NumberFormError, parse_number, shown, whole_days
 from simsales.scenario.sales_floor import Channel, Routing
 from simsales.scenario.team import (
     Economics,
@@ -105,7 +105,7 @@ def _warmup_form(value: Any) -> Any:
     if isinstance(value, str) and value.strip().lower() in ("auto", "off"):
         return "auto" if value.strip().lower() == "auto" else 0
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"expected auto, 0 (off) or a whole number of days, got {value!r}")
+        raise ValueError(f"expected auto, 0 (off) or a whole number of days, got {shown(value)}")
     try:
         days = whole_days(value)
     except NumberFormError as exc:
