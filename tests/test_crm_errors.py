@@ -276,3 +276,27 @@ def test_a_shift_ending_at_24_00_ends_at_midnight(folder):
 def test_24_00_is_no_start_and_no_time_runs_past_it(folder, column, value, hints):
     edit(folder, "shifts", 1, column, value)
     check(error_of(folder), "shifts.csv", 1, column, *hints)
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "where"),
+    [
+        ("tz: Europe/Moscow\ntz: UTC\n", 2, "'tz' given twice (first on line 1)"),
+        ("values:\n  stage:\n    Оплачено: won\n    Оплачено: lost\n", 4, "'values.stage.Оплачено' given"),
+    ],
+)
+def test_a_key_given_twice_in_a_mapping_file_is_an_error(folder, tmp_path, text, row, where):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(text, encoding="utf-8")  # YAML kept the last silently
+    error = error_of(folder, mapping=mapping)
+    assert error.file == "m.yaml" and error.row == row, str(error)
+    assert where in str(error) and "keep only the last" in str(error), str(error)
+
+
+def test_a_mapping_file_not_in_utf8_says_where_and_what_to_do(folder, tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_bytes("tz: Europe/Moscow\nvalues:\n  stage: {Оплачено: won}\n".encode("cp1251"))
+    error = error_of(folder, mapping=mapping)
+    assert error.file == "m.yaml" and error.row == 3, str(error)
+    assert "save the file as UTF-8" in str(error) and "codec" not in str(error), str(error)
+

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from simsales.crm.errors import CrmError, did_you_mean
-from simsales.scenario.yaml_loader import load_yaml
+from simsales.scenario.yaml_loader import load_yaml, repeated_keys
 
 KEYS = ("tz", "columns", "values", "options")
 
@@ -83,17 +83,30 @@ def load_mapping(path: Path) -> Mapping:
     path = Path(path)
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise CrmError(str(path), "no such mapping file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CrmError(str(path), f"cannot read the mapping file ({exc})") from None
+    except OSError as exc:
+        raise CrmError(str(path), f"cannot read the mapping file ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+        raise CrmError(name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at column {column}; a file saved "
+                             "as Windows-1251 or Latin-1 reads like this): save the file as UTF-8",
+                       row=data.count(b"\n", 0, exc.start) + 1) from None
     try:
         data = load_yaml(text) or {}
+        repeated = repeated_keys(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = None if mark is None else mark.line + 1
         raise CrmError(name, f"not valid YAML: {getattr(exc, 'problem', exc)}", row=row) from None
+    if repeated:
+        where, line, first = repeated[0]
+        raise CrmError(name, f"key {where!r} given twice (first on line {first}); YAML would silently keep "
+                             "only the last: give it once", row=line, column=where)
     if not isinstance(data, dict):
         raise CrmError(name, "expected a mapping with the keys tz, columns, values, options")
     for key in data:

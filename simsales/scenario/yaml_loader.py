@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["PyYamlLoader", "YamlLoader", "load_yaml"]
+__all__ = ["PyYamlLoader", "YamlLoader", "load_yaml", "repeated_keys"]
 
 
 class YamlLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's, when built in: 7 times faster
@@ -49,3 +49,35 @@ def load_yaml(text: str) -> Any:
         yaml.YAMLError: the text is not YAML.
     """
     return yaml.load(text, Loader=YamlLoader)  # a safe loader
+
+
+def repeated_keys(text: str) -> list[tuple[str, int, int]]:
+    """Every key given twice in one mapping of a YAML document (YAML silently keeps the last).
+
+    Args:
+        text: YAML text (already known to parse).
+
+    Returns:
+        ``(path, line, first_line)`` per repeat: the key's dotted path, the
+        1-based line of the repeat and of its first appearance.
+    """
+    out: list[tuple[str, int, int]] = []
+
+    def walk(node: yaml.Node, path: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                line, name = key.start_mark.line + 1, str(key.value)
+                where = f"{path}.{name}" if path else name
+                if name in seen:
+                    out.append((where, line, seen[name]))
+                seen.setdefault(name, line)
+                walk(value, where)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, value in enumerate(node.value):
+                walk(value, f"{path}[{i}]")
+
+    root = yaml.compose(text, Loader=YamlLoader)
+    if root is not None:
+        walk(root, "")
+    return out
