@@ -300,3 +300,32 @@ def test_a_mapping_file_not_in_utf8_says_where_and_what_to_do(folder, tmp_path):
     assert error.file == "m.yaml" and error.row == 3, str(error)
     assert "save the file as UTF-8" in str(error) and "codec" not in str(error), str(error)
 
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "column", "said"),
+    [
+        ("columns:\n  lead: {Created: created_at}\n", 2, "columns.lead", "no table is called 'lead'"),
+        ("values:\n  statuss: {выиграна: won}\n", 2, "values.statuss", "'statuss'; did you mean status?"),
+        ("values:\n  price: {free: 0}\n", 2, "values.price", "no column whose values can be mapped"),
+        ("values:\n  status: {'выиграна': winner}\n", 2, "values.status", "sent to 'winner', which is not"),
+        ("values:\n  stage:\n    Оплачено: Won\n", 3, "values.stage", "which is not one of assigned"),
+        ("values:\n  answered: {'4': maybe}\n", 2, "values.answered", "not one of false or true"),
+        ("values:\n  payments.kind: {sms: message}\n", 2, "values.payments.kind", "not one of installment"),
+    ],
+)
+def test_a_mapping_entry_that_could_never_apply_is_an_error(folder, tmp_path, text, row, column, said):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(text, encoding="utf-8")  # each was dropped without a word when no cell needed it
+    error = error_of(folder, mapping=mapping)
+    assert (error.file, error.row, error.column) == ("m.yaml", row, column), str(error)
+    assert said in str(error), str(error)
+
+
+def test_a_rename_for_a_table_the_export_lacks_is_a_note(folder, tmp_path):
+    (folder / "payments.csv").unlink()
+    mapping = tmp_path / "m.yaml"
+    text = "columns:\n  payments: {Paid: paid_at}\nvalues:\n  kind: {sms: message, Счёт: invoice}\n"
+    mapping.write_text(text, encoding="utf-8")
+    notes = read_export(folder, tz=TZ, mapping=mapping).notes
+    assert any("renames columns of the table 'payments', which the export does not have" in n for n in notes)

@@ -18,16 +18,20 @@ ignores case and surrounding spaces.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from simsales.crm.errors import CrmError, did_you_mean
+from simsales.crm.errors import CrmError, choices, did_you_mean
+from simsales.crm.schema import TABLES, Column
+from simsales.crm.types import FALSE, TRUE
 from simsales.scenario.yaml_loader import load_yaml, repeated_keys
 
 KEYS = ("tz", "columns", "values", "options")
+
 
 
 @dataclass
@@ -49,6 +53,30 @@ class Mapping:
     tz: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    lines: dict[str, int | None] = field(default_factory=dict)
+
+    def check_tables(self, tables: Sequence[str], found: Sequence[str], notes: list[str]) -> None:
+        """Refuse a ``columns`` entry for a table neither in ``tables`` nor in the export; note one not there.
+
+        Args:
+            tables: the tables the renames may be for (the schema's, or a preset's sources too).
+            found: the tables the export's folder holds.
+            notes: where to say a rename found nothing to rename.
+
+        Raises:
+            CrmError: a table no export could hold, with a "did you mean".
+        """
+        name = Path(self.files[-1]).name if self.files else "mapping"
+        for table in self.columns:
+            if table in found:
+                continue
+            if table not in tables:
+                known = sorted(set(tables) | set(found))
+                raise CrmError(name, f"columns: no table is called {table!r}{did_you_mean(table, known)}; "
+                                     f"the export's tables are {', '.join(sorted(found))}",
+                               column=f"columns.{table}", row=self.lines.get(table))
+            notes.append(f"{name}: columns renames columns of the table {table!r}, which the export does not "
+                         "have; nothing was renamed there.")
 
     def over(self, base: Mapping) -> Mapping:
         """This mapping laid over ``base``: each key here replaces the same key there."""
@@ -59,7 +87,8 @@ class Mapping:
         for column, table in self.values.items():
             values.setdefault(column, {}).update(table)
         return Mapping(
-            columns, values, self.tz or base.tz, {**base.options, **self.options}, base.files + self.files
+            columns, values, self.tz or base.tz, {**base.options, **self.options}, base.files + self.files,
+            {**base.lines, **self.lines},
         )
 
     def values_for(self, table: str, column: str) -> dict[str, Any]:
@@ -128,6 +157,8 @@ def load_mapping(path: Path) -> Mapping:
                     column=f"columns.{table}",
                     row=_line(text, str(source)),
                 )
+    for column, table in values.items():
+        _check_values(str(column), table, name, text)
     tz = data.get("tz")
     if tz is not None:
         tz = check_tz(str(tz), name)
@@ -140,6 +171,7 @@ def load_mapping(path: Path) -> Mapping:
         tz,
         options,
         [str(path)],
+        {t: _line(text, t) for t in columns},
     )
 
 
@@ -153,6 +185,33 @@ def check_tz(tz: str, where: str) -> str:
             where, f"unknown time zone {tz!r}{hint} (an IANA name such as Europe/Moscow or UTC)", column="tz"
         ) from None
     return tz
+
+
+def _check_values(key: str, table: dict, name: str, text: str) -> None:
+    """A ``values`` entry names a choice or true/false column of the schema and maps to its values."""
+    table_name, _, column_name = key.rpartition(".")
+    columns = [c for t, tab in TABLES.items() if table_name in ("", t) for c in tab.columns
+               if c.name == column_name and c.kind in ("choice", "bool")]
+    if not columns:
+        known = sorted({c.name for t in TABLES.values() for c in t.columns if c.kind in ("choice", "bool")})
+        raise CrmError(name, f"values: no column whose values can be mapped is called {key!r}"
+                             f"{did_you_mean(key, known)}; the columns are {', '.join(known)} "
+                             "(or TABLE.COLUMN)", column=f"values.{key}", row=_line(text, key))
+    allowed = sorted({v for c in columns for v in (c.values if c.kind == "choice" else ("true", "false"))})
+    for source, target in table.items():
+        if target is None and any(c.kind == "choice" for c in columns):
+            continue  # null: leave the row out
+        if not any(_fits(c, target) for c in columns):
+            raise CrmError(name, f"values: {key}: {source!r} is sent to {target!r}, which is not one of "
+                                 f"{choices(allowed)}{did_you_mean(str(target), allowed)}",
+                           column=f"values.{key}", row=_line(text, str(source)))
+
+
+def _fits(column: Column, target: Any) -> bool:
+    """Whether a value map may send a value to ``target`` in ``column``."""
+    if column.kind == "choice":
+        return str(target) in column.values
+    return isinstance(target, bool) or str(target).strip().casefold() in (*TRUE, *FALSE)
 
 
 def _key(value: Any) -> str:
@@ -177,6 +236,9 @@ def _line(text: str, key: str) -> int | None:
     """The 1-based line where ``key`` first appears as a key, or None."""
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip().strip("'\"")
-        if stripped.startswith((f"{key}:", f"'{key}':", f'"{key}":')) or f"{key}:" in line.split("#")[0]:
+        code = line.split("#")[0]
+        if stripped.startswith((f"{key}:", f"'{key}':", f'"{key}":')) or any(
+            form in code for form in (f"{key}:", f"'{key}':", f'"{key}":')
+        ):
             return number
     return None

@@ -60,10 +60,13 @@ def read_export(
     folder = Path(folder)
     notes: list[str] = []
     rules = preset_mapping(preset) if preset else Mapping()
-    if mapping is not None:
-        rules = load_mapping(Path(mapping)).over(rules)
+    own = load_mapping(Path(mapping)) if mapping is not None else None
+    if own is not None:
+        rules = own.over(rules)
     zone = check_tz(tz, "--tz") if tz else (rules.tz or DEFAULT_TZ)
     raws = reshape(preset, folder, rules, notes) if preset else _plain(folder, rules, notes)
+    if own is not None:  # a rename for a table the export lacks would be dropped without a word
+        own.check_tables(list(TABLES), list(table_files(folder)), notes)
     frames: dict = {}
     typed: dict[str, RawTable] = {}
     for name, table in TABLES.items():
