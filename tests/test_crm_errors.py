@@ -329,3 +329,20 @@ def test_a_rename_for_a_table_the_export_lacks_is_a_note(folder, tmp_path):
     mapping.write_text(text, encoding="utf-8")
     notes = read_export(folder, tz=TZ, mapping=mapping).notes
     assert any("renames columns of the table 'payments', which the export does not have" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("tz", "said", "not_said"),
+    [
+        ("MSK", "did you mean Europe/Moscow? (MSK is an abbreviation)", "MST"),  # nearest: MST, US Mountain
+        ("UTC+3", "or Etc/GMT-3 for UTC+3 all year", "did you mean UTC?"),  # spelt nearest: UTC, 3 hours off
+        ("+03:00", "a fixed offset from UTC: write your city's zone", "did you mean"),
+        ("+00:00", "did you mean UTC?", "fixed offset"),
+    ],
+)
+def test_a_time_zone_written_as_an_offset_or_abbreviation_gets_the_zone_it_means(folder, tz, said, not_said):
+    with pytest.raises(CrmError) as caught:
+        read_export(folder, tz=tz)
+    text = str(caught.value)
+    assert text.startswith(f"--tz: unknown time zone {tz!r}"), text  # not "--tz, column tz": no column
+    assert said in text and not_said not in text, text

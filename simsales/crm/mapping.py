@@ -17,6 +17,7 @@ ignores case and surrounding spaces.
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -176,15 +177,52 @@ def load_mapping(path: Path) -> Mapping:
 
 
 def check_tz(tz: str, where: str) -> str:
-    """``tz`` if it is an IANA time zone, else a CrmError with a "did you mean"."""
+    """``tz`` if it is an IANA time zone, else a CrmError with a "did you mean".
+
+    An offset (``+03:00``, ``UTC+3``) or a zone's abbreviation (``MSK``) is
+    answered with the IANA names it stands for, not with the name spelt
+    nearest to it (``MSK`` is not ``MST``, ``UTC+3`` not ``UTC``).
+    """
     try:
         zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        hint = did_you_mean(tz, sorted(zoneinfo.available_timezones()))
+        hint = _zone_hint(tz)
         raise CrmError(
-            where, f"unknown time zone {tz!r}{hint} (an IANA name such as Europe/Moscow or UTC)", column="tz"
+            where,
+            f"unknown time zone {tz!r}{hint} (an IANA name such as Europe/Moscow or UTC)",
+            column="" if where.startswith("--") else "tz",  # an option is no column
         ) from None
     return tz
+
+
+ZONE_ABBREVIATIONS = {
+    "MSK": "Europe/Moscow", "KALT": "Europe/Kaliningrad", "SAMT": "Europe/Samara",
+    "YEKT": "Asia/Yekaterinburg", "OMST": "Asia/Omsk", "NOVT": "Asia/Novosibirsk",
+    "KRAT": "Asia/Krasnoyarsk", "IRKT": "Asia/Irkutsk", "YAKT": "Asia/Yakutsk",
+    "VLAT": "Asia/Vladivostok", "MAGT": "Asia/Magadan", "PETT": "Asia/Kamchatka", "ALMT": "Asia/Almaty",
+    "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "MDT": "America/Denver",
+    "CDT": "America/Chicago", "EDT": "America/New_York", "BST": "Europe/London", "CEST": "Europe/Berlin",
+    "EEST": "Europe/Kyiv",
+}
+"""Abbreviations of zones that are not IANA names themselves -> the zone they usually mean."""
+
+_OFFSET = re.compile(r"^\s*(?:UTC|GMT|Z)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*$", re.IGNORECASE)
+
+
+def _zone_hint(tz: str) -> str:
+    """What a time zone written another way probably meant, as ``"; did you mean ...?"`` (or ``""``)."""
+    if (zone := ZONE_ABBREVIATIONS.get(tz.strip().upper())) is not None:
+        return f"; did you mean {zone}? ({tz.strip()} is an abbreviation)"
+    if match := _OFFSET.match(tz):
+        sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
+        if hours == minutes == 0:
+            return "; did you mean UTC?"
+        if minutes == 0 and hours <= 14:
+            posix = f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"  # POSIX names flip the sign
+            return (f"; a fixed offset from UTC: write your city's zone, e.g. Europe/Moscow for +03:00, "
+                    f"which follows its clock changes, or {posix} for UTC{sign}{hours} all year")
+        return "; a fixed offset from UTC: write your city's zone, e.g. Asia/Kolkata for +05:30"
+    return did_you_mean(tz, sorted(zoneinfo.available_timezones()))
 
 
 def _check_values(key: str, table: dict, name: str, text: str) -> None:
