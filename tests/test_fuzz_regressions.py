@@ -644,3 +644,30 @@ def test_a_value_is_said_as_the_file_shows_it(tmp_path, old, new, said):
     message = error_line(result.output)
     assert said in message, message
     assert not re.search(r"\bNone\b|\bTrue\b|\bFalse\b|datetime\.", message), message
+
+
+# --- 12. a plan month or a monthly target given as a day other than the 1st ---------------------------
+
+
+@pytest.mark.parametrize(("where", "written"), [("plan", "2026-07-15"), ("plan", "'2026-07-15'"),
+                                                ("target", "2026-07-15"), ("plan", "2026-07-01 10:00:00")])
+def test_a_day_other_than_the_first_is_no_month(tmp_path, where, written):
+    text = SMALL.read_text()
+    if where == "plan":
+        text = text.replace("month: 2026-07,", f"month: {written},")
+    else:
+        text = text.replace("revenue_plan: 9_000_000", f"revenue_plan: {{{written}: 9M}}")
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = cli("validate", path)
+    assert result.exit_code == 2, result.output  # it was read as July without a word: the 15 dropped
+    message = error_line(result.output)
+    field = "plans[1].months[0].month" if where == "plan" else "revenue_plan.2026-07-"
+    assert f": {field}" in message and "did you mean '2026-07'?" in message, message
+
+
+def test_the_first_of_a_month_is_that_month(tmp_path):
+    text = SMALL.read_text().replace("month: 2026-07,", "month: 2026-07-01,")
+    text = text.replace("revenue_plan: 9_000_000", "revenue_plan: {2026-07-01: 9M}")
+    scenario = parse_scenario(text)
+    assert scenario.plans[1].months[0].month == "2026-07" and scenario.revenue_plan_months == {"2026-07": 9e6}

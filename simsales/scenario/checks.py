@@ -86,20 +86,26 @@ def parse_month(text: Any) -> str:
     """Read a month: ``"2026-07"`` (or a date in it) -> ``"2026-07"``.
 
     Args:
-        text: ``YYYY-MM``, or a date in the month (YAML reads ``2026-07-01``
-            as one; the text ``"2026-07-01"`` is read too).
+        text: ``YYYY-MM``, or the month's first day (YAML reads ``2026-07-01``
+            as a date; the text ``"2026-07-01"`` is read too).
 
     Returns:
         The month, ``YYYY-MM``.
 
     Raises:
-        ValueError: not a month.
+        ValueError: not a month, or a day other than its first (it would be
+            read as its month without a word).
     """
     if isinstance(text, str) and _DATE.match(text):
         with contextlib.suppress(ValueError):  # not a real date: said below
             text = dt.date.fromisoformat(text)
     if isinstance(text, dt.date):
-        return f"{text.year:04d}-{text.month:02d}"
+        month = f"{text.year:04d}-{text.month:02d}"
+        if text.day != 1 or (isinstance(text, dt.datetime) and text.time() != dt.time(0)):
+            raise ValueError(f"expected a month such as '2026-07', got {shown(text)}; did you mean "
+                             f"'{month}'? (hires and revenue targets are by month: a month's vacancies open "
+                             "on its 1st)")
+        return month
     if not isinstance(text, str) or not _MONTH.match(text) or not 1 <= int(text[5:]) <= 12:
         raise ValueError(f"expected a month such as '2026-07', got {shown(text)}{month_hint(text)}")
     return text
