@@ -671,3 +671,45 @@ def test_the_first_of_a_month_is_that_month(tmp_path):
     text = text.replace("revenue_plan: 9_000_000", "revenue_plan: {2026-07-01: 9M}")
     scenario = parse_scenario(text)
     assert scenario.plans[1].months[0].month == "2026-07" and scenario.revenue_plan_months == {"2026-07": 9e6}
+
+
+# --- 13. decimal commas in a flow list or mapping: YAML splits 0,6 into the items 0 and 6 --------------
+
+
+def _with(tmp_path: Path, old: str, new: str) -> object:
+    path = tmp_path / "s.yaml"
+    text = SMALL.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return cli("validate", path)
+
+
+def test_decimal_commas_in_a_list_are_said_item_by_item(tmp_path):
+    result = _with(tmp_path, "p_contact: [0.6, 0.4, 0.3, 0.25]", "p_contact: [0,6, 0,4, 0,3, 0,25]")
+    assert result.exit_code == 2, result.output
+    said = flat(result.output)
+    for index, meant in ((1, "0.6"), (3, "0.4"), (5, "0.3"), (7, "0.25")):  # were "did you mean 0.06 (6%)?"
+        assert re.search(rf"touch_chain\.p_contact\[{index}\]: expected a probability in \[0, 1\], got \d+; "
+                         rf"did you mean {re.escape(meant)}\? \(YAML reads the comma", said), said
+    assert "(6%)" not in said
+
+
+def test_decimal_commas_that_leave_a_valid_list_are_an_error(tmp_path):
+    result = _with(tmp_path, "cpl: 300", "cpl: 300\n    weekday_profile: [1,2, 1, 1, 1, 0,8]")
+    assert result.exit_code == 2, result.output  # seven items, 1 2 1 1 1 0 8: accepted as a weekday profile
+    said = "channels[1].weekday_profile: 1,2 is two items, 1 and 2; did you mean 1.2?"
+    assert said in error_line(result.output), result.output
+
+
+def test_a_decimal_comma_in_a_flow_mapping_is_said_at_its_key(tmp_path):
+    result = _with(tmp_path, 'decay: {half_life: "4h", floor: 0.4}', 'decay: {half_life: "4h", floor: 0,4}')
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert "touch_chain.decay[4]: expected a key written as text, got 4; did you mean 0.4?" in message
+    assert "Keys should be strings" not in message
+
+
+def test_a_list_spaced_alike_is_no_decimal_comma(tmp_path):
+    old = "hour_profile: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]"
+    compact = "hour_profile: [0,0,0,0,0,0,0,0,1,1,1,1,1,1,1,1,1,1,1,1,1,0,0,0]"
+    assert _with(tmp_path, old, compact).exit_code == 0

@@ -9,6 +9,8 @@ missing), then the rest in file order.
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,78 @@ def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None,
     elif isinstance(node, yaml.SequenceNode):
         for i, val in enumerate(node.value):
             _line_index(val, (*path, i), out, repeated)
+    return out
+
+
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+def _glued_numbers(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, str]:
+    """Flow lists and mappings where a decimal comma (``[0,6, 0,4]``) made two numbers of one.
+
+    YAML ends an item at a comma, so ``0,6`` is the items 0 and 6.  A flow
+    collection in which one comma is followed by a space and another joins
+    two numbers with none is taken to hold decimal commas (``[1,2,3]``,
+    spaced alike, is not).
+
+    Returns:
+        The collection's path -> (the first ``"0,6"`` written in it, its
+        line, the index of each item a comma split off -> its ``"0,6"``).
+    """
+    out = {} if out is None else out
+    if isinstance(node, yaml.MappingNode):
+        children = [((*path, key.value), value) for key, value in node.value]
+        order = [n for pair in node.value for n in pair]
+        pairs = [(order[i], order[i + 1]) for i in range(1, len(order) - 1, 2)]  # a value, the next key
+    elif isinstance(node, yaml.SequenceNode):
+        children = [((*path, i), value) for i, value in enumerate(node.value)]
+        pairs = list(itertools.pairwise(node.value))
+    else:
+        return out
+    if node.flow_style:
+        same_line = [(a, b) for a, b in pairs
+                     if isinstance(a, yaml.ScalarNode) and isinstance(b, yaml.ScalarNode)
+                     and a.end_mark.line == b.start_mark.line]
+        glued = [(a, b) for a, b in same_line
+                 if b.start_mark.column - a.end_mark.column == 1 and not a.style and not b.style
+                 and _INTEGER.fullmatch(a.value) and b.value.isdigit()]
+        if glued and any(b.start_mark.column - a.end_mark.column > 1 for a, b in same_line):
+            items = node.value if isinstance(node, yaml.SequenceNode) else []
+            out[path] = (f"{glued[0][0].value},{glued[0][1].value}", glued[0][1].start_mark.line + 1,
+                         {i: f"{a.value},{b.value}" for a, b in glued  # the items a comma split off
+                          for i, item in enumerate(items) if item is b})
+    for child_path, child in children:
+        _glued_numbers(child, child_path, out)
+    return out
+
+
+def _decimal_comma(loc: tuple, message: str, glued: dict[tuple, tuple]) -> str:
+    """``message``, with what ``0,6`` in the collection at or above ``loc`` probably meant."""
+    key = tuple(p if isinstance(p, int) else str(p) for p in loc)
+    found = [(len(path), path) for path in glued if key[:len(path)] == path]
+    if not found:
+        return message
+    path = max(found)[1]
+    first, _, items = glued[path]
+    written = items.get(key[len(path)], first) if len(key) > len(path) else first
+    return re.sub(r"; did you mean [^;]*$", "", message) + _comma_hint(written)
+
+
+def _comma_hint(written: str) -> str:
+    whole, fraction = written.split(",")
+    return (f"; did you mean {whole}.{fraction}? (YAML reads the comma in {written} as the end of an item: "
+            "write decimals with a point, and put a space after a comma between items)")
+
+
+def _comma_problems(glued: dict[tuple, tuple], found: list[tuple[Problem, bool]]) -> list:
+    """A decimal comma in a collection no other problem names (its items may all be valid, and wrong)."""
+    named = {problem.field for problem, _ in found}
+    out = []
+    for path, (written, line, _) in glued.items():
+        field = field_path(path)
+        if not any(f == field or f.startswith((f"{field}.", f"{field}[")) for f in named):
+            out.append((Problem(field, line, f"{written} is two items, {written.replace(',', ' and ')}"
+                                             f"{_comma_hint(written)}"), False))
     return out
 
 
@@ -143,12 +217,14 @@ def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     found = [(Problem(field_path(loc), line, f"key given twice (first on line {first}); "
                       "YAML would silently keep only the last"), False)
              for loc, line, first in repeated]
+    glued = _glued_numbers(node) if node is not None else {}
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        found += [(Problem(field_path(loc), _line_for(loc, lines), message), unknown)
-                  for loc, message, unknown in translate(exc, Scenario)]
+        found += [(Problem(field_path(loc), _line_for(loc, lines), _decimal_comma(loc, message, glued)),
+                   unknown) for loc, message, unknown in translate(exc, Scenario)]
         scenario = None
+    found += _comma_problems(glued, found)
     if found:
         raise InputError.of(file, _ordered(found))
     return scenario

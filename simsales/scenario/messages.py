@@ -116,6 +116,7 @@ _MESSAGES: dict[str, Callable[[dict], str]] = {
     "date_type": _date, "date_parsing": _date, "date_from_datetime_parsing": _date,
     "dict_type": _MAPPING, "model_type": _MAPPING, "model_attributes_type": _MAPPING,
     "list_type": _expected("a list"), "tuple_type": _expected("a list"),
+    "invalid_key": lambda err: f"expected a key written as text, got {_shown(err.get('input'))}",
     "too_short": lambda err: (f"expected at least {err['ctx']['min_length']} item(s), "
                               f"got {err['ctx']['actual_length']}"),
     "too_long": lambda err: (f"expected at most {err['ctx']['max_length']} item(s), "
