@@ -346,3 +346,18 @@ def test_a_time_zone_written_as_an_offset_or_abbreviation_gets_the_zone_it_means
     text = str(caught.value)
     assert text.startswith(f"--tz: unknown time zone {tz!r}"), text  # not "--tz, column tz": no column
     assert said in text and not_said not in text, text
+
+
+def test_empty_rows_a_spreadsheet_saved_are_left_out_with_a_note(folder):
+    leads = folder / "leads.csv"
+    leads.write_text(leads.read_text() + ",,,,,,,\n,,,,,,,\n", encoding="utf-8")  # was: row 11 has no lead_id
+    export = read_export(folder, tz=TZ)
+    assert len(export.leads) == 10
+    assert any("leads.csv: 2 empty row(s) left out (the first is row 11)" in note for note in export.notes)
+
+
+def test_an_unnamed_column_is_named_as_such(folder):
+    leads = folder / "leads.csv"
+    leads.write_text("".join(line + ",\n" for line in leads.read_text().splitlines()), encoding="utf-8")
+    notes = read_export(folder, tz=TZ).notes
+    assert any("ignored: a column without a name (a separator at the end of the header?)" in n for n in notes)

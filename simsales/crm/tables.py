@@ -69,7 +69,7 @@ def typed_table(
     Raises:
         CrmError: a required column is missing, or a cell cannot be typed.
     """
-    raw = renamed(raw, mapping.columns.get(table.name, {}), table.names)
+    raw = _without_empty_rows(renamed(raw, mapping.columns.get(table.name, {}), table.names), notes)
     present = set(raw.frame.columns)
     unknown = [c for c in raw.frame.columns if c not in table.names]
     for column in table.columns:
@@ -83,7 +83,8 @@ def typed_table(
                 column=column.name,
             )
     if unknown:
-        notes.append(f"{raw.file}: column(s) not in the schema, ignored: {', '.join(unknown)}.")
+        said = [c or "a column without a name (a separator at the end of the header?)" for c in unknown]
+        notes.append(f"{raw.file}: column(s) not in the schema, ignored: {', '.join(said)}.")
     raw = _drop_unmapped(raw, table, mapping, notes)
     typer = Typer(raw, tz, notes)
     out = {}
@@ -93,6 +94,23 @@ def typed_table(
         else:
             out[column.name] = empty_column(column, len(raw.frame), tz)
     return pd.DataFrame(out), raw
+
+
+def _without_empty_rows(raw: RawTable, notes: list[str]) -> RawTable:
+    """Leave out rows with no value at all, and say so.
+
+    A spreadsheet saves rows once touched and emptied as ``,,,,``; the
+    readers already read an empty cell (or one of spaces) as missing.
+    """
+    frame = raw.frame
+    if not len(frame.columns):
+        return raw
+    empty = frame.isna().all(axis=1).to_numpy()
+    if not empty.any():
+        return raw
+    first = raw.row(int(np.flatnonzero(empty)[0]))
+    notes.append(f"{raw.file}: {int(empty.sum()):,} empty row(s) left out (the first is row {first}).")
+    return raw.subset(~empty)
 
 
 def _drop_unmapped(raw: RawTable, table: Table, mapping: Mapping, notes: list[str]) -> RawTable:
