@@ -713,3 +713,25 @@ def test_a_list_spaced_alike_is_no_decimal_comma(tmp_path):
     old = "hour_profile: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]"
     compact = "hour_profile: [0,0,0,0,0,0,0,0,1,1,1,1,1,1,1,1,1,1,1,1,1,0,0,0]"
     assert _with(tmp_path, old, compact).exit_code == 0
+
+
+# --- 14. command-line numbers get the guesses a scenario's do -----------------------------------------
+
+
+@pytest.mark.parametrize(("option", "value", "meant"), [
+    ("--min-p-plan", "80", "did you mean 0.8 (80%)?"),
+    ("--min-p-plan", "0,8", "did you mean 0.8? (a comma only groups thousands)"),
+    ("--budget", "5 000 000", "did you mean 5000000?"),
+    ("--budget", "5 млн", "did you mean 5M?"),
+])
+def test_optimize_options_say_what_was_meant(tmp_path, option, value, meant):
+    result = cli("optimize", write(tmp_path, small_doc()), "-n", "1", "--workers", "1", option, value)
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert f"{option}: expected" in message and meant in message, message
+
+
+def test_a_funnel_stage_written_as_a_percentage_says_what_was_meant():
+    result = cli("funnel", "--stage", "contact=50", "--stage", "qualify=0.5")
+    assert result.exit_code == 2, result.output
+    assert error_line(result.output).endswith("got '50'; did you mean 0.5 (50%)?"), result.output

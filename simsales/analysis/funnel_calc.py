@@ -71,9 +71,12 @@ def parse_share(text: str, option: str) -> float:
     Raises:
         CalcError: not a number, or not in (0, 1].
     """
+    from simsales.scenario.numbers import percent_hint
+
     share = parse_number(text, option)
     if not 0.0 < share <= 1.0:
-        raise CalcError(option, f"expected a conversion in (0, 1] (or 0-100%), got {text!r}")
+        hint = percent_hint(share) if share > 1.0 else ""  # 50 for 50%
+        raise CalcError(option, f"expected a conversion in (0, 1] (or 0-100%), got {text!r}{hint}")
     return share
 
 

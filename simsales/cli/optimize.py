@@ -10,6 +10,7 @@ atomically.
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -53,7 +54,7 @@ from simsales.report.files import atomic_write_text, clean, to_json
 from simsales.report.units import count, counted, fmt
 from simsales.scenario import InputError, Scenario
 from simsales.scenario.checks import parse_month
-from simsales.scenario.numbers import NumberFormError, parse_number
+from simsales.scenario.numbers import NumberFormError, parse_number, percent_hint
 
 Objective = Literal[OBJECTIVES]  # type: ignore[valid-type]  # the objectives' names, from their table
 
@@ -211,12 +212,16 @@ def _parse_amount(text: str | None, file: Path, option: str, what: str,
                   most: float | None = None) -> float | None:
     if text is None:
         return None
+    hint = ""
     try:
         amount = parse_number(text)
-    except (NumberFormError, ValueError):
+    except (NumberFormError, ValueError) as exc:
         amount = float("nan")
+        hint = "".join(re.findall(r"; did you mean .*$", str(exc)))  # the number parser's guess (1,5; 5 000)
     if not amount >= 0 or (most is not None and amount > most):
-        raise fail(InputError(str(file), f"expected {what}, got {text!r}", field=option))
+        if most == 1.0 and amount > most:
+            hint = percent_hint(amount)  # a chance written as a percentage: 80 for 0.8
+        raise fail(InputError(str(file), f"expected {what}, got {text!r}{hint}", field=option))
     return float(amount)
 
 
