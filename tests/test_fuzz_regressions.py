@@ -735,3 +735,26 @@ def test_a_funnel_stage_written_as_a_percentage_says_what_was_meant():
     result = cli("funnel", "--stage", "contact=50", "--stage", "qualify=0.5")
     assert result.exit_code == 2, result.output
     assert error_line(result.output).endswith("got '50'; did you mean 0.5 (50%)?"), result.output
+
+
+# --- 15. a duration in a unit the forms do not take: months, years, Russian units ---------------------
+
+
+@pytest.mark.parametrize(("old", "new", "meant"), [
+    ('lead_ttl: "3d"', 'lead_ttl: "3 дня"', "did you mean '3 days'?"),
+    ('"30m"', '"30 мин"', "did you mean '30 minutes'?"),
+    ('"3h"', '"3 часа"', "did you mean '3 hours'?"),
+    ("tenure_days: 400}", "tenure_days: '1 year'}", "did you mean 365? (1 year is about 365 days)"),
+    ("tenure_days: 400}", "tenure_days: '6 мес.'}", "did you mean 183? (6 months is about 183 days)"),
+    ("horizon_days: 21", "horizon_days: 3 months", "did you mean 91? (3 months is about 91 days)"),
+])
+def test_a_duration_in_another_unit_says_what_was_meant(tmp_path, old, new, meant):
+    result = _with(tmp_path, old, new)
+    assert result.exit_code == 2, result.output
+    message = error_line(result.output)
+    assert "expected a duration such as 90" in message and message.endswith(meant), message
+
+
+def test_a_unit_that_is_no_time_gets_no_guess(tmp_path):
+    result = _with(tmp_path, 'lead_ttl: "3d"', 'lead_ttl: "3 parsecs"')
+    assert result.exit_code == 2 and "did you mean" not in error_line(result.output), result.output

@@ -47,6 +47,14 @@ _UNIT_MINUTES = {
     "weeks": 7 * MINUTES_PER_DAY,
 }
 _DURATION = re.compile(rf"^\s*((?:{_DIGITS})(?:e[-+]?\d+)?)\s*([a-z]+)\s*$", re.IGNORECASE)
+_ANY_UNIT = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([^\W\d_]+)\.?\s*$")
+_OTHER_UNITS = (  # (how the unit's name starts, the unit it is, its length in days when not a duration form)
+    ("мин", "minutes", None), ("час", "hours", None), ("ч", "hours", None), ("ден", "days", None),
+    ("день", "days", None), ("дн", "days", None), ("д", "days", None), ("нед", "weeks", None),
+    ("mon", "months", 365.25 / 12), ("mo", "months", 365.25 / 12), ("мес", "months", 365.25 / 12),
+    ("y", "years", 365.25), ("год", "years", 365.25), ("лет", "years", 365.25), ("г", "years", 365.25),
+)
+"""Units a duration form does not take, and what they probably meant."""
 
 
 class NumberFormError(ValueError):
@@ -190,17 +198,37 @@ def parse_duration(value: Any, unit_minutes: float = 1.0) -> float:
         number = float(match.group(1).replace("_", "").replace(",", ""))
         number *= _UNIT_MINUTES[match.group(2).lower()] / unit_minutes
     elif match and not _NUMBER.match(value):
-        raise NumberFormError(f"{expected}, got {value!r} (unknown unit {match.group(2)!r})")
+        raise NumberFormError(f"{expected}, got {value!r} (unknown unit {match.group(2)!r})"
+                              f"{_unit_hint(value, unit_minutes)}")
     else:
         try:
             number = parse_number(value)
         except NumberFormError:
-            raise NumberFormError(f"{expected}, got {shown(value)}") from None
+            hint = _unit_hint(value, unit_minutes)
+            raise NumberFormError(f"{expected}, got {shown(value)}{hint}") from None
     if not math.isfinite(number):
         raise NumberFormError(f"expected a finite duration, got {value!r}")
     if number < 0:
         raise NumberFormError(f"expected a duration >= 0, got {value!r}")
     return number
+
+
+def _unit_hint(value: Any, unit_minutes: float) -> str:
+    """What a duration in a unit the forms do not take meant (``3 дня``, ``2 months``), or ``""``."""
+    match = _ANY_UNIT.match(value) if isinstance(value, str) else None
+    if not match:
+        return ""
+    number, unit = float(match.group(1).replace(",", ".")), match.group(2).lower()
+    found = next(((name, days) for start, name, days in _OTHER_UNITS if unit.startswith(start)), None)
+    if found is None:
+        return ""
+    name, days = found
+    if days is None:
+        return f"; did you mean '{number:g} {name}'?"
+    length = number * days * MINUTES_PER_DAY / unit_minutes
+    field_unit = {1.0: "minutes", 60.0: "hours"}.get(unit_minutes, "days")
+    said = name.removesuffix("s") if number == 1 else name
+    return f"; did you mean {length:.0f}? ({number:g} {said} is about {length:.0f} {field_unit})"
 
 
 def parse_minutes(value: Any) -> float:
