@@ -361,3 +361,11 @@ def test_an_unnamed_column_is_named_as_such(folder):
     leads.write_text("".join(line + ",\n" for line in leads.read_text().splitlines()), encoding="utf-8")
     notes = read_export(folder, tz=TZ).notes
     assert any("ignored: a column without a name (a separator at the end of the header?)" in n for n in notes)
+
+
+def test_a_mapping_files_unknown_time_zone_gives_its_line(folder, tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("# the export's zone\ntz: MSK\n", encoding="utf-8")
+    error = error_of(folder, mapping=mapping)
+    assert (error.file, error.row, error.column) == ("m.yaml", 2, "tz"), str(error)
+    assert "did you mean Europe/Moscow?" in str(error)

@@ -162,7 +162,10 @@ def load_mapping(path: Path) -> Mapping:
         _check_values(str(column), table, name, text)
     tz = data.get("tz")
     if tz is not None:
-        tz = check_tz(str(tz), name)
+        try:
+            tz = check_tz(str(tz), name)
+        except CrmError as exc:  # the line too, as for every other key of the file
+            raise CrmError(name, exc.message, column="tz", row=_line(text, "tz")) from None
     options = data.get("options") or {}
     if not isinstance(options, dict):
         raise CrmError(name, f"expected a mapping of settings, got {options!r}", column="options")
