@@ -719,6 +719,15 @@ def test_a_list_spaced_alike_is_no_decimal_comma(tmp_path):
     assert _with(tmp_path, old, compact).exit_code == 0
 
 
+@pytest.mark.parametrize(("old", "careless"), [
+    ('offsets: ["0m", "30m", "3h", "1d"]', "offsets: [0, 30,180, 1440]"),  # minutes: 30,180 is no 30.18
+    ("cpl: 300", "cpl: 300\n    weekday_profile: [1, 1, 1, 1, 1, 0,0]"),  # 0,0 would be no decimal
+])
+def test_whole_numbers_spaced_carelessly_are_no_decimal_comma(tmp_path, old, careless):
+    result = _with(tmp_path, old, careless)
+    assert result.exit_code == 0, result.output
+
+
 # --- 14. command-line numbers get the guesses a scenario's do -----------------------------------------
 
 

@@ -52,7 +52,9 @@ def _line_index(node: yaml.Node, path: tuple = (), out: dict | None = None,
     return out
 
 
-_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL_COMMA_SIDES = re.compile(r"[+-]?\d,(?!0+$)\d{1,2}")
+"""What a decimal comma joins: one digit before it, one or two after, not all 0 (0,6 1,25): not 60,240,
+240,1440 or 0,0."""
 
 
 def _glued_numbers(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, str]:
@@ -61,7 +63,9 @@ def _glued_numbers(node: yaml.Node, path: tuple = (), out: dict | None = None) -
     YAML ends an item at a comma, so ``0,6`` is the items 0 and 6.  A flow
     collection in which one comma is followed by a space and another joins
     two numbers with none is taken to hold decimal commas (``[1,2,3]``,
-    spaced alike, is not).
+    spaced alike, is not), where those numbers read as one with a decimal
+    comma: one digit before it, one or two after (``0,6``, ``1,25``; the
+    minutes of ``[0, 60,240, 1440]`` are only spaced carelessly).
 
     Returns:
         The collection's path -> (the first ``"0,6"`` written in it, its
@@ -83,7 +87,7 @@ def _glued_numbers(node: yaml.Node, path: tuple = (), out: dict | None = None) -
                      and a.end_mark.line == b.start_mark.line]
         glued = [(a, b) for a, b in same_line
                  if b.start_mark.column - a.end_mark.column == 1 and not a.style and not b.style
-                 and _INTEGER.fullmatch(a.value) and b.value.isdigit()]
+                 and _DECIMAL_COMMA_SIDES.fullmatch(f"{a.value},{b.value}")]
         if glued and any(b.start_mark.column - a.end_mark.column > 1 for a, b in same_line):
             items = node.value if isinstance(node, yaml.SequenceNode) else []
             out[path] = (f"{glued[0][0].value},{glued[0][1].value}", glued[0][1].start_mark.line + 1,
