@@ -48,9 +48,11 @@ from simsales.engines.fast.queues import (
 from simsales.engines.fast.tables import (
     DECIDE_AT,
     DONE,
+    HOP,
     INF,
     P_BAR,
     P_HORIZON,
+    WAKE,
 )
 from simsales.engines.fast.views import views
 
@@ -141,6 +143,9 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
             i += 1
             continue
         # Manager m's turn at t: finish the call that ends now, then take the next task.
+        if mi[m, EV_KIND] == HOP:  # an idle wait on shift ends: m acts after this minute's events so far
+            set_event(m, t, WAKE, mf, mi, events, counters)
+            continue
         if mi[m, EV_KIND] == DONE:
             done(m, t, True, leads, out, chain[0], routing, params, seed, mf, mi, md, queues, events,
                  counters)
