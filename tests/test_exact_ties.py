@@ -8,7 +8,8 @@ Found by a survey of random rule combinations with every chance 0 or 1
   processes planned their waits: off shift, the wait for the next shift
   is planned when the manager goes off (at the end of the last call, or
   at the shift's end when idle); an idle wait on shift resumes one step
-  after the other events of its minute (SimPy's ``any_of``).  The fast
+  after the other events of its minute (SimPy's ``any_of``); every manager
+  plans a first wait at the start, and a standby when brought in.  The fast
   engine's event loop planned the wait of an idle manager only when a task
   came, and in index order, so a manager who had nothing to do took the
   next shift's first task from the one who had just worked.
@@ -54,6 +55,16 @@ def test_managers_starting_together_take_the_shared_queue_in_the_order_they_went
     out, log, _ = both(doc, [701.0, 1065.0, 1479.0, 2394.0])
     assert [e[3] for e in log if e[1] == "attempt"] == [0, 1, 5, 6]
     np.testing.assert_array_equal(out.manager, [0, 1, 5, 6])
+
+
+def test_a_manager_idle_from_the_start_goes_off_first():
+    # Two managers on 00:00-10:30 every day.  Manager 1 has waited since 00:00 for the shift's end,
+    # manager 0 since a call at 07:12: at 10:30 manager 1 goes off first and takes the next day's
+    # first task (the fast engine planned manager 1's wait only when that task came, after 0's).
+    doc = shared_doc(shifts=[{"name": "early", "pattern": "7/0", "start": "00:00", "hours": 10.5}])
+    doc.update(horizon_days=2, calendar={"default": "00:00-24:00"})
+    _, log, _ = both(doc, [432.0, 1247.0])
+    assert [(e[0], e[2], e[3]) for e in log if e[1] == "attempt"] == [(432.0, 0, 0), (1440.0, 1, 1)]
 
 
 def test_an_idle_wait_on_shift_ends_after_a_call_that_ends_the_same_minute():

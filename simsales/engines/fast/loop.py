@@ -105,6 +105,8 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
     n_leads, n_steps = lf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
+    for m in range(mf.shape[0]):  # each plans their first wait at the start, in order, as in the reference
+        set_event(m, 0.0, WAKE, mf, mi, events, counters)
     i = j = k = q = np.int64(0)  # not the literal 0: numba would compile arrive and give for it too
     while counters[OVERFLOW] == 0:
         t_arrival = arrival(lf, i) if i < n_leads else INF
