@@ -32,6 +32,7 @@ from simsales.engines.contract import (
     NO_CONTACT,
     OFFER,
 )
+from simsales.engines.fast.days import idle_wait
 from simsales.engines.fast.dispatch import give, next_action, pop_due
 from simsales.engines.fast.queues import (
     ATTEMPTS_MADE,
@@ -64,6 +65,7 @@ from simsales.engines.fast.tables import (
     CREATED,
     DELAY_MIN,
     DONE,
+    HOP,
     IDLE,
     INF,
     NEXT_ATTEMPT,
@@ -157,6 +159,10 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
         lead = pop_due(m, t, hd, hk, hn, shared, ahead) if on_shift else -1
         if lead < 0:
             when = next_action(m, t, mf, hd, hn, md, shared, INF)
+            if shared:  # the event loop: the reference's idle wait (days.idle_wait)
+                when, waits_on_shift = idle_wait(m, t, when, mf, md)
+                if waits_on_shift and when < INF:
+                    return when, HOP
             return when, (WAKE if when < INF else IDLE)
         owner[lead] = m
         if step[lead] < n_steps:

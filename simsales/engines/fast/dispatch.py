@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simsales.engines.fast.days import idle_wait, on_shift_from
 from simsales.engines.fast.prefetch import prefetch
 from simsales.engines.fast.queues import (
     BUSY,
@@ -47,8 +48,9 @@ from simsales.engines.fast.queues import (
 )
 from simsales.engines.fast.routing import route
 from simsales.engines.fast.tables import (
+    HOP,
+    IDLE,
     INF,
-    NEXT_SHIFT_DAY,
     P_CLASS_BOOKED,
     P_CLASS_FIRST,
     P_CLASS_FOLLOWUP,
@@ -60,34 +62,8 @@ from simsales.engines.fast.tables import (
 )
 from simsales.scenario.units import MINUTES_PER_DAY
 
-__all__ = ["give", "hand_over", "next_action", "on_shift_from", "pop_due", "reassign",
+__all__ = ["give", "hand_over", "next_action", "pop_due", "reassign",
            "reroute", "schedule", "wake_if_idle"]
-
-
-@njit(cache=True, error_model="numpy", _nrt=False)
-def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
-    """The first moment >= ``x`` when manager ``m`` is on shift.
-
-    Args:
-        m: the manager.
-        x: minutes from the start.
-        md: the per-manager-day table (tables.SHIFT_START ...).
-
-    Returns:
-        Minutes from the start; inf if they have no shift left.
-    """
-    n_days = md.shape[1]
-    d = int(x / MINUTES_PER_DAY)
-    if 0 < d <= n_days and md[m, d - 1, SHIFT_END] > x:  # yesterday's shift runs past midnight, to x
-        return x
-    while d < n_days:
-        d = int(md[m, d, NEXT_SHIFT_DAY])  # skip the days off at once
-        if d >= n_days:
-            break
-        if md[m, d, SHIFT_END] > x:
-            return max(x, md[m, d, SHIFT_START])
-        d += 1
-    return INF
 
 
 @njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
@@ -170,6 +146,12 @@ def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, m
         return
     hd, _, hn = queues
     when = next_action(m, t, mf, hd, hn, md, heap, earliest)
+    if heap:  # the event loop: the reference's idle wait, re-planned now if on shift (idle_wait)
+        when, on_shift = idle_wait(m, t, when, mf, md)
+        if when < mf[m, EV_T] or (on_shift and mf[m, EV_T] > t):
+            kind = IDLE if when == INF else (HOP if on_shift else WAKE)
+            schedule(m, when, kind, heap, mf, mi, events, counters)
+        return
     if when < mf[m, EV_T]:
         schedule(m, when, WAKE, heap, mf, mi, events, counters)
 
@@ -235,7 +217,7 @@ def give(target: int, due: float, lead: int, t: float, params: np.ndarray, heap:
             d > 0 and md[m, d - 1, SHIFT_START] <= t < md[m, d - 1, SHIFT_END])
         if waiting and due <= t:
             if not woken and mf[m, EV_T] > t:
-                schedule(m, t, WAKE, heap, mf, mi, events, counters)
+                schedule(m, t, HOP if heap else WAKE, heap, mf, mi, events, counters)
                 woken = True
             continue
         if not waiting:

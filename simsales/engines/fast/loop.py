@@ -48,9 +48,11 @@ from simsales.engines.fast.queues import (
 from simsales.engines.fast.tables import (
     DECIDE_AT,
     DONE,
+    HOP,
     INF,
     P_BAR,
     P_HORIZON,
+    WAKE,
 )
 from simsales.engines.fast.views import views
 
@@ -103,6 +105,8 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
     n_leads, n_steps = lf.shape[0], chain[0].shape[1]
     stride = n_steps + 3  # per-lead draws: one per attempt, qualify, offer, routing
     counters[LAST_ROUTED] = counters[SEGMENT] = -1  # nobody routed to yet
+    for m in range(mf.shape[0]):  # each plans their first wait at the start, in order, as in the reference
+        set_event(m, 0.0, WAKE, mf, mi, events, counters)
     i = j = k = q = np.int64(0)  # not the literal 0: numba would compile arrive and give for it too
     while counters[OVERFLOW] == 0:
         t_arrival = arrival(lf, i) if i < n_leads else INF
@@ -141,6 +145,9 @@ def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: 
             i += 1
             continue
         # Manager m's turn at t: finish the call that ends now, then take the next task.
+        if mi[m, EV_KIND] == HOP:  # an idle wait on shift ends: m acts after this minute's events so far
+            set_event(m, t, WAKE, mf, mi, events, counters)
+            continue
         if mi[m, EV_KIND] == DONE:
             done(m, t, True, leads, out, chain[0], routing, params, seed, mf, mi, md, queues, events,
                  counters)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simsales.engines.fast.dispatch import reassign
+from simsales.engines.fast.dispatch import reassign, schedule
 from simsales.engines.fast.queues import OFFERS, OFFERS_RAMPED, RAMPED_FROM, STOP
 from simsales.engines.fast.routing import OFF_UNTIL
 from simsales.engines.fast.tables import (
@@ -28,6 +28,7 @@ from simsales.engines.fast.tables import (
     INF,
     SHIFT_END,
     SHIFT_START,
+    WAKE,
 )
 from simsales.engines.probation import let_go, shift_minutes
 
@@ -105,3 +106,5 @@ def dismiss(m: int, t: float, heap: bool, extra_draws: int, step: np.ndarray, ow
         mf[s, STOP] = pf[s, ACTIVE_STOP]
         pf[s, BEGIN] = t
         rf[ri[OFF_UNTIL] + s] = INF
+        if heap:  # brought in now, after the hand-over: they plan their wait, as the reference's process does
+            schedule(s, t, WAKE, heap, mf, mi, events, counters)

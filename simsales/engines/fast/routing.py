@@ -75,7 +75,11 @@ def routing_segments(roster: Roster, weighted: bool,
         at routing time.
     """
     start, end = (roster.shift_start, roster.shift_end) if windows is None else windows
-    start, end = np.ascontiguousarray(start, dtype=float), np.ascontiguousarray(end, dtype=float)
+    # Nobody is routed to past the last day's midnight, as in the reference rule (routing.candidates),
+    # though a shift of the last day runs on past it: a hand-over of a task due then keeps its owner.
+    last = start.shape[1] * float(MINUTES_PER_DAY)
+    start = np.ascontiguousarray(np.minimum(start, last), dtype=float)
+    end = np.ascontiguousarray(np.minimum(end, last), dtype=float)
     worked = end > start
     # Every shift's start and end, and every midnight, once each, in order (numpy's unique:
     # numba's would add about 1.5 s to the first run's compile).

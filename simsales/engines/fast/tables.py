@@ -33,8 +33,9 @@ INF = np.inf
 # RAMP_SHARE (routing.ramp_share if in ramp that day, else 1).
 (SHIFT_START, SHIFT_END, THROUGHPUT, CONVERSION, NEXT_SHIFT_DAY, BLOCK_END, CONV_QUALIFY, ROUTE_W,
  RAMP_SHARE) = range(9)
-# A manager's next event: nothing to do, look at the task lists, a call or dial ends.
-IDLE, WAKE, DONE = 0, 1, 2
+# A manager's next event: nothing to do, look at the task lists, a call or dial ends; or (the
+# event loop) the end of an idle wait on shift, which acts one step later (days.idle_wait).
+IDLE, WAKE, DONE, HOP = 0, 1, 2, 3
 # What a finished call or dial leads to.
 CLOSED, NEXT_ATTEMPT, PRESENT, OFFER_MADE, NO_OFFER, CLOSING_MADE = range(6)
 # Scalars in ``params`` (minutes where times; probabilities; codes; P_BAR: the probation bar).
