@@ -17,7 +17,6 @@ import yaml
 
 from simsales.engines.contract import ReplicationCache
 from simsales.engines.fast import engine as fast
-from simsales.engines.fast.queues import uniform
 from simsales.engines.fast.tables import CONTACT_F
 from simsales.scenario.loader import parse_scenario
 from simsales.world.arrivals import Leads
@@ -25,6 +24,7 @@ from simsales.world.contact import decay, decay_args
 from simsales.world.roster import build_roster
 from simsales.world.world import World
 
+from .inner import uniform
 from .test_des_exact import DOC
 
 TABLE_ROWS = [["0m", 1.0], ["20m", 0.6], ["2h", 0.3], ["10h", 0.1]]

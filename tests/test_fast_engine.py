@@ -33,6 +33,7 @@ from simsales.world.roster import build_roster
 from simsales.world.world import World
 
 from .conftest import Q3, ROOT, SMALL
+from .inner import next_action, route
 
 POLICIES = POLICY_NAMES
 
@@ -283,14 +284,13 @@ def test_least_loaded_routing_is_the_references_choice():
             hn[c:fast_queues.ROWS * m:fast_queues.ROWS, fast_queues.COUNT] = counts[c]
         counters = np.zeros(5, np.int64)
         counters[fast_queues.LAST_ROUTED], counters[fast_queues.SEGMENT] = sim.last_routed, -1
-        ours = fast_routing.route(t, 0, fast_routing.LEAST_LOADED, np.uint64(1), rf, ri, hn, counters)
+        ours = route(t, 0, fast_routing.LEAST_LOADED, np.uint64(1), rf, ri, hn, counters)
         assert ours == sim.route(t)
 
 
 def test_the_next_moment_on_shift_is_the_references():
     """next_action skips days off through the NEXT_SHIFT_DAY column; shift_at walks them."""
     from simsales.engines.des import _Simulation
-    from simsales.engines.fast import dispatch as fast_dispatch
     from simsales.engines.fast import queues as fast_queues
 
     scenario = small_variant("round_robin", "new_first", attrition=0.6)
@@ -311,7 +311,7 @@ def test_the_next_moment_on_shift_is_the_references():
                 expected = max(t, due, shift[0]) if shift else np.inf
                 if expected >= mf[k, fast_queues.STOP]:
                     expected = np.inf
-                assert fast_dispatch.next_action(k, t, mf, hd, hn, md, False, np.inf) == expected
+                assert next_action(k, t, mf, hd, hn, md, False, np.inf) == expected
 
 
 @pytest.mark.parametrize("policy", ["round_robin", "least_loaded", "shared_queue"])

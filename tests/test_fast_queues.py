@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from simsales.engines.fast import routing as fast_routing
-from simsales.engines.fast.handover import CHAIN_PER_TASK, batch_room, flush, join
-from simsales.engines.fast.queues import COUNT, FIRST, LEAD_BITS, ROWS, SEGMENT, owned_before, task_push
+from simsales.engines.fast.handover import CHAIN_PER_TASK
+from simsales.engines.fast.queues import COUNT, FIRST, LEAD_BITS, ROWS, SEGMENT
 from simsales.engines.fast.tables import INF
 from simsales.scenario.policies import POLICY_CODES
 
+from .inner import batch_room, flush, join, owned_before, route, task_push
 from .test_fast_engine import small_variant, worlds
 
 
@@ -174,5 +175,5 @@ def test_routing_far_ahead_finds_the_segment_of_that_moment():
         now = float(rng.uniform(0, scenario.horizon_minutes - 1))
         t = now + float(rng.choice([0.0, rng.uniform(0, 60), rng.uniform(0, 5 * 1440)]))
         counters[SEGMENT] = np.searchsorted(bounds, now, side="right") - 1
-        fast_routing.route(t, 0, POLICY_CODES["weighted"], np.uint64(1), rf, ri, hn, counters)
+        route(t, 0, POLICY_CODES["weighted"], np.uint64(1), rf, ri, hn, counters)
         assert counters[SEGMENT] == np.searchsorted(bounds, t, side="right") - 1

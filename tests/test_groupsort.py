@@ -4,7 +4,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simsales.engines.fast.groupsort import BLOCK, _passes, _rank_pass, sort_group
+from simsales.engines.fast.groupsort import BLOCK
+
+from .inner import passes as _passes
+from .inner import rank_pass as _rank_pass
+from .inner import sort_group
 
 # A group as the hand-over builds it: runs in due order, one per owner, due times on a coarse grid
 # (ties within a run and across runs), and the keys growing in the order given.

@@ -7,9 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simsales.engines.fast.guide import guide_table, guided_search, guides
+from simsales.engines.fast.guide import guides
 from simsales.engines.fast.routing import N_BOUNDS, OFF_CUM_PTR, OFF_GUIDE, pack_routing, routing_segments
 
+from .inner import guide_table, guided_search
 from .test_fast_engine import small_variant, worlds
 
 weights = st.lists(st.one_of(st.just(0.0), st.floats(1e-9, 1e9), st.sampled_from([1.0, 3.0, 0.1])),

@@ -33,6 +33,7 @@ from simsales.world.roster import build_roster
 from simsales.world.world import World
 
 from .conftest import SMALL
+from .inner import route, uniform
 from .test_des_exact import DOC
 
 DAY = MINUTES_PER_DAY
@@ -324,8 +325,8 @@ def test_routing_skips_the_managers_who_are_gone_as_the_reference_does(policy):
         counters = np.zeros(5, np.int64)
         counters[fast_queues.LAST_ROUTED], counters[fast_queues.SEGMENT] = sim.last_routed, -1
         counter = int(rng.integers(0, 1000))
-        sim.uniform = lambda c=counter: fast_queues.uniform(seed, c)
-        ours = fast_routing.route(t, counter, POLICY_CODES[policy], seed, rf, ri, hn, counters)
+        sim.uniform = lambda c=counter: uniform(seed, c)
+        ours = route(t, counter, POLICY_CODES[policy], seed, rf, ri, hn, counters)
         assert ours == sim.route(t), t
         everyone = routing.candidates(roster.shift_start, roster.shift_end, t)
         changed += not np.array_equal(everyone, sim.candidates(t))  # someone gone or not brought in

@@ -31,6 +31,7 @@ from simsales.world.roster import build_roster
 from simsales.world.world import World
 
 from .conftest import SMALL
+from .inner import route, route_new, uniform
 
 NAMES = [p.name for p in ROUTING_POLICIES]
 
@@ -137,8 +138,8 @@ def test_the_compiled_route_is_the_reference_rule(policy):
             hn[2:rows * m:rows, fast_queues.COUNT] = floor.queued - first - second
             last = int(rng.integers(-1, m))
             counters[fast_queues.LAST_ROUTED] = last
-            floor.u = fast_queues.uniform(seed, counter)
-            ours = fast_routing.route(t, counter, code, seed, rf, ri, hn, counters)
+            floor.u = uniform(seed, counter)
+            ours = route(t, counter, code, seed, rf, ri, hn, counters)
             assert ours == reference.choose(policy, t, floor, last), (policy, t, last)
             compared += ours >= 0
     assert compared > 500
@@ -214,10 +215,10 @@ def test_new_leads_under_a_cap_follow_the_reference_rule_as_managers_fill_up(pol
     full = set()  # segments the cache found with everyone at the cap (then skipped, unscanned)
     for counter, t in enumerate(times):
         last = int(counters[fast_queues.LAST_ROUTED])
-        ours, _ = fast_limits.route_new(t, counter, seed, (rf, ri, new_count, pick_w, pick_i), hn, md, mf,
+        ours, _ = route_new(t, counter, seed, (rf, ri, new_count, pick_w, pick_i), hn, md, mf,
                                         params, counters, np.inf)  # no expiry: the walk as far as it goes
         full.add(int(pick_i[fast_limits.FULL]))
-        expected = new_lead_rule(policy, t, fast_queues.uniform(seed, counter), rf, ri, md, theirs, credit,
+        expected = new_lead_rule(policy, t, uniform(seed, counter), rf, ri, md, theirs, credit,
                                  cap, last)
         assert ours == expected, (policy, counter, t)
     np.testing.assert_array_equal(new_count, theirs)

@@ -186,9 +186,10 @@ def test_split_work_counts_the_part_after_the_origin_alike_in_both_engines():
     ending at 112: 10 minutes of the call fall in the counted shift (5 of talk), 12 minutes in all (7
     of CRM), 3 past the shift's end.  With the origin at 0 the whole call counts.  The compiled split
     gives the same numbers."""
-    from simsales.engines.fast import chain
     from simsales.engines.fast.queues import CRM_MIN, OVERTIME_MIN, TALK_MIN
     from simsales.engines.workday import split_work
+
+    from .inner import split_work as compiled_split_work
 
     assert split_work(90.0, 20.0, 5.0, 112.0, 1000.0, 0.5, 100.0) == pytest.approx((25.0, 5.0, 7.0, 3.0))
     assert split_work(90.0, 20.0, 5.0, 112.0, 1000.0, 0.5, 0.0) == pytest.approx((25.0, 10.0, 12.0, 3.0))
@@ -198,7 +199,7 @@ def test_split_work_counts_the_part_after_the_origin_alike_in_both_engines():
         now, call, crm, end, origin = rng.uniform(0, 100), rng.uniform(0, 30), rng.uniform(0, 5), \
             rng.uniform(0, 150), rng.uniform(0, 120)
         mf = np.zeros((1, 16))
-        chain.split_work(0, now, call, crm, end, 130.0, 0.6, True, mf, origin)
+        compiled_split_work(0, now, call, crm, end, 130.0, 0.6, True, mf, origin)
         _, spoken, crm_within, overtime = split_work(now, call, crm, end, 130.0, 0.6, origin)
         assert (mf[0, TALK_MIN], mf[0, CRM_MIN], mf[0, OVERTIME_MIN]) == (spoken, crm_within, overtime)
 

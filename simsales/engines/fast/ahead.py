@@ -58,7 +58,7 @@ def _no_implementation() -> None:
     return None
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", no_cfunc_wrapper=True)
 def hand_over_part(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
                    seed: np.uint64, state: tuple, out: tuple) -> int:
     """Compile ``run_split``'s hand-over (``hand_over_batch`` and its callees); never built.
@@ -95,7 +95,7 @@ def hand_over_part(leads: tuple, roster: tuple, chain: tuple, routing: tuple, pa
     return 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", no_cfunc_wrapper=True)
 def rest_part(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
               seed: np.uint64, state: tuple, out: tuple) -> int:
     """Compile the rest of ``run_split``'s callees (arrivals, leaves, probation); never built.

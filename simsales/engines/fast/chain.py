@@ -34,6 +34,7 @@ from simsales.engines.contract import (
 )
 from simsales.engines.fast.days import idle_wait
 from simsales.engines.fast.dispatch import give, next_action, pop_due
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.queues import (
     ATTEMPTS_MADE,
     BUSY,
@@ -108,7 +109,7 @@ CLOSING_DRAWS = 1 << 40
 draw (the leads' own, then the re-routed tasks'), so the other draws do not move."""
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.ndarray,
          seed: np.uint64, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
          queues: tuple, shared: bool) -> tuple[float, int]:
@@ -229,7 +230,7 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
     return t + (call + crm), DONE
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def split_work(m: int, now: float, call: float, crm: float, shift_end: float, horizon: float,
                talk_share: float, talk: bool, mf: np.ndarray, origin: float) -> None:
     """Book one call or dial in manager ``m``'s time split: :func:`simsales.engines.workday.split_work`.
@@ -258,7 +259,7 @@ def split_work(m: int, now: float, call: float, crm: float, shift_end: float, ho
     mf[m, OVERTIME_MIN] += max(0.0, min(now + duration, horizon) - max(start, shift_end))
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarray,
          routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray, mi: np.ndarray,
          md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray) -> None:
@@ -329,7 +330,7 @@ def done(m: int, t: float, heap: bool, leads: tuple, out: tuple, steps: np.ndarr
     mi[m, BUSY] = 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", no_cfunc_wrapper=True)
 def expire_at_horizon(created: np.ndarray, end: np.ndarray, lead_ttl: float, horizon: float,
                       since: np.ndarray, within: float) -> None:
     """At the horizon: attempts planned past ``lead_ttl``, presentations queued past their limit.

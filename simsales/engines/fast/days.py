@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.queues import STOP
 from simsales.engines.fast.tables import INF, NEXT_SHIFT_DAY, SHIFT_END, SHIFT_START
 from simsales.scenario.units import MINUTES_PER_DAY
@@ -26,7 +26,7 @@ __all__ = ["day_of", "idle_wait", "on_shift_from"]
 _DAY = float(MINUTES_PER_DAY)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inner(error_model="numpy", inline="always")
 def day_of(minutes: float) -> int:
     """``int(minutes // MINUTES_PER_DAY)``: the whole days before ``minutes``, exactly.
 
@@ -46,7 +46,7 @@ def day_of(minutes: float) -> int:
     return int(q)
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
     """The first moment >= ``x`` when manager ``m`` is on shift.
 
@@ -72,7 +72,7 @@ def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
     return INF
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def idle_wait(m: int, t: float, when: float, mf: np.ndarray, md: np.ndarray) -> tuple[float, bool]:
     """When an idle manager next looks at the queues, as the reference's idle wait does.
 

@@ -23,9 +23,9 @@ shared queue's three.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from simsales.engines.fast.days import idle_wait, on_shift_from
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.prefetch import prefetch
 from simsales.engines.fast.queues import (
     BUSY,
@@ -66,7 +66,7 @@ __all__ = ["give", "hand_over", "next_action", "pop_due", "reassign",
            "reroute", "schedule", "wake_if_idle"]
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray,
                 md: np.ndarray, shared: bool, earliest: float) -> float:
     """The first moment >= ``t`` when manager ``m`` is on shift with a due task.
@@ -103,7 +103,7 @@ def next_action(m: int, t: float, mf: np.ndarray, hd: np.ndarray, hn: np.ndarray
     return x if x < stop else INF
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def schedule(m: int, when: float, kind: int, heap: bool, mf: np.ndarray, mi: np.ndarray,
              events: tuple, counters: np.ndarray) -> None:
     """Set manager ``m``'s next event; keep the event heap in order if the loop has one.
@@ -125,7 +125,7 @@ def schedule(m: int, when: float, kind: int, heap: bool, mf: np.ndarray, mi: np.
         mi[m, EV_KIND] = kind
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
                  queues: tuple, events: tuple, counters: np.ndarray, earliest: float) -> None:
     """Let an idle manager re-plan their wait now that a task is queued (or, ``earliest``, about to be).
@@ -156,7 +156,7 @@ def wake_if_idle(m: int, t: float, heap: bool, mf: np.ndarray, mi: np.ndarray, m
         schedule(m, when, WAKE, heap, mf, mi, events, counters)
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def task_row(target: int, k: int, params: np.ndarray) -> int:
     """The task list a lead's next task goes to with ``target``: its row in the task tables.
 
@@ -174,7 +174,7 @@ def task_row(target: int, k: int, params: np.ndarray) -> int:
     return ROWS * target + int(c)
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def give(target: int, due: float, lead: int, t: float, params: np.ndarray, heap: bool, step: np.ndarray,
          owner: np.ndarray, mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple,
          events: tuple, counters: np.ndarray) -> None:
@@ -230,7 +230,7 @@ def give(target: int, due: float, lead: int, t: float, params: np.ndarray, heap:
         wake_if_idle(m, t, heap, mf, mi, md, queues, events, counters, INF)
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, shared: bool,
             ahead: tuple) -> int:
     """Pop the task to do now: class 0 first, then 1, then 2; within each, the earliest due.
@@ -276,7 +276,7 @@ def pop_due(m: int, t: float, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray, sh
     return -1
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarray,
              owner: np.ndarray, routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray,
              mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,
@@ -310,7 +310,7 @@ def reassign(leaver: int, t: float, heap: bool, extra_draws: int, step: np.ndarr
                  owner, mf, mi, md, queues, events, counters)
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def reroute(t: float, extra_draws: int, routing: tuple, params: np.ndarray, seed: np.uint64,
             hn: np.ndarray, counters: np.ndarray) -> int:
     """The manager (or M: the shared queue) a task routed anew at ``t`` goes to; -1 if none.
@@ -326,7 +326,7 @@ def reroute(t: float, extra_draws: int, routing: tuple, params: np.ndarray, seed
     return target
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def hand_over(m: int, t: float, until: float, heap: bool, extra_draws: int, step: np.ndarray,
               owner: np.ndarray, handovers: np.ndarray, routing: tuple, params: np.ndarray,
               seed: np.uint64, mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple,

@@ -14,15 +14,15 @@ start when routing chose that shift (``P_WAIT_WINDOW``); a kept one does not.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.limits import route_new
 from simsales.engines.fast.tables import CREATED, ENTRY_DUE, ENTRY_OWNER, EXPIRY, P_WAIT_WINDOW
 
 __all__ = ["arrival", "arrive"]
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def arrival(lf: np.ndarray, lead: int) -> float:
     """When ``lead`` arrives: its creation, or minute 0 for a lead from an open pipeline.
 
@@ -36,7 +36,7 @@ def arrival(lf: np.ndarray, lead: int) -> float:
     return lf[lead, CREATED] if np.isnan(lf[lead, ENTRY_DUE]) else 0.0
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def arrive(lead: int, t: float, first_offset: float, counter: int, seed: np.uint64, routing: tuple,
            hn: np.ndarray, md: np.ndarray, mf: np.ndarray, lf: np.ndarray, params: np.ndarray,
            counters: np.ndarray) -> tuple[int, float]:

@@ -15,8 +15,8 @@ vectorises) and then merged.  Both give the same order.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.views import unchecked
 
 __all__ = ["BLOCK", "sort_group"]
@@ -25,7 +25,7 @@ BLOCK = 32
 """The tasks of a block sorted by rank (:func:`sort_group`)."""
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def _merge_pass(sd: np.ndarray, sk: np.ndarray, dd: np.ndarray, dk: np.ndarray, bounds: np.ndarray,
                 n_runs: int, g: int) -> int:
     """Merge the sorted runs of ``(sd, sk)`` two by two into ``(dd, dk)``; a tie takes the left run.
@@ -88,7 +88,7 @@ def _merge_pass(sd: np.ndarray, sk: np.ndarray, dd: np.ndarray, dk: np.ndarray, 
     return n_out
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def _rank_pass(sd: np.ndarray, sk: np.ndarray, dd: np.ndarray, dk: np.ndarray, a: int, b: int) -> None:
     """``(sd, sk)[a:b]`` into ``(dd, dk)[a:b]`` in due order, stably: each task where its rank puts it.
 
@@ -108,7 +108,7 @@ def _rank_pass(sd: np.ndarray, sk: np.ndarray, dd: np.ndarray, dk: np.ndarray, a
         dd[r], dk[r] = di, sk[i]
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def _passes(n_runs: int) -> int:
     """The merge passes that make one run of ``n_runs``: ceil(log2(n_runs))."""
     passes = 0
@@ -117,7 +117,7 @@ def _passes(n_runs: int) -> int:
     return passes
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def sort_group(gd: np.ndarray, gk: np.ndarray, gd2: np.ndarray, gk2: np.ndarray, bounds: np.ndarray,
                a: int, b: int) -> bool:
     """Sort the tasks ``(gd, gk)[a:b]`` stably by due time, into ``(gd2, gk2)[a:b]`` or in place.

@@ -20,10 +20,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from simsales.engines.fast.inner import inner
+
 __all__ = ["guide_table", "guided_search", "guides"]
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def guide_table(cum: np.ndarray, lo: int, n: int, guide: np.ndarray, g_lo: int) -> None:
     """Write the guide of the running sums ``cum[lo:lo + n]`` to ``guide[g_lo:g_lo + n]``.
 
@@ -44,7 +46,7 @@ def guide_table(cum: np.ndarray, lo: int, n: int, guide: np.ndarray, g_lo: int) 
         guide[g_lo + k] = i
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def guided_search(cum: np.ndarray, lo: int, n: int, guide: np.ndarray, g_lo: int, u: float,
                   x: float) -> int:
     """``bisect_right(cum, x, lo, lo + n) - lo`` for ``x = u * cum[lo + n - 1]``, from the guide.
@@ -67,7 +69,7 @@ def guided_search(cum: np.ndarray, lo: int, n: int, guide: np.ndarray, g_lo: int
     return i
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", no_cfunc_wrapper=True)
 def guides(cum_ptr: np.ndarray, cum_weight: np.ndarray) -> np.ndarray:
     """The guide of every segment's running weights (``routing.routing_segments``'s), end to end.
 

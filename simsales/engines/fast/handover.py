@@ -21,10 +21,10 @@ hand-over queued once a minute").
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from simsales.engines.fast.dispatch import reroute, wake_if_idle
 from simsales.engines.fast.groupsort import sort_group
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.period import advance
 from simsales.engines.fast.prefetch import prefetch
 from simsales.engines.fast.queues import LEAD_BITS, LEAD_MASK, ROWS, SEQ, STOP, owned_before, task_merge
@@ -40,7 +40,7 @@ over the batch: a step along a chain waits for the one before (docs/engines.md, 
 groups gathered and sorted")."""
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def flush(n_rows: int, rows: np.ndarray, nb: int, room: tuple, pending: np.ndarray, t: float, mf: np.ndarray,
           mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray) -> None:
     """Queue the batch's tasks for the lists ``rows[:n_rows]``, one merge per list (``queues.task_merge``).
@@ -113,7 +113,7 @@ def flush(n_rows: int, rows: np.ndarray, nb: int, room: tuple, pending: np.ndarr
             wake_if_idle(m, t, False, mf, mi, md, queues, events, counters, INF)
 
 
-@njit(cache=True, error_model="numpy", _nrt=False, forceinline=True)
+@inner(error_model="numpy", _nrt=False, forceinline=True)
 def join(h: int, due: float, key: int, nb: int, n_rows: int, room: tuple) -> int:
     """Put a task for list ``h`` in the batch at ``nb``.
 
@@ -145,7 +145,7 @@ def join(h: int, due: float, key: int, nb: int, n_rows: int, room: tuple) -> int
     return n_rows
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def give_out(m: int, t: float, due: np.ndarray, key: np.ndarray, work: np.ndarray, nb: int, n_rows: int,
              room: tuple, batch: int, seen: np.ndarray, pending: np.ndarray, extra_draws: int,
              head: np.ndarray, tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray, leads: tuple,
@@ -190,7 +190,7 @@ def give_out(m: int, t: float, due: np.ndarray, key: np.ndarray, work: np.ndarra
     return nb, n_rows
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def batch_room(n_lists: int, cap: int = 256) -> tuple:
     """The hand-over batch's arrays, for ``n_lists`` task lists and ``cap`` tasks a minute.
 
@@ -215,7 +215,7 @@ def batch_room(n_lists: int, cap: int = 256) -> tuple:
             np.empty(cap, np.int64), np.empty(cap + 1, np.int64))
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def _grown(a: np.ndarray, cap: int) -> np.ndarray:
     """``a`` with room for ``cap`` items, its items kept (a loop: np.concatenate compiles slowly)."""
     out = np.empty(cap, a.dtype)
@@ -224,7 +224,7 @@ def _grown(a: np.ndarray, cap: int) -> np.ndarray:
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def hand_over_batch(t: float, q: int, ho_m: np.ndarray, ho_until: np.ndarray, batch: int,
                     seen: np.ndarray, pending: np.ndarray, room: tuple, extra_draws: int,
                     head: np.ndarray, tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray, leads: tuple,

@@ -11,10 +11,10 @@ manager alone" loop keeps its shape (docs/engines.md).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from simsales.engines.fast.days import day_of
 from simsales.engines.fast.guide import guide_table, guided_search
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.queues import CREDIT, LAST_ROUTED, SEGMENT, task_load, uniform
 from simsales.engines.fast.routing import (
     LEAST_LOADED,
@@ -43,7 +43,7 @@ FULL = 2
 the counts only grow within its day and nobody leaves an unflagged segment's candidates."""
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def eligible(r: int, day: int, lo: int, hi: int, cap: int, ri: np.ndarray, new_count: np.ndarray,
              md: np.ndarray, pick_w: np.ndarray, pick_i: np.ndarray) -> None:
     """Segment ``r``'s candidates below the daily cap, and their running weights, for :func:`route_new`.
@@ -76,7 +76,7 @@ def eligible(r: int, day: int, lo: int, hi: int, cap: int, ri: np.ndarray, new_c
         pick_i[FULL] = r
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def route_new(t: float, counter: int, seed: np.uint64, routing: tuple, hn: np.ndarray, md: np.ndarray,
               mf: np.ndarray, params: np.ndarray, counters: np.ndarray, deadline: float) -> tuple[int, float]:
     """Who gets a new lead at ``t``: :func:`route`, or under limits the reference's ``choose_new``.

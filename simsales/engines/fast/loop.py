@@ -57,7 +57,7 @@ from simsales.engines.fast.tables import (
 from simsales.engines.fast.views import views
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", no_cfunc_wrapper=True)
 def run_loop(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
              seed: np.uint64, state: tuple, out: tuple) -> int:
     """Simulate one replication of one plan in place (engine.simulate builds the arguments).

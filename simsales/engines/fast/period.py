@@ -11,18 +11,18 @@ every event (docs/engines.md, "Reference counts and the hand-over's cost").
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from simsales.engines.fast.chain import done, take
 from simsales.engines.fast.dispatch import give
 from simsales.engines.fast.entry import arrival
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.queues import EV_KIND, EV_T, STOP
 from simsales.engines.fast.tables import DONE, INF
 
 __all__ = ["advance"]
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def advance(m: int, bound: float, head: np.ndarray, tail: np.ndarray, nxt: np.ndarray, due_at: np.ndarray,
             leads: tuple, out: tuple, chain: tuple, routing: tuple, params: np.ndarray, seed: np.uint64,
             mf: np.ndarray, mi: np.ndarray, md: np.ndarray, queues: tuple, events: tuple,

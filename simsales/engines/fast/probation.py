@@ -15,9 +15,9 @@ what a leave does, plus bringing in the standby.  The arithmetic is
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from simsales.engines.fast.dispatch import reassign, schedule
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.queues import OFFERS, OFFERS_RAMPED, RAMPED_FROM, STOP
 from simsales.engines.fast.routing import OFF_UNTIL
 from simsales.engines.fast.tables import (
@@ -35,7 +35,7 @@ from simsales.engines.probation import let_go, shift_minutes
 __all__ = ["dismiss", "fails"]
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def fails(m: int, t: float, bar: float, mf: np.ndarray, mi: np.ndarray, md: np.ndarray,
           pf: np.ndarray) -> bool:
     """Whether manager ``m``, on the team at ``t``, is let go at the end of their probation.
@@ -64,7 +64,7 @@ def fails(m: int, t: float, bar: float, mf: np.ndarray, mi: np.ndarray, md: np.n
                   pf[m, FIRE_DRAW], pf[m, FIRE_CHANCE])
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def dismiss(m: int, t: float, heap: bool, extra_draws: int, step: np.ndarray, owner: np.ndarray,
             routing: tuple, params: np.ndarray, seed: np.uint64, mf: np.ndarray, mi: np.ndarray,
             md: np.ndarray, queues: tuple, events: tuple, counters: np.ndarray, pf: np.ndarray,

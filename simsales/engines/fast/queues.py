@@ -40,8 +40,8 @@ smallest anyway (docs/engines.md, "Compile time").  The rarely run parts
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.views import unchecked
 
 LEAD_BITS = 23  # a task's key is seq << LEAD_BITS | lead
@@ -78,7 +78,7 @@ world of the scaling benchmark ran twice).
 """
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray,
               counters: np.ndarray) -> None:
     """Queue ``(due, key)`` in row ``h``, in order; ``key`` is larger than any queued one.
@@ -109,7 +109,7 @@ def task_push(h: int, due: float, key: int, hd: np.ndarray, hk: np.ndarray, hn: 
     hn[h, COUNT] = n + 1
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def task_merge(h: int, due: np.ndarray, key: np.ndarray, hd: np.ndarray, hk: np.ndarray, hn: np.ndarray,
                counters: np.ndarray) -> None:
     """Queue many tasks in row ``h`` at once, as :func:`task_push` one by one would.
@@ -152,7 +152,7 @@ def task_merge(h: int, due: np.ndarray, key: np.ndarray, hd: np.ndarray, hk: np.
     hn[h, COUNT] = n + k
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
                  hn: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Take out every task queued with ``owner`` that is due before ``until``, oldest first.
@@ -200,7 +200,7 @@ def owned_before(owner: int, until: float, hd: np.ndarray, hk: np.ndarray,
     return due, key, work
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def _before(h: int, until: float, hd: np.ndarray, hn: np.ndarray) -> int:
     """Where row ``h``'s first task due at or after ``until`` is (its tasks are sorted by due time)."""
     i, end = hn[h, FIRST], hn[h, FIRST] + hn[h, COUNT]
@@ -209,7 +209,7 @@ def _before(h: int, until: float, hd: np.ndarray, hn: np.ndarray) -> int:
     return i
 
 
-@njit(cache=True, error_model="numpy", forceinline=True, _nrt=False)
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def _keep_from(h: int, i: int, hn: np.ndarray) -> None:
     """Drop row ``h``'s tasks before column ``i``: the rest stay."""
     rest = hn[h, FIRST] + hn[h, COUNT] - i
@@ -217,7 +217,7 @@ def _keep_from(h: int, i: int, hn: np.ndarray) -> None:
     hn[h, FIRST] = i if rest > 0 else 0
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def task_first(h: int, hn: np.ndarray) -> int:
     """Where row ``h``'s first task is (read it before :func:`task_pop`).
 
@@ -231,7 +231,7 @@ def task_first(h: int, hn: np.ndarray) -> int:
     return hn[h, FIRST]
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def task_load(m: int, hn: np.ndarray) -> int:
     """How many tasks are queued with manager ``m`` (their three rows).
 
@@ -245,7 +245,7 @@ def task_load(m: int, hn: np.ndarray) -> int:
     return hn[ROWS * m, COUNT] + hn[ROWS * m + 1, COUNT] + hn[ROWS * m + 2, COUNT]
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def task_pop(h: int, hn: np.ndarray) -> None:
     """Remove the first task of row ``h``.
 
@@ -257,7 +257,7 @@ def task_pop(h: int, hn: np.ndarray) -> None:
     hn[h, FIRST] = hn[h, FIRST] + 1 if hn[h, COUNT] > 0 else 0
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def set_event(m: int, t: float, kind: int, mf: np.ndarray, mi: np.ndarray, events: tuple,
               counters: np.ndarray) -> None:
     """Give manager ``m`` the next event ``kind`` at ``t`` and restore the event heap.
@@ -308,7 +308,7 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
-@njit(cache=True, error_model="numpy")
+@inner(error_model="numpy")
 def uniform(seed: np.uint64, counter: int) -> float:
     """A uniform in [0, 1): the SplitMix64 output for ``seed + counter * golden``.
 

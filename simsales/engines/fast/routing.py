@@ -29,6 +29,7 @@ from numba import njit
 
 from simsales.engines.fast.days import day_of
 from simsales.engines.fast.guide import guided_search, guides
+from simsales.engines.fast.inner import inner
 from simsales.engines.fast.queues import LAST_ROUTED, ROWS, SEGMENT, task_load, uniform
 from simsales.scenario.policies import POLICY_CODES
 from simsales.scenario.units import MINUTES_PER_DAY
@@ -89,7 +90,7 @@ def routing_segments(roster: Roster, weighted: bool,
                      np.ascontiguousarray(roster.skill, dtype=float), weighted)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", no_cfunc_wrapper=True)
 def _segments(bounds: np.ndarray, start: np.ndarray, end: np.ndarray, throughput: np.ndarray,
               skill: np.ndarray, weighted: bool) -> tuple[np.ndarray, ...]:
     """routing_segments past the bounds, on the roster's arrays (compiled: numpy took 0.5 ms a plan here)."""
@@ -194,7 +195,7 @@ def pack_routing(segments: tuple[np.ndarray, ...],
     return np.concatenate([bounds, cum_weight, until, weight]).astype(float), ri
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def bisect_right(a: np.ndarray, x: float, lo: int, hi: int) -> int:
     """The first index in ``a[lo:hi]`` whose value is > x, as ``bisect.bisect_right``.
 
@@ -216,7 +217,7 @@ def bisect_right(a: np.ndarray, x: float, lo: int, hi: int) -> int:
     return lo
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, ri: np.ndarray,
           hn: np.ndarray, counters: np.ndarray) -> int:
     """Who gets a lead or a task at ``t``: :func:`simsales.engines.routing.choose`, compiled.
@@ -282,7 +283,7 @@ def route(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, 
     return chosen
 
 
-@njit(cache=True, error_model="numpy", _nrt=False)
+@inner(error_model="numpy", _nrt=False)
 def route_present(t: float, counter: int, policy: int, seed: np.uint64, rf: np.ndarray, ri: np.ndarray,
                   hn: np.ndarray, r: int, last: int) -> int:
     """:func:`route`'s choice among the candidates still present at ``t`` (not inlined: rare).

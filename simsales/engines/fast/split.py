@@ -42,7 +42,7 @@ from simsales.engines.fast.tables import DECIDE_AT, DONE, INF, P_BAR, P_HORIZON
 from simsales.engines.fast.views import views
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", no_cfunc_wrapper=True)
 def run_split(leads: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
               seed: np.uint64, state: tuple, out: tuple) -> int:
     """Simulate one replication of one plan in place, one manager at a time.

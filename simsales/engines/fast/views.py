@@ -18,8 +18,10 @@ not show).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic
+
+from simsales.engines.fast.inner import inner
 
 __all__ = ["borrowed", "unchecked", "views"]
 
@@ -77,7 +79,7 @@ def unchecked(typingctx: object, array: types.Type) -> tuple | None:
     return types.CPointer(array.dtype)(array), codegen
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inner(error_model="numpy", inline="always")
 def views(leads: tuple, out: tuple, roster: tuple, chain: tuple, routing: tuple, params: np.ndarray,
           state: tuple) -> tuple:
     """The loops' arguments (see loop.run_loop) as views without reference counting.
