@@ -90,6 +90,21 @@ def test_missing_file_and_unknown_plan_exit_2(tmp_path):
     assert result.exit_code == 2 and "no plan named 'nope'" in result.output
 
 
+@pytest.mark.parametrize("command", [
+    ("run", "--plan"), ("compare", "--baseline"), ("report", "--baseline"), ("optimize", "--terms"),
+])
+def test_a_misspelt_plan_gets_the_plan_it_may_mean(tmp_path, command):
+    name, option = command
+    out = ["--out", tmp_path / "r"] if name == "report" else []
+    result = invoke(name, SMALL, option, "hodl", "-n", "1", *out)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "no plan named 'hodl'; did you mean hold?; the file has hold, grow" in said, said
+    assert "Traceback" not in result.output
+    far = " ".join(invoke(name, SMALL, option, "zzz", "-n", "1", *out).output.split())
+    assert "no plan named 'zzz'; the file has hold, grow" in far, far  # no guess when none is near
+
+
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     target = tmp_path / "summary.json"
     target.write_text("old")

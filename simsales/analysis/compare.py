@@ -22,6 +22,7 @@ from simsales.montecarlo import RunResult
 from simsales.montecarlo.metrics import KEY_METRICS, TEAM_KEY_METRICS
 from simsales.montecarlo.results import month_revenue
 from simsales.scenario import Scenario
+from simsales.scenario.messages import no_plan_named
 from simsales.world.calendar import month_starts
 
 # Which way is better, per metric: +1 more is better, -1 less is better.
@@ -97,7 +98,7 @@ def pick_baseline(result: RunResult, baseline: str | None) -> str:
     if baseline is None:
         return next(iter(result.plans))
     if baseline not in result.plans:
-        raise UnknownPlan(f"no plan named {baseline!r} in the run; it has {', '.join(result.plans)}")
+        raise UnknownPlan(no_plan_named(baseline, list(result.plans), has="the run has"))
     return baseline
 
 

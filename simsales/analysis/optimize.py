@@ -66,6 +66,7 @@ from simsales.analysis.optimize_worlds import Worlds
 from simsales.engines import DEFAULT_ENGINE
 from simsales.montecarlo import Executor
 from simsales.scenario import HiringPlan, Scenario
+from simsales.scenario.messages import no_plan_named
 from simsales.world.hiring import plan_requests
 
 __all__ = ["CONFIRM", "FIRST_ROUND", "INDIFFERENCE", "OBJECTIVES", "REGION", "OptimizeError", "Outcome",
@@ -233,8 +234,7 @@ def _check(scenario: Scenario, settings: Settings) -> None:
                                 "no revenue_plan (the net revenue target): add one, or choose another "
                                 "objective", option)
     if settings.terms_plan is not None and settings.terms_plan not in [p.name for p in scenario.plans]:
-        raise OptimizeError(f"no plan named {settings.terms_plan!r}; the file has "
-                            f"{', '.join(p.name for p in scenario.plans)}", "--terms")
+        raise OptimizeError(no_plan_named(settings.terms_plan, [p.name for p in scenario.plans]), "--terms")
     if settings.top < 1 or settings.first_round < 1 or settings.region < 1:
         raise OptimizeError("top, first_round and region must be at least 1", "--top")
 

@@ -35,6 +35,7 @@ from simsales.report.units import counted, fmt, percent
 from simsales.scenario import PipelineSource, Scenario
 from simsales.scenario.limits import MAX_REPLICATIONS
 from simsales.scenario.loader import InputError, load_scenario
+from simsales.scenario.messages import no_plan_named
 from simsales.world.warmup import MAX_WARMUP_DAYS, warmup_short_of
 
 __all__ = ["EngineName", "EngineOpt", "ExecutorOpt", "FileArg", "FormatOpt", "PlanOpt", "RepsOpt",
@@ -180,8 +181,7 @@ def check_plans(scenario: Scenario, file: Path, plans: list[str] | None) -> list
     known = [p.name for p in scenario.plans]
     for name in plans or []:
         if name not in known:
-            raise fail(InputError(str(file), f"no plan named {name!r}; the file has "
-                                  f"{', '.join(known)}", field="--plan"))
+            raise fail(InputError(str(file), no_plan_named(name, known), field="--plan"))
     return plans or None
 
 

@@ -50,6 +50,7 @@ from simsales.report.tables import month_measure
 from simsales.report.units import count, fmt, money, percent
 from simsales.scenario import Scenario
 from simsales.scenario.loader import InputError
+from simsales.scenario.messages import no_plan_named
 
 BaselineOpt = Annotated[str | None, typer.Option(
     "--baseline", help="plan the others are compared against (default: the first plan run)")]
@@ -137,8 +138,7 @@ def plans_with_baseline(scenario: Scenario, file: Path, plans: list[str] | None,
     plans = check_plans(scenario, file, plans)
     known = [p.name for p in scenario.plans]
     if baseline is not None and baseline not in known:
-        raise fail(InputError(str(file), f"no plan named {baseline!r}; the file has "
-                              f"{', '.join(known)}", field="--baseline"))
+        raise fail(InputError(str(file), no_plan_named(baseline, known), field="--baseline"))
     if plans and baseline is not None and baseline not in plans:
         return [baseline, *plans]
     return plans

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -198,3 +198,18 @@ def _with_misspellings(out: list[tuple[Loc, str, bool]]) -> list[tuple[Loc, str,
                 message = f"{MISSING} (is {near[0]!r} a misspelling of it?)"
         result.append((loc, message, is_unknown))
     return result
+
+
+def no_plan_named(name: str, known: Sequence[str], has: str = "the file has") -> str:
+    """The error for a plan name that is not one of ``known``, with the near miss it may mean.
+
+    Args:
+        name: the name given (``--plan``, ``--baseline``, ``--terms``).
+        known: the plans' names.
+        has: who holds them ("the file has", "it has").
+
+    Returns:
+        ``"no plan named 'hodl'; did you mean hold?; the file has hold, steady"`` (no guess when
+        nothing is close).
+    """
+    return f"no plan named {name!r}{did_you_mean(name, known)}; {has} {', '.join(known)}"
