@@ -32,7 +32,7 @@ from simsales.engines.contract import (
     NO_CONTACT,
     OFFER,
 )
-from simsales.engines.fast.days import idle_wait
+from simsales.engines.fast.days import idle_wait, shift_day
 from simsales.engines.fast.dispatch import give, next_action, pop_due
 from simsales.engines.fast.inner import inner
 from simsales.engines.fast.queues import (
@@ -94,8 +94,6 @@ from simsales.engines.fast.tables import (
     P_WITHIN,
     PRESENT,
     PRESENT_MIN,
-    SHIFT_END,
-    SHIFT_START,
     THROUGHPUT,
     WAKE,
 )
@@ -149,10 +147,8 @@ def take(m: int, t: float, leads: tuple, out: tuple, chain: tuple, params: np.nd
     hd, hk, hn = queues
     n_steps = steps.shape[1]
     d = min(int(t / MINUTES_PER_DAY), md.shape[1] - 1)
-    sd = d  # the day the shift started on: today's, or yesterday's running past midnight
-    if not md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END] and d > 0:
-        sd = d - 1
-    on_shift = md[m, sd, SHIFT_START] <= t < md[m, sd, SHIFT_END] and t < mf[m, STOP]
+    sd = shift_day(m, t, md)  # the day the shift started on: today's, or yesterday's past midnight
+    on_shift = sd >= 0 and t < mf[m, STOP]
     ahead = (step, lf, attempts, first_attempt, owner)  # what taking a task reads first (prefetched)
     while True:
         # On shift, the first due task is next_action's answer "now"; otherwise, or

@@ -6,8 +6,9 @@ a call to numba's ``fmod`` helper (Python's rule for the sign of a
 remainder); on every new lead's routing that was about 2% of the fast
 engine's time.  :func:`day_of` gives the same whole number from a division
 and one correction.  :func:`on_shift_from` is a manager's first moment on
-shift from a minute on, :func:`idle_wait` the end of an idle manager's wait
-(:mod:`simsales.engines.fast.dispatch` uses both).
+shift from a minute on, :func:`shift_day` the day whose shift they are on,
+:func:`idle_wait` the end of an idle manager's wait (the dispatch and the
+chain use them).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from simsales.engines.fast.queues import STOP
 from simsales.engines.fast.tables import INF, NEXT_SHIFT_DAY, SHIFT_END, SHIFT_START
 from simsales.scenario.units import MINUTES_PER_DAY
 
-__all__ = ["day_of", "idle_wait", "on_shift_from"]
+__all__ = ["day_of", "idle_wait", "on_shift_from", "shift_day"]
 
 _DAY = float(MINUTES_PER_DAY)
 
@@ -73,6 +74,26 @@ def on_shift_from(m: int, x: float, md: np.ndarray) -> float:
 
 
 @inner(error_model="numpy", forceinline=True, _nrt=False)
+def shift_day(m: int, t: float, md: np.ndarray) -> int:
+    """The day whose shift manager ``m`` is on at ``t``: today's, or yesterday's running past midnight.
+
+    Args:
+        m: the manager.
+        t: minutes from the start.
+        md: the per-manager-day table.
+
+    Returns:
+        The day (0-based), or -1 when ``m`` is off shift at ``t``.
+    """
+    d = min(int(t / MINUTES_PER_DAY), md.shape[1] - 1)
+    if md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END]:
+        return d
+    if d > 0 and md[m, d - 1, SHIFT_START] <= t < md[m, d - 1, SHIFT_END]:
+        return d - 1
+    return -1
+
+
+@inner(error_model="numpy", forceinline=True, _nrt=False)
 def idle_wait(m: int, t: float, when: float, mf: np.ndarray, md: np.ndarray) -> tuple[float, bool]:
     """When an idle manager next looks at the queues, as the reference's idle wait does.
 
@@ -98,11 +119,8 @@ def idle_wait(m: int, t: float, when: float, mf: np.ndarray, md: np.ndarray) -> 
     stop = mf[m, STOP]
     if t >= stop:
         return when, False
-    d = min(int(t / MINUTES_PER_DAY), md.shape[1] - 1)
-    sd = d  # the day the shift started on: today's, or yesterday's running past midnight
-    if not md[m, d, SHIFT_START] <= t < md[m, d, SHIFT_END] and d > 0:
-        sd = d - 1
-    if md[m, sd, SHIFT_START] <= t < md[m, sd, SHIFT_END]:
+    sd = shift_day(m, t, md)
+    if sd >= 0:
         end = md[m, sd, SHIFT_END]
         return (end if end < when and end < stop else when), True
     start = on_shift_from(m, t, md)
